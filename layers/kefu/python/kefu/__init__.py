@@ -1,0 +1,1 @@
+"""kefu (客服): the customer-service domain. Knows nothing about Lambda events."""

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+GroupId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
+
+
+class Availability(StrEnum):
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class GroupKind(StrEnum):
+    GENERAL = "general"  # L1 general enquiries
+    EXPERT = "expert"  # L2 expert support
+    VIP = "vip"
+    COMPLAINTS = "complaints"
+    BACK_OFFICE = "back_office"  # logistics, finance, technical departments
+
+
+class AgentTier(StrEnum):
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GroupSpec(_Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    kind: GroupKind = GroupKind.GENERAL
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class Group(BaseModel):
+    id: str
+    name: str
+    kind: GroupKind
+    description: str | None = None
+    updatedAt: datetime
+
+
+class AgentSpec(_Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    groupIds: list[GroupId] = Field(min_length=1, max_length=20)
+    skills: list[Annotated[str, StringConstraints(pattern=r"^[\w\-]{1,40}$")]] = Field(
+        default_factory=list, max_length=50
+    )
+    tier: AgentTier = AgentTier.L1
+    capacity: int = Field(default=10, ge=0, le=1000)
+
+
+class AvailabilityUpdate(_Strict):
+    availability: Availability
+
+
+class Agent(BaseModel):
+    id: str
+    name: str | None = None
+    email: str | None = None
+    groupIds: list[str]
+    skills: list[str] = Field(default_factory=list)
+    tier: AgentTier = AgentTier.L1
+    capacity: int
+    availability: Availability
+    load: int
+    updatedAt: datetime | None = None
+
+
+class GroupMember(BaseModel):
+    """An agent as their group's roster shows them (access pattern 9)."""
+
+    agentId: str
+    name: str | None = None
+    skills: list[str] = Field(default_factory=list)
+    tier: AgentTier = AgentTier.L1
+    capacity: int
+    availability: Availability
+    load: int

@@ -1,0 +1,72 @@
+"""Agent and group administration."""
+
+from __future__ import annotations
+
+from kefu.agents.model import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
+from kefu.errors import AgentNotFound, Conflict, Forbidden, GroupNotFound, InvalidRequest
+from kefu.identity import Caller, Role
+from kefu.store import agents as store
+
+_RETRIES = 5
+
+
+def resolve_agent_id(caller: Caller, agent_id: str) -> str:
+    return caller.sub if agent_id == "me" else agent_id
+
+
+def upsert_agent(caller: Caller, agent_id: str, spec: AgentSpec) -> Agent:
+    caller.require(Role.ADMIN)
+    agent_id = resolve_agent_id(caller, agent_id)
+    missing = [g for g in spec.groupIds if store.get_group(g) is None]
+    if missing:
+        raise InvalidRequest(f"unknown group(s): {', '.join(missing)}")
+    for _ in range(_RETRIES):
+        try:
+            return store.put_agent(agent_id, spec, store.get_agent(agent_id))
+        except store.AgentChanged:
+            continue
+    raise Conflict(f"agent {agent_id} kept changing; try again")
+
+
+def get_agent(caller: Caller, agent_id: str) -> Agent:
+    caller.require_staff()
+    agent_id = resolve_agent_id(caller, agent_id)
+    agent = store.get_agent(agent_id)
+    if agent is None:
+        raise AgentNotFound(agent_id)
+    return agent
+
+
+def set_availability(caller: Caller, agent_id: str, update: AvailabilityUpdate) -> Agent:
+    caller.require_staff()
+    agent_id = resolve_agent_id(caller, agent_id)
+    if agent_id != caller.sub and caller.role is Role.AGENT:
+        raise Forbidden("agents set their own availability; supervisors may set anyone's")
+    agent = store.get_agent(agent_id)
+    if agent is None:
+        raise AgentNotFound(agent_id)
+    return store.set_availability(agent, update.availability)
+
+
+def group_roster(caller: Caller, group_id: str) -> list[GroupMember]:
+    caller.require(Role.SUPERVISOR, Role.ADMIN)
+    if store.get_group(group_id) is None:
+        raise GroupNotFound(group_id)
+    return store.group_members(group_id)
+
+
+def upsert_group(caller: Caller, group_id: str, spec: GroupSpec) -> Group:
+    caller.require(Role.ADMIN)
+    return store.put_group(group_id, spec)
+
+
+def list_groups(caller: Caller) -> list[Group]:
+    caller.require_staff()
+    return store.list_groups()
+
+
+def require_group(group_id: str) -> Group:
+    group = store.get_group(group_id)
+    if group is None:
+        raise GroupNotFound(group_id)
+    return group

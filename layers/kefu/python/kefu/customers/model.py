@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class Tier(StrEnum):
+    STANDARD = "standard"
+    HIGH_VALUE = "high_value"
+    VIP = "vip"
+
+
+class Customer(BaseModel):
+    id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    tier: Tier = Tier.STANDARD
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class CustomerSummary(BaseModel):
+    """What a contact point tells about its customer without reading the customer record."""
+
+    id: str
+    tier: Tier = Tier.STANDARD
+    name: str | None = None
+
+
+def normalize_email(address: str) -> str:
+    return address.strip().lower()
+
+
+def normalize_phone(number: str) -> str:
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return f"+{digits}" if number.strip().startswith("+") else digits

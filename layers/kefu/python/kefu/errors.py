@@ -1,0 +1,68 @@
+"""Domain errors. Handlers map each kind to one HTTP status in one place."""
+
+
+class KefuError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+
+class NotFound(KefuError):
+    """The thing asked for does not exist (or the caller may not know that it exists)."""
+
+
+class TicketNotFound(NotFound):
+    def __init__(self, ticket_id: str):
+        super().__init__(f"ticket {ticket_id} does not exist")
+        self.ticket_id = ticket_id
+
+
+class AgentNotFound(NotFound):
+    def __init__(self, agent_id: str):
+        super().__init__(f"agent {agent_id} does not exist")
+
+
+class GroupNotFound(NotFound):
+    def __init__(self, group_id: str):
+        super().__init__(f"group {group_id} does not exist")
+
+
+class Unauthenticated(KefuError):
+    """No verified identity came with the request."""
+
+
+class Forbidden(KefuError):
+    """The caller is known but may not do this."""
+
+
+class Conflict(KefuError):
+    """The request contradicts the current state (lifecycle, capacity, ownership)."""
+
+
+class InvalidTransition(Conflict):
+    def __init__(self, current: str, target: str):
+        super().__init__(f"a ticket cannot go from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+class StaleVersion(KefuError):
+    """The caller's version (If-Match) is not the current one."""
+
+    def __init__(self, expected: int | None, current: int):
+        super().__init__(f"the ticket is at version {current}, the request was made against {expected}")
+        self.current = current
+
+
+class InvalidRequest(KefuError):
+    """The request is well-formed but its content is not acceptable (HTTP 422)."""
+
+
+class BadRequest(KefuError):
+    """The request's parameters contradict each other or are out of range (HTTP 400)."""
+
+
+class PreconditionRequired(KefuError):
+    """A write that needs If-Match came without it (HTTP 428)."""
+
+
+class BadCursor(BadRequest):
+    """A pagination cursor that kefu did not issue for this listing."""

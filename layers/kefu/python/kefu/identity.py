@@ -1,0 +1,82 @@
+"""Who is calling: identity and roles from verified JWT claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from kefu.errors import Forbidden, Unauthenticated
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+def parse_groups(raw: Any) -> list[str]:
+    """`cognito:groups` as it may arrive: a list, or the API Gateway v2 string rendering `[a b]`."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        return [part for part in text.replace(",", " ").split() if part]
+    if isinstance(raw, Iterable):
+        return [str(part) for part in raw]
+    return [str(raw)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    sub: str
+    groups: frozenset[str] = field(default_factory=frozenset)
+    email: str | None = None
+    name: str | None = None
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any] | None) -> Caller:
+        if not claims or not claims.get("sub"):
+            raise Unauthenticated("a bearer token is required")
+        return cls(
+            sub=str(claims["sub"]),
+            groups=frozenset(parse_groups(claims.get("cognito:groups"))),
+            email=claims.get("email") or None,
+            name=claims.get("name") or None,
+        )
+
+    @property
+    def role(self) -> Role:
+        """The strongest role the caller holds."""
+        for role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT):
+            if role in self.groups:
+                return role
+        return Role.CUSTOMER
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role is Role.CUSTOMER
+
+    @property
+    def oversees_all(self) -> bool:
+        """Supervisors and admins see every group's tickets."""
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            allowed = ", ".join(sorted(r.value for r in roles))
+            raise Forbidden(f"this needs one of the roles: {allowed}")
+
+    def require_staff(self) -> None:
+        self.require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)

@@ -1,0 +1,1 @@
+"""The only place that knows DynamoDB: pynamodb models and the queries behind each access pattern."""

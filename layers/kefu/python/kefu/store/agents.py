@@ -1,0 +1,179 @@
+"""Agents, their group memberships and groups (access pattern 9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from kefu.agents.model import Agent, AgentSpec, Availability, Group, GroupMember, GroupSpec
+from kefu.clock import iso, now
+from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem
+
+AGENT_SK = "AGENT"
+GROUP_SK = "GROUP"
+ALL_GROUPS = "GROUPS"
+
+
+class AgentChanged(Exception):
+    """The agent's load or groups moved while we were writing; read again and retry."""
+
+
+def agent_key(agent_id: str) -> str:
+    return f"AGENT#{agent_id}"
+
+
+def group_key(group_id: str) -> str:
+    return f"GROUP#{group_id}"
+
+
+def member_key(agent_id: str) -> str:
+    return f"MEMBER#{agent_id}"
+
+
+def get_agent(agent_id: str) -> Agent | None:
+    try:
+        item = AgentItem.get(agent_key(agent_id), AGENT_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return _agent(item)
+
+
+def put_agent(agent_id: str, spec: AgentSpec, current: Agent | None) -> Agent:
+    """Create or update an agent and its memberships; load and availability are kept as they are."""
+    stamp = iso(now())
+    load = current.load if current else 0
+    availability = current.availability if current else Availability.OFFLINE
+    old_groups = set(current.groupIds) if current else set()
+    item = AgentItem(
+        agent_key(agent_id),
+        AGENT_SK,
+        agent_id=agent_id,
+        name=spec.name,
+        email=spec.email,
+        group_ids=list(spec.groupIds),
+        skills=set(spec.skills) or None,
+        tier=spec.tier.value,
+        capacity=spec.capacity,
+        availability=availability.value,
+        load=load,
+        updated_at=stamp,
+    )
+    # The agent must still be as we read it, or a concurrent assignment's load change would be lost.
+    condition = AgentItem.pk.does_not_exist() if current is None else (AgentItem.load == load)
+    try:
+        with TransactWrite(connection=_connection()) as transaction:
+            transaction.save(item, condition=condition)
+            for group_id in spec.groupIds:
+                transaction.save(_member(agent_id, group_id, item))
+            for group_id in old_groups - set(spec.groupIds):
+                transaction.delete(MemberItem(group_key(group_id), member_key(agent_id)))
+    except TransactWriteError as err:
+        raise AgentChanged(agent_id) from err
+    return _agent(item)
+
+
+def set_availability(agent: Agent, availability: Availability) -> Agent:
+    stamp = iso(now())
+    with TransactWrite(connection=_connection()) as transaction:
+        transaction.update(
+            AgentItem(agent_key(agent.id), AGENT_SK),
+            actions=[AgentItem.availability.set(availability.value), AgentItem.updated_at.set(stamp)],
+            condition=AgentItem.pk.exists(),
+        )
+        for group_id in agent.groupIds:
+            transaction.update(
+                MemberItem(group_key(group_id), member_key(agent.id)),
+                actions=[MemberItem.availability.set(availability.value)],
+                condition=MemberItem.pk.exists(),
+            )
+    return agent.model_copy(update={"availability": availability, "updatedAt": datetime.fromisoformat(stamp)})
+
+
+def group_members(group_id: str) -> list[GroupMember]:
+    """The group's agents with their availability and load: one Query."""
+    items = MemberItem.query(group_key(group_id), MemberItem.sk.startswith("MEMBER#"), consistent_read=True)
+    return [
+        GroupMember(
+            agentId=item.agent_id,
+            name=item.name,
+            skills=sorted(item.skills or []),
+            tier=item.tier,
+            capacity=int(item.capacity),
+            availability=item.availability,
+            load=int(item.load),
+        )
+        for item in items
+    ]
+
+
+def get_group(group_id: str) -> Group | None:
+    try:
+        return _group(GroupItem.get(group_key(group_id), GROUP_SK))
+    except DoesNotExist:
+        return None
+
+
+def put_group(group_id: str, spec: GroupSpec) -> Group:
+    item = GroupItem(
+        group_key(group_id),
+        GROUP_SK,
+        group_id=group_id,
+        name=spec.name,
+        group_kind=spec.kind.value,
+        description=spec.description,
+        updated_at=iso(now()),
+        gsi1pk=ALL_GROUPS,
+        gsi1sk=group_id,
+    )
+    item.save()
+    return _group(item)
+
+
+def list_groups() -> list[Group]:
+    return [_group(item) for item in GroupItem.by_customer.query(ALL_GROUPS)]
+
+
+def _connection():
+    return KefuItem._get_connection().connection
+
+
+def _member(agent_id: str, group_id: str, agent: AgentItem) -> MemberItem:
+    return MemberItem(
+        group_key(group_id),
+        member_key(agent_id),
+        group_id=group_id,
+        agent_id=agent_id,
+        name=agent.name,
+        skills=agent.skills,
+        tier=agent.tier,
+        capacity=agent.capacity,
+        availability=agent.availability,
+        load=agent.load,
+    )
+
+
+def _agent(item: AgentItem) -> Agent:
+    return Agent(
+        id=item.agent_id,
+        name=item.name,
+        email=item.email,
+        groupIds=list(item.group_ids or []),
+        skills=sorted(item.skills or []),
+        tier=item.tier,
+        capacity=int(item.capacity),
+        availability=item.availability,
+        load=int(item.load),
+        updatedAt=datetime.fromisoformat(item.updated_at),
+    )
+
+
+def _group(item: GroupItem) -> Group:
+    return Group(
+        id=item.group_id,
+        name=item.name,
+        kind=item.group_kind,
+        description=item.description,
+        updatedAt=datetime.fromisoformat(item.updated_at),
+    )

@@ -1,0 +1,85 @@
+"""Customers and their unique contact points (access pattern 8)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+
+from kefu.clock import iso
+from kefu.customers.model import Customer, CustomerSummary
+from kefu.store.models import ContactItem, CustomerItem
+
+CUSTOMER_SK = "CUSTOMER"
+CONTACT_SK = "CONTACT"
+
+
+def customer_key(customer_id: str) -> str:
+    return f"CUST#{customer_id}"
+
+
+def contact_key(kind: str, value: str) -> str:
+    return f"CONTACT#{kind}#{value}"
+
+
+def get(customer_id: str) -> Customer | None:
+    try:
+        item = CustomerItem.get(customer_key(customer_id), CUSTOMER_SK)
+    except DoesNotExist:
+        return None
+    return _customer(item)
+
+
+def by_contact(kind: str, value: str) -> CustomerSummary | None:
+    """The customer owning an e-mail address or phone number (one GetItem)."""
+    try:
+        item = ContactItem.get(contact_key(kind, value), CONTACT_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return CustomerSummary(id=item.customer_id, tier=item.tier, name=item.name)
+
+
+def new_items(customer: Customer) -> list[CustomerItem | ContactItem]:
+    """The items a new customer needs: its record and one claim per contact point.
+
+    They go into the transaction that opens the customer's first ticket, each with a does-not-exist condition,
+    so two writers can never give one address to two customers.
+    """
+    created = iso(customer.createdAt)
+    items: list[CustomerItem | ContactItem] = [
+        CustomerItem(
+            customer_key(customer.id),
+            CUSTOMER_SK,
+            customer_id=customer.id,
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+            tier=customer.tier.value,
+            created_at=created,
+            updated_at=created,
+        )
+    ]
+    for kind, value in (("email", customer.email), ("phone", customer.phone)):
+        if value:
+            items.append(
+                ContactItem(
+                    contact_key(kind, value),
+                    CONTACT_SK,
+                    customer_id=customer.id,
+                    tier=customer.tier.value,
+                    name=customer.name,
+                )
+            )
+    return items
+
+
+def _customer(item: CustomerItem) -> Customer:
+    return Customer(
+        id=item.customer_id,
+        name=item.name,
+        email=item.email,
+        phone=item.phone,
+        tier=item.tier,
+        createdAt=datetime.fromisoformat(item.created_at),
+        updatedAt=datetime.fromisoformat(item.updated_at),
+    )

@@ -1,0 +1,282 @@
+"""Tickets and their timelines in DynamoDB (access patterns 1, 2, 3, 4, 6, 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from kefu.clock import iso
+from kefu.errors import TicketNotFound
+from kefu.store import cursor as cursors
+from kefu.store.models import AgentItem, KefuItem, MemberItem, TicketItem, TimelineItem
+from kefu.tickets.model import Page, Status, Ticket, TimelineEntry
+
+TICKET_SK = "TICKET"
+TIMELINE_PREFIX = "TL#"
+
+
+class VersionConflict(Exception):
+    """Someone else changed the ticket between our read and our write."""
+
+
+class ConditionFailed(Exception):
+    """A condition on another item of the transaction failed (its index says which)."""
+
+    def __init__(self, index: int):
+        super().__init__(f"condition failed on transaction item {index}")
+        self.index = index
+
+
+@dataclass(frozen=True)
+class LoadChange:
+    """Move an agent's open-ticket count; `guard` refuses to go over capacity."""
+
+    agent_id: str
+    group_ids: tuple[str, ...]
+    delta: int
+    guard: bool = True
+
+
+def ticket_key(ticket_id: str) -> str:
+    return f"TICKET#{ticket_id}"
+
+
+def _connection() -> Connection:
+    # The models' own connection: one botocore client per process, whatever the item kind.
+    return KefuItem._get_connection().connection
+
+
+def get(ticket_id: str) -> Ticket:
+    try:
+        item = TicketItem.get(ticket_key(ticket_id), TICKET_SK, consistent_read=True)
+    except DoesNotExist:
+        raise TicketNotFound(ticket_id) from None
+    return _ticket(item)
+
+
+def save(
+    ticket: Ticket,
+    entries: Iterable[TimelineEntry],
+    *,
+    is_new: bool = False,
+    load_changes: Iterable[LoadChange] = (),
+    extra_puts: Iterable[KefuItem] = (),
+) -> Ticket:
+    """Write the ticket and its new timeline entries in one transaction; returns the ticket at its new version.
+
+    The ticket's `version` is the one it was read at: if the stored ticket moved on since, VersionConflict.
+    """
+    item = _item(ticket, is_new=is_new)
+    puts = list(extra_puts)
+    changes = list(load_changes)
+    try:
+        with TransactWrite(connection=_connection()) as transaction:
+            transaction.save(item)  # pynamodb adds the version condition and increments `version`
+            for entry in entries:
+                transaction.save(_entry_item(entry), condition=TimelineItem.pk.does_not_exist())
+            for put in puts:
+                transaction.save(put, condition=KefuItem.pk.does_not_exist())
+            for change in changes:
+                _add_load_change(transaction, change)
+    except TransactWriteError as err:
+        reasons = [getattr(r, "code", None) if r else None for r in (err.cancellation_reasons or [])]
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            raise VersionConflict(ticket.id) from err
+        for index, code in enumerate(reasons):
+            if code == "ConditionalCheckFailed":
+                raise ConditionFailed(index) from err
+        raise
+    return ticket.model_copy(update={"version": item.version})
+
+
+def _add_load_change(transaction: TransactWrite, change: LoadChange) -> None:
+    agent = AgentItem(f"AGENT#{change.agent_id}", "AGENT")
+    condition = AgentItem.pk.exists()
+    if change.guard and change.delta > 0:
+        condition &= AgentItem.load < AgentItem.capacity
+    transaction.update(agent, actions=[AgentItem.load.add(change.delta)], condition=condition)
+    for group_id in change.group_ids:
+        member = MemberItem(f"GROUP#{group_id}", f"MEMBER#{change.agent_id}")
+        transaction.update(member, actions=[MemberItem.load.add(change.delta)], condition=MemberItem.pk.exists())
+
+
+def timeline_entry_id(version: int, index: int) -> str:
+    return f"{version:010d}-{index:02d}"
+
+
+def timeline(ticket_id: str, *, public_only: bool, limit: int, cursor: str | None) -> Page[TimelineEntry]:
+    pk = ticket_key(ticket_id)
+    start = cursors.decode(cursor, key_names={"pk", "sk"}, partition=("pk", pk))
+    condition = TimelineItem.visibility == "public" if public_only else None
+    result = TimelineItem.query(
+        pk,
+        TimelineItem.sk.startswith(TIMELINE_PREFIX),
+        filter_condition=condition,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+        consistent_read=True,
+    )
+    items = [_entry(item) for item in result]
+    return Page[TimelineEntry](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
+
+
+def _query_index(
+    index,
+    partition_name: str,
+    partition: str,
+    *,
+    newest_first: bool,
+    limit: int,
+    cursor: str | None,
+    status: Status | None = None,
+):
+    key_names = {"pk", "sk", partition_name, partition_name[:-2] + "sk"}
+    start = cursors.decode(cursor, key_names=key_names, partition=(partition_name, partition))
+    result = index.query(
+        partition,
+        scan_index_forward=not newest_first,
+        filter_condition=(TicketItem.status == status.value) if status else None,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+    )
+    items = [_ticket(item) for item in result]
+    return Page[Ticket](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
+
+
+def by_customer(customer_id: str, *, status: Status | None, limit: int, cursor: str | None) -> Page[Ticket]:
+    """A customer's tickets, newest first; a status narrows the page after the read (pages may come out short)."""
+    partition = f"CUST#{customer_id}"
+    return _query_index(
+        TicketItem.by_customer,
+        "gsi1pk",
+        partition,
+        newest_first=True,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+    )
+
+
+def group_queue(group_id: str, status: Status, *, limit: int, cursor: str | None) -> Page[Ticket]:
+    partition = f"QUEUE#{group_id}#{status.value}"
+    return _query_index(TicketItem.by_queue, "gsi2pk", partition, newest_first=False, limit=limit, cursor=cursor)
+
+
+def assigned_to(agent_id: str, status: Status, *, limit: int, cursor: str | None) -> Page[Ticket]:
+    partition = f"ASSIGNEE#{agent_id}#{status.value}"
+    return _query_index(TicketItem.by_assignee, "gsi3pk", partition, newest_first=False, limit=limit, cursor=cursor)
+
+
+def by_status(status: Status, *, limit: int, cursor: str | None) -> Page[Ticket]:
+    partition = f"STATUS#{status.value}"
+    return _query_index(TicketItem.by_status, "gsi4pk", partition, newest_first=True, limit=limit, cursor=cursor)
+
+
+# --- mapping between the domain's Ticket and the stored item -------------------------------------------
+
+
+def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
+    created, updated = iso(ticket.createdAt), iso(ticket.updatedAt)
+    age_key = f"{created}#{ticket.id}"
+    queue_key = f"{ticket.priority.value}#{age_key}"
+    item = TicketItem(
+        ticket_key(ticket.id),
+        TICKET_SK,
+        ticket_id=ticket.id,
+        subject=ticket.subject,
+        description=ticket.description,
+        status=ticket.status.value,
+        category=ticket.category.value if ticket.category else None,
+        priority=ticket.priority.value,
+        channel=ticket.channel.value,
+        customer_id=ticket.customerId,
+        customer_tier=ticket.customerTier.value,
+        group_id=ticket.groupId,
+        assignee_id=ticket.assigneeId,
+        owner_id=ticket.ownerId,
+        helper_ids=list(ticket.helperIds),
+        escalation_level=ticket.escalationLevel,
+        sentiment=ticket.sentiment,
+        tags=list(ticket.tags),
+        attachments=[a.model_dump(mode="json", exclude_none=True) for a in ticket.attachments],
+        resolution=ticket.resolution.model_dump(mode="json", exclude_none=True) if ticket.resolution else None,
+        sla=ticket.sla.model_dump(mode="json", exclude_none=True),
+        created_at=created,
+        updated_at=updated,
+        gsi1pk=f"CUST#{ticket.customerId}",
+        gsi1sk=age_key,
+        gsi2pk=f"QUEUE#{ticket.groupId}#{ticket.status.value}" if ticket.groupId else None,
+        gsi2sk=queue_key if ticket.groupId else None,
+        gsi3pk=f"ASSIGNEE#{ticket.assigneeId}#{ticket.status.value}" if ticket.assigneeId else None,
+        gsi3sk=queue_key if ticket.assigneeId else None,
+        gsi4pk=f"STATUS#{ticket.status.value}",
+        gsi4sk=age_key,
+    )
+    if not is_new:
+        item.version = ticket.version  # the version read: the write's condition, then incremented
+    return item
+
+
+def _ticket(item: TicketItem) -> Ticket:
+    return Ticket(
+        id=item.ticket_id,
+        subject=item.subject,
+        description=item.description,
+        status=item.status,
+        category=item.category,
+        priority=item.priority,
+        channel=item.channel,
+        customerId=item.customer_id,
+        customerTier=item.customer_tier,
+        groupId=item.group_id,
+        assigneeId=item.assignee_id,
+        ownerId=item.owner_id,
+        helperIds=list(item.helper_ids or []),
+        escalationLevel=int(item.escalation_level or 0),
+        sentiment=item.sentiment,
+        tags=list(item.tags or []),
+        attachments=item.attachments or [],
+        resolution=item.resolution,
+        sla=item.sla or {},
+        createdAt=datetime.fromisoformat(item.created_at),
+        updatedAt=datetime.fromisoformat(item.updated_at),
+        version=item.version,
+    )
+
+
+def _entry_item(entry: TimelineEntry) -> TimelineItem:
+    return TimelineItem(
+        ticket_key(entry.ticketId),
+        f"{TIMELINE_PREFIX}{entry.id}",
+        ticket_id=entry.ticketId,
+        entry_kind=entry.kind.value,
+        visibility=entry.visibility.value,
+        author_id=entry.authorId,
+        author_role=entry.authorRole,
+        body=entry.body,
+        data=entry.data,
+        attachments=[a.model_dump(mode="json", exclude_none=True) for a in entry.attachments],
+        created_at=iso(entry.createdAt),
+    )
+
+
+def _entry(item: TimelineItem) -> TimelineEntry:
+    return TimelineEntry(
+        id=item.sk.removeprefix(TIMELINE_PREFIX),
+        ticketId=item.ticket_id,
+        kind=item.entry_kind,
+        visibility=item.visibility,
+        authorId=item.author_id,
+        authorRole=item.author_role,
+        body=item.body,
+        data=item.data or {},
+        attachments=item.attachments or [],
+        createdAt=datetime.fromisoformat(item.created_at),
+    )

@@ -1,0 +1,1 @@
+"""Tickets: the lifecycle, the timeline and the services that change them."""

@@ -1,0 +1,235 @@
+"""The ticket as the domain and the API see it (the stored item lives in kefu.store)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from kefu.customers.model import Tier
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Category(StrEnum):
+    CONSULTATION = "consultation"
+    ORDER = "order"
+    PAYMENT = "payment"
+    LOGISTICS = "logistics"
+    AFTER_SALES = "after_sales"
+    TECHNICAL = "technical"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    APP = "app"
+    EMAIL = "email"
+    PHONE = "phone"
+    CHAT = "chat"
+    SOCIAL = "social"
+    FEEDBACK = "feedback"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class EntryKind(StrEnum):
+    MESSAGE = "message"  # from the customer
+    REPLY = "reply"  # an agent's public answer
+    NOTE = "note"  # an agent's internal note
+    STATUS = "status"
+    ASSIGNMENT = "assignment"
+    TRANSFER = "transfer"
+    UPDATE = "update"  # priority, category or tags changed
+
+
+class ResolutionKind(StrEnum):
+    ANSWER = "answer"
+    RESHIP = "reship"
+    REFUND = "refund"
+    EXCHANGE = "exchange"
+    COUPON = "coupon"
+    POINTS = "points"
+    OTHER = "other"
+
+
+_TAG = re.compile(r"^[\w\-:.]{1,40}$", re.UNICODE)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Strict(BaseModel):
+    """Request bodies: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Attachment(_Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    contentType: Annotated[str, StringConstraints(min_length=3, max_length=127)] = "application/octet-stream"
+    size: int = Field(ge=0)
+    key: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+
+
+class CustomerRef(_Strict):
+    """Who a ticket is for, when an agent opens it on a customer's behalf."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    email: Annotated[str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()\-]+$")] | None = None
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    def model_post_init(self, _context: Any) -> None:
+        if not (self.id or self.email or self.phone):
+            raise ValueError("customer needs an id, an email or a phone")
+
+
+class NewTicket(_Strict):
+    subject: Annotated[Text, StringConstraints(max_length=300)]
+    description: Annotated[Text, StringConstraints(max_length=100_000)]
+    category: Category | None = None
+    channel: Channel | None = None
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    customer: CustomerRef | None = None
+    priority: Priority | None = None
+    tags: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: list[str]) -> list[str]:
+        return _check_tags(tags)
+
+
+class TicketPatch(_Strict):
+    priority: Priority | None = None
+    category: Category | None = None
+    tags: list[str] | None = Field(default=None, max_length=20)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: list[str] | None) -> list[str] | None:
+        return None if tags is None else _check_tags(tags)
+
+
+class NewMessage(_Strict):
+    body: Annotated[Text, StringConstraints(max_length=100_000)]
+    visibility: Visibility = Visibility.PUBLIC
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+
+
+class Resolution(_Strict):
+    kind: ResolutionKind
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    amount: float | None = Field(default=None, ge=0)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+
+
+class TransitionRequest(_Strict):
+    to: Status
+    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    resolution: Resolution | None = None
+
+
+class AssignRequest(_Strict):
+    """Exactly one of: take it yourself, hand it to an agent, transfer it to a group."""
+
+    take: bool = False
+    agentId: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    groupId: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+    def model_post_init(self, _context: Any) -> None:
+        chosen = sum([self.take, self.agentId is not None, self.groupId is not None])
+        if chosen != 1:
+            raise ValueError("give exactly one of take, agentId or groupId")
+
+
+class Sla(_View):
+    firstResponseDue: datetime | None = None
+    resolutionDue: datetime | None = None
+    firstResponseAt: datetime | None = None
+    resolvedAt: datetime | None = None
+    closedAt: datetime | None = None
+    breaches: list[str] = Field(default_factory=list)
+
+
+class Ticket(_View):
+    id: str
+    subject: str
+    description: str
+    status: Status
+    category: Category | None = None
+    priority: Priority
+    channel: Channel
+    customerId: str
+    customerTier: Tier = Tier.STANDARD
+    groupId: str | None = None
+    assigneeId: str | None = None
+    ownerId: str | None = None
+    helperIds: list[str] = Field(default_factory=list)
+    escalationLevel: int = 0
+    sentiment: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=list)
+    resolution: Resolution | None = None
+    sla: Sla = Field(default_factory=Sla)
+    createdAt: datetime
+    updatedAt: datetime
+    version: int
+
+
+class TimelineEntry(_View):
+    id: str
+    ticketId: str
+    kind: EntryKind
+    visibility: Visibility
+    authorId: str | None = None
+    authorRole: str | None = None
+    body: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    attachments: list[Attachment] = Field(default_factory=list)
+    createdAt: datetime
+
+
+T = TypeVar("T")
+
+
+class Page(_View, Generic[T]):
+    items: list[T]
+    nextCursor: str | None = None
+
+
+def _check_tags(tags: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = tag.strip().lower()
+        if not _TAG.match(tag):
+            raise ValueError(f"tag {tag!r} must be 1-40 letters, digits, '-', '_', ':' or '.'")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned

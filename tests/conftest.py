@@ -1,0 +1,238 @@
+"""Shared fixtures: a moto-backed AWS, the API function, and a counter of AWS calls."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import importlib.util
+import json
+import os
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "KEFU_TABLE": "kefu-test",
+        "KEFU_IDEMPOTENCY_TABLE": "kefu-test-idempotency",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_SERVICE_NAME": "kefu",
+        "POWERTOOLS_METRICS_NAMESPACE": "kefu",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+    os.environ.pop(name, None)
+
+import botocore.handlers  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+
+class AwsCalls:
+    """Every AWS API call made through botocore, by (service, operation, table) — a botocore event hook."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str | None]] = []
+
+    def __call__(self, model, params, **_: Any) -> None:
+        table = params.get("TableName") if isinstance(params, dict) else None
+        if table is None and isinstance(params, dict) and "TransactItems" in params:
+            first = params["TransactItems"][0]
+            table = next(iter(first.values())).get("TableName")
+        self.calls.append((model.service_model.service_name, model.name, table))
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    def on_table(self, table: str) -> list[str]:
+        return [operation for _, operation, name in self.calls if name == table]
+
+    def count(self) -> Counter:
+        return Counter((service, operation) for service, operation, _ in self.calls)
+
+
+AWS_CALLS = AwsCalls()
+# Registered before any client exists, so every client (pynamodb's, Powertools') reports its calls.
+botocore.handlers.BUILTIN_HANDLERS.append(("before-call", AWS_CALLS))
+
+
+def reset_clients() -> None:
+    from kefu.config import reload_settings
+    from kefu.store import models
+    from kefu.tickets import service
+
+    reload_settings()
+    for model in (models.KefuItem, *models.KefuItem.__subclasses__()):
+        model._connection = None
+    service._idempotent_open.cache_clear()
+
+
+def create_tables() -> None:
+    import boto3
+    from kefu.config import settings
+    from kefu.store.models import KefuItem
+
+    KefuItem.create_table(wait=False)
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName=settings().idempotency_table_name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        reset_clients()
+        create_tables()
+        AWS_CALLS.reset()
+        yield
+
+
+@pytest.fixture
+def aws_calls() -> AwsCalls:
+    AWS_CALLS.reset()
+    return AWS_CALLS
+
+
+# --- the API function ------------------------------------------------------------------------------------
+
+
+def load_function(name: str):
+    """Import functions/<name>/handler.py as Lambda would, under a module name of its own."""
+    module_name = f"kefu_fn_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "handler.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "kefu-api"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:kefu-api"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 29_000
+
+
+@dataclass
+class Identity:
+    sub: str
+    groups: tuple[str, ...] = ()
+    email: str | None = None
+
+    def claims(self) -> dict[str, str]:
+        """Claims as the HTTP API JWT authorizer hands them over: every value a string."""
+        claims = {
+            "sub": self.sub,
+            "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test",
+            "client_id": "testclient",
+            "token_use": "access",
+            "exp": "4102444800",
+        }
+        if self.groups:
+            claims["cognito:groups"] = "[" + " ".join(self.groups) + "]"
+        if self.email:
+            claims["email"] = self.email
+        return claims
+
+
+CUSTOMER = Identity("cust-alice", email="alice@example.com")
+OTHER_CUSTOMER = Identity("cust-bob", email="bob@example.com")
+AGENT = Identity("agent-zhang", ("agent",), "zhang@kefu.example")
+AGENT_2 = Identity("agent-li", ("agent",), "li@kefu.example")
+SUPERVISOR = Identity("sup-wang", ("agent", "supervisor"), "wang@kefu.example")
+ADMIN = Identity("admin-chen", ("admin",), "chen@kefu.example")
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+class Api:
+    def __init__(self) -> None:
+        self.module = load_function("api")
+        self.template = json.loads((EVENTS / "apigw_v2_create_ticket.json").read_text())
+
+    def event(
+        self,
+        method: str,
+        path: str,
+        *,
+        who: Identity | None,
+        body: Any = None,
+        raw_body: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> dict:
+        event = copy.deepcopy(self.template)
+        event["rawPath"] = path
+        event["routeKey"] = "$default"
+        event["requestContext"]["http"]["method"] = method
+        event["requestContext"]["http"]["path"] = path
+        event["requestContext"]["requestId"] = str(uuid.uuid4())
+        event["headers"] = {"host": "api.kefu.test", "user-agent": "pytest"}
+        event.pop("cookies", None)
+        if who is None:
+            event["requestContext"].pop("authorizer", None)
+        else:
+            event["requestContext"]["authorizer"] = {"jwt": {"claims": who.claims(), "scopes": None}}
+            event["headers"]["authorization"] = "Bearer test-token"
+        event["queryStringParameters"] = dict(query) if query else None
+        event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+        event["body"] = None
+        event["isBase64Encoded"] = False
+        if body is not None:
+            event["body"] = json.dumps(body)
+            event["headers"]["content-type"] = "application/json"
+        if raw_body is not None:
+            if isinstance(raw_body, bytes):
+                event["body"] = base64.b64encode(raw_body).decode()
+                event["isBase64Encoded"] = True
+            else:
+                event["body"] = raw_body
+        event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
+        return event
+
+    def __call__(self, method: str, path: str, *, who: Identity | None = CUSTOMER, **kwargs: Any) -> Reply:
+        result = self.module.lambda_handler(self.event(method, path, who=who, **kwargs), LambdaContext())
+        headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+        body = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            body = base64.b64decode(body).decode()
+        return Reply(result["statusCode"], headers, body)
+
+
+@pytest.fixture
+def api(aws) -> Api:
+    return Api()
