@@ -68,18 +68,15 @@ class AwsCalls:
 
 AWS_CALLS = AwsCalls()
 # Registered before any client exists, so every client (pynamodb's, Powertools') reports its calls.
-botocore.handlers.BUILTIN_HANDLERS.append(("before-call", AWS_CALLS))
+botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", AWS_CALLS))
 
 
 def reset_clients() -> None:
+    """Settings are read again; clients are kept: moto 5 intercepts any client made after it was imported,
+    and making botocore clients anew in every test costs a second of model loading each time."""
     from kefu.config import reload_settings
-    from kefu.store import models
-    from kefu.tickets import service
 
     reload_settings()
-    for model in (models.KefuItem, *models.KefuItem.__subclasses__()):
-        model._connection = None
-    service._idempotent_open.cache_clear()
 
 
 def create_tables() -> None:

@@ -1,0 +1,124 @@
+"""Every role against every route: who may do what, and a customer never reaches another customer's ticket."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR
+from tests.integration.conftest import open_ticket
+
+ANON, OWNER, OTHER = "anonymous", "owner", "other customer"
+ROLES = {ANON: None, OWNER: CUSTOMER, OTHER: OTHER_CUSTOMER, "agent": AGENT, "supervisor": SUPERVISOR, "admin": ADMIN}
+STAFF = ("agent", "supervisor", "admin")
+
+
+def expect(anonymous, owner, other, agent, supervisor, admin):
+    return dict(zip(ROLES, (anonymous, owner, other, agent, supervisor, admin), strict=True))
+
+
+def new_ticket_body(role):
+    body = {"subject": "Broken kettle", "description": "It does not heat."}
+    if role in STAFF:
+        body["customer"] = {"email": "someone@example.com"}
+    return body
+
+
+# route → (method, path, body builder, expected status per role)
+MATRIX = {
+    "health": ("GET", "/health", None, expect(200, 200, 200, 200, 200, 200)),
+    "openapi": ("GET", "/openapi.json", None, expect(200, 200, 200, 200, 200, 200)),
+    "docs": ("GET", "/docs", None, expect(200, 200, 200, 200, 200, 200)),
+    "open ticket": ("POST", "/tickets", new_ticket_body, expect(401, 201, 201, 201, 201, 201)),
+    "list tickets": ("GET", "/tickets", None, expect(401, 200, 200, 200, 200, 200)),
+    "read ticket": ("GET", "/tickets/{id}", None, expect(401, 200, 404, 200, 200, 200)),
+    "patch ticket": ("PATCH", "/tickets/{id}", lambda _: {"priority": "P2"}, expect(401, 403, 403, 200, 200, 200)),
+    "timeline": ("GET", "/tickets/{id}/timeline", None, expect(401, 200, 404, 200, 200, 200)),
+    "add message": (
+        "POST",
+        "/tickets/{id}/messages",
+        lambda _: {"body": "hello"},
+        expect(401, 201, 404, 201, 201, 201),
+    ),
+    "resolve": (
+        "POST",
+        "/tickets/{id}/transition",
+        lambda _: {"to": "resolved", "resolution": {"kind": "answer"}},
+        expect(401, 403, 404, 200, 200, 200),
+    ),
+    "transfer": (
+        "POST",
+        "/tickets/{id}/assign",
+        lambda _: {"groupId": "l2"},
+        expect(401, 403, 403, 200, 200, 200),
+    ),
+    "list groups": ("GET", "/groups", None, expect(401, 403, 403, 200, 200, 200)),
+    "put group": (
+        "PUT",
+        "/groups/finance",
+        lambda _: {"name": "Finance", "kind": "back_office"},
+        expect(401, 403, 403, 403, 403, 200),
+    ),
+    "group roster": ("GET", "/groups/l1/agents", None, expect(401, 403, 403, 403, 200, 200)),
+    "put agent": (
+        "PUT",
+        "/agents/new-agent",
+        lambda _: {"name": "New", "groupIds": ["l1"]},
+        expect(401, 403, 403, 403, 403, 200),
+    ),
+    "own availability": (
+        "PUT",
+        "/agents/me/availability",
+        lambda _: {"availability": "online"},
+        expect(401, 403, 403, 200, 200, 404),
+    ),
+}
+
+CASES = [(route, role) for route in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{route} as {role}" for route, role in CASES])
+def test_each_role_gets_the_answer_its_rights_allow(desk, route, role):
+    method, path, body_for, expected = MATRIX[route]
+    headers = {}
+    if "{id}" in path:
+        ticket = open_ticket(desk)
+        path = path.replace("{id}", ticket["id"])
+        headers["If-Match"] = f'"{ticket["version"]}"'
+    body = body_for(role) if body_for else None
+    reply = desk(method, path, who=ROLES[role], body=body, headers=headers)
+    assert reply.status == expected[role], reply.text
+    if reply.status >= 400:
+        assert reply.headers["content-type"] == "application/problem+json"
+
+
+def test_the_matrix_covers_every_declared_route(api):
+    covered = {(method, path.replace("{id}", "{ticketId}")) for method, path, _, _ in MATRIX.values()}
+    covered = {(m, p.replace("/groups/finance", "/groups/{groupId}")) for m, p in covered}
+    covered = {(m, p.replace("/groups/l1/", "/groups/{groupId}/")) for m, p in covered}
+    covered = {(m, p.replace("/agents/new-agent", "/agents/{agentId}")) for m, p in covered}
+    covered = {(m, p.replace("/agents/me/", "/agents/{agentId}/")) for m, p in covered}
+    declared = {(method, path) for method, path, _ in api.module.declared_routes()}
+    assert declared <= covered, declared - covered
+
+
+def test_a_customer_listing_never_sees_another_customers_ticket(desk):
+    open_ticket(desk, who=OTHER_CUSTOMER)
+    mine = open_ticket(desk)
+    items = desk("GET", "/tickets", who=CUSTOMER).json["items"]
+    assert [t["id"] for t in items] == [mine["id"]]
+
+
+def test_a_customer_cannot_list_a_group_queue_or_someone_elses_assignments(desk):
+    assert desk("GET", "/tickets", who=CUSTOMER, query={"group": "l1"}).status == 403
+    assert desk("GET", "/tickets", who=CUSTOMER, query={"assignee": AGENT.sub}).status == 403
+
+
+def test_an_agent_cannot_list_another_agents_tickets_but_a_supervisor_can(desk):
+    assert desk("GET", "/tickets", who=AGENT, query={"assignee": SUPERVISOR.sub}).status == 403
+    assert desk("GET", "/tickets", who=SUPERVISOR, query={"assignee": AGENT.sub}).status == 200
+
+
+def test_a_customer_cannot_reopen_someone_elses_resolved_ticket(desk):
+    tid = open_ticket(desk)["id"]
+    desk("POST", f"/tickets/{tid}/transition", who=AGENT, body={"to": "resolved", "resolution": {"kind": "answer"}})
+    assert desk("POST", f"/tickets/{tid}/transition", who=OTHER_CUSTOMER, body={"to": "open"}).status == 404

@@ -1,0 +1,68 @@
+"""The AWS calls each route makes, counted through a botocore event hook, under a ceiling per route.
+
+A later capability may raise a ceiling only with its reason written beside it.
+"""
+
+from __future__ import annotations
+
+from tests.conftest import AGENT, CUSTOMER
+from tests.integration.conftest import open_ticket
+
+TABLE = "kefu-test"
+IDEMPOTENCY_TABLE = "kefu-test-idempotency"
+
+
+def test_reading_a_ticket_is_one_call(desk, aws_calls):
+    tid = open_ticket(desk)["id"]
+    aws_calls.reset()
+    assert desk("GET", f"/tickets/{tid}", who=CUSTOMER).status == 200
+    assert aws_calls.on_table(TABLE) == ["GetItem"]
+    assert len(aws_calls.calls) == 1
+
+
+def test_listing_tickets_is_one_call(desk, aws_calls):
+    open_ticket(desk)
+    for who, query in ((CUSTOMER, None), (AGENT, {"group": "l1"}), (AGENT, {"assignee": "me"})):
+        aws_calls.reset()
+        assert desk("GET", "/tickets", who=who, query=query).status == 200
+        assert aws_calls.on_table(TABLE) == ["Query"], query
+        assert len(aws_calls.calls) == 1
+
+
+def test_opening_a_ticket_is_at_most_two_calls(desk, aws_calls):
+    open_ticket(desk)  # the customer exists now: the usual case
+    aws_calls.reset()
+    open_ticket(desk)
+    assert aws_calls.on_table(TABLE) == ["GetItem", "TransactWriteItems"]
+    assert len(aws_calls.calls) == 2
+
+
+def test_a_new_customers_first_ticket_is_also_two_calls(desk, aws_calls):
+    aws_calls.reset()
+    open_ticket(desk)
+    assert len(aws_calls.on_table(TABLE)) == 2
+    assert len(aws_calls.calls) == 2
+
+
+def test_opening_with_an_idempotency_key_adds_only_idempotency_bookkeeping(desk, aws_calls):
+    open_ticket(desk)
+    aws_calls.reset()
+    body = {"subject": "s", "description": "d"}
+    assert desk("POST", "/tickets", who=CUSTOMER, body=body, headers={"Idempotency-Key": "k"}).status == 201
+    assert len(aws_calls.on_table(TABLE)) <= 2
+    assert len(aws_calls.on_table(IDEMPOTENCY_TABLE)) <= 2  # claim the key, then store the answer
+
+
+def test_adding_a_message_is_at_most_two_calls(desk, aws_calls):
+    tid = open_ticket(desk)["id"]
+    aws_calls.reset()
+    assert desk("POST", f"/tickets/{tid}/messages", who=CUSTOMER, body={"body": "any news?"}).status == 201
+    assert aws_calls.on_table(TABLE) == ["GetItem", "TransactWriteItems"]
+    assert len(aws_calls.calls) == 2
+
+
+def test_an_agent_reply_is_at_most_two_calls(desk, aws_calls):
+    tid = open_ticket(desk)["id"]
+    aws_calls.reset()
+    assert desk("POST", f"/tickets/{tid}/messages", who=AGENT, body={"body": "on it"}).status == 201
+    assert len(aws_calls.calls) == 2
