@@ -39,8 +39,31 @@ os.environ.update(
 for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(name, None)
 
+import threading  # noqa: E402
+
 import botocore.handlers  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
+
+
+def _atomic_requests() -> None:
+    """Make each moto DynamoDB request atomic, as each DynamoDB request is.
+
+    moto checks a condition and then writes without a lock, so two threads can both pass the same version
+    check; DynamoDB never lets that happen, and the concurrency tests are about what DynamoDB guarantees.
+    """
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query"):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(self, *args, _original=original, **kwargs):
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, atomic)
+
+
+_atomic_requests()
 
 
 class AwsCalls:
