@@ -1,0 +1,161 @@
+"""The `kefu` command: `kefu local up` runs kefu on this machine, `kefu local token` prints a token."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from kefu.identity import Role
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from kefu_local.config import (
+    API_PORT_VAR,
+    AWS_PORT_VAR,
+    STATE_VAR,
+    LocalConfig,
+    LocalStackError,
+    default_state_dir,
+)
+from kefu_local.seed import DEMO_PEOPLE, GROUPS, demo_person
+from kefu_local.tokens import ROLE_GROUPS, LocalUserPool, TokenUse
+
+if TYPE_CHECKING:
+    from kefu_local.stack import LocalStack
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="kefu (客服), the customer-service desk.")
+local = typer.Typer(no_args_is_help=True, help="kefu on this machine: no AWS account, no Docker (DESIGN §6).")
+app.add_typer(local, name="local")
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+def _kefu_command() -> str:
+    """How to call this command from the current directory (it lives in the project's venv)."""
+    script = Path(sys.argv[0])
+    if script.name == "kefu" and script.is_file():
+        try:
+            return str(script.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(script)
+    return "kefu"
+
+
+def _fail(err: LocalStackError) -> typer.Exit:
+    errors.print(f"[bold red]kefu local:[/] {escape(str(err))}", soft_wrap=True)
+    return typer.Exit(1)
+
+
+@local.command()
+def up() -> None:
+    """Start the local stack: a moto AWS endpoint with kefu's tables and demo data, and the HTTP API."""
+    _configure_logging()
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+
+    # Imported here, not at the top: moto's server is not needed to print a token.
+    from kefu_local.stack import LocalStack
+
+    try:
+        stack = LocalStack(LocalConfig.from_env())
+        stack.start()
+    except LocalStackError as err:
+        raise _fail(err) from None
+    try:
+        _print_banner(stack)
+        while not stopping.wait(timeout=1):
+            pass
+        console.print("stopping kefu local…")
+    finally:
+        stack.stop()
+    console.print("kefu local stopped")
+
+
+@local.command()
+def token(
+    role: Annotated[Role, typer.Option(help="customer (no group), agent, supervisor or admin")] = Role.CUSTOMER,
+    sub: Annotated[str | None, typer.Option(help="the user's id; default: the role's demo user")] = None,
+    email: Annotated[str | None, typer.Option(help="default: the role's demo user's")] = None,
+    group: Annotated[list[str] | None, typer.Option(help="an extra Cognito group (repeatable)")] = None,
+    ttl: Annotated[int, typer.Option(min=1, help="seconds until it expires")] = 3600,
+    token_use: Annotated[TokenUse, typer.Option(help="an ID token (aud) or access token (client_id)")] = TokenUse.ID,
+) -> None:
+    """Print a token the local HTTP API accepts, as the Cognito user pool would issue it."""
+    pool = LocalUserPool.load_or_create(default_state_dir())
+    person = demo_person(role)
+    groups = list(dict.fromkeys([*ROLE_GROUPS[role], *(group or [])]))
+    typer.echo(
+        pool.mint(
+            sub or person.sub,
+            email=email or (person.email if sub is None else None),
+            groups=groups,
+            token_use=token_use,
+            ttl_seconds=ttl,
+        )
+    )
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    local_log = logging.getLogger("kefu_local")
+    local_log.addHandler(handler)
+    local_log.setLevel(logging.INFO)
+    local_log.propagate = False
+    # moto's server would otherwise log every AWS call the handlers make.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def _print_banner(stack: LocalStack) -> None:
+    config = stack.config
+    api = config.api_url
+    kefu = _kefu_command()
+    state_prefix = f"{STATE_VAR}={shlex.quote(str(config.state_dir))} " if os.environ.get(STATE_VAR) else ""
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("HTTP API", f"{api}   [dim]({API_PORT_VAR})[/]")
+    table.add_row("health", f"{api}/health")
+    table.add_row("API docs", f"{api}/docs   {api}/openapi.json")
+    table.add_row("AWS endpoint", f"{config.aws_endpoint}   [dim]({AWS_PORT_VAR}; credentials testing/testing)[/]")
+    table.add_row("tables", f"{config.table_name}, {config.idempotency_table_name}")
+    table.add_row("groups", ", ".join(GROUPS))
+    table.add_row(
+        "demo users",
+        ", ".join(f"{p.sub} ({p.role.value})" for p in DEMO_PEOPLE),
+    )
+    table.add_row("routes", f"{len(stack.routes)} (public: {sum(not r.needs_auth for r in stack.routes)})")
+    table.add_row("state", f"{config.state_dir}   [dim](token signing key)[/]")
+    console.print(Panel(table, title="[bold green]kefu local is up[/]", expand=False))
+
+    body = '{"subject":"Where is my parcel?","description":"Order 1001 has not arrived yet."}'
+    examples = [
+        "# a token for a role (customer, agent, supervisor, admin):",
+        f"TOKEN=$({state_prefix}{kefu} local token --role customer)",
+        "# open a ticket, then list your tickets:",
+        f'curl -s -X POST {api}/tickets -H "Authorization: Bearer $TOKEN" '
+        f"-H 'content-type: application/json' -d '{body}'",
+        f'curl -s {api}/tickets -H "Authorization: Bearer $TOKEN"',
+        "# the data, with any AWS tool:",
+        f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region us-east-1 "
+        f"--endpoint-url {config.aws_endpoint} dynamodb scan --table-name {config.table_name}",
+    ]
+    for line in examples:
+        console.print(line, style="dim" if line.startswith("#") else None, markup=False, soft_wrap=True)
+    console.print("Ctrl-C stops it.", soft_wrap=True)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,129 @@
+"""`kefu local up` as a user starts it: the console script, on free ports, with its own state."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+STARTUP_TIMEOUT_S = 45
+STOP_TIMEOUT_S = 15
+
+
+def kefu_command() -> list[str]:
+    """The `kefu` console script of this virtual environment, as the README has people call it."""
+    script = Path(sys.executable).with_name("kefu")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kefu_local"]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LocalStackProcess:
+    """One `kefu local up` process and the environment it was started with."""
+
+    workdir: Path
+    api_port: int
+    aws_port: int
+    state_dir: Path
+    process: subprocess.Popen | None = None
+    runs: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "KEFU_", "POWERTOOLS_"))}
+        env.update(
+            {
+                "KEFU_API_PORT": str(self.api_port),
+                "KEFU_AWS_PORT": str(self.aws_port),
+                "KEFU_LOCAL_STATE": str(self.state_dir),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    @property
+    def output_file(self) -> Path:
+        return self.workdir / f"kefu-local-{self.runs}.out"
+
+    def output(self) -> str:
+        return self.output_file.read_text(errors="replace") if self.output_file.exists() else ""
+
+    def start(self) -> None:
+        self.runs += 1
+        with self.output_file.open("wb") as out:
+            self.process = subprocess.Popen(
+                [*kefu_command(), "local", "up"],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self.wait_until_healthy()
+
+    def wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"kefu local up exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        self.kill()
+        pytest.fail(f"kefu local up was not healthy within {STARTUP_TIMEOUT_S} s:\n{self.output()}")
+
+    def stop(self, signum: int = signal.SIGINT) -> int:
+        """Send `signum` and wait for the process to end; its exit code."""
+        assert self.process is not None
+        self.process.send_signal(signum)
+        try:
+            return self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"kefu local up did not stop within {STOP_TIMEOUT_S} s:\n{self.output()}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def token(self, *args: str, state_dir: Path | None = None) -> str:
+        env = self.env | ({"KEFU_LOCAL_STATE": str(state_dir)} if state_dir else {})
+        done = subprocess.run(
+            [*kefu_command(), "local", "token", *args],
+            env=env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+
+def new_stack(workdir: Path) -> LocalStackProcess:
+    api_port = free_port()
+    aws_port = free_port()
+    while aws_port == api_port:
+        aws_port = free_port()
+    return LocalStackProcess(workdir, api_port, aws_port, workdir / "state")

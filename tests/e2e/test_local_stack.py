@@ -1,0 +1,143 @@
+"""`kefu local up`, used as a client would: tokens from `kefu local token`, requests over HTTP."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import uuid
+
+import pytest
+import requests
+
+from .local_stack import LocalStackProcess, free_port, kefu_command
+
+pytestmark = pytest.mark.e2e
+
+NEW_TICKET = {"subject": "Where is my parcel?", "description": "Order 1001 has not arrived yet."}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def open_ticket(stack: LocalStackProcess, token: str, **headers: str) -> requests.Response:
+    return requests.post(f"{stack.url}/tickets", json=NEW_TICKET, headers=bearer(token) | headers, timeout=10)
+
+
+def test_health_and_the_openapi_document_need_no_token(running_stack: LocalStackProcess):
+    health = requests.get(f"{running_stack.url}/health", timeout=5)
+    openapi = requests.get(f"{running_stack.url}/openapi.json", timeout=10)
+
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok"}
+    assert openapi.status_code == 200
+    assert "/tickets" in openapi.json()["paths"]
+
+
+def test_a_customer_opens_a_ticket_and_reads_it_back(running_stack: LocalStackProcess):
+    token = running_stack.token("--role", "customer")
+
+    created = open_ticket(running_stack, token)
+    assert created.status_code == 201, created.text
+    ticket_id = created.json()["id"]
+
+    read = requests.get(f"{running_stack.url}/tickets/{ticket_id}", headers=bearer(token), timeout=10)
+
+    assert read.status_code == 200, read.text
+    assert read.json()["id"] == ticket_id
+    assert read.json()["subject"] == NEW_TICKET["subject"]
+    assert read.headers["apigw-requestid"]
+
+
+def test_an_agent_reads_a_customers_ticket_but_another_customer_cannot(running_stack: LocalStackProcess):
+    # The agent's group claim reaches the API as API Gateway renders it ("[agent]"), and each
+    # customer is told apart by the token's sub.
+    ticket_id = open_ticket(running_stack, running_stack.token("--role", "customer")).json()["id"]
+    agent = running_stack.token("--role", "agent")
+    stranger = running_stack.token("--role", "customer", "--sub", f"someone-else-{uuid.uuid4().hex[:6]}")
+
+    as_agent = requests.get(f"{running_stack.url}/tickets/{ticket_id}", headers=bearer(agent), timeout=10)
+    as_stranger = requests.get(f"{running_stack.url}/tickets/{ticket_id}", headers=bearer(stranger), timeout=10)
+
+    assert as_agent.status_code == 200, as_agent.text
+    assert as_stranger.status_code in (403, 404), as_stranger.text
+
+
+def test_a_retried_post_with_the_same_idempotency_key_returns_the_same_ticket(running_stack: LocalStackProcess):
+    token = running_stack.token("--role", "customer")
+    key = str(uuid.uuid4())
+
+    first = open_ticket(running_stack, token, **{"Idempotency-Key": key})
+    again = open_ticket(running_stack, token, **{"Idempotency-Key": key})
+
+    assert first.status_code == 201, first.text
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_a_chunked_request_body_arrives_whole(running_stack: LocalStackProcess):
+    token = running_stack.token("--role", "customer")
+    payload = json.dumps(NEW_TICKET).encode()
+    chunks = iter([payload[:10], payload[10:]])  # a generator body makes requests send it chunked
+
+    response = requests.post(
+        f"{running_stack.url}/tickets",
+        data=chunks,
+        headers=bearer(token) | {"Content-Type": "application/json"},
+        timeout=10,
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["subject"] == NEW_TICKET["subject"]
+
+
+def test_a_request_without_a_token_is_refused_as_api_gateway_does(running_stack: LocalStackProcess):
+    response = requests.get(f"{running_stack.url}/tickets", timeout=5)
+
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthorized"}
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_token_signed_with_another_key_is_refused(running_stack: LocalStackProcess, tmp_path):
+    foreign = running_stack.token("--role", "admin", state_dir=tmp_path / "another-state")
+
+    response = requests.get(f"{running_stack.url}/tickets", headers=bearer(foreign), timeout=5)
+
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+def test_an_undeclared_route_answers_404_as_api_gateway_does(running_stack: LocalStackProcess):
+    token = running_stack.token("--role", "agent")
+
+    response = requests.get(f"{running_stack.url}/no/such/route", headers=bearer(token), timeout=5)
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not Found"}
+
+
+def test_a_taken_port_is_reported_with_the_variable_that_moves_it(running_stack: LocalStackProcess, tmp_path):
+    # A second stack on the running one's API port.
+    env = running_stack.env | {"KEFU_AWS_PORT": str(free_port())}
+
+    done = subprocess.run(
+        [*kefu_command(), "local", "up"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
+
+    assert done.returncode == 1
+    assert f"port {running_stack.api_port}" in done.stderr
+    assert "KEFU_API_PORT" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_it_stops_cleanly_on_ctrl_c_and_starts_again_on_the_same_ports(fresh_stack: LocalStackProcess):
+    fresh_stack.start()
+
+    assert fresh_stack.stop(signal.SIGINT) == 0
+    assert "kefu local stopped" in fresh_stack.output()
+
+    fresh_stack.start()
+    token = fresh_stack.token("--role", "customer")
+    assert open_ticket(fresh_stack, token).status_code == 201
+    assert fresh_stack.stop(signal.SIGTERM) == 0
