@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -10,11 +13,8 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyKeyError,
-    IdempotencyValidationError,
-)
+from pydantic import BaseModel
+
 from kefu import errors
 from kefu.agents import service as agents
 from kefu.agents.model import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
@@ -34,7 +34,6 @@ from kefu.tickets.model import (
     TimelineEntry,
     TransitionRequest,
 )
-from pydantic import BaseModel
 
 PROBLEM = "application/problem+json"
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
@@ -112,19 +111,9 @@ def invalid_request(err: RequestValidationError) -> Response:
     return problem(422, "the request does not match the schema", errors=issues)
 
 
-@app.exception_handler(IdempotencyValidationError)
-def idempotency_key_reused(_err: Exception) -> Response:
-    return problem(422, "this Idempotency-Key was used with a different request body")
-
-
-@app.exception_handler(IdempotencyAlreadyInProgressError)
-def idempotency_in_progress(_err: Exception) -> Response:
-    return problem(409, "a request with this Idempotency-Key is still being processed; retry shortly")
-
-
-@app.exception_handler(IdempotencyKeyError)
-def idempotency_key_missing(_err: Exception) -> Response:
-    return problem(400, "the Idempotency-Key header is empty")
+@app.exception_handler(RecursionError)
+def nested_too_deep(_err: RecursionError) -> Response:
+    return problem(400, "the body is nested too deeply to read")
 
 
 @app.exception_handler(Exception)
@@ -152,13 +141,20 @@ def etag(ticket: Ticket) -> str:
     return f'"{ticket.version}"'
 
 
-def parse_if_match(value: str | None) -> int:
+_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version the caller read, or None for `*` (any current version)."""
     if value is None:
         raise errors.PreconditionRequired("changing a ticket needs If-Match with the ETag you read")
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise errors.StaleVersion(None, -1)
-    return int(text)
+    text = value.strip()
+    if text == "*":
+        return None
+    match = _ETAG.match(text)
+    if match is None:
+        raise errors.StaleVersion('If-Match must be an ETag this API issued, such as "3"')
+    return int(match.group(1) or match.group(2))
 
 
 def ticket_response(who: Caller, ticket: Ticket, status: int = 200) -> Response:
@@ -192,6 +188,8 @@ def open_ticket(
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=255)] = None,
 ):
     who = caller()
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise errors.BadRequest("the Idempotency-Key header is empty")
     if idempotency_key is None:
         ticket = tickets.open_ticket(who, body)
     else:
@@ -380,6 +378,11 @@ def check_envelope(event: dict) -> dict | None:
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode("utf-8"))
     if size > settings().max_body_bytes:
         return _early_problem(413, f"the body is larger than {settings().max_body_bytes} bytes")
+    if event.get("isBase64Encoded"):
+        try:
+            base64.b64decode(body, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return _early_problem(400, "the body is not UTF-8 encoded JSON")
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     media = headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from kefu.identity import Role
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from kefu.identity import Role
 from kefu_local.config import (
     API_PORT_VAR,
     AWS_PORT_VAR,

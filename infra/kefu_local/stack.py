@@ -9,7 +9,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from kefu.config import reload_settings
-
 from kefu_local.aws import LocalAws, create_domain_table, create_idempotency_table, function_env
 from kefu_local.config import API_PORT_VAR, REPO_ROOT, LocalConfig, LocalStackError
 from kefu_local.gateway import Gateway, Route, RouteTable

@@ -23,6 +23,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from kefu.identity import Role
 
 #: Fixed, so a token minted before `kefu local up` started (or on another port) still verifies.

@@ -14,6 +14,7 @@ import jwt
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
 from kefu.identity import Caller, Role
 from kefu_local.gateway import (
     Gateway,

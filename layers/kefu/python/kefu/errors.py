@@ -45,11 +45,7 @@ class InvalidTransition(Conflict):
 
 
 class StaleVersion(KefuError):
-    """The caller's version (If-Match) is not the current one."""
-
-    def __init__(self, expected: int | None, current: int):
-        super().__init__(f"the ticket is at version {current}, the request was made against {expected}")
-        self.current = current
+    """The caller's version (If-Match) is not the current one (HTTP 412)."""
 
 
 class InvalidRequest(KefuError):

@@ -1,5 +1,6 @@
 """Human-friendly random ids: no counter, so no hot key and nothing to guess from."""
 
+import re
 import secrets
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from a phone call.
@@ -17,3 +18,21 @@ def new_ticket_id() -> str:
 
 def new_customer_id() -> str:
     return f"CU-{_random(10)}"
+
+
+_TICKET_ID = re.compile(r"^TK-[0-9A-Z]{8}$")
+#: Agents are Cognito users: their id is the `sub` (a UUID), or a readable id an admin chose.
+_AGENT_ID = re.compile(r"^[A-Za-z0-9][\w\-.@:+]{0,127}$")
+_GROUP_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+
+
+def is_ticket_id(value: str) -> bool:
+    return bool(_TICKET_ID.match(value))
+
+
+def is_agent_id(value: str) -> bool:
+    return bool(_AGENT_ID.match(value))
+
+
+def is_group_id(value: str) -> bool:
+    return bool(_GROUP_ID.match(value))

@@ -5,17 +5,30 @@ from __future__ import annotations
 from kefu.agents.model import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
 from kefu.errors import AgentNotFound, Conflict, Forbidden, GroupNotFound, InvalidRequest
 from kefu.identity import Caller, Role
+from kefu.ids import is_agent_id, is_group_id
 from kefu.store import agents as store
 
 _RETRIES = 5
 
 
 def resolve_agent_id(caller: Caller, agent_id: str) -> str:
-    return caller.sub if agent_id == "me" else agent_id
+    agent_id = caller.sub if agent_id == "me" else agent_id
+    if not is_agent_id(agent_id):
+        raise AgentNotFound(agent_id[:128])
+    return agent_id
+
+
+def _check_group_id(group_id: str) -> None:
+    if not is_group_id(group_id):
+        raise InvalidRequest(
+            "a group id is 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+        )
 
 
 def upsert_agent(caller: Caller, agent_id: str, spec: AgentSpec) -> Agent:
     caller.require(Role.ADMIN)
+    if agent_id != "me" and not is_agent_id(agent_id):
+        raise InvalidRequest("an agent id is 1-128 letters, digits or - _ . @ : +")
     agent_id = resolve_agent_id(caller, agent_id)
     missing = [g for g in spec.groupIds if store.get_group(g) is None]
     if missing:
@@ -50,23 +63,17 @@ def set_availability(caller: Caller, agent_id: str, update: AvailabilityUpdate) 
 
 def group_roster(caller: Caller, group_id: str) -> list[GroupMember]:
     caller.require(Role.SUPERVISOR, Role.ADMIN)
-    if store.get_group(group_id) is None:
+    if not is_group_id(group_id) or store.get_group(group_id) is None:
         raise GroupNotFound(group_id)
     return store.group_members(group_id)
 
 
 def upsert_group(caller: Caller, group_id: str, spec: GroupSpec) -> Group:
     caller.require(Role.ADMIN)
+    _check_group_id(group_id)
     return store.put_group(group_id, spec)
 
 
 def list_groups(caller: Caller) -> list[Group]:
     caller.require_staff()
     return store.list_groups()
-
-
-def require_group(group_id: str) -> Group:
-    group = store.get_group(group_id)
-    if group is None:
-        raise GroupNotFound(group_id)
-    return group

@@ -70,7 +70,10 @@ def put_agent(agent_id: str, spec: AgentSpec, current: Agent | None) -> Agent:
             for group_id in old_groups - set(spec.groupIds):
                 transaction.delete(MemberItem(group_key(group_id), member_key(agent_id)))
     except TransactWriteError as err:
-        raise AgentChanged(agent_id) from err
+        codes = [getattr(reason, "code", None) for reason in (err.cancellation_reasons or []) if reason]
+        if "ConditionalCheckFailed" in codes:
+            raise AgentChanged(agent_id) from err
+        raise
     return _agent(item)
 
 

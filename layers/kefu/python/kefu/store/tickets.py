@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
 from kefu.errors import TicketNotFound
+from kefu.ids import is_ticket_id
 from kefu.store import cursor as cursors
 from kefu.store.models import AgentItem, KefuItem, MemberItem, TicketItem, TimelineItem
 from kefu.tickets.model import Page, Status, Ticket, TimelineEntry
@@ -52,6 +53,8 @@ def _connection() -> Connection:
 
 
 def get(ticket_id: str) -> Ticket:
+    if not is_ticket_id(ticket_id):
+        raise TicketNotFound(ticket_id)  # no such key can exist: no need to ask
     try:
         item = TicketItem.get(ticket_key(ticket_id), TICKET_SK, consistent_read=True)
     except DoesNotExist:

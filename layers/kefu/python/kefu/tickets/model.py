@@ -145,7 +145,7 @@ class NewMessage(_Strict):
 class Resolution(_Strict):
     kind: ResolutionKind
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    amount: float | None = Field(default=None, ge=0)
+    amount: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
 
 

@@ -21,7 +21,7 @@ from kefu.errors import (
     StaleVersion,
 )
 from kefu.identity import Caller, Role
-from kefu.ids import new_customer_id, new_ticket_id
+from kefu.ids import is_agent_id, is_group_id, new_customer_id, new_ticket_id
 from kefu.store import agents as agent_store
 from kefu.store import customers as customer_store
 from kefu.store import tickets as store
@@ -93,10 +93,14 @@ def list_tickets(
         raise BadRequest("list by group or by assignee, not both")
     if assignee or (not group and caller.role is Role.AGENT):
         agent_id = caller.sub if assignee in (None, "me") else assignee
+        if not is_agent_id(agent_id):
+            raise BadRequest("assignee is `me` or an agent id")
         if agent_id != caller.sub and not caller.oversees_all:
             raise Forbidden("agents list their own tickets (assignee=me); supervisors may list anyone's")
         return store.assigned_to(agent_id, status or Status.OPEN, limit=size, cursor=cursor)
     if group:
+        if not is_group_id(group):
+            raise BadRequest("group is a group id such as l1")
         return store.group_queue(group, status or Status.NEW, limit=size, cursor=cursor)
     return store.by_status(status or Status.OPEN, limit=size, cursor=cursor)
 
@@ -203,7 +207,8 @@ def _new_customer(
 # --- changing ---------------------------------------------------------------------------------------------
 
 
-def update_ticket(caller: Caller, ticket_id: str, patch: TicketPatch, *, if_match: int) -> Ticket:
+def update_ticket(caller: Caller, ticket_id: str, patch: TicketPatch, *, if_match: int | None) -> Ticket:
+    """Change priority, category or tags; `if_match` is the version read (None: whatever is current)."""
     caller.require_staff()
 
     def decide(ticket: Ticket) -> Change | None:
@@ -332,12 +337,12 @@ def _reopen(ticket: Ticket, moment, *, reason: str | None) -> _Reopened:
 
 def assign(caller: Caller, ticket_id: str, request: AssignRequest) -> Ticket:
     caller.require_staff()
-    if request.groupId and agent_store.get_group(request.groupId) is None:
+    if request.groupId and (not is_group_id(request.groupId) or agent_store.get_group(request.groupId) is None):
         raise InvalidRequest(f"group {request.groupId} does not exist")
     target_id = caller.sub if request.take else request.agentId
     target: Agent | None = None
     if target_id:
-        target = agent_store.get_agent(target_id)
+        target = agent_store.get_agent(target_id) if is_agent_id(target_id) else None
         if target is None:
             if request.take:
                 raise Forbidden("you have no agent profile yet; an admin adds you with PUT /agents/{id}")
@@ -408,7 +413,7 @@ def _change(
         ticket = store.get(ticket_id)
         policy.ensure_can_read(caller, ticket)
         if if_match is not None and ticket.version != if_match:
-            raise StaleVersion(if_match, ticket.version)
+            raise StaleVersion(f"the ticket is at version {ticket.version}; the change was made against {if_match}")
         change = decide(ticket)
         if change is None:
             return ticket
@@ -418,7 +423,7 @@ def _change(
             saved = store.save(change.ticket, entries, load_changes=loads)
         except store.VersionConflict:
             if if_match is not None:
-                raise StaleVersion(if_match, ticket.version + 1) from None
+                raise StaleVersion(f"the ticket changed after version {if_match}; read it again") from None
             continue
         if on_saved:
             on_saved(saved, entries)
@@ -510,6 +515,11 @@ def idempotency_config():
 
 def open_ticket_once(caller: Caller, request: NewTicket, idempotency_key: str) -> Ticket:
     """The same Idempotency-Key from the same caller opens one ticket; a different body with it is refused."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     _, open_once = _idempotent_open()
     claims = {
         "sub": caller.sub,
@@ -518,4 +528,9 @@ def open_ticket_once(caller: Caller, request: NewTicket, idempotency_key: str) -
         "name": caller.name,
     }
     payload = {"caller": claims, "key": idempotency_key, "ticket": request.model_dump(mode="json")}
-    return Ticket.model_validate(open_once(request=payload))
+    try:
+        return Ticket.model_validate(open_once(request=payload))
+    except IdempotencyValidationError as err:
+        raise InvalidRequest("this Idempotency-Key was used with a different request body") from err
+    except IdempotencyAlreadyInProgressError as err:
+        raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly") from err

@@ -1,0 +1,463 @@
+"""Bad input on every route of the HTTP API: always a 4xx problem (RFC 9457), never a 5xx.
+
+The routes come from the function itself (`declared_routes()`), so a new route without a case here fails
+`test_every_declared_route_has_a_case`. Body cases apply to the routes that take a body (POST, PUT, PATCH).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Identity, Reply, load_function
+
+PROBLEM = "application/problem+json"
+MAX_BODY = 256 * 1024
+ROUTES: list[tuple[str, str, bool]] = load_function("api").declared_routes()
+
+
+@dataclass(frozen=True)
+class Case:
+    """How a route is called successfully: by whom, with what body, and a body of the right shape but wrong types."""
+
+    who: Identity | None
+    body: dict[str, Any] | None = None
+    wrong_types: dict[str, Any] | None = None
+
+
+CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/health"): Case(None),
+    ("GET", "/openapi.json"): Case(None),
+    ("GET", "/docs"): Case(None),
+    ("POST", "/tickets"): Case(
+        CUSTOMER,
+        {"subject": "Order 1042 never arrived", "description": "It has been 9 days."},
+        {"subject": 1042, "description": ["It has been", "9 days"]},
+    ),
+    ("GET", "/tickets"): Case(CUSTOMER),
+    ("GET", "/tickets/{ticketId}"): Case(CUSTOMER),
+    ("PATCH", "/tickets/{ticketId}"): Case(AGENT, {"priority": "P2"}, {"priority": 2, "tags": "vip"}),
+    ("GET", "/tickets/{ticketId}/timeline"): Case(CUSTOMER),
+    ("POST", "/tickets/{ticketId}/messages"): Case(CUSTOMER, {"body": "Any news?"}, {"body": {"text": "Any news?"}}),
+    ("POST", "/tickets/{ticketId}/transition"): Case(AGENT, {"to": "pending"}, {"to": 3}),
+    ("POST", "/tickets/{ticketId}/assign"): Case(AGENT, {"take": True}, {"take": [True]}),
+    ("GET", "/groups"): Case(AGENT),
+    ("PUT", "/groups/{groupId}"): Case(ADMIN, {"name": "General enquiries"}, {"name": 1, "kind": ["general"]}),
+    ("GET", "/groups/{groupId}/agents"): Case(SUPERVISOR),
+    ("PUT", "/agents/{agentId}"): Case(
+        ADMIN, {"name": "Zhang", "groupIds": ["l1"]}, {"name": "Zhang", "groupIds": "l1"}
+    ),
+    ("PUT", "/agents/{agentId}/availability"): Case(SUPERVISOR, {"availability": "online"}, {"availability": True}),
+}
+
+#: Create-or-update routes: an id that does not exist yet is not an error there.
+UPSERTS = {("PUT", "/groups/{groupId}"), ("PUT", "/agents/{agentId}")}
+#: The routes that declare query parameters (limit and cursor; /tickets also status, group and assignee).
+LISTINGS = {("GET", "/tickets"), ("GET", "/tickets/{ticketId}/timeline")}
+MISSING_IDS = {"ticketId": "TK-00000000", "groupId": "no-such-group", "agentId": "no-such-agent"}
+
+
+def route_id(route: tuple[str, str, bool]) -> str:
+    return f"{route[0]} {route[1]}"
+
+
+def routes(predicate=lambda method, path, protected: True) -> list:
+    return [pytest.param(route, id=route_id(route)) for route in ROUTES if predicate(*route)]
+
+
+def takes_body(method: str, _path: str, _protected: bool) -> bool:
+    return method in {"POST", "PUT", "PATCH"}
+
+
+def has_path_params(_method: str, path: str, _protected: bool) -> bool:
+    return "{" in path
+
+
+@dataclass
+class Desk:
+    """A desk with one group (l1), one agent profile (AGENT's) and one ticket of CUSTOMER's."""
+
+    api: Any
+    ticket_id: str
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def path(self, template: str, ids: dict[str, str] | None = None) -> str:
+        path = template
+        for name, value in (ids or self.ids).items():
+            path = path.replace("{" + name + "}", value)
+        return path
+
+    def etag(self) -> str:
+        return self.api("GET", f"/tickets/{self.ticket_id}", who=AGENT).headers["etag"]
+
+    def send(self, route: tuple[str, str, bool], *, ids: dict[str, str] | None = None, **kwargs: Any) -> Reply:
+        method, template, _ = route
+        case = case_for(route)
+        kwargs.setdefault("who", case.who)
+        if case.body is not None and "raw_body" not in kwargs:
+            kwargs.setdefault("body", case.body)
+        if method == "PATCH":
+            kwargs["headers"] = {"if-match": self.etag(), **kwargs.get("headers", {})}
+        return self.api(method, self.path(template, ids), **kwargs)
+
+
+def case_for(route: tuple[str, str, bool]) -> Case:
+    case = CASES.get(route[:2])
+    if case is None:
+        pytest.fail(f"{route_id(route)} has no case in CASES: add how it is called successfully")
+    return case
+
+
+@pytest.fixture
+def desk(api) -> Desk:
+    assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
+    assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
+    opened = api("POST", "/tickets", who=CUSTOMER, body={"subject": "Parcel late", "description": "Order 1042."})
+    assert opened.status == 201
+    ticket_id = opened.json["id"]
+    return Desk(api, ticket_id, {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub})
+
+
+def assert_problem(reply: Reply, status: int | None = None) -> None:
+    """A 4xx (the given one, if any) answered as application/problem+json with type, title, status and detail."""
+    assert reply.status < 500, f"a {reply.status} for bad input: {reply.text[:300]}"
+    assert 400 <= reply.status < 500, f"bad input was accepted with {reply.status}: {reply.text[:300]}"
+    if status is not None:
+        assert reply.status == status, reply.text[:300]
+    assert reply.headers.get("content-type", "").split(";")[0] == PROBLEM
+    problem = reply.json
+    assert {"type", "title", "status", "detail"} <= set(problem), problem
+    assert problem["status"] == reply.status
+    assert all(isinstance(problem[name], str) and problem[name] for name in ("type", "title", "detail"))
+
+
+# --- the routes themselves ----------------------------------------------------------------------------------
+
+
+def test_every_declared_route_has_a_case():
+    # Given the routes the function declares, when compared with this file's cases, then none is missing
+    assert {route[:2] for route in ROUTES} == set(CASES)
+
+
+@pytest.mark.parametrize("route", routes())
+def test_each_route_answers_its_valid_request_with_a_success(desk, route):
+    # Given the route's valid request, when sent, then a 2xx: so each refusal below is about its one bad thing
+    reply = desk.send(route)
+    assert 200 <= reply.status < 300, reply.text[:300]
+
+
+# --- the body -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_malformed_json_is_a_400(desk, route):
+    # Given a body cut off mid-object, when sent as JSON, then 400
+    reply = desk.send(route, raw_body='{"subject": "Parcel', headers={"content-type": "application/json"})
+    assert_problem(reply, 400)
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_json_nested_too_deep_to_read_is_a_4xx(desk, route):
+    # Given 100 000 nested arrays (100 KB, under the size limit), when sent, then a 4xx: the parser's
+    # RecursionError must not surface as a 500
+    reply = desk.send(route, raw_body="[" * 100_000, headers={"content-type": "application/json"})
+    assert_problem(reply)
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_fields_of_the_wrong_type_are_a_422(desk, route):
+    # Given the right fields with values of the wrong type, when sent, then 422
+    reply = desk.send(route, body=case_for(route).wrong_types)
+    assert_problem(reply, 422)
+    assert reply.json["errors"], "a 422 says which fields are wrong"
+
+
+@pytest.mark.parametrize("raw", ["[]", '"text"', "42", "null"], ids=["array", "string", "number", "null"])
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_json_that_is_not_an_object_is_a_422(desk, route, raw):
+    # Given valid JSON that is not an object, when sent, then 422
+    reply = desk.send(route, raw_body=raw, headers={"content-type": "application/json"})
+    assert_problem(reply, 422)
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_an_unknown_field_is_a_422(desk, route):
+    # Given a valid body plus a field the API does not know, when sent, then 422 rather than silently dropped
+    reply = desk.send(route, body={**case_for(route).body, "customerTier": "vip"})
+    assert_problem(reply, 422)
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_a_body_over_256_kb_is_a_413(desk, route):
+    # Given a body one byte over 256 KB, when sent, then 413 before anything reads it
+    padded = {**case_for(route).body, "padding": ""}
+    padded["padding"] = "x" * (MAX_BODY + 1 - len(json.dumps(padded)))
+    assert len(json.dumps(padded).encode()) == MAX_BODY + 1
+    assert_problem(desk.send(route, body=padded), 413)
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_a_body_of_exactly_256_kb_is_not_refused_for_its_size(desk, route):
+    # Given a body of exactly 256 KB (with an unknown padding field), when sent, then not a 413 (the limit is inclusive)
+    padded = {**case_for(route).body, "padding": ""}
+    padded["padding"] = "x" * (MAX_BODY - len(json.dumps(padded)))
+    assert len(json.dumps(padded).encode()) == MAX_BODY
+    assert desk.send(route, body=padded).status != 413
+
+
+@pytest.mark.parametrize(
+    "content_type, raw",
+    [
+        ("text/plain", None),
+        ("application/x-www-form-urlencoded", "subject=Parcel+late&description=Order+1042"),
+        ("multipart/form-data; boundary=x", None),
+    ],
+    ids=["text-plain", "form-encoded", "multipart"],
+)
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_a_body_that_is_not_json_by_its_content_type_is_a_415(desk, route, content_type, raw):
+    # Given a body sent as text, a form or multipart, when sent, then 415
+    raw_body = raw if raw is not None else json.dumps(case_for(route).body)
+    reply = desk.send(route, raw_body=raw_body, headers={"content-type": content_type})
+    assert_problem(reply, 415)
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_a_body_without_a_content_type_is_a_415(desk, route):
+    # Given a JSON body but no content-type header, when sent, then 415
+    reply = desk.send(route, raw_body=json.dumps(case_for(route).body))
+    assert_problem(reply, 415)
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_a_base64_body_that_is_not_utf8_is_a_4xx(desk, route):
+    # Given a base64-encoded body whose bytes are not UTF-8 (API Gateway passes binary bodies this way),
+    # when sent as JSON, then a 4xx rather than a UnicodeDecodeError turned 500
+    reply = desk.send(route, raw_body=b'{"subject": "\xff\xfe late"}', headers={"content-type": "application/json"})
+    assert_problem(reply)
+
+
+@pytest.mark.parametrize("route", routes(takes_body))
+def test_a_valid_base64_encoded_json_body_is_read(desk, route):
+    # Given the route's valid body, base64-encoded as API Gateway sends binary bodies, when sent, then a 2xx
+    raw = json.dumps(case_for(route).body).encode()
+    reply = desk.send(route, raw_body=raw, headers={"content-type": "application/json"})
+    assert 200 <= reply.status < 300, reply.text[:300]
+
+
+# --- who is calling -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", routes(lambda method, path, protected: protected))
+def test_a_protected_route_without_a_token_is_a_401(desk, route):
+    # Given a valid request without claims (no bearer token), when sent, then 401 with a Bearer challenge
+    reply = desk.send(route, who=None)
+    assert_problem(reply, 401)
+    assert reply.headers.get("www-authenticate") == "Bearer"
+
+
+@pytest.mark.parametrize("route", routes(lambda method, path, protected: not protected))
+def test_a_public_route_answers_without_a_token(desk, route):
+    # Given a public route (health, the API document), when called without claims, then a 2xx
+    assert 200 <= desk.send(route, who=None).status < 300
+
+
+# --- ids in the path ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", routes(lambda m, p, _: "{" in p and (m, p) not in UPSERTS))
+def test_an_id_that_does_not_exist_is_a_404(desk, route):
+    # Given a ticket, group or agent id nobody created, when the route is called with it, then 404
+    reply = desk.send(route, ids=MISSING_IDS)
+    assert_problem(reply, 404)
+
+
+def test_another_customers_ticket_is_a_404_not_a_403(desk):
+    # Given Alice's ticket, when Bob asks for it, then 404: ids are not confirmed to strangers
+    assert_problem(desk.api("GET", f"/tickets/{desk.ticket_id}", who=OTHER_CUSTOMER), 404)
+
+
+@pytest.mark.parametrize("route", routes(has_path_params))
+def test_an_id_too_long_to_be_a_key_is_a_4xx(desk, route):
+    # Given an id of 2100 characters (a DynamoDB partition key holds at most 2048 bytes), when sent, then a 4xx
+    too_long = "x" * 2100
+    reply = desk.send(route, ids={name: too_long for name in MISSING_IDS})
+    assert_problem(reply)
+
+
+def test_a_group_id_that_agents_could_never_join_is_a_422(desk):
+    # Given a group id outside the pattern agents' groupIds must match (lower-case, digits, '-', '_'), when an admin
+    # creates it, then 422: otherwise the group exists but PUT /agents/{id} refuses every attempt to join it
+    reply = desk.api("PUT", "/groups/Sales Team!", who=ADMIN, body={"name": "Sales"})
+    assert_problem(reply, 422)
+
+
+# --- query parameters ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": "0"}, {"limit": "101"}, {"limit": "-1"}, {"limit": "abc"}, {"limit": "1.5"}, {"limit": ""}],
+    ids=["limit-0", "limit-101", "limit-negative", "limit-abc", "limit-fraction", "limit-empty"],
+)
+@pytest.mark.parametrize("route", routes(lambda m, p, _: (m, p) in LISTINGS))
+def test_a_limit_out_of_range_or_not_a_number_is_a_422(desk, route, query):
+    # Given a listing, when asked for a page size outside 1..100 or not a whole number, then 422
+    assert_problem(desk.send(route, query=query), 422)
+
+
+def test_an_unknown_status_filter_is_a_422(desk):
+    # Given the ticket listing, when filtered by a status kefu does not have, then 422
+    assert_problem(desk.api("GET", "/tickets", who=CUSTOMER, query={"status": "bogus"}), 422)
+
+
+@pytest.mark.parametrize("route", routes(lambda m, p, _: (m, p) in LISTINGS))
+def test_a_garbage_cursor_is_a_400(desk, route):
+    # Given a listing, when given a cursor kefu never issued, then 400
+    assert_problem(desk.send(route, query={"cursor": "garbage"}), 400)
+
+
+def test_a_cursor_from_another_customers_listing_is_a_400(desk):
+    # Given a cursor from Alice's listing, when Bob pages with it, then 400 (and none of Alice's tickets)
+    desk.api("POST", "/tickets", who=CUSTOMER, body={"subject": "Second", "description": "Another one."})
+    first_page = desk.api("GET", "/tickets", who=CUSTOMER, query={"limit": "1"})
+    alices_cursor = first_page.json["nextCursor"]
+    assert alices_cursor
+    assert_problem(desk.api("GET", "/tickets", who=OTHER_CUSTOMER, query={"cursor": alices_cursor}), 400)
+
+
+GARBAGE_QUERIES = [
+    {"limit": "0"},
+    {"limit": "abc"},
+    {"status": "bogus"},
+    {"cursor": "garbage"},
+    {"limit": "9" * 400},
+    {"cursor": "é" * 300},
+]
+
+
+@pytest.mark.parametrize("route", routes())
+def test_garbage_query_parameters_never_cause_a_5xx(desk, route):
+    # Given any route, when sent each garbage query string in turn, then never a 5xx, and any refusal is a problem
+    for query in GARBAGE_QUERIES:
+        reply = desk.send(route, query=query)
+        assert reply.status < 500, (query, reply.text[:300])
+        if reply.status >= 400:
+            assert_problem(reply)
+
+
+# --- If-Match and Idempotency-Key ---------------------------------------------------------------------------
+
+
+def patch(desk: Desk, headers: dict[str, str]) -> Reply:
+    return desk.api("PATCH", f"/tickets/{desk.ticket_id}", who=AGENT, body={"priority": "P1"}, headers=headers)
+
+
+def test_a_patch_without_if_match_is_a_428(desk):
+    # Given a ticket, when patched without If-Match, then 428
+    assert_problem(patch(desk, {}), 428)
+
+
+def test_a_patch_with_a_stale_if_match_is_a_412(desk):
+    # Given an ETag that was current until someone else changed the ticket, when patched with it, then 412
+    read_etag = desk.etag()
+    assert patch(desk, {"if-match": read_etag}).status == 200
+    assert_problem(
+        desk.api(
+            "PATCH", f"/tickets/{desk.ticket_id}", who=AGENT, body={"priority": "P2"}, headers={"if-match": read_etag}
+        ),
+        412,
+    )
+
+
+@pytest.mark.parametrize("garbage", ["not-an-etag", '"abc"', '"-1"', '""', "W/"], ids=str)
+def test_a_patch_with_a_garbage_if_match_is_a_412(desk, garbage):
+    # Given an If-Match that is no version of the ticket, when patched with it, then 412 (it cannot match)
+    assert_problem(patch(desk, {"if-match": garbage}), 412)
+
+
+@pytest.mark.parametrize("digits", ["²", "¹²"], ids=["superscript-two", "superscript-one-two"])
+def test_a_patch_with_an_if_match_of_non_ascii_digits_is_a_4xx(desk, digits):
+    # Given an If-Match of characters str.isdigit() accepts but int() does not (a latin-1 header can carry '²'),
+    # when patched with it, then a 4xx rather than a ValueError turned 500
+    assert_problem(patch(desk, {"if-match": f'"{digits}"'}))
+
+
+def test_an_empty_idempotency_key_is_a_400(desk):
+    # Given an Idempotency-Key header that is empty, when a ticket is opened with it, then 400: accepted as a key,
+    # every later request of this customer with an empty key replays the first ticket (or is a 422) for a day
+    body = CASES["POST", "/tickets"].body
+    reply = desk.api("POST", "/tickets", who=CUSTOMER, body=body, headers={"idempotency-key": ""})
+    assert_problem(reply, 400)
+
+
+def test_an_idempotency_key_longer_than_255_characters_is_a_422(desk):
+    # Given an Idempotency-Key of 256 characters, when a ticket is opened with it, then 422
+    body = CASES["POST", "/tickets"].body
+    reply = desk.api("POST", "/tickets", who=CUSTOMER, body=body, headers={"idempotency-key": "k" * 256})
+    assert_problem(reply, 422)
+
+
+def test_an_infinite_refund_amount_is_a_422(desk):
+    # Given a resolution whose amount is 1e999 (read as infinity), when a ticket is resolved with it, then 422:
+    # accepted, every later answer about the ticket carries a bare `Infinity`, which JSON parsers refuse
+    reply = desk.api(
+        "POST",
+        f"/tickets/{desk.ticket_id}/transition",
+        who=AGENT,
+        raw_body='{"to": "resolved", "resolution": {"kind": "refund", "amount": 1e999}}',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(reply, 422)
+
+
+# --- arbitrary bodies ---------------------------------------------------------------------------------------
+
+# Values the models accept somewhere, so that some bodies get past the first field and validation goes deeper.
+plausible = st.sampled_from(["web", "email", "P1", "order", "public", "internal", "vip", "li.wei@example.com", "x"])
+json_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40) | plausible
+json_values = st.recursive(
+    json_leaves,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def shaped_like(names: list[str]) -> st.SearchStrategy[dict]:
+    """Objects that use the model's own field names (so validation goes deep), with anything as values."""
+    return st.dictionaries(st.sampled_from(names) | st.text(max_size=12), json_values, max_size=len(names) + 1)
+
+
+NEW_TICKET_FIELDS = ["subject", "description", "category", "channel", "attachments", "customer", "priority", "tags"]
+MESSAGE_FIELDS = ["body", "visibility", "attachments"]
+PROPERTY_SETTINGS = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@PROPERTY_SETTINGS
+@given(body=shaped_like(NEW_TICKET_FIELDS) | json_values, who=st.sampled_from([CUSTOMER, AGENT]))
+def test_no_body_opening_a_ticket_causes_a_5xx(desk, body, who):
+    # Given any JSON body from a customer or an agent, when a ticket is opened with it, then never a 5xx
+    reply = desk.api(
+        "POST", "/tickets", who=who, raw_body=json.dumps(body), headers={"content-type": "application/json"}
+    )
+    assert reply.status < 500, (body, reply.text[:300])
+    if reply.status >= 400:
+        assert_problem(reply)
+
+
+@PROPERTY_SETTINGS
+@given(body=shaped_like(MESSAGE_FIELDS) | json_values, who=st.sampled_from([CUSTOMER, OTHER_CUSTOMER, AGENT]))
+def test_no_body_adding_a_message_causes_a_5xx(desk, body, who):
+    # Given any JSON body from the ticket's customer, a stranger or an agent, when posted as a message, then never a 5xx
+    path = f"/tickets/{desk.ticket_id}/messages"
+    reply = desk.api("POST", path, who=who, raw_body=json.dumps(body), headers={"content-type": "application/json"})
+    assert reply.status < 500, (body, reply.text[:300])
+    if reply.status >= 400:
+        assert_problem(reply)
