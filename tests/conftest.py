@@ -104,6 +104,7 @@ def reset_clients() -> None:
 
 def create_tables() -> None:
     import boto3
+
     from kefu.config import settings
     from kefu.store.models import KefuItem
 
