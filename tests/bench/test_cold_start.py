@@ -79,6 +79,22 @@ CHILDREN = {
         t1 = time.perf_counter()
         result = {"ms": (t1 - t0) * 1000}
     """,
+    # The chosen stack alone, no kefu code: what any function on it pays before doing anything of its own.
+    "stack_floor": """
+        t0 = time.perf_counter()
+        from aws_lambda_powertools import Logger, Metrics, Tracer
+        from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+        from aws_lambda_powertools.event_handler.openapi.params import Query
+        import pynamodb.models, pynamodb.transactions
+        Logger(service="floor"); Tracer(service="floor"); Metrics(namespace="floor")
+        resolver = APIGatewayHttpResolver(enable_validation=True)
+
+        @resolver.get("/probe")
+        def probe(q: Query = None):
+            return {}
+        t1 = time.perf_counter()
+        result = {"ms": (t1 - t0) * 1000}
+    """,
     "first_request": f"""
         t0 = time.perf_counter()
         import handler
@@ -154,6 +170,7 @@ def show(figures: dict) -> None:
     table.add_column("× baseline", justify="right")
     for kind, label in (
         ("baseline", 'import boto3; boto3.client("dynamodb")'),
+        ("stack_floor", "Powertools resolver+validation, Logger/Tracer/Metrics, pynamodb"),
         ("init", "import handler (init phase)"),
         ("first_request", "import handler + first GET /health"),
     ):

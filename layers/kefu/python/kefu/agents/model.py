@@ -29,8 +29,13 @@ class AgentTier(StrEnum):
     L3 = "L3"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Model(BaseModel):
+    # Schemas are built on first use: a cold start pays only for the models its request touches.
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Strict(_Model):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class GroupSpec(_Strict):
@@ -39,7 +44,7 @@ class GroupSpec(_Strict):
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
-class Group(BaseModel):
+class Group(_Model):
     id: str
     name: str
     kind: GroupKind
@@ -62,7 +67,7 @@ class AvailabilityUpdate(_Strict):
     availability: Availability
 
 
-class Agent(BaseModel):
+class Agent(_Model):
     id: str
     name: str | None = None
     email: str | None = None
@@ -75,7 +80,7 @@ class Agent(BaseModel):
     updatedAt: datetime | None = None
 
 
-class GroupMember(BaseModel):
+class GroupMember(_Model):
     """An agent as their group's roster shows them (access pattern 9)."""
 
     agentId: str

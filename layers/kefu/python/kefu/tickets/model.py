@@ -81,11 +81,12 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 class _Strict(BaseModel):
     """Request bodies: unknown fields are refused, not ignored."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class _View(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    # Schemas are built on first use: a cold start pays only for the models its request touches.
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
 
 class Attachment(_Strict):
