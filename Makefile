@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test dev bench synth lint format lock clean test-slow
@@ -34,9 +35,10 @@ dev: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pytest -q -s -m bench -p no:randomly
 
-## synth: write cdk.out (no AWS credentials, no Docker)
+## synth: write cdk.out (no AWS credentials, no Docker); STAGE=prod for another stage than dev
 synth: $(STAMP)
-	$(PY) infra/app.py
+	rm -rf cdk.out
+	$(PY) infra/app.py $(if $(STAGE),-c stage=$(STAGE))
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,0 +1,146 @@
+"""The one way kefu makes a Lambda function: arm64, Python 3.13, JSON logs into its own log group with a
+retention, active tracing, the shared layers and environment, and a role of its own that starts empty.
+
+Adding a function is a few lines in its capability:
+
+    fn = KefuFunction(self, "Function", name="intake", defaults=defaults, memory_mb=512,
+                      timeout=CONSUMER_TIMEOUT, description="Turns contacts from the intake queue into tickets")
+    grant_domain_data(fn.function)
+    monitoring.watch_function("intake", fn.function)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from kefu_infra.checks import acknowledge
+from kefu_infra.paths import FUNCTIONS
+
+PYTHON = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.ARM_64
+# Never shipped: bytecode of the synthesizing interpreter and packaging leftovers.
+ASSET_EXCLUDES = ["__pycache__", "*.pyc", "*.egg-info"]
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+_APPLICATION_LOG_LEVEL = {
+    "DEBUG": lambda_.ApplicationLogLevel.DEBUG,
+    "INFO": lambda_.ApplicationLogLevel.INFO,
+    "WARNING": lambda_.ApplicationLogLevel.WARN,
+    "ERROR": lambda_.ApplicationLogLevel.ERROR,
+}
+
+
+def retention(days: int) -> logs.RetentionDays:
+    return _RETENTION[days]
+
+
+@dataclass(frozen=True)
+class FunctionDefaults:
+    """What every kefu function shares: layers, environment, log retention and level."""
+
+    layers: list[lambda_.ILayerVersion]
+    environment: dict[str, str]
+    log_retention_days: int
+    log_level: str
+
+
+class KefuFunction(Construct):
+    """`functions/<name>/handler.py` deployed as a Lambda function, with its log group and its own role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        defaults: FunctionDefaults,
+        memory_mb: int,
+        timeout: Duration,
+        description: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        code = FUNCTIONS / name
+        if not (code / "handler.py").is_file():
+            raise FileNotFoundError(f"function {name!r} has no code: {code / 'handler.py'} is missing")
+        self.name = name
+        self.log_group = self._add_log_group(defaults.log_retention_days)
+        self.role = self._add_role(description)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            code=lambda_.Code.from_asset(str(code), exclude=ASSET_EXCLUDES),
+            handler="handler.lambda_handler",
+            runtime=PYTHON,
+            architecture=ARCHITECTURE,
+            memory_size=memory_mb,
+            timeout=timeout,
+            description=description,
+            role=self.role,
+            layers=defaults.layers,
+            environment=defaults.environment,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=_APPLICATION_LOG_LEVEL[defaults.log_level],
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            log_group=self.log_group,
+        )
+        self._acknowledge_platform_findings()
+
+    def _add_log_group(self, days: int) -> logs.LogGroup:
+        return logs.LogGroup(self, "Logs", retention=retention(days), removal_policy=RemovalPolicy.RETAIN)
+
+    def _add_role(self, description: str) -> iam.Role:
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"kefu {self.name} function: {description}",
+        )
+        # Writing its own log group is all a new function may do; capabilities add their grants.
+        self.log_group.grant_write(role)
+        return role
+
+    def _acknowledge_platform_findings(self) -> None:
+        tracing_reason = (
+            "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray does not "
+            "scope to resources; CDK adds exactly these two actions on '*'."
+        )
+        acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", tracing_reason)
+        acknowledge(self.role, "Serverless-LambdaStarPermissions", tracing_reason)
+        for rule in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
+            acknowledge(
+                self.function,
+                rule,
+                "Python 3.13 is the runtime kefu is built and tested for (DESIGN §2): the dependencies layer "
+                "holds cp313 arm64 wheels; moving to 3.14 is a deliberate upgrade of both together.",
+            )

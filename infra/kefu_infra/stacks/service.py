@@ -1,0 +1,150 @@
+"""What a release changes: the layers, the functions, the HTTP API, and one construct per capability.
+
+Capabilities still to come (workflows: the SLA/complaint-escalation and revisit state machines; schedules:
+the campaign schedules) get their constructs with the issues that build them; nothing here is a placeholder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import AssetHashType, CfnOutput, Stack
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from kefu_infra import layers
+from kefu_infra.capabilities.api import Api
+from kefu_infra.capabilities.email import EmailReceiving
+from kefu_infra.capabilities.function import ARCHITECTURE, ASSET_EXCLUDES, PYTHON, FunctionDefaults
+from kefu_infra.capabilities.intake import Intake
+from kefu_infra.capabilities.monitoring import Monitoring
+from kefu_infra.config import Deployment
+from kefu_infra.paths import DOMAIN_LAYER
+from kefu_infra.routes import Route
+from kefu_infra.stacks.stateful import StatefulStack
+
+#: Where Lambda mounts the deployment document (the layer's root is extracted to /opt).
+DEPLOYMENT_FILE = "/opt/kefu-deployment.json"
+
+
+class ServiceStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        stage: str,
+        deployment: Deployment,
+        stateful: StatefulStack,
+        api_routes: list[Route],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.monitoring = Monitoring(self, "Monitoring", prefix=prefix, alarm_email=deployment.alarms.email)
+        defaults = FunctionDefaults(
+            layers=self._add_layers(deployment.for_functions(stage)),
+            environment=self._environment(stage, deployment, stateful),
+            log_retention_days=deployment.logs.retention_days,
+            log_level=deployment.logs.level,
+        )
+        self.api = Api(
+            self,
+            "Api",
+            prefix=prefix,
+            settings=deployment.api,
+            routes=api_routes,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            idempotency_table=stateful.idempotency_table,
+            user_pool=stateful.user_pool,
+            user_pool_client=stateful.user_pool_client,
+            monitoring=self.monitoring,
+        )
+        self.intake = Intake(self, "Intake", monitoring=self.monitoring)
+        self.email = EmailReceiving(
+            self, "Email", prefix=prefix, mail=deployment.mail, raw_mail_bucket=stateful.raw_mail_bucket
+        )
+        self._add_outputs()
+
+    def _add_layers(self, document: dict[str, Any]) -> list[lambda_.ILayerVersion]:
+        built = layers.dependencies_layer()
+        dependencies = self._add_layer(
+            "DependenciesLayer",
+            lambda_.Code.from_asset(str(built.path), asset_hash=built.digest, asset_hash_type=AssetHashType.CUSTOM),
+            "Third-party runtime dependencies (pyproject [project].dependencies, pinned by constraints.txt)",
+        )
+        domain = self._add_layer(
+            "DomainLayer",
+            lambda_.Code.from_asset(str(DOMAIN_LAYER), exclude=ASSET_EXCLUDES),
+            "The kefu domain package",
+        )
+        written = layers.deployment_document(document)
+        configuration = self._add_layer(
+            "DeploymentLayer",
+            lambda_.Code.from_asset(str(written.path)),
+            f"This stage's deployment configuration, at {DEPLOYMENT_FILE}",
+        )
+        return [dependencies, domain, configuration]
+
+    def _add_layer(self, construct_id: str, code: lambda_.Code, description: str) -> lambda_.LayerVersion:
+        return lambda_.LayerVersion(
+            self,
+            construct_id,
+            code=code,
+            description=description,
+            compatible_runtimes=[PYTHON],
+            compatible_architectures=[ARCHITECTURE],
+        )
+
+    @staticmethod
+    def _environment(stage: str, deployment: Deployment, stateful: StatefulStack) -> dict[str, str]:
+        return {
+            "KEFU_STAGE": stage,
+            "KEFU_TABLE": stateful.table.table_name,
+            "KEFU_IDEMPOTENCY_TABLE": stateful.idempotency_table.table_name,
+            "KEFU_DEFAULT_GROUP": deployment.default_group,
+            "KEFU_DEPLOYMENT_FILE": DEPLOYMENT_FILE,
+            "POWERTOOLS_SERVICE_NAME": "kefu",
+            "POWERTOOLS_METRICS_NAMESPACE": "kefu",
+            "POWERTOOLS_LOG_LEVEL": deployment.logs.level,
+        }
+
+    def _add_outputs(self) -> None:
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="The HTTP API's base URL")
+        CfnOutput(
+            self,
+            "InboundMailAddresses",
+            value=", ".join(self.email.mail.recipients),
+            description="Mail to these addresses becomes tickets",
+        )
+        CfnOutput(
+            self,
+            "InboundMailMxRecord",
+            value=f"{self.email.mail.domain} MX 10 inbound-smtp.{self.region}.amazonaws.com",
+            description="The DNS record that routes the mail domain's mail to SES",
+        )
+        for index, record in enumerate(self.email.identity.dkim_records, start=1):
+            CfnOutput(
+                self,
+                f"DkimRecord{index}",
+                value=f"{record.name} CNAME {record.value}",
+                description="Publish in DNS to verify the mail domain with SES",
+            )
+        CfnOutput(
+            self,
+            "ReceiptRuleSetName",
+            value=self.email.rule_set_name,
+            description="Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>",
+        )
+        CfnOutput(self, "IntakeQueueUrl", value=self.intake.queue.queue_url, description="Contact systems send here")
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications")
+        CfnOutput(
+            self,
+            "DashboardUrl",
+            value=(
+                f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
+                f"#dashboards:name={self.monitoring.prefix}"
+            ),
+            description="The stage's CloudWatch dashboard",
+        )

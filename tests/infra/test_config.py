@@ -1,0 +1,108 @@
+"""Deployment configuration: each stage's file validates; a bad file fails with a message naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kefu_infra import config
+from kefu_infra.config import ConfigError
+from kefu_infra.paths import CONFIG
+
+STAGES = sorted(path.stem for path in CONFIG.glob("*.yaml"))
+
+
+def dev_settings() -> dict:
+    return yaml.safe_load((CONFIG / "dev.yaml").read_text())
+
+
+def errors_of(settings: dict) -> str:
+    with pytest.raises(ConfigError) as raised:
+        config.parse(yaml.safe_dump(settings, sort_keys=False), "dev.yaml")
+    return str(raised.value)
+
+
+def test_there_is_a_dev_and_a_prod_stage():
+    assert {"dev", "prod"} <= set(STAGES)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_file_is_valid(stage):
+    deployment = config.load(stage)
+
+    assert deployment.default_group in deployment.groups
+
+
+def test_an_unknown_key_is_named():
+    settings = dev_settings()
+    settings["mail"]["recipent"] = ["typo@dev.kefu.example.com"]
+
+    assert errors_of(settings) == "dev.yaml: mail.recipent: unknown key"
+
+
+def test_a_missing_key_is_named():
+    settings = dev_settings()
+    del settings["alarms"]
+
+    assert errors_of(settings) == "dev.yaml: alarms: required key is missing"
+
+
+def test_a_value_of_the_wrong_type_is_named():
+    settings = dev_settings()
+    settings["api"]["throttle"]["rate"] = "fast"
+
+    assert errors_of(settings).startswith("dev.yaml: api.throttle.rate: ")
+
+
+def test_a_recipient_outside_the_mail_domain_is_named():
+    settings = dev_settings()
+    settings["mail"]["recipients"].append("help@elsewhere.example.org")
+
+    assert errors_of(settings) == (
+        "dev.yaml: mail.recipients: not addresses of the mail domain dev.kefu.example.com: help@elsewhere.example.org"
+    )
+
+
+def test_a_group_the_domain_would_refuse_is_named():
+    settings = dev_settings()
+    settings["groups"]["l2"]["kind"] = "wizards"
+
+    assert errors_of(settings).startswith("dev.yaml: groups.l2.kind: ")
+
+
+def test_a_default_group_that_does_not_exist_is_refused():
+    settings = dev_settings()
+    settings["default_group"] = "l9"
+
+    assert errors_of(settings) == "dev.yaml: default_group: 'l9' is not one of groups: l1, l2, complaints"
+
+
+def test_every_problem_is_reported_at_once():
+    settings = dev_settings()
+    settings["logs"]["retention_days"] = 42
+    settings["alarms"]["email"] = "not-an-address"
+
+    lines = errors_of(settings).splitlines()
+
+    assert [line.split(":")[1].strip() for line in lines] == ["logs.retention_days", "alarms.email"]
+
+
+def test_a_key_given_twice_is_refused():
+    text = (CONFIG / "dev.yaml").read_text() + "\ndefault_group: l2\n"
+
+    with pytest.raises(ConfigError, match="key 'default_group' is given twice"):
+        config.parse(text, "dev.yaml")
+
+
+def test_an_unknown_stage_names_the_file_it_looked_for(tmp_path: Path):
+    with pytest.raises(ConfigError, match=r"stage 'qa'.*qa\.yaml is missing"):
+        config.load("qa", folder=tmp_path)
+
+
+def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
+    document = config.load("prod").for_functions("prod")
+
+    assert set(document) == {"stage", "mail", "groups", "default_group"}
+    assert document["groups"]["complaints"]["kind"] == "complaints"
