@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kefu.agents.model import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
+from kefu.deployment import configured_groups
 from kefu.errors import AgentNotFound, Conflict, Forbidden, GroupNotFound, InvalidRequest
 from kefu.identity import Caller, Role
 from kefu.ids import is_agent_id, is_group_id
@@ -71,6 +72,8 @@ def group_roster(caller: Caller, group_id: str) -> list[GroupMember]:
 def upsert_group(caller: Caller, group_id: str, spec: GroupSpec) -> Group:
     caller.require(Role.ADMIN)
     _check_group_id(group_id)
+    if group_id in configured_groups():
+        raise Conflict(f"group {group_id} is part of the deployment configuration; change it there and deploy")
     return store.put_group(group_id, spec)
 
 

@@ -9,6 +9,7 @@ from pynamodb.transactions import TransactWrite
 
 from kefu.agents.model import Agent, AgentSpec, Availability, Group, GroupMember, GroupSpec
 from kefu.clock import iso, now
+from kefu.deployment import configured_groups
 from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem
 
 AGENT_SK = "AGENT"
@@ -112,6 +113,9 @@ def group_members(group_id: str) -> list[GroupMember]:
 
 
 def get_group(group_id: str) -> Group | None:
+    configured = configured_groups().get(group_id)
+    if configured is not None:
+        return configured
     try:
         return _group(GroupItem.get(group_key(group_id), GROUP_SK))
     except DoesNotExist:
@@ -135,7 +139,10 @@ def put_group(group_id: str, spec: GroupSpec) -> Group:
 
 
 def list_groups() -> list[Group]:
-    return [_group(item) for item in GroupItem.by_customer.query(ALL_GROUPS)]
+    """The deployed groups, then those an admin added (a deployed id is never shadowed by a stored one)."""
+    groups = configured_groups()
+    stored = [_group(item) for item in GroupItem.by_customer.query(ALL_GROUPS)]
+    return [*groups.values(), *(group for group in stored if group.id not in groups)]
 
 
 def _connection():
