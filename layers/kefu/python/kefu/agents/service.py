@@ -42,15 +42,6 @@ def upsert_agent(caller: Caller, agent_id: str, spec: AgentSpec) -> Agent:
     raise Conflict(f"agent {agent_id} kept changing; try again")
 
 
-def get_agent(caller: Caller, agent_id: str) -> Agent:
-    caller.require_staff()
-    agent_id = resolve_agent_id(caller, agent_id)
-    agent = store.get_agent(agent_id)
-    if agent is None:
-        raise AgentNotFound(agent_id)
-    return agent
-
-
 def set_availability(caller: Caller, agent_id: str, update: AvailabilityUpdate) -> Agent:
     caller.require_staff()
     agent_id = resolve_agent_id(caller, agent_id)
