@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = ROOT / "functions" / "api"
 LAYER = ROOT / "layers" / "kefu" / "python"
 REPORT = ROOT / "build" / "bench" / "cold_start.json"
-ROUNDS = 7
+ROUNDS = 15
 TARGET_RATIO = 1.5
 
 # What Lambda sets for the function (the deployed environment, with active tracing) plus fake credentials.
