@@ -1,0 +1,246 @@
+"""Routing a contact: its category, its emotion, its priority and its group, each with the reason why.
+
+Order of work: the category (given, else inferred from keywords by precedence), the emotion, then the first
+routing rule that matches (group, base priority, maybe a reclassification), then every priority raise that
+matches. A priority given by the caller is kept: rules and raises don't move it, except that a threat (12315,
+消协, the media, a lawyer, a chargeback) still raises it to what the rules decide, because such a contact can't
+wait whatever a form said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kefu.customers.model import Tier
+from kefu.routing.config import Match, RoutingConfig, routing_config
+from kefu.routing.model import Contact, Emotion, RoutingDecision, Sentiment
+from kefu.routing.text import Lexicon, normalize, repeated_punctuation, shouting
+from kefu.tickets.model import Category, Channel, Priority
+
+_PRIORITIES = list(Priority)
+_MAX_QUOTED = 3
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What rules match on, once the text has been read."""
+
+    category: Category
+    tier: Tier
+    emotion: Emotion
+    channel: Channel | None
+    repeat: bool
+    recent_contacts: int
+    metadata: dict[str, Any]
+    text: str
+    window_hours: int
+
+
+def _quoted(items: list[str]) -> str:
+    return ", ".join(f"'{item}'" for item in items[:_MAX_QUOTED])
+
+
+def assess_emotion(subject: str, body: str, config: RoutingConfig | None = None) -> Emotion:
+    """How the customer sounds: calm, negative or angry, and whether they threaten to go elsewhere.
+
+    A threat or angry wording makes a contact angry; so does intensity (!!!, ALL CAPS) on top of negative
+    wording, or both kinds of intensity together. Negative wording or one kind of intensity alone is negative.
+    """
+    compiled = (config or routing_config()).compiled
+    text = normalize(f"{subject}\n{body}")
+    lowered = text.lower()
+    threats = compiled.threat.find_all(lowered)
+    angry = compiled.angry.find_all(lowered)
+    negative = compiled.negative.find_all(lowered)
+    intensity = [
+        (label, found)
+        for label, found in (("repeated punctuation", repeated_punctuation(text)), ("shouting", shouting(text)))
+        if found
+    ]
+    cues = [("threat", hit) for hit in threats] + [("angry wording", hit) for hit in angry]
+    cues += [("negative wording", hit) for hit in negative] + intensity
+    if threats or angry or (negative and intensity) or len(intensity) >= 2:
+        sentiment = Sentiment.ANGRY
+    elif negative or intensity:
+        sentiment = Sentiment.NEGATIVE
+    else:
+        sentiment = Sentiment.CALM
+    return Emotion(sentiment=sentiment, threat=bool(threats), cues=cues)
+
+
+def infer_category(subject: str, body: str, config: RoutingConfig | None = None) -> tuple[Category, str]:
+    """The category the text speaks of, and the reason: the first category in precedence order with a keyword hit."""
+    config = config or routing_config()
+    places = {"subject": normalize(subject).lower(), "body": normalize(body).lower()}
+    matched: list[tuple[Category, list[str]]] = []
+    for category in config.category_precedence:
+        lexicon = config.compiled.categories[category]
+        where = [f"'{hit}' in {place}" for place, text in places.items() for hit in lexicon.find_all(text)]
+        if where:
+            matched.append((category, where))
+    if not matched:
+        return config.fallback_category, f"category {config.fallback_category}: no category keyword matched (default)"
+    category, where = matched[0]
+    noun = "keyword" if len(where) == 1 else "keywords"
+    reason = f"category {category}: matched {noun} {', '.join(where[:_MAX_QUOTED])}"
+    others = [str(other) for other, _ in matched[1:]]
+    if others:
+        reason += f" (also matched {', '.join(others)}, lower in precedence)"
+    return category, reason
+
+
+def _threat_cues(emotion: Emotion) -> str:
+    return _quoted([found for label, found in emotion.cues if label == "threat"])
+
+
+def _cues(emotion: Emotion) -> str:
+    by_label: dict[str, list[str]] = {}
+    for label, found in emotion.cues:
+        by_label.setdefault(label, []).append(found)
+    return ", ".join(f"{label} {_quoted(found)}" for label, found in by_label.items())
+
+
+def _explain(match: Match, lexicon: Lexicon, facts: _Facts) -> list[str] | None:
+    """Why `match` holds for the contact, condition by condition; None when it doesn't."""
+    why: list[str] = []
+    if match.categories:
+        if facts.category not in match.categories:
+            return None
+        why.append(f"category {facts.category}")
+    if match.tiers:
+        if facts.tier not in match.tiers:
+            return None
+        why.append(f"customer tier {facts.tier}")
+    if match.sentiments:
+        if facts.emotion.sentiment not in match.sentiments:
+            return None
+        angry = facts.emotion.sentiment is Sentiment.ANGRY
+        shown = [found for label, found in facts.emotion.cues if not (angry and label == "negative wording")]
+        why.append(f"{facts.emotion.sentiment} wording" + (f" ({_quoted(shown)})" if shown else ""))
+    if match.channels:
+        if facts.channel not in match.channels:
+            return None
+        why.append(f"channel {facts.channel}")
+    if match.repeat is not None:
+        if facts.repeat != match.repeat:
+            return None
+        why.append(
+            f"repeat contact ({facts.recent_contacts} earlier within {facts.window_hours} h)"
+            if facts.repeat
+            else "first contact"
+        )
+    if match.threat is not None:
+        if facts.emotion.threat != match.threat:
+            return None
+        why.append(
+            f"threat to go to a regulator, the media or court ({_threat_cues(facts.emotion)})"
+            if facts.emotion.threat
+            else "no threat"
+        )
+    if match.keywords:
+        hits = lexicon.find_all(facts.text)
+        if not hits:
+            return None
+        why.append(f"matched {'keyword' if len(hits) == 1 else 'keywords'} {_quoted(hits)}")
+    for key, wanted in match.metadata.items():
+        allowed = wanted if isinstance(wanted, list) else [wanted]
+        if key not in facts.metadata or facts.metadata[key] not in allowed:
+            return None
+        why.append(f"channel metadata {key}={facts.metadata[key]!r}")
+    return why or ["matches every contact"]
+
+
+def _raised(priority: Priority, steps: int) -> Priority:
+    return _PRIORITIES[max(_PRIORITIES.index(priority) - steps, 0)]
+
+
+def route(contact: Contact, config: RoutingConfig | None = None) -> RoutingDecision:
+    """Classify a contact and choose its priority and group, by the configured rules (the deployment's by default)."""
+    config = config or routing_config()
+    reasons: list[str] = []
+
+    if contact.category is not None:
+        category = contact.category
+        reasons.append(f"category {category}: given by the caller")
+    else:
+        category, why = infer_category(contact.subject, contact.body, config)
+        reasons.append(why)
+
+    emotion = assess_emotion(contact.subject, contact.body, config)
+    if emotion.sentiment is not Sentiment.CALM:
+        reasons.append(f"sentiment {emotion.sentiment}: {_cues(emotion)}")
+
+    facts = _Facts(
+        category=category,
+        tier=contact.tier,
+        emotion=emotion,
+        channel=contact.channel,
+        repeat=contact.recentContacts >= config.repeat_threshold,
+        recent_contacts=contact.recentContacts,
+        metadata=contact.metadata,
+        text=normalize(f"{contact.subject}\n{contact.body}").lower(),
+        window_hours=config.repeat_window_hours,
+    )
+
+    group, priority, matched_rule = config.default_group, config.default_priority, None
+    group_reason = f"group {group}: no routing rule sets a group (default)"
+    priority_reasons = [f"priority {priority}: default"]
+    for rule in config.rules:
+        why = _explain(rule.match, config.compiled.rule_keywords[rule.name], facts)
+        if why is None:
+            continue
+        matched_rule = rule.name
+        because = f"{', '.join(why)} (rule '{rule.name}')"
+        if rule.category is not None and rule.category != category:
+            if contact.category is None:
+                reasons.append(f"category {category}→{rule.category}: {because}")
+                category = rule.category
+                facts = replace(facts, category=category)
+            else:
+                reasons.append(
+                    f"category {category} kept (given by the caller), though {because} would make it {rule.category}"
+                )
+        if rule.group is not None:
+            group, group_reason = rule.group, f"group {rule.group}: {because}"
+        if rule.priority is not None:
+            priority, priority_reasons = rule.priority, [f"priority {rule.priority}: {because}"]
+        break
+    reasons.append(group_reason)
+
+    for item in config.raises:
+        why = _explain(item.match, config.compiled.raise_keywords[item.name], facts)
+        if why is None:
+            continue
+        because = f"{', '.join(why)} (raise '{item.name}')"
+        raised = _raised(priority, item.steps)
+        if raised == priority:
+            priority_reasons.append(f"priority stays {priority}, the highest: {because}")
+        else:
+            priority_reasons.append(f"priority raised {priority}→{raised}: {because}")
+            priority = raised
+
+    if contact.priority is None:
+        reasons += priority_reasons
+    elif emotion.threat and _PRIORITIES.index(priority) < _PRIORITIES.index(contact.priority):
+        reasons.append(
+            f"priority raised {contact.priority}→{priority} over the caller's choice: threat to go to a regulator, "
+            f"the media or court ({_threat_cues(emotion)})"
+        )
+    else:
+        if priority != contact.priority:
+            reasons.append(f"priority {contact.priority}: given by the caller (the rules would make it {priority})")
+        else:
+            reasons.append(f"priority {contact.priority}: given by the caller")
+        priority = contact.priority
+
+    return RoutingDecision(
+        category=category,
+        priority=priority,
+        group=group,
+        sentiment=emotion.sentiment,
+        threat=emotion.threat,
+        repeat=facts.repeat,
+        rule=matched_rule,
+        reasons=reasons,
+    )

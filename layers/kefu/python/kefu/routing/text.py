@@ -1,0 +1,96 @@
+"""Finding keywords in customer text, Chinese and English alike.
+
+Text is NFKC-normalized first, so full-width and half-width forms are the same (！ is !, ？ is ?, Ａ is A).
+A keyword holding a CJK character is found as a substring: Chinese has no word boundaries. Any other keyword
+is matched case-insensitively on ASCII word boundaries, each word of three letters or more with its common
+inflections (refund matches refunds, refunded, refunding; charge matches charged; ship matches shipped).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_WORD_SEPARATOR = re.compile(r"[\s\-]+")
+_VOWELS = frozenset("aeiou")
+_REPEATED_PUNCTUATION = re.compile(r"[!?]{3,}")
+# Three or more capitalized words in a row (single letters allowed inside: "I WANT MY MONEY BACK").
+_CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]+(?:[\s,.'!?\-]+[A-Z]+){2,}(?![A-Za-z])")
+_MIN_SHOUTED_LETTERS = 10
+
+
+def normalize(text: str) -> str:
+    """Full-width and half-width forms made one, curly quotes made straight; case is kept."""
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
+
+
+def _inflected(word: str) -> str:
+    if len(word) < 3 or not word.isalpha() or not word.isascii():
+        return re.escape(word)
+    if word.endswith("e"):
+        return re.escape(word[:-1]) + "(?:e|es|ed|ing)"
+    if word.endswith("y") and word[-2] not in _VOWELS:
+        return re.escape(word[:-1]) + "(?:y|ies|ied|ying)"
+    last = re.escape(word[-1])
+    return re.escape(word) + f"(?:s|es|ed|ing|{last}ed|{last}ing)?"
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """One configured keyword, ready to be found in normalized, lower-cased text."""
+
+    text: str
+    needle: str
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, keyword: str) -> Keyword:
+        needle = normalize(keyword).strip().lower()
+        if _CJK.search(needle):
+            return cls(keyword, needle, None)
+        words = [_inflected(word) for word in _WORD_SEPARATOR.split(needle) if word]
+        return cls(keyword, needle, re.compile(r"(?<![a-z0-9])" + r"[\s\-]+".join(words) + r"(?![a-z0-9])"))
+
+    def find(self, text: str) -> str | None:
+        """The matched text in `text` (normalized, lower-cased), or None."""
+        if self.pattern is None:
+            return self.needle if self.needle in text else None
+        found = self.pattern.search(text)
+        return found.group(0) if found else None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A list of keywords, compiled once."""
+
+    keywords: tuple[Keyword, ...]
+
+    @classmethod
+    def compile(cls, keywords: Iterable[str]) -> Lexicon:
+        return cls(tuple(Keyword.compile(keyword) for keyword in keywords))
+
+    def find_all(self, text: str) -> list[str]:
+        """Every distinct matched text, in keyword order."""
+        found: list[str] = []
+        for keyword in self.keywords:
+            hit = keyword.find(text)
+            if hit is not None and hit not in found:
+                found.append(hit)
+        return found
+
+
+def repeated_punctuation(text: str) -> str | None:
+    found = _REPEATED_PUNCTUATION.search(text)
+    return found.group(0) if found else None
+
+
+def shouting(text: str) -> str | None:
+    """A run of ALL-CAPS words long enough to be shouting rather than an acronym or two."""
+    for found in _CAPS_RUN.finditer(text):
+        if sum(ch.isalpha() for ch in found.group(0)) >= _MIN_SHOUTED_LETTERS:
+            return found.group(0)
+    return None
