@@ -1,4 +1,5 @@
-"""The `kefu` command: `kefu local up` runs kefu on this machine, `kefu local token` prints a token."""
+"""The `kefu` command: `kefu local up` runs kefu on this machine, `kefu local token` prints a token,
+`kefu dlq show|redrive` looks into the intake dead-letter queue and sends its messages back."""
 
 from __future__ import annotations
 
@@ -35,6 +36,21 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="kefu (客服), the customer-service desk.")
 local = typer.Typer(no_args_is_help=True, help="kefu on this machine: no AWS account, no Docker (DESIGN §6).")
 app.add_typer(local, name="local")
+dlq = typer.Typer(
+    no_args_is_help=True,
+    help="The intake dead-letter queue, in AWS or the local stack (AWS_ENDPOINT_URL): look, then send back.",
+)
+app.add_typer(dlq, name="dlq")
+
+DLQ_VAR = "KEFU_INTAKE_DLQ"
+QUEUE_VAR = "KEFU_INTAKE_QUEUE"
+DeadLetterOption = Annotated[
+    str, typer.Option("--dlq", envvar=DLQ_VAR, help="the dead-letter queue's name or URL (the stack's output)")
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--queue", envvar=QUEUE_VAR, help="the queue to send back to; default: the one redriving here"),
+]
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -104,6 +120,54 @@ def token(
             ttl_seconds=ttl,
         )
     )
+
+
+@dlq.command("show")
+def dlq_show(
+    dead_letters: DeadLetterOption,
+    limit: Annotated[int, typer.Option(min=1, help="at most this many messages")] = 50,
+) -> None:
+    """List the dead-lettered messages (left in the queue). Their reason is in the function's logs, by message id."""
+    from kefu_local.dead_letters import DeadLetterError, DeadLetterQueue
+
+    try:
+        messages = DeadLetterQueue(dead_letters).show(limit)
+    except DeadLetterError as err:
+        raise _fail_dlq(err) from None
+    if not messages:
+        console.print("the dead-letter queue is empty")
+        return
+    table = Table("message id", "receives", "reason", "body")
+    for message in messages:
+        table.add_row(
+            message.message_id,
+            str(message.receive_count),
+            escape(message.reason or "-"),
+            escape(message.preview()),
+        )
+    console.print(table)
+    console.print(f"{len(messages)} message(s)")
+
+
+@dlq.command("redrive")
+def dlq_redrive(
+    dead_letters: DeadLetterOption,
+    source: SourceOption = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="at most this many messages; default: all")] = None,
+) -> None:
+    """Send the dead-lettered messages back to their queue (after fixing what made them fail)."""
+    from kefu_local.dead_letters import DeadLetterError, DeadLetterQueue
+
+    try:
+        result = DeadLetterQueue(dead_letters, source=source).redrive(limit)
+    except DeadLetterError as err:
+        raise _fail_dlq(err) from None
+    console.print(f"{result.moved} message(s) sent back to {result.source_url}", soft_wrap=True)
+
+
+def _fail_dlq(err: Exception) -> typer.Exit:
+    errors.print(f"[bold red]kefu dlq:[/] {escape(str(err))}", soft_wrap=True)
+    return typer.Exit(1)
 
 
 def _configure_logging() -> None:

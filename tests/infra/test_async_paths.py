@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from aws_cdk.assertions import Match, Template
@@ -54,11 +55,60 @@ def test_the_intake_queue_redrives_to_its_dead_letter_queue_which_is_alarmed(dev
     )
 
 
-def test_the_intake_queue_is_ready_for_a_consumer_with_the_planned_timeout(dev):
+def test_the_intake_queue_hides_a_batch_for_six_times_its_consumers_timeout(dev):
     intake = dev.kefu.service.intake
-    visibility = dev.service["Resources"][dev.logical_id(intake.queue)]["Properties"]["VisibilityTimeout"]
+    resources = dev.service["Resources"]
+    visibility = resources[dev.logical_id(intake.queue)]["Properties"]["VisibilityTimeout"]
+    timeout = resources[dev.logical_id(intake.consumer.function)]["Properties"]["Timeout"]
 
-    assert visibility >= 6 * CONSUMER_TIMEOUT.to_seconds()
+    assert timeout == CONSUMER_TIMEOUT.to_seconds()
+    assert visibility >= 6 * timeout
+
+
+def test_the_intake_function_consumes_the_intake_queue_in_batches_with_partial_failures(dev):
+    intake = dev.kefu.service.intake
+    queue_id, function_id = dev.logical_id(intake.queue), dev.logical_id(intake.consumer.function)
+    mappings = [
+        {k: v for k, v in m["Properties"].items() if k != "Tags"}
+        for m in dev.service["Resources"].values()
+        if m["Type"] == "AWS::Lambda::EventSourceMapping"
+        and m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    ]
+
+    assert mappings == [
+        {
+            "EventSourceArn": {"Fn::GetAtt": [queue_id, "Arn"]},
+            "FunctionName": {"Ref": function_id},
+            "BatchSize": 10,
+            "MaximumBatchingWindowInSeconds": 1,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        }
+    ]
+
+
+def test_the_visibility_check_sees_the_real_intake_consumer(dev):
+    template = copy.deepcopy(dev.service)
+    intake = dev.kefu.service.intake
+    template["Resources"][dev.logical_id(intake.queue)]["Properties"]["VisibilityTimeout"] = 60
+
+    [problem] = visibility_problems(template)
+    assert dev.logical_id(intake.queue) in problem and dev.logical_id(intake.consumer.function) in problem
+
+
+def test_the_intake_consumer_may_consume_its_queue_and_use_both_tables(dev):
+    intake = dev.kefu.service.intake
+    role_id = dev.logical_id(intake.consumer.role)
+    statements = [
+        statement
+        for policy in dev.service["Resources"].values()
+        if policy["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
+    assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= actions
+    assert not any(a.startswith("sqs:Send") or a == "sqs:*" for a in actions)
 
 
 def test_every_sqs_consumer_times_out_well_within_its_queues_visibility(dev):

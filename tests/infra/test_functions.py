@@ -91,24 +91,26 @@ def test_shared_roles_and_wildcard_actions_are_reported():
     ]
 
 
-def test_functions_get_the_table_names_stage_and_powertools_settings(dev):
-    (function,) = resources(dev.service, "AWS::Lambda::Function").values()
-    env = function["Properties"]["Environment"]["Variables"]
+def test_every_function_gets_the_table_names_stage_and_powertools_settings(dev):
+    functions = list(resources(dev.service, "AWS::Lambda::Function").values())
+    assert len(functions) == 2  # the API and intake
 
-    assert set(env) >= {
-        "KEFU_TABLE",
-        "KEFU_IDEMPOTENCY_TABLE",
-        "KEFU_STAGE",
-        "KEFU_DEPLOYMENT_FILE",
-        "POWERTOOLS_SERVICE_NAME",
-        "POWERTOOLS_METRICS_NAMESPACE",
-        "POWERTOOLS_LOG_LEVEL",
-    }
-    assert (env["KEFU_STAGE"], env["POWERTOOLS_SERVICE_NAME"], env["POWERTOOLS_METRICS_NAMESPACE"]) == (
-        "dev",
-        "kefu",
-        "kefu",
-    )
+    for function in functions:
+        env = function["Properties"]["Environment"]["Variables"]
+        assert set(env) >= {
+            "KEFU_TABLE",
+            "KEFU_IDEMPOTENCY_TABLE",
+            "KEFU_STAGE",
+            "KEFU_DEPLOYMENT_FILE",
+            "POWERTOOLS_SERVICE_NAME",
+            "POWERTOOLS_METRICS_NAMESPACE",
+            "POWERTOOLS_LOG_LEVEL",
+        }
+        assert (env["KEFU_STAGE"], env["POWERTOOLS_SERVICE_NAME"], env["POWERTOOLS_METRICS_NAMESPACE"]) == (
+            "dev",
+            "kefu",
+            "kefu",
+        )
 
 
 def staged_layers(dev) -> dict[str, Path]:

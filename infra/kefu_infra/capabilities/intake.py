@@ -1,28 +1,45 @@
-"""Intake: phone/IVR, chat, social and app-feedback systems put contacts on a queue (DESIGN §2).
-
-The queue and its dead-letter queue exist now, so contact systems can be connected and nothing they send is
-lost; the consumer (`functions/intake`) comes with the issue that writes it.
+"""Intake: phone/IVR, chat, social and app-feedback systems put contacts on a queue (DESIGN §2), and
+`functions/intake` turns them into tickets, reporting the records it cannot take as batch item failures; after
+MAX_RECEIVES receives SQS parks them in the dead-letter queue (alarmed; `kefu dlq show|redrive`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
 
-#: The timeout the intake function will get; the queue hides a received batch for six times as long
+#: The intake function's timeout; the queue hides a received batch for six times as long
 #: (AWS's guidance for Lambda consumers), so a batch being retried is never handed out twice at once.
 CONSUMER_TIMEOUT = Duration.seconds(30)
 VISIBILITY_TIMEOUT = Duration.seconds(6 * CONSUMER_TIMEOUT.to_seconds())
 #: A contact that fails this many receives is parked in the dead-letter queue (and an alarm goes off).
 MAX_RECEIVES = 5
+#: Contacts per invocation, and how long Lambda may wait to fill a batch (a contact waits at most this long).
+BATCH_SIZE = 10
+MAX_BATCHING_WINDOW = Duration.seconds(1)
 
 
 class Intake(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, monitoring: Monitoring) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        defaults: FunctionDefaults,
+        grant_domain_data: Callable[[iam.IGrantable], iam.Grant],
+        idempotency_table: dynamodb.ITable,
+        monitoring: Monitoring,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.dead_letters = self._add_dead_letter_queue()
         self.queue = sqs.Queue(
@@ -36,6 +53,52 @@ class Intake(Construct):
         )
         monitoring.watch_queue("intake", self.queue)
         monitoring.watch_dead_letter_queue("intake", self.dead_letters)
+        self.consumer = self._add_consumer(defaults, grant_domain_data, idempotency_table)
+        monitoring.watch_function("intake", self.consumer.function)
+
+    def _add_consumer(
+        self,
+        defaults: FunctionDefaults,
+        grant_domain_data: Callable[[iam.IGrantable], iam.Grant],
+        idempotency_table: dynamodb.ITable,
+    ) -> KefuFunction:
+        consumer = KefuFunction(
+            self,
+            "Function",
+            name="intake",
+            defaults=defaults,
+            memory_mb=512,
+            timeout=CONSUMER_TIMEOUT,
+            description="Turns contacts from the intake queue into tickets",
+        )
+        function = consumer.function
+        grant_domain_data(function)
+        self.queue.grant_consume_messages(function)
+        # Powertools idempotency reads, writes, updates and deletes its records by key, nothing else.
+        idempotency_table.grant(
+            function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
+        function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=BATCH_SIZE,
+                max_batching_window=MAX_BATCHING_WINDOW,
+                report_batch_item_failures=True,
+            )
+        )
+        acknowledge(
+            function,
+            "Serverless-LambdaEventSourceMappingDestination",
+            "SQS event source mappings take no on-failure destination: the intake queue's redrive policy is the "
+            "failure path, parking a record in the alarmed dead-letter queue after MAX_RECEIVES receives.",
+        )
+        acknowledge(
+            function,
+            "Serverless-LambdaDLQ",
+            "Invoked by an SQS event source mapping, never asynchronously: failed records stay on the intake queue, "
+            "whose redrive policy parks them in its alarmed dead-letter queue after MAX_RECEIVES receives.",
+        )
+        return consumer
 
     def _add_dead_letter_queue(self) -> sqs.Queue:
         queue = sqs.Queue(

@@ -61,7 +61,14 @@ class ServiceStack(Stack):
             user_pool_client=stateful.user_pool_client,
             monitoring=self.monitoring,
         )
-        self.intake = Intake(self, "Intake", monitoring=self.monitoring)
+        self.intake = Intake(
+            self,
+            "Intake",
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            idempotency_table=stateful.idempotency_table,
+            monitoring=self.monitoring,
+        )
         self.email = EmailReceiving(
             self, "Email", prefix=prefix, mail=deployment.mail, raw_mail_bucket=stateful.raw_mail_bucket
         )
@@ -138,6 +145,12 @@ class ServiceStack(Stack):
             description="Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>",
         )
         CfnOutput(self, "IntakeQueueUrl", value=self.intake.queue.queue_url, description="Contact systems send here")
+        CfnOutput(
+            self,
+            "IntakeDeadLetterQueueName",
+            value=self.intake.dead_letters.queue_name,
+            description="Contacts intake could not take: kefu dlq show --dlq <this>",
+        )
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications")
         CfnOutput(
             self,

@@ -8,6 +8,7 @@
 8  customer by id/e-mail/phone:   GetItem pk=CUST#<id> | CONTACT#email#<addr> | CONTACT#phone#<number>
 9  a group's agents and load:     Query pk=GROUP#<group>, sk begins_with MEMBER#
 11 all tickets by status, newest: gsi4 gsi4pk=STATUS#<status>, gsi4sk=<createdAt>#<id> (descending)
+   ticket of an external thread:  GetItem pk=THREAD#<channel>#<thread id>, sk=THREAD (intake queue)
    all groups:                    gsi1 gsi1pk=GROUPS
 """
 
@@ -161,6 +162,15 @@ class ContactItem(KefuItem, discriminator="contact"):
     customer_id = UnicodeAttribute(attr_name="customerId")
     tier = UnicodeAttribute(default="standard")
     name = UnicodeAttribute(null=True)
+
+
+class ThreadItem(KefuItem, discriminator="thread"):
+    """An external conversation (a chat session, a social thread, a call case) → the ticket it became."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticketId")
+    channel = UnicodeAttribute()
+    thread_id = UnicodeAttribute(attr_name="threadId")
+    created_at = UnicodeAttribute(attr_name="createdAt")
 
 
 class AgentItem(KefuItem, discriminator="agent"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -25,6 +25,7 @@ from kefu.ids import is_agent_id, is_group_id, new_customer_id, new_ticket_id
 from kefu.store import agents as agent_store
 from kefu.store import customers as customer_store
 from kefu.store import tickets as store
+from kefu.store.models import KefuItem
 from kefu.store.tickets import LoadChange
 from kefu.tickets import lifecycle, policy
 from kefu.tickets.model import (
@@ -122,7 +123,15 @@ def page_size(limit: int | None) -> int:
 # --- opening ----------------------------------------------------------------------------------------------
 
 
-def open_ticket(caller: Caller, request: NewTicket) -> Ticket:
+def open_ticket(
+    caller: Caller,
+    request: NewTicket,
+    *,
+    lookups: Callable[[Ticket], Iterable[KefuItem]] | None = None,
+    origin: Mapping[str, Any] | None = None,
+) -> Ticket:
+    """Open a ticket. `lookups` gives items that point at the new ticket (an external thread's), written in its
+    transaction only if their keys are new; `origin` goes on the opening entry (where a relayed contact came from)."""
     if caller.is_customer and (request.customer is not None or request.priority is not None):
         raise Forbidden("customers cannot set the customer or the priority of a ticket")
     for _ in range(_RETRIES):
@@ -149,10 +158,11 @@ def open_ticket(caller: Caller, request: NewTicket) -> Ticket:
             EntryKind.MESSAGE,
             Visibility.PUBLIC,
             body=request.description,
-            data={"event": "created", "subject": request.subject, "channel": ticket.channel.value},
+            data={"event": "created", "subject": request.subject, "channel": ticket.channel.value, **(origin or {})},
             attachments=request.attachments,
         )
-        extra = customer_store.new_items(new_customer) if new_customer else []
+        extra: list[KefuItem] = [*customer_store.new_items(new_customer)] if new_customer else []
+        extra += lookups(ticket) if lookups else []
         try:
             return store.save(ticket, _entries(ticket, [created], caller), is_new=True, extra_puts=extra)
         except (store.VersionConflict, store.ConditionFailed):
@@ -248,6 +258,27 @@ def add_message(caller: Caller, ticket_id: str, message: NewMessage) -> Timeline
             update["status"] = Status.OPEN
             drafts.append(_status_draft(Status.NEW, Status.OPEN))
         return Change(ticket.model_copy(update=update), drafts)
+
+    def remember(ticket: Ticket, entries: list[TimelineEntry]) -> None:
+        written.append(entries[0])
+
+    _change(caller, ticket_id, decide, on_saved=remember)
+    return written[0]
+
+
+def relay_customer_message(
+    caller: Caller, ticket_id: str, body: str, *, origin: Mapping[str, Any] | None = None
+) -> TimelineEntry:
+    """A customer's message passed on by a system (the intake queue): it acts on the ticket as the customer's
+    own message would (pending → open, a recent resolution reopened), recorded as written by that system."""
+    caller.require_staff()
+    written: list[TimelineEntry] = []
+
+    def decide(ticket: Ticket) -> Change:
+        if ticket.status is Status.CLOSED:
+            raise Conflict("the ticket is closed; open a new ticket instead")
+        draft = Draft(EntryKind.MESSAGE, Visibility.PUBLIC, body, data=dict(origin or {}))
+        return _customer_replied(ticket, draft, now())
 
     def remember(ticket: Ticket, entries: list[TimelineEntry]) -> None:
         written.append(entries[0])

@@ -1,0 +1,1 @@
+"""Contacts from phone/IVR, chat, social and app-feedback systems, taken off the intake queue (DESIGN §5)."""

@@ -1,0 +1,74 @@
+"""The intake queue message (DESIGN §5): what a contact system puts on the queue, as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from kefu.tickets.model import Category, Channel, CustomerRef, Priority, Text
+
+#: The metadata travels onto the timeline; a contact system's whole session dump does not belong there.
+MAX_METADATA_BYTES = 8 * 1024
+
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+
+
+class IntakeMessage(BaseModel):
+    """One contact. Unknown fields are refused: a contact system sending something kefu does not read is a bug
+    on one side or the other, and the message is better parked in the dead-letter queue than half-read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: Channel
+    #: Unique per channel: the same (channel, externalId) is the same contact, however often it is delivered.
+    externalId: ExternalId
+    customer: CustomerRef
+    subject: Annotated[Text, StringConstraints(max_length=300)]
+    body: Annotated[Text, StringConstraints(max_length=100_000)]
+    category: Category | None = None
+    priority: Priority | None = None
+    occurredAt: AwareDatetime | None = None
+    #: Free-form, from the contact system; `threadId` (a string) names the conversation the contact belongs to.
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _small_with_a_string_thread(cls, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
+        if size > MAX_METADATA_BYTES:
+            raise ValueError(f"metadata is {size} bytes as JSON; at most {MAX_METADATA_BYTES} are kept")
+        thread = value.get("threadId")
+        if thread is not None and not (isinstance(thread, str) and 0 < len(thread.strip()) <= 256):
+            raise ValueError("metadata.threadId is the contact system's conversation id: a string of 1-256 chars")
+        return value
+
+    @property
+    def thread_id(self) -> str:
+        """The external conversation this contact belongs to: `metadata.threadId` when the contact system has
+        conversations (a chat session, a social thread, a call case); otherwise the contact is a conversation of
+        its own, named by its externalId."""
+        thread = self.metadata.get("threadId")
+        return thread.strip() if isinstance(thread, str) else self.externalId
+
+    def origin(self) -> dict[str, Any]:
+        """Where the contact came from, as recorded on the timeline."""
+        origin: dict[str, Any] = {"channel": self.channel.value, "externalId": self.externalId}
+        origin["threadId"] = self.thread_id
+        if self.occurredAt is not None:
+            origin["occurredAt"] = self.occurredAt.isoformat()
+        if self.metadata:
+            origin["metadata"] = self.metadata
+        return origin
+
+
+class IntakeOutcome(BaseModel):
+    """What became of a contact: the ticket it opened, or the ticket of its thread it was added to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticketId: str
+    opened: bool
+    channel: Channel
+    externalId: str

@@ -1,0 +1,118 @@
+"""Taking a contact off the intake queue: it opens a ticket, or is added to the ticket its thread became.
+
+Delivery is at least once, so taking is idempotent on (channel, externalId): a redelivered contact is answered
+with the first outcome, and a different contact under a key already taken is refused (IntakeKeyReused), never
+silently replayed.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from kefu.config import settings
+from kefu.errors import Conflict, InvalidRequest
+from kefu.identity import Caller, Role
+from kefu.intake.model import IntakeMessage, IntakeOutcome
+from kefu.store import threads as thread_store
+from kefu.tickets import service as tickets
+from kefu.tickets.model import Channel, NewTicket
+
+#: The content that must match when a (channel, externalId) comes again; `channel` and `externalId` are the key.
+CONTENT = "[customer, subject, body, category, priority, occurredAt, metadata]"
+
+
+class IntakeKeyReused(InvalidRequest):
+    """A (channel, externalId) already taken came again with different content."""
+
+
+class IntakeInProgress(Conflict):
+    """The same contact is being taken by another invocation right now; it is retried later."""
+
+
+def system_caller(channel: Channel) -> Caller:
+    """Who the timeline says wrote a relayed contact: the channel's intake, acting with an agent's rights (it opens
+    tickets for customers as an agent taking a call would), never confused with a person (`system:` is no
+    Cognito sub)."""
+    return Caller(sub=f"system:intake:{channel.value}", groups=frozenset({Role.AGENT.value}), name=f"{channel} intake")
+
+
+def take(message: IntakeMessage) -> IntakeOutcome:
+    """Open a ticket for the contact, or add it to the ticket its thread already became."""
+    caller = system_caller(message.channel)
+    channel, thread = message.channel.value, message.thread_id
+    for _ in range(2):
+        ticket_id = thread_store.ticket_of(channel, thread)
+        if ticket_id is not None:
+            tickets.relay_customer_message(caller, ticket_id, message.body, origin=message.origin())
+            return _outcome(message, ticket_id, opened=False)
+        request = NewTicket(
+            subject=message.subject,
+            description=message.body,
+            category=message.category,
+            channel=message.channel,
+            customer=message.customer,
+            priority=message.priority,
+        )
+        try:
+            ticket = tickets.open_ticket(
+                caller,
+                request,
+                lookups=lambda t: [thread_store.new_item(channel, thread, t.id, t.createdAt)],
+                origin=message.origin(),
+            )
+        except Conflict:
+            continue  # another contact of the thread opened its ticket meanwhile: add this one to it
+        return _outcome(message, ticket.id, opened=True)
+    raise Conflict(f"the ticket of {channel} thread {thread} could not be opened; try again")
+
+
+def _outcome(message: IntakeMessage, ticket_id: str, *, opened: bool) -> IntakeOutcome:
+    return IntakeOutcome(ticketId=ticket_id, opened=opened, channel=message.channel, externalId=message.externalId)
+
+
+@cache
+def _idempotent_take():
+    """`take` behind Powertools idempotency, built on first use (it creates a DynamoDB client)."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    config = settings()
+    persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table_name)
+    idempotency = IdempotencyConfig(
+        event_key_jmespath="[channel, externalId]",
+        payload_validation_jmespath=CONTENT,
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=config.idempotency_ttl_seconds,
+    )
+
+    @idempotent_function(data_keyword_argument="contact", persistence_store=persistence, config=idempotency)
+    def take_once(contact: dict) -> dict:
+        return take(IntakeMessage.model_validate(contact)).model_dump(mode="json")
+
+    return idempotency, take_once
+
+
+def idempotency_config():
+    """Register the Lambda context on this (remaining time guards records left in progress by a timeout)."""
+    return _idempotent_take()[0]
+
+
+def take_once(message: IntakeMessage) -> IntakeOutcome:
+    """`take`, at most once per (channel, externalId)."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    _, take_idempotently = _idempotent_take()
+    try:
+        return IntakeOutcome.model_validate(take_idempotently(contact=message.model_dump(mode="json")))
+    except IdempotencyValidationError as err:
+        raise IntakeKeyReused(
+            f"{message.channel.value} contact {message.externalId} was already taken with different content"
+        ) from err
+    except IdempotencyAlreadyInProgressError as err:
+        raise IntakeInProgress(f"{message.channel.value} contact {message.externalId} is being taken") from err
