@@ -94,7 +94,7 @@ def test_the_timeline_keeps_every_kind_of_entry_in_order(desk):
     desk("POST", f"/tickets/{tid}/messages", who=CUSTOMER, body={"body": "Any news?"})
     desk("POST", f"/tickets/{tid}/assign", who=AGENT, body={"groupId": "l2", "note": "needs an expert"})
     kinds = [entry["kind"] for entry in desk("GET", f"/tickets/{tid}/timeline", who=AGENT).json["items"]]
-    assert kinds == ["message", "assignment", "status", "reply", "note", "message", "transfer"]
+    assert kinds == ["message", "routing", "assignment", "status", "reply", "note", "message", "transfer"]
 
 
 def test_a_customer_never_sees_internal_notes(desk):
@@ -277,3 +277,24 @@ def test_the_openapi_document_and_swagger_ui_are_served(api):
     assert "/tickets/{ticketId}/transition" in spec.json["paths"]
     docs = api("GET", "/docs", who=None)
     assert docs.status == 200 and "swagger" in docs.text.lower()
+
+
+def test_a_new_ticket_is_routed_and_the_reasons_are_on_its_timeline(desk):
+    body = {"subject": "你们这是什么垃圾服务！！！", "description": "我要打12315投诉你们"}
+    ticket = desk("POST", "/tickets", who=CUSTOMER, body=body).json
+    assert (ticket["category"], ticket["priority"], ticket["groupId"]) == ("complaint", "P1", "complaints")
+    routing = [
+        e for e in desk("GET", f"/tickets/{ticket['id']}/timeline", who=AGENT).json["items"] if e["kind"] == "routing"
+    ]
+    assert len(routing) == 1 and routing[0]["visibility"] == "internal"
+    assert any("12315" in reason for reason in routing[0]["data"]["reasons"])
+    assert "routing" not in {
+        e["kind"] for e in desk("GET", f"/tickets/{ticket['id']}/timeline", who=CUSTOMER).json["items"]
+    }
+
+
+def test_a_repeat_contact_within_48_hours_is_raised_one_priority_step(desk):
+    body = {"subject": "Where is my parcel", "description": "Order 1042 has not arrived yet."}
+    first = desk("POST", "/tickets", who=CUSTOMER, body=body).json
+    second = desk("POST", "/tickets", who=CUSTOMER, body=body).json
+    assert int(second["priority"][1]) == int(first["priority"][1]) - 1

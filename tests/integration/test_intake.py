@@ -57,9 +57,11 @@ def tickets_of(kind: str, value: str) -> list:
 
 
 def timeline(ticket_id: str) -> list:
+    """The ticket's conversation: its entries less the routing decision (tested with routing)."""
     from kefu.store import tickets
 
-    return tickets.timeline(ticket_id, public_only=False, limit=50, cursor=None).items
+    entries = tickets.timeline(ticket_id, public_only=False, limit=50, cursor=None).items
+    return [entry for entry in entries if entry.kind != "routing"]
 
 
 def logged(caplog, message: str) -> list[dict]:

@@ -167,6 +167,11 @@ def by_customer(customer_id: str, *, status: Status | None, limit: int, cursor: 
     )
 
 
+def count_since(customer_id: str, since: datetime) -> int:
+    """How many tickets the customer opened since a moment (repeat contact): one Query that returns a count."""
+    return TicketItem.by_customer.count(f"CUST#{customer_id}", TicketItem.gsi1sk > iso(since))
+
+
 def group_queue(group_id: str, status: Status, *, limit: int, cursor: str | None) -> Page[Ticket]:
     partition = f"QUEUE#{group_id}#{status.value}"
     return _query_index(TicketItem.by_queue, "gsi2pk", partition, newest_first=False, limit=limit, cursor=cursor)

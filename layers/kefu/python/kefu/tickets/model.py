@@ -61,6 +61,7 @@ class EntryKind(StrEnum):
     ASSIGNMENT = "assignment"
     TRANSFER = "transfer"
     UPDATE = "update"  # priority, category or tags changed
+    ROUTING = "routing"  # how the ticket was classified and routed, and why
 
 
 class ResolutionKind(StrEnum):

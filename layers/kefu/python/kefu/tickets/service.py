@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from kefu.errors import (
 )
 from kefu.identity import Caller, Role
 from kefu.ids import is_agent_id, is_group_id, new_customer_id, new_ticket_id
+from kefu.routing import Contact, RoutingDecision, route, routing_config
 from kefu.store import agents as agent_store
 from kefu.store import customers as customer_store
 from kefu.store import tickets as store
@@ -36,7 +37,6 @@ from kefu.tickets.model import (
     NewMessage,
     NewTicket,
     Page,
-    Priority,
     Status,
     Ticket,
     TicketPatch,
@@ -46,7 +46,6 @@ from kefu.tickets.model import (
 )
 
 _RETRIES = 5
-DEFAULT_PRIORITY = Priority.P3
 
 
 @dataclass
@@ -137,17 +136,20 @@ def open_ticket(
     for _ in range(_RETRIES):
         customer, new_customer = _customer_for(caller, request)
         moment = now()
+        channel = request.channel or Channel.WEB
+        decision = _route(request, channel, customer, is_new=new_customer is not None, origin=origin, moment=moment)
         ticket = Ticket(
             id=new_ticket_id(),
             subject=request.subject,
             description=request.description,
             status=Status.NEW,
-            category=request.category,
-            priority=request.priority or DEFAULT_PRIORITY,
-            channel=request.channel or Channel.WEB,
+            category=decision.category,
+            priority=decision.priority,
+            channel=channel,
             customerId=customer.id,
             customerTier=customer.tier,
-            groupId=settings().default_group,
+            groupId=decision.group,
+            sentiment=decision.sentiment.value,
             tags=request.tags,
             attachments=request.attachments,
             createdAt=moment,
@@ -163,12 +165,53 @@ def open_ticket(
         )
         extra: list[KefuItem] = [*customer_store.new_items(new_customer)] if new_customer else []
         extra += lookups(ticket) if lookups else []
+        routed = Draft(
+            EntryKind.ROUTING,
+            Visibility.INTERNAL,
+            data={
+                "category": decision.category.value,
+                "priority": decision.priority.value,
+                "group": decision.group,
+                "sentiment": decision.sentiment.value,
+                "threat": decision.threat,
+                "repeat": decision.repeat,
+                "rule": decision.rule,
+                "reasons": decision.reasons,
+            },
+        )
         try:
-            return store.save(ticket, _entries(ticket, [created], caller), is_new=True, extra_puts=extra)
+            return store.save(ticket, _entries(ticket, [created, routed], caller), is_new=True, extra_puts=extra)
         except (store.VersionConflict, store.ConditionFailed):
             # An id collision, or the customer (or one of their addresses) was created meanwhile: decide again.
             continue
     raise Conflict("the ticket could not be opened; try again")
+
+
+def _route(
+    request: NewTicket,
+    channel: Channel,
+    customer: CustomerSummary,
+    *,
+    is_new: bool,
+    origin: Mapping[str, Any] | None,
+    moment: datetime,
+) -> RoutingDecision:
+    """Routing applies to every channel: classify, prioritise and pick the group, with reasons."""
+    config = routing_config()
+    since = moment - timedelta(hours=config.repeat_window_hours)
+    # A customer created with this ticket has no earlier contact to count.
+    recent = 0 if is_new else store.count_since(customer.id, since)
+    contact = Contact(
+        subject=request.subject,
+        body=request.description,
+        channel=channel,
+        category=request.category,
+        priority=request.priority,
+        metadata=dict((origin or {}).get("metadata") or {}),
+        tier=customer.tier,
+        recentContacts=recent,
+    )
+    return route(contact, config)
 
 
 def _customer_for(caller: Caller, request: NewTicket) -> tuple[CustomerSummary, Customer | None]:
