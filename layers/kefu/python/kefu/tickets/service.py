@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kefu.agents.model import Agent
 from kefu.clock import now
@@ -22,7 +22,6 @@ from kefu.errors import (
 )
 from kefu.identity import Caller, Role
 from kefu.ids import is_agent_id, is_group_id, new_customer_id, new_ticket_id
-from kefu.routing import Contact, RoutingDecision, route, routing_config
 from kefu.store import agents as agent_store
 from kefu.store import customers as customer_store
 from kefu.store import tickets as store
@@ -44,6 +43,9 @@ from kefu.tickets.model import (
     TransitionRequest,
     Visibility,
 )
+
+if TYPE_CHECKING:
+    from kefu.routing import RoutingDecision
 
 _RETRIES = 5
 
@@ -197,6 +199,9 @@ def _route(
     moment: datetime,
 ) -> RoutingDecision:
     """Routing applies to every channel: classify, prioritise and pick the group, with reasons."""
+    # Imported here: only opening a ticket routes, and the rules cost ~13 ms of import every read would pay.
+    from kefu.routing import Contact, route, routing_config
+
     config = routing_config()
     since = moment - timedelta(hours=config.repeat_window_hours)
     # A customer created with this ticket has no earlier contact to count.
