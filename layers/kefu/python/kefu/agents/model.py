@@ -85,6 +85,7 @@ class GroupMember(_Model):
 
     agentId: str
     name: str | None = None
+    groupIds: list[str] = Field(default_factory=list)
     skills: list[str] = Field(default_factory=list)
     tier: AgentTier = AgentTier.L1
     capacity: int

@@ -102,6 +102,7 @@ def group_members(group_id: str) -> list[GroupMember]:
         GroupMember(
             agentId=item.agent_id,
             name=item.name,
+            groupIds=list(item.group_ids or []) or [group_id],
             skills=sorted(item.skills or []),
             tier=item.tier,
             capacity=int(item.capacity),
@@ -155,6 +156,7 @@ def _member(agent_id: str, group_id: str, agent: AgentItem) -> MemberItem:
         member_key(agent_id),
         group_id=group_id,
         agent_id=agent_id,
+        group_ids=list(agent.group_ids or []),
         name=agent.name,
         skills=agent.skills,
         tier=agent.tier,

@@ -191,6 +191,8 @@ class MemberItem(KefuItem, discriminator="member"):
 
     group_id = UnicodeAttribute(attr_name="groupId")
     agent_id = UnicodeAttribute(attr_name="agentId")
+    #: All the agent's groups: a load change moves every membership row in one transaction.
+    group_ids = ListAttribute(of=UnicodeAttribute, attr_name="groupIds", default=list)
     name = UnicodeAttribute(null=True)
     skills = UnicodeSetAttribute(null=True)
     tier = UnicodeAttribute(default="L1")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from kefu.agents.assignment import choose_agent
 from kefu.agents.model import Agent
 from kefu.clock import now
 from kefu.config import settings
@@ -135,22 +136,31 @@ def open_ticket(
     transaction only if their keys are new; `origin` goes on the opening entry (where a relayed contact came from)."""
     if caller.is_customer and (request.customer is not None or request.priority is not None):
         raise Forbidden("customers cannot set the customer or the priority of a ticket")
+    full: set[str] = set()  # agents found at capacity while writing: not chosen again
     for _ in range(_RETRIES):
         customer, new_customer = _customer_for(caller, request)
         moment = now()
         channel = request.channel or Channel.WEB
         decision = _route(request, channel, customer, is_new=new_customer is not None, origin=origin, moment=moment)
+        agent, why = choose_agent(
+            agent_store.group_members(decision.group),
+            skill=decision.category.value,
+            tier=customer.tier,
+            exclude=frozenset(full),
+        )
         ticket = Ticket(
             id=new_ticket_id(),
             subject=request.subject,
             description=request.description,
-            status=Status.NEW,
+            status=Status.OPEN if agent else Status.NEW,
             category=decision.category,
             priority=decision.priority,
             channel=channel,
             customerId=customer.id,
             customerTier=customer.tier,
             groupId=decision.group,
+            assigneeId=agent.agentId if agent else None,
+            ownerId=agent.agentId if agent else None,
             sentiment=decision.sentiment.value,
             tags=request.tags,
             attachments=request.attachments,
@@ -165,8 +175,6 @@ def open_ticket(
             data={"event": "created", "subject": request.subject, "channel": ticket.channel.value, **(origin or {})},
             attachments=request.attachments,
         )
-        extra: list[KefuItem] = [*customer_store.new_items(new_customer)] if new_customer else []
-        extra += lookups(ticket) if lookups else []
         routed = Draft(
             EntryKind.ROUTING,
             Visibility.INTERNAL,
@@ -178,14 +186,29 @@ def open_ticket(
                 "threat": decision.threat,
                 "repeat": decision.repeat,
                 "rule": decision.rule,
-                "reasons": decision.reasons,
+                "reasons": [*decision.reasons, why],
             },
         )
+        drafts = [created, routed]
+        loads: list[LoadChange] = []
+        if agent:
+            assignment = {"from": None, "to": agent.agentId, "ownerId": agent.agentId, "by": "routing"}
+            drafts += [
+                Draft(EntryKind.ASSIGNMENT, Visibility.INTERNAL, data=assignment),
+                _status_draft(Status.NEW, Status.OPEN),
+            ]
+            loads.append(LoadChange(agent.agentId, tuple(agent.groupIds), +1))
+        extra: list[KefuItem] = [*customer_store.new_items(new_customer)] if new_customer else []
+        extra += lookups(ticket) if lookups else []
+        entries = _entries(ticket, drafts, caller)
         try:
-            return store.save(ticket, _entries(ticket, [created, routed], caller), is_new=True, extra_puts=extra)
-        except (store.VersionConflict, store.ConditionFailed):
-            # An id collision, or the customer (or one of their addresses) was created meanwhile: decide again.
+            return store.save(ticket, entries, is_new=True, extra_puts=extra, load_changes=loads)
+        except store.ConditionFailed as err:
+            if agent and err.index >= 1 + len(entries) + len(extra):
+                full.add(agent.agentId)  # filled up since the roster was read: choose again without them
             continue
+        except store.VersionConflict:
+            continue  # an id collision: draw another
     raise Conflict("the ticket could not be opened; try again")
 
 

@@ -1,0 +1,40 @@
+"""Who takes a new ticket: the available agent of its group with the matching skill and tier, least loaded.
+
+Pure: it chooses from a roster read beforehand; the write that gives the ticket to the agent carries the
+capacity condition, so a choice made on a stale roster can never overfill an agent.
+"""
+
+from __future__ import annotations
+
+from kefu.agents.model import AgentTier, Availability, GroupMember
+from kefu.customers.model import Tier
+
+#: The agent tiers a customer tier may be served by: a VIP is never given to a first-line trainee.
+SERVED_BY: dict[Tier, frozenset[AgentTier]] = {
+    Tier.STANDARD: frozenset(AgentTier),
+    Tier.HIGH_VALUE: frozenset(AgentTier),
+    Tier.VIP: frozenset({AgentTier.L2, AgentTier.L3}),
+}
+
+
+def choose_agent(
+    roster: list[GroupMember], *, skill: str | None, tier: Tier, exclude: frozenset[str] = frozenset()
+) -> tuple[GroupMember | None, str]:
+    """The agent to assign, or None (the ticket waits in its group's queue), with the reason either way."""
+    free = [
+        member
+        for member in roster
+        if member.availability is Availability.ONLINE
+        and member.load < member.capacity
+        and member.tier in SERVED_BY[tier]
+        and member.agentId not in exclude
+    ]
+    if not free:
+        return None, f"no online agent of the group with room under their capacity serves a {tier.value} customer"
+    skilled = [member for member in free if skill and skill in member.skills]
+    pool = skilled or free
+    chosen = min(pool, key=lambda m: (m.load / m.capacity if m.capacity else 1.0, m.load, m.agentId))
+    why = f"least loaded online agent ({chosen.load}/{chosen.capacity})"
+    if skilled:
+        why += f" with the skill {skill}"
+    return chosen, why
