@@ -106,3 +106,26 @@ def test_tickets_opened_at_once_never_push_an_agent_over_capacity(desk):
     assert len(results) == 6
     assert len(assigned) == 2
     assert roster(desk)[AGENT.sub]["load"] == 2
+
+
+def test_waiting_tickets_are_picked_up_when_an_agent_comes_online(desk):
+    urgent = open_ticket(desk, AGENT, customer={"email": "u@example.com"}, priority="P1")["id"]
+    older = open_ticket(desk, AGENT, customer={"email": "o@example.com"}, priority="P3")["id"]
+    set_agent(desk, AGENT_2, capacity=1)
+    online(desk, AGENT_2)
+    assert desk("GET", f"/tickets/{urgent}", who=AGENT).json["assigneeId"] == AGENT_2.sub
+    assert desk("GET", f"/tickets/{older}", who=AGENT).json["assigneeId"] is None
+    assert roster(desk)[AGENT_2.sub]["load"] == 1
+
+
+def test_resolving_a_ticket_frees_room_for_the_next_one_waiting(desk):
+    set_agent(desk, AGENT, capacity=1)
+    online(desk, AGENT)
+    first = open_ticket(desk)["id"]
+    waiting = open_ticket(desk, who=Identity("cust-erin"))["id"]
+    assert desk("GET", f"/tickets/{waiting}", who=AGENT).json["assigneeId"] is None
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    assert desk("POST", f"/tickets/{first}/transition", who=AGENT, body=body).status == 200
+    taken = desk("GET", f"/tickets/{waiting}", who=AGENT).json
+    assert (taken["assigneeId"], taken["ownerId"], taken["status"]) == (AGENT.sub, AGENT.sub, "open")
+    assert roster(desk)[AGENT.sub]["load"] == 1

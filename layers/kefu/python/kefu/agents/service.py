@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kefu.agents.model import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
+from kefu.agents.model import Agent, AgentSpec, Availability, AvailabilityUpdate, Group, GroupMember, GroupSpec
 from kefu.deployment import configured_groups
 from kefu.errors import AgentNotFound, Conflict, Forbidden, GroupNotFound, InvalidRequest
 from kefu.identity import Caller, Role
@@ -50,7 +50,13 @@ def set_availability(caller: Caller, agent_id: str, update: AvailabilityUpdate) 
     agent = store.get_agent(agent_id)
     if agent is None:
         raise AgentNotFound(agent_id)
-    return store.set_availability(agent, update.availability)
+    updated = store.set_availability(agent, update.availability)
+    if update.availability is Availability.ONLINE:
+        from kefu.tickets.service import pick_up_next  # tickets build on agents, not the other way round
+
+        while updated.load < updated.capacity and pick_up_next(updated.id):
+            updated = updated.model_copy(update={"load": updated.load + 1})
+    return updated
 
 
 def group_roster(caller: Caller, group_id: str) -> list[GroupMember]:

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from kefu.agents.assignment import choose_agent
-from kefu.agents.model import Agent
+from kefu.agents.assignment import SERVED_BY, choose_agent
+from kefu.agents.model import Agent, Availability
 from kefu.clock import now
 from kefu.config import settings
 from kefu.customers.model import Customer, CustomerSummary, Tier, normalize_email, normalize_phone
@@ -378,6 +378,8 @@ def _customer_replied(ticket: Ticket, draft: Draft, moment) -> Change:
 
 
 def transition(caller: Caller, ticket_id: str, request: TransitionRequest) -> Ticket:
+    freed: list[str] = []  # whose capacity this transition frees (the last decision is the one written)
+
     def decide(ticket: Ticket) -> Change:
         lifecycle.check_transition(caller, ticket.status, request.to)
         if request.to is Status.RESOLVED and request.resolution is None:
@@ -399,6 +401,7 @@ def transition(caller: Caller, ticket_id: str, request: TransitionRequest) -> Ti
             update["sla"] = sla.model_copy(update={"closedAt": moment})
         if ticket.status in lifecycle.ACTIVE and request.to not in lifecycle.ACTIVE and ticket.assigneeId:
             loads.append(_load(ticket.assigneeId, -1))
+            freed.append(ticket.assigneeId)
         if request.note:
             visibility = Visibility.PUBLIC if caller.is_customer else Visibility.INTERNAL
             kind = EntryKind.MESSAGE if caller.is_customer else EntryKind.NOTE
@@ -407,7 +410,10 @@ def transition(caller: Caller, ticket_id: str, request: TransitionRequest) -> Ti
             drafts[0].data["resolution"] = request.resolution.model_dump(mode="json", exclude_none=True)
         return Change(ticket.model_copy(update=update), drafts, loads)
 
-    return _change(caller, ticket_id, decide)
+    saved = _change(caller, ticket_id, decide)
+    if freed:
+        pick_up_next(freed[-1])  # the assignee has room again
+    return saved
 
 
 @dataclass
@@ -489,9 +495,47 @@ def assign(caller: Caller, ticket_id: str, request: AssignRequest) -> Ticket:
         return Change(ticket.model_copy(update=update), drafts, loads)
 
     try:
-        return _change(caller, ticket_id, decide)
+        saved = _change(caller, ticket_id, decide)
     except store.ConditionFailed as err:
         raise Conflict(f"agent {target_id} is at capacity") from err
+    if request.groupId and caller.sub != saved.assigneeId:
+        pick_up_next(caller.sub)  # the transferring agent has room again
+    return saved
+
+
+def pick_up_next(agent_id: str) -> Ticket | None:
+    """An agent with room takes the most urgent, oldest ticket waiting in their groups' queues, if any."""
+    agent = agent_store.get_agent(agent_id)
+    if agent is None or agent.availability is not Availability.ONLINE or agent.load >= agent.capacity:
+        return None
+    waiting = [
+        ticket
+        for group_id in agent.groupIds
+        for ticket in store.group_queue(group_id, Status.NEW, limit=5, cursor=None).items
+        if ticket.assigneeId is None and agent.tier in SERVED_BY[ticket.customerTier]
+    ]
+    system = Caller(sub=f"system:queue:{agent.id}", groups=frozenset({Role.AGENT.value}))
+    for candidate in sorted(waiting, key=lambda t: (t.priority.value, t.createdAt)):
+
+        def decide(ticket: Ticket) -> Change | None:
+            if ticket.assigneeId is not None or ticket.status is not Status.NEW:
+                return None  # someone else took it meanwhile
+            owner = ticket.ownerId or agent.id
+            update = {"assigneeId": agent.id, "ownerId": owner, "status": Status.OPEN, "updatedAt": now()}
+            data = {"from": None, "to": agent.id, "ownerId": owner, "by": "queue", "reason": "agent had room"}
+            drafts = [
+                Draft(EntryKind.ASSIGNMENT, Visibility.INTERNAL, data=data),
+                _status_draft(Status.NEW, Status.OPEN),
+            ]
+            return Change(ticket.model_copy(update=update), drafts, [LoadChange(agent.id, tuple(agent.groupIds), +1)])
+
+        try:
+            taken = _change(system, candidate.id, decide)
+        except store.ConditionFailed:
+            return None  # the agent filled up meanwhile
+        if taken.assigneeId == agent.id:
+            return taken
+    return None
 
 
 # --- the write path ---------------------------------------------------------------------------------------
