@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-import boto3
 from moto.server import ThreadedMotoServer
 
 from kefu_local.config import AWS_PORT_VAR, ensure_port_free
@@ -19,12 +16,11 @@ CREDENTIALS_ENV = {
 }
 
 
-def function_env(aws_endpoint: str, table_name: str, idempotency_table_name: str) -> dict[str, str]:
+def base_env(aws_endpoint: str) -> dict[str, str]:
+    """What every in-process handler sees besides its template environment: the endpoint and credentials."""
     return {
         **CREDENTIALS_ENV,
         "AWS_ENDPOINT_URL": aws_endpoint,
-        "KEFU_TABLE": table_name,
-        "KEFU_IDEMPOTENCY_TABLE": idempotency_table_name,
         "POWERTOOLS_TRACE_DISABLED": "1",
         "POWERTOOLS_METRICS_NAMESPACE": "kefu",
     }
@@ -52,30 +48,3 @@ class LocalAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-
-def create_domain_table() -> bool:
-    """The single table, from the pynamodb model (keys, GSIs, stream). False if it was there already."""
-    from kefu.store.models import KefuItem
-
-    if KefuItem.exists():
-        return False
-    KefuItem.create_table(wait=True)
-    return True
-
-
-def create_idempotency_table(name: str) -> bool:
-    """The Powertools idempotency table: key `id`, items expire by `expiration`."""
-    client = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
-    try:
-        client.create_table(
-            TableName=name,
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    except client.exceptions.ResourceInUseException:
-        return False
-    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
-    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"})
-    return True

@@ -194,7 +194,18 @@ def _print_banner(stack: LocalStack) -> None:
     table.add_row("health", f"{api}/health")
     table.add_row("API docs", f"{api}/docs   {api}/openapi.json")
     table.add_row("AWS endpoint", f"{config.aws_endpoint}   [dim]({AWS_PORT_VAR}; credentials testing/testing)[/]")
-    table.add_row("tables", f"{config.table_name}, {config.idempotency_table_name}")
+    resources = stack.resources
+    table.add_row("tables", ", ".join(resources.tables) or "-")
+    table.add_row("queues", "\n".join(resources.queues.values()) or "-")
+    table.add_row("buckets", ", ".join(resources.buckets) or "-")
+    table.add_row(
+        "pollers",
+        "\n".join(
+            f"{p.function.name} ← {p.mapping.queue_url.rsplit('/', 1)[-1]} (batch {p.mapping.batch_size})"
+            for p in stack.pollers
+        )
+        or "-",
+    )
     table.add_row("groups", ", ".join(GROUPS))
     table.add_row(
         "demo users",
@@ -214,8 +225,18 @@ def _print_banner(stack: LocalStack) -> None:
         f'curl -s {api}/tickets -H "Authorization: Bearer $TOKEN"',
         "# the data, with any AWS tool:",
         f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region us-east-1 "
-        f"--endpoint-url {config.aws_endpoint} dynamodb scan --table-name {config.table_name}",
+        f"--endpoint-url {config.aws_endpoint} dynamodb scan --table-name {stack.domain_table}",
     ]
+    if stack.intake_queue_url:
+        contact = '{"channel":"web","externalId":"web-1","customer":{"email":"ann@example.com"},'
+        examples += [
+            "# a contact into the intake queue (it becomes a ticket; what intake cannot take ends in the DLQ):",
+            f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region us-east-1 "
+            f"--endpoint-url {config.aws_endpoint} sqs send-message --queue-url {stack.intake_queue_url} "
+            f'--message-body \'{contact}"subject":"Broken lid","body":"The lid arrived cracked."}}\'',
+            f"AWS_ENDPOINT_URL={config.aws_endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+            f"AWS_DEFAULT_REGION=us-east-1 {kefu} dlq show --dlq {stack.intake_dlq_name}",
+        ]
     for line in examples:
         console.print(line, style="dim" if line.startswith("#") else None, markup=False, soft_wrap=True)
     console.print("Ctrl-C stops it.", soft_wrap=True)

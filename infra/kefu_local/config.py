@@ -55,8 +55,6 @@ class LocalConfig:
     api_port: int
     aws_port: int
     state_dir: Path
-    table_name: str
-    idempotency_table_name: str
 
     @classmethod
     def from_env(cls) -> LocalConfig:
@@ -65,8 +63,6 @@ class LocalConfig:
             api_port=_port(API_PORT_VAR, 3000),
             aws_port=_port(AWS_PORT_VAR, 4566),
             state_dir=default_state_dir(),
-            table_name=os.environ.get("KEFU_TABLE") or "kefu",
-            idempotency_table_name=os.environ.get("KEFU_IDEMPOTENCY_TABLE") or "kefu-idempotency",
         )
 
     @property

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from kefu.agents import service as agents
 from kefu.agents.model import AgentSpec, AgentTier, Availability, AvailabilityUpdate, GroupKind, GroupSpec
+from kefu.deployment import configured_groups
 from kefu.identity import Caller, Role
 
 GROUPS: dict[str, GroupSpec] = {
@@ -91,8 +92,12 @@ _SEEDER = Caller(sub="kefu-local-seed", groups=frozenset({Role.ADMIN.value}))
 
 
 def seed_demo_data() -> None:
-    """Groups and online agents. Safe to run again: every write is an upsert."""
+    """Groups and online agents. Safe to run again: every write is an upsert. Groups the deployment configuration
+    (the template's KEFU_DEPLOYMENT_FILE) declares already exist and are left as configured."""
+    configured = configured_groups()
     for group_id, spec in GROUPS.items():
+        if group_id in configured:
+            continue
         agents.upsert_group(_SEEDER, group_id, spec)
     for person in DEMO_PEOPLE:
         if person.agent is None:

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -40,6 +40,8 @@ class LocalStackProcess:
     state_dir: Path
     process: subprocess.Popen | None = None
     runs: int = 0
+    #: More environment for `kefu local up` (KEFU_LOCAL_VISIBILITY_TIMEOUT…).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -56,7 +58,11 @@ class LocalStackProcess:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        return env
+        return env | self.extra_env
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.aws_port}"
 
     @property
     def output_file(self) -> Path:
@@ -121,9 +127,9 @@ class LocalStackProcess:
         return done.stdout.strip()
 
 
-def new_stack(workdir: Path) -> LocalStackProcess:
+def new_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> LocalStackProcess:
     api_port = free_port()
     aws_port = free_port()
     while aws_port == api_port:
         aws_port = free_port()
-    return LocalStackProcess(workdir, api_port, aws_port, workdir / "state")
+    return LocalStackProcess(workdir, api_port, aws_port, workdir / "state", extra_env=dict(extra_env or {}))

@@ -1,0 +1,352 @@
+"""The template's tables, queues and buckets, created in the local moto server under deterministic names, and the
+template's functions as the local stack runs them (source file, environment, event source mappings).
+
+Local names: `<stack>-<construct path>` (`kefu-dev-stateful-Table`, `kefu-dev-service-IntakeQueue`), or the
+template's own name when it gives one; buckets in lower case. The functions learn them as in AWS, through the
+environment variables the template gives them, resolved here.
+
+`KEFU_LOCAL_VISIBILITY_TIMEOUT=<seconds>` shortens the visibility timeout of every queue a function polls, so a
+failed message comes back (and reaches its dead-letter queue after maxReceiveCount) in seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from kefu_local.config import REPO_ROOT, LocalStackError
+from kefu_local.templates import Resource, Templates, Unresolvable
+
+log = logging.getLogger(__name__)
+
+VISIBILITY_VAR = "KEFU_LOCAL_VISIBILITY_TIMEOUT"
+TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
+QUEUE = "AWS::SQS::Queue"
+BUCKET = "AWS::S3::Bucket"
+FUNCTION = "AWS::Lambda::Function"
+MAPPING = "AWS::Lambda::EventSourceMapping"
+#: SQS queue properties that map one to one onto queue attributes.
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
+
+
+def visibility_override() -> int | None:
+    raw = os.environ.get(VISIBILITY_VAR, "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = int(raw)
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds <= 43200:
+        raise LocalStackError(f"{VISIBILITY_VAR} must be a number of seconds (0-43200), got {raw!r}")
+    return seconds
+
+
+def local_name(resource: Resource) -> str:
+    name = f"{resource.stack}-{resource.construct_path}"
+    if resource.type == BUCKET:
+        name = re.sub(r"[^a-z0-9.-]", "-", name.lower())[:63].strip("-")
+    return name
+
+
+@dataclass
+class LocalFunctionSpec:
+    """A function of the template, as the local stack runs it."""
+
+    logical_id: str
+    name: str
+    handler_file: Path
+    handler: str
+    environment: dict[str, str]
+    timeout_seconds: int
+    memory_mb: int
+
+
+@dataclass
+class QueueMapping:
+    """An SQS event source mapping: which function polls which queue, how."""
+
+    function: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    window_seconds: float
+    report_item_failures: bool
+    enabled: bool = True
+
+
+@dataclass
+class LocalResources:
+    """What was created in moto, by local name."""
+
+    tables: dict[str, Resource] = field(default_factory=dict)
+    queues: dict[str, str] = field(default_factory=dict)  # name → URL
+    buckets: dict[str, Resource] = field(default_factory=dict)
+    functions: dict[str, LocalFunctionSpec] = field(default_factory=dict)
+    mappings: list[QueueMapping] = field(default_factory=list)
+
+
+class ResourceBuilder:
+    """Creates the template's resources in moto on first reference, so `Ref`s and `GetAtt`s resolve in any order."""
+
+    def __init__(self, templates: Templates, endpoint: str):
+        self.templates = templates
+        self.endpoint = endpoint
+        self.created = LocalResources()
+        self._physical: dict[tuple[str, str], str] = {}
+        self._polled: set[tuple[str, str]] = set()
+        self._visibility = visibility_override()
+        templates.ref = self._ref
+        templates.att = self._att
+        for mapping in templates.resources(MAPPING):
+            arn = mapping.properties.get("EventSourceArn")
+            if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+                self._polled.add((mapping.stack, arn["Fn::GetAtt"][0]))
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=self.templates.region)
+
+    def build(self) -> LocalResources:
+        for resource in self.templates.resources(*TABLE_TYPES, QUEUE, BUCKET):
+            self._ref(resource)
+        for resource in self.templates.resources(FUNCTION):
+            self._function(resource)
+        for resource in self.templates.resources(MAPPING):
+            self._mapping(resource)
+        return self.created
+
+    # -- Ref and GetAtt ------------------------------------------------------------------------------------------
+
+    def _ref(self, resource: Resource) -> str:
+        key = (resource.stack, resource.logical_id)
+        if key not in self._physical:
+            if resource.type in TABLE_TYPES:
+                self._physical[key] = self._create_table(resource)
+            elif resource.type == QUEUE:
+                self._physical[key] = self._create_queue(resource)
+            elif resource.type == BUCKET:
+                self._physical[key] = self._create_bucket(resource)
+            elif resource.type == FUNCTION:
+                self._physical[key] = resource.properties.get("FunctionName") or local_name(resource)
+            else:
+                raise Unresolvable(f"{resource.type} {resource.logical_id} has no local counterpart")
+        return self._physical[key]
+
+    def _att(self, resource: Resource, attribute: str) -> str:
+        physical = self._ref(resource)
+        region, account = self.templates.region, self.templates.account
+        if resource.type in TABLE_TYPES:
+            if attribute == "Arn":
+                return f"arn:aws:dynamodb:{region}:{account}:table/{physical}"
+            if attribute == "StreamArn":
+                return self.client("dynamodb").describe_table(TableName=physical)["Table"]["LatestStreamArn"]
+        elif resource.type == QUEUE:
+            if attribute == "Arn":
+                return self._queue_arn(physical)
+            if attribute == "QueueName":
+                return physical.rsplit("/", 1)[-1]
+            if attribute == "QueueUrl":
+                return physical
+        elif resource.type == BUCKET:
+            if attribute == "Arn":
+                return f"arn:aws:s3:::{physical}"
+            if attribute in ("DomainName", "RegionalDomainName"):
+                return f"{physical}.s3.amazonaws.com"
+        elif resource.type == FUNCTION and attribute == "Arn":
+            return f"arn:aws:lambda:{region}:{account}:function:{physical}"
+        raise Unresolvable(f"{resource.type} {resource.logical_id}.{attribute}")
+
+    def _queue_arn(self, url: str) -> str:
+        attributes = self.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        return attributes["Attributes"]["QueueArn"]
+
+    # -- creation ------------------------------------------------------------------------------------------------
+
+    def _create_table(self, resource: Resource) -> str:
+        props = self.templates.resolve(resource.stack, resource.properties)
+        name = props.get("TableName") or local_name(resource)
+        billing = props.get("BillingMode", "PROVISIONED")
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": billing,
+        }
+        throughput = props.get("ProvisionedThroughput") or {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        if billing == "PROVISIONED":
+            request["ProvisionedThroughput"] = throughput
+        indexes = []
+        for index in props.get("GlobalSecondaryIndexes", []):
+            entry = {k: index[k] for k in ("IndexName", "KeySchema", "Projection")}
+            if billing == "PROVISIONED":
+                entry["ProvisionedThroughput"] = index.get("ProvisionedThroughput", throughput)
+            indexes.append(entry)
+        if indexes:
+            request["GlobalSecondaryIndexes"] = indexes
+        if props.get("LocalSecondaryIndexes"):
+            request["LocalSecondaryIndexes"] = [
+                {k: index[k] for k in ("IndexName", "KeySchema", "Projection")}
+                for index in props["LocalSecondaryIndexes"]
+            ]
+        stream = props.get("StreamSpecification")
+        if stream and stream.get("StreamViewType"):
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        client = self.client("dynamodb")
+        try:
+            client.create_table(**request)
+        except client.exceptions.ResourceInUseException:
+            return name
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            client.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+            )
+        self.created.tables[name] = resource
+        return name
+
+    def _create_queue(self, resource: Resource) -> str:
+        props = resource.properties
+        name = self.templates.resolve(resource.stack, props.get("QueueName")) or local_name(resource)
+        if props.get("FifoQueue") and not name.endswith(".fifo"):
+            name += ".fifo"
+        attributes = {
+            key: str(self.templates.resolve(resource.stack, props[key])).lower()
+            if isinstance(props[key], bool)
+            else str(self.templates.resolve(resource.stack, props[key]))
+            for key in _QUEUE_ATTRIBUTES
+            if key in props
+        }
+        if self._visibility is not None and (resource.stack, resource.logical_id) in self._polled:
+            attributes["VisibilityTimeout"] = str(self._visibility)
+        if "RedrivePolicy" in props:
+            # Resolving the target creates the dead-letter queue first.
+            policy = self.templates.resolve(resource.stack, props["RedrivePolicy"])
+            attributes["RedrivePolicy"] = _json(
+                {
+                    "deadLetterTargetArn": policy["deadLetterTargetArn"],
+                    "maxReceiveCount": int(policy["maxReceiveCount"]),
+                }
+            )
+        sqs = self.client("sqs")
+        try:
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        except sqs.exceptions.QueueNameExists:  # there from an earlier build in this moto: made to match again
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        self.created.queues[name] = url
+        return url
+
+    def _create_bucket(self, resource: Resource) -> str:
+        name = self.templates.resolve(resource.stack, resource.properties.get("BucketName")) or local_name(resource)
+        client = self.client("s3")
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou, client.exceptions.BucketAlreadyExists):
+            client.create_bucket(Bucket=name)
+        if resource.properties.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        self.created.buckets[name] = resource
+        return name
+
+    # -- functions -----------------------------------------------------------------------------------------------
+
+    def _function(self, resource: Resource) -> None:
+        props = resource.properties
+        handler = str(props.get("Handler", ""))
+        if not str(props.get("Runtime", "python")).startswith("python") or "." not in handler:
+            return
+        module, _, attribute = handler.rpartition(".")
+        asset = self.templates.asset_dir(resource)
+        if asset is None:
+            return  # inline code (custom resources): nothing kefu runs
+        handler_file = _source_of(asset / f"{module.replace('.', '/')}.py")
+        name = self._ref(resource)
+        environment: dict[str, str] = {}
+        for key, value in props.get("Environment", {}).get("Variables", {}).items():
+            try:
+                resolved = str(self.templates.resolve(resource.stack, value))
+            except Unresolvable as err:
+                log.warning("%s: %s has no local value (%s); left unset", name, key, err)
+                continue
+            environment[key] = self._layer_path(resource, resolved)
+        self.created.functions[resource.logical_id] = LocalFunctionSpec(
+            logical_id=resource.logical_id,
+            name=name,
+            handler_file=handler_file,
+            handler=attribute,
+            environment=environment,
+            timeout_seconds=int(props.get("Timeout", 3)),
+            memory_mb=int(props.get("MemorySize", 128)),
+        )
+
+    def _layer_path(self, function: Resource, value: str) -> str:
+        """`/opt/x` (a file a layer puts there) → that file in the layer's asset in cdk.out, if it is there."""
+        if not value.startswith("/opt/"):
+            return value
+        for layer in function.properties.get("Layers", []):
+            if isinstance(layer, dict) and "Ref" in layer:
+                try:
+                    asset = self.templates.asset_dir(self.templates.resource(function.stack, layer["Ref"]))
+                except Unresolvable:
+                    continue
+                if asset is not None and (asset / value.removeprefix("/opt/")).exists():
+                    return str(asset / value.removeprefix("/opt/"))
+        return value
+
+    def _mapping(self, resource: Resource) -> None:
+        props = resource.properties
+        source = props.get("EventSourceArn")
+        if not (isinstance(source, dict) and "Fn::GetAtt" in source):
+            return
+        queue = self.templates.resource(resource.stack, source["Fn::GetAtt"][0])
+        if queue.type != QUEUE:
+            return  # DynamoDB streams, Kinesis: not polled locally yet
+        function_ref = props.get("FunctionName", {})
+        function_id = function_ref.get("Ref") if isinstance(function_ref, dict) else None
+        if function_id not in self.created.functions:
+            log.warning("event source mapping %s: function %s is not run locally", resource.logical_id, function_ref)
+            return
+        url = self._ref(queue)
+        self.created.mappings.append(
+            QueueMapping(
+                function=function_id,
+                queue_url=url,
+                queue_arn=self._queue_arn(url),
+                batch_size=int(props.get("BatchSize", 10)),
+                window_seconds=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+                report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                enabled=bool(props.get("Enabled", True)),
+            )
+        )
+
+
+def _source_of(asset_file: Path) -> Path:
+    """The checkout's file that an asset copied (`functions/<name>/handler.py`), so edits show without a synth;
+    the asset's copy if none has the same content."""
+    if not asset_file.is_file():
+        raise LocalStackError(f"{asset_file} is missing: run `make synth`")
+    content = asset_file.read_bytes()
+    relative = asset_file.name
+    for candidate in sorted((REPO_ROOT / "functions").glob(f"*/{relative}")):
+        if candidate.read_bytes() == content:
+            return candidate
+    return asset_file
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"))

@@ -1,0 +1,120 @@
+"""A hypothesis state machine over the assignment rules: whatever agents, tickets and moves come in any order,
+no agent's load ever differs from the active tickets they hold, nor exceeds their capacity."""
+
+from __future__ import annotations
+
+import contextlib
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from moto import mock_aws
+
+from kefu import errors
+from kefu.agents import service as agents
+from kefu.agents.model import AgentSpec, AvailabilityUpdate, GroupSpec
+from kefu.identity import Caller
+from kefu.store import agents as agent_store
+from kefu.store import tickets as ticket_store
+from kefu.tickets import lifecycle
+from kefu.tickets import service as tickets
+from kefu.tickets.model import AssignRequest, NewTicket, Status, TransitionRequest
+from tests.conftest import create_tables, reset_clients
+
+ADMIN = Caller(sub="admin", groups=frozenset({"admin"}))
+AGENT_IDS = ["ag-a", "ag-b", "ag-c"]
+GROUPS = ["l1", "l2"]
+
+
+def agent(agent_id: str) -> Caller:
+    return Caller(sub=agent_id, groups=frozenset({"agent"}))
+
+
+class Desk(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.mock = mock_aws()
+        self.mock.start()
+        reset_clients()
+        create_tables()
+        self.ticket_ids: list[str] = []
+
+    def teardown(self) -> None:
+        self.mock.stop()
+
+    @initialize(capacities=st.lists(st.integers(0, 3), min_size=3, max_size=3))
+    def staff_the_desk(self, capacities):
+        for group_id in GROUPS:
+            agents.upsert_group(ADMIN, group_id, GroupSpec(name=group_id))
+        for agent_id, capacity in zip(AGENT_IDS, capacities, strict=True):
+            spec = AgentSpec(name=agent_id, groupIds=GROUPS if agent_id != "ag-c" else ["l2"], capacity=capacity)
+            agents.upsert_agent(ADMIN, agent_id, spec)
+
+    @rule(n=st.integers(0, 10_000))
+    def a_customer_opens_a_ticket(self, n):
+        body = NewTicket(subject=f"question {n}", description="where is my order")
+        self.ticket_ids.append(tickets.open_ticket(Caller(sub=f"cust-{n % 4}"), body).id)
+
+    @rule(agent_id=st.sampled_from(AGENT_IDS), availability=st.sampled_from(["online", "offline", "away"]))
+    def an_agent_changes_availability(self, agent_id, availability):
+        agents.set_availability(agent(agent_id), "me", AvailabilityUpdate(availability=availability))
+
+    @precondition(lambda self: self.ticket_ids)
+    @rule(data=st.data(), agent_id=st.sampled_from(AGENT_IDS))
+    def an_agent_takes_a_ticket(self, data, agent_id):
+        self._try(
+            tickets.assign, agent(agent_id), data.draw(st.sampled_from(self.ticket_ids)), AssignRequest(take=True)
+        )
+
+    @precondition(lambda self: self.ticket_ids)
+    @rule(data=st.data(), agent_id=st.sampled_from(AGENT_IDS))
+    def a_supervisor_hands_a_ticket_to_an_agent(self, data, agent_id):
+        supervisor = Caller(sub="sup", groups=frozenset({"supervisor"}))
+        ticket_id = data.draw(st.sampled_from(self.ticket_ids))
+        self._try(tickets.assign, supervisor, ticket_id, AssignRequest(agentId=agent_id))
+
+    @precondition(lambda self: self.ticket_ids)
+    @rule(data=st.data(), group_id=st.sampled_from(GROUPS))
+    def a_ticket_is_transferred(self, data, group_id):
+        ticket_id = data.draw(st.sampled_from(self.ticket_ids))
+        self._try(tickets.assign, agent("ag-a"), ticket_id, AssignRequest(groupId=group_id))
+
+    @precondition(lambda self: self.ticket_ids)
+    @rule(data=st.data(), status=st.sampled_from([Status.PENDING, Status.OPEN, Status.RESOLVED, Status.CLOSED]))
+    def a_ticket_moves_in_its_lifecycle(self, data, status):
+        ticket_id = data.draw(st.sampled_from(self.ticket_ids))
+        request = TransitionRequest(to=status, resolution={"kind": "answer"} if status is Status.RESOLVED else None)
+        self._try(tickets.transition, agent("ag-b"), ticket_id, request)
+
+    def _try(self, action, *args):
+        # Refused moves are part of the game; what matters is the state they leave.
+        with contextlib.suppress(errors.Conflict, errors.InvalidRequest, errors.Forbidden):
+            action(*args)
+
+    @invariant()
+    def every_load_is_the_active_tickets_held_and_within_capacity(self):
+        if not self.ticket_ids:
+            return
+        held: dict[str, int] = {}
+        for ticket_id in self.ticket_ids:
+            ticket = ticket_store.get(ticket_id)
+            if ticket.assigneeId and ticket.status in lifecycle.ACTIVE:
+                held[ticket.assigneeId] = held.get(ticket.assigneeId, 0) + 1
+            if ticket.assigneeId is None:
+                assert ticket.status in (Status.NEW, Status.RESOLVED, Status.CLOSED, Status.OPEN, Status.PENDING)
+        for agent_id in AGENT_IDS:
+            record = agent_store.get_agent(agent_id)
+            assert record.load == held.get(agent_id, 0), (agent_id, record.load, held)
+            assert record.load <= record.capacity
+            for group_id in record.groupIds:
+                row = {m.agentId: m for m in agent_store.group_members(group_id)}[agent_id]
+                assert row.load == record.load and row.availability == record.availability
+
+
+TestDesk = Desk.TestCase
+TestDesk.settings = settings(
+    max_examples=15,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
