@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from kefu.config import settings
 from kefu.errors import Conflict, InvalidRequest
+from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.intake.model import IntakeMessage, IntakeOutcome
 from kefu.store import threads as thread_store
@@ -72,27 +72,12 @@ def _outcome(message: IntakeMessage, ticket_id: str, *, opened: bool) -> IntakeO
 
 @cache
 def _idempotent_take():
-    """`take` behind Powertools idempotency, built on first use (it creates a DynamoDB client)."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+    """`take` behind Powertools idempotency, keyed by (channel, externalId)."""
 
-    config = settings()
-    persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table_name)
-    idempotency = IdempotencyConfig(
-        event_key_jmespath="[channel, externalId]",
-        payload_validation_jmespath=CONTENT,
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=config.idempotency_ttl_seconds,
-    )
-
-    @idempotent_function(data_keyword_argument="contact", persistence_store=persistence, config=idempotency)
     def take_once(contact: dict) -> dict:
         return take(IntakeMessage.model_validate(contact)).model_dump(mode="json")
 
-    return idempotency, take_once
+    return idempotent(take_once, data="contact", key="[channel, externalId]", payload=CONTENT)
 
 
 def idempotency_config():

@@ -21,6 +21,7 @@ from kefu.errors import (
     InvalidRequest,
     StaleVersion,
 )
+from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.ids import is_agent_id, is_group_id, new_customer_id, new_ticket_id
 from kefu.store import agents as agent_store
@@ -628,29 +629,14 @@ def _plain(value: Any) -> Any:
 
 @cache
 def _idempotent_open():
-    """`open_ticket` behind Powertools idempotency, built on first use (it creates a DynamoDB client)."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+    """`open_ticket` behind Powertools idempotency, keyed by the caller and their Idempotency-Key."""
 
-    config = settings()
-    persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table_name)
-    idempotency = IdempotencyConfig(
-        event_key_jmespath="[caller.sub, key]",
-        payload_validation_jmespath="ticket",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=config.idempotency_ttl_seconds,
-    )
-
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency)
     def open_once(request: dict) -> dict:
         caller = Caller.from_claims(request["caller"])
         ticket = open_ticket(caller, NewTicket.model_validate(request["ticket"]))
         return ticket.model_dump(mode="json")
 
-    return idempotency, open_once
+    return idempotent(open_once, data="request", key="[caller.sub, key]", payload="ticket")
 
 
 def idempotency_config():
