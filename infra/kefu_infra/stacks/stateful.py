@@ -19,7 +19,7 @@ from kefu_infra.checks import acknowledge
 
 #: The domain table's secondary indexes (see layers/kefu/python/kefu/store/models.py): each `gsiN` is keyed
 #: by `gsiNpk` / `gsiNsk` and projects every attribute. A test holds this to the pynamodb model.
-DOMAIN_GSIS = ("gsi1", "gsi2", "gsi3", "gsi4")
+DOMAIN_GSIS = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5")
 #: Cognito groups, strongest first; `cognito:groups` in the token carries them to the API (kefu.identity.Role).
 STAFF_GROUPS = {
     "admin": "Administrators: manage groups, agents and configuration",

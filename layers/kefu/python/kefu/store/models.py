@@ -7,6 +7,8 @@
 6  a ticket's timeline in order:  Query pk=TICKET#<id>, sk begins_with TL#
 8  customer by id/e-mail/phone:   GetItem pk=CUST#<id> | CONTACT#email#<addr> | CONTACT#phone#<number>
 9  a group's agents and load:     Query pk=GROUP#<group>, sk begins_with MEMBER#
+7  resolved in a time window:     gsi5 gsi5pk=RESOLVED#<yyyy-mm-dd of resolvedAt>, gsi5sk=<resolvedAt>#<id>
+                                  (one Query per day of the window; a reopened ticket leaves the index)
 11 all tickets by status, newest: gsi4 gsi4pk=STATUS#<status>, gsi4sk=<createdAt>#<id> (descending)
    ticket of an external thread:  GetItem pk=THREAD#<channel>#<thread id>, sk=THREAD (intake queue)
    all groups:                    gsi1 gsi1pk=GROUPS
@@ -78,6 +80,15 @@ class Gsi4(GlobalSecondaryIndex):
     gsi4sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi5(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi5"
+        projection = AllProjection()
+
+    gsi5pk = UnicodeAttribute(hash_key=True)
+    gsi5sk = UnicodeAttribute(range_key=True)
+
+
 class KefuItem(Model):
     """The table. `kind` tells the item kinds apart."""
 
@@ -101,11 +112,14 @@ class KefuItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
 
     by_customer = Gsi1()
     by_queue = Gsi2()
     by_assignee = Gsi3()
     by_status = Gsi4()
+    by_resolution_day = Gsi5()
 
 
 class TicketItem(KefuItem, discriminator="ticket"):

@@ -226,10 +226,20 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
         gsi3sk=queue_key if ticket.assigneeId else None,
         gsi4pk=f"STATUS#{ticket.status.value}",
         gsi4sk=age_key,
+        **_resolution_keys(ticket),
     )
     if not is_new:
         item.version = ticket.version  # the version read: the write's condition, then incremented
     return item
+
+
+def _resolution_keys(ticket: Ticket) -> dict[str, str | None]:
+    """Resolved and closed tickets are found by the day they were resolved (campaign selection, pattern 7)."""
+    resolved_at = ticket.sla.resolvedAt
+    if resolved_at is None or ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        return {"gsi5pk": None, "gsi5sk": None}
+    stamp = iso(resolved_at)
+    return {"gsi5pk": f"RESOLVED#{stamp[:10]}", "gsi5sk": f"{stamp}#{ticket.id}"}
 
 
 def _ticket(item: TicketItem) -> Ticket:

@@ -62,6 +62,9 @@ class EntryKind(StrEnum):
     TRANSFER = "transfer"
     UPDATE = "update"  # priority, category or tags changed
     ROUTING = "routing"  # how the ticket was classified and routed, and why
+    ESCALATION = "escalation"  # an SLA milestone missed and the ladder step taken
+    SURVEY = "survey"  # a revisit survey sent, or its answer
+    LINK = "link"  # a follow-up ticket opened from this one, or this one following up another
 
 
 class ResolutionKind(StrEnum):

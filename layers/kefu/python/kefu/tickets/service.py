@@ -1,4 +1,6 @@
-"""What can be done with tickets. Every change goes through `_change`: read, decide, write with the version read."""
+"""What can be done with tickets. Every change goes through `change`: read, decide, write with the version read.
+
+Other capabilities (e-mail, escalation, surveys) change tickets through `change` as well, with their own `decide`."""
 
 from __future__ import annotations
 
@@ -303,7 +305,7 @@ def update_ticket(caller: Caller, ticket_id: str, patch: TicketPatch, *, if_matc
         updated = Ticket.model_validate(updated.model_dump())
         return Change(updated, [Draft(EntryKind.UPDATE, Visibility.INTERNAL, data={"changes": changes})])
 
-    return _change(caller, ticket_id, decide, if_match=if_match)
+    return change(caller, ticket_id, decide, if_match=if_match)
 
 
 def add_message(caller: Caller, ticket_id: str, message: NewMessage) -> TimelineEntry:
@@ -334,7 +336,7 @@ def add_message(caller: Caller, ticket_id: str, message: NewMessage) -> Timeline
     def remember(ticket: Ticket, entries: list[TimelineEntry]) -> None:
         written.append(entries[0])
 
-    _change(caller, ticket_id, decide, on_saved=remember)
+    change(caller, ticket_id, decide, on_saved=remember)
     return written[0]
 
 
@@ -355,7 +357,7 @@ def relay_customer_message(
     def remember(ticket: Ticket, entries: list[TimelineEntry]) -> None:
         written.append(entries[0])
 
-    _change(caller, ticket_id, decide, on_saved=remember)
+    change(caller, ticket_id, decide, on_saved=remember)
     return written[0]
 
 
@@ -411,7 +413,7 @@ def transition(caller: Caller, ticket_id: str, request: TransitionRequest) -> Ti
             drafts[0].data["resolution"] = request.resolution.model_dump(mode="json", exclude_none=True)
         return Change(ticket.model_copy(update=update), drafts, loads)
 
-    saved = _change(caller, ticket_id, decide)
+    saved = change(caller, ticket_id, decide)
     if freed:
         pick_up_next(freed[-1])  # the assignee has room again
     return saved
@@ -496,7 +498,7 @@ def assign(caller: Caller, ticket_id: str, request: AssignRequest) -> Ticket:
         return Change(ticket.model_copy(update=update), drafts, loads)
 
     try:
-        saved = _change(caller, ticket_id, decide)
+        saved = change(caller, ticket_id, decide)
     except store.ConditionFailed as err:
         raise Conflict(f"agent {target_id} is at capacity") from err
     if request.groupId and caller.sub != saved.assigneeId:
@@ -531,7 +533,7 @@ def pick_up_next(agent_id: str) -> Ticket | None:
             return Change(ticket.model_copy(update=update), drafts, [LoadChange(agent.id, tuple(agent.groupIds), +1)])
 
         try:
-            taken = _change(system, candidate.id, decide)
+            taken = change(system, candidate.id, decide)
         except store.ConditionFailed:
             return None  # the agent filled up meanwhile
         if taken.assigneeId == agent.id:
@@ -542,7 +544,7 @@ def pick_up_next(agent_id: str) -> Ticket | None:
 # --- the write path ---------------------------------------------------------------------------------------
 
 
-def _change(
+def change(
     caller: Caller,
     ticket_id: str,
     decide: Callable[[Ticket], Change | None],

@@ -1,0 +1,76 @@
+"""What kefu reads out of one inbound e-mail, whatever client wrote it and whatever charset it claimed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Address:
+    address: str  # lower-cased addr-spec, e.g. "li.lei@example.cn"
+    name: str | None = None  # the display name, decoded (RFC 2047)
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str  # decoded (RFC 2231 / RFC 2047); a generated name when the part has none
+    content_type: str  # e.g. "image/png"
+    content: bytes
+    inline: bool = False  # shown in the body (Content-Disposition inline with a Content-ID, e.g. a pasted image)
+    content_id: str | None = None  # without the angle brackets
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """One parsed message. Message-IDs are kept without angle brackets, as they appear between them."""
+
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]  # oldest first, as in the header
+    subject: str  # decoded; "" when absent
+    sender: Address | None  # From (the first mailbox)
+    reply_to: Address | None
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    date: datetime | None  # timezone-aware when the header had a zone
+    text: str  # the whole readable body: text/plain, else the HTML turned into text
+    reply_text: str  # `text` without quoted history and signature: what the customer wrote this time
+    attachments: tuple[MailAttachment, ...]
+    #: Every header by lower-cased name, values decoded to str, in order of appearance.
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    is_report: bool = False  # multipart/report (delivery status, disposition notifications)
+    #: What was wrong with the message and repaired while reading it (mislabelled charset, broken MIME…).
+    defects: tuple[str, ...] = ()
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+
+class Outcome(StrEnum):
+    ACCEPT = "accept"  # becomes a ticket or a message on one
+    IGNORE = "ignore"  # kept with its reason, never ticketed, never answered (auto-replies, bounces, loops)
+    QUARANTINE = "quarantine"  # kept with its reason for a person to look at (spam, virus, failed authentication)
+
+
+@dataclass(frozen=True)
+class Screening:
+    outcome: Outcome
+    reason: str  # machine-readable, e.g. "auto-submitted", "bounce", "own-address", "ses-spam-fail"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ThreadSignals:
+    """What in a mail can tie it to an existing ticket, strongest first."""
+
+    message_ids: tuple[str, ...]  # In-Reply-To, then References newest first, without duplicates
+    subject_token: str | None  # a ticket id found as "[TK-…]" in the subject
+    address_token: str | None  # a ticket id found in a recipient such as support+TK-…@domain
