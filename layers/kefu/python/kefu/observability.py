@@ -1,6 +1,66 @@
 """Logger, Tracer and Metrics singletons shared by every function."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from __future__ import annotations
+
+import sys
+from importlib.abc import MetaPathFinder
+from importlib.machinery import PathFinder
+from typing import Any
+
+_XRAY_CONNECTOR = "aws_xray_sdk.core.sampling.connector"
+
+
+class _LazyXrayClient:
+    """Stands in for the X-Ray API client of centralized sampling; builds the real one on first use."""
+
+    def __init__(self, build: Any) -> None:
+        self._build = build
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._build()
+        return getattr(self._client, name)
+
+
+def _defer(module: Any) -> None:
+    connector = module.ServiceConnector
+    create = connector._create_xray_client
+
+    def deferred(self: Any, ip: str = "127.0.0.1", port: str = "2000") -> _LazyXrayClient:
+        return _LazyXrayClient(lambda: create(self, ip, port))
+
+    connector._create_xray_client = deferred
+
+
+class _DeferXraySamplingClient(MetaPathFinder):
+    """`import aws_xray_sdk.core` builds two X-Ray API clients, each in a new botocore session, for centralized
+    sampling (aws/aws-xray-sdk-python#273, #311, open): about a fifth of this function's cold start. In Lambda
+    the service decides sampling and those clients are never called, so they are built on first use instead.
+    The SDK creates them while its package is being imported, hence a hook on the connector module's import."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != _XRAY_CONNECTOR:
+            return None
+        sys.meta_path.remove(self)
+        spec = PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        execute = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            execute(module)
+            _defer(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+if _XRAY_CONNECTOR not in sys.modules and not any(isinstance(f, _DeferXraySamplingClient) for f in sys.meta_path):
+    sys.meta_path.insert(0, _DeferXraySamplingClient())
+
+from aws_lambda_powertools import Logger, Metrics, Tracer  # noqa: E402
 
 logger = Logger(service="kefu")
 # Only botocore is patched: every AWS call goes through it (pynamodb too); patching every library X-Ray
