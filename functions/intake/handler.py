@@ -1,23 +1,43 @@
 """kefu's intake: SQS batches of contacts in, a ticket opened or added to for each, partial failures out.
 
-A record that cannot be taken (not JSON, not an intake message, a key reused with other content, a failure on
-the way) is reported alone as a batch item failure, its reason logged; SQS hands it out again and, after the
-queue's maxReceiveCount, parks it in the dead-letter queue. The other records of the batch are not redone.
+A record that can never be taken (not JSON, not an intake message, a key reused with other content, refused by
+the domain) does not go round the retries: the function parks it in the dead-letter queue itself, as it came, with
+why in its message attributes (kefu-error, kefu-error-detail, kefu-failed-at, kefu-source-message-id), logs it and
+reports it processed. A record failing on the way (throttling, a conflict, a timeout) is reported alone as a batch
+item failure, its reason logged; SQS hands it out again and, after the queue's maxReceiveCount, parks it in the
+dead-letter queue. Either way the other records of the batch are not redone.
 """
 
 from __future__ import annotations
 
+import base64
+import os
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json
+from pydantic import Json, ValidationError
 
+from kefu.clock import iso, now
+from kefu.errors import BadRequest, Forbidden, InvalidRequest
 from kefu.intake import service as intake
-from kefu.intake.model import IntakeMessage
+from kefu.intake.model import (
+    ERROR_ATTRIBUTE,
+    ERROR_DETAIL_ATTRIBUTE,
+    FAILED_AT_ATTRIBUTE,
+    SOURCE_MESSAGE_ID_ATTRIBUTE,
+    IntakeMessage,
+)
 from kefu.observability import logger, metrics, tracer
+
+#: The dead-letter queue's URL, set by the intake construct (infra/kefu_infra/capabilities/intake.py).
+DEAD_LETTER_URL_VAR = "KEFU_INTAKE_DLQ_URL"
+#: SQS takes at most 10 message attributes: the producer's own are kept up to what is left beside kefu's four.
+_MAX_ATTRIBUTES = 10
+_DETAIL_CHARS = 2000
 
 
 class IntakeRecord(SqsRecordModel):
@@ -25,14 +45,39 @@ class IntakeRecord(SqsRecordModel):
 
 
 class IntakeProcessor(BatchProcessor):
-    """Logs why each record failed, with its message id, in one structured line (what an operator greps for)."""
+    """Parks what can never be taken in the dead-letter queue at once; reports the rest of what failed for a retry.
+    Logs why each record failed, with its message id, in one structured line (what an operator greps for)."""
+
+    def _process_record(self, record: dict):
+        # The record as SQS delivered it: a message parked in the dead-letter queue goes there byte for byte.
+        self._delivered = record
+        return super()._process_record(record)
 
     def failure_handler(self, record: Any, exception):
-        message_id = getattr(record, "messageId", None) or getattr(record, "message_id", None)
-        receives = _receive_count(record)
+        error = exception[1]
+        delivered = self._delivered
+        message_id = delivered.get("messageId")
+        receives = _receive_count(delivered)
+        detail = _reason(error)
+        hopeless = _never_takeable(error)
+        if hopeless is not None:
+            try:
+                _dead_letter(delivered, hopeless, detail)
+            except Exception:  # the queue's own redrive parks it after its retries: nothing is lost
+                logger.exception(
+                    "intake record could not be dead-lettered; left to the queue's retries",
+                    extra={"messageId": message_id, "reason": hopeless, "detail": detail},
+                )
+            else:
+                logger.warning(
+                    "intake record dead-lettered",
+                    extra={"messageId": message_id, "receiveCount": receives, "reason": hopeless, "detail": detail},
+                )
+                metrics.add_metric(name="IntakeRecordsDeadLettered", unit="Count", value=1)
+                return self.success_handler(record, {"deadLettered": hopeless})
         logger.warning(
             "intake record failed",
-            extra={"messageId": message_id, "receiveCount": receives, "reason": _reason(exception[1])},
+            extra={"messageId": message_id, "receiveCount": receives, "reason": detail},
         )
         metrics.add_metric(name="IntakeRecordsFailed", unit="Count", value=1)
         return super().failure_handler(record, exception)
@@ -53,6 +98,7 @@ def record_handler(record: IntakeRecord) -> dict:
             "externalId": contact.externalId,
             "ticketId": outcome.ticketId,
             "opened": outcome.opened,
+            "followUpOf": outcome.followUpOf,
         },
     )
     metrics.add_metric(name="IntakeTicketsOpened" if outcome.opened else "IntakeMessagesAdded", unit="Count", value=1)
@@ -67,9 +113,57 @@ def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureRes
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
 
-def _receive_count(record: Any) -> int | None:
-    attributes = getattr(record, "attributes", None)
-    raw = getattr(attributes, "ApproximateReceiveCount", None) or getattr(attributes, "approximate_receive_count", None)
+def _never_takeable(error: BaseException | None) -> str | None:
+    """Why no retry could ever take this record (kefu-error), or None when a retry might."""
+    if isinstance(error, ValidationError):
+        if any(e["type"] == "json_invalid" for e in error.errors()):
+            return "not JSON"
+        return "not an intake message"
+    if isinstance(error, intake.IntakeKeyReused):
+        return "externalId reused with other content"
+    if isinstance(error, InvalidRequest | BadRequest | Forbidden):
+        return "refused"
+    return None
+
+
+def _dead_letter(delivered: dict, reason: str, detail: str) -> None:
+    """Send the record, as delivered, to the dead-letter queue with why it is there."""
+    url = os.environ.get(DEAD_LETTER_URL_VAR)
+    if not url:
+        raise RuntimeError(f"{DEAD_LETTER_URL_VAR} is not set: the intake construct sets it")
+    ours = {
+        ERROR_ATTRIBUTE: reason,
+        ERROR_DETAIL_ATTRIBUTE: detail[:_DETAIL_CHARS],
+        FAILED_AT_ATTRIBUTE: iso(now()),
+        SOURCE_MESSAGE_ID_ATTRIBUTE: delivered["messageId"],
+    }
+    theirs = [
+        (name, _attribute(value))
+        for name, value in (delivered.get("messageAttributes") or {}).items()
+        if name not in ours
+    ]
+    attributes = dict(theirs[: _MAX_ATTRIBUTES - len(ours)])
+    attributes.update({name: {"DataType": "String", "StringValue": value} for name, value in ours.items()})
+    _sqs().send_message(QueueUrl=url, MessageBody=delivered["body"], MessageAttributes=attributes)
+
+
+def _attribute(value: dict) -> dict:
+    """A message attribute as the Lambda event renders it, as SendMessage takes it."""
+    data_type = value.get("dataType", "String")
+    if value.get("stringValue") is not None:
+        return {"DataType": data_type, "StringValue": value["stringValue"]}
+    return {"DataType": data_type, "BinaryValue": base64.b64decode(value.get("binaryValue") or "")}
+
+
+@cache
+def _sqs():
+    import boto3
+
+    return boto3.client("sqs")
+
+
+def _receive_count(delivered: dict) -> int | None:
+    raw = (delivered.get("attributes") or {}).get("ApproximateReceiveCount")
     return int(raw) if raw else None
 
 

@@ -22,6 +22,7 @@ from kefu.identity import Role
 from kefu_local.config import (
     API_PORT_VAR,
     AWS_PORT_VAR,
+    SMTP_PORT_VAR,
     STATE_VAR,
     LocalConfig,
     LocalStackError,
@@ -127,7 +128,8 @@ def dlq_show(
     dead_letters: DeadLetterOption,
     limit: Annotated[int, typer.Option(min=1, help="at most this many messages")] = 50,
 ) -> None:
-    """List the dead-lettered messages (left in the queue). Their reason is in the function's logs, by message id."""
+    """List the dead-lettered messages (left in the queue), each with why it is there: the reason intake gave it, or
+    "retries exhausted" (the function's logs say more, by message id)."""
     from kefu_local.dead_letters import DeadLetterError, DeadLetterQueue
 
     try:
@@ -142,7 +144,7 @@ def dlq_show(
         table.add_row(
             message.message_id,
             str(message.receive_count),
-            escape(message.reason or "-"),
+            escape(message.explanation()),
             escape(message.preview()),
         )
     console.print(table)
@@ -155,7 +157,8 @@ def dlq_redrive(
     source: SourceOption = None,
     limit: Annotated[int | None, typer.Option(min=1, help="at most this many messages; default: all")] = None,
 ) -> None:
-    """Send the dead-lettered messages back to their queue (after fixing what made them fail)."""
+    """Send the dead-lettered messages back to their queue (after fixing what made them fail), without the
+    reason intake gave them."""
     from kefu_local.dead_letters import DeadLetterError, DeadLetterQueue
 
     try:
@@ -201,11 +204,32 @@ def _print_banner(stack: LocalStack) -> None:
     table.add_row(
         "pollers",
         "\n".join(
-            f"{p.function.name} ← {p.mapping.queue_url.rsplit('/', 1)[-1]} (batch {p.mapping.batch_size})"
-            for p in stack.pollers
+            [
+                *(
+                    f"{p.function.name} ← {p.mapping.queue_url.rsplit('/', 1)[-1]} (batch {p.mapping.batch_size})"
+                    for p in stack.pollers
+                ),
+                *(
+                    f"{p.mapping.function} ← {p.mapping.stream_arn.split('/')[1]} stream (batch {p.mapping.batch_size})"
+                    for p in stack.stream_pollers
+                ),
+            ]
         )
         or "-",
     )
+    table.add_row("state machines", "\n".join(m.name for m in stack.state_machines.values()) or "-")
+    table.add_row("schedules", "\n".join(arn.split(":schedule/", 1)[-1] for arn in stack.schedules) or "-")
+    smtp = stack.smtp
+    if smtp is not None:
+        tls = "STARTTLS required, self-signed certificate" if smtp.tls_required else "STARTTLS offered"
+        table.add_row("SMTP", f"{config.smtp_address}   [dim]({SMTP_PORT_VAR}; {tls})[/]")
+        table.add_row("mail for", ", ".join(smtp.recipients) or "- (no SES receipt rule)")
+    if stack.time_scale:
+        table.add_row(
+            "time scale",
+            f"×{stack.time_scale:g}   "
+            f"[dim](KEFU_TIME_SCALE: a virtual hour passes in {3600 / stack.time_scale:.3g} real seconds)[/]",
+        )
     table.add_row("groups", ", ".join(GROUPS))
     table.add_row(
         "demo users",
@@ -236,6 +260,17 @@ def _print_banner(stack: LocalStack) -> None:
             f'--message-body \'{contact}"subject":"Broken lid","body":"The lid arrived cracked."}}\'',
             f"AWS_ENDPOINT_URL={config.aws_endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
             f"AWS_DEFAULT_REGION=us-east-1 {kefu} dlq show --dlq {stack.intake_dlq_name}",
+        ]
+    if smtp is not None and smtp.example_recipient:
+        to = smtp.example_recipient
+        starttls = " s.starttls();" if smtp.tls_required else ""
+        message = "Subject: Broken lid\\r\\n\\r\\nThe lid arrived cracked.\\r\\n"
+        examples += [
+            "# a customer e-mail, received as SES receives it (stored raw in the mail bucket, then handed on):",
+            f"swaks --server {config.smtp_address}{' --tls' if smtp.tls_required else ''} --from ann@example.com "
+            f"--to {to} --header 'Subject: Broken lid' --body 'The lid arrived cracked.'",
+            f"python3 -c \"import smtplib; s = smtplib.SMTP('{config.host}', {config.smtp_port});{starttls} "
+            f"s.sendmail('ann@example.com', ['{to}'], b'{message}'); s.quit()\"",
         ]
     for line in examples:
         console.print(line, style="dim" if line.startswith("#") else None, markup=False, soft_wrap=True)

@@ -4,6 +4,9 @@ boto3 reads AWS_ENDPOINT_URL itself, so the same calls reach the local moto serv
 sends to the source queue and only then deletes: a message is never lost, at worst sent twice — which intake
 absorbs, being idempotent on (channel, externalId). (SQS's own StartMessageMoveTask would do the move
 server-side, but the local stack's moto does not implement it, and this must work the same in both.)
+
+Why a message is there: intake parks what no retry could take with the reason in its `kefu-error*` attributes
+(kefu.intake.model); a message without them got there by the queue's redrive policy, its retries exhausted.
 """
 
 from __future__ import annotations
@@ -15,8 +18,16 @@ from typing import Any
 
 import boto3
 
-#: Message attributes that may carry why a message was dead-lettered (set by a sender or a tool).
-REASON_ATTRIBUTES = ("reason", "failureReason", "error")
+from kefu.intake.model import (
+    DEAD_LETTER_ATTRIBUTES,
+    ERROR_ATTRIBUTE,
+    ERROR_DETAIL_ATTRIBUTE,
+    FAILED_AT_ATTRIBUTE,
+    SOURCE_MESSAGE_ID_ATTRIBUTE,
+)
+
+#: The reason of a message that carries none: SQS's redrive policy moved it after its last failed receive.
+RETRIES_EXHAUSTED = "retries exhausted"
 _BATCH = 10
 #: How long a message looked at stays hidden from other readers; `show` hands it back at once.
 _LOOK_SECONDS = 30
@@ -28,15 +39,26 @@ class DeadLetterError(Exception):
 
 @dataclass(frozen=True)
 class DeadLetter:
+    #: The id the message had on the intake queue (what the function's logs name), else its id here.
     message_id: str
     receive_count: int
     sent_at: str | None
-    reason: str | None
+    reason: str
+    detail: str | None
+    failed_at: str | None
     body: str
 
     def preview(self, width: int = 80) -> str:
-        flat = " ".join(self.body.split())
-        return flat if len(flat) <= width else flat[: width - 1] + "…"
+        return _shorten(self.body, width)
+
+    def explanation(self, width: int = 120) -> str:
+        """The reason, with its detail when there is one."""
+        return _shorten(f"{self.reason}: {self.detail}" if self.detail else self.reason, width)
+
+
+def _shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -92,13 +114,19 @@ class DeadLetterQueue:
         return [_dead_letter(m) for m in seen]
 
     def redrive(self, limit: int | None = None) -> Redriven:
-        """Send messages back to the source queue (body and attributes as they were), then delete them here."""
+        """Send messages back to the source queue (body and the sender's attributes as they were, without the
+        reason intake gave them), then delete them here."""
         target = self.source_url
         moved = 0
         for message in self._receive(limit):
             send: dict[str, Any] = {"QueueUrl": target, "MessageBody": message["Body"]}
-            if message.get("MessageAttributes"):
-                send["MessageAttributes"] = message["MessageAttributes"]
+            attributes = {
+                name: value
+                for name, value in (message.get("MessageAttributes") or {}).items()
+                if name not in DEAD_LETTER_ATTRIBUTES
+            }
+            if attributes:
+                send["MessageAttributes"] = attributes
             self.sqs.send_message(**send)
             self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
             moved += 1
@@ -127,12 +155,17 @@ class DeadLetterQueue:
 def _dead_letter(message: dict) -> DeadLetter:
     attributes = message.get("Attributes", {})
     custom = message.get("MessageAttributes", {})
-    reason = next((custom[n].get("StringValue") for n in REASON_ATTRIBUTES if n in custom), None)
+
+    def said(name: str) -> str | None:
+        return custom[name].get("StringValue") if name in custom else None
+
     return DeadLetter(
-        message_id=message["MessageId"],
+        message_id=said(SOURCE_MESSAGE_ID_ATTRIBUTE) or message["MessageId"],
         # The count includes this look; what the consumer saw is one less.
         receive_count=int(attributes.get("ApproximateReceiveCount", "1")) - 1,
         sent_at=attributes.get("SentTimestamp"),
-        reason=reason,
+        reason=said(ERROR_ATTRIBUTE) or RETRIES_EXHAUSTED,
+        detail=said(ERROR_DETAIL_ATTRIBUTE),
+        failed_at=said(FAILED_AT_ATTRIBUTE),
         body=message.get("Body", ""),
     )

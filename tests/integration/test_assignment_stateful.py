@@ -1,5 +1,6 @@
-"""A hypothesis state machine over the assignment rules: whatever agents, tickets and moves come in any order,
-no agent's load ever differs from the active tickets they hold, nor exceeds their capacity."""
+"""A hypothesis state machine over the assignment rules: whatever agents, tickets and moves come in any order —
+least loaded in one group and round robin in the other, reopens going back to their owners, follow-ups waiting for
+theirs — no agent's load ever differs from the active tickets they hold, nor exceeds their capacity."""
 
 from __future__ import annotations
 
@@ -12,18 +13,21 @@ from moto import mock_aws
 
 from kefu import errors
 from kefu.agents import service as agents
-from kefu.agents.model import AgentSpec, AvailabilityUpdate, GroupSpec
+from kefu.agents.model import AgentSpec, AssignmentMode, AvailabilityUpdate, GroupSpec
 from kefu.identity import Caller
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
 from kefu.tickets import lifecycle
 from kefu.tickets import service as tickets
-from kefu.tickets.model import AssignRequest, NewTicket, Status, TransitionRequest
+from kefu.tickets.model import AssignRequest, NewMessage, NewTicket, Status, TransitionRequest
 from tests.conftest import create_tables, reset_clients
 
 ADMIN = Caller(sub="admin", groups=frozenset({"admin"}))
+SURVEYS = Caller(sub="system:surveys", groups=frozenset({"agent"}))
 AGENT_IDS = ["ag-a", "ag-b", "ag-c"]
 GROUPS = ["l1", "l2"]
+#: l1 gives tickets to the least loaded agent, l2 in turn.
+MODES = {"l1": AssignmentMode.LEAST_LOADED, "l2": AssignmentMode.ROUND_ROBIN}
 
 
 def agent(agent_id: str) -> Caller:
@@ -45,7 +49,7 @@ class Desk(RuleBasedStateMachine):
     @initialize(capacities=st.lists(st.integers(0, 3), min_size=3, max_size=3))
     def staff_the_desk(self, capacities):
         for group_id in GROUPS:
-            agents.upsert_group(ADMIN, group_id, GroupSpec(name=group_id))
+            agents.upsert_group(ADMIN, group_id, GroupSpec(name=group_id, assignment=MODES[group_id]))
         for agent_id, capacity in zip(AGENT_IDS, capacities, strict=True):
             spec = AgentSpec(name=agent_id, groupIds=GROUPS if agent_id != "ag-c" else ["l2"], capacity=capacity)
             agents.upsert_agent(ADMIN, agent_id, spec)
@@ -54,6 +58,33 @@ class Desk(RuleBasedStateMachine):
     def a_customer_opens_a_ticket(self, n):
         body = NewTicket(subject=f"question {n}", description="where is my order")
         self.ticket_ids.append(tickets.open_ticket(Caller(sub=f"cust-{n % 4}"), body).id)
+
+    @rule(n=st.integers(0, 10_000), group_id=st.sampled_from(GROUPS))
+    def an_agent_opens_a_ticket_in_a_group(self, n, group_id):
+        body = NewTicket(subject=f"call {n}", description="a caller asks", customer={"id": f"cust-{n % 4}"})
+        self._try(lambda: self.ticket_ids.append(tickets.open_ticket(agent("ag-a"), body, group=group_id).id))
+
+    @precondition(lambda self: self.ticket_ids)
+    @rule(data=st.data())
+    def a_follow_up_is_opened(self, data):
+        earlier = ticket_store.get(data.draw(st.sampled_from(self.ticket_ids)))
+        body = NewTicket(subject="low score", description="the customer rated the answer 1 of 5")
+        self.ticket_ids.append(tickets.open_ticket(SURVEYS, body, follow_up_of=earlier).id)
+
+    @precondition(lambda self: self.ticket_ids)
+    @rule(data=st.data())
+    def a_resolved_ticket_is_reopened_by_its_customer(self, data):
+        resolved = [t for t in map(ticket_store.get, self.ticket_ids) if t.status is Status.RESOLVED]
+        if resolved:
+            ticket = data.draw(st.sampled_from(resolved))
+            self._try(tickets.transition, Caller(sub=ticket.customerId), ticket.id, TransitionRequest(to=Status.OPEN))
+
+    @precondition(lambda self: self.ticket_ids)
+    @rule(data=st.data())
+    def the_customer_writes_again(self, data):
+        ticket = ticket_store.get(data.draw(st.sampled_from(self.ticket_ids)))
+        customer = Caller(sub=ticket.customerId)
+        self._try(tickets.add_message, customer, ticket.id, NewMessage(body="it is still broken"))
 
     @rule(agent_id=st.sampled_from(AGENT_IDS), availability=st.sampled_from(["online", "offline", "away"]))
     def an_agent_changes_availability(self, agent_id, availability):
@@ -100,8 +131,9 @@ class Desk(RuleBasedStateMachine):
             ticket = ticket_store.get(ticket_id)
             if ticket.assigneeId and ticket.status in lifecycle.ACTIVE:
                 held[ticket.assigneeId] = held.get(ticket.assigneeId, 0) + 1
-            if ticket.assigneeId is None:
-                assert ticket.status in (Status.NEW, Status.RESOLVED, Status.CLOSED, Status.OPEN, Status.PENDING)
+            if ticket.awaitingOwner:
+                assert ticket.assigneeId is None and ticket.ownerId and ticket.status in lifecycle.ACTIVE, ticket
+            assert ticket.assigneeId is None or ticket.ownerId, f"{ticket.id} has an assignee but no owner"
         for agent_id in AGENT_IDS:
             record = agent_store.get_agent(agent_id)
             assert record.load == held.get(agent_id, 0), (agent_id, record.load, held)

@@ -5,7 +5,7 @@ A later capability may raise a ceiling only with its reason written beside it.
 
 from __future__ import annotations
 
-from tests.conftest import AGENT, CUSTOMER
+from tests.conftest import ADMIN, AGENT, CUSTOMER
 from tests.integration.conftest import open_ticket
 
 TABLE = "kefu-test"
@@ -36,6 +36,20 @@ def test_opening_a_ticket_is_at_most_four_calls(desk, aws_calls):
     # Raised from 2 to 4 by routing and assignment (issue 6): repeat contact within 48 h is counted with one
     # Query (Select=COUNT on the customer's recent tickets), and the group's roster is read with one Query to
     # choose the agent; the assignment itself rides in the ticket's transaction.
+    assert aws_calls.on_table(TABLE) == ["GetItem", "Query", "Query", "TransactWriteItems"]
+    assert len(aws_calls.calls) == 4
+
+
+def test_opening_a_ticket_in_a_round_robin_group_is_still_at_most_four_calls(desk, aws_calls):
+    body = {"name": "L1 general enquiries", "assignment": "round_robin"}
+    assert desk("PUT", "/groups/l1", who=ADMIN, body=body).status == 200
+    assert desk("PUT", f"/agents/{AGENT.sub}/availability", who=AGENT, body={"availability": "online"}).status == 200
+    open_ticket(desk)
+    aws_calls.reset()
+    ticket = open_ticket(desk)
+    assert ticket["assigneeId"] == AGENT.sub
+    # No ceiling raised for round robin: the rotation item lives in the group's partition, so the roster Query reads
+    # it with the agents, and its conditional move rides in the ticket's transaction.
     assert aws_calls.on_table(TABLE) == ["GetItem", "Query", "Query", "TransactWriteItems"]
     assert len(aws_calls.calls) == 4
 

@@ -1,4 +1,5 @@
-"""The intake queue: SQS batches of contacts become tickets, once each, and what cannot be taken is reported alone."""
+"""The intake queue: SQS batches of contacts become tickets, once each; what can never be taken is parked in the
+dead-letter queue at once with its reason, and what fails on the way is reported alone for a retry."""
 
 from __future__ import annotations
 
@@ -14,9 +15,37 @@ from tests.conftest import EVENTS, LambdaContext, load_function
 PHONE, CHAT = 0, 1  # the records of events/sqs_intake_batch.json
 
 
+DEAD_LETTERS = "kefu-test-intake-dead-letters"
+
+
 @pytest.fixture
-def intake(aws):
+def dead_letters(aws, monkeypatch) -> str:
+    """The intake dead-letter queue, its URL given to the function as the intake construct gives it."""
+    import boto3
+
+    url = boto3.client("sqs").create_queue(QueueName=DEAD_LETTERS)["QueueUrl"]
+    monkeypatch.setenv("KEFU_INTAKE_DLQ_URL", url)
+    return url
+
+
+@pytest.fixture
+def intake(aws, dead_letters):
     return load_function("intake")
+
+
+def parked(url: str) -> list[dict]:
+    """The messages in the dead-letter queue, with their attributes as plain strings."""
+    import boto3
+
+    client = boto3.client("sqs")
+    found = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    return [
+        {
+            "body": m["Body"],
+            "attributes": {k: v.get("StringValue") for k, v in m.get("MessageAttributes", {}).items()},
+        }
+        for m in found.get("Messages", [])
+    ]
 
 
 @pytest.fixture
@@ -114,16 +143,19 @@ def test_the_same_contact_delivered_twice_opens_one_ticket(intake, template):
     assert len(timeline(ticket.id)) == 1
 
 
-def test_the_same_key_with_different_content_fails_that_record_with_its_reason(intake, template, caplog):
+def test_the_same_key_with_different_content_is_parked_with_its_reason(intake, template, caplog, dead_letters):
     run(intake, batch(template, contact(template, PHONE)))
     caplog.clear()
     changed = batch(template, contact(template, PHONE, body="A different call under the same id."))
 
-    assert run(intake, changed) == [changed["Records"][0]["messageId"]]
+    assert run(intake, changed) == []
 
-    [failure] = logged(caplog, "intake record failed")
-    assert failure["messageId"] == changed["Records"][0]["messageId"]
-    assert "already taken with different content" in failure["reason"]
+    [parking] = logged(caplog, "intake record dead-lettered")
+    assert parking["messageId"] == changed["Records"][0]["messageId"]
+    assert parking["reason"] == "externalId reused with other content"
+    assert "already taken with different content" in parking["detail"]
+    [message] = parked(dead_letters)
+    assert message["attributes"]["kefu-error"] == "externalId reused with other content"
     [ticket] = tickets_of("phone", "+8613800138000")
     assert len(timeline(ticket.id)) == 1
 
@@ -168,48 +200,124 @@ def test_a_follow_up_reopens_a_thread_waiting_on_the_customer(intake, template):
 
 
 @pytest.mark.parametrize(
-    "bad",
+    ("bad", "reason"),
     [
-        pytest.param("{not json", id="bad-json"),
-        pytest.param({"channel": "chat", "externalId": "x-1", "subject": "No customer", "body": "b"}, id="missing"),
-        pytest.param({"channel": "fax", "externalId": "x-2"}, id="unknown-channel"),
-        pytest.param("extra", id="unknown-field"),
-        pytest.param("big-metadata", id="metadata-too-large"),
+        pytest.param("{not json", "not JSON", id="bad-json"),
+        pytest.param(
+            {"channel": "chat", "externalId": "x-1", "subject": "No customer", "body": "b"},
+            "not an intake message",
+            id="missing",
+        ),
+        pytest.param({"channel": "fax", "externalId": "x-2"}, "not an intake message", id="unknown-channel"),
+        pytest.param("extra", "not an intake message", id="unknown-field"),
+        pytest.param("big-metadata", "not an intake message", id="metadata-too-large"),
     ],
 )
-def test_an_invalid_message_fails_alone_and_the_valid_ones_are_taken_once(intake, template, caplog, bad):
+def test_a_message_that_can_never_be_taken_is_parked_at_once_and_the_valid_ones_are_taken_once(
+    intake, template, caplog, dead_letters, bad, reason
+):
     if bad == "extra":
         bad = contact(template, PHONE, externalId="x-3", sla="gold")
     elif bad == "big-metadata":
         bad = contact(template, PHONE, externalId="x-4", metadata={"transcript": "word " * 3000})
     event = batch(template, contact(template, PHONE), bad, contact(template, CHAT))
-    bad_id = event["Records"][1]["messageId"]
+    bad_record = event["Records"][1]
     caplog.clear()
 
-    assert run(intake, event) == [bad_id]
+    # Reported processed: SQS deletes it from the intake queue instead of handing it out again and again.
+    assert run(intake, event) == []
 
-    [failure] = logged(caplog, "intake record failed")
-    assert failure["messageId"] == bad_id and failure["reason"]
-    # SQS hands the failed record out again; the valid ones come back with it only if the whole batch is retried.
-    assert run(intake, event) == [bad_id]
+    [parking] = logged(caplog, "intake record dead-lettered")
+    assert (parking["messageId"], parking["reason"]) == (bad_record["messageId"], reason)
+    assert parking["detail"]
+    [message] = parked(dead_letters)
+    assert message["body"] == bad_record["body"]  # as it came, byte for byte
+    attributes = message["attributes"]
+    assert attributes["kefu-error"] == reason
+    assert attributes["kefu-error-detail"] == parking["detail"]
+    assert attributes["kefu-source-message-id"] == bad_record["messageId"]
+    assert attributes["kefu-failed-at"].endswith("Z")
     assert len(tickets_of("phone", "+8613800138000")) == 1
     assert len(tickets_of("email", "li.lei@example.com")) == 1
 
 
-def test_the_reason_names_the_field_that_is_wrong(intake, template, caplog):
+def test_the_detail_names_the_field_that_is_wrong(intake, template, caplog, dead_letters):
     event = batch(template, contact(template, PHONE, priority="urgent"))
     caplog.clear()
 
     run(intake, event)
 
-    [failure] = logged(caplog, "intake record failed")
-    assert failure["reason"].startswith("priority:")
+    [parking] = logged(caplog, "intake record dead-lettered")
+    assert parking["detail"].startswith("priority:")
+    assert parked(dead_letters)[0]["attributes"]["kefu-error-detail"].startswith("priority:")
 
 
-def test_a_batch_where_every_record_fails_reports_them_all_instead_of_raising(intake, template):
+def test_the_senders_own_message_attributes_go_with_the_parked_message(intake, template, dead_letters):
+    event = batch(template, "{not json")
+    event["Records"][0]["messageAttributes"] = {
+        "source": {"stringValue": "ivr-7", "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+    }
+
+    run(intake, event)
+
+    [message] = parked(dead_letters)
+    assert message["attributes"]["source"] == "ivr-7"
+    assert message["attributes"]["kefu-error"] == "not JSON"
+
+
+def test_a_batch_where_no_record_can_ever_be_taken_parks_them_all_and_reports_none(intake, template, dead_letters):
     event = batch(template, "[]", "{}")
 
+    assert run(intake, event) == []
+
+    assert len(parked(dead_letters)) == 2
+
+
+def test_a_batch_where_every_record_fails_on_the_way_reports_them_all_instead_of_raising(
+    intake, template, monkeypatch, dead_letters
+):
+    from kefu.intake import service
+
+    def throttled(message):
+        raise RuntimeError("DynamoDB throttled")
+
+    monkeypatch.setattr(service, "take", throttled)
+    event = batch(template, contact(template, PHONE), contact(template, CHAT))
+
     assert run(intake, event) == [r["messageId"] for r in event["Records"]]
+    assert parked(dead_letters) == []
+
+
+def test_a_conflict_is_retried_through_the_queue_not_parked(intake, template, monkeypatch, caplog, dead_letters):
+    from kefu.errors import Conflict
+    from kefu.intake import service
+
+    def busy(message):
+        raise Conflict("ticket TK-AAAAAAAA kept changing; try again")
+
+    monkeypatch.setattr(service, "take", busy)
+    event = batch(template, contact(template, PHONE))
+    caplog.clear()
+
+    assert run(intake, event) == [event["Records"][0]["messageId"]]
+
+    [failure] = logged(caplog, "intake record failed")
+    assert "kept changing" in failure["reason"]
+    assert parked(dead_letters) == []
+
+
+def test_without_its_dead_letter_queue_a_hopeless_record_is_left_to_the_queues_retries(
+    intake, template, monkeypatch, caplog
+):
+    monkeypatch.delenv("KEFU_INTAKE_DLQ_URL")
+    event = batch(template, "{not json")
+    caplog.clear()
+
+    assert run(intake, event) == [event["Records"][0]["messageId"]]
+
+    assert logged(caplog, "intake record could not be dead-lettered; left to the queue's retries")
+    [failure] = logged(caplog, "intake record failed")
+    assert failure["messageId"] == event["Records"][0]["messageId"]
 
 
 def test_a_record_failing_on_the_way_is_reported_so_it_is_delivered_again(intake, template, monkeypatch):
@@ -232,3 +340,143 @@ def test_a_record_failing_on_the_way_is_reported_so_it_is_delivered_again(intake
     # Redelivered: the failed attempt left no idempotency record behind, so it is taken now.
     assert run(intake, event) == []
     assert len(tickets_of("phone", "+8613800138000")) == 1
+
+
+# --- a thread whose ticket can no longer take its contacts: a follow-up ----------------------------------
+
+
+def resolve(ticket_id: str, *, close: bool = False) -> None:
+    from kefu.identity import Caller
+    from kefu.tickets import service
+    from kefu.tickets.model import Status, TransitionRequest
+
+    agent = Caller("agent-zhang", frozenset({"agent"}))
+    service.transition(agent, ticket_id, TransitionRequest(to=Status.RESOLVED, resolution={"kind": "answer"}))
+    if close:
+        service.transition(agent, ticket_id, TransitionRequest(to=Status.CLOSED))
+
+
+def tickets_store_get(ticket_id: str):
+    from kefu.store import tickets
+
+    return tickets.get(ticket_id)
+
+
+def thread_ticket(channel: str, thread: str) -> str | None:
+    from kefu.store import threads
+
+    return threads.ticket_of(channel, thread)
+
+
+def test_a_contact_on_a_closed_thread_opens_a_follow_up_linked_to_it(intake, template):
+    run(intake, batch(template, contact(template, CHAT)))
+    [earlier] = tickets_of("email", "li.lei@example.com")
+    resolve(earlier.id, close=True)
+
+    again = contact(template, CHAT, externalId="chat-msg-88200", body="退款还是没到账。")
+    assert run(intake, batch(template, again)) == []
+
+    [follow_up] = [t for t in tickets_of("email", "li.lei@example.com") if t.id != earlier.id]
+    assert follow_up.followUpOf == earlier.id
+    assert follow_up.customerId == earlier.customerId
+    assert [e.body for e in timeline(follow_up.id) if e.kind.value == "message"] == ["退款还是没到账。"]
+    assert [e.data for e in timeline(earlier.id) if e.kind.value == "link"] == [{"followUp": follow_up.id}]
+
+
+def test_the_thread_goes_on_with_its_follow_up(intake, template):
+    run(intake, batch(template, contact(template, CHAT)))
+    [earlier] = tickets_of("email", "li.lei@example.com")
+    resolve(earlier.id, close=True)
+    run(intake, batch(template, contact(template, CHAT, externalId="chat-msg-88200", body="Still nothing.")))
+    follow_up_id = thread_ticket("chat", "chat-session-5531")
+    assert follow_up_id != earlier.id
+
+    assert run(intake, batch(template, contact(template, CHAT, externalId="chat-msg-88201", body="Hello?"))) == []
+
+    assert len(tickets_of("email", "li.lei@example.com")) == 2
+    assert [e.body for e in timeline(follow_up_id) if e.kind.value == "message"] == ["Still nothing.", "Hello?"]
+
+
+def test_a_contact_on_a_thread_resolved_longer_ago_than_the_reopen_window_opens_a_follow_up(
+    intake, template, monkeypatch
+):
+    from datetime import timedelta
+
+    from kefu.clock import now
+    from kefu.tickets import service
+
+    run(intake, batch(template, contact(template, CHAT)))
+    [earlier] = tickets_of("email", "li.lei@example.com")
+    resolve(earlier.id)
+    monkeypatch.setattr(service, "now", lambda: now() + timedelta(days=8))  # the window is 7 days
+
+    assert run(intake, batch(template, contact(template, CHAT, externalId="chat-msg-88300", body="Again"))) == []
+
+    follow_up_id = thread_ticket("chat", "chat-session-5531")
+    assert follow_up_id != earlier.id
+    [link] = [e for e in timeline(follow_up_id) if e.kind.value == "link"]
+    assert link.data == {
+        "followUpOf": earlier.id,
+        "reason": f"{earlier.id} was resolved more than 7 days ago, past its reopen window",
+    }
+    assert tickets_store_get(earlier.id).status.value == "resolved"
+
+
+def test_a_contact_on_a_thread_resolved_within_the_window_reopens_its_ticket(intake, template):
+    run(intake, batch(template, contact(template, CHAT)))
+    [earlier] = tickets_of("email", "li.lei@example.com")
+    resolve(earlier.id)
+
+    assert run(intake, batch(template, contact(template, CHAT, externalId="chat-msg-88400", body="Not fixed"))) == []
+
+    assert [t.id for t in tickets_of("email", "li.lei@example.com")] == [earlier.id]
+    assert tickets_of("email", "li.lei@example.com")[0].status.value == "open"
+
+
+def test_a_contact_redelivered_after_opening_a_follow_up_opens_no_second_one(intake, template):
+    run(intake, batch(template, contact(template, CHAT)))
+    [earlier] = tickets_of("email", "li.lei@example.com")
+    resolve(earlier.id, close=True)
+    again = contact(template, CHAT, externalId="chat-msg-88500", body="Any update?")
+
+    assert run(intake, batch(template, again)) == []
+    assert run(intake, batch(template, again)) == []
+
+    assert len(tickets_of("email", "li.lei@example.com")) == 2
+    assert [e.body for e in timeline(thread_ticket("chat", "chat-session-5531")) if e.kind.value == "message"] == [
+        "Any update?"
+    ]
+
+
+def test_two_contacts_on_a_closed_thread_at_once_open_one_follow_up_holding_both(intake, template):
+    import threading
+
+    from kefu.intake import service as intake_service
+    from kefu.intake.model import IntakeMessage
+
+    run(intake, batch(template, contact(template, CHAT)))
+    [earlier] = tickets_of("email", "li.lei@example.com")
+    resolve(earlier.id, close=True)
+    contacts = [
+        IntakeMessage.model_validate(contact(template, CHAT, externalId=f"chat-msg-886{n}", body=f"message {n}"))
+        for n in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def take(message):
+        barrier.wait()
+        outcomes.append(intake_service.take(message))
+
+    workers = [threading.Thread(target=take, args=(message,)) for message in contacts]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert len(outcomes) == 2
+    assert len(tickets_of("email", "li.lei@example.com")) == 2
+    follow_up_id = thread_ticket("chat", "chat-session-5531")
+    assert {o.ticketId for o in outcomes} == {follow_up_id}
+    bodies = sorted(e.body for e in timeline(follow_up_id) if e.kind.value == "message")
+    assert bodies == ["message 0", "message 1"]

@@ -1,4 +1,5 @@
-"""`kefu dlq show|redrive`: what intake could not take is seen and sent back, with moto's SQS as the queues."""
+"""`kefu dlq show|redrive`: what intake could not take is seen, with why, and sent back, with moto's SQS as the
+queues."""
 
 from __future__ import annotations
 
@@ -64,16 +65,69 @@ def test_show_lists_each_dead_letter_with_its_receives_and_a_body_preview_and_le
     assert bodies(sqs, DLQ) == sorted([phone, chat])
 
 
-def test_show_prints_a_reason_carried_by_the_message(sqs):
-    sqs.send_message(
-        QueueUrl=url(sqs, DLQ),
-        MessageBody="{not json",
-        MessageAttributes={"reason": {"DataType": "String", "StringValue": "body: Invalid JSON"}},
-    )
+def attributes(**values: str) -> dict:
+    return {name: {"DataType": "String", "StringValue": value} for name, value in values.items()}
+
+
+def parked_by_intake(sqs, body: str, source_id: str = "m-0001", **extra: str) -> None:
+    """A message as the intake function parks it: with the reason in its kefu-error attributes."""
+    reason = {
+        "kefu-error": "not JSON",
+        "kefu-error-detail": "body: Invalid JSON: key must be a string at line 1 column 2",
+        "kefu-failed-at": "2026-01-01T09:12:00.000Z",
+        "kefu-source-message-id": source_id,
+    }
+    sqs.send_message(QueueUrl=url(sqs, DLQ), MessageBody=body, MessageAttributes=attributes(**reason, **extra))
+
+
+def test_show_prints_the_reason_intake_gave_and_the_id_the_message_had_on_the_intake_queue(sqs):
+    parked_by_intake(sqs, "{not json", source_id="059f36b4-87a3-44ab-83d2-661975830a7d")
 
     result = kefu("dlq", "show", "--dlq", DLQ)
 
-    assert "body: Invalid JSON" in result.output
+    assert result.exit_code == 0, result.output
+    assert "not JSON: body: Invalid JSON" in result.output
+    assert "059f36b4-87a3-44ab-83d2-661975830a7d" in result.output
+
+
+def test_a_message_the_queue_redrove_after_its_retries_shows_retries_exhausted(sqs):
+    phone, _ = contacts()
+    dead_letter(sqs, phone)
+
+    result = kefu("dlq", "show", "--dlq", DLQ)
+
+    assert "retries exhausted" in result.output
+
+
+def test_redrive_takes_the_reason_off_and_keeps_the_senders_own_attributes(sqs):
+    parked_by_intake(sqs, "{not json", source="ivr-7")
+
+    assert kefu("dlq", "redrive", "--dlq", DLQ).exit_code == 0
+
+    [back] = sqs.receive_message(QueueUrl=url(sqs, QUEUE), MessageAttributeNames=["All"])["Messages"]
+    assert back["Body"] == "{not json"
+    assert {name: v["StringValue"] for name, v in back["MessageAttributes"].items()} == {"source": "ivr-7"}
+
+
+def test_what_intake_parks_is_shown_with_its_reason_and_sent_back_without_it(sqs, monkeypatch):
+    from tests.conftest import LambdaContext, load_function
+
+    monkeypatch.setenv("KEFU_INTAKE_DLQ_URL", url(sqs, DLQ))
+    event = json.loads((EVENTS / "sqs_intake_batch.json").read_text())
+    event["Records"] = event["Records"][:1]
+    event["Records"][0]["body"] = json.dumps({"channel": "fax", "externalId": "x-9"})
+    source_id = event["Records"][0]["messageId"]
+    result = load_function("intake").lambda_handler(event, LambdaContext(function_name="kefu-intake"))
+    assert result["batchItemFailures"] == []
+
+    shown = kefu("dlq", "show", "--dlq", DLQ)
+
+    assert source_id in shown.output
+    assert "not an intake message: channel: Input should be" in shown.output
+    assert kefu("dlq", "redrive", "--dlq", DLQ).exit_code == 0
+    [back] = sqs.receive_message(QueueUrl=url(sqs, QUEUE), MessageAttributeNames=["All"])["Messages"]
+    assert back["Body"] == event["Records"][0]["body"]
+    assert "MessageAttributes" not in back
 
 
 def test_show_says_so_when_the_queue_is_empty(sqs):

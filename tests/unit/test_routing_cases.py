@@ -9,6 +9,7 @@ raise the priority one step.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,5 +182,13 @@ def test_a_contact_is_routed_by_the_built_in_rules(case: Case):
 
 
 def test_the_table_is_half_chinese_and_half_english_and_large_enough():
-    assert len(CHINESE) == len(ENGLISH) >= 40
+    assert len(CHINESE + ENGLISH) >= 80
+    assert len(CHINESE) == len(ENGLISH)
     assert len({case.id for case in CHINESE + ENGLISH}) == len(CHINESE + ENGLISH)
+
+
+def test_the_chinese_cases_are_written_in_chinese_and_the_english_ones_in_english():
+    han = re.compile(r"[\u4e00-\u9fff]")
+
+    assert [case.id for case in CHINESE if not han.search(case.subject + case.text)] == []
+    assert [case.id for case in ENGLISH if han.search(case.subject + case.text)] == []

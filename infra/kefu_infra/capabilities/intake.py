@@ -1,6 +1,7 @@
 """Intake: phone/IVR, chat, social and app-feedback systems put contacts on a queue (DESIGN §2), and
-`functions/intake` turns them into tickets, reporting the records it cannot take as batch item failures; after
-MAX_RECEIVES receives SQS parks them in the dead-letter queue (alarmed; `kefu dlq show|redrive`).
+`functions/intake` turns them into tickets. A contact that can never be taken (not an intake message…) the function
+sends to the dead-letter queue itself, with the reason in its message attributes; one failing on the way is reported
+as a batch item failure, and after MAX_RECEIVES receives SQS parks it there (alarmed; `kefu dlq show|redrive`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ CONSUMER_TIMEOUT = Duration.seconds(30)
 VISIBILITY_TIMEOUT = Duration.seconds(6 * CONSUMER_TIMEOUT.to_seconds())
 #: A contact that fails this many receives is parked in the dead-letter queue (and an alarm goes off).
 MAX_RECEIVES = 5
+#: Where the function finds the dead-letter queue to park a contact no retry could take (functions/intake).
+DEAD_LETTER_URL_VAR = "KEFU_INTAKE_DLQ_URL"
 #: Contacts per invocation, and how long Lambda may wait to fill a batch (a contact waits at most this long).
 BATCH_SIZE = 10
 MAX_BATCHING_WINDOW = Duration.seconds(1)
@@ -74,6 +77,9 @@ class Intake(Construct):
         function = consumer.function
         grant_domain_data(function)
         self.queue.grant_consume_messages(function)
+        # A contact no retry could take is parked at once, with why, rather than received MAX_RECEIVES times.
+        function.add_environment(DEAD_LETTER_URL_VAR, self.dead_letters.queue_url)
+        self.dead_letters.grant_send_messages(function)
         # Powertools idempotency reads, writes, updates and deletes its records by key, nothing else.
         idempotency_table.grant(
             function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"

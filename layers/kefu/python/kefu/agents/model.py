@@ -23,6 +23,13 @@ class GroupKind(StrEnum):
     BACK_OFFICE = "back_office"  # logistics, finance, technical departments
 
 
+class AssignmentMode(StrEnum):
+    """How a group gives a new ticket to one of its agents (either way: online, the right tier, under capacity)."""
+
+    LEAST_LOADED = "least_loaded"  # the agent with the lowest load for their capacity
+    ROUND_ROBIN = "round_robin"  # the next agent after the one who got the group's last ticket, in a stable order
+
+
 class AgentTier(StrEnum):
     L1 = "L1"
     L2 = "L2"
@@ -42,6 +49,7 @@ class GroupSpec(_Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     kind: GroupKind = GroupKind.GENERAL
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    assignment: AssignmentMode = AssignmentMode.LEAST_LOADED
 
 
 class Group(_Model):
@@ -49,6 +57,7 @@ class Group(_Model):
     name: str
     kind: GroupKind
     description: str | None = None
+    assignment: AssignmentMode = AssignmentMode.LEAST_LOADED
     updatedAt: datetime
 
 

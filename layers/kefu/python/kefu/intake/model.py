@@ -12,6 +12,16 @@ from kefu.tickets.model import Category, Channel, CustomerRef, Priority, Text
 #: The metadata travels onto the timeline; a contact system's whole session dump does not belong there.
 MAX_METADATA_BYTES = 8 * 1024
 
+#: Message attributes of a contact intake parks in the dead-letter queue itself, because no retry can take it (not
+#: JSON, not an intake message, a key reused with other content): why (short), why in detail, when, and the id the
+#: message had on the intake queue (the one its logs name). A message without them got there by SQS's own redrive,
+#: its retries exhausted; `kefu dlq redrive` takes them off again.
+ERROR_ATTRIBUTE = "kefu-error"
+ERROR_DETAIL_ATTRIBUTE = "kefu-error-detail"
+FAILED_AT_ATTRIBUTE = "kefu-failed-at"
+SOURCE_MESSAGE_ID_ATTRIBUTE = "kefu-source-message-id"
+DEAD_LETTER_ATTRIBUTES = (ERROR_ATTRIBUTE, ERROR_DETAIL_ATTRIBUTE, FAILED_AT_ATTRIBUTE, SOURCE_MESSAGE_ID_ATTRIBUTE)
+
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 
 
@@ -64,11 +74,13 @@ class IntakeMessage(BaseModel):
 
 
 class IntakeOutcome(BaseModel):
-    """What became of a contact: the ticket it opened, or the ticket of its thread it was added to."""
+    """What became of a contact: the ticket it opened (a follow-up of its thread's earlier ticket, when that one
+    could not take it), or the ticket of its thread it was added to."""
 
     model_config = ConfigDict(frozen=True)
 
     ticketId: str
     opened: bool
+    followUpOf: str | None = None
     channel: Channel
     externalId: str

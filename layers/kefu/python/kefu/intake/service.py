@@ -1,4 +1,5 @@
-"""Taking a contact off the intake queue: it opens a ticket, or is added to the ticket its thread became.
+"""Taking a contact off the intake queue: it opens a ticket, or is added to the ticket its thread became (or, that
+one closed or resolved too long ago to reopen, opens a follow-up of it).
 
 Delivery is at least once, so taking is idempotent on (channel, externalId): a redelivered contact is answered
 with the first outcome, and a different contact under a key already taken is refused (IntakeKeyReused), never
@@ -37,14 +38,24 @@ def system_caller(channel: Channel) -> Caller:
 
 
 def take(message: IntakeMessage) -> IntakeOutcome:
-    """Open a ticket for the contact, or add it to the ticket its thread already became."""
+    """Open a ticket for the contact, or add it to the ticket its thread already became.
+
+    When that ticket can no longer take it (closed, or resolved longer ago than the reopen window), the contact
+    opens a follow-up of it, and the thread goes on with the follow-up: the thread's lookup is moved to the new
+    ticket in its transaction, on condition that it still points at the old one, so two contacts arriving at once
+    never open two follow-ups.
+    """
     caller = system_caller(message.channel)
     channel, thread = message.channel.value, message.thread_id
-    for _ in range(2):
+    for _ in range(3):
+        follow_up_of = None
         ticket_id = thread_store.ticket_of(channel, thread)
         if ticket_id is not None:
-            tickets.relay_customer_message(caller, ticket_id, message.body, origin=message.origin())
-            return _outcome(message, ticket_id, opened=False)
+            try:
+                tickets.relay_customer_message(caller, ticket_id, message.body, origin=message.origin())
+                return _outcome(message, ticket_id, opened=False)
+            except tickets.NotReopenable as err:
+                follow_up_of = err.ticket
         request = NewTicket(
             subject=message.subject,
             description=message.body,
@@ -59,15 +70,22 @@ def take(message: IntakeMessage) -> IntakeOutcome:
                 request,
                 lookups=lambda t: [thread_store.new_item(channel, thread, t.id, t.createdAt)],
                 origin=message.origin(),
+                follow_up_of=follow_up_of,
             )
         except Conflict:
-            continue  # another contact of the thread opened its ticket meanwhile: add this one to it
-        return _outcome(message, ticket.id, opened=True)
+            continue  # another contact of the thread opened its ticket (or follow-up) meanwhile: add this one to it
+        return _outcome(message, ticket.id, opened=True, follow_up_of=ticket.followUpOf)
     raise Conflict(f"the ticket of {channel} thread {thread} could not be opened; try again")
 
 
-def _outcome(message: IntakeMessage, ticket_id: str, *, opened: bool) -> IntakeOutcome:
-    return IntakeOutcome(ticketId=ticket_id, opened=opened, channel=message.channel, externalId=message.externalId)
+def _outcome(message: IntakeMessage, ticket_id: str, *, opened: bool, follow_up_of: str | None = None) -> IntakeOutcome:
+    return IntakeOutcome(
+        ticketId=ticket_id,
+        opened=opened,
+        followUpOf=follow_up_of,
+        channel=message.channel,
+        externalId=message.externalId,
+    )
 
 
 @cache

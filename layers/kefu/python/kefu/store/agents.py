@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from kefu.agents.model import Agent, AgentSpec, Availability, Group, GroupMember, GroupSpec
+from kefu.agents.model import Agent, AgentSpec, AssignmentMode, Availability, Group, GroupMember, GroupSpec
 from kefu.clock import iso, now
 from kefu.deployment import configured_groups
-from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem
+from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem, RotationItem
 
 AGENT_SK = "AGENT"
 GROUP_SK = "GROUP"
+ROTATION_SK = "ROTATION"
 ALL_GROUPS = "GROUPS"
+
+
+@dataclass(frozen=True)
+class Roster:
+    """What assignment reads about a group: its agents, how it assigns, and where its rotation stands."""
+
+    group_id: str
+    members: list[GroupMember]
+    assignment: AssignmentMode
+    #: Round robin: who got the group's last ticket by rotation, and how many it has given (0: none yet).
+    last_agent_id: str | None = None
+    turn: int = 0
+
+    def next_turn(self, agent_id: str) -> tuple[RotationItem, Any]:
+        """The rotation moved on to `agent_id`, to write with the ticket: only if nobody moved it meanwhile."""
+        item = RotationItem(group_key(self.group_id), ROTATION_SK, last_agent_id=agent_id, turn=self.turn + 1)
+        condition = RotationItem.pk.does_not_exist() if self.turn == 0 else (RotationItem.turn == self.turn)
+        return item, condition
 
 
 class AgentChanged(Exception):
@@ -98,19 +119,44 @@ def set_availability(agent: Agent, availability: Availability) -> Agent:
 def group_members(group_id: str) -> list[GroupMember]:
     """The group's agents with their availability and load: one Query."""
     items = MemberItem.query(group_key(group_id), MemberItem.sk.startswith("MEMBER#"), consistent_read=True)
-    return [
-        GroupMember(
-            agentId=item.agent_id,
-            name=item.name,
-            groupIds=list(item.group_ids or []) or [group_id],
-            skills=sorted(item.skills or []),
-            tier=item.tier,
-            capacity=int(item.capacity),
-            availability=item.availability,
-            load=int(item.load),
-        )
-        for item in items
-    ]
+    return [_member_row(item, group_id) for item in items]
+
+
+def _member_row(item: MemberItem, group_id: str) -> GroupMember:
+    return GroupMember(
+        agentId=item.agent_id,
+        name=item.name,
+        groupIds=list(item.group_ids or []) or [group_id],
+        skills=sorted(item.skills or []),
+        tier=item.tier,
+        capacity=int(item.capacity),
+        availability=item.availability,
+        load=int(item.load),
+    )
+
+
+def roster(group_id: str) -> Roster:
+    """A group's agents with their availability and load, its assignment mode and its rotation: one Query over
+    the group's partition (a deployed group's mode is in the deployment document, not stored)."""
+    members: list[GroupMember] = []
+    stored_mode: str | None = None
+    rotation: RotationItem | None = None
+    for item in KefuItem.query(group_key(group_id), consistent_read=True):
+        if isinstance(item, MemberItem):
+            members.append(_member_row(item, group_id))
+        elif isinstance(item, GroupItem):
+            stored_mode = item.assignment
+        elif isinstance(item, RotationItem):
+            rotation = item
+    configured = configured_groups().get(group_id)
+    mode = configured.assignment if configured else AssignmentMode(stored_mode or AssignmentMode.LEAST_LOADED)
+    return Roster(
+        group_id,
+        members,
+        mode,
+        last_agent_id=rotation.last_agent_id if rotation else None,
+        turn=int(rotation.turn) if rotation else 0,
+    )
 
 
 def get_group(group_id: str) -> Group | None:
@@ -131,6 +177,7 @@ def put_group(group_id: str, spec: GroupSpec) -> Group:
         name=spec.name,
         group_kind=spec.kind.value,
         description=spec.description,
+        assignment=spec.assignment.value,
         updated_at=iso(now()),
         gsi1pk=ALL_GROUPS,
         gsi1sk=group_id,
@@ -187,5 +234,6 @@ def _group(item: GroupItem) -> Group:
         name=item.name,
         kind=item.group_kind,
         description=item.description,
+        assignment=item.assignment or AssignmentMode.LEAST_LOADED,
         updatedAt=datetime.fromisoformat(item.updated_at),
     )
