@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from moto.server import ThreadedMotoServer
 
+from kefu_local import moto_dynamodb
 from kefu_local.config import AWS_PORT_VAR, ensure_port_free
 from kefu_local.runtime import LOCAL_REGION
 
@@ -41,6 +42,8 @@ class LocalAws:
     def start(self) -> None:
         # ThreadedMotoServer waits forever when its thread cannot bind, so the port is checked first.
         ensure_port_free(self.host, self.port, AWS_PORT_VAR)
+        # Queries and transactions cost what they touch, not the whole table (a campaign over 1,000 tickets).
+        moto_dynamodb.install()
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
 

@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 API_PORT_VAR = "KEFU_API_PORT"
 AWS_PORT_VAR = "KEFU_AWS_PORT"
+SMTP_PORT_VAR = "KEFU_SMTP_PORT"
 STATE_VAR = "KEFU_LOCAL_STATE"
 
 
@@ -55,6 +56,7 @@ class LocalConfig:
     api_port: int
     aws_port: int
     state_dir: Path
+    smtp_port: int = 2525
 
     @classmethod
     def from_env(cls) -> LocalConfig:
@@ -63,6 +65,7 @@ class LocalConfig:
             api_port=_port(API_PORT_VAR, 3000),
             aws_port=_port(AWS_PORT_VAR, 4566),
             state_dir=default_state_dir(),
+            smtp_port=_port(SMTP_PORT_VAR, 2525),
         )
 
     @property
@@ -73,12 +76,20 @@ class LocalConfig:
     def aws_endpoint(self) -> str:
         return f"http://{self.host}:{self.aws_port}"
 
+    @property
+    def smtp_address(self) -> str:
+        return f"{self.host}:{self.smtp_port}"
+
     def check_ports_free(self) -> None:
         """Fail with the port and the variable that moves it, before anything starts."""
-        if self.api_port == self.aws_port:
-            raise LocalStackError(f"{API_PORT_VAR} and {AWS_PORT_VAR} are both {self.api_port}; give each its own")
+        ports = ((API_PORT_VAR, self.api_port), (AWS_PORT_VAR, self.aws_port), (SMTP_PORT_VAR, self.smtp_port))
+        for i, (first_var, first) in enumerate(ports):
+            for second_var, second in ports[i + 1 :]:
+                if first == second:
+                    raise LocalStackError(f"{first_var} and {second_var} are both {first}; give each its own")
         ensure_port_free(self.host, self.aws_port, AWS_PORT_VAR)
         ensure_port_free(self.host, self.api_port, API_PORT_VAR)
+        ensure_port_free(self.host, self.smtp_port, SMTP_PORT_VAR)
 
 
 def ensure_port_free(host: str, port: int, env_var: str) -> None:

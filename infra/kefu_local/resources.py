@@ -1,5 +1,6 @@
-"""The template's tables, queues and buckets, created in the local moto server under deterministic names, and the
-template's functions as the local stack runs them (source file, environment, event source mappings).
+"""The template's tables, queues, buckets, secrets, topics and SES sending identities, created in the local moto
+server under deterministic names, and the template's functions as the local stack runs them (source file,
+environment, event source mappings).
 
 Local names: `<stack>-<construct path>` (`kefu-dev-stateful-Table`, `kefu-dev-service-IntakeQueue`), or the
 template's own name when it gives one; buckets in lower case. The functions learn them as in AWS, through the
@@ -15,6 +16,7 @@ import contextlib
 import logging
 import os
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,10 @@ VISIBILITY_VAR = "KEFU_LOCAL_VISIBILITY_TIMEOUT"
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
 QUEUE = "AWS::SQS::Queue"
 BUCKET = "AWS::S3::Bucket"
+SECRET = "AWS::SecretsManager::Secret"
+TOPIC = "AWS::SNS::Topic"
+#: A domain (or address) SES may send from: created verified locally, as SES moto refuses mail from anything else.
+EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
 FUNCTION = "AWS::Lambda::Function"
 MAPPING = "AWS::Lambda::EventSourceMapping"
 #: SQS queue properties that map one to one onto queue attributes.
@@ -97,6 +103,8 @@ class LocalResources:
     tables: dict[str, Resource] = field(default_factory=dict)
     queues: dict[str, str] = field(default_factory=dict)  # name → URL
     buckets: dict[str, Resource] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)  # name → ARN
+    topics: dict[str, str] = field(default_factory=dict)  # name → ARN
     functions: dict[str, LocalFunctionSpec] = field(default_factory=dict)
     mappings: list[QueueMapping] = field(default_factory=list)
 
@@ -122,7 +130,7 @@ class ResourceBuilder:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=self.templates.region)
 
     def build(self) -> LocalResources:
-        for resource in self.templates.resources(*TABLE_TYPES, QUEUE, BUCKET):
+        for resource in self.templates.resources(*TABLE_TYPES, QUEUE, BUCKET, SECRET, TOPIC, EMAIL_IDENTITY):
             self._ref(resource)
         for resource in self.templates.resources(FUNCTION):
             self._function(resource)
@@ -141,6 +149,12 @@ class ResourceBuilder:
                 self._physical[key] = self._create_queue(resource)
             elif resource.type == BUCKET:
                 self._physical[key] = self._create_bucket(resource)
+            elif resource.type == SECRET:
+                self._physical[key] = self._create_secret(resource)
+            elif resource.type == TOPIC:
+                self._physical[key] = self._create_topic(resource)
+            elif resource.type == EMAIL_IDENTITY:
+                self._physical[key] = self._create_email_identity(resource)
             elif resource.type == FUNCTION:
                 self._physical[key] = resource.properties.get("FunctionName") or local_name(resource)
             else:
@@ -167,6 +181,11 @@ class ResourceBuilder:
                 return f"arn:aws:s3:::{physical}"
             if attribute in ("DomainName", "RegionalDomainName"):
                 return f"{physical}.s3.amazonaws.com"
+        elif resource.type == TOPIC:
+            if attribute == "TopicArn":
+                return physical
+            if attribute == "TopicName":
+                return physical.rsplit(":", 1)[-1]
         elif resource.type == FUNCTION and attribute == "Arn":
             return f"arn:aws:lambda:{region}:{account}:function:{physical}"
         raise Unresolvable(f"{resource.type} {resource.logical_id}.{attribute}")
@@ -261,6 +280,34 @@ class ResourceBuilder:
         self.created.buckets[name] = resource
         return name
 
+    def _create_secret(self, resource: Resource) -> str:
+        """A secret with the template's value, or a value generated as GenerateSecretString asks; its ARN (`Ref`)."""
+        props = self.templates.resolve(resource.stack, resource.properties)
+        name = props.get("Name") or local_name(resource)
+        client = self.client("secretsmanager")
+        try:
+            arn = client.describe_secret(SecretId=name)["ARN"]  # there from an earlier build: its value is kept
+        except client.exceptions.ResourceNotFoundException:
+            value = props.get("SecretString") or _generated_secret(props.get("GenerateSecretString") or {})
+            arn = client.create_secret(Name=name, SecretString=value)["ARN"]
+        self.created.secrets[name] = arn
+        return arn
+
+    def _create_topic(self, resource: Resource) -> str:
+        """A topic by the template's name (its encryption is not reproduced locally); its ARN (`Ref`)."""
+        name = self.templates.resolve(resource.stack, resource.properties.get("TopicName")) or local_name(resource)
+        arn = self.client("sns").create_topic(Name=name)["TopicArn"]  # creating an existing topic returns it
+        self.created.topics[name] = arn
+        return arn
+
+    def _create_email_identity(self, resource: Resource) -> str:
+        """The identity, verified (moto's SES has nothing to verify); its name (`Ref`)."""
+        identity = str(self.templates.resolve(resource.stack, resource.properties["EmailIdentity"]))
+        client = self.client("sesv2")
+        with contextlib.suppress(client.exceptions.AlreadyExistsException):
+            client.create_email_identity(EmailIdentity=identity)
+        return identity
+
     # -- functions -----------------------------------------------------------------------------------------------
 
     def _function(self, resource: Resource) -> None:
@@ -344,6 +391,15 @@ def _source_of(asset_file: Path) -> Path:
         if candidate.read_bytes() == content:
             return candidate
     return asset_file
+
+
+def _generated_secret(spec: dict[str, Any]) -> str:
+    """A random value shaped like GenerateSecretString's (length; letters and digits when it excludes punctuation)."""
+    length = int(spec.get("PasswordLength", 32))
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    if not spec.get("ExcludePunctuation"):
+        alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def _json(value: Any) -> str:

@@ -1,24 +1,42 @@
 """The local stack, started and stopped as one: the AWS endpoint holding the resources of the synthesized
-templates (cdk.out), demo data, the HTTP API in front of `functions/api`, and a poller per SQS event source mapping.
+templates (cdk.out) — tables, queues, buckets, state machines executing their ASL, schedules — demo data, the HTTP
+API in front of `functions/api`, every template function run in-process when invoked (by Step Functions tasks,
+schedules, rules, Lambda's Invoke API), a poller per SQS or DynamoDB stream event source mapping, the EventBridge
+rules' targets and the SMTP server SES receiving stands for.
+
+`KEFU_TIME_SCALE=N` makes the local clock (`kefu.clock`) run N times faster from the stack's start
+(`KEFU_TIME_ORIGIN`): domain timestamps, Step Functions waits and schedules all keep it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
-from kefu import deployment
+import boto3
+
+from kefu import clock, deployment
 from kefu.config import reload_settings
+from kefu.revisits.invitation import PUBLIC_API_URL_VAR
+from kefu_local import lambdas, references, stepfunctions
 from kefu_local.aws import LocalAws, base_env
 from kefu_local.config import API_PORT_VAR, REPO_ROOT, LocalConfig, LocalStackError
+from kefu_local.events import EventBus
 from kefu_local.gateway import Gateway, Route, RouteTable
+from kefu_local.lambdas import ImportModuleError, TemplateFunction
 from kefu_local.pollers import QueuePoller
-from kefu_local.resources import LocalResources, ResourceBuilder
-from kefu_local.runtime import LocalFunction, routes_of
+from kefu_local.resources import LocalFunctionSpec, LocalResources, ResourceBuilder
+from kefu_local.runtime import LOCAL_REGION, LocalFunction, routes_of
+from kefu_local.schedules import Scheduler, create_schedules
 from kefu_local.seed import seed_demo_data
 from kefu_local.server import ApiServer
+from kefu_local.smtp import SesReceiving, SmtpServer, receipt_rules
+from kefu_local.stepfunctions import LocalStateMachine, create_state_machines, running_executions
+from kefu_local.streams import StreamPoller, stream_mappings
 from kefu_local.templates import Templates, Unresolvable, cloud_assembly
 from kefu_local.tokens import LocalUserPool
 
@@ -42,6 +60,26 @@ def load_api_function(handler_file: Path = API_HANDLER_FILE) -> tuple[LocalFunct
     return function, routes_of(module.app, module.PUBLIC_PATHS)
 
 
+def _template_function(spec: LocalFunctionSpec) -> TemplateFunction:
+    """The function, its module imported now so that an import error shows at start (and again when invoked)."""
+    function = TemplateFunction(
+        spec.name,
+        spec.handler_file,
+        handler=spec.handler,
+        memory_mb=spec.memory_mb,
+        timeout_seconds=spec.timeout_seconds,
+    )
+    try:
+        function.load()
+    except ImportModuleError as err:
+        log.warning("%s (%s) cannot run until this is fixed: %s", spec.name, spec.handler_file, err.__cause__)
+    return function
+
+
+def _client(service: str, endpoint: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name=LOCAL_REGION)
+
+
 def function_environment(resources: LocalResources) -> dict[str, str]:
     """The functions' template environments, merged: they share this process's environment. A variable two
     functions set differently is logged (the first one's value is kept)."""
@@ -57,6 +95,22 @@ def function_environment(resources: LocalResources) -> dict[str, str]:
     return merged
 
 
+def start_time_scale() -> float | None:
+    """Start the virtual clock now if KEFU_TIME_SCALE asks for one; the scale, or None for real time."""
+    raw = os.environ.get(clock.SCALE_VAR, "").strip()
+    if not raw:
+        os.environ.pop(clock.SCALE_VAR, None)
+        clock.reset()
+        return None
+    os.environ[clock.ORIGIN_VAR] = repr(time.time())
+    clock.reset()
+    try:
+        scale = clock.scale()
+    except ValueError as err:
+        raise LocalStackError(str(err)) from None
+    return scale if scale > 1 else None
+
+
 class LocalStack:
     def __init__(self, config: LocalConfig):
         self.config = config
@@ -65,12 +119,21 @@ class LocalStack:
         self.resources = LocalResources()
         self.templates: Templates | None = None
         self.pollers: list[QueuePoller] = []
+        self.stream_pollers: list[StreamPoller] = []
+        self.functions: dict[str, LocalFunction | TemplateFunction] = {}
+        self.state_machines: dict[str, LocalStateMachine] = {}
+        self.schedules: list[str] = []
+        self.scheduler: Scheduler | None = None
+        self.events: EventBus | None = None
+        self.smtp: SmtpServer | None = None
+        self.time_scale: float | None = None
         self._running = ExitStack()
 
     def start(self) -> None:
         """Start everything, or, if a part fails, stop what had started and raise."""
         config = self.config
         config.check_ports_free()
+        self.time_scale = start_time_scale()
         templates = Templates(cloud_assembly())
         with ExitStack() as starting:
             aws = LocalAws(config.host, config.aws_port)
@@ -78,15 +141,34 @@ class LocalStack:
             starting.callback(aws.stop)
 
             os.environ.update(base_env(aws.endpoint))
-            self.resources = ResourceBuilder(templates, aws.endpoint).build()
+            # moto's Step Functions interpreter calls AWS (Lambda, DynamoDB, SQS…) at localhost:$MOTO_PORT.
+            os.environ["MOTO_PORT"] = str(config.aws_port)
+            stepfunctions.install()
+            builder = ResourceBuilder(templates, aws.endpoint)
+            references.extend(templates)
+            self.resources = builder.build()
             self.templates = templates
             os.environ.update(function_environment(self.resources))
+            # The stage's API URL is API Gateway's, which has no local value: links kefu mails point here instead.
+            os.environ.setdefault(PUBLIC_API_URL_VAR, config.api_url)
             reload_settings()
             deployment.reload()
             seed_demo_data()
 
-            function, self.routes = load_api_function()
-            gateway = Gateway(RouteTable(self.routes), function, self.user_pool.verifier())
+            api_function, self.routes = load_api_function()
+            self._dispatch_functions(api_function)
+            starting.callback(self._undispatch_functions)
+            self._start_workflows(templates, aws.endpoint, starting)
+            self._start_streams(templates, aws.endpoint, starting)
+
+            self.events = EventBus.from_templates(templates, aws.endpoint)
+            self.smtp = SmtpServer(
+                SesReceiving(receipt_rules(templates), self.events, aws.endpoint), config.host, config.smtp_port
+            )
+            self.smtp.start()
+            starting.callback(self.smtp.stop)
+
+            gateway = Gateway(RouteTable(self.routes), api_function, self.user_pool.verifier())
             api = ApiServer(gateway, config.host, config.api_port, API_PORT_VAR)
             api.start()
             starting.callback(api.stop)
@@ -94,19 +176,48 @@ class LocalStack:
             for mapping in self.resources.mappings:
                 if not mapping.enabled:
                     continue
-                spec = self.resources.functions[mapping.function]
-                handler = LocalFunction(
-                    spec.name,
-                    spec.handler_file,
-                    handler=spec.handler,
-                    memory_mb=spec.memory_mb,
-                    timeout_seconds=spec.timeout_seconds,
-                )
-                poller = QueuePoller(mapping, handler, aws.endpoint)
+                poller = QueuePoller(mapping, self.functions[mapping.function], aws.endpoint)
                 poller.start()
                 starting.callback(poller.stop)
                 self.pollers.append(poller)
             self._running = starting.pop_all()
+
+    def _dispatch_functions(self, api_function: LocalFunction) -> None:
+        """Every template function, loaded once and registered for in-process Invoke (the API's is the gateway's)."""
+        for logical_id, spec in self.resources.functions.items():
+            function: LocalFunction | TemplateFunction = api_function
+            if spec.handler_file.resolve() != API_HANDLER_FILE.resolve() or spec.handler != "lambda_handler":
+                function = _template_function(spec)
+            self.functions[logical_id] = function
+            lambdas.register(spec.name, function)
+
+    def _undispatch_functions(self) -> None:
+        for spec in self.resources.functions.values():
+            lambdas.unregister(spec.name)
+
+    def _start_workflows(self, templates: Templates, endpoint: str, starting: ExitStack) -> None:
+        """The state machines and schedules, in moto; the scheduler firing them; running executions ended at stop."""
+        sfn = _client("stepfunctions", endpoint)
+        self.state_machines = create_state_machines(templates, sfn)
+        starting.callback(self._stop_executions, sfn)
+        self.schedules = create_schedules(templates, _client("scheduler", endpoint))
+        self.scheduler = Scheduler(endpoint)
+        self.scheduler.start()
+        starting.callback(self.scheduler.stop)
+
+    def _stop_executions(self, sfn: Any) -> None:
+        for arn in list(running_executions(sfn, self.state_machines)):
+            sfn.stop_execution(executionArn=arn, error="Local.Stopped", cause="kefu local stopped")
+
+    def _start_streams(self, templates: Templates, endpoint: str, starting: ExitStack) -> None:
+        names = {logical_id: spec.name for logical_id, spec in self.resources.functions.items()}
+        for mapping in stream_mappings(templates, names):
+            if not mapping.enabled:
+                continue
+            poller = StreamPoller(mapping, endpoint)
+            poller.start()
+            starting.callback(poller.stop)
+            self.stream_pollers.append(poller)
 
     def stop(self) -> None:
         self._running.close()

@@ -42,6 +42,7 @@ class LocalStackProcess:
     runs: int = 0
     #: More environment for `kefu local up` (KEFU_LOCAL_VISIBILITY_TIMEOUT…).
     extra_env: dict[str, str] = field(default_factory=dict)
+    smtp_port: int = field(default_factory=lambda: free_port())
 
     @property
     def url(self) -> str:
@@ -54,6 +55,7 @@ class LocalStackProcess:
             {
                 "KEFU_API_PORT": str(self.api_port),
                 "KEFU_AWS_PORT": str(self.aws_port),
+                "KEFU_SMTP_PORT": str(self.smtp_port),
                 "KEFU_LOCAL_STATE": str(self.state_dir),
                 "PYTHONUNBUFFERED": "1",
             }
@@ -132,4 +134,9 @@ def new_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> LocalSt
     aws_port = free_port()
     while aws_port == api_port:
         aws_port = free_port()
-    return LocalStackProcess(workdir, api_port, aws_port, workdir / "state", extra_env=dict(extra_env or {}))
+    smtp_port = free_port()
+    while smtp_port in (api_port, aws_port):
+        smtp_port = free_port()
+    return LocalStackProcess(
+        workdir, api_port, aws_port, workdir / "state", extra_env=dict(extra_env or {}), smtp_port=smtp_port
+    )

@@ -1,5 +1,6 @@
-"""What cdk.out declares exists in the local stack's moto, with the same keys, indexes, streams and redrive:
-the local stack cannot drift from the templates. Also the SQS event and partial-failure rules of the pollers."""
+"""What cdk.out declares exists in the local stack's moto, with the same keys, indexes, streams and redrive, state
+machines with the templates' ASL and schedules with their expressions and targets: the local stack cannot drift
+from the templates. Also the SQS event and partial-failure rules of the pollers."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from moto.core.config import default_user_config
 
+from kefu_local import references, stepfunctions
 from kefu_local.aws import LocalAws
 from kefu_local.pollers import failed_ids, sqs_event
 from kefu_local.resources import MAPPING, QUEUE, TABLE_TYPES, LocalResources, ResourceBuilder
+from kefu_local.schedules import SCHEDULE, create_schedules, schedule_request
+from kefu_local.stepfunctions import STATE_MACHINE, create_state_machines, definition_of
 from kefu_local.templates import Templates, cloud_assembly
 
 from ..e2e.local_stack import free_port
@@ -22,9 +27,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Templates,
     templates = Templates(cloud_assembly())  # reuses a fresh cdk.out, else synthesizes it
     aws = LocalAws("127.0.0.1", free_port())
     aws.start()
+    # State machines are created as the local stack creates them: in the backend that parses and runs their ASL.
+    sfn_config = default_user_config["stepfunctions"]
+    stepfunctions.enable_execution()
     try:
-        yield templates, ResourceBuilder(templates, aws.endpoint).build(), aws.endpoint
+        builder = ResourceBuilder(templates, aws.endpoint)
+        references.extend(templates)
+        resources = builder.build()
+        create_state_machines(templates, client(aws.endpoint, "stepfunctions"))
+        create_schedules(templates, client(aws.endpoint, "scheduler"))
+        yield templates, resources, aws.endpoint
     finally:
+        default_user_config["stepfunctions"] = sfn_config
         aws.stop()
 
 
@@ -180,3 +194,35 @@ def test_an_sqs_event_has_lambdas_record_shape():
 )
 def test_reported_failures_follow_lambdas_rules(response, failed):
     assert failed_ids(response, {"a", "b"}) == failed
+
+
+def test_every_state_machine_exists_with_the_templates_asl_resolved_to_local_names(built):
+    templates, _, endpoint = built
+    sfn = client(endpoint, "stepfunctions")
+    local = {m["name"]: m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
+    for resource in templates.resources(STATE_MACHINE):
+        arn = templates.resolve(resource.stack, {"Ref": resource.logical_id})
+        assert arn in local.values(), resource.logical_id
+        described = sfn.describe_state_machine(stateMachineArn=arn)
+        assert json.loads(described["definition"]) == definition_of(templates, resource), resource.logical_id
+        assert described["type"] == resource.properties.get("StateMachineType", "STANDARD")
+        assert "${" not in described["definition"], "every DefinitionSubstitution is applied"
+
+
+def test_every_schedule_exists_with_its_expression_time_zone_window_state_and_target(built):
+    templates, _, endpoint = built
+    scheduler = client(endpoint, "scheduler")
+    for resource in templates.resources(SCHEDULE):
+        declared = schedule_request(
+            templates.resolve(resource.stack, resource.properties), references.physical_name(templates, resource)
+        )
+        local = scheduler.get_schedule(Name=declared["Name"], GroupName=declared.get("GroupName", "default"))
+        assert local["ScheduleExpression"] == declared["ScheduleExpression"], resource.logical_id
+        assert local["ScheduleExpressionTimezone"] == declared.get("ScheduleExpressionTimezone", "UTC")
+        assert local["FlexibleTimeWindow"] == declared["FlexibleTimeWindow"]
+        assert local["State"] == declared.get("State", "ENABLED")
+        target = {key: value for key, value in local["Target"].items() if key != "RetryPolicy"}
+        expected = {key: value for key, value in declared["Target"].items() if key != "RetryPolicy"}
+        assert target == expected, resource.logical_id
+        if "RetryPolicy" in declared["Target"]:
+            assert local["Target"]["RetryPolicy"] == declared["Target"]["RetryPolicy"]

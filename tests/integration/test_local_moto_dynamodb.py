@@ -1,0 +1,166 @@
+"""The local stack's moto DynamoDB patches (kefu_local.moto_dynamodb) answer as moto does, at the cost of what a
+request touches: the same pages of a Query, of the table and of an index; a cancelled transaction leaves its items
+and the table's stream as they were, a committed one writes them; a copy of a table outside a transaction is deep.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import dynamodb_backends
+
+from kefu_local import moto_dynamodb
+
+TABLE = "moto-patch-test"
+
+
+@pytest.fixture
+def table(aws, monkeypatch) -> Iterator[str]:
+    # moto's own deep copy of the table, as on the local stack (tests/conftest.py lightens it for the other tests).
+    monkeypatch.setattr(dynamodb_models, "copy", copy)
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "gsi1",
+                "KeySchema": [
+                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    for p in range(5):
+        for s in (7, 3, 11, 1, 5):
+            item = {"pk": {"S": f"P#{p}"}, "sk": {"S": f"S#{s:02d}"}, "gsi1pk": {"S": f"G#{s % 2}"}}
+            item["gsi1sk"] = {"S": f"{5 - p}#{s:02d}"}
+            client.put_item(TableName=TABLE, Item=item)
+    yield TABLE
+    moto_dynamodb.uninstall()
+
+
+def pages(**query) -> list[list[dict]]:
+    """Every page of a Query, two items a page."""
+    client, found, start = boto3.client("dynamodb"), [], None
+    while True:
+        page = client.query(TableName=TABLE, Limit=2, **query, **({"ExclusiveStartKey": start} if start else {}))
+        found.append(page["Items"])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return found
+
+
+QUERIES = {
+    "a partition, in order": {
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "P#2"}},
+    },
+    "a partition backwards, from a range key": {
+        "KeyConditionExpression": "pk = :p AND sk >= :s",
+        "ExpressionAttributeValues": {":p": {"S": "P#3"}, ":s": {"S": "S#05"}},
+        "ScanIndexForward": False,
+    },
+    "a partition that does not exist": {
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "P#9"}},
+    },
+    "an index partition": {
+        "IndexName": "gsi1",
+        "KeyConditionExpression": "gsi1pk = :g",
+        "ExpressionAttributeValues": {":g": {"S": "G#1"}},
+    },
+    "an index partition between two keys": {
+        "IndexName": "gsi1",
+        "KeyConditionExpression": "gsi1pk = :g AND gsi1sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":g": {"S": "G#1"}, ":a": {"S": "2#"}, ":b": {"S": "4#~"}},
+    },
+}
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_a_query_gives_the_pages_moto_gives(table, name):
+    query = QUERIES[name]
+    expected = pages(**query)
+
+    moto_dynamodb.install()
+
+    assert pages(**query) == expected
+    assert sum(len(page) for page in expected) > 0 or name == "a partition that does not exist"
+
+
+def stream_length() -> int:
+    backend = dynamodb_backends["123456789012"]["us-east-1"]
+    return len(backend.get_table(TABLE).stream_shard.items)
+
+
+def test_a_cancelled_transaction_leaves_its_items_and_the_stream_as_they_were(table):
+    moto_dynamodb.install()
+    client = boto3.client("dynamodb")
+    before = client.get_item(TableName=TABLE, Key={"pk": {"S": "P#1"}, "sk": {"S": "S#03"}})["Item"]
+    records = stream_length()
+
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "P#8"}, "sk": {"S": "S#01"}}}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "P#1"}, "sk": {"S": "S#03"}},
+                        "UpdateExpression": "SET note = :n",
+                        "ExpressionAttributeValues": {":n": {"S": "changed"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "P#0"}, "sk": {"S": "S#01"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+
+    assert client.get_item(TableName=TABLE, Key={"pk": {"S": "P#1"}, "sk": {"S": "S#03"}})["Item"] == before
+    assert "Item" not in client.get_item(TableName=TABLE, Key={"pk": {"S": "P#8"}, "sk": {"S": "S#01"}})
+    assert stream_length() == records
+
+
+def test_a_committed_transaction_writes_its_items(table):
+    moto_dynamodb.install()
+    client = boto3.client("dynamodb")
+    records = stream_length()
+
+    client.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "P#8"}, "sk": {"S": "S#01"}}}},
+            {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "P#1"}, "sk": {"S": "S#03"}}}},
+        ]
+    )
+
+    assert "Item" in client.get_item(TableName=TABLE, Key={"pk": {"S": "P#8"}, "sk": {"S": "S#01"}})
+    assert "Item" not in client.get_item(TableName=TABLE, Key={"pk": {"S": "P#1"}, "sk": {"S": "S#03"}})
+    assert stream_length() == records + 2
+
+
+def test_a_table_copied_outside_a_transaction_is_a_deep_copy(table):
+    moto_dynamodb.install()
+    live = dynamodb_backends["123456789012"]["us-east-1"].get_table(TABLE)
+
+    copied = copy.deepcopy(live)
+
+    assert copied is not live and copied.items is not live.items
+    assert sorted(map(str, copied.items)) == sorted(map(str, live.items))

@@ -1,0 +1,185 @@
+"""EventBridge Scheduler schedules in moto fire their targets on the local clock (kefu_local.schedules)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+import boto3
+import pytest
+
+from kefu import clock
+from kefu_local import references
+from kefu_local.lambdas import dispatching
+from kefu_local.resources import ResourceBuilder
+from kefu_local.schedules import Scheduler, create_schedules
+from kefu_local.stepfunctions import LocalStepFunctions, as_templates
+
+ROLE = "arn:aws:iam::123456789012:role/scheduler"
+
+
+def eventually(condition: Callable[[], object], timeout: float = 10) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture
+def fast_clock(monkeypatch):
+    """Ten virtual minutes a real second."""
+    monkeypatch.setenv("KEFU_TIME_SCALE", "600")
+    monkeypatch.setenv("KEFU_TIME_ORIGIN", str(time.time()))
+    clock.reset()
+    yield
+    monkeypatch.delenv("KEFU_TIME_SCALE")
+    clock.reset()
+
+
+@pytest.fixture
+def queue(aws) -> tuple[str, str]:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="kefu-revisits")["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+@pytest.fixture
+def scheduler(aws) -> Iterator[Scheduler]:
+    running = Scheduler(None, poll_seconds=0.1)
+    running.start()
+    yield running
+    running.stop()
+
+
+def bodies(url: str) -> list[str]:
+    messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [m["Body"] for m in messages]
+
+
+def create(name: str, expression: str, target: dict, **extra) -> None:
+    boto3.client("scheduler").create_schedule(
+        Name=name, ScheduleExpression=expression, FlexibleTimeWindow={"Mode": "OFF"}, Target=target, **extra
+    )
+
+
+def test_the_templates_schedules_and_groups_are_created_with_their_settings(aws, queue):
+    _, queue_arn = queue
+    schedule = {
+        "Type": "AWS::Scheduler::Schedule",
+        "Properties": {
+            "GroupName": {"Ref": "Campaigns"},
+            "ScheduleExpression": "cron(0 10 ? * MON-FRI *)",
+            "ScheduleExpressionTimezone": "Asia/Shanghai",
+            "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15},
+            "State": "ENABLED",
+            "Target": {"Arn": queue_arn, "RoleArn": ROLE, "Input": '{"campaign":"revisit"}'},
+        },
+        "Metadata": {"aws:cdk:path": "kefu-dev-service/Revisits/Daily/Resource"},
+    }
+    group = {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": "kefu-dev-campaigns"}}
+    templates = as_templates({"kefu-dev-service": {"Resources": {"Daily": schedule, "Campaigns": group}}})
+    ResourceBuilder(templates, None)  # type: ignore[arg-type]
+    references.extend(templates)
+
+    (arn,) = create_schedules(templates, boto3.client("scheduler"))
+
+    local = boto3.client("scheduler").get_schedule(
+        Name="kefu-dev-service-Revisits-Daily", GroupName="kefu-dev-campaigns"
+    )
+    assert arn == local["Arn"] == templates.resolve("kefu-dev-service", {"Fn::GetAtt": ["Daily", "Arn"]})
+    assert local["ScheduleExpression"] == "cron(0 10 ? * MON-FRI *)"
+    assert local["ScheduleExpressionTimezone"] == "Asia/Shanghai"
+    assert local["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}
+    assert local["Target"]["Input"] == '{"campaign":"revisit"}'
+
+
+def test_a_rate_schedule_sends_its_input_to_a_queue_every_period_of_the_local_clock(fast_clock, queue, scheduler):
+    url, arn = queue
+    payload = '{"at":"<aws.scheduler.scheduled-time>","schedule":"<aws.scheduler.schedule-arn>"}'
+
+    create("revisits", "rate(1 minute)", {"Arn": arn, "RoleArn": ROLE, "Input": payload})
+
+    received: list[str] = []
+    assert eventually(lambda: received.extend(bodies(url)) or len(received) >= 2)
+    first, second = (json.loads(body) for body in received[:2])
+    assert first["schedule"].endswith(":schedule/default/revisits")
+    at = [datetime.fromisoformat(b["at"].replace("Z", "+00:00")) for b in (first, second)]
+    assert at[1] - at[0] == timedelta(minutes=1)
+
+
+def test_a_one_time_schedule_starts_a_state_machine_once_and_is_deleted_after(fast_clock, aws, scheduler):
+    machine = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    templates = {
+        "kefu-dev-service": {
+            "Resources": {
+                "Campaign": {
+                    "Type": "AWS::StepFunctions::StateMachine",
+                    "Properties": {"DefinitionString": json.dumps(machine), "RoleArn": ROLE},
+                }
+            }
+        }
+    }
+    with LocalStepFunctions(templates) as sfn:
+        arn = sfn.machine("Campaign").arn
+        when = (clock.now() + timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M:%S")
+
+        create(
+            "campaign-1",
+            f"at({when})",
+            {"Arn": arn, "RoleArn": ROLE, "Input": '{"campaignId":"C1"}'},
+            ActionAfterCompletion="DELETE",
+        )
+
+        executions = eventually(lambda: sfn.client.list_executions(stateMachineArn=arn)["executions"])
+        assert len(executions) == 1
+        described = sfn.client.describe_execution(executionArn=executions[0]["executionArn"])
+        assert json.loads(described["input"]) == {"campaignId": "C1"}
+        assert eventually(lambda: not boto3.client("scheduler").list_schedules()["Schedules"])
+        time.sleep(0.5)
+        assert len(sfn.client.list_executions(stateMachineArn=arn)["executions"]) == 1
+
+
+def test_a_lambda_target_is_invoked_in_process(fast_clock, aws, scheduler):
+    seen: list[dict] = []
+    with dispatching({"kefu-revisit": lambda event, _: seen.append(event)}):
+        create(
+            "revisit",
+            "rate(5 minutes)",
+            {"Arn": "arn:aws:lambda:us-east-1:123456789012:function:kefu-revisit", "RoleArn": ROLE, "Input": '{"n":1}'},
+        )
+
+        assert eventually(lambda: seen)
+
+    assert seen[0] == {"n": 1}
+
+
+def test_a_disabled_schedule_does_not_fire(fast_clock, queue, scheduler):
+    url, arn = queue
+
+    create("paused", "rate(1 minute)", {"Arn": arn, "RoleArn": ROLE}, State="DISABLED")
+
+    time.sleep(1)
+    assert bodies(url) == []
+
+
+def test_an_undeliverable_occurrence_goes_to_the_targets_dead_letter_queue(fast_clock, queue, scheduler):
+    url, dead_letters = queue
+    missing = "arn:aws:sqs:us-east-1:123456789012:no-such-queue"
+
+    create(
+        "broken",
+        "rate(10 minutes)",
+        {"Arn": missing, "RoleArn": ROLE, "Input": "{}", "DeadLetterConfig": {"Arn": dead_letters}},
+    )
+
+    messages = eventually(
+        lambda: boto3.client("sqs").receive_message(QueueUrl=url, MessageAttributeNames=["All"]).get("Messages", [])
+    )
+    attributes = {k: v["StringValue"] for k, v in messages[0]["MessageAttributes"].items()}
+    assert attributes["TARGET_ARN"] == missing
+    assert attributes["SCHEDULE_ARN"].endswith(":schedule/default/broken")
+    assert attributes["ERROR_CODE"]

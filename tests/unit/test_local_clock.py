@@ -1,0 +1,107 @@
+"""The domain's clock, real in AWS and N times faster in the local stack (KEFU_TIME_SCALE, KEFU_TIME_ORIGIN)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kefu import clock
+
+
+@pytest.fixture(autouse=True)
+def unset(monkeypatch):
+    monkeypatch.delenv("KEFU_TIME_SCALE", raising=False)
+    monkeypatch.delenv("KEFU_TIME_ORIGIN", raising=False)
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def real_time(monkeypatch):
+    """time.time() held at a known instant, 1000 s after the origin used below."""
+    now = {"t": 1_800_000_000.0}
+    monkeypatch.setattr(clock.time, "time", lambda: now["t"])
+    return now
+
+
+def scaled(monkeypatch, scale: str, origin: float = 1_799_999_000.0) -> None:
+    monkeypatch.setenv("KEFU_TIME_SCALE", scale)
+    monkeypatch.setenv("KEFU_TIME_ORIGIN", repr(origin))
+
+
+def test_without_a_time_scale_now_is_the_real_utc_time_at_the_millisecond():
+    before = datetime.now(UTC)
+    moment = clock.now()
+    after = datetime.now(UTC)
+
+    assert moment.tzinfo is UTC
+    assert moment.microsecond % 1000 == 0
+    assert before - timedelta(milliseconds=1) <= moment <= after
+    assert clock.scale() == 1
+
+
+def test_with_a_time_scale_the_time_since_the_origin_passes_n_times_faster(monkeypatch, real_time):
+    scaled(monkeypatch, "3600")
+
+    moment = clock.now()
+
+    # 1000 real seconds after the origin are 1000 virtual hours after it.
+    assert moment == datetime.fromtimestamp(1_799_999_000.0, UTC) + timedelta(hours=1000)
+    assert clock.epoch_seconds() == 1_799_999_000.0 + 1000 * 3600
+
+
+def test_the_virtual_clock_keeps_the_millisecond_precision_and_the_iso_form(monkeypatch, real_time):
+    scaled(monkeypatch, "10")
+    real_time["t"] = 1_799_999_000.0 + 0.0123456  # 0.123456 virtual seconds after the origin
+
+    moment = clock.now()
+
+    assert moment.microsecond == 123_000
+    assert clock.iso(moment).endswith(".123Z")
+
+
+def test_a_virtual_duration_lasts_its_length_divided_by_the_scale(monkeypatch):
+    scaled(monkeypatch, "3600")
+
+    assert clock.real_seconds(3600) == 1
+    assert clock.real_seconds(48 * 3600) == 48
+
+
+def test_a_time_scale_without_an_origin_is_real_time(monkeypatch, real_time):
+    monkeypatch.setenv("KEFU_TIME_SCALE", "3600")
+
+    assert clock.epoch_seconds() == real_time["t"]
+    assert clock.scale() == 1
+
+
+def test_a_new_scale_or_origin_is_read_without_a_reset(monkeypatch, real_time):
+    scaled(monkeypatch, "2")
+    assert clock.epoch_seconds() == 1_799_999_000.0 + 2000
+
+    scaled(monkeypatch, "3", origin=1_799_999_500.0)
+    assert clock.epoch_seconds() == 1_799_999_500.0 + 1500
+
+    monkeypatch.delenv("KEFU_TIME_SCALE")
+    assert clock.epoch_seconds() == real_time["t"]
+
+
+@pytest.mark.parametrize("raw", ["fast", "0.5", "-2", "nan"])
+def test_a_time_scale_that_is_not_a_number_of_at_least_one_is_refused(monkeypatch, raw):
+    scaled(monkeypatch, raw)
+
+    with pytest.raises(ValueError, match="KEFU_TIME_SCALE"):
+        clock.now()
+
+
+def test_the_unscaled_clock_parses_nothing(monkeypatch):
+    # On the hot path in AWS: one environment lookup, then the real time.
+    def parse(raw):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(clock, "_scale_and_origin", parse)
+
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=1)
+    assert clock.epoch_seconds() == pytest.approx(time.time(), abs=1)
