@@ -1,0 +1,86 @@
+"""kefu's inbound e-mail: SES has stored each received mail in the raw-mail bucket; S3 tells EventBridge, whose
+rule puts the event on this function's queue. Each record is one stored mail, taken into a ticket or kept with the
+reason it was not (kefu.email.inbound).
+
+A mail that cannot be ticketed is a successful record: it is kept and reported, never retried. A record fails only
+when taking it failed (S3 or DynamoDB unavailable, the object gone, an event that is not an S3 notification): it is
+reported alone as a batch item failure, retried by SQS and parked in the dead-letter queue after maxReceiveCount.
+The other records of the batch are not redone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel, SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Json
+
+from kefu.email import inbound
+from kefu.observability import logger, metrics, tracer
+
+_METRICS = {
+    "accept": "MailTicketed",
+    "ignore": "MailIgnored",
+    "quarantine": "MailQuarantined",
+    inbound.DUPLICATE: "MailDuplicates",
+}
+
+
+class StoredMailRecord(SqsRecordModel):
+    """An SQS record whose body is the EventBridge event S3 sends when SES stores a mail."""
+
+    body: Json[S3EventNotificationEventBridgeModel]  # type: ignore[assignment]
+
+
+class MailProcessor(BatchProcessor):
+    """Logs why each record failed, with its message id, in one structured line."""
+
+    def failure_handler(self, record: Any, exception):
+        message_id = getattr(record, "messageId", None) or getattr(record, "message_id", None)
+        error = exception[1]
+        logger.warning(
+            "inbound mail record failed",
+            extra={"messageId": message_id, "reason": f"{type(error).__name__}: {error}"},
+        )
+        metrics.add_metric(name="MailRecordsFailed", unit="Count", value=1)
+        return super().failure_handler(record, exception)
+
+
+processor = MailProcessor(event_type=EventType.SQS, model=StoredMailRecord, raise_on_entire_batch_failure=False)
+
+
+@tracer.capture_method
+def record_handler(record: StoredMailRecord) -> dict:
+    detail = record.body.detail
+    stored = inbound.StoredMail(bucket=detail.bucket.name, key=detail.object.key)
+    outcome = inbound.receive_once(stored)
+    fields = {
+        "messageId": record.messageId,
+        "sesMessageId": outcome.sesMessageId,
+        "outcome": outcome.outcome,
+        "reason": outcome.reason,
+        "ticketId": outcome.ticketId,
+        "opened": outcome.opened,
+        "threadedBy": outcome.threadedBy,
+    }
+    if outcome.unreadable:
+        # Kept (raw MIME in S3, its record in the table) and reported here; retrying it would change nothing.
+        logger.error(
+            "inbound mail could not be read; kept for a person to look at", extra={**fields, "detail": outcome.detail}
+        )
+        metrics.add_metric(name="MailUnreadable", unit="Count", value=1)
+    else:
+        logger.info("inbound mail taken", extra=fields)
+    metrics.add_metric(name=_METRICS.get(outcome.outcome, "MailTaken"), unit="Count", value=1)
+    return outcome.model_dump(mode="json")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    inbound.idempotency_config().register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,90 @@
+"""The e-mail channel's settings: the deployment document's `mail` section (infra/config/<stage>.yaml, validated at
+synth), with defaults for what it leaves out; the buckets from the environment the deployment gives each function."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kefu import deployment
+
+RAW_MAIL_BUCKET_VAR = "KEFU_RAW_MAIL_BUCKET"
+ATTACHMENTS_BUCKET_VAR = "KEFU_ATTACHMENTS_BUCKET"
+
+DEFAULT_ACKNOWLEDGEMENT = {
+    "zh": "您好，我们已收到您的来信，工单号 {ticket_id}。客服人员会尽快回复您；回复本邮件即可补充信息。",
+    "en": (
+        "Hello, we have received your message and opened ticket {ticket_id}. An agent will answer soon; "
+        "reply to this e-mail to add anything."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    domain: str = "kefu.localhost"
+    #: kefu's own addresses; the first is where answers come from when a ticket has no mail thread yet.
+    recipients: tuple[str, ...] = ("support@kefu.localhost",)
+    from_name: str = "Customer Service"
+    #: Whether a ticket opened by e-mail is acknowledged by e-mail.
+    acknowledge: bool = True
+    #: The acknowledgement's text by language (`{ticket_id}` and `{subject}` are filled in).
+    acknowledgement: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACKNOWLEDGEMENT))
+    #: More mails than this from one sender in one hour are kept but not ticketed (a loop or a flood).
+    burst_per_hour: int = 20
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_total_attachment_bytes: int = 25 * 1024 * 1024
+
+    @property
+    def support_address(self) -> str:
+        return self.recipients[0]
+
+    def own_addresses(self) -> frozenset[str]:
+        return frozenset(address.lower() for address in self.recipients)
+
+    def mailbox_for(self, addresses: tuple[str, ...]) -> str:
+        """Which of kefu's addresses a mail was sent to (the first that matches, ignoring a +tag), else the
+        support address."""
+        own = {address.lower(): address for address in self.recipients}
+        for address in addresses:
+            local, _, domain = address.lower().rpartition("@")
+            plain = f"{local.split('+', 1)[0]}@{domain}"
+            if plain in own:
+                return own[plain]
+        return self.support_address
+
+
+def mail_settings() -> MailSettings:
+    section: dict[str, Any] = dict(deployment.document().get("mail") or {})
+    defaults = MailSettings()
+    recipients = tuple(section.get("recipients") or ())
+    domain = section.get("domain")
+    if not recipients and domain:
+        recipients = (f"support@{domain}",)
+    return MailSettings(
+        domain=domain or defaults.domain,
+        recipients=recipients or defaults.recipients,
+        from_name=section.get("from_name") or defaults.from_name,
+        acknowledge=bool(section.get("acknowledge", defaults.acknowledge)),
+        acknowledgement=dict(section.get("acknowledgement") or defaults.acknowledgement),
+        burst_per_hour=int(section.get("burst_per_hour", defaults.burst_per_hour)),
+        max_attachment_bytes=int(section.get("max_attachment_bytes", defaults.max_attachment_bytes)),
+        max_total_attachment_bytes=int(section.get("max_total_attachment_bytes", defaults.max_total_attachment_bytes)),
+    )
+
+
+def raw_mail_bucket() -> str:
+    return _required(RAW_MAIL_BUCKET_VAR)
+
+
+def attachments_bucket() -> str:
+    return _required(ATTACHMENTS_BUCKET_VAR)
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set (the deployment sets it)")
+    return value

@@ -1,0 +1,24 @@
+"""S3 for the e-mail channel: raw mail as SES stored it, and the attachments taken out of it. Clients are made on
+first use, never at import."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from kefu.config import settings
+
+
+@cache
+def _s3() -> Any:
+    import boto3
+
+    return boto3.client("s3", region_name=settings().region)
+
+
+def read(bucket: str, key: str) -> bytes:
+    return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def store(bucket: str, key: str, content: bytes, content_type: str) -> None:
+    _s3().put_object(Bucket=bucket, Key=key, Body=content, ContentType=content_type)

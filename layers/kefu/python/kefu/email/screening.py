@@ -1,0 +1,141 @@
+"""Whether an inbound mail may become a ticket: quarantine first, then ignore, else accept.
+
+Quarantined mail waits for a person; ignored mail is kept but never ticketed and never answered (answering
+an auto-reply or a bounce starts a mail loop). Reasons are stable, machine-readable strings:
+
+QUARANTINE
+    ``ses-virus-fail``      SES's virus scan failed (``X-SES-Virus-Verdict: FAIL``)
+    ``ses-spam-fail``       SES's spam check failed (``X-SES-Spam-Verdict: FAIL``)
+    ``spf-fail``            SES's ``Authentication-Results`` say ``spf=fail``
+    ``dkim-fail``           … ``dkim=fail`` (and no DKIM signature passed)
+    ``dmarc-fail``          … ``dmarc=fail``
+    ``no-sender``           no usable From address: nobody to answer
+
+IGNORE
+    ``bounce``              a delivery report: ``multipart/report``, a mailer-daemon/postmaster sender, or
+                            ``Return-Path: <>``
+    ``loop``                kefu's own mail came back: ``X-Kefu-Ticket``, kefu's domain in ``X-Loop``, or a
+                            Message-ID in kefu's domain
+    ``own-address``         sent from one of kefu's own addresses or its mail domain
+    ``auto-submitted``      ``Auto-Submitted`` other than ``no`` (RFC 3834)
+    ``auto-reply-header``   ``X-Autoreply``, ``X-Autorespond``, ``X-Autoreply-From`` or ``X-Mail-Autoreply``
+    ``mailing-list``        ``List-Id``, ``List-Unsubscribe`` or ``Mailing-List``
+    ``precedence-<value>``  ``Precedence: bulk``, ``junk``, ``list`` or ``auto_reply``
+    ``out-of-office``       an out-of-office subject ("Automatic reply:", "自动回复：", "休假"…)
+
+ACCEPT
+    ``accepted``
+
+The SES verdicts are trusted in their first (topmost) occurrence only: SES prepends its own headers when it
+stores the mail, and anything further down was written by the sender, who may have forged it. The ignore
+reasons are checked in the order above: the more specific reason wins (a bounce also says Auto-Submitted).
+Per-sender burst limits need state and belong to the inbound service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from kefu.email.model import InboundMail, Outcome, Screening
+
+ACCEPTED = "accepted"
+_SES = "amazonses.com"
+_AUTO_REPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoreply-from", "x-mail-autoreply")
+_LIST_HEADERS = ("list-id", "list-unsubscribe", "mailing-list")
+_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
+_BOUNCE_SENDERS = re.compile(r"^(?:mailer[-_]?daemon|postmaster)(?:[+@]|$)", re.IGNORECASE)
+_AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
+#: Out-of-office subjects start with the client's marker, then a separator or nothing: "休假中的订单问题"
+#: (a question about holiday orders) is not an auto-reply, "休假：…" or "Out of Office" alone is.
+_OUT_OF_OFFICE = re.compile(
+    r"""^\s*[\[【(（]?\s*(?:
+        automatic\ reply | auto[-\ ]?reply | autoreply | auto[-\ ]?response | autosvar
+      | out\ of\ (?:the\ )?office | ooo | abwesend | abwesenheitsnotiz | réponse\ automatique
+      | respuesta\ automática | risposta\ automatica | automatisch\ antwoord | автоответ
+      | 自动回复 | 自動回覆 | 自動回复 | 自动答复 | 自動答覆 | 自動応答 | 自動返信
+      | 休假 | 不在办公室 | 不在辦公室 | 外出
+    )(?:\s*(?:reply|autoreply|auto-reply|notice|message|通知|中|回复))?\s*(?:[\]】)）:：\-–—|]|$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def screen(mail: InboundMail, *, own_addresses: Collection[str], own_domain: str | None = None) -> Screening:
+    """Quarantine, ignore or accept `mail`, with the reason (see the module docstring for the reasons)."""
+    return _quarantine(mail) or _ignore(mail, own_addresses, own_domain) or Screening(Outcome.ACCEPT, ACCEPTED)
+
+
+def _quarantine(mail: InboundMail) -> Screening | None:
+    for header, reason in (("x-ses-virus-verdict", "ses-virus-fail"), ("x-ses-spam-verdict", "ses-spam-fail")):
+        verdict = (mail.header(header) or "").strip()
+        if verdict.upper() == "FAIL":
+            return Screening(Outcome.QUARANTINE, reason, f"{header}: {verdict}")
+    failed = _failed_authentication(mail.header("authentication-results") or "")
+    if failed:
+        return Screening(Outcome.QUARANTINE, f"{failed[0]}-fail", "authentication failed: " + ", ".join(failed))
+    if mail.sender is None or "@" not in mail.sender.address:
+        return Screening(Outcome.QUARANTINE, "no-sender", f"from: {mail.header('from') or '(none)'}")
+    return None
+
+
+def _failed_authentication(results: str) -> list[str]:
+    """Methods SES reports as failed; softfail, neutral, none and temperror are not failures."""
+    server, _, verdicts = results.partition(";")
+    if server.strip().lower() != _SES:
+        return []
+    verdicts = re.sub(r"\([^()]*\)", " ", verdicts)  # comments may quote anything, even "dkim=fail"
+    outcomes: dict[str, set[str]] = {}
+    for method, result in _AUTH_RESULT.findall(verdicts):
+        outcomes.setdefault(method.lower(), set()).add(result.lower())
+    return [
+        method
+        for method in ("spf", "dkim", "dmarc")
+        if "fail" in outcomes.get(method, ())
+        and (
+            "pass" not in outcomes[method]  # one of several DKIM signatures failing is normal when another passes
+        )
+    ]
+
+
+def _ignore(mail: InboundMail, own_addresses: Collection[str], own_domain: str | None) -> Screening | None:
+    sender = mail.sender.address if mail.sender else ""
+    own = {address.strip().lower() for address in own_addresses}
+    domain = (own_domain or "").strip().lower()
+
+    def ignored(reason: str, detail: str) -> Screening:
+        return Screening(Outcome.IGNORE, reason, detail)
+
+    return_path = mail.header("return-path")
+    if mail.is_report:
+        return ignored("bounce", "multipart/report")
+    if _BOUNCE_SENDERS.match(sender):
+        return ignored("bounce", f"from: {sender}")
+    if return_path is not None and return_path.strip() in ("<>", ""):
+        return ignored("bounce", "return-path: <>")
+
+    if mail.header("x-kefu-ticket") is not None:
+        return ignored("loop", f"x-kefu-ticket: {mail.header('x-kefu-ticket')}")
+    for value in mail.headers.get("x-loop", ()):
+        if (domain and domain in value.lower()) or any(address in value.lower() for address in own):
+            return ignored("loop", f"x-loop: {value}")
+    if domain and mail.message_id and mail.message_id.lower().rpartition("@")[2] == domain:
+        return ignored("loop", f"message-id: {mail.message_id}")
+
+    if sender in own or (domain and sender.rpartition("@")[2] == domain):
+        return ignored("own-address", f"from: {sender}")
+
+    auto_submitted = (mail.header("auto-submitted") or "").split(";", 1)[0].strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return ignored("auto-submitted", f"auto-submitted: {auto_submitted}")
+    for header in _AUTO_REPLY_HEADERS:
+        if header in mail.headers:
+            return ignored("auto-reply-header", f"{header}: {mail.header(header)}")
+    for header in _LIST_HEADERS:
+        if header in mail.headers:
+            return ignored("mailing-list", f"{header}: {mail.header(header)}")
+    precedence = (mail.header("precedence") or "").strip().lower()
+    if precedence in _PRECEDENCE:
+        return ignored(f"precedence-{precedence}", f"precedence: {precedence}")
+    if _OUT_OF_OFFICE.match(mail.subject):
+        return ignored("out-of-office", f"subject: {mail.subject}")
+    return None

@@ -1,0 +1,83 @@
+"""What ties a mail to an existing ticket, and how kefu marks its own mail so that replies come back to it.
+
+Three signals, strongest first: the Message-IDs the mail answers (In-Reply-To, References), the ticket
+token kefu puts in its subjects ("… [TK-7Q2M9KXR]"), and the ticket in the address kefu replies from
+(support+TK-7Q2M9KXR@domain), which survives clients that drop headers and rewrite subjects.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kefu.email.model import InboundMail, ThreadSignals
+from kefu.ids import is_ticket_id
+
+#: More ids than this add nothing to threading and bound the lookups one mail can cause.
+MAX_MESSAGE_IDS = 50
+
+_TOKEN = re.compile(r"\[\s*(TK-[0-9A-Z]{8})\s*\]", re.IGNORECASE)
+_PLUS_ADDRESS = re.compile(r"^[^@+\s]+\+(TK-[0-9A-Z]{8})@([^@\s]+)$", re.IGNORECASE)
+_WORD = re.compile(r"[^\s<>,;:\"()]+")
+#: All leading reply and forward prefixes at once ("Re: RE: Fwd:", "回复：答复："), in the languages clients use.
+_REPLY_PREFIXES = re.compile(
+    r"""^(?:\s*(?:
+        (?:re|fwd?|fw|aw|wg|sv|vs|antw|tr|rv|odp|res|enc)\s*(?:\[\d+\]|\^\d+|\(\d+\))?
+      | 回复|回覆|答复|答覆|转发|轉發|转寄|轉寄
+    )\s*[:：])+""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def thread_signals(mail: InboundMail, *, domain: str | None) -> ThreadSignals:
+    """The signals in `mail`; an address token counts only at `domain` (any domain when None)."""
+    ids = [*mail.in_reply_to, *reversed(mail.references)]
+    return ThreadSignals(
+        message_ids=tuple(dict.fromkeys(item for item in ids if item))[:MAX_MESSAGE_IDS],
+        subject_token=_subject_token(mail.subject),
+        address_token=_address_token(mail, domain),
+    )
+
+
+def subject_with_token(subject: str, ticket_id: str) -> str:
+    """The subject with " [TK-…]" added once, so that a reply from any client carries the ticket back."""
+    if any(token.upper() == ticket_id.upper() for token in _TOKEN.findall(subject)):
+        return subject
+    subject = subject.rstrip()
+    return f"{subject} [{ticket_id}]" if subject else f"[{ticket_id}]"
+
+
+def reply_address(mailbox: str, ticket_id: str) -> str:
+    """The address kefu sends a ticket's mail from: `support@d` → `support+TK-…@d` (any earlier tag replaced)."""
+    local, at, domain = mailbox.strip().rpartition("@")
+    if not at or not local or not domain:
+        raise ValueError(f"not a mailbox: {mailbox!r}")
+    if not is_ticket_id(ticket_id):
+        raise ValueError(f"not a ticket id: {ticket_id!r}")
+    return f"{local.split('+', 1)[0]}+{ticket_id}@{domain}"
+
+
+def normalize_subject(subject: str) -> str:
+    """The subject without reply/forward prefixes (in the languages clients use) and without kefu's token."""
+    return " ".join(_REPLY_PREFIXES.sub("", _TOKEN.sub(" ", subject)).split())
+
+
+def _subject_token(subject: str) -> str | None:
+    """The last ticket token: kefu appends its token, so the last one is the one kefu added most recently."""
+    tokens = [token.upper() for token in _TOKEN.findall(subject)]
+    valid = [token for token in tokens if is_ticket_id(token)]
+    return valid[-1] if valid else None
+
+
+def _address_token(mail: InboundMail, domain: str | None) -> str | None:
+    recipients = [address.address for address in (*mail.to, *mail.cc)]
+    for header in ("delivered-to", "x-original-to"):
+        for value in mail.headers.get(header, ()):
+            recipients += (word for word in _WORD.findall(value) if "@" in word)
+    wanted = domain.strip().lower() if domain else None
+    for recipient in recipients:
+        match = _PLUS_ADDRESS.match(recipient.strip().strip("<>"))
+        if match and (wanted is None or match.group(2).lower() == wanted):
+            token = match.group(1).upper()
+            if is_ticket_id(token):
+                return token
+    return None
