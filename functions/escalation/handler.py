@@ -1,0 +1,26 @@
+"""The SLA escalation state machine's task: run the ticket's milestones that are due, say when to wake next.
+
+Invoked by the state machine with its state document (kefu.escalation.plan.Plan, `{"ticketId", "generation", …}`)
+and returning the next one, which the state machine carries as it is (payload only). Retrying it is safe: each
+milestone is escalated once, by the write that records it on the ticket (kefu.escalation.service).
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from kefu.escalation.plan import Plan
+from kefu.escalation.service import run_due_milestones
+from kefu.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Plan)
+def lambda_handler(event: Plan, context: LambdaContext) -> dict:
+    logger.append_keys(ticketId=event.ticketId, generation=event.generation, milestone=event.milestone)
+    following = run_due_milestones(event.ticketId, event.generation)
+    logger.info("escalation step", extra={"next": following.document()})
+    return following.document()

@@ -1,0 +1,41 @@
+"""Watches the domain table's stream for tickets whose SLA clock changed, and starts or stops their escalation
+executions (kefu.escalation.watch).
+
+The event source mapping's filter lets only tickets' INSERT and MODIFY records through. A record whose start or stop
+failed (Step Functions throttled or unavailable) is reported as a batch item failure; Lambda retries from it,
+bisecting the batch, a limited number of times, then describes it in the on-failure queue (alarmed). Records retried
+after it are harmless again: executions are named by ticket and clock generation.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from kefu.escalation import watch
+from kefu.observability import logger, metrics, tracer
+from kefu.store.tickets import from_stream_image
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+
+
+@tracer.capture_method
+def record_handler(record: DynamoDBRecord) -> dict:
+    change = record.raw_event["dynamodb"]
+    new = from_stream_image(change["NewImage"])
+    old = from_stream_image(change["OldImage"]) if "OldImage" in change else None
+    orders = watch.follow(old, new)
+    if orders.start:
+        metrics.add_metric(name="EscalationExecutionsStarted", unit="Count", value=1)
+    if orders.stop:
+        metrics.add_metric(name="EscalationExecutionsStopped", unit="Count", value=1)
+    return {"ticketId": new.id, "stop": orders.stop, "start": orders.start.execution_name if orders.start else None}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

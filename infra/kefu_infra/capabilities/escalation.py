@@ -1,0 +1,322 @@
+"""SLA and complaint escalation: a Standard state machine per ticket clock, started and stopped from the table's stream.
+
+Each ticket carries its SLA clock (kefu.tickets.sla). `functions/escalation_watcher` reads the domain table's stream,
+filtered to tickets' INSERT and MODIFY records, and starts an execution for each generation of a clock that has a
+milestone to wait for, named `<ticketId>-<generation>` (a redelivered record finds it there: ExecutionAlreadyExists),
+stopping the previous generation's (an answer, a pause, a resolution, a reopen, a new policy). A failing batch is
+bisected and retried RETRY_ATTEMPTS times, then described in the watcher's dead-letter queue (alarmed). Two functions,
+not one: the task function is what the state machine invokes and the watcher starts the state machine, so with one
+function its environment and policy would name the state machine that names it (a dependency cycle), and each would
+hold the other's permissions. The watcher touches no table; the task function starts nothing.
+
+The state machine (ASL below) waits with a timestamp for each milestone, then runs `functions/escalation`:
+
+    WaitForMilestone (Wait, TimestampPath $.wakeAt)
+      → RunMilestones (Task: the function, payload only; retried on Lambda's service errors and throttling, then
+                       on the function's own failures — every retry is safe, milestones escalate once)
+      → Done? (Choice: $.done == true → Ended (Succeed); otherwise → WaitForMilestone)
+
+Input (from the watcher) and the output of each RunMilestones, one shape (kefu.escalation.plan.Plan):
+
+    {"ticketId": "TK-7F3K9Q2M", "generation": 2, "done": false,
+     "wakeAt": "2026-11-24T02:00:00Z", "milestone": "first_response:75"}
+    {"ticketId": "TK-7F3K9Q2M", "generation": 2, "done": true}
+
+The execution's output is the last of them (`done: true`). No polling: a milestone days away is one Wait.
+
+State transitions (each state entered, retries included, is one): an execution costs 1 to start waiting, 3 per wake
+(RunMilestones, Done?, WaitForMilestone again) and 1 to end (Ended) if it is not stopped first. Starting at the Wait
+(the watcher has already worked out the first milestone) saves a task and two transitions per execution. With the
+built-in ladder (75% and 100% of both targets): a ticket answered and resolved before 75% of its targets costs 2
+(a Wait for each of its two generations, both stopped); an unanswered complaint reaching all four milestones 13;
+each pause adds 1 (the resumed generation's Wait). At $0.025 per 1,000 transitions, 10,000 tickets cost $0.50 when
+all are handled in time and $3.25 if every one escalated all the way.
+
+Escalations are announced on the KMS-encrypted `Escalations` topic (message attributes action, milestone, ticketId,
+groupId, ownerId for subscription filters); who subscribes (owners' and supervisors' alerts, a chat integration)
+is the operators' choice. An `Escalations` metric per step (dimensions action, milestone) is in the kefu namespace.
+
+The domain table's stream has two consumers with this one (outbound mail, escalation): the most DynamoDB Streams
+serves without throttling its readers. A third (KPI aggregates) would need a fan-out (Kinesis Data Streams for
+DynamoDB, or EventBridge Pipes) rather than another mapping.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
+from kefu.store.tickets import ticket_changes_filter
+from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, retention
+from kefu_infra.capabilities.monitoring import Monitoring
+from kefu_infra.checks import acknowledge
+
+TASK_TIMEOUT = Duration.seconds(30)
+WATCHER_TIMEOUT = Duration.seconds(30)
+WATCHER_BATCH_SIZE = 50
+#: Retries of a failing stream batch (each bisected), and how old a record may get before it is given up.
+RETRY_ATTEMPTS = 5
+MAX_RECORD_AGE = Duration.hours(6)
+DEAD_LETTER_RETENTION = Duration.days(14)
+DEAD_LETTER_AGE_ALARM = Duration.days(10)
+#: Lambda's own errors (CDK's defaults for a LambdaInvoke task) and throttling: retried quickly, with backoff.
+LAMBDA_SERVICE_ERRORS = [
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
+
+
+class Escalation(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        table: dynamodb.ITable,
+        defaults: FunctionDefaults,
+        grant_domain_data: Callable[[iam.IGrantable], iam.Grant],
+        monitoring: Monitoring,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.prefix = prefix
+        self.state_machine_name = f"{prefix}-escalation"
+        self.topic_key, self.topic = self._add_topic()
+        self.task = self._add_task_function(defaults)
+        grant_domain_data(self.task.function)
+        self.log_group = logs.LogGroup(
+            self,
+            "StateMachineLogs",
+            log_group_name=f"/aws/vendedlogs/states/{prefix}-escalation",
+            retention=retention(defaults.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.state_machine = self._add_state_machine()
+        self.dead_letters = self._add_dead_letter_queue()
+        self.watcher = self._add_watcher(defaults, table)
+        monitoring.watch_state_machine("escalation", self.state_machine)
+        monitoring.watch_function("escalation", self.task.function)
+        monitoring.watch_function("escalation-watcher", self.watcher.function)
+        monitoring.watch_dead_letter_queue("escalation-watcher", self.dead_letters)
+        monitoring.watch_dead_letter_age("escalation-watcher", self.dead_letters, DEAD_LETTER_AGE_ALARM)
+
+    # --- notifications -------------------------------------------------------------------------------------
+
+    def _add_topic(self) -> tuple[kms.Key, sns.Topic]:
+        key = kms.Key(
+            self,
+            "TopicKey",
+            description=f"{self.prefix}: encrypts escalation notifications at rest",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,  # the topic keeps no messages: nothing is left to decrypt
+        )
+        topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=f"{self.prefix}-escalations",
+            display_name=f"{self.prefix} escalations",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        return key, topic
+
+    # --- the task ------------------------------------------------------------------------------------------
+
+    def _add_task_function(self, defaults: FunctionDefaults) -> KefuFunction:
+        task = KefuFunction(
+            self,
+            "Function",
+            name="escalation",
+            defaults=defaults,
+            memory_mb=512,
+            timeout=TASK_TIMEOUT,
+            description="Runs a ticket's due SLA milestones (escalation ladder) and plans its next wake",
+        )
+        function = task.function
+        function.add_environment(ESCALATION_TOPIC_VAR, self.topic.topic_arn)
+        # Publishing to an encrypted topic: sns:Publish on it, and data keys of its key (no wildcard actions).
+        iam.Grant.add_to_principal(grantee=function, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn])
+        self.topic_key.grant(function, "kms:GenerateDataKey", "kms:Decrypt")
+        acknowledge(
+            function,
+            "Serverless-LambdaDLQ",
+            "Invoked synchronously by the escalation state machine, never asynchronously: a failed invocation is "
+            "retried by the state machine and, when retries run out, fails the execution, which is alarmed.",
+        )
+        return task
+
+    # --- the state machine ---------------------------------------------------------------------------------
+
+    def _add_state_machine(self) -> sfn.StateMachine:
+        wait = sfn.Wait(
+            self,
+            "WaitForMilestone",
+            time=sfn.WaitTime.timestamp_path("$.wakeAt"),
+            comment="Until the next milestone (whole seconds, UTC); a moment already past goes on at once",
+        )
+        run = tasks.LambdaInvoke(
+            self,
+            "RunMilestones",
+            lambda_function=self.task.function,
+            payload_response_only=True,  # the plan as the function returns it: no ResultSelector state data
+            retry_on_service_exceptions=False,  # declared below, with throttling added
+            comment="Escalates the milestones due and not escalated yet; returns the next plan",
+        )
+        run.add_retry(
+            errors=LAMBDA_SERVICE_ERRORS,
+            interval=Duration.seconds(2),
+            max_attempts=6,
+            backoff_rate=2,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        run.add_retry(
+            errors=["States.TaskFailed"],
+            interval=Duration.seconds(10),
+            max_attempts=4,
+            backoff_rate=3,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        done = sfn.Choice(self, "Done?").when(sfn.Condition.boolean_equals("$.done", True), sfn.Succeed(self, "Ended"))
+        definition = wait.next(run).next(done.otherwise(wait))
+        machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=self.state_machine_name,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            comment="SLA escalation of one generation of a ticket's clock (kefu.escalation)",
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            tracing_enabled=True,
+        )
+        versions = _as_nag_prints(Stack.of(self), f"{self.task.function.function_arn}:*")
+        acknowledge(
+            machine.role,
+            f"AwsSolutions-IAM5[Resource::{versions}]",
+            "CDK's LambdaInvoke grant: lambda:InvokeFunction on the escalation function and on its versions and "
+            "aliases (<arn>:*), which the task may name; on no other function.",
+        )
+        acknowledge(
+            machine.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Logging to CloudWatch Logs and tracing need the log-delivery actions (logs:CreateLogDelivery…) and "
+            "xray:PutTraceSegments/PutTelemetryRecords/GetSampling*, which take no resource-level permissions.",
+        )
+        return machine
+
+    # --- the watcher ---------------------------------------------------------------------------------------
+
+    def _add_watcher(self, defaults: FunctionDefaults, table: dynamodb.ITable) -> KefuFunction:
+        watcher = KefuFunction(
+            self,
+            "WatcherFunction",
+            name="escalation_watcher",
+            defaults=defaults,
+            memory_mb=512,
+            timeout=WATCHER_TIMEOUT,
+            description="Starts and stops tickets' SLA escalation executions as their clocks change",
+        )
+        function = watcher.function
+        function.add_environment(ESCALATION_STATE_MACHINE_VAR, self.state_machine.state_machine_arn)
+        self.state_machine.grant_start_execution(function)
+        executions = Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        iam.Grant.add_to_principal(grantee=function, actions=["states:StopExecution"], resource_arns=[executions])
+        acknowledge(
+            watcher.role,
+            f"AwsSolutions-IAM5[Resource::{_as_nag_prints(Stack.of(self), executions)}]",
+            "states:StopExecution on the executions of the escalation state machine only (execution:<machine>:*): "
+            "they are named per ticket and clock generation, so they cannot be listed in advance.",
+        )
+        stream_arn = table.table_stream_arn
+        assert stream_arn is not None, "the domain table has a stream"
+        # The stream of this table only (CDK's grantStreamRead would add dynamodb:ListStreams on '*').
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=[
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            resource_arns=[stream_arn],
+        )
+        mapping = lambda_.EventSourceMapping(
+            self,
+            "TicketStream",
+            target=function,
+            event_source_arn=stream_arn,
+            # Records are idempotent to replay (executions are named): a recreated mapping misses none.
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=WATCHER_BATCH_SIZE,
+            bisect_batch_on_error=True,
+            retry_attempts=RETRY_ATTEMPTS,
+            max_record_age=MAX_RECORD_AGE,
+            report_batch_item_failures=True,
+            on_failure=sources.SqsDlq(self.dead_letters),
+            filters=[{"pattern": json.dumps(ticket_changes_filter())}],
+        )
+        # The mapping reads the stream with the function's role: its policy must exist before the mapping.
+        mapping.node.add_dependency(watcher.role)
+        self.mapping = mapping
+        acknowledge(
+            function,
+            "Serverless-LambdaDLQ",
+            "Invoked by a DynamoDB stream event source mapping, never asynchronously: records that still fail after "
+            "RETRY_ATTEMPTS bisected retries are described in the mapping's on-failure queue, which is alarmed.",
+        )
+        return watcher
+
+    def _add_dead_letter_queue(self) -> sqs.Queue:
+        queue = sqs.Queue(
+            self,
+            "WatcherDeadLetters",
+            retention_period=DEAD_LETTER_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        acknowledge(
+            queue,
+            "AwsSolutions-SQS3",
+            "This queue is a dead-letter queue, though no queue redrives to it: it is the on-failure destination "
+            "of the escalation watcher's stream mapping, where Lambda describes batches it gave up on.",
+        )
+        acknowledge(
+            queue,
+            "Serverless-SQSRedrivePolicy",
+            "This is the escalation watcher's dead-letter queue itself: it keeps what failed for 14 days under "
+            "alarms on depth and age; a dead-letter queue of its own would only move it out of sight.",
+        )
+        return queue
+
+
+def _as_nag_prints(stack: Stack, value: str) -> str:
+    """A resource as cdk-nag names it in a finding: references as <LogicalId.Attribute> or <AWS::Pseudo>."""
+    resolved = stack.resolve(value)
+    if isinstance(resolved, str):
+        return resolved
+    parts = resolved["Fn::Join"][1]
+    return "".join(
+        part if isinstance(part, str) else f"<{part['Ref']}>" if "Ref" in part else f"<{'.'.join(part['Fn::GetAtt'])}>"
+        for part in parts
+    )

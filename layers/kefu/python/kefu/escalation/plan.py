@@ -1,0 +1,81 @@
+"""What an escalation execution waits for next: its state document, and how it is worked out from a ticket.
+
+One execution follows one generation of a ticket's clock (kefu.tickets.sla): it is named `<ticketId>-<generation>`,
+so the stream watcher starting it twice (a redelivered record) finds it already there, and it ends as soon as the
+ticket's clock has moved on to another generation, or the ticket is resolved or closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kefu.sla import EscalationStep, next_milestone
+from kefu.tickets.model import Status, Ticket
+from kefu.tickets.sla import TicketClock, clock_of
+
+#: Statuses whose clock has nothing left to wait for.
+_FINISHED = frozenset({Status.RESOLVED, Status.CLOSED})
+
+
+class Plan(BaseModel):
+    """The state machine's state, in and out of each step: `{"ticketId", "generation", "done", "wakeAt",
+    "milestone"}`. `wakeAt` (whole seconds, UTC, what the Wait state's TimestampPath reads) and `milestone` (its key,
+    for people reading the execution) are given while `done` is false."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ticketId: str = Field(min_length=1, max_length=64)
+    generation: int = Field(ge=1)
+    done: bool = False
+    wakeAt: str | None = None
+    milestone: str | None = None
+
+    @classmethod
+    def finished(cls, ticket_id: str, generation: int) -> Plan:
+        return cls(ticketId=ticket_id, generation=generation, done=True)
+
+    @property
+    def execution_name(self) -> str:
+        return execution_name(self.ticketId, self.generation)
+
+    def document(self) -> dict:
+        """The JSON the state machine carries (`done` always there: the Choice state reads it)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def execution_name(ticket_id: str, generation: int) -> str:
+    return f"{ticket_id}-{generation}"
+
+
+def wake_time(at: datetime) -> str:
+    """A milestone's moment as the Wait state's timestamp: rounded up to the second, so it never wakes early (a
+    timestamp's fraction of a second is not honoured everywhere: moto drops it)."""
+    at = at.astimezone(UTC)
+    if at.microsecond:
+        at = at.replace(microsecond=0) + timedelta(seconds=1)
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def current_clock(ticket: Ticket, generation: int) -> TicketClock | None:
+    """The ticket's clock if `generation` is still the one it runs and the ticket is not resolved or closed."""
+    clock = clock_of(ticket)
+    if clock is None or clock.generation != generation or ticket.status in _FINISHED:
+        return None
+    return clock
+
+
+def plan_for(ticket: Ticket, generation: int, ladder: Sequence[EscalationStep]) -> Plan:
+    """The next milestone not escalated yet (possibly overdue: the Wait returns at once), or done."""
+    clock = current_clock(ticket, generation)
+    following = clock and next_milestone(clock.clock, ladder, ticket.sla.escalated)
+    if not following:
+        return Plan.finished(ticket.id, generation)
+    return Plan(
+        ticketId=ticket.id,
+        generation=generation,
+        wakeAt=wake_time(following.at),
+        milestone=following.key,
+    )

@@ -1,0 +1,141 @@
+"""The escalation state machine's task: run the milestones that are due, then say when to wake next.
+
+Each time the execution wakes, the ticket is read again and every milestone of its ladder that is due now and not
+escalated yet is run, in time order, in one write through `kefu.tickets.service.change`: the ladder's steps (warn
+the owner, notify the supervisor, raise `escalationLevel`, move to a group as a transfer does), an ESCALATION
+timeline entry for each, and the milestones' keys added to `sla.escalated`. The decision skips any key already
+there and the write is made against the version read, so a retried task, a redelivered execution or two runs at
+once escalate a milestone once: whoever writes the key first runs it, the others find it done. Notifications and
+metrics follow that write, so each key is announced at most once.
+
+A milestone that is no longer due when the task wakes is not run: answered or resolved (its target stopped), moved
+later by a pause or a new policy. The execution ends when the ticket is resolved or closed, when its clock has moved
+on to a newer generation (whose own execution takes over), or when nothing is left to wait for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kefu.clock import iso, now
+from kefu.errors import TicketNotFound
+from kefu.escalation import notify
+from kefu.escalation.notify import Taken
+from kefu.escalation.plan import Plan, current_clock, plan_for
+from kefu.identity import Caller, Role
+from kefu.sla import Action, EscalationStep, Milestone, MilestoneKind, SlaConfig, milestones, sla_config
+from kefu.store.tickets import LoadChange
+from kefu.tickets import sla as sla_clock
+from kefu.tickets.model import EntryKind, Ticket, Visibility
+from kefu.tickets.service import Change, Draft, change, pick_up_next, transferred
+
+#: Who escalations are written by on the timeline.
+ESCALATION = Caller(sub="system:escalation", groups=frozenset({Role.AGENT.value}))
+
+_DONE_BY = {
+    Action.WARN_OWNER: "the owner is warned",
+    Action.NOTIFY_SUPERVISOR: "the group's supervisor is notified",
+}
+_TARGET = {MilestoneKind.FIRST_RESPONSE: "First response", MilestoneKind.RESOLUTION: "Resolution"}
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """What escalating a ticket writes (`change`), announces (`taken`) and frees (agents a move took it from)."""
+
+    change: Change
+    taken: list[Taken]
+    freed: list[str]
+
+
+def escalate_due(
+    ticket: Ticket, generation: int, ladder: Sequence[EscalationStep], moment: datetime
+) -> Escalation | None:
+    """The ticket with every milestone due at `moment` and not escalated yet run, in time order, and their keys
+    recorded; None when there is none, or `generation` is no longer the ticket's running clock."""
+    running = current_clock(ticket, generation)
+    if running is None:
+        return None
+    clock = running.clock
+    done = set(ticket.sla.escalated)
+    due = [m for m in milestones(clock, ladder) if m.key not in done and m.at <= moment]
+    if not due:
+        return None
+    current = ticket.model_copy(update={"updatedAt": moment})
+    level = ticket.escalationLevel
+    drafts: list[Draft] = []
+    loads: list[LoadChange] = []
+    taken: list[Taken] = []
+    freed: list[str] = []
+    for milestone in due:
+        due_at = clock.due(milestone.kind)
+        for step in milestone.steps:
+            data: dict[str, Any] = {
+                "milestone": str(milestone.kind),
+                "percent": milestone.percent,
+                "key": milestone.key,
+                "action": str(step.action),
+                "due": iso(due_at) if due_at else None,
+            }
+            if step.action is Action.RAISE_LEVEL:
+                level += 1
+            elif step.action is Action.MOVE_TO_GROUP:
+                assert step.group is not None  # EscalationStep requires it
+                if step.group == current.groupId:
+                    continue  # already there: nothing to move, nobody to tell
+                moved = transferred(current, step.group, moment)
+                current = moved.ticket
+                loads.extend(moved.loads)
+                freed.extend([moved.freed] if moved.freed else [])
+                data.update(moved.data)
+            data["level"] = level
+            drafts.append(Draft(EntryKind.ESCALATION, Visibility.INTERNAL, _said(milestone, step, data), data))
+            taken.append(Taken(milestone, step, data))
+    escalated = [*ticket.sla.escalated, *(m.key for m in due)]
+    sla = sla_clock.view(current.sla, clock, moment).model_copy(update={"escalated": escalated})
+    updated = current.model_copy(update={"escalationLevel": level, "sla": sla})
+    return Escalation(Change(updated, drafts, loads), taken, freed)
+
+
+def run_due_milestones(ticket_id: str, generation: int, *, config: SlaConfig | None = None) -> Plan:
+    """Escalate what is due on the ticket for this generation of its clock; the plan for the next wake."""
+    ladder = (config or sla_config()).escalation
+    decided: list[Escalation] = []  # the last decision is the one written
+    written: list[Ticket] = []
+
+    def decide(ticket: Ticket) -> Change | None:
+        decided.clear()
+        escalation = escalate_due(ticket, generation, ladder, now())
+        if escalation is None:
+            return None
+        decided.append(escalation)
+        return escalation.change
+
+    try:
+        saved = change(ESCALATION, ticket_id, decide, on_saved=lambda ticket, _: written.append(ticket))
+    except TicketNotFound:
+        return Plan.finished(ticket_id, generation)  # erased meanwhile: nothing left to follow
+    if written:
+        (escalation,) = decided
+        try:
+            notify.announce(saved, escalation.taken)
+        finally:
+            for agent_id in escalation.freed:
+                # Escalation moved the ticket away from them: they have room again, for another ticket than this.
+                pick_up_next(agent_id, skip=ticket_id)
+    return plan_for(saved, generation, ladder)
+
+
+def _said(milestone: Milestone, step: EscalationStep, data: dict[str, Any]) -> str:
+    """The entry as an agent reads it on the timeline."""
+    if step.action is Action.RAISE_LEVEL:
+        done = f"escalation level raised to {data['level']}"
+    elif step.action is Action.MOVE_TO_GROUP:
+        done = f"moved from {data['fromGroup'] or 'no group'} to {data['toGroup']}"
+    else:
+        done = _DONE_BY[step.action]
+    due = f" (due {data['due']})" if data["due"] else ""
+    return f"{_TARGET[milestone.kind]} at {milestone.percent}% of its target{due}: {done}."

@@ -1,0 +1,105 @@
+"""The domain table's stream, watched for clocks that change: the escalation executions started and stopped.
+
+A ticket's execution follows one generation of its clock (kefu.tickets.sla). From a stream record's images:
+
+- a new ticket whose clock has something to wait for: its execution starts (`<ticketId>-1`);
+- a ticket whose clock moved to a new generation (answered, paused, resumed, resolved, reopened, given a new policy):
+  the old generation's execution is stopped, if it had anything to wait for, and the new one's started if it has.
+  Resolving a ticket thus ends its execution at once, without a further escalation; a pause ends it too, and the
+  resume starts one that counts from the new due times;
+- any other change (an escalation, a note, a transfer, closing a resolved ticket): nothing.
+
+Redelivered records are harmless: starting an execution by a name already taken is ExecutionAlreadyExists (success),
+stopping one that does not exist is ExecutionDoesNotExist (success). The execution's input is the plan of its first
+wake (kefu.escalation.plan), so it begins with its Wait state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from kefu.config import ESCALATION_STATE_MACHINE_VAR, settings
+from kefu.escalation.plan import Plan, execution_name, plan_for
+from kefu.observability import logger
+from kefu.sla import EscalationStep, sla_config
+from kefu.tickets.model import Ticket
+from kefu.tickets.sla import clock_of
+
+
+@dataclass(frozen=True)
+class Orders:
+    """What a change of a ticket does to its executions."""
+
+    #: The execution of the previous generation, to stop.
+    stop: str | None = None
+    #: The plan of the new generation's execution, to start.
+    start: Plan | None = None
+
+
+def orders(old: Ticket | None, new: Ticket, ladder: Sequence[EscalationStep]) -> Orders:
+    """The executions to stop and start for a ticket that was `old` (None: just opened) and is now `new`."""
+    old_clock = clock_of(old) if old is not None else None
+    new_clock = clock_of(new)
+    old_generation = old_clock.generation if old_clock else None
+    new_generation = new_clock.generation if new_clock else None
+    if old is not None and old_generation == new_generation:
+        return Orders()
+    stop = None
+    if old is not None and old_generation is not None and not plan_for(old, old_generation, ladder).done:
+        stop = execution_name(old.id, old_generation)
+    start = None
+    if new_generation is not None:
+        plan = plan_for(new, new_generation, ladder)
+        start = None if plan.done else plan
+    return Orders(stop=stop, start=start)
+
+
+def follow(old: Ticket | None, new: Ticket) -> Orders:
+    """Carry out the orders for this change of a ticket."""
+    found = orders(old, new, sla_config().escalation)
+    if found.stop:
+        _stop(found.stop, f"the SLA clock of {new.id} moved on ({new.status.value})")
+    if found.start:
+        _start(found.start)
+    return found
+
+
+@cache
+def _states():
+    import boto3
+
+    return boto3.client("stepfunctions", region_name=settings().region)
+
+
+def _state_machine() -> str:
+    arn = settings().escalation_state_machine_arn
+    if not arn:
+        raise RuntimeError(f"{ESCALATION_STATE_MACHINE_VAR} is unset: the watcher does not know the state machine")
+    return arn
+
+
+def _start(plan: Plan) -> None:
+    client = _states()
+    try:
+        client.start_execution(
+            stateMachineArn=_state_machine(), name=plan.execution_name, input=json.dumps(plan.document())
+        )
+    except client.exceptions.ExecutionAlreadyExists:
+        logger.info("escalation execution already started", extra={"execution": plan.execution_name})
+        return
+    logger.info("escalation execution started", extra={"execution": plan.execution_name, "wakeAt": plan.wakeAt})
+
+
+def _stop(name: str, cause: str) -> None:
+    client = _states()
+    # arn:aws:states:<region>:<account>:stateMachine:<machine> → …:execution:<machine>:<name>
+    execution = _state_machine().replace(":stateMachine:", ":execution:", 1) + f":{name}"
+    try:
+        client.stop_execution(executionArn=execution, error="Kefu.ClockMovedOn", cause=cause)
+    except client.exceptions.ExecutionDoesNotExist:
+        logger.info("escalation execution to stop does not exist", extra={"execution": name})
+        return
+    logger.info("escalation execution stopped", extra={"execution": name, "cause": cause})

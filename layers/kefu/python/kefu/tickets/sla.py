@@ -1,0 +1,162 @@
+"""The SLA clock a ticket carries, and the `sla` view kept in step with it.
+
+The clock (kefu.sla) is stored whole on the ticket item (`slaClock`), so due times and milestones are computed from
+the ticket as read, never looked up elsewhere. It starts when the ticket opens, under the policy its priority, tier
+and category choose, and follows the ticket: waiting on the customer (pending) pauses it, leaving pending resumes it,
+the first public answer and the resolution are recorded, a reopen lets the resolution target run on.
+
+A change of priority or category chooses the policy again as if the ticket had been opened with them: the new clock
+counts from the ticket's creation, with the pauses and events it has had. So a P3 raised to P1 after two hours is
+at once two hours into its one-hour P1 target (and escalates as such), not given a fresh hour. The milestones already
+escalated stay done under the new policy: a ticket is warned, escalated a level and moved once per milestone.
+
+`generation` counts the clock's schedules. Each event that changes what the escalation state machine waits for
+(pause, resume, first response, resolution, reopen, a new policy) starts a new one; kefu.escalation's stream watcher
+then stops the execution of the old generation and starts one for the new (named `<ticketId>-<generation>`). Even
+a first response, which only removes milestones, does: a new execution waiting for the resolution milestones costs
+one state transition, the old one waking to skip the answered milestone three.
+
+Nobody sees the clock itself (`Ticket.slaClock` is never serialized); agents see the view (`Ticket.sla`), customers
+only its due and answer times (kefu.tickets.policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from kefu.tickets.model import Category, Priority, Sla, Status, Ticket
+
+if TYPE_CHECKING:
+    from kefu.sla import SlaClock, SlaConfig
+
+
+class ClockEvent(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+    REOPEN = "reopen"
+
+
+def _sla():
+    # Imported on first use: only writes that move a clock need it, and a read would pay ~30 ms of import.
+    import kefu.sla
+
+    return kefu.sla
+
+
+@dataclass(frozen=True)
+class TicketClock:
+    """A ticket's clock and the generation of its schedule, as stored in `slaClock`."""
+
+    generation: int
+    clock: SlaClock
+
+    def to_json(self) -> dict[str, Any]:
+        return {"generation": self.generation, "clock": self.clock.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TicketClock:
+        return cls(generation=int(data["generation"]), clock=_sla().SlaClock.from_json(data["clock"]))
+
+
+def clock_of(ticket: Ticket) -> TicketClock | None:
+    """The ticket's clock; None for a ticket opened before clocks were kept."""
+    return TicketClock.from_json(ticket.slaClock) if ticket.slaClock else None
+
+
+def started(ticket: Ticket, config: SlaConfig | None = None) -> Ticket:
+    """A new ticket with its clock started at its creation (the deployment's policies by default), and its view."""
+    clock = _sla().start(ticket.priority, ticket.customerTier, ticket.category, ticket.createdAt, config)
+    return ticket.model_copy(update=_stored(TicketClock(1, clock), ticket.sla, ticket.createdAt))
+
+
+def transition_event(current: Status, target: Status) -> ClockEvent | None:
+    """What a status change does to the clock: waiting on the customer stops it, a resolution ends it."""
+    if target is Status.RESOLVED:
+        return ClockEvent.RESOLUTION
+    if current is Status.RESOLVED and target is Status.OPEN:
+        return ClockEvent.REOPEN
+    if target is Status.PENDING and current is not Status.PENDING:
+        return ClockEvent.PAUSE
+    if current is Status.PENDING and target is not Status.PENDING:
+        return ClockEvent.RESUME
+    return None
+
+
+def moved(ticket: Ticket, sla: Sla, moment: datetime, event: ClockEvent) -> dict[str, Any]:
+    """The updates (`slaClock`, `sla`) for `event` at `moment`; `sla` is the view as the change has it so far.
+
+    Nothing for a ticket without a clock, or when the event changes nothing (a second answer, a pause while paused);
+    otherwise the clock moves on to a new generation.
+    """
+    current = clock_of(ticket)
+    if current is None:
+        return {}
+    sla_module = _sla()
+    apply: Callable[[SlaClock, datetime], SlaClock] = {
+        ClockEvent.PAUSE: sla_module.pause,
+        ClockEvent.RESUME: sla_module.resume,
+        ClockEvent.FIRST_RESPONSE: sla_module.record_first_response,
+        ClockEvent.RESOLUTION: sla_module.record_resolution,
+        ClockEvent.REOPEN: sla_module.reopen,
+    }[event]
+    clock = apply(current.clock, moment)
+    if clock == current.clock:
+        return {}
+    return _stored(TicketClock(current.generation + 1, clock), sla, moment)
+
+
+def replanned(
+    ticket: Ticket,
+    sla: Sla,
+    moment: datetime,
+    *,
+    priority: Priority,
+    category: Category | None,
+    config: SlaConfig | None = None,
+) -> dict[str, Any]:
+    """The updates for a new priority or category: the policy chosen again from the ticket's creation, its pauses
+    and events kept; a new generation only if the policy's targets differ. Nothing for a ticket without a clock."""
+    current = clock_of(ticket)
+    if current is None:
+        return {}
+    old = current.clock
+    fresh = _sla().start(priority, old.tier, category, old.started_at, config)
+    clock = replace(
+        fresh,
+        pauses=old.pauses,
+        paused_at=old.paused_at,
+        first_response_at=old.first_response_at,
+        resolved_at=old.resolved_at,
+    )
+    if clock == old:
+        return {}
+    # The same policy with the same targets keeps the schedule (and the execution following it).
+    same = (clock.policy, clock.first_response, clock.resolution, clock.calendars) == (
+        old.policy,
+        old.first_response,
+        old.resolution,
+        old.calendars,
+    )
+    return _stored(TicketClock(current.generation + (0 if same else 1), clock), sla, moment)
+
+
+def view(sla: Sla, clock: SlaClock, moment: datetime) -> Sla:
+    """The view of the clock at `moment`: policy, due times (None while paused before them) and breaches."""
+    return sla.model_copy(
+        update={
+            "policy": clock.policy,
+            "firstResponseDue": clock.first_response_due,
+            "resolutionDue": clock.resolution_due,
+            "breaches": _sla().breaches(clock, moment),
+        }
+    )
+
+
+def _stored(ticket_clock: TicketClock, sla: Sla, moment: datetime) -> dict[str, Any]:
+    return {"slaClock": ticket_clock.to_json(), "sla": view(sla, ticket_clock.clock, moment)}

@@ -1,0 +1,109 @@
+"""Complaint escalation on the local stack, as a desk sees it: a P1 complaint opened over HTTP is left unanswered,
+and with KEFU_TIME_SCALE its 48-hour closed loop passes in seconds. The table's stream starts its execution, the
+state machine's waits keep the local clock, and every step of the ladder lands on the ticket's timeline and on
+the escalation topic.
+
+The P1 complaint's policy (complaint-urgent, 24x7): a first response within 1 h, resolution within 48 h. At SCALE
+those milestones (45 min, 1 h, 36 h, 48 h) come about 0.3, 0.4, 13 and 17 seconds after it is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import boto3
+import pytest
+import requests
+
+from .local_stack import LocalStackProcess, new_stack
+
+pytestmark = pytest.mark.e2e
+
+SCALE = 10_000
+DEADLINE_S = 40
+TOPIC = "kefu-dev-escalations"
+MACHINE = "kefu-dev-escalation"
+
+
+@pytest.fixture(scope="module")
+def fast_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    stack = new_stack(tmp_path_factory.mktemp("kefu-escalation"), {"KEFU_TIME_SCALE": str(SCALE)})
+    stack.start()
+    yield stack
+    if stack.process is not None and stack.process.poll() is None:
+        stack.stop()
+
+
+def client(stack: LocalStackProcess, service: str):
+    return boto3.client(
+        service,
+        endpoint_url=stack.aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def subscribe_a_queue(stack: LocalStackProcess) -> str:
+    sns, sqs = client(stack, "sns"), client(stack, "sqs")
+    (topic,) = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":{TOPIC}")]
+    url = sqs.create_queue(QueueName="e2e-escalation-notifications")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    return url
+
+
+def test_an_unanswered_complaint_climbs_the_escalation_ladder_on_its_timeline(fast_stack: LocalStackProcess):
+    notifications = subscribe_a_queue(fast_stack)
+    supervisor = {"Authorization": f"Bearer {fast_stack.token('--role', 'supervisor')}"}
+    body = {
+        "subject": "Complaint: the courier threw my parcel over the fence",
+        "description": "I will go to the consumer association if nobody calls me back.",
+        "category": "complaint",
+        "priority": "P1",
+        "customer": {"email": "zhang.san@example.com", "name": "Zhang San"},
+    }
+    opened = requests.post(f"{fast_stack.url}/tickets", json=body, headers=supervisor, timeout=10)
+    assert opened.status_code == 201, opened.text
+    ticket = opened.json()
+    assert ticket["sla"]["policy"] == "complaint-urgent"
+
+    timeline_url = f"{fast_stack.url}/tickets/{ticket['id']}/timeline"
+    deadline = time.monotonic() + DEADLINE_S
+    escalations: list[dict] = []
+    while time.monotonic() < deadline:
+        entries = requests.get(timeline_url, params={"limit": 100}, headers=supervisor, timeout=10).json()["items"]
+        escalations = [e for e in entries if e["kind"] == "escalation"]
+        if len(escalations) >= 6:
+            break
+        time.sleep(0.5)
+
+    assert [(e["data"]["key"], e["data"]["action"]) for e in escalations] == [
+        ("first_response:75", "warn_owner"),
+        ("first_response:100", "notify_supervisor"),
+        ("first_response:100", "raise_level"),
+        ("resolution:75", "warn_owner"),
+        ("resolution:100", "notify_supervisor"),
+        ("resolution:100", "raise_level"),
+    ], fast_stack.output()[-3000:]
+    assert all(e["visibility"] == "internal" for e in escalations)
+    now = requests.get(f"{fast_stack.url}/tickets/{ticket['id']}", headers=supervisor, timeout=10).json()
+    assert now["escalationLevel"] == 2
+    assert now["sla"]["breaches"] == ["first_response", "resolution"]
+
+    sqs = client(fast_stack, "sqs")
+    sent = []
+    while batch := sqs.receive_message(QueueUrl=notifications, MaxNumberOfMessages=10).get("Messages"):
+        sent += [json.loads(m["Body"])["MessageAttributes"]["action"]["Value"] for m in batch]
+        sqs.delete_message_batch(
+            QueueUrl=notifications,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+        )
+    assert sorted(sent) == sorted(e["data"]["action"] for e in escalations)
+
+    sfn = client(fast_stack, "stepfunctions")
+    (machine,) = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == MACHINE]
+    executions = {e["name"]: e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
+    assert executions[f"{ticket['id']}-1"] == "SUCCEEDED"

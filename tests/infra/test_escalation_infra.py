@@ -1,0 +1,304 @@
+"""The escalation capability as synthesized: a Standard state machine that waits for each milestone with a
+timestamp (no polling), a task retried on Lambda's errors, logs and traces, alarms, a stream watcher with its
+dead-letter queue, a KMS-encrypted topic, and each role allowed what it needs and nothing more."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
+from tests.infra.template_checks import props, resources, target
+
+STATE_MACHINE = "AWS::StepFunctions::StateMachine"
+TRACING_AND_LOG_DELIVERY = {
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+}
+
+
+def rendered(value: Any) -> str:
+    """A template value as text: references as <LogicalId> or <LogicalId.Attribute>."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        return "".join(rendered(part) for part in value["Fn::Join"][1])
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    if "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
+    if "Fn::ImportValue" in value:
+        return f"<import {value['Fn::ImportValue']}>"
+    raise AssertionError(f"unexpected value {value}")
+
+
+@pytest.fixture(scope="module")
+def service(dev) -> dict:
+    return dev.service
+
+
+def logical_id(template: dict, kind: str, prefix: str) -> str:
+    (found,) = [lid for lid in resources(template, kind) if lid.startswith(prefix)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def machine(service) -> tuple[str, dict]:
+    (found,) = [(lid, r) for lid, r in resources(service, STATE_MACHINE).items() if lid.startswith("Escalation")]
+    return found
+
+
+@pytest.fixture(scope="module")
+def asl(machine) -> dict:
+    return json.loads(rendered(props(machine[1])["DefinitionString"]))
+
+
+@pytest.fixture(scope="module")
+def task_function(service) -> str:
+    return logical_id(service, "AWS::Lambda::Function", "EscalationFunction")
+
+
+@pytest.fixture(scope="module")
+def watcher_function(service) -> str:
+    return logical_id(service, "AWS::Lambda::Function", "EscalationWatcherFunction")
+
+
+def statements(template: dict, function_id: str) -> list[dict]:
+    role = target(props(resources(template, "AWS::Lambda::Function")[function_id])["Role"])
+    return role_statements(template, role)
+
+
+def role_statements(template: dict, role: str) -> list[dict]:
+    found = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if role in {target(r) for r in props(policy)["Roles"]}:
+            found += props(policy)["PolicyDocument"]["Statement"]
+    return found
+
+
+def grants(statements: list[dict]) -> dict[str, set[str]]:
+    """action → the resources it is allowed on, rendered."""
+    allowed: dict[str, set[str]] = {}
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        on = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for action in actions:
+            allowed.setdefault(action, set()).update(rendered(r) for r in on)
+    return allowed
+
+
+# --- the state machine -----------------------------------------------------------------------------------------
+
+
+def test_it_waits_for_each_milestone_until_a_timestamp_and_never_polls(asl):
+    states = asl["States"]
+    waits = {name: state for name, state in states.items() if state["Type"] == "Wait"}
+
+    assert list(waits) == ["WaitForMilestone"] == [asl["StartAt"]]
+    assert waits["WaitForMilestone"] == {
+        **waits["WaitForMilestone"],
+        "TimestampPath": "$.wakeAt",
+        "Next": "RunMilestones",
+    }
+    assert not {"Seconds", "SecondsPath", "Timestamp"} & set(waits["WaitForMilestone"])
+    # Every loop goes through the timestamp wait: without it, the states form no cycle.
+    edges = {name: _next_states(state) for name, state in states.items() if name != "WaitForMilestone"}
+    assert not _has_cycle(edges)
+
+
+def test_each_milestone_costs_three_state_transitions_and_the_end_one(asl):
+    states = asl["States"]
+
+    assert states["RunMilestones"]["Next"] == "Done?"
+    assert states["Done?"]["Default"] == "WaitForMilestone"
+    assert states["Done?"]["Choices"] == [{"Variable": "$.done", "BooleanEquals": True, "Next": "Ended"}]
+    assert states["Ended"]["Type"] == "Succeed"
+    assert len(states) == 4
+
+
+def test_the_task_is_the_escalation_function_with_its_answer_as_the_state(asl, task_function):
+    task = asl["States"]["RunMilestones"]
+
+    assert task["Type"] == "Task"
+    assert task["Resource"] == f"<{task_function}.Arn>"  # payload only: no `Payload` wrapper, no result selection
+    assert not {"Parameters", "ResultSelector", "ResultPath", "OutputPath", "InputPath"} & set(task)
+
+
+def test_the_task_is_retried_on_lambdas_errors_and_throttling_with_backoff_then_on_its_own_failures(asl):
+    service_errors, own_failures = asl["States"]["RunMilestones"]["Retry"]
+
+    assert {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException"} <= set(
+        service_errors["ErrorEquals"]
+    )
+    assert "Lambda.TooManyRequestsException" in service_errors["ErrorEquals"]
+    assert service_errors["BackoffRate"] > 1 and service_errors["MaxAttempts"] >= 3
+    assert own_failures["ErrorEquals"] == ["States.TaskFailed"]
+    assert own_failures["BackoffRate"] > 1 and own_failures["MaxAttempts"] >= 2
+    assert "Catch" not in asl["States"]["RunMilestones"]  # a task that keeps failing fails the execution: alarmed
+
+
+def test_it_is_a_standard_state_machine_logging_every_event_to_its_own_retained_log_group_with_tracing(
+    service, machine
+):
+    p = props(machine[1])
+
+    assert p["StateMachineType"] == "STANDARD"
+    assert p["StateMachineName"] == "kefu-dev-escalation"
+    assert p["TracingConfiguration"] == {"Enabled": True}
+    logging = p["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    (destination,) = logging["Destinations"]
+    group = resources(service, "AWS::Logs::LogGroup")[target(destination["CloudWatchLogsLogGroup"]["LogGroupArn"])]
+    assert props(group)["RetentionInDays"] > 0
+    assert props(group)["LogGroupName"].startswith("/aws/vendedlogs/states/")
+
+
+def test_failed_or_timed_out_executions_raise_an_alarm(service, machine):
+    alarmed = {
+        props(alarm)["MetricName"]
+        for alarm in resources(service, "AWS::CloudWatch::Alarm").values()
+        if props(alarm).get("Namespace") == "AWS/States"
+        and [target(d["Value"]) for d in props(alarm)["Dimensions"]] == [machine[0]]
+        and props(alarm).get("AlarmActions")
+    }
+
+    assert alarmed == {"ExecutionsFailed", "ExecutionsTimedOut"}
+
+
+# --- the watcher -------------------------------------------------------------------------------------------------
+
+
+def test_the_watcher_reads_only_tickets_inserted_or_modified_from_the_table_stream(service, watcher_function):
+    (mapping,) = [
+        props(m)
+        for m in resources(service, "AWS::Lambda::EventSourceMapping").values()
+        if target(props(m)["FunctionName"]) == watcher_function
+    ]
+
+    assert "StreamArn" in rendered(mapping["EventSourceArn"])
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"kind": {"S": ["ticket"]}}}}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    dead_letters = target(mapping["DestinationConfig"]["OnFailure"]["Destination"])
+    depth_alarms = [
+        alarm
+        for alarm in resources(service, "AWS::CloudWatch::Alarm").values()
+        if props(alarm).get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and [target(d["Value"]) for d in props(alarm)["Dimensions"]] == [dead_letters]
+    ]
+    assert depth_alarms, "the watcher's dead letters are alarmed"
+
+
+def test_the_table_stream_has_no_more_than_two_consumers(service):
+    readers = [
+        props(m)
+        for m in resources(service, "AWS::Lambda::EventSourceMapping").values()
+        if "StreamArn" in rendered(props(m)["EventSourceArn"])
+    ]
+
+    assert len(readers) == 2  # outbound mail and escalation: DynamoDB Streams' limit without throttling
+
+
+# --- least privilege -----------------------------------------------------------------------------------------------
+
+
+def test_the_state_machine_may_invoke_the_escalation_function_and_nothing_else(service, machine, task_function):
+    role = target(props(machine[1])["RoleArn"])
+    allowed = grants(role_statements(service, role))
+
+    assert allowed.pop("lambda:InvokeFunction") == {f"<{task_function}.Arn>", f"<{task_function}.Arn>:*"}
+    assert set(allowed) <= TRACING_AND_LOG_DELIVERY
+    assert all(on == {"*"} for on in allowed.values())
+
+
+def test_the_watcher_starts_and_stops_escalations_reads_the_stream_and_touches_no_table(
+    service, machine, watcher_function
+):
+    allowed = grants(statements(service, watcher_function))
+
+    assert allowed["states:StartExecution"] == {f"<{machine[0]}>"}
+    assert allowed["states:StopExecution"] == {
+        "arn:aws:states:eu-west-1:<AWS::AccountId>:execution:kefu-dev-escalation:*"
+    }
+    stream_actions = {a for a in allowed if a.startswith("dynamodb:")}
+    assert stream_actions == {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    }
+    assert all("StreamArn" in resource for action in stream_actions for resource in allowed[action])
+    assert not any(action.startswith(("sns:", "kms:", "lambda:")) for action in allowed)
+
+
+def test_the_task_function_publishes_to_the_escalation_topic_only_and_starts_nothing(service, task_function):
+    allowed = grants(statements(service, task_function))
+    topic = logical_id(service, "AWS::SNS::Topic", "EscalationTopic")
+    key = logical_id(service, "AWS::KMS::Key", "EscalationTopicKey")
+
+    assert allowed["sns:Publish"] == {f"<{topic}>"}
+    assert allowed["kms:GenerateDataKey"] == allowed["kms:Decrypt"] == {f"<{key}.Arn>"}
+    assert not any(action.startswith("states:") for action in allowed)
+    assert "dynamodb:Scan" not in allowed
+
+
+def test_the_topic_is_encrypted_with_a_rotated_key_of_its_own(service):
+    topic = props(resources(service, "AWS::SNS::Topic")[logical_id(service, "AWS::SNS::Topic", "EscalationTopic")])
+    key = logical_id(service, "AWS::KMS::Key", "EscalationTopicKey")
+
+    assert target(topic["KmsMasterKeyId"]) == key
+    assert props(resources(service, "AWS::KMS::Key")[key])["EnableKeyRotation"] is True
+    assert topic["TopicName"] == "kefu-dev-escalations"
+
+
+def test_the_functions_are_told_the_state_machine_and_the_topic_by_the_names_the_domain_reads(
+    service, machine, task_function, watcher_function
+):
+    functions = resources(service, "AWS::Lambda::Function")
+    watcher_env = props(functions[watcher_function])["Environment"]["Variables"]
+    task_env = props(functions[task_function])["Environment"]["Variables"]
+    topic = logical_id(service, "AWS::SNS::Topic", "EscalationTopic")
+
+    assert target(watcher_env[ESCALATION_STATE_MACHINE_VAR]) == machine[0]
+    assert target(task_env[ESCALATION_TOPIC_VAR]) == topic
+    assert ESCALATION_TOPIC_VAR not in watcher_env and ESCALATION_STATE_MACHINE_VAR not in task_env
+
+
+def _next_states(state: dict) -> set[str]:
+    following = {state["Next"]} if "Next" in state else set()
+    following |= {choice["Next"] for choice in state.get("Choices", [])}
+    if "Default" in state:
+        following.add(state["Default"])
+    return following
+
+
+def _has_cycle(edges: dict[str, set[str]]) -> bool:
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def visit(name: str) -> bool:
+        if name in done or name not in edges:
+            return False
+        if name in visiting:
+            return True
+        visiting.add(name)
+        found = any(visit(n) for n in edges[name])
+        visiting.discard(name)
+        done.add(name)
+        return found
+
+    return any(visit(name) for name in edges)

@@ -1,0 +1,426 @@
+"""The escalation state machine as synthesized (its exact ASL from cdk.out) executing in moto, its task run by
+`functions/escalation`, its executions started and stopped by `functions/escalation_watcher` reading the table's
+stream through the template's event source mapping (filter, batch size, bisect, partial failures).
+
+Time is compressed twice: the SLA targets are minutes (tests/integration/sla_desk.py: a complaint is answered
+within 20 min and resolved within 40) and the local clock runs SCALE times faster, Step Functions waits included,
+so a complaint's four milestones (15, 20, 30 and 40 min) come 1.5, 2, 3 and 4 seconds after it is opened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from kefu.clock import now
+from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR, reload_settings
+from kefu.escalation import service as escalation
+from kefu.escalation.plan import wake_time
+from kefu.identity import Caller
+from kefu.store import agents as agent_store
+from kefu.store import tickets as store
+from kefu.tickets import service as tickets
+from kefu.tickets.model import Category, CustomerRef, EntryKind, NewTicket
+from kefu.tickets.sla import clock_of
+from kefu_local.lambdas import dispatching
+from kefu_local.resources import FUNCTION
+from kefu_local.stepfunctions import ExecutionResult, LocalStepFunctions, running_executions
+from kefu_local.streams import StreamPoller, stream_mappings
+from kefu_local.templates import cloud_assembly
+from tests.conftest import ADMIN, AGENT, EVENTS, Api, LambdaContext, load_function
+from tests.integration.sla_desk import run_clock_fast, use_short_targets
+
+SCALE = 600
+WATCHER = "kefu-test-escalation-watcher"
+AS_AGENT = Caller(sub=AGENT.sub, groups=frozenset({"agent"}))
+
+
+def eventually(condition: Callable[[], Any], timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"not within {timeout} s")
+
+
+@dataclass
+class Step:
+    """The task function as the state machine invokes it; it can lose its answer once after doing its work, as
+    when Lambda times out on the way back."""
+
+    handler: Callable[[dict, Any], Any]
+    lose_next_answer: bool = False
+    calls: list[dict] = field(default_factory=list)
+    answers: list[dict] = field(default_factory=list)
+
+    def __call__(self, event: dict, context: Any) -> Any:
+        self.calls.append(event)
+        result = self.handler(event, context)
+        self.answers.append(result)
+        if self.lose_next_answer:
+            self.lose_next_answer = False
+            raise TimeoutError("the task's answer was lost after its work was done")
+        return result
+
+
+@dataclass
+class Watcher:
+    handler: Callable[[dict, Any], Any]
+    events: list[dict] = field(default_factory=list)
+
+    def __call__(self, event: dict, context: Any) -> Any:
+        self.events.append(event)
+        return self.handler(event, context)
+
+
+@dataclass
+class Desk:
+    api: Api
+    sfn: LocalStepFunctions
+    step: Step
+    watcher: Watcher
+    notifications_url: str
+
+    @property
+    def machine_arn(self) -> str:
+        return self.sfn.machine("EscalationStateMachine").arn
+
+    def complaint(self, group: str = "l1") -> str:
+        request = NewTicket(
+            subject="The courier threw my parcel over the fence",
+            description="I want to complain about the delivery of order 1042.",
+            category=Category.COMPLAINT,
+            customer=CustomerRef(email="alice@example.com"),
+        )
+        return tickets.open_ticket(AS_AGENT, request, group=group).id
+
+    def execution_arn(self, ticket_id: str, generation: int) -> str:
+        name = f"{ticket_id}-{generation}"
+        return self.machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def executions(self, ticket_id: str) -> dict[str, str]:
+        listed = self.sfn.client.list_executions(stateMachineArn=self.machine_arn)["executions"]
+        return {e["name"]: e["status"] for e in listed if e["name"].startswith(f"{ticket_id}-")}
+
+    def finished(self, ticket_id: str, generation: int, timeout: float = 15) -> ExecutionResult:
+        eventually(lambda: f"{ticket_id}-{generation}" in self.executions(ticket_id), timeout)
+        return self.sfn.wait(self.execution_arn(ticket_id, generation), timeout)
+
+    def waiting(self, ticket_id: str, generation: int) -> None:
+        """Until the execution has entered its Wait state."""
+        eventually(lambda: f"{ticket_id}-{generation}" in self.executions(ticket_id))
+        history = self.sfn.client.get_execution_history
+        arn = self.execution_arn(ticket_id, generation)
+        eventually(lambda: any(e["type"] == "WaitStateEntered" for e in history(executionArn=arn)["events"]))
+
+    def execution_input(self, ticket_id: str, generation: int) -> dict:
+        described = self.sfn.client.describe_execution(executionArn=self.execution_arn(ticket_id, generation))
+        return json.loads(described["input"])
+
+    def escalations(self, ticket_id: str) -> list[dict]:
+        entries = self.api("GET", f"/tickets/{ticket_id}/timeline", who=AGENT, query={"limit": "100"}).json["items"]
+        return [e for e in entries if e["kind"] == EntryKind.ESCALATION]
+
+    def notifications(self) -> list[dict]:
+        sqs = boto3.client("sqs")
+        found = []
+        while batch := sqs.receive_message(QueueUrl=self.notifications_url, MaxNumberOfMessages=10).get("Messages"):
+            for message in batch:
+                found.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.notifications_url, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+
+@pytest.fixture(scope="module")
+def cdk_out() -> Path:
+    return cloud_assembly()
+
+
+@pytest.fixture
+def escalation_desk(desk: Api, cdk_out: Path, monkeypatch, tmp_path) -> Iterator[Desk]:
+    undo_targets = use_short_targets(monkeypatch, tmp_path)
+    undo_clock = run_clock_fast(monkeypatch, SCALE)
+    assert desk("PUT", f"/agents/{AGENT.sub}/availability", who=AGENT, body={"availability": "online"}).status == 200
+    step = Step(load_function("escalation").lambda_handler)
+    watcher = Watcher(load_function("escalation_watcher").lambda_handler)
+    with LocalStepFunctions(cdk_out, {"EscalationFunction": step}) as sfn:
+        sns, sqs = boto3.client("sns"), boto3.client("sqs")
+        topic = sns.create_topic(Name="kefu-test-escalations")["TopicArn"]
+        queue = sqs.create_queue(QueueName="kefu-test-escalation-notifications")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        monkeypatch.setenv(ESCALATION_TOPIC_VAR, topic)
+        monkeypatch.setenv(ESCALATION_STATE_MACHINE_VAR, sfn.machine("EscalationStateMachine").arn)
+        reload_settings()
+        with dispatching({WATCHER: watcher}):
+            poller = StreamPoller(watcher_mapping(sfn), None)
+            poller.start()
+            try:
+                yield Desk(desk, sfn, step, watcher, queue)
+            finally:
+                poller.stop()
+                # The watcher's executions too, not only those the harness started: none outlives its test.
+                for arn in list(running_executions(sfn.client, sfn.machines)):
+                    sfn.stop(arn, error="Test.Ended", cause="the test ended")
+    undo_clock()
+    undo_targets()
+
+
+def watcher_mapping(sfn: LocalStepFunctions):
+    """The template's stream mapping of the watcher, reading the test table's stream."""
+    templates = sfn.templates
+    (function,) = [f for f in templates.resources(FUNCTION) if f.construct_path.startswith("Escalation-Watcher")]
+    (mapping,) = stream_mappings(templates, {function.logical_id: WATCHER})
+    stream = boto3.client("dynamodb").describe_table(TableName="kefu-test")["Table"]["LatestStreamArn"]
+    return dataclasses.replace(mapping, stream_arn=stream)
+
+
+def attribute(notification: dict, name: str) -> str:
+    return notification["MessageAttributes"][name]["Value"]
+
+
+def moment_of(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# --- the four scenarios --------------------------------------------------------------------------------------
+
+
+def test_an_unanswered_complaint_reaches_each_escalation_level_in_order(escalation_desk):
+    ticket_id = escalation_desk.complaint()
+    opened = store.get(ticket_id)
+    assert (opened.assigneeId, opened.groupId) == (AGENT.sub, "l1")
+
+    result = escalation_desk.finished(ticket_id, 1)
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == {"ticketId": ticket_id, "generation": 1, "done": True}
+    entries = escalation_desk.escalations(ticket_id)
+    assert [(e["data"]["key"], e["data"]["action"], e["data"]["level"]) for e in entries] == [
+        ("first_response:75", "warn_owner", 0),
+        ("first_response:100", "notify_supervisor", 0),
+        ("first_response:100", "raise_level", 1),
+        ("resolution:75", "warn_owner", 1),
+        ("resolution:100", "notify_supervisor", 1),
+        ("resolution:100", "raise_level", 2),
+        ("resolution:100", "move_to_group", 2),
+    ]
+    at = {"first_response:75": 15, "first_response:100": 20, "resolution:75": 30, "resolution:100": 40}
+    for entry in entries:  # never early
+        assert moment_of(entry["createdAt"]) >= opened.createdAt + timedelta(minutes=at[entry["data"]["key"]])
+    assert (entries[-1]["data"]["fromGroup"], entries[-1]["data"]["toGroup"]) == ("l1", "complaints")
+    escalated = store.get(ticket_id)
+    assert escalated.escalationLevel == 2
+    assert (escalated.groupId, escalated.assigneeId, escalated.ownerId) == ("complaints", None, AGENT.sub)
+    assert escalated.sla.breaches == ["first_response", "resolution"]
+    assert agent_store.get_agent(AGENT.sub).load == 0  # moved away from them like a transfer
+    wakes = result.states_entered.count("RunMilestones")
+    assert result.states_entered == ["WaitForMilestone", "RunMilestones", "Done?"] * wakes + ["Ended"]
+    assert 1 <= wakes <= 4  # milestones passed by the time the task runs are escalated in the same wake
+
+
+def test_each_escalation_step_is_notified_once_with_the_attributes_subscriptions_filter_on(escalation_desk):
+    ticket_id = escalation_desk.complaint()
+    assert escalation_desk.finished(ticket_id, 1).status == "SUCCEEDED"
+
+    notifications = escalation_desk.notifications()
+
+    sent = [(attribute(n, "milestone"), attribute(n, "action")) for n in notifications]
+    written = [(e["data"]["key"], e["data"]["action"]) for e in escalation_desk.escalations(ticket_id)]
+    assert sorted(sent) == sorted(written)
+    warn = next(n for n in notifications if attribute(n, "action") == "warn_owner")
+    assert warn["MessageAttributes"]["ticketId"]["Value"] == ticket_id
+    assert warn["MessageAttributes"]["ownerId"]["Value"] == AGENT.sub
+    assert warn["MessageAttributes"]["groupId"]["Value"] == "l1"
+    assert warn["Subject"] == f"kefu {ticket_id}: first_response:75 warn_owner"
+    assert json.loads(warn["Message"])["subject"] == "The courier threw my parcel over the fence"
+    moved = next(n for n in notifications if attribute(n, "action") == "move_to_group")
+    assert moved["MessageAttributes"]["groupId"]["Value"] == "complaints"
+
+
+def test_a_complaint_answered_and_resolved_in_time_reaches_no_escalation(escalation_desk):
+    ticket_id = escalation_desk.complaint()
+    reply = escalation_desk.api("POST", f"/tickets/{ticket_id}/messages", who=AGENT, body={"body": "We are on it."})
+    assert reply.status == 201
+    body = {"to": "resolved", "resolution": {"kind": "reship"}}
+    assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
+
+    # Stopped by the watcher: the first when the ticket was answered, the second (waiting for the resolution
+    # milestones) when it was resolved; the resolved clock waits for nothing, so no third one started.
+    for generation in (1, 2):
+        assert escalation_desk.finished(ticket_id, generation).status == "ABORTED"
+    assert escalation_desk.executions(ticket_id) == {f"{ticket_id}-1": "ABORTED", f"{ticket_id}-2": "ABORTED"}
+    assert escalation_desk.escalations(ticket_id) == []
+    assert store.get(ticket_id).escalationLevel == 0
+    assert escalation_desk.notifications() == []
+
+
+def test_a_complaint_resolved_midway_ends_its_execution_without_a_further_escalation(escalation_desk):
+    ticket_id = escalation_desk.complaint()
+    eventually(lambda: store.get(ticket_id).escalationLevel == 1)  # its first response breached (20 min)
+
+    body = {"to": "resolved", "resolution": {"kind": "refund", "amount": 20, "currency": "CNY"}}
+    assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
+    resolved_at = time.monotonic()
+
+    result = escalation_desk.finished(ticket_id, 1)
+    assert result.status == "ABORTED"
+    assert time.monotonic() - resolved_at < 2  # promptly: by the stream, not at its next wake
+    resolved = store.get(ticket_id)
+    past_its_target = resolved.createdAt + timedelta(minutes=45)
+    eventually(lambda: now() > past_its_target)
+    entries = escalation_desk.escalations(ticket_id)
+    assert [e["data"]["key"] for e in entries][:3] == ["first_response:75", "first_response:100", "first_response:100"]
+    assert all(moment_of(e["createdAt"]) <= resolved.sla.resolvedAt for e in entries)  # none after it
+    assert "resolution:100" not in resolved.sla.escalated
+    assert escalation_desk.executions(ticket_id) == {f"{ticket_id}-1": "ABORTED"}
+
+
+def test_a_paused_complaint_moves_its_deadlines_by_the_time_it_waited(escalation_desk):
+    ticket_id = escalation_desk.complaint()
+    reply = escalation_desk.api("POST", f"/tickets/{ticket_id}/messages", who=AGENT, body={"body": "Send a photo?"})
+    assert reply.status == 201  # answered: the resolution milestones (30 and 40 min) remain
+    body = {"to": "pending", "note": "waiting for the photo"}
+    assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
+    for generation in (1, 2):  # stopped by the answer, and by the pause
+        assert escalation_desk.finished(ticket_id, generation).status == "ABORTED"
+    time.sleep(1)  # ten minutes on hold
+    tickets.relay_customer_message(AS_AGENT, ticket_id, "Here is the photo.")  # their answer resumes the clock
+
+    ticket = store.get(ticket_id)
+    clock = clock_of(ticket)
+    assert clock is not None and clock.generation == 4  # opened, answered, paused, resumed
+    ((paused, resumed),) = clock.clock.pauses
+    held = resumed - paused
+    assert held >= timedelta(minutes=9)
+    assert ticket.sla.resolutionDue == ticket.createdAt + timedelta(minutes=40) + held
+    warned = eventually(lambda: escalation_desk.escalations(ticket_id))
+    started = escalation_desk.execution_input(ticket_id, 4)
+    assert started["wakeAt"] == wake_time(ticket.createdAt + timedelta(minutes=30) + held)
+    ((entry),) = warned
+    assert entry["data"]["key"] == "resolution:75"
+    assert moment_of(entry["data"]["due"]) == ticket.sla.resolutionDue
+    assert moment_of(entry["createdAt"]) >= ticket.createdAt + timedelta(minutes=30) + held
+    # None for generation 3: the paused clock had nothing to wait for.
+    assert set(escalation_desk.executions(ticket_id)) == {f"{ticket_id}-{g}" for g in (1, 2, 4)}
+
+
+# --- retries and duplicates ------------------------------------------------------------------------------------
+
+
+def test_a_retried_task_does_not_escalate_twice(escalation_desk):
+    escalation_desk.step.lose_next_answer = True  # its first run escalates, then Lambda reports a failure
+    ticket_id = escalation_desk.complaint()
+
+    eventually(lambda: len(escalation_desk.step.answers) >= 2)  # the state machine retried it
+
+    first, retried = escalation_desk.step.calls[:2]
+    assert first == retried  # the same state, run again
+    lost, answered = escalation_desk.step.answers[:2]
+    # Both runs planned past the 75% milestone (on a busy machine, later milestones may have come due as well)
+    assert lost["milestone"] != "first_response:75"
+    assert answered["milestone"] != "first_response:75"
+    keys = [e["data"]["key"] for e in escalation_desk.escalations(ticket_id)]
+    assert keys.count("first_response:75") == 1
+    steps = [(e["data"]["key"], e["data"]["action"]) for e in escalation_desk.escalations(ticket_id)]
+    assert len(steps) == len(set(steps))  # no ladder step of any milestone ran twice
+    assert [attribute(n, "milestone") for n in escalation_desk.notifications()].count("first_response:75") == 1
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
+
+
+def test_two_runs_of_the_task_at_once_escalate_a_milestone_once(escalation_desk, monkeypatch):
+    ticket_id = escalation_desk.complaint()
+    opened = store.get(ticket_id)
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    monkeypatch.setattr(escalation, "now", lambda: opened.createdAt + timedelta(minutes=16))
+    escalation_desk.waiting(ticket_id, 1)
+    escalation_desk.sfn.stop(escalation_desk.execution_arn(ticket_id, 1))  # the runs below stand in for it
+    plans, start = [], threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        plans.append(escalation.run_due_milestones(ticket_id, 1))
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join()
+
+    assert [e["data"]["key"] for e in escalation_desk.escalations(ticket_id)] == ["first_response:75"]
+    assert [p.milestone for p in plans] == ["first_response:100", "first_response:100"]
+    assert [attribute(n, "action") for n in escalation_desk.notifications()] == ["warn_owner"]
+    assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
+
+
+def test_an_agent_a_move_frees_takes_other_work_not_the_ticket_just_moved(escalation_desk, monkeypatch):
+    also_complaints = {"name": AGENT.sub, "groupIds": ["l1", "complaints"], "capacity": 5, "skills": ["orders"]}
+    assert escalation_desk.api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body=also_complaints).status == 200
+    ticket_id = escalation_desk.complaint()
+    escalation_desk.waiting(ticket_id, 1)
+    escalation_desk.sfn.stop(escalation_desk.execution_arn(ticket_id, 1))  # the run below stands in for it
+    monkeypatch.setattr(escalation, "now", lambda: store.get(ticket_id).createdAt + timedelta(minutes=41))
+
+    plan = escalation.run_due_milestones(ticket_id, 1)
+
+    moved = store.get(ticket_id)
+    assert plan.done and moved.sla.escalated[-1] == "resolution:100"
+    assert (moved.groupId, moved.assigneeId, moved.ownerId) == ("complaints", None, AGENT.sub)
+    assert agent_store.get_agent(AGENT.sub).load == 0
+
+
+def test_a_redelivered_stream_record_starts_no_second_execution(escalation_desk):
+    ticket_id = escalation_desk.complaint()
+    eventually(lambda: escalation_desk.executions(ticket_id))
+    (opening,) = [
+        event
+        for event in escalation_desk.watcher.events
+        for record in event["Records"]
+        if record["eventName"] == "INSERT" and record["dynamodb"]["Keys"]["pk"]["S"] == f"TICKET#{ticket_id}"
+    ]
+
+    answer = escalation_desk.watcher(opening, LambdaContext())
+
+    assert answer == {"batchItemFailures": []}
+    assert escalation_desk.executions(ticket_id) == {f"{ticket_id}-1": "RUNNING"}
+
+
+def test_a_record_the_watcher_could_not_act_on_is_reported_as_a_batch_item_failure(escalation_desk, monkeypatch):
+    ticket_id = escalation_desk.complaint()
+    eventually(lambda: escalation_desk.executions(ticket_id))
+    (opening,) = [
+        event
+        for event in escalation_desk.watcher.events
+        if any(r["dynamodb"]["Keys"]["pk"]["S"] == f"TICKET#{ticket_id}" for r in event["Records"])
+    ]
+    missing = escalation_desk.machine_arn + "-gone"
+    monkeypatch.setenv(ESCALATION_STATE_MACHINE_VAR, missing)
+    reload_settings()
+
+    answer = escalation_desk.watcher(opening, LambdaContext())
+
+    sequence = opening["Records"][0]["dynamodb"]["SequenceNumber"]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": sequence}]}
+
+
+def test_a_task_for_a_ticket_that_no_longer_exists_ends_the_execution(escalation_desk):
+    plan = json.loads((EVENTS / "stepfunctions_escalation_plan.json").read_text())  # a ticket never stored here
+
+    result = escalation_desk.sfn.run("EscalationStateMachine", plan)
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.states_entered == ["WaitForMilestone", "RunMilestones", "Done?", "Ended"]
+    assert result.output == {"ticketId": plan["ticketId"], "generation": 1, "done": True}
