@@ -1,0 +1,278 @@
+"""Revisit campaigns and survey thresholds, from the deployment document (`campaigns`, `surveys`) or built in.
+
+The same models validate `infra/config/<stage>.yaml` at synth (kefu_infra.config) and read the delivered document
+in the functions, so a campaign that synthesized is a campaign the functions understand.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from kefu import deployment
+from kefu.agents.model import GroupId
+from kefu.customers.model import Tier
+from kefu.tickets.model import Category, Channel
+
+CampaignId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{0,63}$")]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+def check_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone such as Asia/Shanghai or Europe/Paris") from None
+    return name
+
+
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_time_zone)]
+
+
+# --- EventBridge cron expressions ----------------------------------------------------------------------------
+
+_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+_WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+#: (name, lowest, highest, names for the values from `lowest`)
+_CRON_FIELDS: list[tuple[str, int, int, list[str]]] = [
+    ("minutes", 0, 59, []),
+    ("hours", 0, 23, []),
+    ("day-of-month", 1, 31, []),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 1, 7, _WEEKDAYS),
+    ("year", 1970, 2199, []),
+]
+_STEP = re.compile(r"^(?P<base>[^/]+)/(?P<step>[0-9]+)$")
+
+
+def check_cron(expression: str) -> str:
+    """An EventBridge (Scheduler) cron expression without its `cron(...)` wrapper: six fields, minutes to year,
+    with exactly one of day-of-month and day-of-week given as `?`. Returns it; ValueError says what is wrong."""
+    wrapped = re.fullmatch(r"\s*cron\((?P<inner>.*)\)\s*", expression)
+    if wrapped:
+        raise ValueError(f"write the six fields without cron(...): {wrapped['inner'].strip()!r}")
+    fields = expression.split()
+    if len(fields) != 6:
+        raise ValueError(
+            f"{expression!r} has {len(fields)} fields; EventBridge cron has 6: minutes hours day-of-month month "
+            "day-of-week year (e.g. '0 10 ? * MON *')"
+        )
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        _check_cron_field(text.upper(), name, low, high, names)
+    day_of_month, day_of_week = fields[2], fields[4]
+    if (day_of_month == "?") == (day_of_week == "?"):
+        raise ValueError(f"{expression!r}: give exactly one of day-of-month and day-of-week as '?'")
+    return expression
+
+
+def _check_cron_field(text: str, name: str, low: int, high: int, names: list[str]) -> None:
+    if text == "?":
+        if name not in ("day-of-month", "day-of-week"):
+            raise ValueError(f"'?' is only for day-of-month or day-of-week, not {name}")
+        return
+    if name == "day-of-month" and (text in ("L", "LW") or re.fullmatch(r"[0-9]{1,2}W", text)):
+        if text.endswith("W") and text != "LW":
+            _cron_value(text[:-1], name, low, high, names)
+        return
+    if name == "day-of-week":
+        if text == "L":
+            return
+        special = re.fullmatch(r"(?P<day>[0-9A-Z]+)(?:L|#(?P<nth>[1-5]))", text)
+        if special:
+            _cron_value(special["day"], name, low, high, names)
+            return
+    for item in text.split(","):
+        step = _STEP.match(item)
+        base = step["base"] if step else item
+        if step and int(step["step"]) < 1:
+            raise ValueError(f"{name}: the step in {item!r} must be at least 1")
+        if base == "*":
+            continue
+        bounds = base.split("-")
+        if len(bounds) > 2:
+            raise ValueError(f"{name}: {item!r} is not a value, a range, a list or a step")
+        values = [_cron_value(bound, name, low, high, names) for bound in bounds]
+        if len(values) == 2 and values[0] > values[1] and name != "day-of-week":
+            raise ValueError(f"{name}: the range {base!r} runs backwards")
+
+
+def _cron_value(text: str, name: str, low: int, high: int, names: list[str]) -> int:
+    if text in names:
+        return low + names.index(text)
+    if not text.isdigit() or not text.isascii():
+        raise ValueError(f"{name}: {text!r} is not a number{' or a name' if names else ''}")
+    value = int(text)
+    if not low <= value <= high:
+        raise ValueError(f"{name}: {value} is outside {low}-{high}")
+    return value
+
+
+CronExpression = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256), AfterValidator(check_cron)]
+
+
+# --- the section models --------------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class Method(StrEnum):
+    EMAIL_SURVEY = "email_survey"
+    PHONE_REVISIT = "phone_revisit"
+
+
+class Schedule(_Strict):
+    """When the campaign runs: an EventBridge Scheduler cron expression, read in `timezone`."""
+
+    cron: CronExpression
+    timezone: TimeZoneName = "UTC"
+
+    @property
+    def expression(self) -> str:
+        """The schedule expression as EventBridge Scheduler takes it."""
+        return f"cron({self.cron})"
+
+
+class DaysAgo(_Strict):
+    """How long ago the ticket was resolved, in days, both ends included."""
+
+    min: int = Field(ge=0, le=365)
+    max: int = Field(ge=0, le=365)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DaysAgo:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is more than max ({self.max})")
+        return self
+
+
+class Select(_Strict):
+    """Which resolved tickets a campaign revisits; a list left empty does not narrow the selection."""
+
+    categories: list[Category] = Field(default_factory=list)
+    tiers: list[Tier] = Field(default_factory=list)
+    #: True: complaints only; False: everything but complaints; absent: both.
+    complaint: bool | None = None
+    channels: list[Channel] = Field(default_factory=list)
+    resolved_days_ago: DaysAgo
+
+    @model_validator(mode="after")
+    def _complaints_can_match(self) -> Select:
+        if self.complaint and self.categories and Category.COMPLAINT not in self.categories:
+            raise ValueError("complaint is true but categories leave out complaint: nothing could be selected")
+        return self
+
+
+class CycleDays(_Strict):
+    """A customer is not revisited again within this many days of their last revisit, per customer tier."""
+
+    vip: int = Field(default=30, ge=1, le=3650)
+    high_value: int = Field(default=60, ge=1, le=3650)
+    standard: int = Field(default=90, ge=1, le=3650)
+
+    def of(self, tier: Tier) -> timedelta:
+        return timedelta(days=getattr(self, tier.value))
+
+
+class QuietHours(_Strict):
+    """No survey e-mail is sent and no revisit task is opened from `start` to `end` (local time in `timezone`);
+    a send that falls in them waits until they end. `start` after `end` spans midnight (21:00 → 09:00)."""
+
+    start: ClockTime
+    end: ClockTime
+    timezone: TimeZoneName
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError(f"start and end are both {self.start}: quiet hours must have a length")
+        return self
+
+    @property
+    def start_time(self) -> time:
+        return time.fromisoformat(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return time.fromisoformat(self.end)
+
+
+class Campaign(_Strict):
+    id: CampaignId
+    schedule: Schedule
+    select: Select
+    method: Method
+    #: The agents' group that works the phone-revisit tasks (phone_revisit only).
+    group: GroupId | None = None
+    cycle_days: CycleDays = Field(default_factory=CycleDays)
+    quiet_hours: QuietHours | None = None
+    #: How long a survey link stays valid.
+    survey_expires_days: int = Field(default=14, ge=1, le=90)
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _group_for_phone_only(self) -> Campaign:
+        if self.method is Method.PHONE_REVISIT and self.group is None:
+            raise ValueError(f"campaign {self.id!r} revisits by phone: give the agents' group (group)")
+        if self.method is Method.EMAIL_SURVEY and self.group is not None:
+            raise ValueError(f"campaign {self.id!r} sends e-mail surveys: group is for phone_revisit campaigns")
+        return self
+
+    @property
+    def survey_expiry(self) -> timedelta:
+        return timedelta(days=self.survey_expires_days)
+
+
+class SurveySettings(_Strict):
+    """What makes an answer a low score, and where the follow-up ticket it opens goes."""
+
+    #: A CSAT at or below this (1-5) is low.
+    low_csat: int = Field(default=2, ge=1, le=5)
+    #: An NPS at or below this (0-10) is low.
+    low_nps: int = Field(default=6, ge=0, le=10)
+    vip_group: GroupId = "vip"
+    complaints_group: GroupId = "complaints"
+
+    def is_low(self, csat: int, nps: int | None) -> bool:
+        return csat <= self.low_csat or (nps is not None and nps <= self.low_nps)
+
+
+class RevisitsConfig(_Strict):
+    campaigns: list[Campaign] = Field(default_factory=list)
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
+
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> RevisitsConfig:
+        ids = [campaign.id for campaign in self.campaigns]
+        repeated = sorted({campaign_id for campaign_id in ids if ids.count(campaign_id) > 1})
+        if repeated:
+            raise ValueError(f"campaign ids must be unique: {', '.join(repeated)} given more than once")
+        return self
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        for campaign in self.campaigns:
+            if campaign.id == campaign_id:
+                return campaign
+        raise KeyError(f"no campaign {campaign_id!r} in the deployment configuration")
+
+
+_loaded: tuple[Any, RevisitsConfig] | None = None
+
+
+def revisits_config() -> RevisitsConfig:
+    """The deployment's `campaigns` and `surveys`, with the built-in survey thresholds where it says nothing.
+
+    Read once per deployment document: `deployment.reload()` makes the next call read the new one.
+    """
+    global _loaded
+    document = deployment.document()
+    if _loaded is None or _loaded[0] is not document:
+        section = {key: document[key] for key in ("campaigns", "surveys") if document.get(key) is not None}
+        _loaded = (document, RevisitsConfig.model_validate(section))
+    return _loaded[1]

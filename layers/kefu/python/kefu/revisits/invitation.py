@@ -1,0 +1,47 @@
+"""The e-mail that carries a revisit survey's link to the customer, in Chinese and English (the customer's own
+language first: kefu.email.outbound orders them). `{ticket_id}` and `{subject}` are the ticket's."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+#: The HTTP API's public base URL (the deployment gives the stage's URL); survey links are `<it>/surveys/<token>`.
+PUBLIC_API_URL_VAR = "KEFU_PUBLIC_API_URL"
+
+SUBJECT = "请评价我们的服务 / How did we do?"
+
+_TEXTS = {
+    "zh": (
+        "您好！\n\n"
+        "感谢您联系我们。您的工单 {ticket_id}（{subject}）已处理完毕，想请您花一分钟评价我们的服务：\n\n"
+        "{link}\n\n"
+        "链接有效期至 {expires}（UTC），只能提交一次。如问题仍未解决，直接回复本邮件即可。"
+    ),
+    "en": (
+        "Hello,\n\n"
+        "Thank you for contacting us. Your request {ticket_id} ({subject}) has been resolved. Would you take a "
+        "minute to tell us how we did?\n\n"
+        "{link}\n\n"
+        "The link works until {expires} (UTC) and takes one answer. If anything is still not right, simply reply "
+        "to this e-mail."
+    ),
+}
+
+
+def public_api_url() -> str:
+    url = os.environ.get(PUBLIC_API_URL_VAR, "").strip()
+    if not url:
+        raise RuntimeError(f"environment variable {PUBLIC_API_URL_VAR} is not set (the deployment sets it)")
+    return url.rstrip("/")
+
+
+def survey_url(link_path: str) -> str:
+    """The full link of a survey from its path (`/surveys/<token>`)."""
+    return f"{public_api_url()}{link_path}"
+
+
+def texts(url: str, expires_at: datetime) -> dict[str, str]:
+    """The invitation by language, with the link and its expiry filled in."""
+    expires = expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return {language: text.replace("{link}", url).replace("{expires}", expires) for language, text in _TEXTS.items()}
