@@ -21,6 +21,7 @@ from kefu.agents.model import Agent, AgentSpec, AvailabilityUpdate, Group, Group
 from kefu.config import settings
 from kefu.identity import Caller
 from kefu.observability import logger, metrics, tracer
+from kefu.surveys.model import RevisitAnswer, RevisitOutcome, SurveyAnswer, SurveyResult, SurveyView
 from kefu.tickets import policy
 from kefu.tickets import service as tickets
 from kefu.tickets.model import (
@@ -36,7 +37,8 @@ from kefu.tickets.model import (
 )
 
 PROBLEM = "application/problem+json"
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
+#: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/surveys/{token}"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _TITLES = {
     400: "Bad request",
@@ -282,6 +284,42 @@ def transition(ticketId: str, body: TransitionRequest):
 def assign(ticketId: str, body: AssignRequest):
     who = caller()
     return ticket_response(who, tickets.assign(who, ticketId, body))
+
+
+@app.post(
+    "/tickets/<ticketId>/revisit",
+    tags=["surveys"],
+    summary="Record a revisit call (agents): the customer's answer when reached, else a note",
+    responses=documented(RevisitOutcome),
+)
+def record_revisit(ticketId: str, body: RevisitAnswer):
+    from kefu.surveys import service as surveys
+
+    return json_response(surveys.record_revisit(caller(), ticketId, body))
+
+
+@app.get(
+    "/surveys/<token>",
+    tags=["surveys"],
+    summary="A revisit survey: its questions and the ticket it is about (no token: the link is the credential)",
+    responses=documented(SurveyView),
+)
+def show_survey(token: str):
+    from kefu.surveys import service as surveys
+
+    return json_response(surveys.show_survey(token))
+
+
+@app.post(
+    "/surveys/<token>",
+    tags=["surveys"],
+    summary="Answer a revisit survey, once: CSAT 1-5, NPS 0-10, a comment",
+    responses=documented(SurveyResult, 201, "The recorded answer"),
+)
+def answer_survey(token: str, body: SurveyAnswer):
+    from kefu.surveys import service as surveys
+
+    return json_response(surveys.answer_survey(token, body), 201)
 
 
 @app.get("/groups", tags=["agents"], summary="The groups", responses=documented(list[Group]))

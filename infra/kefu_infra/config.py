@@ -18,8 +18,13 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from kefu.agents.model import GroupId, GroupSpec
+from kefu.email.config import DEFAULT_ACKNOWLEDGEMENT, MailSettings
+from kefu.revisits.config import Campaign, SurveySettings
+from kefu.routing.config import RoutingConfig
+from kefu.sla.config import SlaConfig
 from kefu_infra.paths import CONFIG
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -58,11 +63,41 @@ class Api(_Strict):
     cors_origins: list[Origin] = Field(default_factory=list)
 
 
+class Acknowledgement(_Strict):
+    """The automatic answer to a mail that opened a ticket, in Chinese and English (both are sent, the
+    customer's language first); `{ticket_id}` and `{subject}` are filled in."""
+
+    zh: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _known_placeholders(cls, text: str) -> str:
+        unknown = sorted(set(re.findall(r"\{([^{}]*)\}", text)) - {"ticket_id", "subject"})
+        if unknown:
+            raise ValueError(f"unknown placeholders {', '.join(unknown)}: use {{ticket_id}} and {{subject}}")
+        return text
+
+
 class Mail(_Strict):
-    """Inbound e-mail: the domain SES receives for and the addresses that become tickets."""
+    """E-mail: the domain SES receives for, the addresses that become tickets (the first one answers when a
+    ticket has no mail thread yet), and how kefu answers and protects itself."""
 
     domain: DomainName
     recipients: list[Email] = Field(min_length=1)
+    #: The display name of kefu's answers ("Kefu Support <support@…>").
+    from_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
+        MailSettings.from_name
+    )
+    #: Whether a ticket opened by e-mail is acknowledged by e-mail, and with what text.
+    acknowledge: bool = MailSettings.acknowledge
+    acknowledgement: Acknowledgement = Field(default_factory=lambda: Acknowledgement(**DEFAULT_ACKNOWLEDGEMENT))
+    #: More mails than this from one sender in one hour are kept but never ticketed nor answered (loops, floods).
+    burst_per_hour: int = Field(default=MailSettings.burst_per_hour, ge=1, le=10_000)
+    #: A received file over this size, or over the total for one mail, is listed on the ticket but not stored
+    #: (SES receives mails of up to 40 MB).
+    max_attachment_bytes: int = Field(default=MailSettings.max_attachment_bytes, ge=1, le=40 * 1024 * 1024)
+    max_total_attachment_bytes: int = Field(default=MailSettings.max_total_attachment_bytes, ge=1, le=40 * 1024 * 1024)
 
     @field_validator("recipients")
     @classmethod
@@ -74,6 +109,14 @@ class Mail(_Strict):
         if outside:
             raise ValueError(f"not addresses of the mail domain {domain}: {', '.join(outside)}")
         return recipients
+
+    @field_validator("max_total_attachment_bytes")
+    @classmethod
+    def _total_holds_one_file(cls, total: int, info: Any) -> int:
+        per_file = info.data.get("max_attachment_bytes")
+        if per_file is not None and total < per_file:
+            raise ValueError(f"smaller than max_attachment_bytes ({per_file}): no file that size could be kept")
+        return total
 
 
 class Alarms(_Strict):
@@ -101,6 +144,78 @@ class Deployment(_Strict):
             raise ValueError(f"{default_group!r} is not one of groups: {', '.join(groups)}")
         return default_group
 
+    #: SLA calendars, policies and the escalation ladder (kefu.sla.config); left out, the built-in ones.
+    sla: SlaConfig = Field(default_factory=SlaConfig)
+
+    @field_validator("sla")
+    @classmethod
+    def _escalation_groups_exist(cls, sla: SlaConfig, info: Any) -> SlaConfig:
+        groups = info.data.get("groups")
+        if groups is not None:
+            _raise_at(
+                [
+                    (("escalation", index, "group"), f"{step.group!r} is not one of groups: {', '.join(groups)}")
+                    for index, step in enumerate(sla.escalation)
+                    if step.group is not None and step.group not in groups
+                ]
+            )
+        return sla
+
+    #: Revisit campaigns (kefu.revisits.config): schedule, selection, method, cycle per tier, quiet hours.
+    campaigns: list[Campaign] = Field(default_factory=list)
+    #: What makes a survey answer a low score, and which groups its follow-up ticket goes to.
+    surveys: SurveySettings = Field(default_factory=SurveySettings, validate_default=True)
+
+    @field_validator("campaigns")
+    @classmethod
+    def _campaigns_are_unique_and_their_groups_exist(cls, campaigns: list[Campaign], info: Any) -> list[Campaign]:
+        groups = info.data.get("groups")
+        problems: list[tuple[tuple[int | str, ...], str]] = []
+        seen: set[str] = set()
+        for index, campaign in enumerate(campaigns):
+            if campaign.id in seen:
+                problems.append(((index, "id"), f"{campaign.id!r} is the id of an earlier campaign"))
+            seen.add(campaign.id)
+            if groups is not None and campaign.group is not None and campaign.group not in groups:
+                problems.append(((index, "group"), f"{campaign.group!r} is not one of groups: {', '.join(groups)}"))
+        _raise_at(problems)
+        return campaigns
+
+    @field_validator("surveys")
+    @classmethod
+    def _follow_up_groups_exist(cls, surveys: SurveySettings, info: Any) -> SurveySettings:
+        groups = info.data.get("groups")
+        if groups is not None:
+            _raise_at(
+                [
+                    ((key,), f"{getattr(surveys, key)!r} is not one of groups: {', '.join(groups)}")
+                    for key in ("vip_group", "complaints_group")
+                    if getattr(surveys, key) not in groups
+                ]
+            )
+        return surveys
+
+    #: Routing (kefu.routing.config): category keywords, emotion words, rules (first match sets group, priority,
+    #: category) and priority raises; what is left out keeps its built-in value. Its default group is the
+    #: top-level `default_group`.
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+
+    @field_validator("routing")
+    @classmethod
+    def _routing_groups_exist(cls, routing: RoutingConfig, info: Any) -> RoutingConfig:
+        groups = info.data.get("groups")
+        problems: list[tuple[tuple[int | str, ...], str]] = []
+        if "default_group" in routing.model_fields_set:
+            problems.append((("default_group",), "the default group is the top-level default_group; set it there"))
+        if groups is not None:
+            problems += [
+                (("rules", index, "group"), f"{rule.group!r} is not one of groups: {', '.join(groups)}")
+                for index, rule in enumerate(routing.rules)
+                if rule.group is not None and rule.group not in groups
+            ]
+        _raise_at(problems)
+        return routing
+
     def for_functions(self, stage: str) -> dict[str, Any]:
         """What the functions are told about the deployment (the same keys as the file)."""
         return {
@@ -108,7 +223,25 @@ class Deployment(_Strict):
             "mail": self.mail.model_dump(mode="json"),
             "groups": {gid: spec.model_dump(mode="json") for gid, spec in self.groups.items()},
             "default_group": self.default_group,
+            "sla": self.sla.model_dump(mode="json"),
+            "campaigns": [campaign.model_dump(mode="json") for campaign in self.campaigns],
+            "surveys": self.surveys.model_dump(mode="json"),
+            "routing": {**self.routing.model_dump(mode="json"), "default_group": self.default_group},
         }
+
+
+def _raise_at(problems: list[tuple[tuple[int | str, ...], str]]) -> None:
+    """Fail a field's validation with each problem at its own key under the field (`campaigns.1.group: …`)."""
+    if problems:
+        raise ValidationError.from_exception_data(
+            "Deployment",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("value_error", message, {"error": message}), loc=loc, input=None
+                )
+                for loc, message in problems
+            ],
+        )
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

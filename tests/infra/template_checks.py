@@ -87,7 +87,8 @@ def _alarmed_queues(template: Template) -> set[str]:
 
 
 def async_path_problems(template: Template) -> list[str]:
-    """Every SQS queue and every asynchronously invoked function has a dead-letter queue, with an alarm on it."""
+    """Every SQS queue, every asynchronously invoked function and every schedule has a dead-letter queue, with an
+    alarm on it."""
     queues = resources(template, "AWS::SQS::Queue")
     redrive = {qid: target(props(q).get("RedrivePolicy", {}).get("deadLetterTargetArn")) for qid, q in queues.items()}
     dead_letter_queues = {dlq for dlq in redrive.values() if dlq}
@@ -100,6 +101,18 @@ def async_path_problems(template: Template) -> list[str]:
             problems.append(f"function {fid} sends failures to {destination}, which is not a queue here")
         else:
             dead_letter_queues.add(destination)
+    for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
+        # A stream mapping's on-failure destination is where Lambda describes the records it gave up on.
+        on_failure = props(mapping).get("DestinationConfig", {}).get("OnFailure", {})
+        if target(on_failure.get("Destination")) in queues:
+            dead_letter_queues.add(target(on_failure.get("Destination")))
+    for sid, schedule in resources(template, "AWS::Scheduler::Schedule").items():
+        # Where EventBridge Scheduler puts an occurrence it could not deliver to its target after its retries.
+        dead_letters = target(props(schedule).get("Target", {}).get("DeadLetterConfig", {}).get("Arn"))
+        if dead_letters in queues:
+            dead_letter_queues.add(dead_letters)
+        else:
+            problems.append(f"schedule {sid} has no dead-letter queue")
     problems += [
         f"queue {qid} has no dead-letter queue"
         for qid, dlq in redrive.items()

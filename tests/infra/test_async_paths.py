@@ -108,7 +108,15 @@ def test_the_intake_consumer_may_consume_its_queue_and_use_both_tables(dev):
 
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
     assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= actions
-    assert not any(a.startswith("sqs:Send") or a == "sqs:*" for a in actions)
+    assert "sqs:*" not in actions
+    # It sends only to its dead-letter queue, parking a contact no retry could take (test_intake_dlq_reason.py).
+    dlq_arn = {"Fn::GetAtt": [dev.logical_id(intake.dead_letters), "Arn"]}
+    sending = [
+        s
+        for s in statements
+        if any(a.startswith("sqs:Send") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+    ]
+    assert [s["Resource"] for s in sending] == [dlq_arn]
 
 
 def test_every_sqs_consumer_times_out_well_within_its_queues_visibility(dev):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +29,9 @@ class Case:
     who: Identity | None
     body: dict[str, Any] | None = None
     wrong_types: dict[str, Any] | None = None
+    #: Path parameters filled from another of the desk's ids: {"ticketId": "revisitTaskId"} (a route for one kind
+    #: of ticket).
+    ids: dict[str, str] = field(default_factory=dict)
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -53,13 +57,18 @@ CASES: dict[tuple[str, str], Case] = {
         ADMIN, {"name": "Zhang", "groupIds": ["l1"]}, {"name": "Zhang", "groupIds": "l1"}
     ),
     ("PUT", "/agents/{agentId}/availability"): Case(SUPERVISOR, {"availability": "online"}, {"availability": True}),
+    ("GET", "/surveys/{token}"): Case(None),
+    ("POST", "/surveys/{token}"): Case(None, {"csat": 4, "nps": 8}, {"csat": "four", "nps": [8]}),
+    ("POST", "/tickets/{ticketId}/revisit"): Case(
+        AGENT, {"reached": True, "csat": 4}, {"reached": "yes", "csat": "four"}, ids={"ticketId": "revisitTaskId"}
+    ),
 }
 
 #: Create-or-update routes: an id that does not exist yet is not an error there.
 UPSERTS = {("PUT", "/groups/{groupId}"), ("PUT", "/agents/{agentId}")}
 #: The routes that declare query parameters (limit and cursor; /tickets also status, group and assignee).
 LISTINGS = {("GET", "/tickets"), ("GET", "/tickets/{ticketId}/timeline")}
-MISSING_IDS = {"ticketId": "TK-00000000", "groupId": "no-such-group", "agentId": "no-such-agent"}
+MISSING_IDS = {"ticketId": "TK-00000000", "groupId": "no-such-group", "agentId": "no-such-agent", "token": "A" * 70}
 
 
 def route_id(route: tuple[str, str, bool]) -> str:
@@ -80,7 +89,9 @@ def has_path_params(_method: str, path: str, _protected: bool) -> bool:
 
 @dataclass
 class Desk:
-    """A desk with one group (l1), one agent profile (AGENT's) and one ticket of CUSTOMER's."""
+    """A desk with one group (l1), one agent profile (AGENT's) and one ticket of CUSTOMER's; for the survey routes,
+    also a resolved ticket of CUSTOMER's with a survey link (`token`) and a phone-revisit task in l1
+    (`revisitTaskId`), made on first need."""
 
     api: Any
     ticket_id: str
@@ -98,6 +109,11 @@ class Desk:
     def send(self, route: tuple[str, str, bool], *, ids: dict[str, str] | None = None, **kwargs: Any) -> Reply:
         method, template, _ = route
         case = case_for(route)
+        if ids is None and ("{token}" in template or case.ids) and "token" not in self.ids:
+            token, task_id = surveyed_ticket(self.api)
+            self.ids.update(token=token, revisitTaskId=task_id)
+        if ids is None:
+            ids = {**self.ids, **{name: self.ids[alias] for name, alias in case.ids.items()}}
         kwargs.setdefault("who", case.who)
         if case.body is not None and "raw_body" not in kwargs:
             kwargs.setdefault("body", case.body)
@@ -121,6 +137,20 @@ def desk(api) -> Desk:
     assert opened.status == 201
     ticket_id = opened.json["id"]
     return Desk(api, ticket_id, {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub})
+
+
+def surveyed_ticket(api) -> tuple[str, str]:
+    """A resolved ticket's survey token and phone-revisit task."""
+    from kefu.store import tickets as ticket_store
+    from kefu.surveys import service as surveys
+
+    opened = api("POST", "/tickets", who=CUSTOMER, body={"subject": "Refund", "description": "Order 1043."})
+    body = {"to": "resolved", "resolution": {"kind": "refund"}}
+    assert api("POST", f"/tickets/{opened.json['id']}/transition", who=AGENT, body=body).status == 200
+    resolved = ticket_store.get(opened.json["id"])
+    issued = surveys.issue_survey(resolved, campaign_id="daily-csat-survey", expires_in=timedelta(days=14))
+    task = surveys.create_phone_revisit(resolved, campaign_id="weekly-call", group="l1")
+    return issued.token, task.id
 
 
 def assert_problem(reply: Reply, status: int | None = None) -> None:

@@ -167,6 +167,8 @@ def test_a_reopened_ticket_goes_back_to_its_owner(desk):
     desk("POST", f"/tickets/{tid}/assign", who=AGENT, body={"take": True})
     desk("POST", f"/tickets/{tid}/assign", who=SUPERVISOR, body={"agentId": AGENT_2.sub})
     desk("POST", f"/tickets/{tid}/transition", who=AGENT_2, body={"to": "resolved", "resolution": {"kind": "answer"}})
+    # The owner is online with room: the reopened ticket is theirs again (tests/integration/test_reopen_owner.py).
+    desk("PUT", f"/agents/{AGENT.sub}/availability", who=AGENT, body={"availability": "online"})
     reply = desk("POST", f"/tickets/{tid}/transition", who=CUSTOMER, body={"to": "open"})
     assert reply.status == 200, reply.text
     assert reply.json["status"] == "open"

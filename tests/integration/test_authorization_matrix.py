@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR
 from tests.integration.conftest import open_ticket
+from tests.integration.test_surveys import issue, resolved_ticket
 
 ANON, OWNER, OTHER = "anonymous", "owner", "other customer"
 ROLES = {ANON: None, OWNER: CUSTOMER, OTHER: OTHER_CUSTOMER, "agent": AGENT, "supervisor": SUPERVISOR, "admin": ADMIN}
@@ -71,6 +72,15 @@ MATRIX = {
         lambda _: {"availability": "online"},
         expect(401, 403, 403, 200, 200, 404),
     ),
+    # A survey link is its own credential: whoever holds it, signed in or not, sees and answers it.
+    "show survey": ("GET", "/surveys/{token}", None, expect(200, 200, 200, 200, 200, 200)),
+    "answer survey": ("POST", "/surveys/{token}", lambda _: {"csat": 5}, expect(201, 201, 201, 201, 201, 201)),
+    "record revisit call": (
+        "POST",
+        "/tickets/{revisit}/revisit",
+        lambda _: {"reached": False, "comment": "no answer"},
+        expect(401, 403, 403, 200, 200, 200),
+    ),
 }
 
 CASES = [(route, role) for route in MATRIX for role in ROLES]
@@ -84,6 +94,10 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, route, role):
         ticket = open_ticket(desk)
         path = path.replace("{id}", ticket["id"])
         headers["If-Match"] = f'"{ticket["version"]}"'
+    if "{token}" in path:
+        path = path.replace("{token}", issue(resolved_ticket(desk)["id"]).token)
+    if "{revisit}" in path:
+        path = path.replace("{revisit}", revisit_task(desk))
     body = body_for(role) if body_for else None
     reply = desk(method, path, who=ROLES[role], body=body, headers=headers)
     assert reply.status == expected[role], reply.text
@@ -93,12 +107,22 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, route, role):
 
 def test_the_matrix_covers_every_declared_route(api):
     covered = {(method, path.replace("{id}", "{ticketId}")) for method, path, _, _ in MATRIX.values()}
+    covered = {(m, p.replace("{revisit}", "{ticketId}")) for m, p in covered}
     covered = {(m, p.replace("/groups/finance", "/groups/{groupId}")) for m, p in covered}
     covered = {(m, p.replace("/groups/l1/", "/groups/{groupId}/")) for m, p in covered}
     covered = {(m, p.replace("/agents/new-agent", "/agents/{agentId}")) for m, p in covered}
     covered = {(m, p.replace("/agents/me/", "/agents/{agentId}/")) for m, p in covered}
     declared = {(method, path) for method, path, _ in api.module.declared_routes()}
     assert declared <= covered, declared - covered
+
+
+def revisit_task(desk) -> str:
+    """The id of a phone-revisit task (for l1) about a resolved ticket of CUSTOMER's."""
+    from kefu.store import tickets as ticket_store
+    from kefu.surveys import service as surveys
+
+    original = ticket_store.get(resolved_ticket(desk)["id"])
+    return surveys.create_phone_revisit(original, campaign_id="weekly-call", group="l1").id
 
 
 def test_a_customer_listing_never_sees_another_customers_ticket(desk):

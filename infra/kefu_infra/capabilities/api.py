@@ -17,6 +17,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from kefu_infra import config
@@ -83,6 +84,7 @@ class Api(Construct):
         idempotency_table: dynamodb.ITable,
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
+        survey_secret: secretsmanager.ISecret,
         monitoring: Monitoring,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -96,6 +98,8 @@ class Api(Construct):
             description="HTTP API: tickets, timelines, groups and agents",
         )
         self._add_grants(grant_domain_data, idempotency_table)
+        # The survey routes sign nothing, but check the signature of the links they are given.
+        survey_secret.grant_read(self.handler.function)
         self.http_api = apigw.HttpApi(
             self,
             "HttpApi",

@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from kefu_infra.checks import acknowledge
@@ -107,6 +108,36 @@ class Monitoring(Construct):
             f"Messages reached the {name} dead-letter queue: each is a contact or event kefu failed to process.",
         )
         self.dashboard.add_widgets(cw.GraphWidget(title=f"{name}: dead letters", left=[depth], width=12))
+
+    def watch_dead_letter_age(self, name: str, queue: sqs.IQueue, max_age: Duration) -> None:
+        """Alarm before a dead letter reaches the end of its queue's retention and is lost unseen."""
+        age = queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum")
+        self._add_alarm(
+            f"{name}-dead-letter-age",
+            age,
+            f"A message has waited in the {name} dead-letter queue for {max_age.to_days()} days: "
+            "redrive or remove it before the queue's retention drops it.",
+            threshold=max_age.to_seconds(),
+        )
+
+    def watch_state_machine(self, name: str, state_machine: sfn.IStateMachine) -> None:
+        """Alarm on executions that failed or timed out (stopped ones are not failures: kefu stops them itself)."""
+        failed = state_machine.metric_failed(period=PERIOD, statistic="Sum")
+        timed_out = state_machine.metric_timed_out(period=PERIOD, statistic="Sum")
+        self._add_alarm(f"{name}-failed", failed, f"A {name} execution failed after its retries.")
+        self._add_alarm(f"{name}-timed-out", timed_out, f"A {name} execution ran out of time.")
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title=f"{name} executions",
+                left=[
+                    state_machine.metric_started(period=PERIOD, statistic="Sum"),
+                    state_machine.metric_succeeded(period=PERIOD, statistic="Sum"),
+                    state_machine.metric_aborted(period=PERIOD, statistic="Sum"),
+                ],
+                right=[failed, timed_out],
+                width=12,
+            )
+        )
 
     def watch_queue(self, name: str, queue: sqs.IQueue) -> None:
         self.dashboard.add_widgets(

@@ -1,8 +1,5 @@
-"""What a release changes: the layers, the functions, the HTTP API, and one construct per capability.
-
-Capabilities still to come (workflows: the SLA/complaint-escalation and revisit state machines; schedules:
-the campaign schedules) get their constructs with the issues that build them; nothing here is a placeholder.
-"""
+"""What a release changes: the layers, the functions, the HTTP API, and one construct per capability (intake,
+e-mail, SLA escalation, revisit campaigns with their schedules)."""
 
 from __future__ import annotations
 
@@ -14,10 +11,12 @@ from constructs import Construct
 
 from kefu_infra import layers
 from kefu_infra.capabilities.api import Api
-from kefu_infra.capabilities.email import EmailReceiving
+from kefu_infra.capabilities.email import Email
+from kefu_infra.capabilities.escalation import Escalation
 from kefu_infra.capabilities.function import ARCHITECTURE, ASSET_EXCLUDES, PYTHON, FunctionDefaults
 from kefu_infra.capabilities.intake import Intake
 from kefu_infra.capabilities.monitoring import Monitoring
+from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
 from kefu_infra.paths import DOMAIN_LAYER
 from kefu_infra.routes import Route
@@ -59,6 +58,7 @@ class ServiceStack(Stack):
             idempotency_table=stateful.idempotency_table,
             user_pool=stateful.user_pool,
             user_pool_client=stateful.user_pool_client,
+            survey_secret=stateful.survey_secret,
             monitoring=self.monitoring,
         )
         self.intake = Intake(
@@ -69,8 +69,40 @@ class ServiceStack(Stack):
             idempotency_table=stateful.idempotency_table,
             monitoring=self.monitoring,
         )
-        self.email = EmailReceiving(
-            self, "Email", prefix=prefix, mail=deployment.mail, raw_mail_bucket=stateful.raw_mail_bucket
+        self.email = Email(
+            self,
+            "Email",
+            prefix=prefix,
+            mail=deployment.mail,
+            raw_mail_bucket=stateful.raw_mail_bucket,
+            attachments_bucket=stateful.attachments_bucket,
+            table=stateful.table,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            idempotency_table=stateful.idempotency_table,
+            monitoring=self.monitoring,
+        )
+        self.escalation = Escalation(
+            self,
+            "Escalation",
+            prefix=prefix,
+            table=stateful.table,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            monitoring=self.monitoring,
+        )
+        self.revisits = Revisits(
+            self,
+            "Revisits",
+            prefix=prefix,
+            campaigns=deployment.campaigns,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            idempotency_table=stateful.idempotency_table,
+            survey_secret=stateful.survey_secret,
+            mail_identity=self.email.identity,
+            api_url=self.api.url,
+            monitoring=self.monitoring,
         )
         self._add_outputs()
 
@@ -112,6 +144,8 @@ class ServiceStack(Stack):
             "KEFU_IDEMPOTENCY_TABLE": stateful.idempotency_table.table_name,
             "KEFU_DEFAULT_GROUP": deployment.default_group,
             "KEFU_DEPLOYMENT_FILE": DEPLOYMENT_FILE,
+            # Read only by the functions granted it (the API's survey routes): it signs and checks survey links.
+            "KEFU_SURVEY_SECRET_ARN": stateful.survey_secret.secret_arn,
             "POWERTOOLS_SERVICE_NAME": "kefu",
             "POWERTOOLS_METRICS_NAMESPACE": "kefu",
             "POWERTOOLS_LOG_LEVEL": deployment.logs.level,
@@ -144,6 +178,18 @@ class ServiceStack(Stack):
             value=self.email.rule_set_name,
             description="Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>",
         )
+        CfnOutput(
+            self,
+            "InboundMailDeadLetterQueueName",
+            value=self.email.inbound_dead_letters.queue_name,
+            description="Stored mail kefu failed to take (the raw MIME stays): kefu dlq show --dlq <this>",
+        )
+        CfnOutput(
+            self,
+            "OutboundMailDeadLetterQueueName",
+            value=self.email.outbound_dead_letters.queue_name,
+            description="Stream batches whose mail could not be sent after retries (each names its shard range)",
+        )
         CfnOutput(self, "IntakeQueueUrl", value=self.intake.queue.queue_url, description="Contact systems send here")
         CfnOutput(
             self,
@@ -152,6 +198,36 @@ class ServiceStack(Stack):
             description="Contacts intake could not take: kefu dlq show --dlq <this>",
         )
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications")
+        CfnOutput(
+            self,
+            "EscalationTopicArn",
+            value=self.escalation.topic.topic_arn,
+            description="SLA escalation notifications (attributes action, milestone, ticketId, groupId, ownerId)",
+        )
+        CfnOutput(
+            self,
+            "EscalationStateMachineArn",
+            value=self.escalation.state_machine.state_machine_arn,
+            description="One execution per ticket clock generation, named <ticketId>-<generation>",
+        )
+        CfnOutput(
+            self,
+            "EscalationDeadLetterQueueName",
+            value=self.escalation.dead_letters.queue_name,
+            description="Stream batches the escalation watcher gave up on (each names its shard range)",
+        )
+        CfnOutput(
+            self,
+            "RevisitStateMachineArn",
+            value=self.revisits.state_machine.state_machine_arn,
+            description="Revisit campaign runs; start one by hand with {campaignId, scheduledAt}",
+        )
+        CfnOutput(
+            self,
+            "RevisitScheduleDeadLetterQueueName",
+            value=self.revisits.dead_letters.queue_name,
+            description="Campaign starts EventBridge Scheduler could not deliver (each carries the schedule's input)",
+        )
         CfnOutput(
             self,
             "DashboardUrl",

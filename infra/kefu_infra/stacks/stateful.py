@@ -1,4 +1,4 @@
-"""What kefu must never lose: the tables, the mail and attachment buckets, the user pool.
+"""What kefu must never lose: the tables, the mail and attachment buckets, the user pool, the survey signing key.
 
 Everything here is retained when the stack is deleted, encrypted at rest, and (for tables) recoverable to any
 second of the last 35 days. The service stack, which changes with every release, only references it.
@@ -13,6 +13,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from kefu_infra.checks import acknowledge
@@ -48,10 +49,12 @@ class StatefulStack(Stack):
         self.table = self._add_domain_table()
         self.idempotency_table = self._add_idempotency_table()
         access_logs = self._add_access_log_bucket()
-        self.raw_mail_bucket = self._add_bucket("RawMail", access_logs)
+        # SES stores each received mail here; S3 tells EventBridge, whose rule (service stack) queues it for kefu.
+        self.raw_mail_bucket = self._add_bucket("RawMail", access_logs, event_bridge=True)
         self.attachments_bucket = self._add_bucket("Attachments", access_logs)
         self.user_pool = self._add_user_pool()
         self.user_pool_client = self._add_app_client()
+        self.survey_secret = self._add_survey_secret()
         self._add_outputs()
 
     def grant_domain_data(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -77,6 +80,8 @@ class StatefulStack(Stack):
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            # Short-lived items (per-sender hourly mail counts) say when they may go, in epoch seconds.
+            time_to_live_attribute="expiresAt",
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=PITR,
             deletion_protection=True,
@@ -124,8 +129,8 @@ class StatefulStack(Stack):
         )
         return bucket
 
-    def _add_bucket(self, name: str, access_logs: s3.IBucket) -> s3.Bucket:
-        return s3.Bucket(
+    def _add_bucket(self, name: str, access_logs: s3.IBucket, *, event_bridge: bool = False) -> s3.Bucket:
+        bucket = s3.Bucket(
             self,
             name,
             encryption=s3.BucketEncryption.S3_MANAGED,
@@ -137,6 +142,15 @@ class StatefulStack(Stack):
             server_access_logs_prefix=f"{name}/",
             removal_policy=RemovalPolicy.RETAIN,
         )
+        if event_bridge:
+            # CloudFormation's own bucket property: `event_bridge_enabled=True` would add CDK's notifications
+            # custom resource (a Lambda function with a wildcard S3 policy) for what one property does.
+            cfn = bucket.node.default_child
+            assert isinstance(cfn, s3.CfnBucket)
+            cfn.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+            )
+        return bucket
 
     def _add_user_pool(self) -> cognito.UserPool:
         pool = cognito.UserPool(
@@ -195,6 +209,24 @@ class StatefulStack(Stack):
             refresh_token_validity=Duration.days(30),
         )
 
+    def _add_survey_secret(self) -> secretsmanager.Secret:
+        """The key that signs survey links (kefu.surveys.tokens): generated, never in code or configuration."""
+        secret = secretsmanager.Secret(
+            self,
+            "SurveySecret",
+            description=f"{self.prefix}: signs revisit survey links (HMAC-SHA256); rotate with put-secret-value",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            secret,
+            "AwsSolutions-SMG4",
+            "The survey signing key is rotated by an operator (put-secret-value with a new random string), not on a "
+            "schedule: kefu verifies links signed with the current and the previous version only, so a rotation "
+            "more often than survey links live (up to 90 days) would break links customers have not opened yet.",
+        )
+        return secret
+
     def _add_outputs(self) -> None:
         CfnOutput(self, "TableName", value=self.table.table_name, description="The domain table")
         CfnOutput(
@@ -213,4 +245,10 @@ class StatefulStack(Stack):
         CfnOutput(self, "RawMailBucketName", value=self.raw_mail_bucket.bucket_name, description="Raw inbound MIME")
         CfnOutput(
             self, "AttachmentsBucketName", value=self.attachments_bucket.bucket_name, description="Ticket attachments"
+        )
+        CfnOutput(
+            self,
+            "SurveySecretArn",
+            value=self.survey_secret.secret_arn,
+            description="Signs survey links; rotate: aws secretsmanager put-secret-value --secret-id <this>",
         )

@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+#: Where the deployment tells the functions about the escalation state machine and its notification topic.
+ESCALATION_STATE_MACHINE_VAR = "KEFU_ESCALATION_STATE_MACHINE_ARN"
+ESCALATION_TOPIC_VAR = "KEFU_ESCALATION_TOPIC_ARN"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -22,6 +26,10 @@ class Settings:
     #: A customer's reply within this many days of resolution reopens the ticket.
     reopen_window_days: int = 7
     stage: str = "dev"
+    #: The SLA escalation state machine, whose executions the stream watcher starts and stops (kefu.escalation).
+    escalation_state_machine_arn: str | None = None
+    #: The SNS topic escalation notifications are published to.
+    escalation_topic_arn: str | None = None
 
 
 def _int(name: str, default: int) -> int:
@@ -48,6 +56,8 @@ def settings() -> Settings:
         default_group=env.get("KEFU_DEFAULT_GROUP", Settings.default_group),
         reopen_window_days=_int("KEFU_REOPEN_WINDOW_DAYS", Settings.reopen_window_days),
         stage=env.get("KEFU_STAGE", Settings.stage),
+        escalation_state_machine_arn=env.get(ESCALATION_STATE_MACHINE_VAR) or None,
+        escalation_topic_arn=env.get(ESCALATION_TOPIC_VAR) or None,
     )
 
 

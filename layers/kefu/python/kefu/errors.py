@@ -62,3 +62,31 @@ class PreconditionRequired(KefuError):
 
 class BadCursor(BadRequest):
     """A pagination cursor that kefu did not issue for this listing."""
+
+
+class SurveyNotFound(NotFound):
+    """A survey link kefu did not issue as it is (forged, altered, cut short): which part failed is not said."""
+
+    def __init__(self) -> None:
+        super().__init__("there is no such survey")
+
+
+class SurveyExpired(Forbidden):
+    """A genuine survey link past its expiry (HTTP 403)."""
+
+    def __init__(self, expired_at):
+        super().__init__(f"this survey link expired on {expired_at.strftime('%Y-%m-%d %H:%M')} UTC")
+        self.expired_at = expired_at
+
+
+class SurveyAlreadyAnswered(Conflict):
+    """A survey is answered once (HTTP 409)."""
+
+    def __init__(self, answered_at=None):
+        when = f" on {answered_at.strftime('%Y-%m-%d %H:%M')} UTC" if answered_at else ""
+        super().__init__(f"this survey was already answered{when}; thank you")
+        self.answered_at = answered_at
+
+
+class RevisitedWithinCycle(Conflict):
+    """The customer was revisited within their tier's revisit cycle: a campaign does not reach them again yet."""

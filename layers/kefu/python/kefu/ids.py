@@ -20,7 +20,7 @@ def new_customer_id() -> str:
     return f"CU-{_random(10)}"
 
 
-_TICKET_ID = re.compile(r"^TK-[0-9A-Z]{8}$")
+_TICKET_ID = re.compile(r"^TK-[0-9A-HJKMNP-TV-Z]{8}$")  # the alphabet above
 #: Agents are Cognito users: their id is the `sub` (a UUID), or a readable id an admin chose.
 _AGENT_ID = re.compile(r"^[A-Za-z0-9][\w\-.@:+]{0,127}$")
 _GROUP_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")

@@ -20,6 +20,8 @@ class Customer(BaseModel):
     tier: Tier = Tier.STANDARD
     createdAt: datetime
     updatedAt: datetime
+    #: When a revisit campaign last reached the customer: no campaign reaches them again within their cycle.
+    lastRevisitedAt: datetime | None = None
 
 
 class CustomerSummary(BaseModel):

@@ -82,4 +82,5 @@ def _customer(item: CustomerItem) -> Customer:
         tier=item.tier,
         createdAt=datetime.fromisoformat(item.created_at),
         updatedAt=datetime.fromisoformat(item.updated_at),
+        lastRevisitedAt=datetime.fromisoformat(item.last_revisited_at) if item.last_revisited_at else None,
     )

@@ -7,11 +7,25 @@
 6  a ticket's timeline in order:  Query pk=TICKET#<id>, sk begins_with TL#
 8  customer by id/e-mail/phone:   GetItem pk=CUST#<id> | CONTACT#email#<addr> | CONTACT#phone#<number>
 9  a group's agents and load:     Query pk=GROUP#<group>, sk begins_with MEMBER#
+   assignment roster of a group:  Query pk=GROUP#<group> (its members, its GROUP item, its ROTATION item)
+   unassigned tickets waiting:    gsi5 gsi5pk=WAITING#<group>, gsi5sk=<priority>#<createdAt>#<id> (any active status)
+   tickets awaiting their owner:  gsi3 gsi3pk=AWAITING#<owner>, gsi3sk=<priority>#<createdAt>#<id> (any group)
 7  resolved in a time window:     gsi5 gsi5pk=RESOLVED#<yyyy-mm-dd of resolvedAt>, gsi5sk=<resolvedAt>#<id>
                                   (one Query per day of the window; a reopened ticket leaves the index)
 11 all tickets by status, newest: gsi4 gsi4pk=STATUS#<status>, gsi4sk=<createdAt>#<id> (descending)
    ticket of an external thread:  GetItem pk=THREAD#<channel>#<thread id>, sk=THREAD (intake queue)
+5  ticket by e-mail Message-ID:   Query pk=MSGID#<message-id> (sk IN#<sender> received, OUT sent)
+   a ticket's mail thread:        Query pk=TICKET#<id>, sk begins_with MAIL#
+   a received mail's outcome:     GetItem pk=MAIL#<SES message id>, sk=MAIL
+   a sender's mails this hour:    UpdateItem ADD pk=BURST#<sender>#<yyyymmddhh>, sk=BURST (TTL expiresAt)
    all groups:                    gsi1 gsi1pk=GROUPS
+   a survey with its answer/links: Query pk=SURVEY#<id> (sk SURVEY, ANSWER, TASK, FOLLOWUP)
+   a campaign's surveys:          gsi1 gsi1pk=CAMPAIGN#<campaign>, gsi1sk=<issuedAt>#<survey id>
+   a customer's survey results:   Query pk=CUST#<id>, sk begins_with SURVEY# (newest first)
+   the survey of a revisit task:  GetItem pk=TICKET#<task id>, sk=REVISIT
+   a campaign's runs, newest:     Query pk=CAMPAIGN#<campaign>, sk begins_with RUN# (descending)
+   a campaign run's targets:      Query pk=RUN#<campaign>#<run id>, sk begins_with TARGET#
+   the run a survey went out in:  GetItem pk=SURVEY#<id>, sk=RUN
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ import os
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
@@ -136,12 +151,16 @@ class TicketItem(KefuItem, discriminator="ticket"):
     assignee_id = UnicodeAttribute(attr_name="assigneeId", null=True)
     owner_id = UnicodeAttribute(attr_name="ownerId", null=True)
     helper_ids = ListAttribute(of=UnicodeAttribute, attr_name="helperIds", default=list)
+    awaiting_owner = BooleanAttribute(attr_name="awaitingOwner", null=True)
+    follow_up_of = UnicodeAttribute(attr_name="followUpOf", null=True)
     escalation_level = NumberAttribute(attr_name="escalationLevel", default=0)
     sentiment = UnicodeAttribute(null=True)
     tags = ListAttribute(of=UnicodeAttribute, default=list)
     attachments = JSONAttribute(default=list)
     resolution = JSONAttribute(null=True)
     sla = JSONAttribute(default=dict)
+    #: The SLA clock (kefu.tickets.sla): targets, calendars, pauses, events and its generation, as JSON.
+    sla_clock = JSONAttribute(attr_name="slaClock", null=True)
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     version = VersionAttribute()
@@ -167,6 +186,8 @@ class CustomerItem(KefuItem, discriminator="customer"):
     tier = UnicodeAttribute(default="standard")
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
+    #: When a revisit campaign last reached the customer (a survey sent, a revisit call, an answer): their cycle.
+    last_revisited_at = UnicodeAttribute(attr_name="lastRevisitedAt", null=True)
     version = VersionAttribute()
 
 
@@ -220,4 +241,172 @@ class GroupItem(KefuItem, discriminator="group"):
     name = UnicodeAttribute()
     group_kind = UnicodeAttribute(attr_name="groupKind", default="general")
     description = UnicodeAttribute(null=True)
+    assignment = UnicodeAttribute(default="least_loaded")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+class RotationItem(KefuItem, discriminator="rotation"):
+    """Where a round-robin group's rotation stands: pk=GROUP#<group>, sk=ROTATION, read with the group's roster.
+
+    `turn` counts the assignments made by rotation; each one is written on condition that `turn` is still the one
+    read, so two tickets opened at once never take the same position."""
+
+    last_agent_id = UnicodeAttribute(attr_name="lastAgentId")
+    turn = NumberAttribute(default=0)
+
+
+# --- e-mail (kefu.store.mail) ------------------------------------------------------------------------------
+
+
+class MessageIdItem(KefuItem, discriminator="msgid"):
+    """An e-mail Message-ID → its ticket (pattern 5): pk=MSGID#<message-id>; sk=IN#<sender> for a received mail
+    (a Message-ID names one mail only together with its sender), OUT for a mail kefu sent."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticketId")
+    customer_id = UnicodeAttribute(attr_name="customerId")
+    direction = UnicodeAttribute()  # in | out
+    at = UnicodeAttribute()
+    #: Sent mail only: sending (claimed, SES not yet known to have it) | sent; and what SES called it.
+    state = UnicodeAttribute(null=True)
+    entry_id = UnicodeAttribute(attr_name="entryId", null=True)
+    ses_message_id = UnicodeAttribute(attr_name="sesMessageId", null=True)
+
+
+class MailThreadItem(KefuItem, discriminator="mailthread"):
+    """One mail of a ticket's conversation, in order: pk=TICKET#<id>, sk=MAIL#<at>#<n> (References come from it)."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticketId")
+    message_id = UnicodeAttribute(attr_name="messageId")
+    direction = UnicodeAttribute()
+    #: Which of kefu's addresses the conversation runs through (answers go out from it).
+    mailbox = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+class MailRecordItem(KefuItem, discriminator="mail"):
+    """What became of one received mail: pk=MAIL#<SES message id>, sk=MAIL. Kept whatever the outcome."""
+
+    ses_message_id = UnicodeAttribute(attr_name="sesMessageId")
+    outcome = UnicodeAttribute()  # accept | ignore | quarantine | duplicate
+    reason = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)
+    sender = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(attr_name="messageId", null=True)
+    ticket_id = UnicodeAttribute(attr_name="ticketId", null=True)
+    threaded_by = UnicodeAttribute(attr_name="threadedBy", null=True)
+    raw_key = UnicodeAttribute(attr_name="rawKey")
+    received_at = UnicodeAttribute(attr_name="receivedAt")
+    defects = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class BurstItem(KefuItem, discriminator="burst"):
+    """Mails from one sender in one hour: pk=BURST#<sender>#<yyyymmddhh>, sk=BURST, counted with an atomic ADD and
+    gone after `expiresAt` (the table's TTL attribute, epoch seconds)."""
+
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute(attr_name="expiresAt")
+
+
+# --- surveys and revisits (kefu.store.surveys) ---------------------------------------------------------------
+
+
+class SurveyItem(KefuItem, discriminator="survey"):
+    """A revisit survey: pk=SURVEY#<id>, sk=SURVEY; under its campaign in gsi1 (CAMPAIGN#<campaign>)."""
+
+    survey_id = UnicodeAttribute(attr_name="id")
+    ticket_id = UnicodeAttribute(attr_name="ticketId")
+    customer_id = UnicodeAttribute(attr_name="customerId")
+    campaign_id = UnicodeAttribute(attr_name="campaignId")
+    channel = UnicodeAttribute()  # email | phone
+    status = UnicodeAttribute()  # sent | answered
+    issued_at = UnicodeAttribute(attr_name="issuedAt")
+    expires_at = UnicodeAttribute(attr_name="expiresAt")
+    answered_at = UnicodeAttribute(attr_name="answeredAt", null=True)
+    csat = NumberAttribute(null=True)
+    nps = NumberAttribute(null=True)
+    comment = UnicodeAttribute(null=True)
+    follow_up_ticket_id = UnicodeAttribute(attr_name="followUpTicketId", null=True)
+
+
+class SurveyAnswerItem(KefuItem, discriminator="survey_answer"):
+    """A survey's answer: pk=SURVEY#<id>, sk=ANSWER, written only if new, in the transaction that puts the answer
+    on the ticket's timeline: a survey is answered once."""
+
+    survey_id = UnicodeAttribute(attr_name="surveyId")
+    csat = NumberAttribute()
+    nps = NumberAttribute(null=True)
+    comment = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    answered_at = UnicodeAttribute(attr_name="answeredAt")
+    recorded_by = UnicodeAttribute(attr_name="recordedBy")
+
+
+class SurveyLinkItem(KefuItem, discriminator="survey_link"):
+    """A survey's ticket of a kind: pk=SURVEY#<id>, sk=TASK (its phone-revisit task) or FOLLOWUP (the ticket a low
+    score opened), each written only if new; and back from a task: pk=TICKET#<task id>, sk=REVISIT → its survey."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticketId")
+    survey_id = UnicodeAttribute(attr_name="surveyId")
+
+
+class CustomerSurveyItem(KefuItem, discriminator="customer_survey"):
+    """A survey result on the customer's record: pk=CUST#<id>, sk=SURVEY#<answeredAt>#<ticket id>."""
+
+    survey_id = UnicodeAttribute(attr_name="surveyId")
+    ticket_id = UnicodeAttribute(attr_name="ticketId")
+    campaign_id = UnicodeAttribute(attr_name="campaignId")
+    channel = UnicodeAttribute()
+    csat = NumberAttribute()
+    nps = NumberAttribute(null=True)
+    comment = UnicodeAttribute(null=True)
+    answered_at = UnicodeAttribute(attr_name="answeredAt")
+
+
+# --- revisit campaign runs (kefu.store.campaign_runs) --------------------------------------------------------
+
+
+class CampaignRunItem(KefuItem, discriminator="campaign_run"):
+    """One run of a revisit campaign: pk=CAMPAIGN#<campaign>, sk=RUN#<run id>. Its counters move by atomic ADDs, a
+    batch's once (`countedBatches`); the report sets the final totals from the run's targets."""
+
+    campaign_id = UnicodeAttribute(attr_name="campaignId")
+    run_id = UnicodeAttribute(attr_name="runId")
+    scheduled_at = UnicodeAttribute(attr_name="scheduledAt")
+    status = UnicodeAttribute()  # sending | finished | failed
+    started_at = UnicodeAttribute(attr_name="startedAt")
+    finished_at = UnicodeAttribute(attr_name="finishedAt", null=True)
+    send_at = UnicodeAttribute(attr_name="sendAt", null=True)
+    considered = NumberAttribute(default=0)
+    selected = NumberAttribute(default=0)
+    sent = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    responses = NumberAttribute(default=0)
+    #: Tickets of the window not selected, by rule (kefu.revisits.selection reasons, `customer`, `contact`).
+    excluded = JSONAttribute(default=dict)
+    #: Targets skipped or failed when sent, by reason rule (set by the report).
+    reasons = JSONAttribute(default=dict)
+    counted_batches = UnicodeSetAttribute(attr_name="countedBatches", null=True)
+    items_key = UnicodeAttribute(attr_name="itemsKey", null=True)
+    error = UnicodeAttribute(null=True)
+
+
+class RunTargetItem(KefuItem, discriminator="run_target"):
+    """What a campaign run did for one target: pk=RUN#<campaign>#<run id>, sk=TARGET#<ticket id>."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticketId")
+    customer_id = UnicodeAttribute(attr_name="customerId")
+    outcome = UnicodeAttribute()  # sent | failed | skipped
+    reason = UnicodeAttribute(null=True)
+    survey_id = UnicodeAttribute(attr_name="surveyId", null=True)
+    task_id = UnicodeAttribute(attr_name="taskId", null=True)
+    message_id = UnicodeAttribute(attr_name="messageId", null=True)
+    at = UnicodeAttribute()
+
+
+class SurveyRunItem(KefuItem, discriminator="survey_run"):
+    """The campaign run a survey went out in: pk=SURVEY#<id>, sk=RUN (its answer counts as the run's response)."""
+
+    campaign_id = UnicodeAttribute(attr_name="campaignId")
+    run_id = UnicodeAttribute(attr_name="runId")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
@@ -19,6 +22,8 @@ from kefu.tickets.model import Page, Status, Ticket, TimelineEntry
 
 TICKET_SK = "TICKET"
 TIMELINE_PREFIX = "TL#"
+#: Statuses in which a ticket without an assignee waits to be taken (kefu.tickets.lifecycle.ACTIVE).
+_WAITING_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
 
 
 class VersionConflict(Exception):
@@ -69,13 +74,17 @@ def save(
     is_new: bool = False,
     load_changes: Iterable[LoadChange] = (),
     extra_puts: Iterable[KefuItem] = (),
+    guarded_puts: Iterable[tuple[KefuItem, Condition]] = (),
 ) -> Ticket:
     """Write the ticket and its new timeline entries in one transaction; returns the ticket at its new version.
 
     The ticket's `version` is the one it was read at: if the stored ticket moved on since, VersionConflict.
+    Transaction items, in order (ConditionFailed's index counts them): the ticket, the entries, `extra_puts` (each
+    only if its key is new), `guarded_puts` (each under its own condition), then the load changes.
     """
     item = _item(ticket, is_new=is_new)
     puts = list(extra_puts)
+    guarded = list(guarded_puts)
     changes = list(load_changes)
     try:
         with TransactWrite(connection=_connection()) as transaction:
@@ -84,6 +93,8 @@ def save(
                 transaction.save(_entry_item(entry), condition=TimelineItem.pk.does_not_exist())
             for put in puts:
                 transaction.save(put, condition=KefuItem.pk.does_not_exist())
+            for put, condition in guarded:
+                transaction.save(put, condition=condition)
             for change in changes:
                 _add_load_change(transaction, change)
     except TransactWriteError as err:
@@ -95,6 +106,15 @@ def save(
                 raise ConditionFailed(index) from err
         raise
     return ticket.model_copy(update={"version": item.version})
+
+
+def lookup_condition(replacing: str | None = None) -> Condition:
+    """A lookup pointing at a new ticket (an external thread's) is written only if its key is new, or, when the new
+    ticket follows up `replacing`, if it still points at that one: a thread never becomes two tickets at once."""
+    condition = KefuItem.pk.does_not_exist()
+    if replacing is not None:
+        condition |= Path("ticketId") == replacing
+    return condition
 
 
 def _add_load_change(transaction: TransactWrite, change: LoadChange) -> None:
@@ -182,9 +202,33 @@ def assigned_to(agent_id: str, status: Status, *, limit: int, cursor: str | None
     return _query_index(TicketItem.by_assignee, "gsi3pk", partition, newest_first=False, limit=limit, cursor=cursor)
 
 
+def awaiting_owner(agent_id: str, *, limit: int) -> list[Ticket]:
+    """Unassigned tickets waiting for this agent as their owner, in any group, most urgent and oldest first."""
+    partition = f"AWAITING#{agent_id}"
+    return _query_index(TicketItem.by_assignee, "gsi3pk", partition, newest_first=False, limit=limit, cursor=None).items
+
+
+def waiting_in(group_id: str, *, limit: int) -> list[Ticket]:
+    """A group's unassigned active tickets (new, reopened, transferred in), most urgent and oldest first."""
+    partition = f"WAITING#{group_id}"
+    # gsi5 is shared by key prefix: RESOLVED#<day> for resolved tickets, WAITING#<group> for unassigned ones.
+    index = TicketItem.by_resolution_day
+    return _query_index(index, "gsi5pk", partition, newest_first=False, limit=limit, cursor=None).items
+
+
 def by_status(status: Status, *, limit: int, cursor: str | None) -> Page[Ticket]:
     partition = f"STATUS#{status.value}"
     return _query_index(TicketItem.by_status, "gsi4pk", partition, newest_first=True, limit=limit, cursor=cursor)
+
+
+def from_stream_image(image: dict[str, Any]) -> Ticket:
+    """A ticket as a DynamoDB stream record's NewImage or OldImage holds it (attribute values, as stored)."""
+    return _ticket(TicketItem.from_raw_data(image))
+
+
+def ticket_changes_filter() -> dict[str, Any]:
+    """A Lambda event filter pattern over the table's stream: tickets written (opened or changed), nothing else."""
+    return {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"kind": {"S": ["ticket"]}}}}
 
 
 # --- mapping between the domain's Ticket and the stored item -------------------------------------------
@@ -210,31 +254,46 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
         assignee_id=ticket.assigneeId,
         owner_id=ticket.ownerId,
         helper_ids=list(ticket.helperIds),
+        awaiting_owner=ticket.awaitingOwner or None,
+        follow_up_of=ticket.followUpOf,
         escalation_level=ticket.escalationLevel,
         sentiment=ticket.sentiment,
         tags=list(ticket.tags),
         attachments=[a.model_dump(mode="json", exclude_none=True) for a in ticket.attachments],
         resolution=ticket.resolution.model_dump(mode="json", exclude_none=True) if ticket.resolution else None,
         sla=ticket.sla.model_dump(mode="json", exclude_none=True),
+        sla_clock=ticket.slaClock,
         created_at=created,
         updated_at=updated,
         gsi1pk=f"CUST#{ticket.customerId}",
         gsi1sk=age_key,
         gsi2pk=f"QUEUE#{ticket.groupId}#{ticket.status.value}" if ticket.groupId else None,
         gsi2sk=queue_key if ticket.groupId else None,
-        gsi3pk=f"ASSIGNEE#{ticket.assigneeId}#{ticket.status.value}" if ticket.assigneeId else None,
-        gsi3sk=queue_key if ticket.assigneeId else None,
         gsi4pk=f"STATUS#{ticket.status.value}",
         gsi4sk=age_key,
-        **_resolution_keys(ticket),
+        **_agent_keys(ticket, queue_key),
+        **_resolution_keys(ticket, queue_key),
     )
     if not is_new:
         item.version = ticket.version  # the version read: the write's condition, then incremented
     return item
 
 
-def _resolution_keys(ticket: Ticket) -> dict[str, str | None]:
-    """Resolved and closed tickets are found by the day they were resolved (campaign selection, pattern 7)."""
+def _agent_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
+    """An assigned ticket is found under its assignee and status (pattern 4); an unassigned active one awaiting its
+    owner, under that owner (what they take first when they have room)."""
+    if ticket.assigneeId:
+        return {"gsi3pk": f"ASSIGNEE#{ticket.assigneeId}#{ticket.status.value}", "gsi3sk": queue_key}
+    if ticket.awaitingOwner and ticket.ownerId and ticket.status in _WAITING_STATUSES:
+        return {"gsi3pk": f"AWAITING#{ticket.ownerId}", "gsi3sk": queue_key}
+    return {"gsi3pk": None, "gsi3sk": None}
+
+
+def _resolution_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
+    """Resolved and closed tickets are found by the day they were resolved (campaign selection, pattern 7);
+    unassigned active ones by their group, waiting to be taken (the index's other key prefix)."""
+    if ticket.assigneeId is None and ticket.groupId and ticket.status in _WAITING_STATUSES:
+        return {"gsi5pk": f"WAITING#{ticket.groupId}", "gsi5sk": queue_key}
     resolved_at = ticket.sla.resolvedAt
     if resolved_at is None or ticket.status not in (Status.RESOLVED, Status.CLOSED):
         return {"gsi5pk": None, "gsi5sk": None}
@@ -257,12 +316,15 @@ def _ticket(item: TicketItem) -> Ticket:
         assigneeId=item.assignee_id,
         ownerId=item.owner_id,
         helperIds=list(item.helper_ids or []),
+        awaitingOwner=bool(item.awaiting_owner),
+        followUpOf=item.follow_up_of,
         escalationLevel=int(item.escalation_level or 0),
         sentiment=item.sentiment,
         tags=list(item.tags or []),
         attachments=item.attachments or [],
         resolution=item.resolution,
         sla=item.sla or {},
+        slaClock=item.sla_clock,
         createdAt=datetime.fromisoformat(item.created_at),
         updatedAt=datetime.fromisoformat(item.updated_at),
         version=item.version,

@@ -99,6 +99,10 @@ class Attachment(_Strict):
     size: int = Field(ge=0)
     key: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     url: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    #: Why the file was not stored (over a size limit, say): it is listed, with no key, rather than dropped.
+    omitted: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    #: Shown in the body of the message it came with (an image pasted into an e-mail).
+    inline: bool | None = None
 
 
 class CustomerRef(_Strict):
@@ -175,12 +179,20 @@ class AssignRequest(_Strict):
 
 
 class Sla(_View):
+    """The ticket's SLA as people read it, kept in step with its clock (kefu.tickets.sla) on every write that moves
+    it; due times are None while the ticket waits on the customer (they depend on when it stops waiting)."""
+
+    #: The SLA policy the ticket's targets come from (kefu.sla); agents only.
+    policy: str | None = None
     firstResponseDue: datetime | None = None
     resolutionDue: datetime | None = None
     firstResponseAt: datetime | None = None
     resolvedAt: datetime | None = None
     closedAt: datetime | None = None
+    #: Targets missed ("first_response", "resolution"), as of the last write that moved the clock; agents only.
     breaches: list[str] = Field(default_factory=list)
+    #: The escalation milestones already run ("resolution:75"), each once: the escalation task checks them first.
+    escalated: list[str] = Field(default_factory=list)
 
 
 class Ticket(_View):
@@ -197,12 +209,18 @@ class Ticket(_View):
     assigneeId: str | None = None
     ownerId: str | None = None
     helperIds: list[str] = Field(default_factory=list)
+    #: Waiting unassigned for its owner (reopened, or a follow-up, while they had no room): they take it first.
+    awaitingOwner: bool = False
+    #: The earlier ticket this one follows up (that one closed, or resolved too long ago to reopen).
+    followUpOf: str | None = None
     escalationLevel: int = 0
     sentiment: str | None = None
     tags: list[str] = Field(default_factory=list)
     attachments: list[Attachment] = Field(default_factory=list)
     resolution: Resolution | None = None
     sla: Sla = Field(default_factory=Sla)
+    #: The SLA clock (kefu.tickets.sla.TicketClock's JSON): stored with the ticket, never shown to anyone.
+    slaClock: dict[str, Any] | None = Field(default=None, exclude=True)
     createdAt: datetime
     updatedAt: datetime
     version: int

@@ -6,8 +6,11 @@ from kefu.errors import Forbidden, TicketNotFound
 from kefu.identity import Caller
 from kefu.tickets.model import Ticket, Visibility
 
+#: Parts of the SLA view a customer never sees (they see their due times, and when they were answered).
+INTERNAL_SLA_FIELDS = ("policy", "breaches", "escalated")
+
 #: Fields a customer never sees on their own ticket.
-INTERNAL_FIELDS = frozenset({"sentiment", "escalationLevel", "helperIds", "tags", "customerTier"})
+INTERNAL_FIELDS = frozenset({"sentiment", "escalationLevel", "helperIds", "tags", "customerTier", "awaitingOwner"})
 
 
 def ensure_can_read(caller: Caller, ticket: Ticket) -> None:
@@ -32,5 +35,6 @@ def ticket_view(caller: Caller, ticket: Ticket) -> dict:
     if caller.is_customer:
         for name in INTERNAL_FIELDS:
             data.pop(name, None)
-        data["sla"].pop("breaches", None)
+        for name in INTERNAL_SLA_FIELDS:
+            data["sla"].pop(name, None)
     return data
