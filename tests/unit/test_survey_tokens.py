@@ -230,3 +230,17 @@ def test_forged_tokens_do_not_make_a_process_read_the_secret_again_and_again(key
         with pytest.raises(SurveyNotFound):
             tokens.verify(encode(forged), NOW)
     assert secret_reads(aws_calls) <= 2
+
+
+def test_a_token_spelled_differently_in_its_unused_last_bits_is_refused():
+    # Given a token's last character, which holds bits base64 leaves unused
+    from kefu.surveys import tokens
+
+    raw = bytes(range(52))
+    token = tokens._b64(raw)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    index = alphabet.index(token[-1])
+    sibling = alphabet[index ^ 1]  # differs only in a bit the decoder drops
+    # When the character is swapped for its sibling, then the token no longer decodes
+    assert tokens._decode(token) == raw
+    assert tokens._decode(token[:-1] + sibling) is None

@@ -131,9 +131,12 @@ def _decode(token: str) -> bytes | None:
     if len(token) != TOKEN_LENGTH or not token.isascii():
         return None
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError):
         return None
+    # One token, one spelling: the last character carries unused bits that a lenient decoder ignores, so a
+    # link with that character changed would otherwise still open the survey.
+    return raw if _b64(raw) == token else None
 
 
 # --- the signing keys ----------------------------------------------------------------------------------------
