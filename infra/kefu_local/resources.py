@@ -229,6 +229,7 @@ class ResourceBuilder:
         try:
             client.create_table(**request)
         except client.exceptions.ResourceInUseException:
+            self.created.tables[name] = resource  # an earlier start in this process made it: it is there all the same
             return name
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):

@@ -12,7 +12,8 @@ from aws_cdk.assertions import Match, Template
 from kefu.store.mail import outbound_stream_filters
 from kefu.store.models import BurstItem
 from kefu_infra import config
-from kefu_infra.capabilities.email import INBOUND_TIMEOUT, MAX_RECEIVES, RETRY_ATTEMPTS
+from kefu_infra.capabilities.dead_letters import STREAM_RETRY_ATTEMPTS as RETRY_ATTEMPTS
+from kefu_infra.capabilities.email import INBOUND_TIMEOUT, MAX_RECEIVES
 from tests.infra.template_checks import resources
 
 

@@ -8,7 +8,7 @@ inbound dead-letter queue, where EventBridge also puts events it could not deliv
 
 Sending: `functions/email_outbound` reads the domain table's stream, filtered so that only timeline entries that
 may become mail invoke it (an agent's public reply; a ticket's opening message, for its acknowledgement, when
-acknowledgements are on). A failing batch is bisected and retried RETRY_ATTEMPTS times; what still fails is
+acknowledgements are on). A failing batch is bisected and retried (capabilities/dead_letters.py); what still fails is
 described in the outbound dead-letter queue (alarmed). It sends with `ses:SendEmail` on the mail domain's identity.
 
 SES receives through the account's single *active* rule set; activating this one is an operator step (README),
@@ -17,7 +17,6 @@ because doing it from CloudFormation would silently switch off another applicati
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from aws_cdk import Duration, Stack
@@ -34,6 +33,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from kefu.store.mail import outbound_stream_filters
+from kefu_infra.capabilities.dead_letters import consume_table_stream, dead_letter_queue
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
@@ -51,11 +51,7 @@ INBOUND_BATCH_SIZE = 5
 MAX_RECEIVES = 5
 OUTBOUND_TIMEOUT = Duration.seconds(30)
 OUTBOUND_BATCH_SIZE = 10
-#: Retries of a failing stream batch (each bisected), and how old a record may get before it is given up.
-RETRY_ATTEMPTS = 5
-MAX_RECORD_AGE = Duration.hours(6)
 #: Dead letters are kept 14 days; the alarm on their age goes off with days to spare.
-DEAD_LETTER_RETENTION = Duration.days(14)
 DEAD_LETTER_AGE_ALARM = Duration.days(10)
 
 
@@ -88,7 +84,7 @@ class Email(Construct):
         )
         self.rule_set_name = prefix
 
-        self.inbound_dead_letters = self._add_dead_letter_queue("InboundDeadLetters", "inbound mail")
+        self.inbound_dead_letters = dead_letter_queue(self, "InboundDeadLetters", holds="inbound mail")
         self.inbound_queue = self._add_inbound_queue()
         self.stored_rule = self._add_stored_mail_rule(raw_mail_bucket)
         self.inbound = self._add_inbound_function(defaults, raw_mail_bucket, attachments_bucket)
@@ -99,12 +95,12 @@ class Email(Construct):
         monitoring.watch_dead_letter_age("email-inbound", self.inbound_dead_letters, DEAD_LETTER_AGE_ALARM)
         monitoring.watch_function("email-inbound", self.inbound.function)
 
-        self.outbound_dead_letters = self._add_dead_letter_queue("OutboundDeadLetters", "outbound mail")
-        acknowledge(
-            self.outbound_dead_letters,
-            "AwsSolutions-SQS3",
-            "This queue is a dead-letter queue, though no queue redrives to it: it is the on-failure destination "
-            "of the outbound mail function's stream mapping, where Lambda describes batches it gave up on.",
+        self.outbound_dead_letters = dead_letter_queue(
+            self,
+            "OutboundDeadLetters",
+            holds="outbound mail",
+            fed_by="it is the on-failure destination of the outbound mail function's stream mapping, where Lambda "
+            "describes batches it gave up on",
         )
         self.outbound = self._add_outbound_function(defaults, table)
         grant_domain_data(self.outbound.function)
@@ -205,45 +201,16 @@ class Email(Construct):
         )
         function = outbound.function
         self.identity.grant_send_email(function)
-        stream_arn = table.table_stream_arn
-        assert stream_arn is not None, "the domain table has a stream"
-        # The stream of this table only (CDK's grantStreamRead would add dynamodb:ListStreams on '*').
-        iam.Grant.add_to_principal(
-            grantee=function,
-            actions=[
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ],
-            resource_arns=[stream_arn],
-        )
-        mapping = lambda_.EventSourceMapping(
+        self.outbound_mapping = consume_table_stream(
             self,
             "OutboundStream",
-            target=function,
-            event_source_arn=stream_arn,
-            starting_position=lambda_.StartingPosition.LATEST,
+            function=function,
+            role=outbound.role,
+            table=table,
             batch_size=OUTBOUND_BATCH_SIZE,
             max_batching_window=Duration.seconds(1),
-            bisect_batch_on_error=True,
-            retry_attempts=RETRY_ATTEMPTS,
-            max_record_age=MAX_RECORD_AGE,
-            report_batch_item_failures=True,
-            on_failure=sources.SqsDlq(self.outbound_dead_letters),
-            filters=[
-                {"pattern": json.dumps(pattern)}
-                for pattern in outbound_stream_filters(acknowledgements=self.mail.acknowledge)
-            ],
-        )
-        # The mapping reads the stream with the function's role: its policy must exist before the mapping.
-        mapping.node.add_dependency(outbound.role)
-        self.outbound_mapping = mapping
-        acknowledge(
-            function,
-            "Serverless-LambdaDLQ",
-            "Invoked by a DynamoDB stream event source mapping, never asynchronously: records that still fail after "
-            "RETRY_ATTEMPTS bisected retries are described in the mapping's on-failure queue, which is alarmed.",
+            on_failure=self.outbound_dead_letters,
+            filters=outbound_stream_filters(acknowledgements=self.mail.acknowledge),
         )
         return outbound
 
@@ -263,22 +230,6 @@ class Email(Construct):
             f"The {function.name} function {why}: objects are named by SES or by the mail they came in, so the "
             f"grant is on every object under {prefix} of that one bucket, and on nothing else in it.",
         )
-
-    def _add_dead_letter_queue(self, construct_id: str, what: str) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            construct_id,
-            retention_period=DEAD_LETTER_RETENTION,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        acknowledge(
-            queue,
-            "Serverless-SQSRedrivePolicy",
-            f"This is the {what} dead-letter queue itself: it keeps what failed for 14 days under alarms on depth "
-            "and age; a dead-letter queue of its own would only move it out of sight.",
-        )
-        return queue
 
 
 def _grant_idempotency(table: dynamodb.ITable, function: lambda_.IFunction) -> None:

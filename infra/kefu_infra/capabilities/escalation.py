@@ -4,7 +4,7 @@ Each ticket carries its SLA clock (kefu.tickets.sla). `functions/escalation_watc
 filtered to tickets' INSERT and MODIFY records, and starts an execution for each generation of a clock that has a
 milestone to wait for, named `<ticketId>-<generation>` (a redelivered record finds it there: ExecutionAlreadyExists),
 stopping the previous generation's (an answer, a pause, a resolution, a reopen, a new policy). A failing batch is
-bisected and retried RETRY_ATTEMPTS times, then described in the watcher's dead-letter queue (alarmed). Two functions,
+bisected and retried, then described in the watcher's dead-letter queue (alarmed; see dead_letters.py). Two functions,
 not one: the task function is what the state machine invokes and the watcher starts the state machine, so with one
 function its environment and policy would name the state machine that names it (a dependency cycle), and each would
 hold the other's permissions. The watcher touches no table; the task function starts nothing.
@@ -43,7 +43,6 @@ DynamoDB, or EventBridge Pipes) rather than another mapping.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
@@ -51,16 +50,15 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
 from kefu.store.tickets import ticket_changes_filter
+from kefu_infra.capabilities.dead_letters import consume_table_stream, dead_letter_queue
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, retention
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
@@ -68,10 +66,6 @@ from kefu_infra.checks import acknowledge
 TASK_TIMEOUT = Duration.seconds(30)
 WATCHER_TIMEOUT = Duration.seconds(30)
 WATCHER_BATCH_SIZE = 50
-#: Retries of a failing stream batch (each bisected), and how old a record may get before it is given up.
-RETRY_ATTEMPTS = 5
-MAX_RECORD_AGE = Duration.hours(6)
-DEAD_LETTER_RETENTION = Duration.days(14)
 DEAD_LETTER_AGE_ALARM = Duration.days(10)
 #: Lambda's own errors (CDK's defaults for a LambdaInvoke task) and throttling: retried quickly, with backoff.
 LAMBDA_SERVICE_ERRORS = [
@@ -109,7 +103,13 @@ class Escalation(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.state_machine = self._add_state_machine()
-        self.dead_letters = self._add_dead_letter_queue()
+        self.dead_letters = dead_letter_queue(
+            self,
+            "WatcherDeadLetters",
+            holds="the escalation watcher",
+            fed_by="it is the on-failure destination of the escalation watcher's stream mapping, where Lambda "
+            "describes batches it gave up on",
+        )
         self.watcher = self._add_watcher(defaults, table)
         monitoring.watch_state_machine("escalation", self.state_machine)
         monitoring.watch_function("escalation", self.task.function)
@@ -248,66 +248,19 @@ class Escalation(Construct):
             "states:StopExecution on the executions of the escalation state machine only (execution:<machine>:*): "
             "they are named per ticket and clock generation, so they cannot be listed in advance.",
         )
-        stream_arn = table.table_stream_arn
-        assert stream_arn is not None, "the domain table has a stream"
-        # The stream of this table only (CDK's grantStreamRead would add dynamodb:ListStreams on '*').
-        iam.Grant.add_to_principal(
-            grantee=function,
-            actions=[
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ],
-            resource_arns=[stream_arn],
-        )
-        mapping = lambda_.EventSourceMapping(
+        self.mapping = consume_table_stream(
             self,
             "TicketStream",
-            target=function,
-            event_source_arn=stream_arn,
+            function=function,
+            role=watcher.role,
+            table=table,
+            batch_size=WATCHER_BATCH_SIZE,
             # Records are idempotent to replay (executions are named): a recreated mapping misses none.
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-            batch_size=WATCHER_BATCH_SIZE,
-            bisect_batch_on_error=True,
-            retry_attempts=RETRY_ATTEMPTS,
-            max_record_age=MAX_RECORD_AGE,
-            report_batch_item_failures=True,
-            on_failure=sources.SqsDlq(self.dead_letters),
-            filters=[{"pattern": json.dumps(ticket_changes_filter())}],
-        )
-        # The mapping reads the stream with the function's role: its policy must exist before the mapping.
-        mapping.node.add_dependency(watcher.role)
-        self.mapping = mapping
-        acknowledge(
-            function,
-            "Serverless-LambdaDLQ",
-            "Invoked by a DynamoDB stream event source mapping, never asynchronously: records that still fail after "
-            "RETRY_ATTEMPTS bisected retries are described in the mapping's on-failure queue, which is alarmed.",
+            on_failure=self.dead_letters,
+            filters=[ticket_changes_filter()],
         )
         return watcher
-
-    def _add_dead_letter_queue(self) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            "WatcherDeadLetters",
-            retention_period=DEAD_LETTER_RETENTION,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        acknowledge(
-            queue,
-            "AwsSolutions-SQS3",
-            "This queue is a dead-letter queue, though no queue redrives to it: it is the on-failure destination "
-            "of the escalation watcher's stream mapping, where Lambda describes batches it gave up on.",
-        )
-        acknowledge(
-            queue,
-            "Serverless-SQSRedrivePolicy",
-            "This is the escalation watcher's dead-letter queue itself: it keeps what failed for 14 days under "
-            "alarms on depth and age; a dead-letter queue of its own would only move it out of sight.",
-        )
-        return queue
 
 
 def _as_nag_prints(stack: Stack, value: str) -> str:

@@ -15,6 +15,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from kefu_infra.capabilities.dead_letters import dead_letter_queue
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
@@ -44,7 +45,7 @@ class Intake(Construct):
         monitoring: Monitoring,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = self._add_dead_letter_queue()
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", holds="the intake queue")
         self.queue = sqs.Queue(
             self,
             "Queue",
@@ -105,19 +106,3 @@ class Intake(Construct):
             "whose redrive policy parks them in its alarmed dead-letter queue after MAX_RECEIVES receives.",
         )
         return consumer
-
-    def _add_dead_letter_queue(self) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            "DeadLetters",
-            retention_period=Duration.days(14),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        acknowledge(
-            queue,
-            "Serverless-SQSRedrivePolicy",
-            "This is the intake dead-letter queue itself: it keeps failed contacts for 14 days under an alarm; "
-            "a dead-letter queue of its own would only move them out of sight.",
-        )
-        return queue

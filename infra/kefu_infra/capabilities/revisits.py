@@ -59,7 +59,6 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -67,6 +66,7 @@ from constructs import Construct
 from kefu.revisits.campaigns import WORK_BUCKET_VAR
 from kefu.revisits.config import Campaign
 from kefu.revisits.invitation import PUBLIC_API_URL_VAR
+from kefu_infra.capabilities.dead_letters import dead_letter_queue
 from kefu_infra.capabilities.escalation import LAMBDA_SERVICE_ERRORS
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, retention
 from kefu_infra.capabilities.monitoring import Monitoring
@@ -84,7 +84,6 @@ DISTRIBUTED_CONCURRENCY = 10
 WORK_ITEMS_DAYS = 3
 SCHEDULE_RETRY_ATTEMPTS = 20
 SCHEDULE_MAX_EVENT_AGE = Duration.hours(6)
-DEAD_LETTER_RETENTION = Duration.days(14)
 DEAD_LETTER_AGE_ALARM = Duration.days(10)
 #: A second execution of the same scheduled run while the first is still selecting waits for its selection.
 SELECTION_IN_PROGRESS = "IdempotencyAlreadyInProgressError"
@@ -122,7 +121,13 @@ class Revisits(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.state_machine = self._add_state_machine()
-        self.dead_letters = self._add_dead_letter_queue()
+        self.dead_letters = dead_letter_queue(
+            self,
+            "ScheduleDeadLetters",
+            holds="the campaign schedules",
+            fed_by="EventBridge Scheduler puts here the campaign starts it could not deliver after its retries "
+            "(the schedule's input, with the error)",
+        )
         self.schedule_role = self._add_schedule_role()
         self.schedule_group = scheduler.ScheduleGroup(
             self, "Schedules", schedule_group_name=f"{prefix}-revisits", removal_policy=RemovalPolicy.DESTROY
@@ -371,28 +376,6 @@ class Revisits(Construct):
                 )
 
     # --- the schedules -------------------------------------------------------------------------------------
-
-    def _add_dead_letter_queue(self) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            "ScheduleDeadLetters",
-            retention_period=DEAD_LETTER_RETENTION,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        acknowledge(
-            queue,
-            "AwsSolutions-SQS3",
-            "This queue is a dead-letter queue, though no queue redrives to it: EventBridge Scheduler puts here "
-            "the campaign starts it could not deliver after its retries (the schedule's input, with the error).",
-        )
-        acknowledge(
-            queue,
-            "Serverless-SQSRedrivePolicy",
-            "This is the campaign schedules' dead-letter queue itself: it keeps what failed for 14 days under "
-            "alarms on depth and age; a dead-letter queue of its own would only move it out of sight.",
-        )
-        return queue
 
     def _add_schedule_role(self) -> iam.Role:
         """The role the schedules start the state machine with: StartExecution on it, and the dead-letter queue."""
