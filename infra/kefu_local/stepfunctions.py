@@ -4,11 +4,11 @@ moto 5.2.5 runs the ASL of a state machine (its `stepfunctions.parser` interpret
 says `{"stepfunctions": {"execute_state_machine": True}}`; otherwise StartExecution only records an execution.
 `install()` switches it on in this process's moto config (inside `mock_aws` the switch ends with the mock, which
 restores its config; for the local stack's moto server, a thread of this process, it lasts), dispatches Lambda
-invocations to registered handlers (`kefu_local.lambdas`) and patches the interpreter in three places:
+invocations to registered handlers (`kefu_local.lambdas`) and patches the interpreter in four places:
 Wait states keep the local clock (`kefu.clock`): a wait lasts its virtual duration divided by `KEFU_TIME_SCALE`,
 and a `Timestamp(Path)` is measured against the virtual now (moto compares a UTC timestamp with the machine's naive
-local time, and loops on fractions of a second); Retry intervals keep it too; and an execution started without a
-name gets a UUID, as in AWS.
+local time, and loops on fractions of a second); Retry intervals keep it too; an execution started without a
+name gets a UUID, as in AWS; and a stopped execution stays ABORTED when the task it was running fails afterwards.
 
 `create_state_machines(templates, client)` creates every `AWS::StepFunctions::StateMachine` of the templates with
 its definition resolved: `Definition` or `DefinitionString` with intrinsics resolved to the local names and ARNs,
@@ -81,13 +81,28 @@ def install() -> None:
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+        from moto.stepfunctions.parser.asl.eval.environment import Environment
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
         WaitFunction._eval_body = _wait_on_the_local_clock
+        Environment.set_error = _unless_stopped(Environment.set_error)
         Timestamp._get_wait_seconds = _virtual_seconds_until_timestamp
         StepFunctionsParserBackend.start_execution = _named(StepFunctionsParserBackend.start_execution)
         retrier_decl.time = _RetryIntervals()
         _waits_patched = True
+
+
+def _unless_stopped(set_error: Any) -> Any:
+    """A stopped execution stays ABORTED, as in AWS: moto would turn it FAILED when the task that was running at
+    StopExecution then failed (its interpreter unwinds the stopped task with an error)."""
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    def set_error_unless_stopped(self: Any, error: Any) -> None:
+        if isinstance(self._program_state, ProgramStopped):
+            return
+        set_error(self, error)
+
+    return set_error_unless_stopped
 
 
 def _named(start_execution: Any) -> Any:

@@ -4,6 +4,7 @@ process (kefu_local.lambdas / kefu_local.stepfunctions), waits on the local cloc
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -294,6 +295,28 @@ def test_stop_execution_ends_a_waiting_execution_as_aborted_at_once(aws):
     assert result.status == "ABORTED"
     assert time.monotonic() - started < 2
     assert "Done" not in result.states_entered
+
+
+def test_an_execution_stopped_while_its_task_runs_stays_aborted_when_the_task_then_fails(aws):
+    # Given a task that is running when the execution is stopped, and fails afterwards
+    running, stopped = threading.Event(), threading.Event()
+
+    def slow_then_failing(event, context):
+        running.set()
+        stopped.wait(5)
+        raise RuntimeError("the ticket was resolved under my feet")
+
+    machine = one_task_machine("slow")
+    with LocalStepFunctions(templates_with(("Slow", machine)), {"slow": slow_then_failing}) as sfn:
+        arn = sfn.start("Slow", {})
+        assert running.wait(5)
+        # When it is stopped and the task then fails
+        sfn.stop(arn, error="Ticket.Resolved", cause="resolved")
+        stopped.set()
+        result = sfn.wait(arn, timeout=5)
+
+    # Then it ends ABORTED, as in AWS, not FAILED by the task that outlived the stop
+    assert result.status == "ABORTED"
 
 
 def test_lambda_invoke_through_boto3_returns_the_result_or_an_unhandled_function_error(aws):
