@@ -16,8 +16,7 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSta
     stack = new_stack(tmp_path_factory.mktemp("kefu-local"))
     stack.start()
     yield stack
-    if stack.process is not None and stack.process.poll() is None:
-        stack.stop()
+    stack.stop_if_running()
 
 
 @pytest.fixture

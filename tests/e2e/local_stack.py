@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
@@ -108,6 +109,20 @@ class LocalStackProcess:
         except subprocess.TimeoutExpired:
             self.kill()
             pytest.fail(f"kefu local up did not stop within {STOP_TIMEOUT_S} s:\n{self.output()}")
+
+    def stop_if_running(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.stop()
+
+    def client(self, service: str):
+        """A boto3 client of the stack's local AWS endpoint."""
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

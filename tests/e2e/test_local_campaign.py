@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 import requests
 
@@ -49,18 +48,7 @@ def campaign_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSt
     stack = new_stack(tmp_path_factory.mktemp("kefu-campaign"), {"KEFU_TIME_SCALE": str(SCALE)})
     stack.start()
     yield stack
-    if stack.process is not None and stack.process.poll() is None:
-        stack.stop()
-
-
-def client(stack: LocalStackProcess, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=stack.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    stack.stop_if_running()
 
 
 @dataclass
@@ -119,7 +107,7 @@ def desk_of_1000_tickets(scheduled_at: datetime, seed: int = 8) -> tuple[Desk, l
 
 def write(stack: LocalStackProcess, table: str, items: list) -> None:
     """BatchWriteItem, 25 items a request, as pynamodb serializes them."""
-    dynamodb = client(stack, "dynamodb")
+    dynamodb = stack.client("dynamodb")
     requests_ = [{"PutRequest": {"Item": item.serialize()}} for item in items]
     for start in range(0, len(requests_), 25):
         pending = {table: requests_[start : start + 25]}
@@ -129,7 +117,7 @@ def write(stack: LocalStackProcess, table: str, items: list) -> None:
 
 def quiet(stack: LocalStackProcess) -> None:
     """Disable the campaign schedules, and let a run they started already end."""
-    scheduler, sfn = client(stack, "scheduler"), client(stack, "stepfunctions")
+    scheduler, sfn = stack.client("scheduler"), stack.client("stepfunctions")
     for summary in scheduler.list_schedules(GroupName=SCHEDULE_GROUP)["Schedules"]:
         described = scheduler.get_schedule(Name=summary["Name"], GroupName=SCHEDULE_GROUP)
         keep = ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "Target", "GroupName")
@@ -142,14 +130,14 @@ def quiet(stack: LocalStackProcess) -> None:
 
 
 def machine_arn(stack: LocalStackProcess) -> str:
-    machines = client(stack, "stepfunctions").list_state_machines()["stateMachines"]
+    machines = stack.client("stepfunctions").list_state_machines()["stateMachines"]
     (arn,) = [m["stateMachineArn"] for m in machines if m["name"] == MACHINE]
     return arn
 
 
 def surveys_by_customer(stack: LocalStackProcess, table: str) -> Counter:
     """The campaign's surveys (gsi1 CAMPAIGN#<campaign>), counted by customer."""
-    paginator = client(stack, "dynamodb").get_paginator("query")
+    paginator = stack.client("dynamodb").get_paginator("query")
     pages = paginator.paginate(
         TableName=table,
         IndexName="gsi1",
@@ -175,7 +163,7 @@ def test_a_campaign_over_1000_resolved_tickets_surveys_each_eligible_customer_ex
 ):
     # Given the local stack with its schedules quiet, and 1,000 resolved tickets of 700 customers in its table
     quiet(campaign_stack)
-    tables = client(campaign_stack, "dynamodb").list_tables()["TableNames"]
+    tables = campaign_stack.client("dynamodb").list_tables()["TableNames"]
     (table,) = [name for name in tables if name.endswith("-stateful-Table")]
     scheduled_at = datetime.now(UTC).replace(microsecond=0)
     desk, items = desk_of_1000_tickets(scheduled_at)
@@ -183,7 +171,7 @@ def test_a_campaign_over_1000_resolved_tickets_surveys_each_eligible_customer_ex
     assert len(desk.eligible) > 300, "most customers must be eligible for the run to be a real load"
 
     # When the campaign's run for that moment is started on the local state machine
-    sfn = client(campaign_stack, "stepfunctions")
+    sfn = campaign_stack.client("stepfunctions")
     started = time.monotonic()
     execution = sfn.start_execution(
         stateMachineArn=machine_arn(campaign_stack),
@@ -221,7 +209,7 @@ def test_the_campaign_schedule_starts_a_run_on_its_cron_in_its_time_zone(tmp_pat
     stack = new_stack(tmp_path, {"KEFU_TIME_SCALE": "20000"})
     stack.start()
     try:
-        sfn = client(stack, "stepfunctions")
+        sfn = stack.client("stepfunctions")
         machine = machine_arn(stack)
 
         # When the daily campaign's cron (11:00 in Shanghai) comes round

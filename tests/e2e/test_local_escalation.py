@@ -13,7 +13,6 @@ import json
 import time
 from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
 
@@ -32,22 +31,11 @@ def fast_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackP
     stack = new_stack(tmp_path_factory.mktemp("kefu-escalation"), {"KEFU_TIME_SCALE": str(SCALE)})
     stack.start()
     yield stack
-    if stack.process is not None and stack.process.poll() is None:
-        stack.stop()
-
-
-def client(stack: LocalStackProcess, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=stack.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    stack.stop_if_running()
 
 
 def subscribe_a_queue(stack: LocalStackProcess) -> str:
-    sns, sqs = client(stack, "sns"), client(stack, "sqs")
+    sns, sqs = stack.client("sns"), stack.client("sqs")
     (topic,) = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":{TOPIC}")]
     url = sqs.create_queue(QueueName="e2e-escalation-notifications")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -93,7 +81,7 @@ def test_an_unanswered_complaint_climbs_the_escalation_ladder_on_its_timeline(fa
     assert now["escalationLevel"] == 2
     assert now["sla"]["breaches"] == ["first_response", "resolution"]
 
-    sqs = client(fast_stack, "sqs")
+    sqs = fast_stack.client("sqs")
     sent = []
     while batch := sqs.receive_message(QueueUrl=notifications, MaxNumberOfMessages=10).get("Messages"):
         sent += [json.loads(m["Body"])["MessageAttributes"]["action"]["Value"] for m in batch]
@@ -103,7 +91,7 @@ def test_an_unanswered_complaint_climbs_the_escalation_ladder_on_its_timeline(fa
         )
     assert sorted(sent) == sorted(e["data"]["action"] for e in escalations)
 
-    sfn = client(fast_stack, "stepfunctions")
+    sfn = fast_stack.client("stepfunctions")
     (machine,) = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == MACHINE]
     executions = {e["name"]: e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
     assert executions[f"{ticket['id']}-1"] == "SUCCEEDED"

@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
 
@@ -28,8 +27,7 @@ def intake_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStac
     stack = new_stack(tmp_path_factory.mktemp("kefu-intake"), {"KEFU_LOCAL_VISIBILITY_TIMEOUT": "1"})
     stack.start()
     yield stack
-    if stack.process is not None and stack.process.poll() is None:
-        stack.stop()
+    stack.stop_if_running()
 
 
 def aws_env(stack: LocalStackProcess) -> dict[str, str]:
@@ -39,16 +37,6 @@ def aws_env(stack: LocalStackProcess) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-
-
-def sqs(stack: LocalStackProcess):
-    return boto3.client(
-        "sqs",
-        endpoint_url=stack.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def test_the_banner_shows_the_intake_queue_and_how_to_send_to_it(intake_stack: LocalStackProcess):
@@ -62,7 +50,7 @@ def test_the_banner_shows_the_intake_queue_and_how_to_send_to_it(intake_stack: L
 
 
 def test_a_valid_contact_becomes_a_ticket_and_an_invalid_one_ends_in_the_dlq(intake_stack: LocalStackProcess):
-    client = sqs(intake_stack)
+    client = intake_stack.client("sqs")
     queue_url = client.get_queue_url(QueueName=QUEUE)["QueueUrl"]
     dlq_url = client.get_queue_url(QueueName=DEAD_LETTERS)["QueueUrl"]
     subject = f"Lid arrived cracked {uuid.uuid4().hex[:8]}"

@@ -18,7 +18,6 @@ from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from kefu_local.templates import cloud_assembly
@@ -79,18 +78,7 @@ def mail_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Local
     stack = new_stack(workdir, {"KEFU_LOCAL_CDK_OUT": str(cdk_out)})
     stack.start()
     yield stack, rule
-    if stack.process is not None and stack.process.poll() is None:
-        stack.stop()
-
-
-def client(stack: LocalStackProcess, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=stack.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    stack.stop_if_running()
 
 
 def mail(to: str, subject: str) -> EmailMessage:
@@ -109,7 +97,7 @@ def send(stack: LocalStackProcess, message: EmailMessage) -> None:
 
 
 def find_stored(stack: LocalStackProcess, prefix: str, subject: str, timeout: float = 10) -> tuple[str, str, bytes]:
-    s3 = client(stack, "s3")
+    s3 = stack.client("s3")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for bucket in (b["Name"] for b in s3.list_buckets()["Buckets"]):
@@ -132,7 +120,7 @@ def test_a_mail_sent_with_smtplib_lands_in_the_raw_mail_bucket_and_its_event_on_
     assert body.startswith(b"Return-Path: <ann@example.com>\r\nReceived: from ")
     assert b"X-SES-Spam-Verdict: PASS" in body
     assert b"Authentication-Results: amazonses.com;" in body
-    sqs = client(stack, "sqs")
+    sqs = stack.client("sqs")
     url = sqs.get_queue_url(QueueName=SMOKE_QUEUE)["QueueUrl"]
     messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
     assert messages, "S3's event reached the rule's queue"

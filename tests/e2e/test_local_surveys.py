@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 
-import boto3
 import pytest
 import requests
 
@@ -28,21 +27,9 @@ ISSUE = textwrap.dedent(
 )
 
 
-def local_client(stack: LocalStackProcess, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=stack.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def issue_survey(stack: LocalStackProcess, ticket_id: str) -> str:
-    (secret,) = local_client(stack, "secretsmanager").list_secrets()["SecretList"]
-    table = next(
-        name for name in local_client(stack, "dynamodb").list_tables()["TableNames"] if name.endswith("-Table")
-    )
+    (secret,) = stack.client("secretsmanager").list_secrets()["SecretList"]
+    table = next(name for name in stack.client("dynamodb").list_tables()["TableNames"] if name.endswith("-Table"))
     env = stack.env | {
         "AWS_ENDPOINT_URL": stack.aws_endpoint,
         "AWS_ACCESS_KEY_ID": "testing",

@@ -22,6 +22,8 @@ from constructs import Construct
 from kefu_infra.checks import acknowledge
 
 RETENTION = Duration.days(14)
+#: The age at which a dead letter alarms: days before the retention would drop it unseen.
+AGE_ALARM = Duration.days(10)
 #: A stream batch still failing after this many bisected retries, or older than this, goes to the on-failure queue.
 STREAM_RETRY_ATTEMPTS = 5
 STREAM_MAX_RECORD_AGE = Duration.hours(6)

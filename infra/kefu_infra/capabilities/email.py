@@ -51,8 +51,6 @@ INBOUND_BATCH_SIZE = 5
 MAX_RECEIVES = 5
 OUTBOUND_TIMEOUT = Duration.seconds(30)
 OUTBOUND_BATCH_SIZE = 10
-#: Dead letters are kept 14 days; the alarm on their age goes off with days to spare.
-DEAD_LETTER_AGE_ALARM = Duration.days(10)
 
 
 class Email(Construct):
@@ -92,7 +90,7 @@ class Email(Construct):
         _grant_idempotency(idempotency_table, self.inbound.function)
         monitoring.watch_queue("email-inbound", self.inbound_queue)
         monitoring.watch_dead_letter_queue("email-inbound", self.inbound_dead_letters)
-        monitoring.watch_dead_letter_age("email-inbound", self.inbound_dead_letters, DEAD_LETTER_AGE_ALARM)
+        monitoring.watch_dead_letter_age("email-inbound", self.inbound_dead_letters)
         monitoring.watch_function("email-inbound", self.inbound.function)
 
         self.outbound_dead_letters = dead_letter_queue(
@@ -106,7 +104,7 @@ class Email(Construct):
         grant_domain_data(self.outbound.function)
         _grant_idempotency(idempotency_table, self.outbound.function)
         monitoring.watch_dead_letter_queue("email-outbound", self.outbound_dead_letters)
-        monitoring.watch_dead_letter_age("email-outbound", self.outbound_dead_letters, DEAD_LETTER_AGE_ALARM)
+        monitoring.watch_dead_letter_age("email-outbound", self.outbound_dead_letters)
         monitoring.watch_function("email-outbound", self.outbound.function)
 
     # --- inbound -------------------------------------------------------------------------------------------

@@ -50,7 +50,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -59,14 +58,13 @@ from constructs import Construct
 from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
 from kefu.store.tickets import ticket_changes_filter
 from kefu_infra.capabilities.dead_letters import consume_table_stream, dead_letter_queue
-from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, retention
+from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, state_machine_log_group
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
 
 TASK_TIMEOUT = Duration.seconds(30)
 WATCHER_TIMEOUT = Duration.seconds(30)
 WATCHER_BATCH_SIZE = 50
-DEAD_LETTER_AGE_ALARM = Duration.days(10)
 #: Lambda's own errors (CDK's defaults for a LambdaInvoke task) and throttling: retried quickly, with backoff.
 LAMBDA_SERVICE_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
@@ -95,13 +93,7 @@ class Escalation(Construct):
         self.topic_key, self.topic = self._add_topic()
         self.task = self._add_task_function(defaults)
         grant_domain_data(self.task.function)
-        self.log_group = logs.LogGroup(
-            self,
-            "StateMachineLogs",
-            log_group_name=f"/aws/vendedlogs/states/{prefix}-escalation",
-            retention=retention(defaults.log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.log_group = state_machine_log_group(self, f"{prefix}-escalation", defaults.log_retention_days)
         self.state_machine = self._add_state_machine()
         self.dead_letters = dead_letter_queue(
             self,
@@ -115,7 +107,7 @@ class Escalation(Construct):
         monitoring.watch_function("escalation", self.task.function)
         monitoring.watch_function("escalation-watcher", self.watcher.function)
         monitoring.watch_dead_letter_queue("escalation-watcher", self.dead_letters)
-        monitoring.watch_dead_letter_age("escalation-watcher", self.dead_letters, DEAD_LETTER_AGE_ALARM)
+        monitoring.watch_dead_letter_age("escalation-watcher", self.dead_letters)
 
     # --- notifications -------------------------------------------------------------------------------------
 

@@ -64,6 +64,18 @@ def retention(days: int) -> logs.RetentionDays:
     return _RETENTION[days]
 
 
+def state_machine_log_group(scope: Construct, name: str, retention_days: int) -> logs.LogGroup:
+    """A state machine's execution log, retained with the stack's data. Under `/aws/vendedlogs/` as Step Functions
+    asks, so its resource policy stays small."""
+    return logs.LogGroup(
+        scope,
+        "StateMachineLogs",
+        log_group_name=f"/aws/vendedlogs/states/{name}",
+        retention=retention(retention_days),
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+
+
 @dataclass(frozen=True)
 class FunctionDefaults:
     """What every kefu function shares: layers, environment, log retention and level."""

@@ -16,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from kefu_infra.capabilities import dead_letters
 from kefu_infra.checks import acknowledge
 
 PERIOD = Duration.minutes(5)
@@ -109,7 +110,7 @@ class Monitoring(Construct):
         )
         self.dashboard.add_widgets(cw.GraphWidget(title=f"{name}: dead letters", left=[depth], width=12))
 
-    def watch_dead_letter_age(self, name: str, queue: sqs.IQueue, max_age: Duration) -> None:
+    def watch_dead_letter_age(self, name: str, queue: sqs.IQueue, max_age: Duration = dead_letters.AGE_ALARM) -> None:
         """Alarm before a dead letter reaches the end of its queue's retention and is lost unseen."""
         age = queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum")
         self._add_alarm(

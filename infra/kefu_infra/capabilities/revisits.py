@@ -53,7 +53,6 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -68,7 +67,7 @@ from kefu.revisits.config import Campaign
 from kefu.revisits.invitation import PUBLIC_API_URL_VAR
 from kefu_infra.capabilities.dead_letters import dead_letter_queue
 from kefu_infra.capabilities.escalation import LAMBDA_SERVICE_ERRORS
-from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, retention
+from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, state_machine_log_group
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
 
@@ -84,7 +83,6 @@ DISTRIBUTED_CONCURRENCY = 10
 WORK_ITEMS_DAYS = 3
 SCHEDULE_RETRY_ATTEMPTS = 20
 SCHEDULE_MAX_EVENT_AGE = Duration.hours(6)
-DEAD_LETTER_AGE_ALARM = Duration.days(10)
 #: A second execution of the same scheduled run while the first is still selecting waits for its selection.
 SELECTION_IN_PROGRESS = "IdempotencyAlreadyInProgressError"
 #: Failures no retry mends (a campaign not in the deployment or disabled, a malformed input): caught at once.
@@ -113,13 +111,7 @@ class Revisits(Construct):
         self.bucket = self._add_work_bucket()
         self.task = self._add_task_function(defaults, api_url)
         self._add_grants(grant_domain_data, idempotency_table, survey_secret, mail_identity)
-        self.log_group = logs.LogGroup(
-            self,
-            "StateMachineLogs",
-            log_group_name=f"/aws/vendedlogs/states/{self.state_machine_name}",
-            retention=retention(defaults.log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.log_group = state_machine_log_group(self, self.state_machine_name, defaults.log_retention_days)
         self.state_machine = self._add_state_machine()
         self.dead_letters = dead_letter_queue(
             self,
@@ -136,7 +128,7 @@ class Revisits(Construct):
         monitoring.watch_state_machine("revisit-campaign", self.state_machine)
         monitoring.watch_function("revisit", self.task.function)
         monitoring.watch_dead_letter_queue("revisit-schedules", self.dead_letters)
-        monitoring.watch_dead_letter_age("revisit-schedules", self.dead_letters, DEAD_LETTER_AGE_ALARM)
+        monitoring.watch_dead_letter_age("revisit-schedules", self.dead_letters)
 
     # --- the work bucket -----------------------------------------------------------------------------------
 

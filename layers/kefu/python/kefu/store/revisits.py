@@ -13,7 +13,7 @@ from kefu.clock import iso
 from kefu.errors import BadCursor, BadRequest
 from kefu.store import cursor as cursors
 from kefu.store.models import TicketItem
-from kefu.store.tickets import _ticket
+from kefu.store.tickets import ticket_of
 from kefu.tickets.model import Page, Ticket
 
 DAY_PREFIX = "RESOLVED#"
@@ -47,7 +47,7 @@ def resolved_between(start: datetime, end: datetime, *, limit: int, cursor: str 
             last_evaluated_key={name: {"S": value} for name, value in start_key.items()} if start_key else None,
         )
         for item in result:
-            items.append(_ticket(item))
+            items.append(ticket_of(item))
             last = {"pk": item.pk, "sk": item.sk, "gsi5pk": item.gsi5pk, "gsi5sk": item.gsi5sk}
         if len(items) >= limit:
             break

@@ -64,7 +64,7 @@ def get(ticket_id: str) -> Ticket:
         item = TicketItem.get(ticket_key(ticket_id), TICKET_SK, consistent_read=True)
     except DoesNotExist:
         raise TicketNotFound(ticket_id) from None
-    return _ticket(item)
+    return ticket_of(item)
 
 
 def save(
@@ -169,7 +169,7 @@ def _query_index(
         page_size=limit,
         last_evaluated_key=start,
     )
-    items = [_ticket(item) for item in result]
+    items = [ticket_of(item) for item in result]
     return Page[Ticket](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
 
 
@@ -223,7 +223,7 @@ def by_status(status: Status, *, limit: int, cursor: str | None) -> Page[Ticket]
 
 def from_stream_image(image: dict[str, Any]) -> Ticket:
     """A ticket as a DynamoDB stream record's NewImage or OldImage holds it (attribute values, as stored)."""
-    return _ticket(TicketItem.from_raw_data(image))
+    return ticket_of(TicketItem.from_raw_data(image))
 
 
 def ticket_changes_filter() -> dict[str, Any]:
@@ -301,7 +301,8 @@ def _resolution_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
     return {"gsi5pk": f"RESOLVED#{stamp[:10]}", "gsi5sk": f"{stamp}#{ticket.id}"}
 
 
-def _ticket(item: TicketItem) -> Ticket:
+def ticket_of(item: TicketItem) -> Ticket:
+    """The domain's ticket of a stored ticket item (the other store modules that query tickets use it too)."""
     return Ticket(
         id=item.ticket_id,
         subject=item.subject,
