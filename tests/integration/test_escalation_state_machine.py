@@ -276,8 +276,10 @@ def test_a_complaint_resolved_midway_ends_its_execution_without_a_further_escala
     resolved_at = time.monotonic()
 
     result = escalation_desk.finished(ticket_id, 1)
-    assert result.status == "ABORTED"
-    assert time.monotonic() - resolved_at < 2  # promptly: by the stream, not at its next wake
+    # Stopped by the stream, or (when a milestone woke it in the same instant) ended by its task seeing the ticket
+    # resolved: either way promptly, not at its next wake, and without a further escalation (below).
+    assert result.status in ("ABORTED", "SUCCEEDED")
+    assert time.monotonic() - resolved_at < 2
     resolved = store.get(ticket_id)
     past_its_target = resolved.createdAt + timedelta(minutes=45)
     eventually(lambda: now() > past_its_target)
