@@ -1,0 +1,57 @@
+"""The API function's init phase runs without the cyclic garbage collector, and hands it back on when it ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTION = ROOT / "functions" / "api"
+LAYER = ROOT / "layers" / "kefu" / "python"
+
+PROBE = textwrap.dedent(
+    """
+    import gc, json, sys
+    collections = []
+    gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+    gc.collect()  # a collection before the import is counted, so the counter is seen to work
+    before = len(collections)
+    frozen_before = gc.get_freeze_count()
+    import handler
+    during = len(collections) - before
+    gc.collect()
+    print(json.dumps({"before": before, "during": during, "enabled": gc.isenabled(),
+                      "frozen": gc.get_freeze_count() - frozen_before, "after": len(collections) - before - during}))
+    """
+)
+
+
+def test_importing_the_api_handler_triggers_no_collection_and_leaves_the_collector_on_with_init_frozen():
+    # Given a fresh interpreter set up as Lambda sets up the API function
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
+    env.update(
+        AWS_LAMBDA_FUNCTION_NAME="kefu-api",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        LAMBDA_TASK_ROOT=str(FUNCTION),
+        PYTHONPATH=os.pathsep.join([str(FUNCTION), str(LAYER)]),
+        KEFU_TABLE="kefu-test",
+        KEFU_IDEMPOTENCY_TABLE="kefu-test-idempotency",
+    )
+    # When the handler module is imported (the init phase)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, cwd=FUNCTION, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # Then no collection ran during it (an import this size triggers dozens otherwise), the collector is on again,
+    # what init allocated is frozen out of its generations, and a later collection runs as usual
+    assert result["before"] == 1
+    assert result["during"] == 0
+    assert result["enabled"] is True
+    assert result["frozen"] > 10_000
+    assert result["after"] == 1
