@@ -7,11 +7,20 @@ whichever one the runtime carries that month.
 
 Builds are cached under build/layers/ as a zip (what Lambda takes; one file for CDK to stage instead of
 thousands), named by a hash of everything that goes into it, so a second synth reuses it.
+
+Every asset of code (the dependencies layer, the domain layer, each function's folder) ships with CPython 3.13
+bytecode beside its sources. Lambda mounts code read-only, so Python cannot cache bytecode there: without it, every
+cold start compiles every module it imports, botocore and pydantic included, which costs several times the whole
+init that bytecode leaves (`make bench` shows both). The bytecode is written by a CPython 3.13 interpreter found on
+the machine (`KEFU_BYTECODE_PYTHON`, `python3.13` on PATH, or pyenv's), as hash-based `unchecked-hash` .pyc files:
+a deployed layer never changes, so Python loads them without looking at the sources or their times. Without such
+an interpreter the assets are built from sources alone, and synth says so.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -24,14 +33,20 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from kefu_infra.paths import BUILD, CONSTRAINTS, PYPROJECT
+from kefu_infra.paths import BUILD, CONSTRAINTS, DOMAIN_LAYER, FUNCTIONS, PYPROJECT
 
 PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.13"
-# Bump when the build steps below change, so cached layers are rebuilt.
-RECIPE = 1
+#: The bytecode tag of the Lambda runtime: .pyc files are named and checked by it.
+CACHE_TAG = "cpython-313"
+BYTECODE_PYTHON = "KEFU_BYTECODE_PYTHON"
+# Where Lambda mounts a layer's `python/` folder and a function's code: bytecode records these paths for tracebacks.
+LAYER_MOUNT = "/opt/python"
+FUNCTION_MOUNT = "/var/task"
+# Bump when the build steps below change, so cached builds are rebuilt.
+RECIPE = 2
 
 
 class LayerBuildError(RuntimeError):
@@ -42,6 +57,70 @@ class LayerBuildError(RuntimeError):
 class BuiltLayer:
     path: Path
     digest: str
+    #: The bytecode tag shipped beside the sources (`cpython-313`), or None for sources alone.
+    bytecode: str | None = None
+
+
+@dataclass(frozen=True)
+class BytecodeCompiler:
+    interpreter: Path
+    tag: str
+
+
+def _cache_tag(interpreter: str) -> str | None:
+    try:
+        done = subprocess.run(
+            [interpreter, "-I", "-c", "import sys; print(sys.implementation.cache_tag)"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _candidates() -> Iterator[str]:
+    on_path = shutil.which(f"python{PYTHON_VERSION}")
+    if on_path:
+        yield on_path
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    # Newest patch release first. Only plain releases: free-threaded ("3.13.0t") and pre-releases are skipped.
+    releases = [p for p in pyenv.glob(f"{PYTHON_VERSION}.*") if p.name.replace(".", "").isdigit()]
+    for release in sorted(releases, key=lambda p: int(p.name.split(".")[2]), reverse=True):
+        yield str(release / "bin" / f"python{PYTHON_VERSION}")
+
+
+@functools.cache
+def bytecode_compiler() -> BytecodeCompiler | None:
+    """The CPython 3.13 that writes the shipped bytecode, or None (said once on stderr) when there is none."""
+    chosen = os.environ.get(BYTECODE_PYTHON)
+    if chosen:
+        tag = _cache_tag(chosen)
+        if tag != CACHE_TAG:
+            raise LayerBuildError(f"{BYTECODE_PYTHON}={chosen} is not a CPython {PYTHON_VERSION} interpreter ({tag})")
+        return BytecodeCompiler(Path(chosen), tag)
+    for candidate in _candidates():
+        if _cache_tag(candidate) == CACHE_TAG:
+            return BytecodeCompiler(Path(candidate), CACHE_TAG)
+    print(
+        f"kefu: no CPython {PYTHON_VERSION} found (set {BYTECODE_PYTHON}, or put python{PYTHON_VERSION} on PATH): "
+        "functions and layers are built from sources alone, and Lambda will compile them on every cold start",
+        file=sys.stderr,
+    )
+    return None
+
+
+def _compile(folder: Path, mounted_at: str, compiler: BytecodeCompiler | None) -> None:
+    """Write `unchecked-hash` bytecode for every module under `folder`, recording the path Lambda mounts it at."""
+    if compiler is None:
+        return
+    command = [str(compiler.interpreter), "-I", "-m", "compileall", "-q", "-j", "0"]
+    command += ["--invalidation-mode", "unchecked-hash", "-s", str(folder), "-p", mounted_at, str(folder)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise LayerBuildError(f"compiling bytecode under {folder} failed:\n" + (done.stdout + done.stderr).strip())
 
 
 def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
@@ -51,11 +130,13 @@ def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
 def dependencies_layer(pyproject: Path = PYPROJECT, constraints: Path = CONSTRAINTS, build: Path = BUILD) -> BuiltLayer:
     """The zip to ship as the dependencies layer (it holds `python/…`), built on first use."""
     requirements = runtime_requirements(pyproject)
-    digest = _digest(requirements, constraints.read_text(encoding="utf-8"))
+    compiler = bytecode_compiler()
+    bytecode = compiler.tag if compiler else None
+    digest = _digest(requirements, constraints.read_text(encoding="utf-8"), bytecode)
     root = build / "layers"
     target = root / f"deps-{digest}.zip"
     if target.is_file():
-        return BuiltLayer(target, digest)
+        return BuiltLayer(target, digest, bytecode)
     root.mkdir(parents=True, exist_ok=True)
     with _exclusive(root / ".lock"):
         if not target.is_file():
@@ -63,20 +144,71 @@ def dependencies_layer(pyproject: Path = PYPROJECT, constraints: Path = CONSTRAI
             try:
                 _pip_install(requirements, constraints, staging / "python")
                 _drop_build_leftovers(staging / "python")
+                _compile(staging / "python", LAYER_MOUNT, compiler)
                 partial = _zip(staging, staging.with_suffix(".zip"))
                 partial.rename(target)  # atomic: a file named deps-<digest>.zip is always complete
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
                 staging.with_suffix(".zip").unlink(missing_ok=True)
             _remove_stale(root, keep=target)
-    return BuiltLayer(target, digest)
+    return BuiltLayer(target, digest, bytecode)
 
 
-def _digest(requirements: list[str], constraints: str) -> str:
+def domain_layer(source: Path = DOMAIN_LAYER, build: Path = BUILD) -> BuiltLayer:
+    """The folder to ship as the domain layer: the kefu package (`python/kefu/…`) and its bytecode."""
+    return _compiled_copy(source, build / "layers", "domain", code_root="python", mounted_at=LAYER_MOUNT)
+
+
+def function_code(name: str, functions: Path = FUNCTIONS, build: Path = BUILD) -> BuiltLayer:
+    """The folder to ship as a function's code: its folder under functions/ and its bytecode."""
+    return _compiled_copy(functions / name, build / "functions", name, code_root="", mounted_at=FUNCTION_MOUNT)
+
+
+def shipped(relative: PurePosixPath) -> bool:
+    """Whether a file of the source tree is shipped: never the synthesizing interpreter's bytecode or packaging
+    leftovers."""
+    parts = relative.parts
+    return not any(part == "__pycache__" or part.endswith(".egg-info") for part in parts) and relative.suffix != ".pyc"
+
+
+def _compiled_copy(source: Path, root: Path, name: str, *, code_root: str, mounted_at: str) -> BuiltLayer:
+    files = sorted(p for p in source.rglob("*") if p.is_file() and shipped(PurePosixPath(p.relative_to(source))))
+    compiler = bytecode_compiler()
+    bytecode = compiler.tag if compiler else None
+    hashed = hashlib.sha256(json.dumps([RECIPE, bytecode, code_root, mounted_at]).encode())
+    for path in files:
+        relative = path.relative_to(source).as_posix().encode()
+        content = path.read_bytes()
+        hashed.update(b"%d:%s%d:" % (len(relative), relative, len(content)) + content)
+    digest = hashed.hexdigest()[:16]
+    target = root / f"{name}-{digest}"
+    if target.is_dir():
+        return BuiltLayer(target, digest, bytecode)
+    root.mkdir(parents=True, exist_ok=True)
+    with _exclusive(root / ".lock"):
+        if not target.is_dir():
+            staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+            try:
+                for path in files:
+                    copy = staging / path.relative_to(source)
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, copy)
+                _compile(staging / code_root, mounted_at, compiler)
+                staging.rename(target)  # atomic: a folder named <name>-<digest> is always complete
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            for old in root.glob(f"{name}-*"):
+                if old != target and old.is_dir() and old.name.removeprefix(f"{name}-").isalnum():
+                    shutil.rmtree(old, ignore_errors=True)
+    return BuiltLayer(target, digest, bytecode)
+
+
+def _digest(requirements: list[str], constraints: str, bytecode: str | None) -> str:
     recipe = {
         "recipe": RECIPE,
         "platform": PLATFORM,
         "python": PYTHON_VERSION,
+        "bytecode": bytecode,
         "requirements": sorted(requirements),
         "constraints": constraints,
     }
@@ -91,7 +223,7 @@ def _pip_install(requirements: list[str], constraints: Path, target: Path) -> No
         "install",
         "--quiet",
         "--disable-pip-version-check",
-        "--no-compile",  # bytecode compiled by this interpreter would be useless to 3.13
+        "--no-compile",  # this interpreter's bytecode would be useless to 3.13: _compile writes 3.13's
         "--platform",
         PLATFORM,
         "--implementation",

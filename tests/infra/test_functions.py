@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+from kefu_infra import layers
 from tests.infra.template_checks import (
     function_problems,
     log_retention_problems,
@@ -25,6 +26,10 @@ GOOD_FUNCTION = {
     },
 }
 LOGS = {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 30}}
+# The bytecode header Lambda's Python 3.13 loads (PEP 552): its magic number, and the flags of a hash-based .pyc
+# whose source is never checked.
+CPYTHON_313_MAGIC = (3571).to_bytes(2, "little") + b"\r\n"
+UNCHECKED_HASH = 0b01
 
 
 def test_every_function_logs_json_to_a_retained_log_group_with_tracing_on_arm64(dev):
@@ -121,22 +126,53 @@ def staged_layers(dev) -> dict[str, Path]:
     }
 
 
+def shipped_bytecode_problems(files: dict[str, bytes]) -> list[str]:
+    """What is wrong with the bytecode among `files` (path → content), for the interpreter found on this machine:
+    with a CPython 3.13, each module has exactly its 3.13 `unchecked-hash` .pyc and nothing else is cached; with
+    none, no bytecode at all."""
+    compiler = layers.bytecode_compiler()
+    cached = {name for name in files if "__pycache__/" in name or name.endswith(".pyc")}
+    if compiler is None:
+        return [f"bytecode shipped although none could be made for 3.13: {name}" for name in sorted(cached)]
+    expected = {
+        f"{name.rpartition('/')[0]}/__pycache__/{name.rpartition('/')[2][:-3]}.cpython-313.pyc".lstrip("/")
+        for name in files
+        if name.endswith(".py")
+    }
+    problems = [f"no bytecode for {name}" for name in sorted(expected - cached)]
+    problems += [f"bytecode of another interpreter or module: {name}" for name in sorted(cached - expected)]
+    for name in sorted(cached & expected):
+        header = files[name][:16]
+        if header[:4] != CPYTHON_313_MAGIC:
+            problems.append(f"{name} is not CPython 3.13 bytecode")
+        if int.from_bytes(header[4:8], "little") != UNCHECKED_HASH:
+            problems.append(f"{name} is not unchecked-hash bytecode")
+    return problems
+
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
 def test_the_dependencies_layer_holds_arm64_cpython_313_wheels_of_the_runtime_dependencies(dev):
     (archive,) = [path for text, path in staged_layers(dev).items() if text.startswith("Third-party")]
-    names = zipfile.ZipFile(archive).namelist()
-    packages = {name.split("/")[1] for name in names}
+    with zipfile.ZipFile(archive) as zipped:
+        files = {name: zipped.read(name) for name in zipped.namelist() if not name.endswith("/")}
+    packages = {name.split("/")[1] for name in files}
 
-    assert all(name.startswith("python/") for name in names)
-    assert "python/pydantic_core/_pydantic_core.cpython-313-aarch64-linux-gnu.so" in names
+    assert all(name.startswith("python/") for name in files)
+    assert "python/pydantic_core/_pydantic_core.cpython-313-aarch64-linux-gnu.so" in files
     assert {"aws_lambda_powertools", "aws_xray_sdk", "pydantic", "pynamodb", "boto3", "botocore"} <= packages
-    assert not [name for name in names if "__pycache__" in name]
+    assert shipped_bytecode_problems(files) == []
 
 
-def test_the_domain_layer_ships_the_kefu_package_and_nothing_built(dev):
+def test_the_domain_layer_ships_the_kefu_package_and_its_bytecode_and_nothing_built_here(dev):
     (folder,) = [path for text, path in staged_layers(dev).items() if text == "The kefu domain package"]
+    files = folder_files(folder)
 
     assert (folder / "python" / "kefu" / "store" / "models.py").is_file()
-    assert not list(folder.rglob("__pycache__")) and not list(folder.rglob("*.egg-info"))
+    assert not [name for name in files if ".egg-info" in name]
+    assert shipped_bytecode_problems(files) == []
 
 
 def test_the_deployment_layer_carries_the_stages_validated_configuration(dev):
@@ -147,8 +183,9 @@ def test_the_deployment_layer_carries_the_stages_validated_configuration(dev):
     assert document["groups"]["l1"]["kind"] == "general"
 
 
-def test_each_function_ships_its_own_folder_only(dev):
+def test_each_function_ships_its_own_folder_only_with_its_bytecode(dev):
     for function in resources(dev.service, "AWS::Lambda::Function").values():
         folder = dev.outdir / function["Metadata"]["aws:asset:path"]
-        assert (folder / "handler.py").is_file()
-        assert not list(folder.rglob("__pycache__"))
+        files = folder_files(folder)
+        assert {name for name in files if "__pycache__/" not in name} == {"handler.py"}
+        assert shipped_bytecode_problems(files) == []

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import AssetHashType, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from kefu_infra import layers
 from kefu_infra.checks import acknowledge
 from kefu_infra.paths import FUNCTIONS
 
 PYTHON = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
-# Never shipped: bytecode of the synthesizing interpreter and packaging leftovers.
-ASSET_EXCLUDES = ["__pycache__", "*.pyc", "*.egg-info"]
 
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -58,6 +57,11 @@ _APPLICATION_LOG_LEVEL = {
     "WARNING": lambda_.ApplicationLogLevel.WARN,
     "ERROR": lambda_.ApplicationLogLevel.ERROR,
 }
+
+
+def _shipped_code(name: str) -> lambda_.Code:
+    built = layers.function_code(name)
+    return lambda_.Code.from_asset(str(built.path), asset_hash=built.digest, asset_hash_type=AssetHashType.CUSTOM)
 
 
 def retention(days: int) -> logs.RetentionDays:
@@ -110,7 +114,7 @@ class KefuFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            code=lambda_.Code.from_asset(str(code), exclude=ASSET_EXCLUDES),
+            code=_shipped_code(name),
             handler="handler.lambda_handler",
             runtime=PYTHON,
             architecture=ARCHITECTURE,

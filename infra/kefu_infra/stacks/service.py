@@ -13,12 +13,11 @@ from kefu_infra import layers
 from kefu_infra.capabilities.api import Api
 from kefu_infra.capabilities.email import Email
 from kefu_infra.capabilities.escalation import Escalation
-from kefu_infra.capabilities.function import ARCHITECTURE, ASSET_EXCLUDES, PYTHON, FunctionDefaults
+from kefu_infra.capabilities.function import ARCHITECTURE, PYTHON, FunctionDefaults
 from kefu_infra.capabilities.intake import Intake
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
-from kefu_infra.paths import DOMAIN_LAYER
 from kefu_infra.routes import Route
 from kefu_infra.stacks.stateful import StatefulStack
 
@@ -113,9 +112,10 @@ class ServiceStack(Stack):
             lambda_.Code.from_asset(str(built.path), asset_hash=built.digest, asset_hash_type=AssetHashType.CUSTOM),
             "Third-party runtime dependencies (pyproject [project].dependencies, pinned by constraints.txt)",
         )
+        package = layers.domain_layer()
         domain = self._add_layer(
             "DomainLayer",
-            lambda_.Code.from_asset(str(DOMAIN_LAYER), exclude=ASSET_EXCLUDES),
+            lambda_.Code.from_asset(str(package.path), asset_hash=package.digest, asset_hash_type=AssetHashType.CUSTOM),
             "The kefu domain package",
         )
         written = layers.deployment_document(document)
