@@ -30,7 +30,7 @@ import sys
 import tempfile
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -133,24 +133,15 @@ def dependencies_layer(pyproject: Path = PYPROJECT, constraints: Path = CONSTRAI
     compiler = bytecode_compiler()
     bytecode = compiler.tag if compiler else None
     digest = _digest(requirements, constraints.read_text(encoding="utf-8"), bytecode)
-    root = build / "layers"
-    target = root / f"deps-{digest}.zip"
-    if target.is_file():
-        return BuiltLayer(target, digest, bytecode)
-    root.mkdir(parents=True, exist_ok=True)
-    with _exclusive(root / ".lock"):
-        if not target.is_file():
-            staging = Path(tempfile.mkdtemp(prefix=".deps-", dir=root))
-            try:
-                _pip_install(requirements, constraints, staging / "python")
-                _drop_build_leftovers(staging / "python")
-                _compile(staging / "python", LAYER_MOUNT, compiler)
-                partial = _zip(staging, staging.with_suffix(".zip"))
-                partial.rename(target)  # atomic: a file named deps-<digest>.zip is always complete
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-                staging.with_suffix(".zip").unlink(missing_ok=True)
-            _remove_stale(root, keep=target)
+    target = build / "layers" / f"deps-{digest}.zip"
+
+    def make(staging: Path) -> Path:
+        _pip_install(requirements, constraints, staging / "python")
+        _drop_build_leftovers(staging / "python")
+        _compile(staging / "python", LAYER_MOUNT, compiler)
+        return _zip(staging, staging.with_suffix(".zip"))
+
+    _build_once(target, make)
     return BuiltLayer(target, digest, bytecode)
 
 
@@ -181,26 +172,45 @@ def _compiled_copy(source: Path, root: Path, name: str, *, code_root: str, mount
         content = path.read_bytes()
         hashed.update(b"%d:%s%d:" % (len(relative), relative, len(content)) + content)
     digest = hashed.hexdigest()[:16]
+
+    def make(staging: Path) -> Path:
+        for path in files:
+            copy = staging / path.relative_to(source)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
+        _compile(staging / code_root, mounted_at, compiler)
+        return staging
+
     target = root / f"{name}-{digest}"
-    if target.is_dir():
-        return BuiltLayer(target, digest, bytecode)
+    _build_once(target, make)
+    return BuiltLayer(target, digest, bytecode)
+
+
+def _build_once(target: Path, make: Callable[[Path], Path]) -> None:
+    """Build `target`, named by a digest of everything that goes into it, unless it is there already. One build at
+    a time; `make` fills a staging folder and returns what becomes `target` by an atomic rename, so a file or
+    folder under that name is always complete. Earlier builds of the same name are removed afterwards."""
+    if target.exists():
+        return
+    root = target.parent
     root.mkdir(parents=True, exist_ok=True)
     with _exclusive(root / ".lock"):
-        if not target.is_dir():
-            staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
-            try:
-                for path in files:
-                    copy = staging / path.relative_to(source)
-                    copy.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(path, copy)
-                _compile(staging / code_root, mounted_at, compiler)
-                staging.rename(target)  # atomic: a folder named <name>-<digest> is always complete
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-            for old in root.glob(f"{name}-*"):
-                if old != target and old.is_dir() and old.name.removeprefix(f"{name}-").isalnum():
-                    shutil.rmtree(old, ignore_errors=True)
-    return BuiltLayer(target, digest, bytecode)
+        if target.exists():
+            return
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+        try:
+            make(staging).rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.with_suffix(".zip").unlink(missing_ok=True)
+        name, _, _ = target.name.rpartition("-")
+        for old in root.glob(f"{name}-*"):
+            if old == target or not old.name.removeprefix(f"{name}-").partition(".")[0].isalnum():
+                continue
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
 
 
 def _digest(requirements: list[str], constraints: str, bytecode: str | None) -> str:
@@ -256,12 +266,6 @@ def _zip(folder: Path, archive: Path) -> Path:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             zipped.write(path, path.relative_to(folder).as_posix())
     return archive
-
-
-def _remove_stale(root: Path, keep: Path) -> None:
-    for old in root.glob("deps-*.zip"):
-        if old != keep:
-            old.unlink(missing_ok=True)
 
 
 @contextmanager
