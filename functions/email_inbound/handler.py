@@ -10,6 +10,11 @@ The other records of the batch are not redone.
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
+# ruff: noqa: E402 (the imports below come after gc.disable on purpose)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -84,3 +89,8 @@ def record_handler(record: StoredMailRecord) -> dict:
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     inbound.idempotency_config().register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+# End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.
+gc.freeze()
+gc.enable()

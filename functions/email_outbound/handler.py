@@ -9,6 +9,11 @@ Records retried after one that failed were already sent: idempotency on the entr
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
+# ruff: noqa: E402 (the imports below come after gc.disable on purpose)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -54,3 +59,8 @@ def record_handler(record: DynamoDBStreamRecordModel) -> dict:
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     outbound.idempotency_config().register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+# End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.
+gc.freeze()
+gc.enable()

@@ -1,4 +1,4 @@
-"""The API function's init phase runs without the cyclic garbage collector, and hands it back on when it ends."""
+"""Each function's init phase runs without the cyclic garbage collector, and turns it back on when it ends."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTION = ROOT / "functions" / "api"
+FUNCTIONS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/handler.py"))
 LAYER = ROOT / "layers" / "kefu" / "python"
 
 PROBE = textwrap.dedent(
@@ -35,21 +37,27 @@ PROBE = textwrap.dedent(
 )
 
 
-def test_importing_the_api_handler_triggers_no_collection_and_leaves_the_collector_on_with_init_frozen():
-    # Given a fresh interpreter set up as Lambda sets up the API function
+def test_every_function_is_checked():
+    assert len(FUNCTIONS) >= 7 and "api" in FUNCTIONS
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_functions_init_triggers_no_collection_and_leaves_the_collector_on_with_init_frozen(name: str):
+    # Given a fresh interpreter set up as Lambda sets up the function
+    function = ROOT / "functions" / name
     env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
     env.update(
-        AWS_LAMBDA_FUNCTION_NAME="kefu-api",
+        AWS_LAMBDA_FUNCTION_NAME=f"kefu-{name}",
         AWS_REGION="us-east-1",
         AWS_DEFAULT_REGION="us-east-1",
-        LAMBDA_TASK_ROOT=str(FUNCTION),
-        PYTHONPATH=os.pathsep.join([str(FUNCTION), str(LAYER)]),
+        LAMBDA_TASK_ROOT=str(function),
+        PYTHONPATH=os.pathsep.join([str(function), str(LAYER)]),
         KEFU_TABLE="kefu-test",
         KEFU_IDEMPOTENCY_TABLE="kefu-test-idempotency",
     )
-    # When the handler module is imported (the init phase)
+    # When its handler module is run (the init phase)
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, cwd=FUNCTION, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PROBE], env=env, cwd=function, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
