@@ -19,6 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
+# `kefu_infra` as `python infra/app.py` sees it (the infra tests synthesize with it, the bench reads its layer rules).
+sys.path.append(str(ROOT / "infra"))
 
 os.environ.update(
     {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import socket
 from dataclasses import dataclass
@@ -83,10 +84,9 @@ class LocalConfig:
     def check_ports_free(self) -> None:
         """Fail with the port and the variable that moves it, before anything starts."""
         ports = ((API_PORT_VAR, self.api_port), (AWS_PORT_VAR, self.aws_port), (SMTP_PORT_VAR, self.smtp_port))
-        for i, (first_var, first) in enumerate(ports):
-            for second_var, second in ports[i + 1 :]:
-                if first == second:
-                    raise LocalStackError(f"{first_var} and {second_var} are both {first}; give each its own")
+        for (first_var, first), (second_var, second) in itertools.combinations(ports, 2):
+            if first == second:
+                raise LocalStackError(f"{first_var} and {second_var} are both {first}; give each its own")
         ensure_port_free(self.host, self.aws_port, AWS_PORT_VAR)
         ensure_port_free(self.host, self.api_port, API_PORT_VAR)
         ensure_port_free(self.host, self.smtp_port, SMTP_PORT_VAR)

@@ -26,6 +26,7 @@ import boto3
 from kefu import clock
 from kefu_local import patterns, references
 from kefu_local.runtime import LOCAL_REGION
+from kefu_local.targets import deliver
 from kefu_local.templates import Templates, Unresolvable
 
 log = logging.getLogger(__name__)
@@ -208,19 +209,4 @@ class EventBus:
         return event
 
     def _deliver(self, target: RuleTarget, body: str) -> None:
-        service = target.arn.split(":")[2]
-        if service == "sqs":
-            _, _, _, _, account, name = target.arn.split(":")
-            sqs = self.client("sqs")
-            url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            request: dict[str, Any] = {"QueueUrl": url, "MessageBody": body}
-            if name.endswith(".fifo"):
-                request["MessageGroupId"] = target.message_group_id or target.id
-                request["MessageDeduplicationId"] = str(uuid.uuid4())
-            sqs.send_message(**request)
-        elif service == "lambda":
-            self.client("lambda").invoke(FunctionName=target.arn, InvocationType="Event", Payload=body.encode())
-        elif service == "states":
-            self.client("stepfunctions").start_execution(stateMachineArn=target.arn, input=body)
-        else:
-            raise ValueError(f"targets of {service} are not delivered locally")
+        deliver(self.client, target.arn, body, group=target.message_group_id or target.id)

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import secrets
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -397,7 +398,7 @@ def _source_of(asset_file: Path) -> Path:
 def _generated_secret(spec: dict[str, Any]) -> str:
     """A random value shaped like GenerateSecretString's (length; letters and digits when it excludes punctuation)."""
     length = int(spec.get("PasswordLength", 32))
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits
     if not spec.get("ExcludePunctuation"):
         alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
     return "".join(secrets.choice(alphabet) for _ in range(length))

@@ -45,6 +45,7 @@ import boto3
 from kefu import clock
 from kefu_local import references
 from kefu_local.runtime import LOCAL_REGION
+from kefu_local.targets import deliver, send_to_queue
 from kefu_local.templates import Templates
 
 log = logging.getLogger(__name__)
@@ -432,29 +433,12 @@ class Deliverer:
 
     def _send(self, target: dict[str, Any], payload: str) -> None:
         arn: str = target["Arn"]
-        service = arn.split(":")[2]
         if arn.startswith("arn:aws:scheduler:::aws-sdk:"):
             service_name, action = arn.split(":")[-2:]
             method = getattr(self.client(_SDK_SERVICES.get(service_name, service_name)), _snake(action))
             method(**json.loads(payload))
-        elif service == "states":
-            self.client("stepfunctions").start_execution(stateMachineArn=arn, input=payload)
-        elif service == "lambda":
-            self.client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=payload.encode())
-        elif service == "sqs":
-            self._send_message(arn, payload, target.get("SqsParameters", {}).get("MessageGroupId"))
         else:
-            raise ValueError(f"targets of {service} are not delivered locally")
-
-    def _send_message(self, queue_arn: str, body: str, group: str | None, **extra: Any) -> None:
-        _, _, _, _, account, name = queue_arn.split(":")
-        sqs = self.client("sqs")
-        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-        request: dict[str, Any] = {"QueueUrl": url, "MessageBody": body, **extra}
-        if name.endswith(".fifo"):
-            request["MessageGroupId"] = group or "default"
-            request["MessageDeduplicationId"] = str(uuid.uuid4())
-        sqs.send_message(**request)
+            deliver(self.client, arn, payload, group=target.get("SqsParameters", {}).get("MessageGroupId") or "default")
 
     def _dead_letter(self, schedule: Schedule, when: datetime, error: Exception | None) -> None:
         dead_letters = schedule.target.get("DeadLetterConfig", {}).get("Arn")
@@ -470,10 +454,11 @@ class Deliverer:
             "INVOCATION_TIME": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         try:
-            self._send_message(
+            send_to_queue(
+                self.client("sqs"),
                 dead_letters,
                 _context_input(schedule.target.get("Input") or "{}", schedule, when, LOCAL_RETRY_ATTEMPTS),
-                None,
+                group="default",
                 MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v},
             )
         except Exception:

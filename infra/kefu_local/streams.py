@@ -33,6 +33,7 @@ from botocore.config import Config
 from kefu_local import lambdas, patterns
 from kefu_local.resources import MAPPING
 from kefu_local.runtime import LOCAL_REGION
+from kefu_local.targets import send_to_queue
 from kefu_local.templates import Templates, Unresolvable
 
 log = logging.getLogger(__name__)
@@ -325,10 +326,7 @@ class StreamPoller:
         if ":sqs:" not in destination:
             log.warning("on-failure destination %s is not an SQS queue; not delivered locally", destination)
             return
-        _, _, _, _, account, name = destination.split(":")
-        sqs = self._client("sqs")
-        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(document))
+        send_to_queue(self._client("sqs"), destination, json.dumps(document), group=self.mapping.function)
 
 
 def _failed_from(response: Any, records: list[dict[str, Any]]) -> int | None:

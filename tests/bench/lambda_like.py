@@ -20,13 +20,14 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 # pytest depends on packaging, so it is always in the venv that runs the bench.
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from kefu_infra import layers
 
 #: At least this share of the .py files of the compiled variant must have bytecode (compileall skips a few odd ones).
 MIN_COMPILED_SHARE = 0.95
@@ -77,9 +78,7 @@ def runtime_closure(pyproject: Path) -> list[importlib.metadata.Distribution]:
     Markers are evaluated for this interpreter with `extra` unset, so optional extras are skipped, except those a
     requirement asks for by name (`aws-lambda-powertools[tracer]` brings aws-xray-sdk, as pip installs it).
     """
-    wanted = [
-        Requirement(text) for text in tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-    ]
+    wanted = [Requirement(text) for text in layers.runtime_requirements(pyproject)]
     pending = [(req.name, frozenset(req.extras)) for req in wanted if _applies(req, frozenset())]
     found: dict[str, importlib.metadata.Distribution] = {}
     extras_seen: dict[str, set[str]] = {}
@@ -129,17 +128,10 @@ def copy_distribution(dist: importlib.metadata.Distribution, site: Path) -> int:
     return copied
 
 
-def _shipped(relative: Path) -> bool:
-    """What deployment ships of a source folder: never bytecode of this interpreter, nor packaging leftovers."""
-    return not any(part == "__pycache__" or part.endswith(".egg-info") for part in relative.parts) and (
-        relative.suffix != ".pyc"
-    )
-
-
 def copy_code(source: Path, target: Path) -> None:
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
-        if path.is_file() and _shipped(relative):
+        if path.is_file() and layers.shipped(PurePosixPath(relative)):
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / relative)
 

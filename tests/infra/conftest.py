@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +11,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# `kefu_infra` as `python infra/app.py` sees it; silence jsii's banner about this machine's Node version.
-sys.path.append(str(ROOT / "infra"))
+# Silence jsii's banner about this machine's Node version (`kefu_infra` is on sys.path: tests/conftest.py).
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from aws_cdk import Stack  # noqa: E402

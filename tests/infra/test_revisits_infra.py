@@ -20,8 +20,7 @@ from aws_cdk.assertions import Template
 from kefu.revisits.campaigns import WORK_BUCKET_VAR
 from kefu.revisits.config import Campaign
 from kefu.revisits.invitation import PUBLIC_API_URL_VAR
-from kefu_infra.capabilities.escalation import LAMBDA_SERVICE_ERRORS
-from kefu_infra.capabilities.function import FunctionDefaults
+from kefu_infra.capabilities.function import LAMBDA_SERVICE_ERRORS, FunctionDefaults
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.revisits import WORK_ITEMS_DAYS, Revisits
 from tests.infra.template_checks import async_path_problems, resources

@@ -21,7 +21,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from kefu_infra import config
-from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, retention
+from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_idempotency, retention
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
 from kefu_infra.routes import Route
@@ -133,14 +133,7 @@ class Api(Construct):
         self, grant_domain_data: Callable[[iam.IGrantable], iam.Grant], idempotency_table: dynamodb.ITable
     ) -> None:
         grant_domain_data(self.handler.function)
-        # Powertools idempotency reads, writes, updates and deletes its records by key, nothing else.
-        idempotency_table.grant(
-            self.handler.function,
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem",
-        )
+        grant_idempotency(idempotency_table, self.handler.function)
 
     @staticmethod
     def _cors(origins: list[str]) -> apigw.CorsPreflightOptions | None:

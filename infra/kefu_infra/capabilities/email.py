@@ -24,7 +24,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
@@ -34,7 +33,7 @@ from constructs import Construct
 
 from kefu.store.mail import outbound_stream_filters
 from kefu_infra.capabilities.dead_letters import consume_table_stream, dead_letter_queue
-from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction
+from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_idempotency
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
 from kefu_infra.config import Mail
@@ -87,7 +86,7 @@ class Email(Construct):
         self.stored_rule = self._add_stored_mail_rule(raw_mail_bucket)
         self.inbound = self._add_inbound_function(defaults, raw_mail_bucket, attachments_bucket)
         grant_domain_data(self.inbound.function)
-        _grant_idempotency(idempotency_table, self.inbound.function)
+        grant_idempotency(idempotency_table, self.inbound.function)
         monitoring.watch_queue("email-inbound", self.inbound_queue)
         monitoring.watch_dead_letter_queue("email-inbound", self.inbound_dead_letters)
         monitoring.watch_dead_letter_age("email-inbound", self.inbound_dead_letters)
@@ -102,7 +101,7 @@ class Email(Construct):
         )
         self.outbound = self._add_outbound_function(defaults, table)
         grant_domain_data(self.outbound.function)
-        _grant_idempotency(idempotency_table, self.outbound.function)
+        grant_idempotency(idempotency_table, self.outbound.function)
         monitoring.watch_dead_letter_queue("email-outbound", self.outbound_dead_letters)
         monitoring.watch_dead_letter_age("email-outbound", self.outbound_dead_letters)
         monitoring.watch_function("email-outbound", self.outbound.function)
@@ -228,8 +227,3 @@ class Email(Construct):
             f"The {function.name} function {why}: objects are named by SES or by the mail they came in, so the "
             f"grant is on every object under {prefix} of that one bucket, and on nothing else in it.",
         )
-
-
-def _grant_idempotency(table: dynamodb.ITable, function: lambda_.IFunction) -> None:
-    # Powertools idempotency reads, writes, updates and deletes its records by key, nothing else.
-    table.grant(function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")

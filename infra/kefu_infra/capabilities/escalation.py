@@ -58,21 +58,19 @@ from constructs import Construct
 from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
 from kefu.store.tickets import ticket_changes_filter
 from kefu_infra.capabilities.dead_letters import consume_table_stream, dead_letter_queue
-from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, state_machine_log_group
+from kefu_infra.capabilities.function import (
+    FunctionDefaults,
+    KefuFunction,
+    acknowledge_state_machine_role,
+    retry_lambda_service_errors,
+    state_machine_log_group,
+)
 from kefu_infra.capabilities.monitoring import Monitoring
-from kefu_infra.checks import acknowledge
+from kefu_infra.checks import acknowledge, nag_print
 
 TASK_TIMEOUT = Duration.seconds(30)
 WATCHER_TIMEOUT = Duration.seconds(30)
 WATCHER_BATCH_SIZE = 50
-#: Lambda's own errors (CDK's defaults for a LambdaInvoke task) and throttling: retried quickly, with backoff.
-LAMBDA_SERVICE_ERRORS = [
-    "Lambda.ClientExecutionTimeoutException",
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-]
 
 
 class Escalation(Construct):
@@ -93,7 +91,7 @@ class Escalation(Construct):
         self.topic_key, self.topic = self._add_topic()
         self.task = self._add_task_function(defaults)
         grant_domain_data(self.task.function)
-        self.log_group = state_machine_log_group(self, f"{prefix}-escalation", defaults.log_retention_days)
+        self.log_group = state_machine_log_group(self, self.state_machine_name, defaults.log_retention_days)
         self.state_machine = self._add_state_machine()
         self.dead_letters = dead_letter_queue(
             self,
@@ -171,13 +169,7 @@ class Escalation(Construct):
             retry_on_service_exceptions=False,  # declared below, with throttling added
             comment="Escalates the milestones due and not escalated yet; returns the next plan",
         )
-        run.add_retry(
-            errors=LAMBDA_SERVICE_ERRORS,
-            interval=Duration.seconds(2),
-            max_attempts=6,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        retry_lambda_service_errors(run)
         run.add_retry(
             errors=["States.TaskFailed"],
             interval=Duration.seconds(10),
@@ -197,19 +189,7 @@ class Escalation(Construct):
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
             tracing_enabled=True,
         )
-        versions = _as_nag_prints(Stack.of(self), f"{self.task.function.function_arn}:*")
-        acknowledge(
-            machine.role,
-            f"AwsSolutions-IAM5[Resource::{versions}]",
-            "CDK's LambdaInvoke grant: lambda:InvokeFunction on the escalation function and on its versions and "
-            "aliases (<arn>:*), which the task may name; on no other function.",
-        )
-        acknowledge(
-            machine.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Logging to CloudWatch Logs and tracing need the log-delivery actions (logs:CreateLogDelivery…) and "
-            "xray:PutTraceSegments/PutTelemetryRecords/GetSampling*, which take no resource-level permissions.",
-        )
+        acknowledge_state_machine_role(machine, self.task)
         return machine
 
     # --- the watcher ---------------------------------------------------------------------------------------
@@ -236,7 +216,7 @@ class Escalation(Construct):
         iam.Grant.add_to_principal(grantee=function, actions=["states:StopExecution"], resource_arns=[executions])
         acknowledge(
             watcher.role,
-            f"AwsSolutions-IAM5[Resource::{_as_nag_prints(Stack.of(self), executions)}]",
+            f"AwsSolutions-IAM5[Resource::{nag_print(Stack.of(self).resolve(executions))}]",
             "states:StopExecution on the executions of the escalation state machine only (execution:<machine>:*): "
             "they are named per ticket and clock generation, so they cannot be listed in advance.",
         )
@@ -253,15 +233,3 @@ class Escalation(Construct):
             filters=[ticket_changes_filter()],
         )
         return watcher
-
-
-def _as_nag_prints(stack: Stack, value: str) -> str:
-    """A resource as cdk-nag names it in a finding: references as <LogicalId.Attribute> or <AWS::Pseudo>."""
-    resolved = stack.resolve(value)
-    if isinstance(resolved, str):
-        return resolved
-    parts = resolved["Fn::Join"][1]
-    return "".join(
-        part if isinstance(part, str) else f"<{part['Ref']}>" if "Ref" in part else f"<{'.'.join(part['Fn::GetAtt'])}>"
-        for part in parts
-    )

@@ -13,18 +13,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import AssetHashType, Duration, RemovalPolicy
+from aws_cdk import AssetHashType, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from kefu_infra import layers
-from kefu_infra.checks import acknowledge
+from kefu_infra.checks import acknowledge, nag_print
 from kefu_infra.paths import FUNCTIONS
 
 PYTHON = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
+#: Lambda's own errors (CDK's defaults for a LambdaInvoke task) and throttling: retried quickly, with backoff.
+LAMBDA_SERVICE_ERRORS = [
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
 
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -59,9 +70,14 @@ _APPLICATION_LOG_LEVEL = {
 }
 
 
-def _shipped_code(name: str) -> lambda_.Code:
-    built = layers.function_code(name)
+def built_code(built: layers.BuiltLayer) -> lambda_.Code:
+    """A build of layers.py as Lambda code, its asset named by the build's digest."""
     return lambda_.Code.from_asset(str(built.path), asset_hash=built.digest, asset_hash_type=AssetHashType.CUSTOM)
+
+
+def grant_idempotency(table: dynamodb.ITable, grantee: iam.IGrantable) -> None:
+    """Powertools idempotency reads, writes, updates and deletes its records by key, nothing else."""
+    table.grant(grantee, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 
 def retention(days: int) -> logs.RetentionDays:
@@ -77,6 +93,34 @@ def state_machine_log_group(scope: Construct, name: str, retention_days: int) ->
         log_group_name=f"/aws/vendedlogs/states/{name}",
         retention=retention(retention_days),
         removal_policy=RemovalPolicy.RETAIN,
+    )
+
+
+def retry_lambda_service_errors(task: tasks.LambdaInvoke) -> None:
+    """Retry a task on Lambda's service errors and throttling (declared instead of CDK's default retry)."""
+    task.add_retry(
+        errors=LAMBDA_SERVICE_ERRORS,
+        interval=Duration.seconds(2),
+        max_attempts=6,
+        backoff_rate=2,
+        jitter_strategy=sfn.JitterType.FULL,
+    )
+
+
+def acknowledge_state_machine_role(machine: sfn.StateMachine, function: KefuFunction) -> None:
+    """cdk-nag's findings on the role of a state machine that invokes `function`, logs and traces."""
+    versions = nag_print(Stack.of(machine).resolve(f"{function.function.function_arn}:*"))
+    acknowledge(
+        machine.role,
+        f"AwsSolutions-IAM5[Resource::{versions}]",
+        f"CDK's LambdaInvoke grant: lambda:InvokeFunction on the {function.name} function and on its versions and "
+        "aliases (<arn>:*), which the task may name; on no other function.",
+    )
+    acknowledge(
+        machine.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "Logging to CloudWatch Logs and tracing need the log-delivery actions (logs:CreateLogDelivery…) and "
+        "xray:PutTraceSegments/PutTelemetryRecords/GetSampling*, which take no resource-level permissions.",
     )
 
 
@@ -114,7 +158,7 @@ class KefuFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            code=_shipped_code(name),
+            code=built_code(layers.function_code(name)),
             handler="handler.lambda_handler",
             runtime=PYTHON,
             architecture=ARCHITECTURE,

@@ -16,7 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from kefu_infra.capabilities.dead_letters import dead_letter_queue
-from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction
+from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_idempotency
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
 
@@ -81,10 +81,7 @@ class Intake(Construct):
         # A contact no retry could take is parked at once, with why, rather than received MAX_RECEIVES times.
         function.add_environment(DEAD_LETTER_URL_VAR, self.dead_letters.queue_url)
         self.dead_letters.grant_send_messages(function)
-        # Powertools idempotency reads, writes, updates and deletes its records by key, nothing else.
-        idempotency_table.grant(
-            function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
-        )
+        grant_idempotency(idempotency_table, function)
         function.add_event_source(
             sources.SqsEventSource(
                 self.queue,

@@ -46,9 +46,7 @@ its input and the run record name a run by its scheduled time, so a run started 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_dynamodb as dynamodb
@@ -66,10 +64,16 @@ from kefu.revisits.campaigns import WORK_BUCKET_VAR
 from kefu.revisits.config import Campaign
 from kefu.revisits.invitation import PUBLIC_API_URL_VAR
 from kefu_infra.capabilities.dead_letters import dead_letter_queue
-from kefu_infra.capabilities.escalation import LAMBDA_SERVICE_ERRORS
-from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, state_machine_log_group
+from kefu_infra.capabilities.function import (
+    FunctionDefaults,
+    KefuFunction,
+    acknowledge_state_machine_role,
+    grant_idempotency,
+    retry_lambda_service_errors,
+    state_machine_log_group,
+)
 from kefu_infra.capabilities.monitoring import Monitoring
-from kefu_infra.checks import acknowledge
+from kefu_infra.checks import acknowledge, nag_print
 
 #: One invocation selects a whole campaign, or revisits one batch of targets.
 TASK_TIMEOUT = Duration.minutes(5)
@@ -189,10 +193,7 @@ class Revisits(Construct):
     ) -> None:
         function = self.task.function
         grant_domain_data(function)
-        # Powertools idempotency (Select, per scheduled run) reads, writes and deletes its records by key.
-        idempotency_table.grant(
-            function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
-        )
+        grant_idempotency(idempotency_table, function)  # Select, per scheduled run
         survey_secret.grant_read(function)  # signs the survey links
         mail_identity.grant_send_email(function)
         iam.Grant.add_to_principal(
@@ -218,13 +219,7 @@ class Revisits(Construct):
             comment=comment,
             **options,
         )
-        task.add_retry(
-            errors=LAMBDA_SERVICE_ERRORS,
-            interval=Duration.seconds(2),
-            max_attempts=6,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        retry_lambda_service_errors(task)
         task.add_retry(errors=NOT_RETRIED, max_attempts=0)
         return task
 
@@ -332,20 +327,7 @@ class Revisits(Construct):
         return send
 
     def _acknowledge_state_machine_role(self, machine: sfn.StateMachine) -> None:
-        stack = Stack.of(self)
-        versions = _nag_print(stack.resolve(f"{self.task.function.function_arn}:*"))
-        acknowledge(
-            machine.role,
-            f"AwsSolutions-IAM5[Resource::{versions}]",
-            "CDK's LambdaInvoke grant: lambda:InvokeFunction on the revisit function and on its versions and "
-            "aliases (<arn>:*), which the task may name; on no other function.",
-        )
-        acknowledge(
-            machine.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Logging to CloudWatch Logs and tracing need the log-delivery actions (logs:CreateLogDelivery…) and "
-            "xray:PutTraceSegments/PutTelemetryRecords/GetSampling*, which take no resource-level permissions.",
-        )
+        acknowledge_state_machine_role(machine, self.task)
         acknowledge(
             machine.role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<{self._logical_id(self.bucket)}>/*]",
@@ -356,12 +338,12 @@ class Revisits(Construct):
         # whose names are made at run time.
         policy = machine.node.find_child("DistributedMapPolicy")
         assert isinstance(policy, iam.Policy)
-        for statement in stack.resolve(policy.document.to_json())["Statement"]:
+        for statement in Stack.of(self).resolve(policy.document.to_json())["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             if set(actions) <= {"states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"}:
                 acknowledge(
                     policy,
-                    f"AwsSolutions-IAM5[Resource::{_nag_print(statement['Resource'])}]",
+                    f"AwsSolutions-IAM5[Resource::{nag_print(statement['Resource'])}]",
                     f"{', '.join(actions)} on this state machine's own executions and map runs only "
                     "(execution:<machine>:* and execution:<machine>/RevisitBatches:*): the Distributed Map's child "
                     "executions are named when it runs, so they cannot be listed in advance.",
@@ -410,17 +392,3 @@ class Revisits(Construct):
 
     def _logical_id(self, construct: Construct) -> str:
         return Stack.of(self).get_logical_id(construct.node.default_child)
-
-
-def _nag_print(resource: Any) -> str:
-    """A resolved policy resource as cdk-nag prints it in a finding: references as <LogicalId> or
-    <LogicalId.Attribute>, other intrinsics as compact JSON."""
-    if isinstance(resource, str):
-        return resource
-    if "Ref" in resource:
-        return f"<{resource['Ref']}>"
-    if "Fn::GetAtt" in resource:
-        return f"<{'.'.join(resource['Fn::GetAtt'])}>"
-    if "Fn::Join" in resource:
-        return "".join(_nag_print(part) for part in resource["Fn::Join"][1])
-    return json.dumps(resource, separators=(",", ":"))

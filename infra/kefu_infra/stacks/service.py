@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import AssetHashType, CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -13,7 +13,7 @@ from kefu_infra import layers
 from kefu_infra.capabilities.api import Api
 from kefu_infra.capabilities.email import Email
 from kefu_infra.capabilities.escalation import Escalation
-from kefu_infra.capabilities.function import ARCHITECTURE, PYTHON, FunctionDefaults
+from kefu_infra.capabilities.function import ARCHITECTURE, PYTHON, FunctionDefaults, built_code
 from kefu_infra.capabilities.intake import Intake
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.revisits import Revisits
@@ -106,16 +106,14 @@ class ServiceStack(Stack):
         self._add_outputs()
 
     def _add_layers(self, document: dict[str, Any]) -> list[lambda_.ILayerVersion]:
-        built = layers.dependencies_layer()
         dependencies = self._add_layer(
             "DependenciesLayer",
-            lambda_.Code.from_asset(str(built.path), asset_hash=built.digest, asset_hash_type=AssetHashType.CUSTOM),
+            built_code(layers.dependencies_layer()),
             "Third-party runtime dependencies (pyproject [project].dependencies, pinned by constraints.txt)",
         )
-        package = layers.domain_layer()
         domain = self._add_layer(
             "DomainLayer",
-            lambda_.Code.from_asset(str(package.path), asset_hash=package.digest, asset_hash_type=AssetHashType.CUSTOM),
+            built_code(layers.domain_layer()),
             "The kefu domain package",
         )
         written = layers.deployment_document(document)

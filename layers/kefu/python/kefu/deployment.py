@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kefu.agents.model import Group, GroupSpec
 
 _DEPLOYED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+
+T = TypeVar("T")
 
 
 @cache
@@ -35,3 +38,19 @@ def configured_groups() -> dict[str, Group]:
 
 def reload() -> None:
     document.cache_clear()
+
+
+def per_document(read: Callable[[dict[str, Any]], T]) -> Callable[[], T]:
+    """`read` (a configuration read from the deployment document) made a function of no argument that reads it once
+    per deployment document: after `reload()` its next call reads the new one."""
+    loaded: tuple[dict[str, Any], T] | None = None
+
+    def current() -> T:
+        nonlocal loaded
+        delivered = document()
+        if loaded is None or loaded[0] is not delivered:
+            loaded = (delivered, read(delivered))
+        return loaded[1]
+
+    current.__name__, current.__qualname__, current.__doc__ = read.__name__, read.__qualname__, read.__doc__
+    return current

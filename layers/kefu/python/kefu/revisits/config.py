@@ -262,17 +262,11 @@ class RevisitsConfig(_Strict):
         raise KeyError(f"no campaign {campaign_id!r} in the deployment configuration")
 
 
-_loaded: tuple[Any, RevisitsConfig] | None = None
-
-
-def revisits_config() -> RevisitsConfig:
+@deployment.per_document
+def revisits_config(document: dict[str, Any]) -> RevisitsConfig:
     """The deployment's `campaigns` and `surveys`, with the built-in survey thresholds where it says nothing.
 
     Read once per deployment document: `deployment.reload()` makes the next call read the new one.
     """
-    global _loaded
-    document = deployment.document()
-    if _loaded is None or _loaded[0] is not document:
-        section = {key: document[key] for key in ("campaigns", "surveys") if document.get(key) is not None}
-        _loaded = (document, RevisitsConfig.model_validate(section))
-    return _loaded[1]
+    section = {key: document[key] for key in ("campaigns", "surveys") if document.get(key) is not None}
+    return RevisitsConfig.model_validate(section)

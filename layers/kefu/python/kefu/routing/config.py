@@ -152,16 +152,10 @@ class Compiled:
     raise_keywords: dict[str, Lexicon]
 
 
-_loaded: tuple[Any, RoutingConfig] | None = None
-
-
-def routing_config() -> RoutingConfig:
+@deployment.per_document
+def routing_config(document: dict[str, Any]) -> RoutingConfig:
     """The deployment's routing configuration (its `routing` key), else the built-in one.
 
     Read once per deployment document: `deployment.reload()` makes the next call read the new one.
     """
-    global _loaded
-    document = deployment.document()
-    if _loaded is None or _loaded[0] is not document:
-        _loaded = (document, RoutingConfig.model_validate(document.get("routing") or {}))
-    return _loaded[1]
+    return RoutingConfig.model_validate(document.get("routing") or {})

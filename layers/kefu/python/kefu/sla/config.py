@@ -159,16 +159,10 @@ class SlaConfig(BaseModel):
         return next(p for p in self.policies if p.match.holds(priority, tier, category))
 
 
-_loaded: tuple[Any, SlaConfig] | None = None
-
-
-def sla_config() -> SlaConfig:
+@deployment.per_document
+def sla_config(document: dict[str, Any]) -> SlaConfig:
     """The deployment's SLA configuration (its `sla` key), else the built-in one.
 
     Read once per deployment document: `deployment.reload()` makes the next call read the new one.
     """
-    global _loaded
-    document = deployment.document()
-    if _loaded is None or _loaded[0] is not document:
-        _loaded = (document, SlaConfig.model_validate(document.get("sla") or {}))
-    return _loaded[1]
+    return SlaConfig.model_validate(document.get("sla") or {})

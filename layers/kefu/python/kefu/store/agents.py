@@ -13,6 +13,7 @@ from kefu.agents.model import Agent, AgentSpec, AssignmentMode, Availability, Gr
 from kefu.clock import iso, now
 from kefu.deployment import configured_groups
 from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem, RotationItem
+from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
 
 AGENT_SK = "AGENT"
 GROUP_SK = "GROUP"
@@ -85,15 +86,14 @@ def put_agent(agent_id: str, spec: AgentSpec, current: Agent | None) -> Agent:
     # The agent must still be as we read it, or a concurrent assignment's load change would be lost.
     condition = AgentItem.pk.does_not_exist() if current is None else (AgentItem.load == load)
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=connection()) as transaction:
             transaction.save(item, condition=condition)
             for group_id in spec.groupIds:
                 transaction.save(_member(agent_id, group_id, item))
             for group_id in old_groups - set(spec.groupIds):
                 transaction.delete(MemberItem(group_key(group_id), member_key(agent_id)))
     except TransactWriteError as err:
-        codes = [getattr(reason, "code", None) for reason in (err.cancellation_reasons or []) if reason]
-        if "ConditionalCheckFailed" in codes:
+        if CONDITION_FAILED in cancellation_codes(err):
             raise AgentChanged(agent_id) from err
         raise
     return _agent(item)
@@ -101,7 +101,7 @@ def put_agent(agent_id: str, spec: AgentSpec, current: Agent | None) -> Agent:
 
 def set_availability(agent: Agent, availability: Availability) -> Agent:
     stamp = iso(now())
-    with TransactWrite(connection=_connection()) as transaction:
+    with TransactWrite(connection=connection()) as transaction:
         transaction.update(
             AgentItem(agent_key(agent.id), AGENT_SK),
             actions=[AgentItem.availability.set(availability.value), AgentItem.updated_at.set(stamp)],
@@ -191,10 +191,6 @@ def list_groups() -> list[Group]:
     groups = configured_groups()
     stored = [_group(item) for item in GroupItem.by_customer.query(ALL_GROUPS)]
     return [*groups.values(), *(group for group in stored if group.id not in groups)]
-
-
-def _connection():
-    return KefuItem._get_connection().connection
 
 
 def _member(agent_id: str, group_id: str, agent: AgentItem) -> MemberItem:

@@ -19,6 +19,7 @@ from kefu.clock import iso
 from kefu.store.customers import CUSTOMER_SK, customer_key
 from kefu.store.models import CampaignRunItem, CustomerItem, RunTargetItem, SurveyRunItem
 from kefu.store.surveys import campaign_key, survey_key
+from kefu.store.writes import condition_failed
 
 RUN_PREFIX = "RUN#"
 TARGET_PREFIX = "TARGET#"
@@ -126,7 +127,7 @@ def start(
         item.save(condition=CampaignRunItem.pk.does_not_exist())
         return True
     except PutError as err:
-        if not _condition_failed(err):
+        if not condition_failed(err):
             raise
     CampaignRunItem(campaign_key(campaign_id), run_sk(run_id)).update(
         actions=[
@@ -157,7 +158,7 @@ def count_batch(campaign_id: str, run_id: str, batch_id: str, *, sent: int, fail
             condition=CampaignRunItem.pk.exists() & ~CampaignRunItem.counted_batches.contains(batch_id),
         )
     except UpdateError as err:
-        if _condition_failed(err):
+        if condition_failed(err):
             return False
         raise
     return True
@@ -197,7 +198,7 @@ def fail(campaign_id: str, run_id: str, *, scheduled_at: datetime, error: str, a
         )
         return
     except UpdateError as err:
-        if not _condition_failed(err):
+        if not condition_failed(err):
             raise
     CampaignRunItem(
         campaign_key(campaign_id),
@@ -292,7 +293,7 @@ def claim_survey(survey_id: str, campaign_id: str, run_id: str) -> str:
     try:
         item.save(condition=SurveyRunItem.pk.does_not_exist() | (SurveyRunItem.run_id == run_id))
     except PutError as err:
-        if not _condition_failed(err):
+        if not condition_failed(err):
             raise
         return SurveyRunItem.get(survey_key(survey_id), SURVEY_RUN_SK, consistent_read=True).run_id
     return run_id
@@ -309,11 +310,7 @@ def count_response(survey_id: str) -> bool:
             actions=[CampaignRunItem.responses.add(1)], condition=CampaignRunItem.pk.exists()
         )
     except UpdateError as err:
-        if _condition_failed(err):
+        if condition_failed(err):
             return False
         raise
     return True
-
-
-def _condition_failed(err: Exception) -> bool:
-    return getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException"

@@ -17,6 +17,7 @@ from pynamodb.transactions import TransactWrite
 from kefu.clock import iso
 from kefu.store.models import BurstItem, KefuItem, MailRecordItem, MailThreadItem, MessageIdItem
 from kefu.store.tickets import TIMELINE_PREFIX, ticket_key, timeline_entry_id
+from kefu.store.writes import condition_failed, connection
 from kefu.tickets.model import EntryKind, TimelineEntry
 
 OUT_SK = "OUT"
@@ -196,7 +197,7 @@ def keep(record: MailRecord) -> None:
     try:
         record_item(record).save(condition=MailRecordItem.pk.does_not_exist())
     except PutError as err:
-        if _condition_failed(err):
+        if condition_failed(err):
             raise AlreadyRecorded(record.ses_message_id) from err
         raise
 
@@ -249,7 +250,7 @@ def claim_send(message_id: str, *, ticket_id: str, customer_id: str, entry_id: s
     try:
         item.save(condition=MessageIdItem.pk.does_not_exist())
     except PutError as err:
-        if not _condition_failed(err):
+        if not condition_failed(err):
             raise
         earlier = MessageIdItem.get(message_key(message_id), OUT_SK, consistent_read=True)
         return _ref(message_id, earlier)
@@ -262,7 +263,7 @@ def release_send(message_id: str) -> None:
     try:
         item.delete(condition=MessageIdItem.state == SENDING)
     except DeleteError as err:
-        if not _condition_failed(err):  # a claim already marked sent stays
+        if not condition_failed(err):  # a claim already marked sent stays
             raise
 
 
@@ -293,7 +294,7 @@ def mark_sent(
                 ses_message_id=ses_message_id,
             )
         )
-    with TransactWrite(connection=KefuItem._get_connection().connection) as transaction:
+    with TransactWrite(connection=connection()) as transaction:
         transaction.update(
             claim,
             actions=[MessageIdItem.state.set(SENT), MessageIdItem.ses_message_id.set(ses_message_id)],
@@ -301,10 +302,6 @@ def mark_sent(
         )
         for put in puts:
             transaction.save(put)
-
-
-def _condition_failed(err: Exception) -> bool:
-    return getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 # --- the stream records that may become mail ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from kefu.store.models import (
     SurveyLinkItem,
 )
 from kefu.store.tickets import ticket_key
+from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
 from kefu.surveys.model import Survey, SurveyChannel, SurveyResult, SurveyStatus
 from kefu.tickets.model import Page
 
@@ -114,7 +115,7 @@ def create(survey: Survey, *, cycle_start: datetime | None) -> bool:
         last = CustomerItem.last_revisited_at
         condition &= last.does_not_exist() | (last <= iso(cycle_start))
     try:
-        with TransactWrite(connection=KefuItem._get_connection().connection) as transaction:
+        with TransactWrite(connection=connection()) as transaction:
             transaction.save(item, condition=SurveyItem.pk.does_not_exist())
             transaction.update(
                 customer,
@@ -123,10 +124,10 @@ def create(survey: Survey, *, cycle_start: datetime | None) -> bool:
                 add_version_condition=False,
             )
     except TransactWriteError as err:
-        reasons = [getattr(r, "code", None) if r else None for r in (err.cancellation_reasons or [])]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
+        reasons = cancellation_codes(err)
+        if reasons and reasons[0] == CONDITION_FAILED:
             return False
-        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+        if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
             if get_customer(survey.customerId) is None:
                 raise Conflict(f"customer {survey.customerId} has no customer record to revisit") from err
             raise RevisitedWithinCycle(f"customer {survey.customerId} was revisited within their cycle") from err
@@ -178,7 +179,7 @@ def mark_answered(survey: Survey, answer: Answer) -> bool:
     try:
         item.update(actions=actions, condition=SurveyItem.status == SurveyStatus.SENT.value)
     except UpdateError as err:
-        if _condition_failed(err):
+        if condition_failed(err):
             return False
         raise
     return True
@@ -194,7 +195,7 @@ def mark_revisited(customer_id: str, moment: datetime) -> None:
             add_version_condition=False,
         )
     except UpdateError as err:
-        if not _condition_failed(err):
+        if not condition_failed(err):
             raise
 
 
@@ -259,36 +260,12 @@ def campaign_surveys(campaign_id: str, *, limit: int, cursor: str | None) -> Pag
     return Page[Survey](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
 
 
-@dataclass(frozen=True)
-class Reach:
-    """What a campaign needs to know of a customer: their last revisit, and whether they can be e-mailed."""
-
-    last_revisited_at: datetime | None
-    has_email: bool
-
-
-def reach(customer_ids: list[str]) -> dict[str, Reach]:
-    """The customers' last revisit and e-mail presence, by BatchGetItem (100 keys a request); a customer without a
-    record is missing from the answer."""
-    keys = [(customer_key(customer_id), CUSTOMER_SK) for customer_id in dict.fromkeys(customer_ids)]
-    found: dict[str, Reach] = {}
-    wanted = ["pk", "sk", "kind", "id", "email", "lastRevisitedAt"]
-    for item in CustomerItem.batch_get(keys, consistent_read=True, attributes_to_get=wanted):
-        last = datetime.fromisoformat(item.last_revisited_at) if item.last_revisited_at else None
-        found[item.customer_id] = Reach(last_revisited_at=last, has_email=bool(item.email))
-    return found
-
-
 def _customer_ref(customer_id: str) -> CustomerItem:
     item = CustomerItem(customer_key(customer_id), CUSTOMER_SK)
     # Any number: written with add_version_condition=False, pynamodb only increments the stored version (other
     # writers of the customer record then see that it changed).
     item.version = 0
     return item
-
-
-def _condition_failed(err: UpdateError) -> bool:
-    return getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _survey(item: SurveyItem) -> Survey:

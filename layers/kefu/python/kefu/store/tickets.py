@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
@@ -18,12 +17,12 @@ from kefu.errors import TicketNotFound
 from kefu.ids import is_ticket_id
 from kefu.store import cursor as cursors
 from kefu.store.models import AgentItem, KefuItem, MemberItem, TicketItem, TimelineItem
+from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
+from kefu.tickets.lifecycle import ACTIVE
 from kefu.tickets.model import Page, Status, Ticket, TimelineEntry
 
 TICKET_SK = "TICKET"
 TIMELINE_PREFIX = "TL#"
-#: Statuses in which a ticket without an assignee waits to be taken (kefu.tickets.lifecycle.ACTIVE).
-_WAITING_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
 
 
 class VersionConflict(Exception):
@@ -50,11 +49,6 @@ class LoadChange:
 
 def ticket_key(ticket_id: str) -> str:
     return f"TICKET#{ticket_id}"
-
-
-def _connection() -> Connection:
-    # The models' own connection: one botocore client per process, whatever the item kind.
-    return KefuItem._get_connection().connection
 
 
 def get(ticket_id: str) -> Ticket:
@@ -87,7 +81,7 @@ def save(
     guarded = list(guarded_puts)
     changes = list(load_changes)
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=connection()) as transaction:
             transaction.save(item)  # pynamodb adds the version condition and increments `version`
             for entry in entries:
                 transaction.save(_entry_item(entry), condition=TimelineItem.pk.does_not_exist())
@@ -98,11 +92,11 @@ def save(
             for change in changes:
                 _add_load_change(transaction, change)
     except TransactWriteError as err:
-        reasons = [getattr(r, "code", None) if r else None for r in (err.cancellation_reasons or [])]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
+        reasons = cancellation_codes(err)
+        if reasons and reasons[0] == CONDITION_FAILED:
             raise VersionConflict(ticket.id) from err
         for index, code in enumerate(reasons):
-            if code == "ConditionalCheckFailed":
+            if code == CONDITION_FAILED:
                 raise ConditionFailed(index) from err
         raise
     return ticket.model_copy(update={"version": item.version})
@@ -284,7 +278,7 @@ def _agent_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
     owner, under that owner (what they take first when they have room)."""
     if ticket.assigneeId:
         return {"gsi3pk": f"ASSIGNEE#{ticket.assigneeId}#{ticket.status.value}", "gsi3sk": queue_key}
-    if ticket.awaitingOwner and ticket.ownerId and ticket.status in _WAITING_STATUSES:
+    if ticket.awaitingOwner and ticket.ownerId and ticket.status in ACTIVE:
         return {"gsi3pk": f"AWAITING#{ticket.ownerId}", "gsi3sk": queue_key}
     return {"gsi3pk": None, "gsi3sk": None}
 
@@ -292,7 +286,7 @@ def _agent_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
 def _resolution_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
     """Resolved and closed tickets are found by the day they were resolved (campaign selection, pattern 7);
     unassigned active ones by their group, waiting to be taken (the index's other key prefix)."""
-    if ticket.assigneeId is None and ticket.groupId and ticket.status in _WAITING_STATUSES:
+    if ticket.assigneeId is None and ticket.groupId and ticket.status in ACTIVE:
         return {"gsi5pk": f"WAITING#{ticket.groupId}", "gsi5sk": queue_key}
     resolved_at = ticket.sla.resolvedAt
     if resolved_at is None or ticket.status not in (Status.RESOLVED, Status.CLOSED):

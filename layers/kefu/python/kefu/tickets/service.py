@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from kefu.agents.assignment import SERVED_BY, choose_agent, choose_in_turn
 from kefu.agents.model import Agent, AssignmentMode, Availability
@@ -298,13 +298,11 @@ def _pick_assignee(
     owner_id = follow_up_of.ownerId if follow_up_of else None
     if follow_up_of is not None and owner_id:
         owner = None if owner_id in full else agent_store.get_agent(owner_id)
-        if owner is not None and owner.availability is Availability.ONLINE and owner.load < owner.capacity:
+        if _has_room(owner):
             why = f"the owner of {follow_up_of.id}, online with room ({owner.load}/{owner.capacity})"
             return _Pick(owner.id, tuple(owner.groupIds), why, owner_id=owner.id)
         if owner is not None or owner_id in full:
-            away = owner is not None and owner.availability is not Availability.ONLINE
-            state = owner.availability.value if away and owner else "at capacity"
-            why = f"waits for {owner_id}, the owner of {follow_up_of.id}, who is {state}"
+            why = f"waits for {owner_id}, the owner of {follow_up_of.id}, who is {_no_room(owner)}"
             return _Pick(None, (), why, owner_id=owner_id, awaiting_owner=True)
     roster = agent_store.roster(group_id)
     skill, tier = decision.category.value, customer.tier
@@ -317,6 +315,18 @@ def _pick_assignee(
     if chosen is None:
         return _Pick(None, (), why)
     return _Pick(chosen.agentId, tuple(chosen.groupIds), why, owner_id=chosen.agentId, rotation=rotation)
+
+
+def _has_room(agent: Agent | None) -> TypeGuard[Agent]:
+    """The agent is online with room under their capacity (as read: the write's capacity condition decides)."""
+    return agent is not None and agent.availability is Availability.ONLINE and agent.load < agent.capacity
+
+
+def _no_room(owner: Agent | None) -> str:
+    """Why an owner cannot take a ticket now: their availability, or at capacity (also when found full writing)."""
+    if owner is not None and owner.availability is not Availability.ONLINE:
+        return owner.availability.value
+    return "at capacity"
 
 
 def _customer_of(earlier: Ticket) -> CustomerSummary:
@@ -622,7 +632,7 @@ def _reopen(ticket: Ticket, moment, *, reason: str | None, room: _OwnerRoom) -> 
     loads: list[LoadChange] = []
     owner_id = ticket.ownerId
     owner = agent_store.get_agent(owner_id) if owner_id and owner_id not in room.full else None
-    if owner is not None and owner.availability is Availability.ONLINE and owner.load < owner.capacity:
+    if _has_room(owner):
         room.tried = owner.id
         updates["assigneeId"] = owner.id
         data = {"from": ticket.assigneeId, "to": owner.id, "ownerId": owner.id, "reason": "reopened to its owner"}
@@ -630,13 +640,11 @@ def _reopen(ticket: Ticket, moment, *, reason: str | None, room: _OwnerRoom) -> 
         loads.append(LoadChange(owner.id, tuple(owner.groupIds), +1))
     elif owner_id and (owner is not None or owner_id in room.full):
         updates["awaitingOwner"] = True
-        away = owner is not None and owner.availability is not Availability.ONLINE
-        state = owner.availability.value if away and owner else "at capacity"
         data = {
             "from": ticket.assigneeId,
             "to": None,
             "ownerId": owner_id,
-            "reason": f"reopened while its owner is {state}: waits in the {ticket.groupId} queue for them",
+            "reason": f"reopened while its owner is {_no_room(owner)}: waits in the {ticket.groupId} queue for them",
         }
         drafts.append(Draft(EntryKind.ASSIGNMENT, Visibility.INTERNAL, data=data))
     return _Reopened(updates, drafts, loads)
@@ -659,7 +667,6 @@ def assign(caller: Caller, ticket_id: str, request: AssignRequest) -> Ticket:
         if ticket.status not in lifecycle.ACTIVE:
             raise Conflict(f"a {ticket.status.value} ticket cannot be assigned; reopen it first")
         moment = now()
-        loads: list[LoadChange] = []
         if request.groupId:
             if request.groupId == ticket.groupId and ticket.assigneeId is None:
                 return None
@@ -671,32 +678,10 @@ def assign(caller: Caller, ticket_id: str, request: AssignRequest) -> Ticket:
             return None
         if request.take and ticket.assigneeId is not None:
             raise Conflict(f"the ticket is already assigned to {ticket.assigneeId}")
-        owner = ticket.ownerId or target.id
-        helpers = list(ticket.helperIds)
-        if target.id != owner and target.id not in helpers:
-            helpers.append(target.id)
-        update: dict[str, Any] = {
-            "assigneeId": target.id,
-            "ownerId": owner,
-            "helperIds": helpers,
-            "awaitingOwner": False,
-            "updatedAt": moment,
-        }
-        drafts = [
-            Draft(
-                EntryKind.ASSIGNMENT,
-                Visibility.INTERNAL,
-                request.note,
-                {"from": ticket.assigneeId, "to": target.id, "ownerId": owner, "by": caller.sub},
-            )
-        ]
-        if ticket.status is Status.NEW:
-            update["status"] = Status.OPEN
-            drafts.append(_status_draft(Status.NEW, Status.OPEN))
-        loads.append(LoadChange(target.id, tuple(target.groupIds), +1))
+        given = _given_to(ticket, target, moment, note=request.note, by=caller.sub)
         if ticket.assigneeId:
-            loads.append(_load(ticket.assigneeId, -1))
-        return Change(ticket.model_copy(update=update), drafts, loads)
+            given.load_changes.append(_load(ticket.assigneeId, -1))
+        return given
 
     try:
         saved = change(caller, ticket_id, decide)
@@ -758,24 +743,8 @@ def pick_up_next(agent_id: str, *, skip: str | None = None) -> Ticket | None:
         def decide(ticket: Ticket) -> Change | None:
             if ticket.assigneeId is not None or ticket.status not in lifecycle.ACTIVE:
                 return None  # someone else took it meanwhile
-            owner = ticket.ownerId or agent.id
-            helpers = list(ticket.helperIds)
-            if agent.id != owner and agent.id not in helpers:
-                helpers.append(agent.id)
-            update: dict[str, Any] = {
-                "assigneeId": agent.id,
-                "ownerId": owner,
-                "helperIds": helpers,
-                "awaitingOwner": False,
-                "updatedAt": now(),
-            }
             reason = "its owner had room again" if agent.id == ticket.ownerId else "agent had room"
-            data = {"from": None, "to": agent.id, "ownerId": owner, "by": "queue", "reason": reason}
-            drafts = [Draft(EntryKind.ASSIGNMENT, Visibility.INTERNAL, data=data)]
-            if ticket.status is Status.NEW:
-                update["status"] = Status.OPEN
-                drafts.append(_status_draft(Status.NEW, Status.OPEN))
-            return Change(ticket.model_copy(update=update), drafts, [LoadChange(agent.id, tuple(agent.groupIds), +1)])
+            return _given_to(ticket, agent, now(), by="queue", reason=reason)
 
         try:
             taken = change(system, candidate.id, decide)
@@ -784,6 +753,29 @@ def pick_up_next(agent_id: str, *, skip: str | None = None) -> Ticket | None:
         if taken.assigneeId == agent.id:
             return taken
     return None
+
+
+def _given_to(ticket: Ticket, agent: Agent, moment: datetime, *, note: str | None = None, **why: str) -> Change:
+    """The ticket given to `agent`, their load raised under their capacity condition: its owner stays its owner
+    (or, when it has none, they become it), any other agent joins its helpers; a new ticket opens. `why` goes on
+    the ASSIGNMENT entry after who it went from and to."""
+    owner = ticket.ownerId or agent.id
+    helpers = list(ticket.helperIds)
+    if agent.id != owner and agent.id not in helpers:
+        helpers.append(agent.id)
+    update: dict[str, Any] = {
+        "assigneeId": agent.id,
+        "ownerId": owner,
+        "helperIds": helpers,
+        "awaitingOwner": False,
+        "updatedAt": moment,
+    }
+    data = {"from": ticket.assigneeId, "to": agent.id, "ownerId": owner, **why}
+    drafts = [Draft(EntryKind.ASSIGNMENT, Visibility.INTERNAL, note, data)]
+    if ticket.status is Status.NEW:
+        update["status"] = Status.OPEN
+        drafts.append(_status_draft(Status.NEW, Status.OPEN))
+    return Change(ticket.model_copy(update=update), drafts, [LoadChange(agent.id, tuple(agent.groupIds), +1)])
 
 
 def _urgency(ticket: Ticket) -> tuple[str, datetime]:
