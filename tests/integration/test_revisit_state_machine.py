@@ -20,10 +20,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from kefu import deployment, errors
-from kefu.agents.model import GroupSpec
 from kefu.clock import now
-from kefu.customers.model import Tier
 from kefu.email import outbound
+from kefu.model.agents import GroupSpec
+from kefu.model.customers import Tier
+from kefu.model.surveys import SurveyAnswer
+from kefu.model.tickets import Category, Channel
 from kefu.revisits.campaigns import WORK_BUCKET_VAR
 from kefu.revisits.invitation import PUBLIC_API_URL_VAR
 from kefu.revisits.runs import BATCH_SIZE, INLINE_LIMIT, run_id_for, timestamp
@@ -32,8 +34,6 @@ from kefu.store import campaign_runs
 from kefu.store import surveys as survey_store
 from kefu.store import tickets as ticket_store
 from kefu.surveys import service as surveys
-from kefu.surveys.model import SurveyAnswer
-from kefu.tickets.model import Category, Channel
 from kefu_local import moto_dynamodb
 from kefu_local.resources import BUCKET
 from kefu_local.stepfunctions import ExecutionResult, LocalStepFunctions

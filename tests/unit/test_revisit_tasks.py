@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from kefu.customers.model import Tier
 from kefu.email.outbound import Delivery
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority, Sla, Status, Ticket
 from kefu.revisits import invitation
 from kefu.revisits.campaigns import Chooser, mailed, plan, rule_of, tally
 from kefu.revisits.config import Campaign
@@ -32,7 +33,6 @@ from kefu.revisits.runs import (
     timestamp,
 )
 from kefu.store.campaign_runs import Reach, TargetRecord
-from kefu.tickets.model import Category, Channel, Priority, Sla, Status, Ticket
 from tests.conftest import EVENTS
 
 SCHEDULED = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kefu.agents.model import Group, GroupSpec
+from kefu.model.agents import Group, GroupSpec
 
 _DEPLOYED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -32,6 +32,7 @@ from kefu.clock import iso
 from kefu.clock import now as clock_now
 from kefu.config import settings
 from kefu.email import outbound
+from kefu.model.tickets import Ticket
 from kefu.observability import logger
 from kefu.revisits import invitation
 from kefu.revisits.config import Campaign, Method, revisits_config
@@ -56,7 +57,6 @@ from kefu.store import tickets as ticket_store
 from kefu.store.campaign_runs import RunRecord, TargetRecord
 from kefu.surveys import service as surveys
 from kefu.surveys.tokens import survey_id_for
-from kefu.tickets.model import Ticket
 
 #: Where large selections are written for the Distributed Map (the deployment's work bucket).
 WORK_BUCKET_VAR = "KEFU_REVISIT_BUCKET"

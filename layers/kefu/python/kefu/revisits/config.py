@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kefu import deployment
-from kefu.agents.model import GroupId
-from kefu.customers.model import Tier
-from kefu.tickets.model import Category, Channel
+from kefu.model.agents import GroupId
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel
+from kefu.surveys.config import SurveySettings
 
 CampaignId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{0,63}$")]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -227,20 +228,6 @@ class Campaign(_Strict):
     @property
     def survey_expiry(self) -> timedelta:
         return timedelta(days=self.survey_expires_days)
-
-
-class SurveySettings(_Strict):
-    """What makes an answer a low score, and where the follow-up ticket it opens goes."""
-
-    #: A CSAT at or below this (1-5) is low.
-    low_csat: int = Field(default=2, ge=1, le=5)
-    #: An NPS at or below this (0-10) is low.
-    low_nps: int = Field(default=6, ge=0, le=10)
-    vip_group: GroupId = "vip"
-    complaints_group: GroupId = "complaints"
-
-    def is_low(self, csat: int, nps: int | None) -> bool:
-        return csat <= self.low_csat or (nps is not None and nps <= self.low_nps)
 
 
 class RevisitsConfig(_Strict):

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from kefu.model.tickets import REVISIT_TAG, Category, Status, Ticket
 from kefu.revisits.config import Campaign
-from kefu.tickets.model import Category, Status, Ticket
 
-#: Tags a phone-revisit task carries: it is the revisit itself, never a ticket to revisit.
-REVISIT_TAG = "revisit"
 _DONE = (Status.RESOLVED, Status.CLOSED)
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority
 from kefu.routing.config import Match, RoutingConfig, routing_config
 from kefu.routing.model import Contact, Emotion, RoutingDecision, Sentiment
 from kefu.routing.text import Lexicon, normalize, repeated_punctuation, shouting
-from kefu.tickets.model import Category, Channel, Priority
 
 _PRIORITIES = list(Priority)
 _MAX_QUOTED = 3
