@@ -89,6 +89,9 @@ class Mail(_Strict):
     from_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
         MailSettings.from_name
     )
+    #: Mail to this address, one of `recipients`, is always a complaint (the complaint policy's 48-hour loop
+    #: applies), whatever its words would be routed as.
+    complaints: Email | None = MailSettings.complaints
     #: Whether a ticket opened by e-mail is acknowledged by e-mail, and with what text.
     acknowledge: bool = MailSettings.acknowledge
     acknowledgement: Acknowledgement = Field(default_factory=lambda: Acknowledgement(**DEFAULT_ACKNOWLEDGEMENT))
@@ -109,6 +112,14 @@ class Mail(_Strict):
         if outside:
             raise ValueError(f"not addresses of the mail domain {domain}: {', '.join(outside)}")
         return recipients
+
+    @field_validator("complaints")
+    @classmethod
+    def _complaints_received(cls, address: str | None, info: Any) -> str | None:
+        recipients = [r.lower() for r in info.data.get("recipients") or []]
+        if address is not None and recipients and address.lower() not in recipients:
+            raise ValueError(f"not one of mail.recipients: {address}")
+        return address
 
     @field_validator("max_total_attachment_bytes")
     @classmethod

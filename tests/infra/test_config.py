@@ -65,6 +65,15 @@ def test_a_recipient_outside_the_mail_domain_is_named():
     )
 
 
+def test_a_complaints_address_that_is_not_a_recipient_is_named():
+    settings = dev_settings()
+    settings["mail"]["complaints"] = "grievances@dev.kefu.example.com"
+
+    assert errors_of(settings) == (
+        "dev.yaml: mail.complaints: not one of mail.recipients: grievances@dev.kefu.example.com"
+    )
+
+
 def test_a_group_the_domain_would_refuse_is_named():
     settings = dev_settings()
     settings["groups"]["l2"]["kind"] = "wizards"

@@ -33,6 +33,7 @@ ACCOUNT = "123456789012"
 MAIL_CONFIG: dict[str, Any] = {
     "domain": DOMAIN,
     "recipients": [SUPPORT, COMPLAINTS],
+    "complaints": COMPLAINTS,
     "from_name": "Kefu Support",
     "acknowledge": True,
     "acknowledgement": {
