@@ -21,10 +21,12 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from kefu.agents.model import GroupId, GroupSpec
+from kefu.channels.config import ChannelTarget, needs_target
 from kefu.email.config import DEFAULT_ACKNOWLEDGEMENT, MailSettings
 from kefu.revisits.config import Campaign, SurveySettings
 from kefu.routing.config import RoutingConfig
 from kefu.sla.config import SlaConfig
+from kefu.tickets.model import Channel
 from kefu_infra.paths import CONFIG
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -155,6 +157,25 @@ class Deployment(_Strict):
             raise ValueError(f"{default_group!r} is not one of groups: {', '.join(groups)}")
         return default_group
 
+    #: Contact channels whose systems take kefu's answers, status changes and survey requests from a queue of their
+    #: own (capabilities/channels.py), by channel. E-mail (SES) and web (the portal) need none.
+    channels: dict[Channel, ChannelTarget] = Field(default_factory=dict)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_take_events(cls, channels: dict[Channel, ChannelTarget]) -> dict[Channel, ChannelTarget]:
+        _raise_at(
+            [
+                (
+                    (channel.value,),
+                    "answers on this channel need no queue: e-mail goes by SES, the web portal shows them",
+                )
+                for channel in channels
+                if not needs_target(channel)
+            ]
+        )
+        return channels
+
     #: SLA calendars, policies and the escalation ladder (kefu.sla.config); left out, the built-in ones.
     sla: SlaConfig = Field(default_factory=SlaConfig)
 
@@ -234,6 +255,7 @@ class Deployment(_Strict):
             "mail": self.mail.model_dump(mode="json"),
             "groups": {gid: spec.model_dump(mode="json") for gid, spec in self.groups.items()},
             "default_group": self.default_group,
+            "channels": {channel.value: target.model_dump(mode="json") for channel, target in self.channels.items()},
             "sla": self.sla.model_dump(mode="json"),
             "campaigns": [campaign.model_dump(mode="json") for campaign in self.campaigns],
             "surveys": self.surveys.model_dump(mode="json"),

@@ -1,5 +1,5 @@
-"""The template's tables, queues, buckets, secrets, topics and SES sending identities, created in the local moto
-server under deterministic names, and the template's functions as the local stack runs them (source file,
+"""The template's tables, queues, buckets, secrets, topics, event buses and SES sending identities, created in the
+local moto server under deterministic names, and the template's functions as the local stack runs them (source file,
 environment, event source mappings).
 
 Local names: `<stack>-<construct path>` (`kefu-dev-stateful-Table`, `kefu-dev-service-IntakeQueue`), or the
@@ -35,6 +35,7 @@ QUEUE = "AWS::SQS::Queue"
 BUCKET = "AWS::S3::Bucket"
 SECRET = "AWS::SecretsManager::Secret"
 TOPIC = "AWS::SNS::Topic"
+EVENT_BUS = "AWS::Events::EventBus"
 #: A domain (or address) SES may send from: created verified locally, as SES moto refuses mail from anything else.
 EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
 FUNCTION = "AWS::Lambda::Function"
@@ -131,7 +132,7 @@ class ResourceBuilder:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=self.templates.region)
 
     def build(self) -> LocalResources:
-        for resource in self.templates.resources(*TABLE_TYPES, QUEUE, BUCKET, SECRET, TOPIC, EMAIL_IDENTITY):
+        for resource in self.templates.resources(*TABLE_TYPES, QUEUE, BUCKET, SECRET, TOPIC, EMAIL_IDENTITY, EVENT_BUS):
             self._ref(resource)
         for resource in self.templates.resources(FUNCTION):
             self._function(resource)
@@ -156,6 +157,8 @@ class ResourceBuilder:
                 self._physical[key] = self._create_topic(resource)
             elif resource.type == EMAIL_IDENTITY:
                 self._physical[key] = self._create_email_identity(resource)
+            elif resource.type == EVENT_BUS:
+                self._physical[key] = self._create_event_bus(resource)
             elif resource.type == FUNCTION:
                 self._physical[key] = resource.properties.get("FunctionName") or local_name(resource)
             else:
@@ -187,6 +190,8 @@ class ResourceBuilder:
                 return physical
             if attribute == "TopicName":
                 return physical.rsplit(":", 1)[-1]
+        elif resource.type == EVENT_BUS and attribute in ("Arn", "Name"):
+            return physical if attribute == "Name" else f"arn:aws:events:{region}:{account}:event-bus/{physical}"
         elif resource.type == FUNCTION and attribute == "Arn":
             return f"arn:aws:lambda:{region}:{account}:function:{physical}"
         raise Unresolvable(f"{resource.type} {resource.logical_id}.{attribute}")
@@ -309,6 +314,14 @@ class ResourceBuilder:
         with contextlib.suppress(client.exceptions.AlreadyExistsException):
             client.create_email_identity(EmailIdentity=identity)
         return identity
+
+    def _create_event_bus(self, resource: Resource) -> str:
+        """The bus by the template's name (its rules are the local stack's: kefu_local.buses); its name (`Ref`)."""
+        name = str(self.templates.resolve(resource.stack, resource.properties["Name"]))
+        client = self.client("events")
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_event_bus(Name=name)
+        return name
 
     # -- functions -----------------------------------------------------------------------------------------------
 
