@@ -6,8 +6,8 @@ entries that may go to a customer, each delivered at most once on its ways out:
 - as an outbound event on kefu's EventBridge bus (kefu.channels.publisher): every public reply, status change and
   survey request, whatever the channel; the bus's rule for the ticket's channel sends it to that channel's queue.
 
-One consumer of the stream for both, rather than one each: the stream allows two readers a shard before reads
-are throttled, and the escalation watcher is the other.
+One consumer of the stream for both, rather than one each: DynamoDB Streams throttles a shard read by more than
+two consumers at once (infra/kefu_infra/capabilities/channels.py says more).
 
 A record whose sending or publishing failed (SES or EventBridge refused or throttled, DynamoDB unavailable) is
 reported as a batch item failure; Lambda retries from it, bisecting the batch, a limited number of times, then hands
