@@ -54,8 +54,12 @@ def record_handler(record: DynamoDBStreamRecordModel) -> dict:
     if entry is None:
         logger.info("not a timeline entry: nothing to send", extra={"eventID": record.eventID})
         return {"sent": False, "reason": "not-a-timeline-entry"}
+    mail, event = outbound.mail_kind(entry), events.detail_type(entry)
+    if mail is None and event is None:
+        # A survey's answer, say: the filters cannot read inside an entry's data to leave it out.
+        return {"sent": False, "reason": "not-for-the-customer"}
     result: dict[str, Any] = {}
-    if outbound.mail_kind(entry) is not None or events.detail_type(entry) is None:
+    if mail is not None:
         delivery = outbound.deliver_once(entry)
         logger.info("outbound mail", extra=delivery.model_dump(mode="json"))
         if delivery.sent:
@@ -63,7 +67,7 @@ def record_handler(record: DynamoDBStreamRecordModel) -> dict:
         elif delivery.reason == "send-uncertain":
             metrics.add_metric(name="MailSendUncertain", unit="Count", value=1)
         result = delivery.model_dump(mode="json")
-    if events.detail_type(entry) is not None:
+    if event is not None:
         publication = publisher.publish_once(entry)
         logger.info("outbound event", extra=publication.model_dump(mode="json"))
         if publication.published:

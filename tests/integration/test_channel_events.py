@@ -214,3 +214,31 @@ def test_a_failed_put_fails_the_record_for_a_retry_that_publishes_it_once(desk, 
     assert desk.dispatch(copy.deepcopy(records)) == []
 
     assert len(desk.delivered("chat")) == len(records) == 2
+
+
+def test_a_survey_sent_is_published_and_its_answer_is_not(desk):
+    from kefu.channels.publisher import SYSTEM
+    from kefu.clock import now
+    from kefu.tickets.model import EntryKind, Visibility
+    from kefu.tickets.service import Change, Draft, change
+
+    ticket_id = desk.contact("chat", "chat-session-13")
+    desk.flush()
+    sent = {"event": "sent", "surveyId": "SV-1", "channel": "email", "expiresAt": "2026-12-01T03:00:00+00:00"}
+    answered = {"event": "answered", "surveyId": "SV-1", "score": 2}
+    for data in (sent, answered):
+        change(
+            SYSTEM,
+            ticket_id,
+            lambda ticket, data=data: Change(
+                ticket.model_copy(update={"updatedAt": now()}),
+                [Draft(EntryKind.SURVEY, Visibility.INTERNAL, data=data)],
+            ),
+        )
+
+    assert len(desk.flush()) == 2
+
+    [event] = desk.delivered("chat")
+    assert valid(event) == []
+    assert event["detail-type"] == "kefu.survey.requested"
+    assert event["detail"]["survey"] == {"id": "SV-1", "expiresAt": "2026-12-01T03:00:00+00:00"}

@@ -94,6 +94,8 @@ def _report_undelivered(ticket: Ticket, kind: str, event_id: str) -> None:
         extra={"ticketId": ticket.id, "channel": channel, "eventId": event_id, "detailType": kind},
     )
     metrics.add_metric(name="ChannelDeliveryFailed", unit="Count", value=1)
+    # Imported when needed: the ticket service brings routing and assignment, which the dispatcher's cold start
+    # (every record of the stream it is shown) has no use for otherwise.
     from kefu.tickets.service import Change, Draft, change
 
     data = {"event": "delivery-failed", "reason": NO_TARGET, "channel": channel, "eventId": event_id, "of": kind}
