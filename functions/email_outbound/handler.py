@@ -1,10 +1,18 @@
-"""kefu's outbound e-mail: the domain table's stream, filtered by the event source mapping to the timeline entries
-that may become mail (agents' public replies; the opening message of a ticket, for its acknowledgement), each sent
-to the customer at most once (kefu.email.outbound).
+"""kefu's outbound dispatcher: the domain table's stream, filtered by the event source mapping to the timeline
+entries that may go to a customer, each delivered at most once on its ways out:
 
-A record whose sending failed (SES refused or throttled, DynamoDB unavailable) is reported as a batch item failure;
-Lambda retries from it, bisecting the batch, a limited number of times, then hands it to the on-failure queue.
-Records retried after one that failed were already sent: idempotency on the entry keeps them from going twice.
+- by e-mail (kefu.email.outbound): agents' public replies on e-mail tickets, and the opening message of a ticket
+  opened by e-mail, for its acknowledgement;
+- as an outbound event on kefu's EventBridge bus (kefu.channels.publisher): every public reply, status change and
+  survey request, whatever the channel; the bus's rule for the ticket's channel sends it to that channel's queue.
+
+One consumer of the stream for both, rather than one each: DynamoDB Streams throttles a shard read by more than
+two consumers at once (infra/kefu_infra/capabilities/channels.py says more).
+
+A record whose sending or publishing failed (SES or EventBridge refused or throttled, DynamoDB unavailable) is
+reported as a batch item failure; Lambda retries from it, bisecting the batch, a limited number of times, then hands
+it to the on-failure queue. Records retried after one that failed were already handled: idempotency on the entry
+(for mail and for events, each on its own) keeps them from going twice.
 """
 
 from __future__ import annotations
@@ -21,19 +29,21 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kefu.channels import events, publisher
 from kefu.email import outbound
 from kefu.observability import logger, metrics, tracer
 
 
-class MailProcessor(BatchProcessor):
+class OutboundProcessor(BatchProcessor):
     def failure_handler(self, record: Any, exception):
         error = exception[1]
-        logger.warning("outbound mail record failed", extra={"reason": f"{type(error).__name__}: {error}"})
-        metrics.add_metric(name="MailSendsFailed", unit="Count", value=1)
+        logger.warning("outbound record failed", extra={"reason": f"{type(error).__name__}: {error}"})
+        metric = "EventsFailed" if isinstance(error, publisher.PublishFailed) else "MailSendsFailed"
+        metrics.add_metric(name=metric, unit="Count", value=1)
         return super().failure_handler(record, exception)
 
 
-processor = MailProcessor(
+processor = OutboundProcessor(
     event_type=EventType.DynamoDBStreams, model=DynamoDBStreamRecordModel, raise_on_entire_batch_failure=False
 )
 
@@ -44,13 +54,26 @@ def record_handler(record: DynamoDBStreamRecordModel) -> dict:
     if entry is None:
         logger.info("not a timeline entry: nothing to send", extra={"eventID": record.eventID})
         return {"sent": False, "reason": "not-a-timeline-entry"}
-    delivery = outbound.deliver_once(entry)
-    logger.info("outbound mail", extra=delivery.model_dump(mode="json"))
-    if delivery.sent:
-        metrics.add_metric(name="MailSent", unit="Count", value=1)
-    elif delivery.reason == "send-uncertain":
-        metrics.add_metric(name="MailSendUncertain", unit="Count", value=1)
-    return delivery.model_dump(mode="json")
+    mail, event = outbound.mail_kind(entry), events.detail_type(entry)
+    if mail is None and event is None:
+        # A survey's answer, say: the filters cannot read inside an entry's data to leave it out.
+        return {"sent": False, "reason": "not-for-the-customer"}
+    result: dict[str, Any] = {}
+    if mail is not None:
+        delivery = outbound.deliver_once(entry)
+        logger.info("outbound mail", extra=delivery.model_dump(mode="json"))
+        if delivery.sent:
+            metrics.add_metric(name="MailSent", unit="Count", value=1)
+        elif delivery.reason == "send-uncertain":
+            metrics.add_metric(name="MailSendUncertain", unit="Count", value=1)
+        result = delivery.model_dump(mode="json")
+    if event is not None:
+        publication = publisher.publish_once(entry)
+        logger.info("outbound event", extra=publication.model_dump(mode="json"))
+        if publication.published:
+            metrics.add_metric(name="EventsPublished", unit="Count", value=1)
+        result = {**result, "event": publication.model_dump(mode="json")}
+    return result
 
 
 @logger.inject_lambda_context
@@ -58,6 +81,7 @@ def record_handler(record: DynamoDBStreamRecordModel) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     outbound.idempotency_config().register_lambda_context(context)
+    publisher.idempotency_config().register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
 

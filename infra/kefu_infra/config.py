@@ -20,8 +20,10 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from kefu.channels.config import ChannelTarget, needs_target
 from kefu.email.config import DEFAULT_ACKNOWLEDGEMENT, MailSettings
 from kefu.model.agents import GroupId, GroupSpec
+from kefu.model.tickets import Channel
 from kefu.revisits.config import Campaign, SurveySettings
 from kefu.routing.config import RoutingConfig
 from kefu.sla.config import SlaConfig
@@ -89,6 +91,9 @@ class Mail(_Strict):
     from_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
         MailSettings.from_name
     )
+    #: Mail to this address, one of `recipients`, is always a complaint (the complaint policy's 48-hour loop
+    #: applies), whatever its words would be routed as.
+    complaints: Email | None = MailSettings.complaints
     #: Whether a ticket opened by e-mail is acknowledged by e-mail, and with what text.
     acknowledge: bool = MailSettings.acknowledge
     acknowledgement: Acknowledgement = Field(default_factory=lambda: Acknowledgement(**DEFAULT_ACKNOWLEDGEMENT))
@@ -109,6 +114,14 @@ class Mail(_Strict):
         if outside:
             raise ValueError(f"not addresses of the mail domain {domain}: {', '.join(outside)}")
         return recipients
+
+    @field_validator("complaints")
+    @classmethod
+    def _complaints_received(cls, address: str | None, info: Any) -> str | None:
+        recipients = [r.lower() for r in info.data.get("recipients") or []]
+        if address is not None and recipients and address.lower() not in recipients:
+            raise ValueError(f"not one of mail.recipients: {address}")
+        return address
 
     @field_validator("max_total_attachment_bytes")
     @classmethod
@@ -143,6 +156,25 @@ class Deployment(_Strict):
         if groups is not None and default_group not in groups:
             raise ValueError(f"{default_group!r} is not one of groups: {', '.join(groups)}")
         return default_group
+
+    #: Contact channels whose systems take kefu's answers, status changes and survey requests from a queue of their
+    #: own (capabilities/channels.py), by channel. E-mail (SES) and web (the portal) need none.
+    channels: dict[Channel, ChannelTarget] = Field(default_factory=dict)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_take_events(cls, channels: dict[Channel, ChannelTarget]) -> dict[Channel, ChannelTarget]:
+        _raise_at(
+            [
+                (
+                    (channel.value,),
+                    "answers on this channel need no queue: e-mail goes by SES, the web portal shows them",
+                )
+                for channel in channels
+                if not needs_target(channel)
+            ]
+        )
+        return channels
 
     #: SLA calendars, policies and the escalation ladder (kefu.sla.config); left out, the built-in ones.
     sla: SlaConfig = Field(default_factory=SlaConfig)
@@ -223,6 +255,7 @@ class Deployment(_Strict):
             "mail": self.mail.model_dump(mode="json"),
             "groups": {gid: spec.model_dump(mode="json") for gid, spec in self.groups.items()},
             "default_group": self.default_group,
+            "channels": {channel.value: target.model_dump(mode="json") for channel, target in self.channels.items()},
             "sla": self.sla.model_dump(mode="json"),
             "campaigns": [campaign.model_dump(mode="json") for campaign in self.campaigns],
             "surveys": self.surveys.model_dump(mode="json"),

@@ -1,8 +1,10 @@
 """The `kefu` command: `kefu local up` runs kefu on this machine, `kefu local token` prints a token,
-`kefu dlq show|redrive` looks into the intake dead-letter queue and sends its messages back."""
+`kefu dlq show|redrive` looks into the intake dead-letter queue and sends its messages back, `kefu events tail`
+shows the outbound events the local stack put on kefu's bus."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -42,6 +44,8 @@ dlq = typer.Typer(
     help="The intake dead-letter queue, in AWS or the local stack (AWS_ENDPOINT_URL): look, then send back.",
 )
 app.add_typer(dlq, name="dlq")
+events = typer.Typer(no_args_is_help=True, help="kefu's outbound events, as the local stack put them on its bus.")
+app.add_typer(events, name="events")
 
 DLQ_VAR = "KEFU_INTAKE_DLQ"
 QUEUE_VAR = "KEFU_INTAKE_QUEUE"
@@ -121,6 +125,39 @@ def token(
             ttl_seconds=ttl,
         )
     )
+
+
+@events.command("tail")
+def events_tail(
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="keep showing new events as they come")] = False,
+    raw: Annotated[
+        bool, typer.Option("--json", help="each event as one line of JSON, as its queue receives it")
+    ] = False,
+) -> None:
+    """Show the events the local stack put on kefu's bus (answers, status changes, survey requests), oldest first:
+    which channel's queue each went to, and what it says."""
+    from kefu_local.buses import EVENTS_LOG, read_log
+
+    log = default_state_dir() / EVENTS_LOG
+    if not follow and not log.exists():
+        console.print(f"no events yet ({log} does not exist: start the local stack, answer a ticket)")
+        return
+    try:
+        for logged in read_log(log, follow=follow):
+            event = logged["event"]
+            if raw:
+                sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+                continue
+            detail = event.get("detail") or {}
+            text = detail.get("text") or (detail.get("status") or {}).get("to") or ""
+            console.print(
+                f"{event.get('time')}  {logged['bus']}  {event.get('detail-type')}  {detail.get('channel')}  "
+                f"{detail.get('ticketId')}  thread={detail.get('externalThreadId')}  {escape(str(text))}",
+                soft_wrap=True,
+            )
+    except KeyboardInterrupt:
+        return
 
 
 @dlq.command("show")

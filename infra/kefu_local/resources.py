@@ -1,5 +1,5 @@
-"""The template's tables, queues, buckets, secrets, topics and SES sending identities, created in the local moto
-server under deterministic names, and the template's functions as the local stack runs them (source file,
+"""The template's tables, queues, buckets, secrets, topics, event buses and SES sending identities, created in the
+local moto server under deterministic names, and the template's functions as the local stack runs them (source file,
 environment, event source mappings).
 
 Local names: `<stack>-<construct path>` (`kefu-dev-stateful-Table`, `kefu-dev-service-IntakeQueue`), or the
@@ -38,6 +38,7 @@ QUEUE = "AWS::SQS::Queue"
 BUCKET = "AWS::S3::Bucket"
 SECRET = "AWS::SecretsManager::Secret"
 TOPIC = "AWS::SNS::Topic"
+EVENT_BUS = "AWS::Events::EventBus"
 #: A domain (or address) SES may send from: created verified locally, as SES moto refuses mail from anything else.
 EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
 FUNCTION = "AWS::Lambda::Function"
@@ -134,7 +135,7 @@ class ResourceBuilder:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=self.templates.region)
 
     def build(self) -> LocalResources:
-        for resource in self.templates.resources(*TABLE_TYPES, QUEUE, BUCKET, SECRET, TOPIC, EMAIL_IDENTITY):
+        for resource in self.templates.resources(*TABLE_TYPES, QUEUE, BUCKET, SECRET, TOPIC, EMAIL_IDENTITY, EVENT_BUS):
             self._ref(resource)
         for resource in self.templates.resources(FUNCTION):
             self._function(resource)
@@ -159,6 +160,8 @@ class ResourceBuilder:
                 self._physical[key] = self._create_topic(resource)
             elif resource.type == EMAIL_IDENTITY:
                 self._physical[key] = self._create_email_identity(resource)
+            elif resource.type == EVENT_BUS:
+                self._physical[key] = self._create_event_bus(resource)
             elif resource.type == FUNCTION:
                 self._physical[key] = resource.properties.get("FunctionName") or local_name(resource)
             else:
@@ -187,6 +190,8 @@ class ResourceBuilder:
             (BUCKET, "RegionalDomainName"): lambda bucket: f"{bucket}.s3.amazonaws.com",
             (TOPIC, "TopicArn"): lambda topic: topic,
             (TOPIC, "TopicName"): lambda topic: topic.rsplit(":", 1)[-1],
+            (EVENT_BUS, "Name"): lambda bus: bus,
+            (EVENT_BUS, "Arn"): lambda bus: f"arn:aws:events:{region}:{account}:event-bus/{bus}",
             (FUNCTION, "Arn"): lambda function: f"arn:aws:lambda:{region}:{account}:function:{function}",
         }
 
@@ -311,6 +316,14 @@ class ResourceBuilder:
         with contextlib.suppress(client.exceptions.AlreadyExistsException):
             client.create_email_identity(EmailIdentity=identity)
         return identity
+
+    def _create_event_bus(self, resource: Resource) -> str:
+        """The bus by the template's name (its rules are the local stack's: kefu_local.buses); its name (`Ref`)."""
+        name = str(self.templates.resolve(resource.stack, resource.properties["Name"]))
+        client = self.client("events")
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_event_bus(Name=name)
+        return name
 
     # -- functions -----------------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import boto3
 
 from kefu import clock, deployment
 from kefu.config import PUBLIC_API_URL_VAR, TIME_ORIGIN_VAR, TIME_SCALE_VAR, reload_settings
-from kefu_local import lambdas, references, stepfunctions
+from kefu_local import buses, lambdas, references, stepfunctions
 from kefu_local.aws import LocalAws, base_env
 from kefu_local.config import API_PORT_VAR, REPO_ROOT, LocalConfig, LocalStackError
 from kefu_local.events import EventBus
@@ -161,6 +161,8 @@ class LocalStack:
             self._start_streams(templates, aws.endpoint, starting)
 
             self.events = EventBus.from_templates(templates, aws.endpoint)
+            buses.install(self.events, config.state_dir / buses.EVENTS_LOG)
+            starting.callback(buses.uninstall)
             self.smtp = SmtpServer(
                 SesReceiving(receipt_rules(templates), self.events, aws.endpoint), config.host, config.smtp_port
             )

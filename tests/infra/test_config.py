@@ -65,6 +65,15 @@ def test_a_recipient_outside_the_mail_domain_is_named():
     )
 
 
+def test_a_complaints_address_that_is_not_a_recipient_is_named():
+    settings = dev_settings()
+    settings["mail"]["complaints"] = "grievances@dev.kefu.example.com"
+
+    assert errors_of(settings) == (
+        "dev.yaml: mail.complaints: not one of mail.recipients: grievances@dev.kefu.example.com"
+    )
+
+
 def test_a_group_the_domain_would_refuse_is_named():
     settings = dev_settings()
     settings["groups"]["l2"]["kind"] = "wizards"
@@ -105,5 +114,15 @@ def test_an_unknown_stage_names_the_file_it_looked_for(tmp_path: Path):
 def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
     document = config.load("prod").for_functions("prod")
 
-    assert set(document) == {"stage", "mail", "groups", "default_group", "sla", "campaigns", "surveys", "routing"}
+    assert set(document) == {
+        "stage",
+        "mail",
+        "groups",
+        "default_group",
+        "channels",
+        "sla",
+        "campaigns",
+        "surveys",
+        "routing",
+    }
     assert document["groups"]["complaints"]["kind"] == "complaints"

@@ -9,6 +9,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from kefu.store.dispatch import dispatch_stream_filters
 from kefu.store.mail import outbound_stream_filters
 from kefu.store.models import BurstItem
 from kefu_infra import config
@@ -132,7 +133,7 @@ def test_the_outbound_function_reads_the_domain_tables_stream_through_the_mail_f
 
     assert "StreamArn" in imported(mapping["EventSourceArn"])
     assert mapping["FunctionName"] == {"Ref": dev.logical_id(email.outbound.function)}
-    assert [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]] == outbound_stream_filters(
+    assert [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]] == dispatch_stream_filters(
         acknowledgements=True
     )
     assert mapping["StartingPosition"] == "LATEST"

@@ -28,11 +28,13 @@ COMPLAINTS = f"complaints@{DOMAIN}"
 RAW_BUCKET = "kefu-test-raw-mail"
 ATTACHMENTS_BUCKET = "kefu-test-attachments"
 REGION = "us-east-1"
+EVENT_BUS = "kefu-test"
 ACCOUNT = "123456789012"
 
 MAIL_CONFIG: dict[str, Any] = {
     "domain": DOMAIN,
     "recipients": [SUPPORT, COMPLAINTS],
+    "complaints": COMPLAINTS,
     "from_name": "Kefu Support",
     "acknowledge": True,
     "acknowledgement": {
@@ -335,6 +337,9 @@ def mailroom_fixture(aws, tmp_path, monkeypatch) -> Mailroom:
     monkeypatch.setenv("KEFU_ATTACHMENTS_BUCKET", ATTACHMENTS_BUCKET)
     # SES sends only from verified identities: the mail domain is verified (the deployment verifies it with DKIM).
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=DOMAIN)
+    # The outbound dispatcher also puts each answer on kefu's bus (no rule there takes an e-mail ticket's).
+    boto3.client("events", region_name=REGION).create_event_bus(Name=EVENT_BUS)
+    monkeypatch.setenv("KEFU_EVENT_BUS", EVENT_BUS)
     deploy(tmp_path, monkeypatch)
     yield Mailroom(tmp_path, monkeypatch)
     monkeypatch.delenv("KEFU_DEPLOYMENT_FILE")

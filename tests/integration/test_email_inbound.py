@@ -66,6 +66,33 @@ def test_mail_to_a_groups_own_address_opens_its_ticket_in_that_group(mailroom):
     assert ticket.groupId == "complaints"
 
 
+def test_mail_to_the_complaints_address_is_a_complaint_whatever_it_says(mailroom):
+    mailroom.deliver(mail(to=COMPLAINTS, subject="Where is my parcel", body="Order 1042 has not arrived."))
+
+    [ticket] = tickets_of("li.lei@example.cn")
+    assert (ticket.category.value, ticket.groupId, ticket.priority.value) == ("complaint", "complaints", "P2")
+    opening = next(entry for entry in timeline(ticket.id) if entry.data.get("event") == "created")
+    assert opening.data["complaintsAddress"] == COMPLAINTS
+
+
+def test_mail_copied_to_the_complaints_address_is_a_complaint_too(mailroom):
+    mailroom.deliver(
+        mail(subject="Parcel", body="Order 1042 has not arrived.", headers={"Cc": COMPLAINTS.replace("@", "+x@")})
+    )
+
+    [ticket] = tickets_of("li.lei@example.cn")
+    assert ticket.category.value == "complaint"
+
+
+def test_without_a_complaints_address_configured_mail_to_it_is_routed_by_its_words(mailroom):
+    mailroom.configure(complaints=None)
+
+    mailroom.deliver(mail(to=COMPLAINTS, subject="Where is my parcel", body="Order 1042 has not arrived."))
+
+    [ticket] = tickets_of("li.lei@example.cn")
+    assert (ticket.category.value, ticket.groupId) == ("logistics", "complaints")
+
+
 def test_a_known_sender_gets_the_ticket_on_their_existing_customer_record(mailroom):
     mailroom.deliver(mail(subject="First question", body="Do you ship to Macau?"))
     mailroom.deliver(mail(subject="Second question", body="Can I pay with Alipay?"))

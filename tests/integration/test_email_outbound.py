@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import AGENT, EVENTS, Api
 from tests.integration.mailroom import (
+    ACCOUNT,
     DOMAIN,
     REGION,
     SUPPORT,
@@ -83,6 +84,31 @@ def test_each_reply_references_the_whole_thread_before_it(quiet, api):
     assert references[-1] == f"<{message_id_of(their_reply)}>"
     assert len(references) == 3  # the customer's mail, kefu's first answer (as SES named it), their reply
     assert str(first_answer["Message-ID"]) != str(second_answer["Message-ID"])
+
+
+def test_a_long_thread_of_ses_length_ids_is_referenced_by_bare_tokens(quiet, api):
+    # Given a customer who wrote six times, from SES (ids of ~80 characters), each mail answered by an agent
+    from moto.ses.models import ses_backends
+
+    quiet.configure(acknowledge=False, burst_per_hour=20)  # six mails in an hour is a conversation, not a flood
+    customer_ids = [f"0100018f3a2b4c5d-6e7f8a9b-1c2d-3e4f-5a6b-{n:012d}-000000@email.amazonses.com" for n in range(6)]
+    ticket = None
+    for n, message_id in enumerate(customer_ids):
+        in_reply_to = customer_ids[n - 1] if n else None
+        quiet.deliver(mail(subject="Re: Order 1042", message_id=message_id, in_reply_to=in_reply_to))
+        ticket = ticket or tickets_of("li.lei@example.cn")[0]
+        answer(api, ticket.id, f"Answer {n}.")
+        # When the answer goes out
+        quiet.flush()
+
+    # Then its References holds the whole thread (six mails in, five answers out) as bare tokens, never encoded
+    raw = ses_backends[ACCOUNT][REGION].sent_messages[-1].raw_data
+    head = raw.split("\n\n", 1)[0]
+    assert "=?" not in head
+    references = str(sent_messages()[-1]["References"]).split()
+    assert len(references) == 11
+    assert [token for token in references if token.strip("<>") in customer_ids] == [f"<{i}>" for i in customer_ids]
+    assert str(sent_messages()[-1]["In-Reply-To"]) == f"<{customer_ids[-1]}>"
 
 
 def test_a_redelivered_stream_record_sends_nothing_more(quiet, api):

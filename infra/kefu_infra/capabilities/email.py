@@ -6,10 +6,12 @@ stack); a rule here puts every `Object Created` under `inbound/` on the inbound 
 email_inbound` consumes in batches with partial failures. After MAX_RECEIVES receives a record is parked in the
 inbound dead-letter queue, where EventBridge also puts events it could not deliver (alarmed on depth and age).
 
-Sending: `functions/email_outbound` reads the domain table's stream, filtered so that only timeline entries that
-may become mail invoke it (an agent's public reply; a ticket's opening message, for its acknowledgement, when
-acknowledgements are on). A failing batch is bisected and retried (capabilities/dead_letters.py); what still fails is
-described in the outbound dead-letter queue (alarmed). It sends with `ses:SendEmail` on the mail domain's identity.
+Sending: `functions/email_outbound`, kefu's outbound dispatcher, reads the domain table's stream, filtered so that
+only timeline entries that may go to a customer invoke it (an agent's public reply; a ticket's opening message, for
+its acknowledgement, when acknowledgements are on; status changes and survey entries, which become outbound events
+on the bus of capabilities/channels.py). A failing batch is bisected and retried (capabilities/dead_letters.py);
+what still fails is described in the outbound dead-letter queue (alarmed). It sends with `ses:SendEmail` on the mail
+domain's identity.
 
 SES receives through the account's single *active* rule set; activating this one is an operator step (README),
 because doing it from CloudFormation would silently switch off another application's rule set.
@@ -32,7 +34,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from kefu.config import ATTACHMENTS_BUCKET_VAR, RAW_MAIL_BUCKET_VAR
-from kefu.store.mail import outbound_stream_filters
+from kefu.store.dispatch import dispatch_stream_filters
 from kefu_infra.capabilities.dead_letters import consume_table_stream, dead_letter_queue
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_idempotency
 from kefu_infra.capabilities.monitoring import Monitoring
@@ -195,7 +197,7 @@ class Email(Construct):
             defaults=defaults,
             memory_mb=512,
             timeout=OUTBOUND_TIMEOUT,
-            description="Sends agents' public replies and ticket acknowledgements by e-mail through SES",
+            description="Sends agents' public replies and acknowledgements by e-mail, and outbound events to the bus",
         )
         function = outbound.function
         self.identity.grant_send_email(function)
@@ -208,7 +210,7 @@ class Email(Construct):
             batch_size=OUTBOUND_BATCH_SIZE,
             max_batching_window=Duration.seconds(1),
             on_failure=self.outbound_dead_letters,
-            filters=outbound_stream_filters(acknowledgements=self.mail.acknowledge),
+            filters=dispatch_stream_filters(acknowledgements=self.mail.acknowledge),
         )
         return outbound
 

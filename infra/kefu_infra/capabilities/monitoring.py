@@ -56,6 +56,10 @@ class Monitoring(Construct):
         alarm.add_ok_action(cw_actions.SnsAction(self.topic))
         return alarm
 
+    def alarm_on(self, name: str, metric: cw.IMetric, description: str, threshold: float = 1) -> cw.Alarm:
+        """An alarm on a metric of kefu's own (a count its functions publish), mailed like the others."""
+        return self._add_alarm(name, metric, description, threshold)
+
     def watch_api(self, name: str, api: apigw.HttpApi) -> None:
         server_errors = api.metric_server_error(period=PERIOD, statistic="Sum")
         self._add_alarm(

@@ -13,6 +13,7 @@ from constructs import Construct
 from kefu import config
 from kefu_infra import layers
 from kefu_infra.capabilities.api import Api
+from kefu_infra.capabilities.channels import Channels
 from kefu_infra.capabilities.email import Email
 from kefu_infra.capabilities.escalation import Escalation
 from kefu_infra.capabilities.function import ARCHITECTURE, PYTHON, FunctionDefaults, built_code
@@ -81,6 +82,14 @@ class ServiceStack(Stack):
             defaults=defaults,
             grant_domain_data=stateful.grant_domain_data,
             idempotency_table=stateful.idempotency_table,
+            monitoring=self.monitoring,
+        )
+        self.channels = Channels(
+            self,
+            "Channels",
+            prefix=prefix,
+            channels=deployment.channels,
+            dispatcher=self.email.outbound.function,
             monitoring=self.monitoring,
         )
         self.escalation = Escalation(
@@ -192,6 +201,21 @@ class ServiceStack(Stack):
             description="Stream batches whose mail could not be sent after retries (each names its shard range)",
         )
         CfnOutput(self, "IntakeQueueUrl", value=self.intake.queue.queue_url, description="Contact systems send here")
+        CfnOutput(self, "EventBusName", value=self.channels.bus.event_bus_name, description="kefu's outbound events")
+        for channel, queue in self.channels.queues.items():
+            name = channel.value.capitalize()
+            CfnOutput(
+                self,
+                f"{name}ChannelQueueUrl",
+                value=queue.queue_url,
+                description=f"The {channel} channel's contact system takes kefu's answers here",
+            )
+            CfnOutput(
+                self,
+                f"{name}ChannelDeadLetterQueueName",
+                value=self.channels.dead_letters[channel].queue_name,
+                description=f"Events for the {channel} channel its system or EventBridge failed to take",
+            )
         CfnOutput(
             self,
             "IntakeDeadLetterQueueName",

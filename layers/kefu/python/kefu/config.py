@@ -42,6 +42,8 @@ PUBLIC_API_URL_VAR = "KEFU_PUBLIC_API_URL"
 #: Where SES stores received mail, and where kefu keeps attachments (kefu.email).
 RAW_MAIL_BUCKET_VAR = "KEFU_RAW_MAIL_BUCKET"
 ATTACHMENTS_BUCKET_VAR = "KEFU_ATTACHMENTS_BUCKET"
+#: kefu's EventBridge bus, where the outbound dispatcher puts answers for the contact channels (kefu.channels).
+EVENT_BUS_VAR = "KEFU_EVENT_BUS"
 
 # --- set by the local stack (kefu_local) or an operator, never by the deployment -----------------------------------
 
@@ -92,6 +94,7 @@ class Settings(BaseModel):
     public_api_url: str | None = Field(None, validation_alias=PUBLIC_API_URL_VAR)
     raw_mail_bucket: str | None = Field(None, validation_alias=RAW_MAIL_BUCKET_VAR)
     attachments_bucket: str | None = Field(None, validation_alias=ATTACHMENTS_BUCKET_VAR)
+    event_bus: str | None = Field(None, validation_alias=EVENT_BUS_VAR)
     #: The DynamoDB endpoint when it is not AWS's (moto, the local stack).
     dynamodb_endpoint: str | None = Field(None, validation_alias=AliasChoices(DYNAMODB_ENDPOINT_VAR, ENDPOINT_VAR))
     time_scale: float = Field(1.0, validation_alias=TIME_SCALE_VAR)

@@ -26,6 +26,8 @@ class MailSettings:
     #: kefu's own addresses; the first is where answers come from when a ticket has no mail thread yet.
     recipients: tuple[str, ...] = ("support@kefu.localhost",)
     from_name: str = "Customer Service"
+    #: Mail to this address (one of `recipients`) is always a complaint, whatever it says.
+    complaints: str | None = None
     #: Whether a ticket opened by e-mail is acknowledged by e-mail.
     acknowledge: bool = True
     #: The acknowledgement's text by language (`{ticket_id}` and `{subject}` are filled in).
@@ -41,6 +43,17 @@ class MailSettings:
 
     def own_addresses(self) -> frozenset[str]:
         return frozenset(address.lower() for address in self.recipients)
+
+    def to_complaints(self, addresses: tuple[str, ...]) -> bool:
+        """Whether the complaints address is among `addresses` (To and Cc; a +tag ignored)."""
+        if self.complaints is None:
+            return False
+        wanted = self.complaints.lower()
+        for address in addresses:
+            local, _, domain = address.lower().rpartition("@")
+            if f"{local.split('+', 1)[0]}@{domain}" == wanted:
+                return True
+        return False
 
     def mailbox_for(self, addresses: tuple[str, ...]) -> str:
         """Which of kefu's addresses a mail was sent to (the first that matches, ignoring a +tag), else the
@@ -65,6 +78,7 @@ def mail_settings() -> MailSettings:
         domain=domain or defaults.domain,
         recipients=recipients or defaults.recipients,
         from_name=section.get("from_name") or defaults.from_name,
+        complaints=section.get("complaints") or None,
         acknowledge=bool(section.get("acknowledge", defaults.acknowledge)),
         acknowledgement=dict(section.get("acknowledgement") or defaults.acknowledgement),
         burst_per_hour=int(section.get("burst_per_hour", defaults.burst_per_hour)),

@@ -5,7 +5,8 @@ not become a ticket (auto-replies, bounces, kefu's own mail, a sender's burst, f
 bytes) is kept with its reason and never answered. The rest threads into the customer's ticket — by In-Reply-To,
 the References chain, the ticket token in the subject, or the reply address, and only within the sender's own
 tickets — or opens one. A reply to a ticket resolved within the reopen window reopens it; after the window, or
-once closed, it opens a follow-up ticket linked to the old one.
+once closed, it opens a follow-up ticket linked to the old one. A mail to the complaints address (the deployment's
+`mail.complaints`) opens a complaint whatever it says; a reply it threads into joins that ticket as it is.
 
 Delivery is at least once. A mail is taken once per SES message id (Powertools idempotency, and its record
 written in the ticket's transaction) and once per Message-ID and sender (the Message-ID lookup, written in the
@@ -37,7 +38,7 @@ from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.ids import is_group_id
 from kefu.model.customers import normalize_email
-from kefu.model.tickets import Attachment, Channel, CustomerRef, NewTicket, Status, Ticket
+from kefu.model.tickets import Attachment, Category, Channel, CustomerRef, NewTicket, Status, Ticket
 from kefu.store import customers as customer_store
 from kefu.store import mail as mail_store
 from kefu.store import tickets as ticket_store
@@ -141,8 +142,13 @@ def _ticket(mail: InboundMail, sender: str, record: mail_store.MailRecord, confi
     customer = customer_store.by_contact("email", sender)
     found = _thread(mail, customer.id, config) if customer else None
     attachments = _store_attachments(mail, record.ses_message_id, config)
-    mailbox = config.mailbox_for(tuple(a.address for a in (*mail.to, *mail.cc)))
+    addresses = tuple(a.address for a in (*mail.to, *mail.cc))
+    mailbox = config.mailbox_for(addresses)
     origin: dict[str, Any] = {"channel": Channel.EMAIL.value, "sesMessageId": record.ses_message_id, "from": sender}
+    if config.to_complaints(addresses):
+        # Written to the complaints address: a complaint whatever the words say, so the complaint policy (the
+        # 48-hour loop) applies; routing keeps a category its caller gives.
+        origin["complaintsAddress"] = config.complaints
     if mail.message_id:
         origin["messageId"] = mail.message_id
     for _ in range(3):
@@ -229,6 +235,7 @@ def _open(
     request = NewTicket(
         subject=subject,
         description=_text(text, attachments),
+        category=Category.COMPLAINT if "complaintsAddress" in origin else None,
         channel=Channel.EMAIL,
         customer=customer,
         attachments=attachments,

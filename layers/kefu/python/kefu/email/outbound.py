@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ConfigDict
 from kefu.clock import now
 from kefu.config import settings
 from kefu.email.config import MailSettings, mail_settings
+from kefu.email.headers import POLICY, message_ids
 from kefu.email.threading import reply_address, subject_with_token
 from kefu.errors import TicketNotFound
 from kefu.idempotency import idempotent
@@ -181,7 +181,7 @@ def compose(
 ) -> EmailMessage:
     """The MIME message: kefu's Message-ID, the thread's In-Reply-To and References, the token in the subject and a
     Reply-To that threads the answer back. `subject` replaces the ticket's (a notice's own)."""
-    message = EmailMessage(policy=policy.default)
+    message = EmailMessage(policy=POLICY)
     message["From"] = Address(display_name=config.from_name, addr_spec=mailbox)
     message["To"] = to
     message["Reply-To"] = reply_address(mailbox, ticket.id)
@@ -190,15 +190,16 @@ def compose(
         subject = f"Re: {ticket.subject}" if answered else ticket.subject
     message["Subject"] = subject_with_token(subject, ticket.id)
     message["Date"] = format_datetime(now())
-    message["Message-ID"] = f"<{message_id}>"
+    message["Message-ID"] = message_ids([message_id])
     # Marks kefu's own mail: should it ever come back (a forwarding rule, a misconfigured alias), screening
     # ignores it as a loop instead of ticketing it.
     message["X-Kefu-Ticket"] = ticket.id
     if thread:
         # An acknowledgement answers the mail that opened the ticket; an agent answers the customer's latest.
         replied = (answered[0] if kind == ACKNOWLEDGEMENT else answered[-1]) if answered else thread[-1]
-        message["In-Reply-To"] = f"<{replied.message_id}>"
-        message["References"] = " ".join(f"<{mail.message_id}>" for mail in thread)
+        for name, ids in (("In-Reply-To", [replied.message_id]), ("References", [mail.message_id for mail in thread])):
+            if value := message_ids(ids):
+                message[name] = value
     if kind == ACKNOWLEDGEMENT:
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"  # Exchange/Outlook: no out-of-office answers to this

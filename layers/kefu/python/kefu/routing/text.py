@@ -1,6 +1,8 @@
 """Finding keywords in customer text, Chinese and English alike.
 
-Text is NFKC-normalized first, so full-width and half-width forms are the same (！ is !, ？ is ?, Ａ is A).
+Text is NFKC-normalized first, so full-width and half-width forms are the same (！ is !, ？ is ?, Ａ is A), and
+Traditional characters are folded to Simplified (投訴 is 投诉, 快遞 is 快递), keywords and texts alike, by a table
+of OpenCC's single-character conversions (kefu.routing.hant): loading OpenCC itself would cost ~85 ms of cold start.
 A keyword holding a CJK character is found as a substring: Chinese has no word boundaries. Any other keyword
 is matched case-insensitively on ASCII word boundaries, each word of three letters or more with its common
 inflections (refund matches refunds, refunded, refunding; charge matches charged; ship matches shipped).
@@ -13,8 +15,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kefu.routing.hant import PAIRS
+
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_SIMPLIFIED = {ord(PAIRS[index]): PAIRS[index + 1] for index in range(0, len(PAIRS), 2)}
+_FOLD = {**_SIMPLIFIED, **_QUOTES}
 _WORD_SEPARATOR = re.compile(r"[\s\-]+")
 _VOWELS = frozenset("aeiou")
 _REPEATED_PUNCTUATION = re.compile(r"[!?]{3,}")
@@ -24,8 +30,14 @@ _MIN_SHOUTED_LETTERS = 10
 
 
 def normalize(text: str) -> str:
-    """Full-width and half-width forms made one, curly quotes made straight; case is kept."""
-    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    """Full-width and half-width forms made one, Traditional characters Simplified, curly quotes made straight;
+    case is kept."""
+    return unicodedata.normalize("NFKC", text).translate(_FOLD)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters replaced by their Simplified forms (OpenCC's, character by character)."""
+    return text.translate(_SIMPLIFIED)
 
 
 def _inflected(word: str) -> str:
