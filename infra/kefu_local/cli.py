@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from kefu_local.stack import LocalStack
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="kefu (客服), the customer-service desk.")
-local = typer.Typer(no_args_is_help=True, help="kefu on this machine: no AWS account, no Docker (DESIGN §6).")
+local = typer.Typer(no_args_is_help=True, help="kefu on this machine: no AWS account, no Docker (docs/architecture.md)")
 app.add_typer(local, name="local")
 dlq = typer.Typer(
     no_args_is_help=True,

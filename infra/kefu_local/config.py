@@ -1,4 +1,4 @@
-"""Where the local stack listens and keeps its state, from the environment (DESIGN §6)."""
+"""Where the local stack listens and keeps its state, from the environment (docs/architecture.md, "The local stack")."""
 
 from __future__ import annotations
 

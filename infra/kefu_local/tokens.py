@@ -37,7 +37,7 @@ class TokenUse(StrEnum):
     ACCESS = "access"
 
 
-#: The Cognito groups a user of each role (DESIGN §4) belongs to; a customer is in none.
+#: The Cognito groups a user of each role (docs/architecture.md, "HTTP API") belongs to; a customer is in none.
 ROLE_GROUPS: dict[Role, list[str]] = {
     Role.CUSTOMER: [],
     Role.AGENT: ["agent"],

@@ -201,6 +201,6 @@ class KefuFunction(Construct):
             acknowledge(
                 self.function,
                 rule,
-                "Python 3.13 is the runtime kefu is built and tested for (DESIGN §2): the dependencies layer "
+                "Python 3.13 is the runtime kefu is built and tested for: the dependencies layer "
                 "holds cp313 arm64 wheels; moving to 3.14 is a deliberate upgrade of both together.",
             )

@@ -1,4 +1,4 @@
-"""Intake: phone/IVR, chat, social and app-feedback systems put contacts on a queue (DESIGN §2), and
+"""Intake: phone/IVR, chat, social and app-feedback systems put contacts on a queue (docs/architecture.md), and
 `functions/intake` turns them into tickets. A contact that can never be taken (not an intake message…) the function
 sends to the dead-letter queue itself, with the reason in its message attributes; one failing on the way is reported
 as a batch item failure, and after MAX_RECEIVES receives SQS parks it there (alarmed; `kefu dlq show|redrive`).

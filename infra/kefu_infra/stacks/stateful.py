@@ -60,7 +60,7 @@ class StatefulStack(Stack):
     def grant_domain_data(self, grantee: iam.IGrantable) -> iam.Grant:
         """Read and write the domain table by key, in transactions, and through its indexes, each named.
 
-        Narrower than `grant_read_write_data`: no Scan (DESIGN §3: never a scan on a request path), no stream
+        Narrower than `grant_read_write_data`: no Scan (docs/architecture.md: never a scan on a request path), no stream
         or table-description reads, and the indexes by name rather than `index/*`.
         """
         return iam.Grant.add_to_principal(

@@ -1,4 +1,4 @@
-"""Received mail into tickets (DESIGN §5 "Inbound e-mail").
+"""Received mail into tickets (docs/architecture.md, "Inbound e-mail").
 
 SES has stored the raw MIME in S3 before any code runs. Each stored mail is read, parsed and screened; what may
 not become a ticket (auto-replies, bounces, kefu's own mail, a sender's burst, failed SES verdicts, unreadable

@@ -1,1 +1,2 @@
-"""Contacts from phone/IVR, chat, social and app-feedback systems, taken off the intake queue (DESIGN §5)."""
+"""Contacts from phone/IVR, chat, social and app-feedback systems, taken off the intake queue (docs/architecture.md,
+"Intake queue message")."""

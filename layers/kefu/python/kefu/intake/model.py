@@ -1,4 +1,5 @@
-"""The intake queue message (DESIGN §5): what a contact system puts on the queue, as JSON."""
+"""The intake queue message: what a contact system puts on the queue, as JSON (docs/architecture.md, "Intake queue
+message")."""
 
 from __future__ import annotations
 
