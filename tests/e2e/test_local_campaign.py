@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from kefu.clock import iso
 from kefu.model.customers import Tier
 from kefu.model.tickets import Category, Channel, Status
 from kefu.store import customers as customer_store
@@ -75,7 +74,7 @@ def desk_of_1000_tickets(scheduled_at: datetime, seed: int = 8) -> tuple[Desk, l
             record = record.model_copy(update={"email": None})
         item = customer_store.new_items(record)[0]
         if last is not None:
-            item.last_revisited_at = iso(last)
+            item.last_revisited_at = last
         items.append(item)
         tier_of[customer_id] = tier
         reachable[customer_id] = record.email is not None and (
