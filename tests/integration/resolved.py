@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from kefu.clock import iso
 from kefu.ids import new_ticket_id
 from kefu.model.customers import Customer, Tier
 from kefu.model.tickets import Category, Channel, Priority, Resolution, ResolutionKind, Sla, Status, Ticket
@@ -40,7 +39,7 @@ def add_customer(customer_id: str, tier: Tier = Tier.STANDARD, *, last_revisited
 def _items(record: Customer) -> list[KefuItem]:
     items = customer_store.new_items(record)
     if record.lastRevisitedAt is not None:
-        items[0].last_revisited_at = iso(record.lastRevisitedAt)
+        items[0].last_revisited_at = record.lastRevisitedAt
     return items
 
 

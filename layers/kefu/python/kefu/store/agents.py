@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from kefu.clock import iso, now
+from kefu.clock import now
 from kefu.model.agents import Agent, AgentSpec, AssignmentMode, Availability, Group, GroupMember, GroupSpec
+from kefu.store.attributes import as_stored
 from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem, RotationItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
 
@@ -79,7 +79,7 @@ def get_agent(agent_id: str) -> Agent | None:
 
 def put_agent(agent_id: str, spec: AgentSpec, current: Agent | None) -> Agent:
     """Create or update an agent and its memberships; load and availability are kept as they are."""
-    stamp = iso(now())
+    stamp = as_stored(now())
     load = current.load if current else 0
     availability = current.availability if current else Availability.OFFLINE
     old_groups = set(current.groupIds) if current else set()
@@ -114,7 +114,7 @@ def put_agent(agent_id: str, spec: AgentSpec, current: Agent | None) -> Agent:
 
 
 def set_availability(agent: Agent, availability: Availability) -> Agent:
-    stamp = iso(now())
+    stamp = as_stored(now())
     with TransactWrite(connection=connection()) as transaction:
         transaction.update(
             AgentItem(agent_key(agent.id), AGENT_SK),
@@ -127,7 +127,7 @@ def set_availability(agent: Agent, availability: Availability) -> Agent:
                 actions=[MemberItem.availability.set(availability.value)],
                 condition=MemberItem.pk.exists(),
             )
-    return agent.model_copy(update={"availability": availability, "updatedAt": datetime.fromisoformat(stamp)})
+    return agent.model_copy(update={"availability": availability, "updatedAt": stamp})
 
 
 def group_members(group_id: str) -> list[GroupMember]:
@@ -188,7 +188,7 @@ def put_group(group_id: str, spec: GroupSpec) -> Group:
         group_kind=spec.kind.value,
         description=spec.description,
         assignment=spec.assignment.value,
-        updated_at=iso(now()),
+        updated_at=now(),
         gsi1pk=ALL_GROUPS,
         gsi1sk=group_id,
     )
@@ -228,7 +228,7 @@ def _agent(item: AgentItem) -> Agent:
         capacity=int(item.capacity),
         availability=item.availability,
         load=int(item.load),
-        updatedAt=datetime.fromisoformat(item.updated_at),
+        updatedAt=item.updated_at,
     )
 
 
@@ -239,5 +239,5 @@ def _group(item: GroupItem) -> Group:
         kind=item.group_kind,
         description=item.description,
         assignment=item.assignment or AssignmentMode.LEAST_LOADED,
-        updatedAt=datetime.fromisoformat(item.updated_at),
+        updatedAt=item.updated_at,
     )

@@ -15,7 +15,6 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from kefu.clock import iso
 from kefu.store.customers import CUSTOMER_SK, customer_key
 from kefu.store.models import CampaignRunItem, CustomerItem, RunTargetItem, SurveyRunItem
 from kefu.store.surveys import campaign_key, survey_key
@@ -87,7 +86,7 @@ def reach(customer_ids: Iterable[str]) -> dict[str, Reach]:
     found: dict[str, Reach] = {}
     attributes = ["pk", "sk", "kind", "id", "email", "lastRevisitedAt"]
     for item in CustomerItem.batch_get(keys, consistent_read=True, attributes_to_get=attributes):
-        last = datetime.fromisoformat(item.last_revisited_at) if item.last_revisited_at else None
+        last = item.last_revisited_at
         found[item.customer_id] = Reach(item.customer_id, last, bool(item.email))
     return found
 
@@ -114,10 +113,10 @@ def start(
         run_sk(run_id),
         campaign_id=campaign_id,
         run_id=run_id,
-        scheduled_at=iso(scheduled_at),
+        scheduled_at=scheduled_at,
         status=SENDING,
-        started_at=iso(started_at),
-        send_at=iso(send_at),
+        started_at=started_at,
+        send_at=send_at,
         considered=considered,
         selected=selected,
         excluded=excluded,
@@ -132,7 +131,7 @@ def start(
     CampaignRunItem(campaign_key(campaign_id), run_sk(run_id)).update(
         actions=[
             CampaignRunItem.status.set(SENDING),
-            CampaignRunItem.send_at.set(iso(send_at)),
+            CampaignRunItem.send_at.set(send_at),
             CampaignRunItem.considered.add(considered),
             CampaignRunItem.selected.add(selected),
             CampaignRunItem.excluded.set(excluded),
@@ -172,7 +171,7 @@ def finish(
     item.update(
         actions=[
             CampaignRunItem.status.set(FINISHED),
-            CampaignRunItem.finished_at.set(iso(at)),
+            CampaignRunItem.finished_at.set(at),
             CampaignRunItem.sent.set(sent),
             CampaignRunItem.failed.set(failed),
             CampaignRunItem.skipped.set(skipped),
@@ -191,7 +190,7 @@ def fail(campaign_id: str, run_id: str, *, scheduled_at: datetime, error: str, a
         item.update(
             actions=[
                 CampaignRunItem.status.set(FAILED),
-                CampaignRunItem.finished_at.set(iso(at)),
+                CampaignRunItem.finished_at.set(at),
                 CampaignRunItem.error.set(error),
             ],
             condition=CampaignRunItem.pk.exists(),
@@ -205,10 +204,10 @@ def fail(campaign_id: str, run_id: str, *, scheduled_at: datetime, error: str, a
         run_sk(run_id),
         campaign_id=campaign_id,
         run_id=run_id,
-        scheduled_at=iso(scheduled_at),
+        scheduled_at=scheduled_at,
         status=FAILED,
-        started_at=iso(at),
-        finished_at=iso(at),
+        started_at=at,
+        finished_at=at,
         error=error,
     ).save(condition=CampaignRunItem.pk.does_not_exist())
 
@@ -225,11 +224,11 @@ def _record(item: CampaignRunItem) -> RunRecord:
     return RunRecord(
         campaign_id=item.campaign_id,
         run_id=item.run_id,
-        scheduled_at=datetime.fromisoformat(item.scheduled_at),
+        scheduled_at=item.scheduled_at,
         status=item.status,
-        started_at=datetime.fromisoformat(item.started_at),
-        finished_at=datetime.fromisoformat(item.finished_at) if item.finished_at else None,
-        send_at=datetime.fromisoformat(item.send_at) if item.send_at else None,
+        started_at=item.started_at,
+        finished_at=item.finished_at,
+        send_at=item.send_at,
         considered=int(item.considered or 0),
         selected=int(item.selected or 0),
         sent=int(item.sent or 0),
@@ -263,7 +262,7 @@ def record_targets(campaign_id: str, run_id: str, targets: Iterable[TargetRecord
                     survey_id=target.survey_id,
                     task_id=target.task_id,
                     message_id=target.message_id,
-                    at=iso(at),
+                    at=at,
                 )
             )
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pynamodb.exceptions import DoesNotExist
 
-from kefu.clock import iso
 from kefu.model.customers import Customer, CustomerSummary
 from kefu.store.models import ContactItem, CustomerItem
 
@@ -45,7 +42,7 @@ def new_items(customer: Customer) -> list[CustomerItem | ContactItem]:
     They go into the transaction that opens the customer's first ticket, each with a does-not-exist condition,
     so two writers can never give one address to two customers.
     """
-    created = iso(customer.createdAt)
+    created = customer.createdAt
     items: list[CustomerItem | ContactItem] = [
         CustomerItem(
             customer_key(customer.id),
@@ -80,7 +77,7 @@ def _customer(item: CustomerItem) -> Customer:
         email=item.email,
         phone=item.phone,
         tier=item.tier,
-        createdAt=datetime.fromisoformat(item.created_at),
-        updatedAt=datetime.fromisoformat(item.updated_at),
-        lastRevisitedAt=datetime.fromisoformat(item.last_revisited_at) if item.last_revisited_at else None,
+        createdAt=item.created_at,
+        updatedAt=item.updated_at,
+        lastRevisitedAt=item.last_revisited_at,
     )

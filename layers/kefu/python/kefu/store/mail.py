@@ -50,7 +50,7 @@ class ThreadMail:
     message_id: str
     direction: str
     mailbox: str | None
-    at: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def received_item(message_id: str, sender: str, ticket_id: str, customer_id: str
         ticket_id=ticket_id,
         customer_id=customer_id,
         direction=IN,
-        at=iso(at),
+        at=at,
     )
 
 
@@ -142,7 +142,7 @@ def thread_item(
         message_id=message_id,
         direction=direction,
         mailbox=mailbox,
-        at=iso(at),
+        at=at,
     )
 
 
@@ -187,7 +187,7 @@ def record_item(record: MailRecord) -> MailRecordItem:
         ticket_id=record.ticket_id,
         threaded_by=record.threaded_by,
         raw_key=record.raw_key,
-        received_at=iso(record.received_at),
+        received_at=record.received_at,
         defects=list(record.defects),
     )
 
@@ -212,7 +212,7 @@ def record_of(ses_message_id: str) -> MailRecord | None:
         outcome=item.outcome,
         reason=item.reason,
         raw_key=item.raw_key,
-        received_at=datetime.fromisoformat(item.received_at),
+        received_at=item.received_at,
         detail=item.detail,
         sender=item.sender,
         subject=item.subject,
@@ -243,7 +243,7 @@ def claim_send(message_id: str, *, ticket_id: str, customer_id: str, entry_id: s
         ticket_id=ticket_id,
         customer_id=customer_id,
         direction=OUT,
-        at=iso(at),
+        at=at,
         state=SENDING,
         entry_id=entry_id,
     )
@@ -289,7 +289,7 @@ def mark_sent(
                 ticket_id=ticket_id,
                 customer_id=customer_id,
                 direction=OUT,
-                at=iso(at),
+                at=at,
                 state=SENT,
                 ses_message_id=ses_message_id,
             )

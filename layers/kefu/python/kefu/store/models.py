@@ -46,6 +46,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from kefu.config import settings
+from kefu.store.attributes import UtcDateTimeAttribute
 
 
 class _FromSettings:
@@ -160,8 +161,8 @@ class TicketItem(KefuItem, discriminator="ticket"):
     sla = JSONAttribute(default=dict)
     #: The SLA clock (kefu.tickets.sla): targets, calendars, pauses, events and its generation, as JSON.
     sla_clock = JSONAttribute(attr_name="slaClock", null=True)
-    created_at = UnicodeAttribute(attr_name="createdAt")
-    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    created_at = UtcDateTimeAttribute(attr_name="createdAt")
+    updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
     version = VersionAttribute()
 
 
@@ -174,7 +175,7 @@ class TimelineItem(KefuItem, discriminator="timeline"):
     body = UnicodeAttribute(null=True)
     data = JSONAttribute(default=dict)
     attachments = JSONAttribute(default=list)
-    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_at = UtcDateTimeAttribute(attr_name="createdAt")
 
 
 class CustomerItem(KefuItem, discriminator="customer"):
@@ -183,10 +184,10 @@ class CustomerItem(KefuItem, discriminator="customer"):
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     tier = UnicodeAttribute(default="standard")
-    created_at = UnicodeAttribute(attr_name="createdAt")
-    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    created_at = UtcDateTimeAttribute(attr_name="createdAt")
+    updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
     #: When a revisit campaign last reached the customer (a survey sent, a revisit call, an answer): their cycle.
-    last_revisited_at = UnicodeAttribute(attr_name="lastRevisitedAt", null=True)
+    last_revisited_at = UtcDateTimeAttribute(attr_name="lastRevisitedAt", null=True)
     version = VersionAttribute()
 
 
@@ -204,7 +205,7 @@ class ThreadItem(KefuItem, discriminator="thread"):
     ticket_id = UnicodeAttribute(attr_name="ticketId")
     channel = UnicodeAttribute()
     thread_id = UnicodeAttribute(attr_name="threadId")
-    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_at = UtcDateTimeAttribute(attr_name="createdAt")
 
 
 class AgentItem(KefuItem, discriminator="agent"):
@@ -217,7 +218,7 @@ class AgentItem(KefuItem, discriminator="agent"):
     capacity = NumberAttribute(default=10)
     availability = UnicodeAttribute(default="offline")
     load = NumberAttribute(default=0)
-    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
 
 
 class MemberItem(KefuItem, discriminator="member"):
@@ -241,7 +242,7 @@ class GroupItem(KefuItem, discriminator="group"):
     group_kind = UnicodeAttribute(attr_name="groupKind", default="general")
     description = UnicodeAttribute(null=True)
     assignment = UnicodeAttribute(default="least_loaded")
-    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
 
 
 class RotationItem(KefuItem, discriminator="rotation"):
@@ -264,7 +265,7 @@ class MessageIdItem(KefuItem, discriminator="msgid"):
     ticket_id = UnicodeAttribute(attr_name="ticketId")
     customer_id = UnicodeAttribute(attr_name="customerId")
     direction = UnicodeAttribute()  # in | out
-    at = UnicodeAttribute()
+    at = UtcDateTimeAttribute()
     #: Sent mail only: sending (claimed, SES not yet known to have it) | sent; and what SES called it.
     state = UnicodeAttribute(null=True)
     entry_id = UnicodeAttribute(attr_name="entryId", null=True)
@@ -279,7 +280,7 @@ class MailThreadItem(KefuItem, discriminator="mailthread"):
     direction = UnicodeAttribute()
     #: Which of kefu's addresses the conversation runs through (answers go out from it).
     mailbox = UnicodeAttribute(null=True)
-    at = UnicodeAttribute()
+    at = UtcDateTimeAttribute()
 
 
 class MailRecordItem(KefuItem, discriminator="mail"):
@@ -295,7 +296,7 @@ class MailRecordItem(KefuItem, discriminator="mail"):
     ticket_id = UnicodeAttribute(attr_name="ticketId", null=True)
     threaded_by = UnicodeAttribute(attr_name="threadedBy", null=True)
     raw_key = UnicodeAttribute(attr_name="rawKey")
-    received_at = UnicodeAttribute(attr_name="receivedAt")
+    received_at = UtcDateTimeAttribute(attr_name="receivedAt")
     defects = ListAttribute(of=UnicodeAttribute, default=list)
 
 
@@ -319,9 +320,9 @@ class SurveyItem(KefuItem, discriminator="survey"):
     campaign_id = UnicodeAttribute(attr_name="campaignId")
     channel = UnicodeAttribute()  # email | phone
     status = UnicodeAttribute()  # sent | answered
-    issued_at = UnicodeAttribute(attr_name="issuedAt")
-    expires_at = UnicodeAttribute(attr_name="expiresAt")
-    answered_at = UnicodeAttribute(attr_name="answeredAt", null=True)
+    issued_at = UtcDateTimeAttribute(attr_name="issuedAt")
+    expires_at = UtcDateTimeAttribute(attr_name="expiresAt")
+    answered_at = UtcDateTimeAttribute(attr_name="answeredAt", null=True)
     csat = NumberAttribute(null=True)
     nps = NumberAttribute(null=True)
     comment = UnicodeAttribute(null=True)
@@ -337,7 +338,7 @@ class SurveyAnswerItem(KefuItem, discriminator="survey_answer"):
     nps = NumberAttribute(null=True)
     comment = UnicodeAttribute(null=True)
     channel = UnicodeAttribute()
-    answered_at = UnicodeAttribute(attr_name="answeredAt")
+    answered_at = UtcDateTimeAttribute(attr_name="answeredAt")
     recorded_by = UnicodeAttribute(attr_name="recordedBy")
 
 
@@ -359,7 +360,7 @@ class CustomerSurveyItem(KefuItem, discriminator="customer_survey"):
     csat = NumberAttribute()
     nps = NumberAttribute(null=True)
     comment = UnicodeAttribute(null=True)
-    answered_at = UnicodeAttribute(attr_name="answeredAt")
+    answered_at = UtcDateTimeAttribute(attr_name="answeredAt")
 
 
 # --- revisit campaign runs (kefu.store.campaign_runs) --------------------------------------------------------
@@ -371,11 +372,11 @@ class CampaignRunItem(KefuItem, discriminator="campaign_run"):
 
     campaign_id = UnicodeAttribute(attr_name="campaignId")
     run_id = UnicodeAttribute(attr_name="runId")
-    scheduled_at = UnicodeAttribute(attr_name="scheduledAt")
+    scheduled_at = UtcDateTimeAttribute(attr_name="scheduledAt")
     status = UnicodeAttribute()  # sending | finished | failed
-    started_at = UnicodeAttribute(attr_name="startedAt")
-    finished_at = UnicodeAttribute(attr_name="finishedAt", null=True)
-    send_at = UnicodeAttribute(attr_name="sendAt", null=True)
+    started_at = UtcDateTimeAttribute(attr_name="startedAt")
+    finished_at = UtcDateTimeAttribute(attr_name="finishedAt", null=True)
+    send_at = UtcDateTimeAttribute(attr_name="sendAt", null=True)
     considered = NumberAttribute(default=0)
     selected = NumberAttribute(default=0)
     sent = NumberAttribute(default=0)
@@ -401,7 +402,7 @@ class RunTargetItem(KefuItem, discriminator="run_target"):
     survey_id = UnicodeAttribute(attr_name="surveyId", null=True)
     task_id = UnicodeAttribute(attr_name="taskId", null=True)
     message_id = UnicodeAttribute(attr_name="messageId", null=True)
-    at = UnicodeAttribute()
+    at = UtcDateTimeAttribute()
 
 
 class SurveyRunItem(KefuItem, discriminator="survey_run"):

@@ -81,7 +81,7 @@ def read(survey_id: str) -> SurveyRecord | None:
                 nps=int(item.nps) if item.nps is not None else None,
                 comment=item.comment,
                 channel=SurveyChannel(item.channel),
-                answered_at=datetime.fromisoformat(item.answered_at),
+                answered_at=item.answered_at,
                 recorded_by=item.recorded_by,
             )
         elif isinstance(item, SurveyLinkItem):
@@ -104,8 +104,8 @@ def create(survey: Survey, *, cycle_start: datetime | None) -> bool:
         campaign_id=survey.campaignId,
         channel=survey.channel.value,
         status=survey.status.value,
-        issued_at=iso(survey.issuedAt),
-        expires_at=iso(survey.expiresAt),
+        issued_at=survey.issuedAt,
+        expires_at=survey.expiresAt,
         gsi1pk=campaign_key(survey.campaignId),
         gsi1sk=f"{iso(survey.issuedAt)}#{survey.id}",
     )
@@ -113,13 +113,13 @@ def create(survey: Survey, *, cycle_start: datetime | None) -> bool:
     condition = CustomerItem.pk.exists()
     if cycle_start is not None:
         last = CustomerItem.last_revisited_at
-        condition &= last.does_not_exist() | (last <= iso(cycle_start))
+        condition &= last.does_not_exist() | (last <= cycle_start)
     try:
         with TransactWrite(connection=connection()) as transaction:
             transaction.save(item, condition=SurveyItem.pk.does_not_exist())
             transaction.update(
                 customer,
-                actions=[CustomerItem.last_revisited_at.set(iso(survey.issuedAt))],
+                actions=[CustomerItem.last_revisited_at.set(survey.issuedAt)],
                 condition=condition,
                 add_version_condition=False,
             )
@@ -148,7 +148,7 @@ def answer_items(survey: Survey, answer: Answer) -> list[KefuItem]:
             nps=answer.nps,
             comment=answer.comment,
             channel=answer.channel.value,
-            answered_at=answered,
+            answered_at=answer.answered_at,
             recorded_by=answer.recorded_by,
         ),
         CustomerSurveyItem(
@@ -161,7 +161,7 @@ def answer_items(survey: Survey, answer: Answer) -> list[KefuItem]:
             csat=answer.csat,
             nps=answer.nps,
             comment=answer.comment,
-            answered_at=answered,
+            answered_at=answer.answered_at,
         ),
     ]
 
@@ -171,7 +171,7 @@ def mark_answered(survey: Survey, answer: Answer) -> bool:
     item = SurveyItem(survey_key(survey.id), SURVEY_SK)
     actions = [
         SurveyItem.status.set(SurveyStatus.ANSWERED.value),
-        SurveyItem.answered_at.set(iso(answer.answered_at)),
+        SurveyItem.answered_at.set(answer.answered_at),
         SurveyItem.csat.set(answer.csat),
     ]
     actions += [SurveyItem.nps.set(answer.nps)] if answer.nps is not None else []
@@ -190,8 +190,8 @@ def mark_revisited(customer_id: str, moment: datetime) -> None:
     last = CustomerItem.last_revisited_at
     try:
         _customer_ref(customer_id).update(
-            actions=[last.set(iso(moment))],
-            condition=CustomerItem.pk.exists() & (last.does_not_exist() | (last < iso(moment))),
+            actions=[last.set(moment)],
+            condition=CustomerItem.pk.exists() & (last.does_not_exist() | (last < moment)),
             add_version_condition=False,
         )
     except UpdateError as err:
@@ -244,7 +244,7 @@ def customer_results(customer_id: str, *, limit: int, cursor: str | None) -> Pag
             csat=int(item.csat),
             nps=int(item.nps) if item.nps is not None else None,
             comment=item.comment,
-            answeredAt=datetime.fromisoformat(item.answered_at),
+            answeredAt=item.answered_at,
         )
         for item in result
     ]
@@ -276,9 +276,9 @@ def _survey(item: SurveyItem) -> Survey:
         campaignId=item.campaign_id,
         channel=item.channel,
         status=item.status,
-        issuedAt=datetime.fromisoformat(item.issued_at),
-        expiresAt=datetime.fromisoformat(item.expires_at),
-        answeredAt=datetime.fromisoformat(item.answered_at) if item.answered_at else None,
+        issuedAt=item.issued_at,
+        expiresAt=item.expires_at,
+        answeredAt=item.answered_at,
         csat=int(item.csat) if item.csat is not None else None,
         nps=int(item.nps) if item.nps is not None else None,
         comment=item.comment,

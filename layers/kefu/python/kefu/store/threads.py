@@ -6,7 +6,6 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from kefu.clock import iso
 from kefu.store.models import ThreadItem
 
 THREAD_SK = "THREAD"
@@ -34,5 +33,5 @@ def new_item(channel: str, thread_id: str, ticket_id: str, created_at: datetime)
         ticket_id=ticket_id,
         channel=channel,
         thread_id=thread_id,
-        created_at=iso(created_at),
+        created_at=created_at,
     )

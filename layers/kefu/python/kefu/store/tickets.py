@@ -255,8 +255,7 @@ def ticket_changes_filter() -> dict[str, Any]:
 
 
 def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
-    created, updated = iso(ticket.createdAt), iso(ticket.updatedAt)
-    age_key = f"{created}#{ticket.id}"
+    age_key = f"{iso(ticket.createdAt)}#{ticket.id}"
     queue_key = f"{ticket.priority.value}#{age_key}"
     item = TicketItem(
         ticket_key(ticket.id),
@@ -283,8 +282,8 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
         resolution=ticket.resolution.model_dump(mode="json", exclude_none=True) if ticket.resolution else None,
         sla=ticket.sla.model_dump(mode="json", exclude_none=True),
         sla_clock=ticket.slaClock,
-        created_at=created,
-        updated_at=updated,
+        created_at=ticket.createdAt,
+        updated_at=ticket.updatedAt,
         gsi1pk=f"CUST#{ticket.customerId}",
         gsi1sk=age_key,
         gsi2pk=f"QUEUE#{ticket.groupId}#{ticket.status.value}" if ticket.groupId else None,
@@ -346,8 +345,8 @@ def ticket_of(item: TicketItem) -> Ticket:
         resolution=item.resolution,
         sla=item.sla or {},
         slaClock=item.sla_clock,
-        createdAt=datetime.fromisoformat(item.created_at),
-        updatedAt=datetime.fromisoformat(item.updated_at),
+        createdAt=item.created_at,
+        updatedAt=item.updated_at,
         version=item.version,
     )
 
@@ -364,7 +363,7 @@ def _entry_item(entry: TimelineEntry) -> TimelineItem:
         body=entry.body,
         data=entry.data,
         attachments=[a.model_dump(mode="json", exclude_none=True) for a in entry.attachments],
-        created_at=iso(entry.createdAt),
+        created_at=entry.createdAt,
     )
 
 
@@ -379,5 +378,5 @@ def _entry(item: TimelineItem) -> TimelineEntry:
         body=item.body,
         data=item.data or {},
         attachments=item.attachments or [],
-        createdAt=datetime.fromisoformat(item.created_at),
+        createdAt=item.created_at,
     )
