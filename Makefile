@@ -86,7 +86,7 @@ web-test: $(STAMP) $(WEB_STAMP) chromium
 chromium:
 	@if [ -x "$(KEFU_CHROMIUM)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
 	else echo "the browser journeys need Chromium: run 'sudo apt-get install -y chromium' (or set KEFU_CHROMIUM)"; exit 1; fi
 
 clean:

@@ -19,7 +19,9 @@ export function AvailabilityToggle() {
   useEffect(() => {
     (async () => {
       for (const group of await listGroups()) {
-        const found = (await roster(group.id)).find((member) => member.agentId === me);
+        // A roster the agent may not read (a group they are not in) is simply passed over.
+        const members = await roster(group.id).catch(() => []);
+        const found = members.find((member) => member.agentId === me);
         if (found) return setStanding(found);
       }
     })().catch(() => setStanding(null));

@@ -68,7 +68,13 @@ export function QueueView() {
   const now = useNow();
 
   useEffect(() => {
-    listGroups().then(setGroups, setError);
+    listGroups().then((found) => {
+      setGroups(found);
+      // The demo's first-line group is l1; a deployment that names its groups otherwise starts on its first one.
+      if (found.length && !found.some((group) => group.id === source.group)) {
+        setSource((current) => ({ ...current, group: found[0].id }));
+      }
+    }, setError);
   }, []);
 
   const load = async () => {
