@@ -3,8 +3,12 @@ without reloading, reopen and close; never another customer's ticket; HTML and s
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
+
+from kefu_local.tokens import LocalUserPool
 
 from .browser import DESKTOP, PHONE, Desk, serious_violations, shoot, visible_text
 from .conftest import new_context
@@ -103,3 +107,42 @@ def test_html_and_script_in_a_ticket_are_shown_as_text(desk: Desk, page: Page):
     expect(page.get_by_test_id("queue")).to_be_visible()
     assert page.evaluate("window.__xss") is None
     shoot(page, "xss-as-text")
+
+
+def test_a_session_that_expires_mid_form_signs_in_again_and_keeps_what_was_typed(desk: Desk, page: Page):
+    # Given a customer typing a new ticket
+    page.goto(desk.url("/portal/new", "demo-customer"))
+    page.get_by_test_id("subject").fill("Session ran out")
+    page.get_by_test_id("description").fill("Typed before the session expired.")
+    # When their session has expired by the time they submit
+    expired = LocalUserPool.load_or_create(desk.stack.state_dir).mint(
+        "demo-customer", email="customer@example.com", now=time.time() - 7200, ttl_seconds=60
+    )
+    page.evaluate("(token) => localStorage.setItem('kefu.token', token)", expired)
+    page.get_by_test_id("submit").click()
+    # Then they sign in again and come back to the form as they left it
+    expect(page.get_by_test_id("demo-users")).to_be_visible()
+    shoot(page, "portal-session-expired")
+    page.locator("[data-user='demo-customer']").click()
+    expect(page.get_by_test_id("subject")).to_have_value("Session ran out")
+    expect(page.get_by_test_id("description")).to_have_value("Typed before the session expired.")
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("ticket-subject")).to_have_text("Session ran out")
+
+
+def test_a_submit_that_failed_offline_is_retried_with_the_same_idempotency_key(desk: Desk, page: Page):
+    page.goto(desk.url("/portal/new", "demo-customer"))
+    page.get_by_test_id("subject").fill("Sent from a train")
+    page.get_by_test_id("description").fill("The tunnel cut the connection.")
+    keys: list[str] = []
+    page.on("request", lambda r: keys.append(r.headers.get("idempotency-key", "")) if r.method == "POST" else None)
+    page.context.set_offline(True)
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    shoot(page, "portal-offline")
+    page.context.set_offline(False)
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("ticket-subject")).to_have_text("Sent from a train")
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0]
+    mine = desk.api("GET", "/tickets?limit=100", "demo-customer").json()["items"]
+    assert [t["subject"] for t in mine].count("Sent from a train") == 1
