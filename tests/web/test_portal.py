@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from kefu_local.tokens import LocalUserPool
 
-from .browser import DESKTOP, PHONE, Desk, serious_violations, shoot, visible_text
+from .browser import CJK, DESKTOP, PHONE, Desk, serious_violations, shoot, visible_text
 from .conftest import new_context
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
@@ -146,3 +146,17 @@ def test_a_submit_that_failed_offline_is_retried_with_the_same_idempotency_key(d
     assert len(keys) == 2 and keys[0] == keys[1] and keys[0]
     mine = desk.api("GET", "/tickets?limit=100", "demo-customer").json()["items"]
     assert [t["subject"] for t in mine].count("Sent from a train") == 1
+
+
+def test_the_portal_switches_to_english_and_back_to_traditional_chinese(desk: Desk, page: Page):
+    ticket = desk.open_ticket("demo-customer", "Wrong colour", "Ordered blue, got red.")
+    for path in ("/portal", f"/portal/tickets/{ticket['id']}", "/portal/new"):
+        page.goto(desk.url(path, "demo-customer"))
+        page.wait_for_load_state("networkidle")
+        page.get_by_test_id("language").select_option("en")
+        expect(page.locator("h1").first).not_to_contain_text(CJK)
+        leftover = [line for line in visible_text(page).splitlines() if CJK.search(line)]
+        assert leftover == ["简体中文", "繁體中文"], leftover
+        page.get_by_test_id("language").select_option("zh-TW")
+        expect(page.locator("nav")).to_contain_text("我的工單")
+        page.get_by_test_id("language").select_option("zh-CN")
