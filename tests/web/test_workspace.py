@@ -126,3 +126,18 @@ def test_the_sign_in_page_lists_the_demo_users(desk: Desk, page: Page):
     users.locator("[data-user='agent-chen']").click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_test_id("queue-mine")).to_be_visible()
+
+
+def test_keyboard_shortcuts_take_the_ticket_and_open_the_internal_note(desk: Desk, page: Page):
+    ticket = desk.open_ticket("demo-customer", "Coupon not applied", "The coupon code did nothing.")
+    page.goto(desk.url(f"/tickets/{ticket['id']}", "agent-li"))
+    expect(page.get_by_test_id("ticket-subject")).to_have_text("Coupon not applied")
+    page.keyboard.press("t")
+    expect(page.get_by_test_id("ticket-assignee")).to_have_text("agent-li")
+    page.keyboard.press("n")
+    expect(page.get_by_test_id("visibility-internal")).to_be_checked()
+    expect(page.get_by_test_id("reply-body")).to_be_focused()
+    # Typed into the editor, the same keys are text, not shortcuts
+    page.keyboard.type("eta tomorrow")
+    expect(page.get_by_test_id("reply-body")).to_have_value("eta tomorrow")
+    expect(page.get_by_test_id("resolve-dialog")).to_have_count(0)

@@ -139,6 +139,7 @@ export const en: Record<MessageKey, string> = {
   "ticket.toResolved": "Resolve",
   "ticket.toClosed": "Close",
   "ticket.reopen": "Reopen",
+  "ticket.shortcuts": "Shortcuts: T take · R reply · N internal note · E resolve",
   "ticket.none": "None",
   "editor.title": "Reply",
   "editor.public": "Reply to customer",

@@ -138,6 +138,7 @@ export const zhCN = {
   "ticket.toResolved": "解决",
   "ticket.toClosed": "关闭",
   "ticket.reopen": "重新打开",
+  "ticket.shortcuts": "快捷键：T 领取 · R 回复 · N 内部备注 · E 解决",
   "ticket.none": "无",
   "editor.title": "回复",
   "editor.public": "回复客户",

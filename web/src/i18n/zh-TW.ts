@@ -140,6 +140,7 @@ export const zhTW: Record<MessageKey, string> = {
   "ticket.toResolved": "解決",
   "ticket.toClosed": "關閉",
   "ticket.reopen": "重新開啟",
+  "ticket.shortcuts": "快速鍵：T 領取 · R 回覆 · N 內部備註 · E 解決",
   "ticket.none": "無",
   "editor.title": "回覆",
   "editor.public": "回覆客戶",

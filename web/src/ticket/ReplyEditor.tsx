@@ -1,11 +1,29 @@
-import { useState } from "preact/hooks";
+import type { Ref } from "preact";
+import { useImperativeHandle, useRef, useState } from "preact/hooks";
 import { addMessage, type TimelineEntry } from "../api/tickets";
 import { t } from "../i18n";
 import { ErrorMessage } from "../shell/ErrorMessage";
 
+/** What the ticket screen's shortcuts do with the editor. */
+export interface ReplyEditorHandle {
+  focus: (visibility: "public" | "internal") => void;
+}
+
 /** A public reply or an internal note; the two look apart so that a note is never sent to a customer by mistake. */
-export function ReplyEditor({ ticketId, onSent }: { ticketId: string; onSent: (entry: TimelineEntry) => void }) {
+export function ReplyEditor(props: {
+  ticketId: string;
+  onSent: (entry: TimelineEntry) => void;
+  handle?: Ref<ReplyEditorHandle>;
+}) {
+  const { ticketId, onSent } = props;
   const [visibility, setVisibility] = useState<"public" | "internal">("public");
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  useImperativeHandle(props.handle ?? null, () => ({
+    focus: (wanted) => {
+      setVisibility(wanted);
+      textarea.current?.focus();
+    },
+  }));
   const [body, setBody] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -54,6 +72,7 @@ export function ReplyEditor({ ticketId, onSent }: { ticketId: string; onSent: (e
         <label>
           {t("editor.body")}
           <textarea
+            ref={textarea}
             data-testid="reply-body"
             rows={4}
             value={body}

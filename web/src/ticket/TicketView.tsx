@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import {
   CATEGORIES,
   PRIORITIES,
@@ -22,7 +22,8 @@ import { Layout } from "../shell/Layout";
 import { ErrorMessage } from "../shell/ErrorMessage";
 import { NotFound } from "../shell/NotFound";
 import { ConflictDialog } from "./ConflictDialog";
-import { ReplyEditor } from "./ReplyEditor";
+import { ReplyEditor, type ReplyEditorHandle } from "./ReplyEditor";
+import { shortcutOf } from "./shortcuts";
 import { ResolveDialog } from "./ResolveDialog";
 import { Timeline } from "./Timeline";
 
@@ -104,6 +105,7 @@ export function TicketView({ id }: { id: string }) {
   const [agentId, setAgentId] = useState("");
   const [groupId, setGroupId] = useState("");
   const now = useNow();
+  const editor = useRef<ReplyEditorHandle>(null);
 
   const refresh = async (replaceTicket: boolean) => {
     try {
@@ -127,6 +129,19 @@ export function TicketView({ id }: { id: string }) {
     const group = loaded?.ticket.groupId;
     if (group) roster(group).then(setMembers, () => setMembers([]));
   }, [loaded?.ticket.groupId]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const action = shortcutOf(event);
+      if (!action || !loaded || loaded.ticket.status === "closed") return;
+      event.preventDefault();
+      if (action === "take") void act(() => assign(id, { take: true }));
+      else if (action === "resolve") setResolving(true);
+      else editor.current?.focus(action === "reply" ? "public" : "internal");
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
 
   async function act(run: () => Promise<{ data: Ticket; etag: string | null }>) {
     try {
@@ -194,6 +209,9 @@ export function TicketView({ id }: { id: string }) {
       {active && (
         <section aria-labelledby="actions-title" class="actions">
           <h2 id="actions-title">{t("ticket.actions")}</h2>
+          <p>
+            <small data-testid="shortcuts">{t("ticket.shortcuts")}</small>
+          </p>
           <div class="grid">
             <label>
               {t("ticket.priority")}
@@ -288,7 +306,7 @@ export function TicketView({ id }: { id: string }) {
           </div>
         </section>
       )}
-      {active && <ReplyEditor ticketId={id} onSent={(entry) => setEntries([...entries, entry])} />}
+      {active && <ReplyEditor handle={editor} ticketId={id} onSent={(entry) => setEntries([...entries, entry])} />}
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">{t("ticket.timeline")}</h2>
         <Timeline entries={entries} />
