@@ -1,5 +1,6 @@
 import { t, type MessageKey } from "../i18n";
 import type { Ticket } from "../api/tickets";
+import { Modal } from "../shell/Modal";
 import { changesBetween } from "./conflict";
 
 const LABELS: Record<string, MessageKey> = {
@@ -16,7 +17,7 @@ const LABELS: Record<string, MessageKey> = {
 export function ConflictDialog(props: { read: Ticket; latest: Ticket; onRetry: () => void; onDiscard: () => void }) {
   const changes = changesBetween(props.read, props.latest);
   return (
-    <dialog open aria-labelledby="conflict-title" data-testid="conflict-dialog">
+    <Modal labelledBy="conflict-title" testid="conflict-dialog" onCancel={props.onDiscard}>
       <article>
         <h2 id="conflict-title">{t("conflict.title")}</h2>
         <p>{t("conflict.body")}</p>
@@ -52,6 +53,6 @@ export function ConflictDialog(props: { read: Ticket; latest: Ticket; onRetry: (
           </button>
         </footer>
       </article>
-    </dialog>
+    </Modal>
   );
 }

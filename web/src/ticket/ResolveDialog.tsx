@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { RESOLUTION_KINDS, type ResolutionKind } from "../api/tickets";
 import type { components } from "../api/schema";
 import { t, tv } from "../i18n";
+import { Modal } from "../shell/Modal";
 
 type Resolution = components["schemas"]["Resolution"];
 const WITH_AMOUNT: ResolutionKind[] = ["refund", "coupon", "points"];
@@ -22,7 +23,7 @@ export function ResolveDialog(props: { onCancel: () => void; onResolve: (resolut
   }
 
   return (
-    <dialog open aria-labelledby="resolve-title" data-testid="resolve-dialog">
+    <Modal labelledBy="resolve-title" testid="resolve-dialog" onCancel={props.onCancel}>
       <article>
         <h2 id="resolve-title">{t("resolve.title")}</h2>
         <form onSubmit={submit}>
@@ -56,6 +57,6 @@ export function ResolveDialog(props: { onCancel: () => void; onResolve: (resolut
           </footer>
         </form>
       </article>
-    </dialog>
+    </Modal>
   );
 }

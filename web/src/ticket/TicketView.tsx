@@ -133,7 +133,7 @@ export function TicketView({ id }: { id: string }) {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const action = shortcutOf(event);
-      if (!action || !loaded || loaded.ticket.status === "closed") return;
+      if (!action || !loaded || loaded.ticket.status === "closed" || resolving || conflict) return;
       event.preventDefault();
       if (action === "take") void act(() => assign(id, { take: true }));
       else if (action === "resolve") setResolving(true);
