@@ -141,3 +141,18 @@ def test_keyboard_shortcuts_take_the_ticket_and_open_the_internal_note(desk: Des
     page.keyboard.type("eta tomorrow")
     expect(page.get_by_test_id("reply-body")).to_have_value("eta tomorrow")
     expect(page.get_by_test_id("resolve-dialog")).to_have_count(0)
+
+
+def test_an_agent_sets_their_availability_and_a_supervisor_sees_their_own_load(desk: Desk, page: Page):
+    # agent-chen works l2 and technical: changing him leaves the first-line routing of the other journeys alone
+    page.goto(desk.url("/", "agent-chen"))
+    try:
+        page.get_by_test_id("availability").select_option("offline")
+        expect(page.get_by_test_id("load")).to_be_visible()
+        roster = desk.api("GET", "/groups/l2/agents", "sup-wang").json()
+        assert next(m for m in roster if m["agentId"] == "agent-chen")["availability"] == "offline"
+    finally:
+        desk.set_availability("agent-chen", "online")
+    page.goto(desk.url("/", "sup-wang"))
+    expect(page.get_by_test_id("availability")).to_have_value("away")
+    expect(page.get_by_test_id("load")).to_be_visible()

@@ -86,7 +86,7 @@ export const en: Record<MessageKey, string> = {
   "queue.channel": "Channel",
   "queue.any": "Any",
   "queue.empty": "No tickets match.",
-  "queue.count": "{count} tickets",
+  "queue.count": "Tickets: {count}",
   "queue.refreshed": "Updated {time}",
   "queue.col.ticket": "Ticket",
   "queue.col.subject": "Subject",

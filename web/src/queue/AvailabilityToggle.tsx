@@ -1,33 +1,35 @@
 import { useEffect, useState } from "preact/hooks";
 import { AVAILABILITIES, listGroups, roster, setAvailability, type Availability } from "../api/agents";
-import { identity } from "../auth";
+import { identity, isSupervisor } from "../auth";
 import { t, tv } from "../i18n";
 import { errorText } from "../shell/ErrorMessage";
 
 interface Standing {
-  availability: Availability;
-  load: number;
-  capacity: number;
+  availability: Availability | "";
+  load: number | null;
+  capacity: number | null;
 }
 
-/** The signed-in agent's availability and load: read from their groups' rosters, set with PUT /agents/me/availability. */
+const UNKNOWN: Standing = { availability: "", load: null, capacity: null };
+
+/** The signed-in agent's availability and load, set with PUT /agents/me/availability (its answer carries both).
+ * Rosters are for supervisors, so only they see their standing before changing it; an agent sees it after. */
 export function AvailabilityToggle() {
-  const [standing, setStanding] = useState<Standing | null>(null);
+  const [standing, setStanding] = useState<Standing>(UNKNOWN);
   const [error, setError] = useState<string | null>(null);
-  const me = identity()?.sub;
+  const who = identity();
 
   useEffect(() => {
+    if (!isSupervisor(who)) return;
     (async () => {
       for (const group of await listGroups()) {
-        // A roster the agent may not read (a group they are not in) is simply passed over.
         const members = await roster(group.id).catch(() => []);
-        const found = members.find((member) => member.agentId === me);
+        const found = members.find((member) => member.agentId === who?.sub);
         if (found) return setStanding(found);
       }
-    })().catch(() => setStanding(null));
-  }, [me]);
+    })().catch(() => setStanding(UNKNOWN));
+  }, [who?.sub]);
 
-  if (!standing) return null;
   return (
     <span class="availability">
       <select
@@ -44,13 +46,16 @@ export function AvailabilityToggle() {
           }
         }}
       >
+        {standing.availability === "" && <option value="">{t("availability.label")}</option>}
         {AVAILABILITIES.map((value) => (
           <option key={value} value={value}>
             {tv("availability", value)}
           </option>
         ))}
       </select>{" "}
-      <small>{t("availability.load", { load: standing.load, capacity: standing.capacity })}</small>
+      {standing.load !== null && (
+        <small data-testid="load">{t("availability.load", { load: standing.load, capacity: standing.capacity ?? 0 })}</small>
+      )}
       {error && <small role="alert">{error}</small>}
     </span>
   );
