@@ -10,7 +10,7 @@ import os
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +160,26 @@ AWS_CALLS = AwsCalls()
 botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", AWS_CALLS))
 
 
+@pytest.fixture(autouse=True)
+def settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """kefu reads its settings once per process (kefu.config), as a deployed function does. Tests change them the way
+    a deployment does, through the environment: every test starts from settings read afresh, and every
+    `monkeypatch.setenv`/`delenv` makes the next `settings()` read them again. Code that changes `os.environ`
+    otherwise calls `kefu.config.reload_settings()` itself."""
+    from kefu.config import reload_settings
+
+    reload_settings()
+    for name in ("setenv", "delenv"):
+        change = getattr(monkeypatch, name)
+
+        def change_and_reload(*args: Any, _change: Callable[..., None] = change, **kwargs: Any) -> None:
+            _change(*args, **kwargs)
+            reload_settings()
+
+        # On this test's instance only; it is discarded with the test.
+        setattr(monkeypatch, name, change_and_reload)
+
+
 def reset_clients() -> None:
     """Settings are read again; clients are kept: moto 5 intercepts any client made after it was imported,
     and making botocore clients anew in every test costs a second of model loading each time."""
@@ -188,9 +208,13 @@ def create_survey_secret() -> str:
     """The survey signing secret, as the stateful stack makes it; a new one (a new ARN) for every test."""
     import boto3
 
+    from kefu.config import SURVEY_SECRET_ARN_VAR, reload_settings
+
     name, value = f"kefu-test-survey-{uuid.uuid4().hex[:12]}", uuid.uuid4().hex * 2
     arn = boto3.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
-    os.environ["KEFU_SURVEY_SECRET_ARN"] = arn
+    os.environ[SURVEY_SECRET_ARN_VAR] = arn
+
+    reload_settings()
     return arn
 
 

@@ -23,16 +23,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
-from kefu import errors
+from kefu import errors, tickets
 from kefu.agents import service as agents
-from kefu.agents.model import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
 from kefu.config import settings
 from kefu.identity import Caller
-from kefu.observability import logger, metrics, tracer
-from kefu.surveys.model import RevisitAnswer, RevisitOutcome, SurveyAnswer, SurveyResult, SurveyView
-from kefu.tickets import policy
-from kefu.tickets import service as tickets
-from kefu.tickets.model import (
+from kefu.model.agents import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
+from kefu.model.surveys import RevisitAnswer, RevisitOutcome, SurveyAnswer, SurveyResult, SurveyView
+from kefu.model.tickets import (
     AssignRequest,
     NewMessage,
     NewTicket,
@@ -43,6 +40,8 @@ from kefu.tickets.model import (
     TimelineEntry,
     TransitionRequest,
 )
+from kefu.observability import logger, metrics, tracer
+from kefu.tickets import policy
 
 PROBLEM = "application/problem+json"
 #: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.
@@ -372,7 +371,7 @@ def put_agent(agentId: str, body: AgentSpec):
     responses=documented(Agent),
 )
 def put_availability(agentId: str, body: AvailabilityUpdate):
-    return json_response(agents.set_availability(caller(), agentId, body))
+    return json_response(tickets.set_availability(caller(), agentId, body))
 
 
 @app.get("/openapi.json", include_in_schema=False)

@@ -21,17 +21,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.escalation import watch
 from kefu.observability import logger, metrics, tracer
-from kefu.store.tickets import from_stream_image
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 @tracer.capture_method
 def record_handler(record: DynamoDBRecord) -> dict:
-    change = record.raw_event["dynamodb"]
-    new = from_stream_image(change["NewImage"])
-    old = from_stream_image(change["OldImage"]) if "OldImage" in change else None
-    orders = watch.follow(old, new)
+    new, orders = watch.follow_change(record.raw_event["dynamodb"])
     if orders.start:
         metrics.add_metric(name="EscalationExecutionsStarted", unit="Count", value=1)
     if orders.stop:

@@ -16,7 +16,6 @@ gc.disable()  # for the init phase only, as in functions/api/handler.py: its end
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
 import base64
-import os
 from functools import cache
 from typing import Any
 
@@ -27,6 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json, ValidationError
 
 from kefu.clock import iso, now
+from kefu.config import INTAKE_DEAD_LETTER_URL_VAR, settings
 from kefu.errors import BadRequest, Forbidden, InvalidRequest
 from kefu.intake import service as intake
 from kefu.intake.model import (
@@ -38,8 +38,6 @@ from kefu.intake.model import (
 )
 from kefu.observability import logger, metrics, tracer
 
-#: The dead-letter queue's URL, set by the intake construct (infra/kefu_infra/capabilities/intake.py).
-DEAD_LETTER_URL_VAR = "KEFU_INTAKE_DLQ_URL"
 #: SQS takes at most 10 message attributes: the producer's own are kept up to what is left beside kefu's four.
 _MAX_ATTRIBUTES = 10
 _DETAIL_CHARS = 2000
@@ -133,9 +131,10 @@ def _never_takeable(error: BaseException | None) -> str | None:
 
 def _dead_letter(delivered: dict, reason: str, detail: str) -> None:
     """Send the record, as delivered, to the dead-letter queue with why it is there."""
-    url = os.environ.get(DEAD_LETTER_URL_VAR)
+    # The dead-letter queue's URL, set by the intake construct (infra/kefu_infra/capabilities/intake.py).
+    url = settings().intake_dead_letter_url
     if not url:
-        raise RuntimeError(f"{DEAD_LETTER_URL_VAR} is not set: the intake construct sets it")
+        raise RuntimeError(f"{INTAKE_DEAD_LETTER_URL_VAR} is not set: the intake construct sets it")
     ours = {
         ERROR_ATTRIBUTE: reason,
         ERROR_DETAIL_ATTRIBUTE: detail[:_DETAIL_CHARS],

@@ -20,8 +20,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from kefu.agents.model import GroupId, GroupSpec
 from kefu.email.config import DEFAULT_ACKNOWLEDGEMENT, MailSettings
+from kefu.model.agents import GroupId, GroupSpec
 from kefu.revisits.config import Campaign, SurveySettings
 from kefu.routing.config import RoutingConfig
 from kefu.sla.config import SlaConfig

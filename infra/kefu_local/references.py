@@ -42,25 +42,33 @@ def physical_name(templates: Templates, resource: Resource) -> str:
     return name[:80] if resource.type == STATE_MACHINE else name[:64]
 
 
+#: ARNs by resource type (`{group}`: a schedule's group).
+_ARNS = {
+    STATE_MACHINE: "arn:aws:states:{region}:{account}:stateMachine:{name}",
+    SCHEDULE: "arn:aws:scheduler:{region}:{account}:schedule/{group}/{name}",
+    SCHEDULE_GROUP: "arn:aws:scheduler:{region}:{account}:schedule-group/{name}",
+    RULE: "arn:aws:events:{region}:{account}:rule/{name}",
+    ROLE: "arn:aws:iam::{account}:role/{name}",
+}
+
+
+def _arn(templates: Templates, resource: Resource) -> str:
+    form = _ARNS.get(resource.type)
+    if form is None:
+        raise Unresolvable(f"{resource.type} {resource.logical_id}.Arn")
+    group = ""
+    if resource.type == SCHEDULE:
+        group = str(templates.resolve(resource.stack, resource.properties.get("GroupName", "default")))
+    name = physical_name(templates, resource)
+    return form.format(region=templates.region, account=templates.account, name=name, group=group)
+
+
 def extend(templates: Templates) -> None:
     """Teach `templates` (whose resolvers the ResourceBuilder has set) the names and ARNs of these types."""
     previous_ref, previous_att = templates.ref, templates.att
-    region, account = templates.region, templates.account
 
     def arn(resource: Resource) -> str:
-        name = physical_name(templates, resource)
-        if resource.type == STATE_MACHINE:
-            return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
-        if resource.type == SCHEDULE:
-            group = templates.resolve(resource.stack, resource.properties.get("GroupName", "default"))
-            return f"arn:aws:scheduler:{region}:{account}:schedule/{group}/{name}"
-        if resource.type == SCHEDULE_GROUP:
-            return f"arn:aws:scheduler:{region}:{account}:schedule-group/{name}"
-        if resource.type == RULE:
-            return f"arn:aws:events:{region}:{account}:rule/{name}"
-        if resource.type == ROLE:
-            return f"arn:aws:iam::{account}:role/{name}"
-        raise Unresolvable(f"{resource.type} {resource.logical_id}.Arn")
+        return _arn(templates, resource)
 
     def ref(resource: Resource) -> str:
         if resource.type == STATE_MACHINE:

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 VISIBILITY_VAR = "KEFU_LOCAL_VISIBILITY_TIMEOUT"
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
+#: Either table type, where they resolve alike.
+_ANY_TABLE = "table"
 QUEUE = "AWS::SQS::Queue"
 BUCKET = "AWS::S3::Bucket"
 SECRET = "AWS::SecretsManager::Secret"
@@ -164,32 +167,31 @@ class ResourceBuilder:
 
     def _att(self, resource: Resource, attribute: str) -> str:
         physical = self._ref(resource)
+        kind = _ANY_TABLE if resource.type in TABLE_TYPES else resource.type
+        resolve = self._attributes().get((kind, attribute))
+        if resolve is None:
+            raise Unresolvable(f"{resource.type} {resource.logical_id}.{attribute}")
+        return resolve(physical)
+
+    def _attributes(self) -> dict[tuple[str, str], Callable[[str], str]]:
+        """How each type's `Fn::GetAtt` attributes follow from its physical name (or URL, or ARN)."""
         region, account = self.templates.region, self.templates.account
-        if resource.type in TABLE_TYPES:
-            if attribute == "Arn":
-                return f"arn:aws:dynamodb:{region}:{account}:table/{physical}"
-            if attribute == "StreamArn":
-                return self.client("dynamodb").describe_table(TableName=physical)["Table"]["LatestStreamArn"]
-        elif resource.type == QUEUE:
-            if attribute == "Arn":
-                return self._queue_arn(physical)
-            if attribute == "QueueName":
-                return physical.rsplit("/", 1)[-1]
-            if attribute == "QueueUrl":
-                return physical
-        elif resource.type == BUCKET:
-            if attribute == "Arn":
-                return f"arn:aws:s3:::{physical}"
-            if attribute in ("DomainName", "RegionalDomainName"):
-                return f"{physical}.s3.amazonaws.com"
-        elif resource.type == TOPIC:
-            if attribute == "TopicArn":
-                return physical
-            if attribute == "TopicName":
-                return physical.rsplit(":", 1)[-1]
-        elif resource.type == FUNCTION and attribute == "Arn":
-            return f"arn:aws:lambda:{region}:{account}:function:{physical}"
-        raise Unresolvable(f"{resource.type} {resource.logical_id}.{attribute}")
+        return {
+            (_ANY_TABLE, "Arn"): lambda table: f"arn:aws:dynamodb:{region}:{account}:table/{table}",
+            (_ANY_TABLE, "StreamArn"): self._stream_arn,
+            (QUEUE, "Arn"): self._queue_arn,
+            (QUEUE, "QueueName"): lambda url: url.rsplit("/", 1)[-1],
+            (QUEUE, "QueueUrl"): lambda url: url,
+            (BUCKET, "Arn"): lambda bucket: f"arn:aws:s3:::{bucket}",
+            (BUCKET, "DomainName"): lambda bucket: f"{bucket}.s3.amazonaws.com",
+            (BUCKET, "RegionalDomainName"): lambda bucket: f"{bucket}.s3.amazonaws.com",
+            (TOPIC, "TopicArn"): lambda topic: topic,
+            (TOPIC, "TopicName"): lambda topic: topic.rsplit(":", 1)[-1],
+            (FUNCTION, "Arn"): lambda function: f"arn:aws:lambda:{region}:{account}:function:{function}",
+        }
+
+    def _stream_arn(self, table: str) -> str:
+        return self.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
 
     def _queue_arn(self, url: str) -> str:
         attributes = self.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])

@@ -7,12 +7,8 @@ Expressions, as EventBridge Scheduler reads them:
 * `at(yyyy-mm-ddThh:mm:ss)` — once, in the schedule's `ScheduleExpressionTimezone` (UTC by default);
 * `rate(n minute|minutes|hour|hours|day|days)` — every n units from the schedule's `StartDate`, else from when
   the local scheduler first saw it;
-* `cron(minutes hours day-of-month month day-of-week year)` — `*`, `,`, `-`, `/` in every field; `?`, `L`
-  (last day), `nW` (the weekday nearest day n) and `LW` in day-of-month; `?`, `L` (Saturday), `nL` (the last
-  weekday n of the month), `n#k` (the k-th weekday n) in day-of-week, days of the week 1-7 = SUN-SAT; month and
-  day names (`JAN`, `MON`); one of day-of-month and day-of-week must be `?`. Wall-clock times in the schedule's
-  time zone: a time skipped by a daylight-saving change fires at the same wall time after it (an hour later),
-  a repeated one fires once.
+* `cron(minutes hours day-of-month month day-of-week year)` — the grammar of `kefu.cron`, the runtime's (the same
+  one that checks campaign schedules at synth), with its fire times in the schedule's time zone.
 
 `StartDate`/`EndDate` bound the fire times, `State: DISABLED` stops a schedule, `ActionAfterCompletion: DELETE`
 deletes it once it can fire no more. Targets: a state machine (StartExecution with the schedule's `Input`), a
@@ -27,22 +23,22 @@ stack is not running are not caught up (as AWS does not for a schedule created a
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import json
 import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
 
 from kefu import clock
+from kefu.cron import Cron, InvalidCron
 from kefu_local import references
 from kefu_local.runtime import LOCAL_REGION
 from kefu_local.targets import deliver, send_to_queue
@@ -56,9 +52,6 @@ SCHEDULE_GROUP = references.SCHEDULE_GROUP
 LOCAL_RETRY_ATTEMPTS = 3
 #: Occurrences fired per schedule per pass at most: a fast clock must not turn a per-minute cron into a flood.
 MAX_CATCH_UP = 50
-_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
-_WEEKDAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
 
 
 class InvalidExpression(ValueError):
@@ -66,163 +59,6 @@ class InvalidExpression(ValueError):
 
 
 # -- expressions -------------------------------------------------------------------------------------------------
-
-
-def _weekday(day: date) -> int:
-    """EventBridge's day of the week: 1 = Sunday … 7 = Saturday."""
-    return (day.weekday() + 1) % 7 + 1
-
-
-def _values(field_text: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int]:
-    """The numbers a cron field's list of `*`, `n`, `a-b`, `x/step` parts stands for."""
-    result: set[int] = set()
-    for part in field_text.split(","):
-        base, _, step_text = part.partition("/")
-        step = _number(step_text, 1, high, "step") if step_text else 1
-        if base == "*":
-            start, end = low, high
-        elif "-" in base:
-            first, last = base.split("-", 1)
-            start, end = _number(first, low, high, names=names), _number(last, low, high, names=names)
-        else:
-            start = _number(base, low, high, names=names)
-            end = high if step_text else start
-        if start > end:
-            raise InvalidExpression(f"{part!r}: the range runs backwards")
-        result.update(range(start, end + 1, step))
-    return result
-
-
-def _number(text: str, low: int, high: int, what: str = "value", names: dict[str, int] | None = None) -> int:
-    if names and text.upper() in names:
-        return names[text.upper()]
-    if not text.isdigit():
-        raise InvalidExpression(f"{text!r} is not a {what} in {low}-{high}")
-    value = int(text)
-    if not low <= value <= high:
-        raise InvalidExpression(f"{value} is outside {low}-{high}")
-    return value
-
-
-@dataclass(frozen=True)
-class Cron:
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    months: frozenset[int]
-    years: frozenset[int] | None  # None: every year
-    day_of_month: tuple[str, ...] | None  # tokens; None for `?`
-    day_of_week: tuple[str, ...] | None
-    zone: ZoneInfo
-
-    @classmethod
-    def parse(cls, text: str, zone: ZoneInfo) -> Cron:
-        fields = text.split()
-        if len(fields) != 6:
-            raise InvalidExpression(f"cron({text}) needs 6 fields: minutes hours day-of-month month day-of-week year")
-        minute, hour, dom, month, dow, year = fields
-        if (dom == "?") == (dow == "?"):
-            raise InvalidExpression(f"cron({text}): exactly one of day-of-month and day-of-week must be '?'")
-        cron = cls(
-            minutes=frozenset(_values(minute, 0, 59)),
-            hours=frozenset(_values(hour, 0, 23)),
-            months=frozenset(_values(month, 1, 12, _MONTHS)),
-            years=None if year == "*" else frozenset(_values(year, 1970, 2199)),
-            day_of_month=None if dom == "?" else tuple(dom.split(",")),
-            day_of_week=None if dow == "?" else tuple(dow.upper().split(",")),
-            zone=zone,
-        )
-        cron._check_days()
-        return cron
-
-    def _check_days(self) -> None:
-        probe = date(2024, 1, 1)
-        for token in self.day_of_month or ():
-            if not re.fullmatch(r"L|LW|\d{1,2}W|[\d*,/-]+", token):
-                raise InvalidExpression(f"day-of-month {token!r}")
-            self._day_of_month_matches(token, probe)
-        for token in self.day_of_week or ():
-            if not re.fullmatch(r"L|[1-7A-Z]{1,3}L|[1-7A-Z]{1,3}#[1-5]|[\dA-Z*,/-]+", token):
-                raise InvalidExpression(f"day-of-week {token!r}")
-            self._day_of_week_matches(token, probe)
-
-    def _day_of_month_matches(self, token: str, day: date) -> bool:
-        last = calendar.monthrange(day.year, day.month)[1]
-        if token == "L":
-            return day.day == last
-        if token.endswith("W"):
-            target = last if token == "LW" else _number(token[:-1], 1, 31)
-            return target <= last and day == _nearest_weekday(day.replace(day=target))
-        return day.day in _values(token, 1, 31)
-
-    def _day_of_week_matches(self, token: str, day: date) -> bool:
-        weekday = _weekday(day)
-        if token == "L":
-            return weekday == 7
-        if token.endswith("L"):
-            wanted = _number(token[:-1], 1, 7, names=_WEEKDAYS)
-            return weekday == wanted and day.day + 7 > calendar.monthrange(day.year, day.month)[1]
-        if "#" in token:
-            name, nth = token.split("#")
-            return weekday == _number(name, 1, 7, names=_WEEKDAYS) and (day.day - 1) // 7 + 1 == int(nth)
-        return weekday in _values(token, 1, 7, _WEEKDAYS)
-
-    def day_matches(self, day: date) -> bool:
-        if self.day_of_month is not None:
-            return any(self._day_of_month_matches(token, day) for token in self.day_of_month)
-        return any(self._day_of_week_matches(token, day) for token in self.day_of_week or ())
-
-    def next_after(self, moment: datetime, anchor: datetime | None = None) -> datetime | None:
-        """The first fire time strictly after `moment` (UTC), or None if there is none."""
-        local = moment.astimezone(self.zone)
-        day = local.date()
-        for _ in range(400 * 12):  # months, at most: from 1970 to 2199 is fewer
-            if self.years is not None and day.year not in self.years:
-                later = [year for year in self.years if year > day.year]
-                if not later:
-                    return None
-                day = date(min(later), 1, 1)
-                continue
-            if day.month not in self.months:
-                day = _first_of_next_month(day)
-                continue
-            for candidate in _days_to_month_end(day):
-                if not self.day_matches(candidate):
-                    continue
-                fire = self._first_time_on(candidate, moment)
-                if fire is not None:
-                    return fire
-            day = _first_of_next_month(day)
-        return None
-
-    def _first_time_on(self, day: date, moment: datetime) -> datetime | None:
-        for hour in sorted(self.hours):
-            for minute in sorted(self.minutes):
-                # fold=0: a wall time skipped by a daylight-saving change maps to an hour later, a repeated one to its
-                # first occurrence.
-                fire = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.zone).astimezone(UTC)
-                if fire > moment:
-                    return fire
-        return None
-
-
-def _nearest_weekday(day: date) -> date:
-    """Cron's `W`: the weekday nearest to `day` within its month."""
-    weekday = day.weekday()  # Monday 0 … Sunday 6
-    if weekday == 5:
-        return day - timedelta(days=1) if day.day > 1 else day + timedelta(days=2)
-    if weekday == 6:
-        last = calendar.monthrange(day.year, day.month)[1]
-        return day + timedelta(days=1) if day.day < last else day - timedelta(days=2)
-    return day
-
-
-def _first_of_next_month(day: date) -> date:
-    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
-
-
-def _days_to_month_end(day: date) -> Iterable[date]:
-    last = calendar.monthrange(day.year, day.month)[1]
-    return (day.replace(day=d) for d in range(day.day, last + 1))
 
 
 @dataclass(frozen=True)
@@ -277,7 +113,10 @@ def parse_expression(text: str, timezone: str | None = None) -> Expression:
         raise InvalidExpression(f"{text!r}: expected cron(…), rate(…) or at(…)")
     kind, body = match.groups()
     if kind == "cron":
-        return Cron.parse(body, zone)
+        try:
+            return Cron.parse(body, zone)
+        except InvalidCron as err:
+            raise InvalidExpression(f"cron({body}): {err}") from None
     if kind == "rate":
         return Rate.parse(body)
     return At.parse(body, zone)
@@ -323,7 +162,10 @@ class Schedule:
         moment = after
         if self.start is not None and self.start > moment:
             moment = self.start - timedelta(microseconds=1)
-        fire = self.expression.next_after(moment, self.start or self.seen)
+        if isinstance(self.expression, Cron):
+            fire = self.expression.next_after(moment)
+        else:
+            fire = self.expression.next_after(moment, self.start or self.seen)
         if fire is None or (self.end is not None and fire > self.end):
             return None
         return fire

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kefu.agents import service as agents
-from kefu.agents.model import AgentSpec, AgentTier, Availability, AvailabilityUpdate, GroupKind, GroupSpec
 from kefu.deployment import configured_groups
 from kefu.identity import Caller, Role
+from kefu.model.agents import AgentSpec, AgentTier, Availability, AvailabilityUpdate, GroupKind, GroupSpec
 
 GROUPS: dict[str, GroupSpec] = {
     "l1": GroupSpec(name="L1 general enquiries", kind=GroupKind.GENERAL),

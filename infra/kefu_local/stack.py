@@ -20,8 +20,7 @@ from typing import Any
 import boto3
 
 from kefu import clock, deployment
-from kefu.config import reload_settings
-from kefu.revisits.invitation import PUBLIC_API_URL_VAR
+from kefu.config import PUBLIC_API_URL_VAR, TIME_ORIGIN_VAR, TIME_SCALE_VAR, reload_settings
 from kefu_local import lambdas, references, stepfunctions
 from kefu_local.aws import LocalAws, base_env
 from kefu_local.config import API_PORT_VAR, REPO_ROOT, LocalConfig, LocalStackError
@@ -98,12 +97,12 @@ def function_environment(resources: LocalResources) -> dict[str, str]:
 
 def start_time_scale() -> float | None:
     """Start the virtual clock now if KEFU_TIME_SCALE asks for one; the scale, or None for real time."""
-    raw = os.environ.get(clock.SCALE_VAR, "").strip()
+    raw = os.environ.get(TIME_SCALE_VAR, "").strip()
     if not raw:
-        os.environ.pop(clock.SCALE_VAR, None)
+        os.environ.pop(TIME_SCALE_VAR, None)
         clock.reset()
         return None
-    os.environ[clock.ORIGIN_VAR] = repr(time.time())
+    os.environ[TIME_ORIGIN_VAR] = repr(time.time())
     clock.reset()
     try:
         scale = clock.scale()

@@ -208,28 +208,34 @@ class Templates:
             return value
         if len(value) == 1:
             ((key, arg),) = value.items()
-            if key == "Ref":
-                return self._ref(stack, arg)
-            if key == "Fn::GetAtt":
-                logical_id, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-                return self.att(self.resource(stack, logical_id), attribute)
-            if key == "Fn::ImportValue":
-                exporter, exported = self.export(self.resolve(stack, arg))
-                return self.resolve(exporter, exported)
-            if key == "Fn::Join":
-                separator, items = arg
-                return separator.join(str(self.resolve(stack, item)) for item in self.resolve_list(stack, items))
-            if key == "Fn::Select":
-                index, items = arg
-                return self.resolve_list(stack, items)[int(self.resolve(stack, index))]
-            if key == "Fn::Split":
-                separator, text = arg
-                return str(self.resolve(stack, text)).split(separator)
-            if key == "Fn::Sub":
-                return self._sub(stack, arg)
+            function = _INTRINSICS.get(key)
+            if function is not None:
+                return function(self, stack, arg)
             if key.startswith("Fn::") or key == "Condition":
                 raise Unresolvable(key)
         return {key: self.resolve(stack, item) for key, item in value.items()}
+
+    # -- the intrinsic functions resolve() knows ---------------------------------------------------------------------
+
+    def _get_att(self, stack: str, arg: Any) -> Any:
+        logical_id, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+        return self.att(self.resource(stack, logical_id), attribute)
+
+    def _import_value(self, stack: str, arg: Any) -> Any:
+        exporter, exported = self.export(self.resolve(stack, arg))
+        return self.resolve(exporter, exported)
+
+    def _join(self, stack: str, arg: Any) -> str:
+        separator, items = arg
+        return separator.join(str(self.resolve(stack, item)) for item in self.resolve_list(stack, items))
+
+    def _select(self, stack: str, arg: Any) -> Any:
+        index, items = arg
+        return self.resolve_list(stack, items)[int(self.resolve(stack, index))]
+
+    def _split(self, stack: str, arg: Any) -> list[str]:
+        separator, text = arg
+        return str(self.resolve(stack, text)).split(separator)
 
     def resolve_list(self, stack: str, items: Any) -> list[Any]:
         resolved = self.resolve(stack, items)
@@ -252,6 +258,17 @@ class Templates:
             return self._ref(stack, name)
 
         return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+_INTRINSICS: dict[str, Callable[[Templates, str, Any], Any]] = {
+    "Ref": Templates._ref,
+    "Fn::GetAtt": Templates._get_att,
+    "Fn::ImportValue": Templates._import_value,
+    "Fn::Join": Templates._join,
+    "Fn::Select": Templates._select,
+    "Fn::Split": Templates._split,
+    "Fn::Sub": Templates._sub,
+}
 
 
 def _no_attribute(resource: Resource, attribute: str) -> str:

@@ -21,10 +21,10 @@ import pytest
 import requests
 
 from kefu.clock import iso
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Status
 from kefu.store import customers as customer_store
 from kefu.store import tickets as ticket_store
-from kefu.tickets.model import Category, Channel, Status
 from kefu_local.templates import cloud_assembly
 from tests.integration.resolved import customer, resolved
 

@@ -7,6 +7,9 @@ import json
 import zipfile
 from pathlib import Path
 
+from aws_lambda_powertools.shared.constants import METRICS_NAMESPACE_ENV, POWERTOOLS_LOG_LEVEL_ENV, SERVICE_NAME_ENV
+
+from kefu.config import variable_names
 from kefu_infra import layers
 from tests.infra.template_checks import (
     function_problems,
@@ -116,6 +119,16 @@ def test_every_function_gets_the_table_names_stage_and_powertools_settings(dev):
             "kefu",
             "kefu",
         )
+
+
+def test_every_variable_a_function_is_given_is_one_its_code_reads(dev):
+    # The CDK app and the runtime share the names (kefu.config; Powertools' from Powertools): a variable set here
+    # under a name nothing reads would be a setting silently lost.
+    read = {*variable_names(), SERVICE_NAME_ENV, METRICS_NAMESPACE_ENV, POWERTOOLS_LOG_LEVEL_ENV}
+
+    for function_id, function in resources(dev.service, "AWS::Lambda::Function").items():
+        given = set(function["Properties"]["Environment"]["Variables"])
+        assert given - read == set(), function_id
 
 
 def staged_layers(dev) -> dict[str, Path]:

@@ -17,9 +17,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk.assertions import Template
 
-from kefu.revisits.campaigns import WORK_BUCKET_VAR
+from kefu.config import PUBLIC_API_URL_VAR, REVISIT_BUCKET_VAR
 from kefu.revisits.config import Campaign
-from kefu.revisits.invitation import PUBLIC_API_URL_VAR
 from kefu_infra.capabilities.function import LAMBDA_SERVICE_ERRORS, FunctionDefaults
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.revisits import WORK_ITEMS_DAYS, Revisits
@@ -303,7 +302,7 @@ def test_the_task_function_knows_the_work_bucket_and_the_public_api_url(dev, rev
     environment = dev.service["Resources"][dev.logical_id(revisits.task.function)]["Properties"]["Environment"]
     variables = environment["Variables"]
 
-    assert variables[WORK_BUCKET_VAR] == {"Ref": dev.logical_id(revisits.bucket)}
+    assert variables[REVISIT_BUCKET_VAR] == {"Ref": dev.logical_id(revisits.bucket)}
     assert "execute-api" in json.dumps(variables[PUBLIC_API_URL_VAR])
     assert variables["KEFU_SURVEY_SECRET_ARN"]
 

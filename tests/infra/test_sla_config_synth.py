@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Priority
 from kefu.sla import SlaConfig
-from kefu.tickets.model import Category, Priority
 from kefu_infra import config
 from kefu_infra.config import ConfigError
 from kefu_infra.paths import CONFIG

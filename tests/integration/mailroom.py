@@ -292,8 +292,8 @@ def record_of(ses_message_id: str):
 
 
 def all_tickets() -> list:
+    from kefu.model.tickets import Status
     from kefu.store import tickets
-    from kefu.tickets.model import Status
 
     return [t for status in Status for t in tickets.by_status(status, limit=100, cursor=None).items]
 

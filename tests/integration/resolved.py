@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kefu.clock import iso
-from kefu.customers.model import Customer, Tier
 from kefu.ids import new_ticket_id
+from kefu.model.customers import Customer, Tier
+from kefu.model.tickets import Category, Channel, Priority, Resolution, ResolutionKind, Sla, Status, Ticket
 from kefu.store import customers as customer_store
 from kefu.store import tickets as ticket_store
 from kefu.store.models import KefuItem
-from kefu.tickets.model import Category, Channel, Priority, Resolution, ResolutionKind, Sla, Status, Ticket
 
 
 def customer(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kefu import clock, deployment
+from kefu import clock, config, deployment
 
 COMPLAINT_FIRST_RESPONSE_MIN = 20
 COMPLAINT_RESOLUTION_MIN = 40
@@ -45,7 +45,7 @@ def use_short_targets(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Callable
 
 def run_clock_fast(monkeypatch: pytest.MonkeyPatch, scale: float) -> Callable[[], None]:
     """The local clock (kefu.clock, and Step Functions waits in moto) runs `scale` times faster from now."""
-    monkeypatch.setenv(clock.SCALE_VAR, str(scale))
-    monkeypatch.setenv(clock.ORIGIN_VAR, repr(time.time()))
+    monkeypatch.setenv(config.TIME_SCALE_VAR, str(scale))
+    monkeypatch.setenv(config.TIME_ORIGIN_VAR, repr(time.time()))
     clock.reset()
     return clock.reset

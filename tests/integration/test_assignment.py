@@ -71,7 +71,7 @@ def test_agents_at_capacity_or_offline_are_never_chosen(desk):
 
 def test_a_vip_is_served_by_a_second_line_agent_only(desk):
     from kefu.clock import now
-    from kefu.customers.model import Customer, Tier
+    from kefu.model.customers import Customer, Tier
     from kefu.store import customers, tickets
 
     assert desk("PUT", "/groups/vip", who=ADMIN, body={"name": "VIP desk", "kind": "vip"}).status == 200

@@ -8,12 +8,12 @@ import threading
 
 import pytest
 
-from kefu import deployment
+from kefu import deployment, tickets
+from kefu.agents.groups import find_group
 from kefu.identity import Caller
+from kefu.model.tickets import NewTicket, Status, TransitionRequest
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
-from kefu.tickets import service
-from kefu.tickets.model import NewTicket, Status, TransitionRequest
 from tests.conftest import ADMIN, AGENT, SUPERVISOR
 
 ROTA = ["rr-a", "rr-b", "rr-c"]
@@ -44,7 +44,7 @@ def open_in(group: str, n: int):
     request = NewTicket.model_validate(
         {"subject": f"Call {n}", "description": "Caller asks about an order", "customer": {"email": f"c{n}@x.com"}}
     )
-    return service.open_ticket(DESK, request, group=group)
+    return tickets.open_ticket(DESK, request, group=group)
 
 
 def assignees(group: str, count: int, start: int = 0) -> list[str | None]:
@@ -79,7 +79,7 @@ def test_the_turn_goes_round_even_when_the_next_agent_carries_more(rota):
     staff(rota, "rota")
     open_in("rota", 0)  # rr-a
     ticket = open_in("rota", 1)  # rr-b
-    service.transition(DESK, ticket.id, TransitionRequest(to=Status.RESOLVED, resolution={"kind": "answer"}))
+    tickets.transition(DESK, ticket.id, TransitionRequest(to=Status.RESOLVED, resolution={"kind": "answer"}))
     # rr-b has nothing now and rr-c nothing either; least loaded would pick rr-b, the turn is rr-c's.
 
     assert open_in("rota", 2).assigneeId == "rr-c"
@@ -116,7 +116,7 @@ def test_a_deployed_group_takes_round_robin_from_the_deployment_configuration(de
     try:
         staff(desk, "hotline")
 
-        assert agent_store.get_group("hotline").assignment == "round_robin"
+        assert find_group("hotline").assignment == "round_robin"
         assert assignees("hotline", 4) == ["rr-a", "rr-b", "rr-c", "rr-a"]
     finally:
         monkeypatch.delenv("KEFU_DEPLOYMENT_FILE")

@@ -257,11 +257,11 @@ REPLIES = sorted(
 def earlier_ticket(ticket_id: str, customer_email: str, sent_message_ids: list[str]) -> None:
     """The customer's ticket the corpus mail answers, with the mails kefu sent on it."""
     from kefu.clock import now
-    from kefu.customers.model import Customer
+    from kefu.model.customers import Customer
+    from kefu.model.tickets import Ticket
     from kefu.store import customers
     from kefu.store import mail as mail_store
     from kefu.store import tickets as store
-    from kefu.tickets.model import Ticket
 
     moment = now()
     customer = Customer(id="CU-CORPUS0001", email=customer_email, createdAt=moment, updatedAt=moment)
@@ -277,7 +277,7 @@ def earlier_ticket(ticket_id: str, customer_email: str, sent_message_ids: list[s
         updatedAt=moment,
         version=0,
     )
-    store.save(ticket, [], is_new=True, extra_puts=customers.new_items(customer))
+    store.save(ticket, [], is_new=True, new_items=customers.new_items(customer))
     for message_id in sent_message_ids:
         mail_store.claim_send(
             message_id, ticket_id=ticket_id, customer_id=customer.id, entry_id="0000000001-00", at=moment

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from kefu import errors
+from kefu import errors, tickets
 from kefu.identity import Caller
+from kefu.model.tickets import NewTicket, Ticket
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
-from kefu.tickets import service
-from kefu.tickets.model import NewTicket, Ticket
 from tests.conftest import ADMIN, AGENT, AGENT_2, CUSTOMER, OTHER_CUSTOMER, Identity
 from tests.integration.conftest import open_ticket
 
@@ -51,7 +50,7 @@ def load_of(who: Identity) -> int:
 def test_a_follow_up_belongs_to_the_earlier_tickets_customer_and_records_what_it_follows(desk):
     earlier = closed_ticket_owned_by(desk, AGENT)
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
 
     assert follow_up.customerId == earlier.customerId
     assert follow_up.followUpOf == earlier.id
@@ -61,7 +60,7 @@ def test_a_follow_up_belongs_to_the_earlier_tickets_customer_and_records_what_it
 def test_the_follow_up_names_the_earlier_ticket_and_why_on_its_timeline(desk):
     earlier = closed_ticket_owned_by(desk, AGENT)
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
 
     [link] = entries(follow_up.id, "link")
     assert link.data == {"followUpOf": earlier.id, "reason": f"{earlier.id} is closed"}
@@ -71,7 +70,7 @@ def test_the_follow_up_names_the_earlier_ticket_and_why_on_its_timeline(desk):
 def test_the_earlier_ticket_gets_a_link_to_its_follow_up_and_stays_closed(desk):
     earlier = closed_ticket_owned_by(desk, AGENT)
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
 
     [link] = entries(earlier.id, "link")
     assert link.data == {"followUp": follow_up.id}
@@ -81,7 +80,7 @@ def test_the_earlier_ticket_gets_a_link_to_its_follow_up_and_stays_closed(desk):
 def test_a_reason_given_by_the_opener_is_the_one_recorded(desk):
     earlier = closed_ticket_owned_by(desk, AGENT)
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier, origin={"reason": "CSAT 1 of 5"})
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier, origin={"reason": "CSAT 1 of 5"})
 
     [link] = entries(follow_up.id, "link")
     assert link.data["reason"] == "CSAT 1 of 5"
@@ -94,7 +93,7 @@ def test_a_follow_up_goes_to_the_earlier_owner_online_with_room_even_when_anothe
     availability(desk, AGENT_2, "online")
     assert load_of(AGENT) == 1
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
 
     assert (follow_up.assigneeId, follow_up.ownerId, follow_up.status.value) == (AGENT.sub, AGENT.sub, "open")
     assert load_of(AGENT) == 2
@@ -104,7 +103,7 @@ def test_a_follow_up_of_an_offline_owner_waits_in_the_queue_with_its_owner_kept(
     earlier = closed_ticket_owned_by(desk, AGENT)
     availability(desk, AGENT_2, "online")  # someone else has room: the follow-up still waits for its owner
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
 
     assert (follow_up.assigneeId, follow_up.ownerId, follow_up.status.value) == (None, AGENT.sub, "new")
     assert follow_up.awaitingOwner
@@ -115,7 +114,7 @@ def test_a_follow_up_of_an_offline_owner_waits_in_the_queue_with_its_owner_kept(
 
 def test_the_owner_takes_the_follow_up_waiting_for_them_when_they_come_online(desk):
     earlier = closed_ticket_owned_by(desk, AGENT)
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
 
     availability(desk, AGENT, "online")
 
@@ -136,7 +135,7 @@ def test_a_follow_up_of_an_owner_at_capacity_waits_for_them(desk):
     open_ticket(desk, who=Identity("cust-fills"))  # AGENT is full now
     assert load_of(AGENT) == 1
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
 
     assert (follow_up.assigneeId, follow_up.ownerId, follow_up.awaitingOwner) == (None, AGENT.sub, True)
     assert load_of(AGENT) == 1
@@ -154,7 +153,7 @@ def test_an_owner_who_fills_up_while_the_follow_up_is_written_is_never_pushed_ov
     real_get_agent = agent_store.get_agent
     monkeypatch.setattr(agent_store, "get_agent", lambda agent_id: stale if agent_id == AGENT.sub else None)
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier)
 
     monkeypatch.setattr(agent_store, "get_agent", real_get_agent)
     assert (follow_up.assigneeId, follow_up.ownerId, follow_up.awaitingOwner) == (None, AGENT.sub, True)
@@ -164,7 +163,7 @@ def test_an_owner_who_fills_up_while_the_follow_up_is_written_is_never_pushed_ov
 def test_a_follow_up_goes_to_the_group_it_is_sent_to(desk):
     earlier = closed_ticket_owned_by(desk, AGENT)
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier, group="complaints")
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=earlier, group="complaints")
 
     assert follow_up.groupId == "complaints"
     [routing] = entries(follow_up.id, "routing")
@@ -174,7 +173,7 @@ def test_a_follow_up_goes_to_the_group_it_is_sent_to(desk):
 
 def test_a_ticket_sent_to_a_group_that_does_not_exist_is_refused(desk):
     with pytest.raises(errors.InvalidRequest, match="group treasury does not exist"):
-        service.open_ticket(SURVEYS, FOLLOW_UP, group="treasury")
+        tickets.open_ticket(SURVEYS, FOLLOW_UP, group="treasury")
 
 
 def test_a_follow_up_of_a_ticket_nobody_owned_is_assigned_as_any_new_ticket(desk):
@@ -184,7 +183,7 @@ def test_a_follow_up_of_a_ticket_nobody_owned_is_assigned_as_any_new_ticket(desk
     assert desk("POST", f"/tickets/{tid}/transition", who=CUSTOMER, body={"to": "closed"}).status == 200
     availability(desk, AGENT_2, "online")
 
-    follow_up = service.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=ticket_store.get(tid))
+    follow_up = tickets.open_ticket(SURVEYS, FOLLOW_UP, follow_up_of=ticket_store.get(tid))
 
     assert (follow_up.assigneeId, follow_up.ownerId, follow_up.awaitingOwner) == (AGENT_2.sub, AGENT_2.sub, False)
 
@@ -194,6 +193,6 @@ def test_a_customer_follows_up_their_own_ticket_but_never_someone_elses(desk):
     mine = Caller(sub=CUSTOMER.sub)
     theirs = Caller(sub=OTHER_CUSTOMER.sub)
 
-    assert service.open_ticket(mine, FOLLOW_UP, follow_up_of=earlier).customerId == CUSTOMER.sub
+    assert tickets.open_ticket(mine, FOLLOW_UP, follow_up_of=earlier).customerId == CUSTOMER.sub
     with pytest.raises(errors.TicketNotFound):
-        service.open_ticket(theirs, FOLLOW_UP, follow_up_of=earlier)
+        tickets.open_ticket(theirs, FOLLOW_UP, follow_up_of=earlier)

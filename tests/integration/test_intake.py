@@ -184,19 +184,19 @@ def test_contacts_without_a_thread_are_each_their_own_ticket(intake, template):
 
 
 def test_a_follow_up_reopens_a_thread_waiting_on_the_customer(intake, template):
+    from kefu import tickets
     from kefu.identity import Caller
-    from kefu.tickets import service
-    from kefu.tickets.model import Status, TransitionRequest
+    from kefu.model.tickets import Status, TransitionRequest
 
     run(intake, batch(template, contact(template, CHAT)))
     [ticket] = tickets_of("email", "li.lei@example.com")
     agent = Caller("agent-zhang", frozenset({"agent"}))
-    service.transition(agent, ticket.id, TransitionRequest(to=Status.OPEN))
-    service.transition(agent, ticket.id, TransitionRequest(to=Status.PENDING))
+    tickets.transition(agent, ticket.id, TransitionRequest(to=Status.OPEN))
+    tickets.transition(agent, ticket.id, TransitionRequest(to=Status.PENDING))
 
     run(intake, batch(template, contact(template, CHAT, externalId="chat-msg-88130", body="Any news?")))
 
-    assert service.get_ticket(agent, ticket.id).status is Status.OPEN
+    assert tickets.get_ticket(agent, ticket.id).status is Status.OPEN
 
 
 @pytest.mark.parametrize(
@@ -346,14 +346,14 @@ def test_a_record_failing_on_the_way_is_reported_so_it_is_delivered_again(intake
 
 
 def resolve(ticket_id: str, *, close: bool = False) -> None:
+    from kefu import tickets
     from kefu.identity import Caller
-    from kefu.tickets import service
-    from kefu.tickets.model import Status, TransitionRequest
+    from kefu.model.tickets import Status, TransitionRequest
 
     agent = Caller("agent-zhang", frozenset({"agent"}))
-    service.transition(agent, ticket_id, TransitionRequest(to=Status.RESOLVED, resolution={"kind": "answer"}))
+    tickets.transition(agent, ticket_id, TransitionRequest(to=Status.RESOLVED, resolution={"kind": "answer"}))
     if close:
-        service.transition(agent, ticket_id, TransitionRequest(to=Status.CLOSED))
+        tickets.transition(agent, ticket_id, TransitionRequest(to=Status.CLOSED))
 
 
 def tickets_store_get(ticket_id: str):
@@ -403,12 +403,13 @@ def test_a_contact_on_a_thread_resolved_longer_ago_than_the_reopen_window_opens_
     from datetime import timedelta
 
     from kefu.clock import now
-    from kefu.tickets import service
+    from kefu.tickets import conversation, opening
 
     run(intake, batch(template, contact(template, CHAT)))
     [earlier] = tickets_of("email", "li.lei@example.com")
     resolve(earlier.id)
-    monkeypatch.setattr(service, "now", lambda: now() + timedelta(days=8))  # the window is 7 days
+    for module in (conversation, opening):
+        monkeypatch.setattr(module, "now", lambda: now() + timedelta(days=8))  # the window is 7 days
 
     assert run(intake, batch(template, contact(template, CHAT, externalId="chat-msg-88300", body="Again"))) == []
 

@@ -142,6 +142,7 @@ def test_task_failed_retries_apply_to_handler_exceptions(aws):
     ):
         env.setenv("KEFU_TIME_SCALE", "100")  # 1 s retry intervals take 10 ms
         env.setenv("KEFU_TIME_ORIGIN", str(time.time()))
+        clock.reset()
         result = sfn.run("Flaky")
 
     assert result.status == "SUCCEEDED", result.cause

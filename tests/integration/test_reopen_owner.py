@@ -197,3 +197,22 @@ def test_a_ticket_transferred_away_does_not_wait_for_its_owner_nor_come_back_to_
     assert (ticket.assigneeId, ticket.awaitingOwner) == (None, False)
     assert ticket_store.awaiting_owner(AGENT.sub, limit=10) == []
     assert [t.id for t in ticket_store.waiting_in("l2", limit=10)] == [tid]
+
+
+def test_a_ticket_reopened_while_its_owner_is_offline_no_longer_awaits_them_once_resolved(desk):
+    # The example the assignment state machine found: resolved while awaiting its owner, the ticket kept the flag.
+    tid = owned_and_resolved(desk, AGENT)  # desk agents start offline
+    reopen(desk, tid)
+    assert ticket_store.get(tid).awaitingOwner is True
+
+    resolved = desk("POST", f"/tickets/{tid}/transition", who=AGENT_2, body=RESOLVE)
+
+    assert resolved.status == 200, resolved.text
+    ticket = ticket_store.get(tid)
+    assert (ticket.status.value, ticket.assigneeId, ticket.ownerId, ticket.awaitingOwner) == (
+        "resolved",
+        None,
+        AGENT.sub,
+        False,
+    )
+    assert ticket_store.awaiting_owner(AGENT.sub, limit=5) == []

@@ -20,20 +20,19 @@ import pytest
 from botocore.exceptions import ClientError
 
 from kefu import deployment, errors
-from kefu.agents.model import GroupSpec
 from kefu.clock import now
-from kefu.customers.model import Tier
+from kefu.config import PUBLIC_API_URL_VAR, REVISIT_BUCKET_VAR
 from kefu.email import outbound
-from kefu.revisits.campaigns import WORK_BUCKET_VAR
-from kefu.revisits.invitation import PUBLIC_API_URL_VAR
+from kefu.model.agents import GroupSpec
+from kefu.model.customers import Tier
+from kefu.model.surveys import SurveyAnswer
+from kefu.model.tickets import Category, Channel
 from kefu.revisits.runs import BATCH_SIZE, INLINE_LIMIT, run_id_for, timestamp
 from kefu.store import agents as agent_store
 from kefu.store import campaign_runs
 from kefu.store import surveys as survey_store
 from kefu.store import tickets as ticket_store
 from kefu.surveys import service as surveys
-from kefu.surveys.model import SurveyAnswer
-from kefu.tickets.model import Category, Channel
 from kefu_local import moto_dynamodb
 from kefu_local.resources import BUCKET
 from kefu_local.stepfunctions import ExecutionResult, LocalStepFunctions
@@ -114,7 +113,7 @@ def desk(aws, cdk_out: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     with LocalStepFunctions(cdk_out, {"RevisitsFunction": task}) as sfn:
         # The function's environment as the deployment gives it: the work bucket the template's ASL reads.
         (bucket,) = [b for b in sfn.templates.resources(BUCKET) if b.construct_path == "Revisits-WorkBucket"]
-        monkeypatch.setenv(WORK_BUCKET_VAR, str(sfn.templates.resolve(bucket.stack, {"Ref": bucket.logical_id})))
+        monkeypatch.setenv(REVISIT_BUCKET_VAR, str(sfn.templates.resolve(bucket.stack, {"Ref": bucket.logical_id})))
         campaign_desk = CampaignDesk(sfn, task, tmp_path, monkeypatch)
         campaign_desk.configure()
         yield campaign_desk
@@ -219,7 +218,7 @@ def test_a_large_selection_is_read_from_the_work_bucket_by_the_distributed_map(d
     batches = -(-eligible // BATCH_SIZE)
     assert desk.task.actions == {"select": 1, "send": batches, "report": 1}
     run_id = result.output["runId"]
-    items = boto3.client("s3").get_object(Bucket=os.environ[WORK_BUCKET_VAR], Key=f"runs/{CAMPAIGN}/{run_id}.json")
+    items = boto3.client("s3").get_object(Bucket=os.environ[REVISIT_BUCKET_VAR], Key=f"runs/{CAMPAIGN}/{run_id}.json")
     assert [len(batch["targets"]) for batch in json.loads(items["Body"].read())] == [BATCH_SIZE] * (batches - 1) + [
         eligible - BATCH_SIZE * (batches - 1)
     ]

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from kefu.store import tickets as store
-from kefu.tickets import service
+from kefu.tickets import conversation, customer, handover, opening, transitions
 from kefu.tickets.sla import clock_of
 from tests.conftest import AGENT, CUSTOMER, Api
 from tests.integration.conftest import open_ticket
@@ -32,7 +32,8 @@ class Clock:
 def clock(monkeypatch, tmp_path) -> Clock:
     undo = use_short_targets(monkeypatch, tmp_path)
     held = Clock()
-    monkeypatch.setattr(service, "now", lambda: held.now)
+    for module in (conversation, customer, handover, opening, transitions):
+        monkeypatch.setattr(module, "now", lambda: held.now)
     yield held
     undo()
 

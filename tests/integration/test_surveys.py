@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 
 from kefu.clock import now
-from kefu.customers.model import Tier
 from kefu.errors import Conflict, RevisitedWithinCycle
+from kefu.model.customers import Tier
+from kefu.model.surveys import IssuedSurvey
 from kefu.store import customers as customer_store
 from kefu.store import surveys as survey_store
 from kefu.store import tickets as ticket_store
 from kefu.surveys import service as surveys
-from kefu.surveys.model import IssuedSurvey
 from tests.conftest import ADMIN, AGENT, CUSTOMER, Api
 from tests.integration.conftest import open_ticket
 from tests.integration.resolved import add_customer, add_resolved
@@ -286,12 +286,11 @@ def test_a_vip_customers_low_score_goes_to_the_vip_desk(desk):
 def test_the_answer_is_kept_when_the_follow_up_cannot_be_opened(desk, survey, capsys, caplog):
     # Given thresholds that send low scores to a group that does not exist, when a low score comes in
     _, issued = survey
-    from kefu.revisits import config as revisit_config
+    from kefu.surveys.config import survey_settings
 
-    original = revisit_config.revisits_config()
-    broken = original.model_copy(update={"surveys": original.surveys.model_copy(update={"complaints_group": "gone"})})
+    broken = survey_settings().model_copy(update={"complaints_group": "gone"})
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(surveys, "revisits_config", lambda: broken)
+        patch.setattr(surveys, "survey_settings", lambda: broken)
         reply = answer(desk, issued, csat=1)
     # Then the answer is recorded (201), without a follow-up, and the failure is logged and counted
     assert reply.status == 201 and reply.json["followUpTicketId"] is None

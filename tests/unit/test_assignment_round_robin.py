@@ -4,8 +4,8 @@ of agent ids, wrapping round; agents offline, at capacity or of the wrong tier a
 from __future__ import annotations
 
 from kefu.agents.assignment import choose_agent, choose_in_turn
-from kefu.agents.model import AgentTier, Availability, GroupMember
-from kefu.customers.model import Tier
+from kefu.model.agents import AgentTier, Availability, GroupMember
+from kefu.model.customers import Tier
 
 
 def member(agent_id: str, *, load: int = 0, capacity: int = 5, online: bool = True, **fields) -> GroupMember:

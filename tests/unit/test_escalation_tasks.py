@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from kefu.customers.model import Tier
 from kefu.escalation.plan import Plan, execution_name, plan_for, wake_time
 from kefu.escalation.service import escalate_due
 from kefu.escalation.watch import Orders, orders
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, EntryKind, Priority, Status, Ticket, Visibility
 from kefu.sla import SlaConfig
 from kefu.store.tickets import from_stream_image
 from kefu.tickets import sla as sla_clock
-from kefu.tickets.model import Category, Channel, EntryKind, Priority, Status, Ticket, Visibility
 from kefu.tickets.sla import ClockEvent
 from tests.conftest import EVENTS
 

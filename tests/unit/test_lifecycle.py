@@ -8,8 +8,8 @@ import pytest
 
 from kefu.errors import Forbidden, InvalidTransition
 from kefu.identity import Caller
+from kefu.model.tickets import Status
 from kefu.tickets.lifecycle import can_transition, check_transition, is_reopen
-from kefu.tickets.model import Status
 
 NEW, OPEN, PENDING, RESOLVED, CLOSED = Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED
 

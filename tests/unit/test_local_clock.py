@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -96,12 +96,13 @@ def test_a_time_scale_that_is_not_a_number_of_at_least_one_is_refused(monkeypatc
         clock.now()
 
 
-def test_the_unscaled_clock_parses_nothing(monkeypatch):
-    # On the hot path in AWS: one environment lookup, then the real time.
-    def parse(raw):
-        raise AssertionError("parsed")
+def test_the_time_scale_is_read_once_until_the_clock_is_reset(monkeypatch, real_time):
+    scaled(monkeypatch, "2")
+    assert clock.epoch_seconds() == 1_799_999_000.0 + 2000
 
-    monkeypatch.setattr(clock, "_scale_and_origin", parse)
+    # Changed behind kefu's back (not through monkeypatch.setenv, which makes the settings be read again)
+    monkeypatch.setitem(os.environ, "KEFU_TIME_SCALE", "3")
+    assert clock.epoch_seconds() == 1_799_999_000.0 + 2000
 
-    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=1)
-    assert clock.epoch_seconds() == pytest.approx(time.time(), abs=1)
+    clock.reset()
+    assert clock.epoch_seconds() == 1_799_999_000.0 + 3000

@@ -26,6 +26,10 @@ def utc(text: str) -> datetime:
         ("cron(0 9 ? * MON-FRI *)", None, "2026-11-27T10:00", "2026-11-30T09:00"),
         ("cron(0 9 ? * 2-6 *)", None, "2026-11-27T10:00", "2026-11-30T09:00"),
         ("cron(0 9 ? * 1 *)", None, "2026-11-23T00:00", "2026-11-29T09:00"),
+        # names in any case; a day-of-week range wraps over the weekend (the grammar campaign schedules are checked by)
+        ("cron(0 9 ? * mon *)", None, "2026-11-24T00:00", "2026-11-30T09:00"),
+        ("cron(0 9 ? * FRI-MON *)", None, "2026-11-24T10:00", "2026-11-27T09:00"),
+        ("cron(0 9 ? * FRI-MON *)", None, "2026-11-28T10:00", "2026-11-29T09:00"),
         # months by name, a year list
         ("cron(0 0 1 JAN,JUL ? *)", None, "2026-11-23T00:00", "2027-01-01T00:00"),
         ("cron(0 0 1 1 ? 2030)", None, "2026-11-23T00:00", "2030-01-01T00:00"),

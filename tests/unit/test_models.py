@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from kefu.tickets.model import (
+from kefu.model.tickets import (
     AssignRequest,
     Attachment,
     CustomerRef,

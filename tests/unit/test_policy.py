@@ -8,8 +8,8 @@ import pytest
 
 from kefu.errors import Forbidden, TicketNotFound
 from kefu.identity import Caller
+from kefu.model.tickets import Status, Ticket, Visibility
 from kefu.tickets import policy
-from kefu.tickets.model import Status, Ticket, Visibility
 
 OWNER = Caller(sub="cust-1")
 STRANGER = Caller(sub="cust-2")

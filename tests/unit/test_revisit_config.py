@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from kefu import deployment
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
 from kefu.revisits.config import Campaign, Method, RevisitsConfig, SurveySettings, check_cron, revisits_config
 
 

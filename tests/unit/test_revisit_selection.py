@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority, Sla, Status, Ticket
 from kefu.revisits.config import Campaign, QuietHours
 from kefu.revisits.quiet import in_quiet_hours, next_allowed_send
 from kefu.revisits.selection import is_eligible, window
-from kefu.tickets.model import Category, Channel, Priority, Sla, Status, Ticket
 
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

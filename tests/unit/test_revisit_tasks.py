@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from kefu.customers.model import Tier
+from kefu import config
 from kefu.email.outbound import Delivery
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority, Sla, Status, Ticket
 from kefu.revisits import invitation
 from kefu.revisits.campaigns import Chooser, mailed, plan, rule_of, tally
 from kefu.revisits.config import Campaign
@@ -32,7 +34,6 @@ from kefu.revisits.runs import (
     timestamp,
 )
 from kefu.store.campaign_runs import Reach, TargetRecord
-from kefu.tickets.model import Category, Channel, Priority, Sla, Status, Ticket
 from tests.conftest import EVENTS
 
 SCHEDULED = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
@@ -234,7 +235,7 @@ def test_a_run_is_totalled_by_outcome_and_its_misses_by_rule():
 
 
 def test_the_invitation_carries_the_link_and_its_expiry_in_chinese_and_english(monkeypatch):
-    monkeypatch.setenv(invitation.PUBLIC_API_URL_VAR, "https://api.kefu.example/")
+    monkeypatch.setenv(config.PUBLIC_API_URL_VAR, "https://api.kefu.example/")
     url = invitation.survey_url("/surveys/abc")
 
     texts = invitation.texts(url, datetime(2026, 12, 8, 3, 0, tzinfo=UTC))
@@ -246,9 +247,9 @@ def test_the_invitation_carries_the_link_and_its_expiry_in_chinese_and_english(m
 
 
 def test_without_the_public_api_url_no_link_is_made(monkeypatch):
-    monkeypatch.delenv(invitation.PUBLIC_API_URL_VAR, raising=False)
+    monkeypatch.delenv(config.PUBLIC_API_URL_VAR, raising=False)
 
-    with pytest.raises(RuntimeError, match=invitation.PUBLIC_API_URL_VAR):
+    with pytest.raises(RuntimeError, match=config.PUBLIC_API_URL_VAR):
         invitation.survey_url("/surveys/abc")
 
 

@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from kefu import deployment
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority
 from kefu.routing import Contact, RoutingConfig, Sentiment, assess_emotion, infer_category, route, routing_config
-from kefu.tickets.model import Category, Channel, Priority
 
 BUILT_IN = RoutingConfig()
 

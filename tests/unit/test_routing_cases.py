@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority
 from kefu.routing import Contact, RoutingConfig, route
-from kefu.tickets.model import Category, Channel, Priority
 
 C = Category
 P = Priority

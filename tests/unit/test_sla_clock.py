@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Priority
 from kefu.sla import (
     Milestone,
     MilestoneKind,
@@ -32,7 +33,6 @@ from kefu.sla import (
     resume,
     start,
 )
-from kefu.tickets.model import Category, Priority
 
 WORKDAY = ["09:00-12:00", "13:30-18:00"]
 CONFIG = SlaConfig.model_validate(

@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from kefu import deployment
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Priority
 from kefu.sla import SlaConfig, format_duration, parse_duration, sla_config
-from kefu.tickets.model import Category, Priority
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
+from kefu import config
 from kefu.errors import SurveyExpired, SurveyNotFound
 from kefu.surveys import tokens
 
@@ -22,7 +23,7 @@ SURVEY = tokens.survey_id_for("daily-csat-survey", "TK-7F3K9Q2M")
 def keys(aws):
     """A fresh process's view of the secret: nothing read yet."""
     tokens.forget_keys()
-    yield os.environ[tokens.SECRET_ARN_VAR]
+    yield os.environ[config.SURVEY_SECRET_ARN_VAR]
     tokens.forget_keys()
 
 
@@ -80,8 +81,8 @@ def test_the_secret_is_read_once_for_all_the_tokens_a_process_signs_and_checks(k
 
 def test_without_the_secret_arn_signing_fails_loudly(keys, monkeypatch):
     # Given no KEFU_SURVEY_SECRET_ARN, when a token is signed, then an error names the missing variable
-    monkeypatch.delenv(tokens.SECRET_ARN_VAR)
-    with pytest.raises(RuntimeError, match=tokens.SECRET_ARN_VAR):
+    monkeypatch.delenv(config.SURVEY_SECRET_ARN_VAR)
+    with pytest.raises(RuntimeError, match=config.SURVEY_SECRET_ARN_VAR):
         tokens.sign(SURVEY, EXPIRES)
 
 
@@ -143,9 +144,9 @@ def test_a_malformed_token_is_unknown(keys, mangle):
 def test_a_token_signed_with_another_secret_is_unknown(keys, monkeypatch):
     # Given a token signed by another deployment's secret, when verified here, then it is unknown
     other = boto3.client("secretsmanager").create_secret(Name="someone-else", SecretString="another key")["ARN"]
-    monkeypatch.setenv(tokens.SECRET_ARN_VAR, other)
+    monkeypatch.setenv(config.SURVEY_SECRET_ARN_VAR, other)
     foreign = tokens.sign(SURVEY, EXPIRES)
-    monkeypatch.setenv(tokens.SECRET_ARN_VAR, keys)
+    monkeypatch.setenv(config.SURVEY_SECRET_ARN_VAR, keys)
     with pytest.raises(SurveyNotFound):
         tokens.verify(foreign, NOW)
 

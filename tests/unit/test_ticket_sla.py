@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority, Sla, Status, Ticket
 from kefu.sla import SlaConfig
 from kefu.tickets import sla as sla_clock
-from kefu.tickets.model import Category, Channel, Priority, Sla, Status, Ticket
 from kefu.tickets.sla import ClockEvent
 
 CONFIG = SlaConfig.model_validate(

@@ -31,6 +31,7 @@ from aws_cdk import aws_ses_actions as ses_actions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from kefu.config import ATTACHMENTS_BUCKET_VAR, RAW_MAIL_BUCKET_VAR
 from kefu.store.mail import outbound_stream_filters
 from kefu_infra.capabilities.dead_letters import consume_table_stream, dead_letter_queue
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_idempotency
@@ -156,8 +157,8 @@ class Email(Construct):
             description="Turns mail SES stored into tickets, or keeps it with the reason it was not",
         )
         function = inbound.function
-        function.add_environment("KEFU_RAW_MAIL_BUCKET", raw_mail_bucket.bucket_name)
-        function.add_environment("KEFU_ATTACHMENTS_BUCKET", attachments_bucket.bucket_name)
+        function.add_environment(RAW_MAIL_BUCKET_VAR, raw_mail_bucket.bucket_name)
+        function.add_environment(ATTACHMENTS_BUCKET_VAR, attachments_bucket.bucket_name)
         # The stored mail under inbound/ is read, never changed; files go to the attachment bucket under mail/.
         self._grant_objects(inbound, "s3:GetObject", raw_mail_bucket, RAW_MAIL_PREFIX, "reads the raw mail")
         self._grant_objects(inbound, "s3:PutObject", attachments_bucket, ATTACHMENTS_PREFIX, "stores mail files")

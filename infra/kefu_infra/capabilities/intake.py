@@ -15,6 +15,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from kefu.config import INTAKE_DEAD_LETTER_URL_VAR
 from kefu_infra.capabilities.dead_letters import dead_letter_queue
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_idempotency
 from kefu_infra.capabilities.monitoring import Monitoring
@@ -26,8 +27,6 @@ CONSUMER_TIMEOUT = Duration.seconds(30)
 VISIBILITY_TIMEOUT = Duration.seconds(6 * CONSUMER_TIMEOUT.to_seconds())
 #: A contact that fails this many receives is parked in the dead-letter queue (and an alarm goes off).
 MAX_RECEIVES = 5
-#: Where the function finds the dead-letter queue to park a contact no retry could take (functions/intake).
-DEAD_LETTER_URL_VAR = "KEFU_INTAKE_DLQ_URL"
 #: Contacts per invocation, and how long Lambda may wait to fill a batch (a contact waits at most this long).
 BATCH_SIZE = 10
 MAX_BATCHING_WINDOW = Duration.seconds(1)
@@ -79,7 +78,8 @@ class Intake(Construct):
         grant_domain_data(function)
         self.queue.grant_consume_messages(function)
         # A contact no retry could take is parked at once, with why, rather than received MAX_RECEIVES times.
-        function.add_environment(DEAD_LETTER_URL_VAR, self.dead_letters.queue_url)
+        # Where the function parks a contact no retry could take (functions/intake).
+        function.add_environment(INTAKE_DEAD_LETTER_URL_VAR, self.dead_letters.queue_url)
         self.dead_letters.grant_send_messages(function)
         grant_idempotency(idempotency_table, function)
         function.add_event_source(

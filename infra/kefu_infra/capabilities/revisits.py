@@ -60,9 +60,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from kefu.revisits.campaigns import WORK_BUCKET_VAR
+from kefu.config import PUBLIC_API_URL_VAR, REVISIT_BUCKET_VAR
 from kefu.revisits.config import Campaign
-from kefu.revisits.invitation import PUBLIC_API_URL_VAR
 from kefu_infra.capabilities.dead_letters import dead_letter_queue
 from kefu_infra.capabilities.function import (
     FunctionDefaults,
@@ -174,7 +173,7 @@ class Revisits(Construct):
             timeout=TASK_TIMEOUT,
             description="Revisit campaign tasks: selects a run's targets, sends survey mails or opens revisit calls",
         )
-        task.function.add_environment(WORK_BUCKET_VAR, self.bucket.bucket_name)
+        task.function.add_environment(REVISIT_BUCKET_VAR, self.bucket.bucket_name)
         task.function.add_environment(PUBLIC_API_URL_VAR, api_url)
         acknowledge(
             task.function,

@@ -7,8 +7,10 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lambda as lambda_
+from aws_lambda_powertools.shared.constants import METRICS_NAMESPACE_ENV, POWERTOOLS_LOG_LEVEL_ENV, SERVICE_NAME_ENV
 from constructs import Construct
 
+from kefu import config
 from kefu_infra import layers
 from kefu_infra.capabilities.api import Api
 from kefu_infra.capabilities.email import Email
@@ -137,16 +139,17 @@ class ServiceStack(Stack):
     @staticmethod
     def _environment(stage: str, deployment: Deployment, stateful: StatefulStack) -> dict[str, str]:
         return {
-            "KEFU_STAGE": stage,
-            "KEFU_TABLE": stateful.table.table_name,
-            "KEFU_IDEMPOTENCY_TABLE": stateful.idempotency_table.table_name,
-            "KEFU_DEFAULT_GROUP": deployment.default_group,
-            "KEFU_DEPLOYMENT_FILE": DEPLOYMENT_FILE,
+            config.STAGE_VAR: stage,
+            config.TABLE_VAR: stateful.table.table_name,
+            config.IDEMPOTENCY_TABLE_VAR: stateful.idempotency_table.table_name,
+            config.DEFAULT_GROUP_VAR: deployment.default_group,
+            config.DEPLOYMENT_FILE_VAR: DEPLOYMENT_FILE,
             # Read only by the functions granted it (the API's survey routes): it signs and checks survey links.
-            "KEFU_SURVEY_SECRET_ARN": stateful.survey_secret.secret_arn,
-            "POWERTOOLS_SERVICE_NAME": "kefu",
-            "POWERTOOLS_METRICS_NAMESPACE": "kefu",
-            "POWERTOOLS_LOG_LEVEL": deployment.logs.level,
+            config.SURVEY_SECRET_ARN_VAR: stateful.survey_secret.secret_arn,
+            # Powertools' own names, from Powertools.
+            SERVICE_NAME_ENV: "kefu",
+            METRICS_NAMESPACE_ENV: "kefu",
+            POWERTOOLS_LOG_LEVEL_ENV: deployment.logs.level,
         }
 
     def _add_outputs(self) -> None:

@@ -7,23 +7,27 @@ changes them only by deploying. Groups an admin adds through the API are stored 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kefu.agents.model import Group, GroupSpec
+from kefu.config import reload_settings, settings
+from kefu.model.agents import Group, GroupSpec
 
 _DEPLOYED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
 T = TypeVar("T")
 
 
-@cache
 def document() -> dict[str, Any]:
-    path = os.environ.get("KEFU_DEPLOYMENT_FILE")
+    """The document at KEFU_DEPLOYMENT_FILE (the settings'), read once; empty when no file is named."""
+    return _read(settings().deployment_file)
+
+
+@cache
+def _read(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
     return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -37,7 +41,9 @@ def configured_groups() -> dict[str, Group]:
 
 
 def reload() -> None:
-    document.cache_clear()
+    """Read the document again on next use (and the settings that name it)."""
+    reload_settings()
+    _read.cache_clear()
 
 
 def per_document(read: Callable[[dict[str, Any]], T]) -> Callable[[], T]:

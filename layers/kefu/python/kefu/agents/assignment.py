@@ -7,8 +7,8 @@ capacity condition (and, in turn, the rotation's), so a choice made on a stale r
 
 from __future__ import annotations
 
-from kefu.agents.model import AgentTier, Availability, GroupMember
-from kefu.customers.model import Tier
+from kefu.model.agents import AgentTier, Availability, GroupMember
+from kefu.model.customers import Tier
 
 #: The agent tiers a customer tier may be served by: a VIP is never given to a first-line trainee.
 SERVED_BY: dict[Tier, frozenset[AgentTier]] = {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from kefu.agents.model import Agent, AgentSpec, Availability, AvailabilityUpdate, Group, GroupMember, GroupSpec
+from kefu.agents.groups import all_groups, find_group
 from kefu.deployment import configured_groups
 from kefu.errors import AgentNotFound, Conflict, Forbidden, GroupNotFound, InvalidRequest
 from kefu.identity import Caller, Role
 from kefu.ids import is_agent_id, is_group_id
+from kefu.model.agents import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
 from kefu.store import agents as store
 
 _RETRIES = 5
@@ -31,7 +32,7 @@ def upsert_agent(caller: Caller, agent_id: str, spec: AgentSpec) -> Agent:
     if agent_id != "me" and not is_agent_id(agent_id):
         raise InvalidRequest("an agent id is 1-128 letters, digits or - _ . @ : +")
     agent_id = resolve_agent_id(caller, agent_id)
-    missing = [g for g in spec.groupIds if store.get_group(g) is None]
+    missing = [g for g in spec.groupIds if find_group(g) is None]
     if missing:
         raise InvalidRequest(f"unknown group(s): {', '.join(missing)}")
     for _ in range(_RETRIES):
@@ -43,6 +44,8 @@ def upsert_agent(caller: Caller, agent_id: str, spec: AgentSpec) -> Agent:
 
 
 def set_availability(caller: Caller, agent_id: str, update: AvailabilityUpdate) -> Agent:
+    """The agent's availability as given. Taking waiting tickets on coming online is the tickets' business:
+    `kefu.tickets.set_availability` does both."""
     caller.require_staff()
     agent_id = resolve_agent_id(caller, agent_id)
     if agent_id != caller.sub and caller.role is Role.AGENT:
@@ -50,18 +53,12 @@ def set_availability(caller: Caller, agent_id: str, update: AvailabilityUpdate) 
     agent = store.get_agent(agent_id)
     if agent is None:
         raise AgentNotFound(agent_id)
-    updated = store.set_availability(agent, update.availability)
-    if update.availability is Availability.ONLINE:
-        from kefu.tickets.service import pick_up_next  # tickets build on agents, not the other way round
-
-        while updated.load < updated.capacity and pick_up_next(updated.id):
-            updated = updated.model_copy(update={"load": updated.load + 1})
-    return updated
+    return store.set_availability(agent, update.availability)
 
 
 def group_roster(caller: Caller, group_id: str) -> list[GroupMember]:
     caller.require(Role.SUPERVISOR, Role.ADMIN)
-    if not is_group_id(group_id) or store.get_group(group_id) is None:
+    if not is_group_id(group_id) or find_group(group_id) is None:
         raise GroupNotFound(group_id)
     return store.group_members(group_id)
 
@@ -76,4 +73,4 @@ def upsert_group(caller: Caller, group_id: str, spec: GroupSpec) -> Group:
 
 def list_groups(caller: Caller) -> list[Group]:
     caller.require_staff()
-    return store.list_groups()
+    return all_groups()

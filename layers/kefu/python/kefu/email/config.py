@@ -1,17 +1,15 @@
 """The e-mail channel's settings: the deployment document's `mail` section (infra/config/<stage>.yaml, validated at
-synth), with defaults for what it leaves out; the buckets from the environment the deployment gives each function."""
+synth), with defaults for what it leaves out; the buckets from the settings (kefu.config) the deployment gives each
+function."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kefu import deployment
-
-RAW_MAIL_BUCKET_VAR = "KEFU_RAW_MAIL_BUCKET"
-ATTACHMENTS_BUCKET_VAR = "KEFU_ATTACHMENTS_BUCKET"
+from kefu.config import ATTACHMENTS_BUCKET_VAR, RAW_MAIL_BUCKET_VAR, required, settings
 
 DEFAULT_ACKNOWLEDGEMENT = {
     "zh": "您好，我们已收到您的来信，工单号 {ticket_id}。客服人员会尽快回复您；回复本邮件即可补充信息。",
@@ -76,15 +74,8 @@ def mail_settings() -> MailSettings:
 
 
 def raw_mail_bucket() -> str:
-    return _required(RAW_MAIL_BUCKET_VAR)
+    return required(settings().raw_mail_bucket, RAW_MAIL_BUCKET_VAR)
 
 
 def attachments_bucket() -> str:
-    return _required(ATTACHMENTS_BUCKET_VAR)
-
-
-def _required(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise RuntimeError(f"environment variable {name} is not set (the deployment sets it)")
-    return value
+    return required(settings().attachments_bucket, ATTACHMENTS_BUCKET_VAR)

@@ -138,18 +138,28 @@ class _Converter(HTMLParser):
     # --- parser callbacks ----------------------------------------------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._skip and self._skip[0] == "head" and (tag == "body" or tag not in _HEAD_CONTENT):
-            self._skip.clear()  # <head> never closed: the body starts here
-        if self._skip:
-            if tag == self._skip[-1] or tag in _HIDDEN:
-                self._skip.append(tag)
+        if self._skipped_start(tag):
             return
         attributes = {name: value or "" for name, value in attrs}
         if tag in _HIDDEN or (tag in _STYLE_HIDEABLE and _DISPLAY_NONE.search(attributes.get("style", ""))):
             self._skip.append(tag)
-        elif tag == "br":
-            self._break(hard=True)
-        elif tag in ("ul", "ol"):
+        elif tag in _BLOCKS:
+            self._start_block(tag, attributes)
+        else:
+            self._start_inline(tag, attributes)
+
+    def _skipped_start(self, tag: str) -> bool:
+        """Whether `tag` opens inside hidden content (and is hidden with it)."""
+        if self._skip and self._skip[0] == "head" and (tag == "body" or tag not in _HEAD_CONTENT):
+            self._skip.clear()  # <head> never closed: the body starts here
+        if not self._skip:
+            return False
+        if tag == self._skip[-1] or tag in _HIDDEN:
+            self._skip.append(tag)
+        return True
+
+    def _start_block(self, tag: str, attributes: dict[str, str]) -> None:
+        if tag in ("ul", "ol"):
             self._break()
             self._lists.append([tag == "ol", 0])
         elif tag == "li":
@@ -159,7 +169,7 @@ class _Converter(HTMLParser):
             # Outlook's Word markup writes every line as <p class=MsoNormal> with no margin: a line, not a paragraph.
             self._spaced = "mso" not in attributes.get("class", "").lower() and not self._lists
             self._break(blank=self._spaced)
-        elif tag in _BLOCKS:
+        else:
             self._break()
             if tag == "blockquote":
                 self._quote += 1
@@ -168,6 +178,10 @@ class _Converter(HTMLParser):
             elif tag == "hr":
                 self._data("---")
                 self._break()
+
+    def _start_inline(self, tag: str, attributes: dict[str, str]) -> None:
+        if tag == "br":
+            self._break(hard=True)
         elif tag in ("td", "th"):
             self._line.append(" ")
         elif tag == "img":
@@ -187,32 +201,38 @@ class _Converter(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self._skip:
-            if tag in ("body", "html"):
-                self._skip.clear()
-            elif tag == self._skip[-1]:
-                self._skip.pop()
-            elif tag == "head" and "head" in self._skip:  # an unclosed <title> or <style> ends with the head
-                self._skip.clear()
-            return
-        if tag == "br":
+            self._skipped_end(tag)
+        elif tag == "br":
             self._break(hard=True)
-        elif tag in ("ul", "ol"):
-            if self._lists:
-                self._lists.pop()
-            self._break()
-        elif tag in _PARAGRAPHS:
-            self._break(blank=self._spaced)
         elif tag in _BLOCKS:
-            self._break()
-            if tag == "blockquote":
-                self._quote = max(0, self._quote - 1)
-            elif tag == "pre":
-                self._pre = max(0, self._pre - 1)
+            self._end_block(tag)
         elif tag == "a" and self._links:
             href, words = self._links.pop()
             url = _shown_url(href, "".join(words))
             if url:
                 self._data(f" ({url})")
+
+    def _skipped_end(self, tag: str) -> None:
+        if tag in ("body", "html"):
+            self._skip.clear()
+        elif tag == self._skip[-1]:
+            self._skip.pop()
+        elif tag == "head" and "head" in self._skip:  # an unclosed <title> or <style> ends with the head
+            self._skip.clear()
+
+    def _end_block(self, tag: str) -> None:
+        if tag in ("ul", "ol"):
+            if self._lists:
+                self._lists.pop()
+            self._break()
+        elif tag in _PARAGRAPHS:
+            self._break(blank=self._spaced)
+        else:
+            self._break()
+            if tag == "blockquote":
+                self._quote = max(0, self._quote - 1)
+            elif tag == "pre":
+                self._pre = max(0, self._pre - 1)
 
     def handle_data(self, data: str) -> None:
         if not self._skip:

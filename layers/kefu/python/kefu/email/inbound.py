@@ -22,9 +22,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from kefu import tickets
+from kefu.agents.groups import find_group
 from kefu.clock import now
 from kefu.config import settings
-from kefu.customers.model import normalize_email
 from kefu.email import raw as raw_mail
 from kefu.email.config import MailSettings, attachments_bucket, mail_settings
 from kefu.email.model import InboundMail, Outcome, Screening
@@ -35,13 +36,13 @@ from kefu.errors import Conflict, TicketNotFound
 from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.ids import is_group_id
-from kefu.store import agents as agent_store
+from kefu.model.customers import normalize_email
+from kefu.model.tickets import Attachment, Channel, CustomerRef, NewTicket, Status, Ticket
 from kefu.store import customers as customer_store
 from kefu.store import mail as mail_store
 from kefu.store import tickets as ticket_store
+from kefu.store.failures import WriteRefused
 from kefu.store.models import KefuItem
-from kefu.tickets import service as tickets
-from kefu.tickets.model import Attachment, Channel, CustomerRef, NewTicket, Status, Ticket
 
 #: Besides accept / ignore / quarantine: a mail kefu already took (the same Message-ID from the same sender).
 DUPLICATE = "duplicate"
@@ -160,7 +161,7 @@ def _ticket(mail: InboundMail, sender: str, record: mail_store.MailRecord, confi
                 origin = {**origin, "threadOf": ticket.id}
                 ticket = follow_up
             return _reply(ticket, mail, record, attachments, mailbox, origin, threaded_by)
-        except (ticket_store.ConditionFailed, Conflict):
+        except (WriteRefused, Conflict):
             # Another delivery of this mail took its keys meanwhile, or the ticket was closed or resolved long ago
             # meanwhile (then the next round opens its follow-up).
             earlier = _taken(record)
@@ -299,7 +300,7 @@ def _taken(record: mail_store.MailRecord) -> MailOutcome | None:
 def _group_of(mailbox: str) -> str | None:
     """Mail to a group's own address (complaints@…) opens its ticket in that group."""
     local = mailbox.split("@", 1)[0].lower()
-    return local if is_group_id(local) and agent_store.get_group(local) is not None else None
+    return local if is_group_id(local) and find_group(local) is not None else None
 
 
 # --- attachments -------------------------------------------------------------------------------------------

@@ -34,11 +34,11 @@ from kefu.email.config import MailSettings, mail_settings
 from kefu.email.threading import reply_address, subject_with_token
 from kefu.errors import TicketNotFound
 from kefu.idempotency import idempotent
+from kefu.model.tickets import Channel, EntryKind, Ticket, TimelineEntry, Visibility
 from kefu.observability import logger
 from kefu.store import customers as customer_store
 from kefu.store import mail as mail_store
 from kefu.store import tickets as ticket_store
-from kefu.tickets.model import Channel, EntryKind, Ticket, TimelineEntry, Visibility
 
 REPLY, ACKNOWLEDGEMENT, NOTICE = "reply", "acknowledgement", "notice"
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

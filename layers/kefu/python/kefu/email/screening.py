@@ -101,41 +101,50 @@ def _ignore(mail: InboundMail, own_addresses: Collection[str], own_domain: str |
     sender = mail.sender.address if mail.sender else ""
     own = {address.strip().lower() for address in own_addresses}
     domain = (own_domain or "").strip().lower()
+    # In this order: a bounce is a bounce even when it also looks automatic.
+    found = _bounce(mail, sender) or _loop(mail, own, domain) or _own(sender, own, domain) or _automatic(mail)
+    return Screening(Outcome.IGNORE, *found) if found else None
 
-    def ignored(reason: str, detail: str) -> Screening:
-        return Screening(Outcome.IGNORE, reason, detail)
 
+def _bounce(mail: InboundMail, sender: str) -> tuple[str, str] | None:
     return_path = mail.header("return-path")
     if mail.is_report:
-        return ignored("bounce", "multipart/report")
+        return "bounce", "multipart/report"
     if _BOUNCE_SENDERS.match(sender):
-        return ignored("bounce", f"from: {sender}")
+        return "bounce", f"from: {sender}"
     if return_path is not None and return_path.strip() in ("<>", ""):
-        return ignored("bounce", "return-path: <>")
+        return "bounce", "return-path: <>"
+    return None
 
+
+def _loop(mail: InboundMail, own: set[str], domain: str) -> tuple[str, str] | None:
     if mail.header("x-kefu-ticket") is not None:
-        return ignored("loop", f"x-kefu-ticket: {mail.header('x-kefu-ticket')}")
+        return "loop", f"x-kefu-ticket: {mail.header('x-kefu-ticket')}"
     for value in mail.headers.get("x-loop", ()):
         if (domain and domain in value.lower()) or any(address in value.lower() for address in own):
-            return ignored("loop", f"x-loop: {value}")
+            return "loop", f"x-loop: {value}"
     if domain and mail.message_id and mail.message_id.lower().rpartition("@")[2] == domain:
-        return ignored("loop", f"message-id: {mail.message_id}")
+        return "loop", f"message-id: {mail.message_id}"
+    return None
 
+
+def _own(sender: str, own: set[str], domain: str) -> tuple[str, str] | None:
     if sender in own or (domain and sender.rpartition("@")[2] == domain):
-        return ignored("own-address", f"from: {sender}")
+        return "own-address", f"from: {sender}"
+    return None
 
+
+def _automatic(mail: InboundMail) -> tuple[str, str] | None:
     auto_submitted = (mail.header("auto-submitted") or "").split(";", 1)[0].strip().lower()
     if auto_submitted and auto_submitted != "no":
-        return ignored("auto-submitted", f"auto-submitted: {auto_submitted}")
-    for header in _AUTO_REPLY_HEADERS:
+        return "auto-submitted", f"auto-submitted: {auto_submitted}"
+    for header in (*_AUTO_REPLY_HEADERS, *_LIST_HEADERS):
         if header in mail.headers:
-            return ignored("auto-reply-header", f"{header}: {mail.header(header)}")
-    for header in _LIST_HEADERS:
-        if header in mail.headers:
-            return ignored("mailing-list", f"{header}: {mail.header(header)}")
+            reason = "auto-reply-header" if header in _AUTO_REPLY_HEADERS else "mailing-list"
+            return reason, f"{header}: {mail.header(header)}"
     precedence = (mail.header("precedence") or "").strip().lower()
     if precedence in _PRECEDENCE:
-        return ignored(f"precedence-{precedence}", f"precedence: {precedence}")
+        return f"precedence-{precedence}", f"precedence: {precedence}"
     if _OUT_OF_OFFICE.match(mail.subject):
-        return ignored("out-of-office", f"subject: {mail.subject}")
+        return "out-of-office", f"subject: {mail.subject}"
     return None

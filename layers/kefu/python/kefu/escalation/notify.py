@@ -21,9 +21,9 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from kefu.clock import iso
 from kefu.config import ESCALATION_TOPIC_VAR, settings
+from kefu.model.tickets import Ticket
 from kefu.observability import metrics
 from kefu.sla import EscalationStep, Milestone
-from kefu.tickets.model import Ticket
 
 #: SNS takes at most ten messages per PublishBatch.
 _BATCH = 10

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.model.tickets import Status, Ticket
 from kefu.sla import EscalationStep, next_milestone
-from kefu.tickets.model import Status, Ticket
 from kefu.tickets.sla import TicketClock, clock_of
 
 #: Statuses whose clock has nothing left to wait for.

@@ -1,7 +1,7 @@
 """The escalation state machine's task: run the milestones that are due, then say when to wake next.
 
 Each time the execution wakes, the ticket is read again and every milestone of its ladder that is due now and not
-escalated yet is run, in time order, in one write through `kefu.tickets.service.change`: the ladder's steps (warn
+escalated yet is run, in time order, in one write through `kefu.tickets.writes.write`: the ladder's steps (warn
 the owner, notify the supervisor, raise `escalationLevel`, move to a group as a transfer does), an ESCALATION
 timeline entry for each, and the milestones' keys added to `sla.escalated`. The decision skips any key already
 there and the write is made against the version read, so a retried task, a redelivered execution or two runs at
@@ -16,7 +16,7 @@ on to a newer generation (whose own execution takes over), or when nothing is le
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,11 +26,12 @@ from kefu.escalation import notify
 from kefu.escalation.notify import Taken
 from kefu.escalation.plan import Plan, current_clock, plan_for
 from kefu.identity import Caller, Role
+from kefu.model.tickets import EntryKind, Ticket, Visibility
 from kefu.sla import Action, EscalationStep, Milestone, MilestoneKind, SlaConfig, milestones, sla_config
 from kefu.store.tickets import LoadChange
 from kefu.tickets import sla as sla_clock
-from kefu.tickets.model import EntryKind, Ticket, Visibility
-from kefu.tickets.service import Change, Draft, change, pick_up_next, transferred
+from kefu.tickets.handover import pick_up_next, transferred
+from kefu.tickets.writes import Change, Draft, write
 
 #: Who escalations are written by on the timeline.
 ESCALATION = Caller(sub="system:escalation", groups=frozenset({Role.AGENT.value}))
@@ -103,23 +104,19 @@ def escalate_due(
 def run_due_milestones(ticket_id: str, generation: int, *, config: SlaConfig | None = None) -> Plan:
     """Escalate what is due on the ticket for this generation of its clock; the plan for the next wake."""
     ladder = (config or sla_config()).escalation
-    decided: list[Escalation] = []  # the last decision is the one written
-    written: list[Ticket] = []
 
-    def decide(ticket: Ticket) -> Change | None:
-        decided.clear()
+    def decide(ticket: Ticket) -> Change[Escalation] | None:
         escalation = escalate_due(ticket, generation, ladder, now())
         if escalation is None:
             return None
-        decided.append(escalation)
-        return escalation.change
+        return replace(escalation.change, outcome=escalation)
 
     try:
-        saved = change(ESCALATION, ticket_id, decide, on_saved=lambda ticket, _: written.append(ticket))
+        written = write(ESCALATION, ticket_id, decide)
     except TicketNotFound:
         return Plan.finished(ticket_id, generation)  # erased meanwhile: nothing left to follow
-    if written:
-        (escalation,) = decided
+    saved, escalation = written.ticket, written.outcome
+    if escalation is not None:
         try:
             notify.announce(saved, escalation.taken)
         finally:

@@ -17,15 +17,17 @@ wake (kefu.escalation.plan), so it begins with its Wait state.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from kefu.config import ESCALATION_STATE_MACHINE_VAR, settings
 from kefu.escalation.plan import Plan, execution_name, plan_for
+from kefu.model.tickets import Ticket
 from kefu.observability import logger
 from kefu.sla import EscalationStep, sla_config
-from kefu.tickets.model import Ticket
+from kefu.store.tickets import from_stream_image
 from kefu.tickets.sla import clock_of
 
 
@@ -65,6 +67,13 @@ def follow(old: Ticket | None, new: Ticket) -> Orders:
     if found.start:
         _start(found.start)
     return found
+
+
+def follow_change(change: Mapping[str, Any]) -> tuple[Ticket, Orders]:
+    """`follow` for a table stream record's `dynamodb` part: the ticket as written, and what was started or stopped."""
+    new = from_stream_image(change["NewImage"])
+    old = from_stream_image(change["OldImage"]) if "OldImage" in change else None
+    return new, follow(old, new)
 
 
 @cache

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from kefu.tickets.model import Category, Channel, CustomerRef, Priority, Text
+from kefu.model.tickets import Category, Channel, CustomerRef, Priority, Text
 
 #: The metadata travels onto the timeline; a contact system's whole session dump does not belong there.
 MAX_METADATA_BYTES = 8 * 1024

@@ -18,7 +18,6 @@ does not drop out of the window while the run waits.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -30,8 +29,9 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from kefu import errors
 from kefu.clock import iso
 from kefu.clock import now as clock_now
-from kefu.config import settings
+from kefu.config import REVISIT_BUCKET_VAR, required, settings
 from kefu.email import outbound
+from kefu.model.tickets import Ticket
 from kefu.observability import logger
 from kefu.revisits import invitation
 from kefu.revisits.config import Campaign, Method, revisits_config
@@ -56,10 +56,7 @@ from kefu.store import tickets as ticket_store
 from kefu.store.campaign_runs import RunRecord, TargetRecord
 from kefu.surveys import service as surveys
 from kefu.surveys.tokens import survey_id_for
-from kefu.tickets.model import Ticket
 
-#: Where large selections are written for the Distributed Map (the deployment's work bucket).
-WORK_BUCKET_VAR = "KEFU_REVISIT_BUCKET"
 SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
 #: Exclusion and skip reasons beyond kefu.revisits.selection's rules.
 SAME_CUSTOMER, CONTACT, SURVEYED = "customer", "contact", "surveyed"
@@ -206,10 +203,8 @@ def _write_items(campaign_id: str, run_id: str, batches: list[Batch]) -> Items:
 
 
 def work_bucket() -> str:
-    bucket = os.environ.get(WORK_BUCKET_VAR, "").strip()
-    if not bucket:
-        raise RuntimeError(f"environment variable {WORK_BUCKET_VAR} is not set (the deployment sets it)")
-    return bucket
+    """Where large selections are written for the Distributed Map (the deployment's work bucket)."""
+    return required(settings().revisit_bucket, REVISIT_BUCKET_VAR)
 
 
 @cache

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kefu import deployment
-from kefu.agents.model import GroupId
-from kefu.customers.model import Tier
-from kefu.tickets.model import Category, Channel
+from kefu.cron import Cron
+from kefu.model.agents import GroupId
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel
+from kefu.surveys.config import SurveySettings
 
 CampaignId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{0,63}$")]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -36,80 +38,15 @@ TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), Af
 
 # --- EventBridge cron expressions ----------------------------------------------------------------------------
 
-_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-_WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
-#: (name, lowest, highest, names for the values from `lowest`)
-_CRON_FIELDS: list[tuple[str, int, int, list[str]]] = [
-    ("minutes", 0, 59, []),
-    ("hours", 0, 23, []),
-    ("day-of-month", 1, 31, []),
-    ("month", 1, 12, _MONTHS),
-    ("day-of-week", 1, 7, _WEEKDAYS),
-    ("year", 1970, 2199, []),
-]
-_STEP = re.compile(r"^(?P<base>[^/]+)/(?P<step>[0-9]+)$")
-
 
 def check_cron(expression: str) -> str:
-    """An EventBridge (Scheduler) cron expression without its `cron(...)` wrapper: six fields, minutes to year,
-    with exactly one of day-of-month and day-of-week given as `?`. Returns it; ValueError says what is wrong."""
+    """An EventBridge (Scheduler) cron expression without its `cron(...)` wrapper (kefu.cron has the grammar the
+    local scheduler runs too). Returns it; ValueError says what is wrong."""
     wrapped = re.fullmatch(r"\s*cron\((?P<inner>.*)\)\s*", expression)
     if wrapped:
         raise ValueError(f"write the six fields without cron(...): {wrapped['inner'].strip()!r}")
-    fields = expression.split()
-    if len(fields) != 6:
-        raise ValueError(
-            f"{expression!r} has {len(fields)} fields; EventBridge cron has 6: minutes hours day-of-month month "
-            "day-of-week year (e.g. '0 10 ? * MON *')"
-        )
-    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
-        _check_cron_field(text.upper(), name, low, high, names)
-    day_of_month, day_of_week = fields[2], fields[4]
-    if (day_of_month == "?") == (day_of_week == "?"):
-        raise ValueError(f"{expression!r}: give exactly one of day-of-month and day-of-week as '?'")
+    Cron.parse(expression)
     return expression
-
-
-def _check_cron_field(text: str, name: str, low: int, high: int, names: list[str]) -> None:
-    if text == "?":
-        if name not in ("day-of-month", "day-of-week"):
-            raise ValueError(f"'?' is only for day-of-month or day-of-week, not {name}")
-        return
-    if name == "day-of-month" and (text in ("L", "LW") or re.fullmatch(r"[0-9]{1,2}W", text)):
-        if text.endswith("W") and text != "LW":
-            _cron_value(text[:-1], name, low, high, names)
-        return
-    if name == "day-of-week":
-        if text == "L":
-            return
-        special = re.fullmatch(r"(?P<day>[0-9A-Z]+)(?:L|#(?P<nth>[1-5]))", text)
-        if special:
-            _cron_value(special["day"], name, low, high, names)
-            return
-    for item in text.split(","):
-        step = _STEP.match(item)
-        base = step["base"] if step else item
-        if step and int(step["step"]) < 1:
-            raise ValueError(f"{name}: the step in {item!r} must be at least 1")
-        if base == "*":
-            continue
-        bounds = base.split("-")
-        if len(bounds) > 2:
-            raise ValueError(f"{name}: {item!r} is not a value, a range, a list or a step")
-        values = [_cron_value(bound, name, low, high, names) for bound in bounds]
-        if len(values) == 2 and values[0] > values[1] and name != "day-of-week":
-            raise ValueError(f"{name}: the range {base!r} runs backwards")
-
-
-def _cron_value(text: str, name: str, low: int, high: int, names: list[str]) -> int:
-    if text in names:
-        return low + names.index(text)
-    if not text.isdigit() or not text.isascii():
-        raise ValueError(f"{name}: {text!r} is not a number{' or a name' if names else ''}")
-    value = int(text)
-    if not low <= value <= high:
-        raise ValueError(f"{name}: {value} is outside {low}-{high}")
-    return value
 
 
 CronExpression = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256), AfterValidator(check_cron)]
@@ -227,20 +164,6 @@ class Campaign(_Strict):
     @property
     def survey_expiry(self) -> timedelta:
         return timedelta(days=self.survey_expires_days)
-
-
-class SurveySettings(_Strict):
-    """What makes an answer a low score, and where the follow-up ticket it opens goes."""
-
-    #: A CSAT at or below this (1-5) is low.
-    low_csat: int = Field(default=2, ge=1, le=5)
-    #: An NPS at or below this (0-10) is low.
-    low_nps: int = Field(default=6, ge=0, le=10)
-    vip_group: GroupId = "vip"
-    complaints_group: GroupId = "complaints"
-
-    def is_low(self, csat: int, nps: int | None) -> bool:
-        return csat <= self.low_csat or (nps is not None and nps <= self.low_nps)
 
 
 class RevisitsConfig(_Strict):

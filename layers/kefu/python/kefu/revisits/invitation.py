@@ -3,11 +3,9 @@ language first: kefu.email.outbound orders them). `{ticket_id}` and `{subject}` 
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
-#: The HTTP API's public base URL (the deployment gives the stage's URL); survey links are `<it>/surveys/<token>`.
-PUBLIC_API_URL_VAR = "KEFU_PUBLIC_API_URL"
+from kefu.config import PUBLIC_API_URL_VAR, required, settings
 
 SUBJECT = "请评价我们的服务 / How did we do?"
 
@@ -30,10 +28,8 @@ _TEXTS = {
 
 
 def public_api_url() -> str:
-    url = os.environ.get(PUBLIC_API_URL_VAR, "").strip()
-    if not url:
-        raise RuntimeError(f"environment variable {PUBLIC_API_URL_VAR} is not set (the deployment sets it)")
-    return url.rstrip("/")
+    """The HTTP API's public base URL (the stage's, from the deployment); survey links are `<it>/surveys/<token>`."""
+    return required(settings().public_api_url, PUBLIC_API_URL_VAR).rstrip("/")
 
 
 def survey_url(link_path: str) -> str:

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kefu.revisits.config import Campaign
-from kefu.tickets.model import Category, Status, Ticket
+from kefu.model.tickets import REVISIT_TAG, Category, Status, Ticket
+from kefu.revisits.config import Campaign, Select
 
-#: Tags a phone-revisit task carries: it is the revisit itself, never a ticket to revisit.
-REVISIT_TAG = "revisit"
 _DONE = (Status.RESOLVED, Status.CLOSED)
 
 
@@ -25,37 +23,60 @@ def is_eligible(
     ticket: Ticket, customer_last_revisited_at: datetime | None, campaign: Campaign, now: datetime
 ) -> tuple[bool, str]:
     """Whether the campaign revisits this ticket's customer about it now; when not, the reason."""
-    select = campaign.select
-    resolved_at = ticket.sla.resolvedAt
+    reason = (
+        _not_done(ticket)
+        or _outside_window(ticket, campaign, now)
+        or _not_selected(ticket, campaign.select)
+        or _within_cycle(ticket, customer_last_revisited_at, campaign, now)
+    )
+    return (False, reason) if reason else (True, "")
+
+
+def _not_done(ticket: Ticket) -> str | None:
     if ticket.status not in _DONE:
-        return False, f"status: the ticket is {ticket.status.value}, not resolved or closed"
-    if resolved_at is None:
-        return False, "status: the ticket has no resolution time"
+        return f"status: the ticket is {ticket.status.value}, not resolved or closed"
+    if ticket.sla.resolvedAt is None:
+        return "status: the ticket has no resolution time"
     if REVISIT_TAG in ticket.tags:
-        return False, "revisit_task: the ticket is a revisit task itself"
+        return "revisit_task: the ticket is a revisit task itself"
+    return None
+
+
+def _outside_window(ticket: Ticket, campaign: Campaign, now: datetime) -> str | None:
+    resolved_at = ticket.sla.resolvedAt
+    assert resolved_at is not None  # _not_done came first
     start, end = window(campaign, now)
-    if not start <= resolved_at <= end:
-        age = (now - resolved_at) / timedelta(days=1)
-        days = select.resolved_days_ago
-        return False, f"age: resolved {age:.1f} days ago, outside {days.min}-{days.max} days"
+    if start <= resolved_at <= end:
+        return None
+    age = (now - resolved_at) / timedelta(days=1)
+    days = campaign.select.resolved_days_ago
+    return f"age: resolved {age:.1f} days ago, outside {days.min}-{days.max} days"
+
+
+def _not_selected(ticket: Ticket, select: Select) -> str | None:
     if select.categories and ticket.category not in select.categories:
         category = ticket.category.value if ticket.category else "none"
-        return False, f"category: {category} is not one of {_names(select.categories)}"
+        return f"category: {category} is not one of {_names(select.categories)}"
     if select.tiers and ticket.customerTier not in select.tiers:
-        return False, f"tier: {ticket.customerTier.value} is not one of {_names(select.tiers)}"
+        return f"tier: {ticket.customerTier.value} is not one of {_names(select.tiers)}"
     is_complaint = ticket.category is Category.COMPLAINT
     if select.complaint is not None and is_complaint != select.complaint:
-        return False, "complaint: the campaign revisits " + ("complaints only" if select.complaint else "no complaints")
+        return "complaint: the campaign revisits " + ("complaints only" if select.complaint else "no complaints")
     if select.channels and ticket.channel not in select.channels:
-        return False, f"channel: {ticket.channel.value} is not one of {_names(select.channels)}"
-    if customer_last_revisited_at is not None:
-        cycle = campaign.cycle_days.of(ticket.customerTier)
-        if now - customer_last_revisited_at < cycle:
-            return False, (
-                f"cycle: revisited on {customer_last_revisited_at.date().isoformat()}, within the "
-                f"{cycle.days}-day cycle of {ticket.customerTier.value} customers"
-            )
-    return True, ""
+        return f"channel: {ticket.channel.value} is not one of {_names(select.channels)}"
+    return None
+
+
+def _within_cycle(ticket: Ticket, last_revisited_at: datetime | None, campaign: Campaign, now: datetime) -> str | None:
+    if last_revisited_at is None:
+        return None
+    cycle = campaign.cycle_days.of(ticket.customerTier)
+    if now - last_revisited_at >= cycle:
+        return None
+    return (
+        f"cycle: revisited on {last_revisited_at.date().isoformat()}, within the "
+        f"{cycle.days}-day cycle of {ticket.customerTier.value} customers"
+    )
 
 
 def _names(values) -> str:

@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kefu import deployment
-from kefu.agents.model import GroupId
-from kefu.customers.model import Tier
+from kefu.model.agents import GroupId
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority
 from kefu.routing import defaults
 from kefu.routing.model import Sentiment
 from kefu.routing.text import Lexicon
-from kefu.tickets.model import Category, Channel, Priority
 
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 RuleName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.customers.model import Tier
-from kefu.tickets.model import Category, Channel, Priority
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority
 
 
 class Sentiment(StrEnum):

@@ -9,14 +9,15 @@ wait whatever a form said.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kefu.customers.model import Tier
-from kefu.routing.config import Match, RoutingConfig, routing_config
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Channel, Priority
+from kefu.routing.config import Match, RoutingConfig, Rule, routing_config
 from kefu.routing.model import Contact, Emotion, RoutingDecision, Sentiment
 from kefu.routing.text import Lexicon, normalize, repeated_punctuation, shouting
-from kefu.tickets.model import Category, Channel, Priority
 
 _PRIORITIES = list(Priority)
 _MAX_QUOTED = 3
@@ -104,51 +105,95 @@ def _cues(emotion: Emotion) -> str:
 def _explain(match: Match, lexicon: Lexicon, facts: _Facts) -> list[str] | None:
     """Why `match` holds for the contact, condition by condition; None when it doesn't."""
     why: list[str] = []
-    if match.categories:
-        if facts.category not in match.categories:
+    for check in _CHECKS:
+        reason = check(match, lexicon, facts)
+        if reason is None:
             return None
-        why.append(f"category {facts.category}")
-    if match.tiers:
-        if facts.tier not in match.tiers:
-            return None
-        why.append(f"customer tier {facts.tier}")
-    if match.sentiments:
-        if facts.emotion.sentiment not in match.sentiments:
-            return None
-        angry = facts.emotion.sentiment is Sentiment.ANGRY
-        shown = [found for label, found in facts.emotion.cues if not (angry and label == "negative wording")]
-        why.append(f"{facts.emotion.sentiment} wording" + (f" ({_quoted(shown)})" if shown else ""))
-    if match.channels:
-        if facts.channel not in match.channels:
-            return None
-        why.append(f"channel {facts.channel}")
-    if match.repeat is not None:
-        if facts.repeat != match.repeat:
-            return None
-        why.append(
-            f"repeat contact ({facts.recent_contacts} earlier within {facts.window_hours} h)"
-            if facts.repeat
-            else "first contact"
-        )
-    if match.threat is not None:
-        if facts.emotion.threat != match.threat:
-            return None
-        why.append(
-            f"threat to go to a regulator, the media or court ({_threat_cues(facts.emotion)})"
-            if facts.emotion.threat
-            else "no threat"
-        )
-    if match.keywords:
-        hits = lexicon.find_all(facts.text)
-        if not hits:
-            return None
-        why.append(f"matched {'keyword' if len(hits) == 1 else 'keywords'} {_quoted(hits)}")
+        if reason:
+            why.append(reason)
+    return why or ["matches every contact"]
+
+
+# Each condition of a match: "" when the match does not set it, None when the contact fails it, else why it holds.
+
+
+def _category(match: Match, lexicon: Lexicon, facts: _Facts) -> str | None:
+    if not match.categories:
+        return ""
+    return f"category {facts.category}" if facts.category in match.categories else None
+
+
+def _tier(match: Match, lexicon: Lexicon, facts: _Facts) -> str | None:
+    if not match.tiers:
+        return ""
+    return f"customer tier {facts.tier}" if facts.tier in match.tiers else None
+
+
+def _sentiment(match: Match, lexicon: Lexicon, facts: _Facts) -> str | None:
+    if not match.sentiments:
+        return ""
+    if facts.emotion.sentiment not in match.sentiments:
+        return None
+    angry = facts.emotion.sentiment is Sentiment.ANGRY
+    shown = [found for label, found in facts.emotion.cues if not (angry and label == "negative wording")]
+    return f"{facts.emotion.sentiment} wording" + (f" ({_quoted(shown)})" if shown else "")
+
+
+def _channel(match: Match, lexicon: Lexicon, facts: _Facts) -> str | None:
+    if not match.channels:
+        return ""
+    return f"channel {facts.channel}" if facts.channel in match.channels else None
+
+
+def _repeat(match: Match, lexicon: Lexicon, facts: _Facts) -> str | None:
+    if match.repeat is None:
+        return ""
+    if facts.repeat != match.repeat:
+        return None
+    if facts.repeat:
+        return f"repeat contact ({facts.recent_contacts} earlier within {facts.window_hours} h)"
+    return "first contact"
+
+
+def _threat(match: Match, lexicon: Lexicon, facts: _Facts) -> str | None:
+    if match.threat is None:
+        return ""
+    if facts.emotion.threat != match.threat:
+        return None
+    if facts.emotion.threat:
+        return f"threat to go to a regulator, the media or court ({_threat_cues(facts.emotion)})"
+    return "no threat"
+
+
+def _keywords(match: Match, lexicon: Lexicon, facts: _Facts) -> str | None:
+    if not match.keywords:
+        return ""
+    hits = lexicon.find_all(facts.text)
+    if not hits:
+        return None
+    return f"matched {'keyword' if len(hits) == 1 else 'keywords'} {_quoted(hits)}"
+
+
+def _metadata(match: Match, lexicon: Lexicon, facts: _Facts) -> str | None:
+    why = []
     for key, wanted in match.metadata.items():
         allowed = wanted if isinstance(wanted, list) else [wanted]
         if key not in facts.metadata or facts.metadata[key] not in allowed:
             return None
         why.append(f"channel metadata {key}={facts.metadata[key]!r}")
-    return why or ["matches every contact"]
+    return ", ".join(why)
+
+
+_CHECKS: tuple[Callable[[Match, Lexicon, _Facts], str | None], ...] = (
+    _category,
+    _tier,
+    _sentiment,
+    _channel,
+    _repeat,
+    _threat,
+    _keywords,
+    _metadata,
+)
 
 
 def _raised(priority: Priority, steps: int) -> Priority:
@@ -186,53 +231,21 @@ def route(contact: Contact, config: RoutingConfig | None = None) -> RoutingDecis
     group, priority, matched_rule = config.default_group, config.default_priority, None
     group_reason = f"group {group}: no routing rule sets a group (default)"
     priority_reasons = [f"priority {priority}: default"]
-    for rule in config.rules:
-        why = _explain(rule.match, config.compiled.rule_keywords[rule.name], facts)
-        if why is None:
-            continue
+    found = _first_matching_rule(config, facts)
+    if found is not None:
+        rule, because = found
         matched_rule = rule.name
-        because = f"{', '.join(why)} (rule '{rule.name}')"
         if rule.category is not None and rule.category != category:
-            if contact.category is None:
-                reasons.append(f"category {category}→{rule.category}: {because}")
-                category = rule.category
-                facts = replace(facts, category=category)
-            else:
-                reasons.append(
-                    f"category {category} kept (given by the caller), though {because} would make it {rule.category}"
-                )
+            category = _reclassified(contact, category, rule.category, because, reasons)
+            facts = replace(facts, category=category)
         if rule.group is not None:
             group, group_reason = rule.group, f"group {rule.group}: {because}"
         if rule.priority is not None:
             priority, priority_reasons = rule.priority, [f"priority {rule.priority}: {because}"]
-        break
     reasons.append(group_reason)
 
-    for item in config.raises:
-        why = _explain(item.match, config.compiled.raise_keywords[item.name], facts)
-        if why is None:
-            continue
-        because = f"{', '.join(why)} (raise '{item.name}')"
-        raised = _raised(priority, item.steps)
-        if raised == priority:
-            priority_reasons.append(f"priority stays {priority}, the highest: {because}")
-        else:
-            priority_reasons.append(f"priority raised {priority}→{raised}: {because}")
-            priority = raised
-
-    if contact.priority is None:
-        reasons += priority_reasons
-    elif emotion.threat and _PRIORITIES.index(priority) < _PRIORITIES.index(contact.priority):
-        reasons.append(
-            f"priority raised {contact.priority}→{priority} over the caller's choice: threat to go to a regulator, "
-            f"the media or court ({_threat_cues(emotion)})"
-        )
-    else:
-        if priority != contact.priority:
-            reasons.append(f"priority {contact.priority}: given by the caller (the rules would make it {priority})")
-        else:
-            reasons.append(f"priority {contact.priority}: given by the caller")
-        priority = contact.priority
+    priority = _raised_by_rules(config, facts, priority, priority_reasons)
+    priority = _callers_priority(contact, emotion, priority, priority_reasons, reasons)
 
     return RoutingDecision(
         category=category,
@@ -244,3 +257,57 @@ def route(contact: Contact, config: RoutingConfig | None = None) -> RoutingDecis
         rule=matched_rule,
         reasons=reasons,
     )
+
+
+def _first_matching_rule(config: RoutingConfig, facts: _Facts) -> tuple[Rule, str] | None:
+    """The first routing rule that matches, with why."""
+    for rule in config.rules:
+        why = _explain(rule.match, config.compiled.rule_keywords[rule.name], facts)
+        if why is not None:
+            return rule, f"{', '.join(why)} (rule '{rule.name}')"
+    return None
+
+
+def _reclassified(contact: Contact, category: Category, new: Category, because: str, reasons: list[str]) -> Category:
+    """The category once a rule would reclassify the contact: the rule's, unless the caller gave one."""
+    if contact.category is None:
+        reasons.append(f"category {category}→{new}: {because}")
+        return new
+    reasons.append(f"category {category} kept (given by the caller), though {because} would make it {new}")
+    return category
+
+
+def _raised_by_rules(config: RoutingConfig, facts: _Facts, priority: Priority, reasons: list[str]) -> Priority:
+    """The priority after every raise that matches (each noted in `reasons`)."""
+    for item in config.raises:
+        why = _explain(item.match, config.compiled.raise_keywords[item.name], facts)
+        if why is None:
+            continue
+        because = f"{', '.join(why)} (raise '{item.name}')"
+        raised = _raised(priority, item.steps)
+        if raised == priority:
+            reasons.append(f"priority stays {priority}, the highest: {because}")
+        else:
+            reasons.append(f"priority raised {priority}→{raised}: {because}")
+            priority = raised
+    return priority
+
+
+def _callers_priority(
+    contact: Contact, emotion: Emotion, priority: Priority, priority_reasons: list[str], reasons: list[str]
+) -> Priority:
+    """A priority the caller gave is kept, except that a threat still raises it to what the rules decided."""
+    if contact.priority is None:
+        reasons += priority_reasons
+        return priority
+    if emotion.threat and _PRIORITIES.index(priority) < _PRIORITIES.index(contact.priority):
+        reasons.append(
+            f"priority raised {contact.priority}→{priority} over the caller's choice: threat to go to a regulator, "
+            f"the media or court ({_threat_cues(emotion)})"
+        )
+        return priority
+    if priority != contact.priority:
+        reasons.append(f"priority {contact.priority}: given by the caller (the rules would make it {priority})")
+    else:
+        reasons.append(f"priority {contact.priority}: given by the caller")
+    return contact.priority

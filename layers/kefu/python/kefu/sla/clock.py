@@ -22,11 +22,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kefu.clock import iso
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Priority
 from kefu.sla.calendar import BusinessCalendar, add_business_time, business_time_between
 from kefu.sla.config import SlaConfig, sla_config
 from kefu.sla.policy import EscalationStep, MilestoneKind, format_duration, parse_duration
-from kefu.tickets.model import Category, Priority
 
 _KINDS = tuple(MilestoneKind)
 

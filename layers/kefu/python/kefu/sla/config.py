@@ -29,10 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from kefu import deployment
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Priority
 from kefu.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from kefu.sla.policy import TWENTY_FOUR_SEVEN, EscalationStep, MilestoneKind, Name, Policy
-from kefu.tickets.model import Category, Priority
 
 _WORKDAY = ["09:00-12:00", "13:30-18:00"]
 

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from kefu.agents.model import GroupId
-from kefu.customers.model import Tier
-from kefu.tickets.model import Category, Priority
+from kefu.model.agents import GroupId
+from kefu.model.customers import Tier
+from kefu.model.tickets import Category, Priority
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _LONGEST = timedelta(days=365)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from kefu.agents.model import Agent, AgentSpec, AssignmentMode, Availability, Group, GroupMember, GroupSpec
 from kefu.clock import iso, now
-from kefu.deployment import configured_groups
+from kefu.model.agents import Agent, AgentSpec, AssignmentMode, Availability, Group, GroupMember, GroupSpec
 from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem, RotationItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
 
@@ -27,16 +26,31 @@ class Roster:
 
     group_id: str
     members: list[GroupMember]
-    assignment: AssignmentMode
+    #: As stored for a group an admin added; None for a deployed group (its mode is in the deployment document).
+    assignment: AssignmentMode | None
     #: Round robin: who got the group's last ticket by rotation, and how many it has given (0: none yet).
     last_agent_id: str | None = None
     turn: int = 0
 
-    def next_turn(self, agent_id: str) -> tuple[RotationItem, Any]:
-        """The rotation moved on to `agent_id`, to write with the ticket: only if nobody moved it meanwhile."""
-        item = RotationItem(group_key(self.group_id), ROTATION_SK, last_agent_id=agent_id, turn=self.turn + 1)
-        condition = RotationItem.pk.does_not_exist() if self.turn == 0 else (RotationItem.turn == self.turn)
-        return item, condition
+    def next_turn(self, agent_id: str) -> Turn:
+        """The rotation moved on to `agent_id`, to write with the ticket."""
+        return Turn(self.group_id, agent_id, self.turn)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A round-robin group's rotation moving on to `agent_id` from turn `read` (0: none given yet): written with the
+    ticket it gives, only if nobody moved it meanwhile."""
+
+    group_id: str
+    agent_id: str
+    read: int
+
+    def item(self) -> RotationItem:
+        return RotationItem(group_key(self.group_id), ROTATION_SK, last_agent_id=self.agent_id, turn=self.read + 1)
+
+    def condition(self) -> Condition:
+        return RotationItem.pk.does_not_exist() if self.read == 0 else (RotationItem.turn == self.read)
 
 
 class AgentChanged(Exception):
@@ -136,8 +150,8 @@ def _member_row(item: MemberItem, group_id: str) -> GroupMember:
 
 
 def roster(group_id: str) -> Roster:
-    """A group's agents with their availability and load, its assignment mode and its rotation: one Query over
-    the group's partition (a deployed group's mode is in the deployment document, not stored)."""
+    """A group's agents with their availability and load, its stored assignment mode and its rotation: one Query
+    over the group's partition."""
     members: list[GroupMember] = []
     stored_mode: str | None = None
     rotation: RotationItem | None = None
@@ -148,21 +162,17 @@ def roster(group_id: str) -> Roster:
             stored_mode = item.assignment
         elif isinstance(item, RotationItem):
             rotation = item
-    configured = configured_groups().get(group_id)
-    mode = configured.assignment if configured else AssignmentMode(stored_mode or AssignmentMode.LEAST_LOADED)
     return Roster(
         group_id,
         members,
-        mode,
+        AssignmentMode(stored_mode) if stored_mode else None,
         last_agent_id=rotation.last_agent_id if rotation else None,
         turn=int(rotation.turn) if rotation else 0,
     )
 
 
 def get_group(group_id: str) -> Group | None:
-    configured = configured_groups().get(group_id)
-    if configured is not None:
-        return configured
+    """A group an admin added (deployed groups are not stored)."""
     try:
         return _group(GroupItem.get(group_key(group_id), GROUP_SK))
     except DoesNotExist:
@@ -187,10 +197,8 @@ def put_group(group_id: str, spec: GroupSpec) -> Group:
 
 
 def list_groups() -> list[Group]:
-    """The deployed groups, then those an admin added (a deployed id is never shadowed by a stored one)."""
-    groups = configured_groups()
-    stored = [_group(item) for item in GroupItem.by_customer.query(ALL_GROUPS)]
-    return [*groups.values(), *(group for group in stored if group.id not in groups)]
+    """The groups an admin added, in id order."""
+    return [_group(item) for item in GroupItem.by_customer.query(ALL_GROUPS)]
 
 
 def _member(agent_id: str, group_id: str, agent: AgentItem) -> MemberItem:

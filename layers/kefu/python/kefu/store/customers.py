@@ -7,7 +7,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from kefu.clock import iso
-from kefu.customers.model import Customer, CustomerSummary
+from kefu.model.customers import Customer, CustomerSummary
 from kefu.store.models import ContactItem, CustomerItem
 
 CUSTOMER_SK = "CUSTOMER"

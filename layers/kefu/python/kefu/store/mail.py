@@ -15,10 +15,10 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
+from kefu.model.tickets import EntryKind, TimelineEntry
 from kefu.store.models import BurstItem, KefuItem, MailRecordItem, MailThreadItem, MessageIdItem
 from kefu.store.tickets import TIMELINE_PREFIX, ticket_key, timeline_entry_id
 from kefu.store.writes import condition_failed, connection
-from kefu.tickets.model import EntryKind, TimelineEntry
 
 OUT_SK = "OUT"
 RECORD_SK = "MAIL"

@@ -30,7 +30,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from pynamodb.attributes import (
@@ -111,7 +110,7 @@ class KefuItem(Model):
         table_name = _FromSettings(lambda: settings().table_name)
         region = _FromSettings(lambda: settings().region)
         # botocore reads AWS_ENDPOINT_URL itself; pynamodb only needs it when it is set explicitly.
-        host = _FromSettings(lambda: os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL"))
+        host = _FromSettings(lambda: settings().dynamodb_endpoint)
         billing_mode = "PAY_PER_REQUEST"
         stream_view_type = "NEW_AND_OLD_IMAGES"
 

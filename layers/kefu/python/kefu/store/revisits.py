@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from kefu.clock import iso
 from kefu.errors import BadCursor, BadRequest
+from kefu.model.tickets import Page, Ticket
 from kefu.store import cursor as cursors
 from kefu.store.models import TicketItem
 from kefu.store.tickets import ticket_of
-from kefu.tickets.model import Page, Ticket
 
 DAY_PREFIX = "RESOLVED#"
 #: Sorts after every `#<ticket id>` that follows a timestamp in gsi5sk.

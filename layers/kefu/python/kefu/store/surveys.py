@@ -15,6 +15,8 @@ from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
 from kefu.errors import Conflict, RevisitedWithinCycle
+from kefu.model.surveys import Survey, SurveyChannel, SurveyResult, SurveyStatus
+from kefu.model.tickets import Page
 from kefu.store import cursor as cursors
 from kefu.store.customers import CUSTOMER_SK, customer_key
 from kefu.store.customers import get as get_customer
@@ -28,8 +30,6 @@ from kefu.store.models import (
 )
 from kefu.store.tickets import ticket_key
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
-from kefu.surveys.model import Survey, SurveyChannel, SurveyResult, SurveyStatus
-from kefu.tickets.model import Page
 
 SURVEY_SK = "SURVEY"
 ANSWER_SK = "ANSWER"

@@ -15,26 +15,24 @@ from pynamodb.transactions import TransactWrite
 from kefu.clock import iso
 from kefu.errors import TicketNotFound
 from kefu.ids import is_ticket_id
+from kefu.model.tickets import ACTIVE, Page, Status, Ticket, TimelineEntry
 from kefu.store import cursor as cursors
+from kefu.store.agents import Turn
+from kefu.store.failures import (
+    AgentAtCapacity,
+    AgentUnavailable,
+    AlreadyExists,
+    LookupTaken,
+    TransactionCollided,
+    TurnTaken,
+    VersionConflict,
+    WriteRefused,
+)
 from kefu.store.models import AgentItem, KefuItem, MemberItem, TicketItem, TimelineItem
-from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
-from kefu.tickets.lifecycle import ACTIVE
-from kefu.tickets.model import Page, Status, Ticket, TimelineEntry
+from kefu.store.writes import CONDITION_FAILED, TRANSACTION_CONFLICT, cancellation_codes, connection
 
 TICKET_SK = "TICKET"
 TIMELINE_PREFIX = "TL#"
-
-
-class VersionConflict(Exception):
-    """Someone else changed the ticket between our read and our write."""
-
-
-class ConditionFailed(Exception):
-    """A condition on another item of the transaction failed (its index says which)."""
-
-    def __init__(self, index: int):
-        super().__init__(f"condition failed on transaction item {index}")
-        self.index = index
 
 
 @dataclass(frozen=True)
@@ -67,59 +65,87 @@ def save(
     *,
     is_new: bool = False,
     load_changes: Iterable[LoadChange] = (),
-    extra_puts: Iterable[KefuItem] = (),
-    guarded_puts: Iterable[tuple[KefuItem, Condition]] = (),
+    new_items: Iterable[KefuItem] = (),
+    lookups: Iterable[KefuItem] = (),
+    replacing: str | None = None,
+    turn: Turn | None = None,
 ) -> Ticket:
     """Write the ticket and its new timeline entries in one transaction; returns the ticket at its new version.
 
+    With it: `new_items`, each only if its key is new (AlreadyExists); `lookups` pointing at the ticket, each only
+    if its key is new or, for a follow-up of `replacing`, still points at that one: a thread never becomes two
+    tickets at once (LookupTaken); a round-robin group's `turn` (TurnTaken); and the agents' load changes, a raise
+    only under the agent's capacity (AgentAtCapacity; AgentUnavailable when the agent or a membership is gone).
     The ticket's `version` is the one it was read at: if the stored ticket moved on since, VersionConflict.
-    Transaction items, in order (ConditionFailed's index counts them): the ticket, the entries, `extra_puts` (each
-    only if its key is new), `guarded_puts` (each under its own condition), then the load changes.
     """
     item = _item(ticket, is_new=is_new)
-    puts = list(extra_puts)
-    guarded = list(guarded_puts)
-    changes = list(load_changes)
-    try:
-        with TransactWrite(connection=connection()) as transaction:
-            transaction.save(item)  # pynamodb adds the version condition and increments `version`
-            for entry in entries:
-                transaction.save(_entry_item(entry), condition=TimelineItem.pk.does_not_exist())
-            for put in puts:
-                transaction.save(put, condition=KefuItem.pk.does_not_exist())
-            for put, condition in guarded:
-                transaction.save(put, condition=condition)
-            for change in changes:
-                _add_load_change(transaction, change)
-    except TransactWriteError as err:
-        reasons = cancellation_codes(err)
-        if reasons and reasons[0] == CONDITION_FAILED:
-            raise VersionConflict(ticket.id) from err
-        for index, code in enumerate(reasons):
-            if code == CONDITION_FAILED:
-                raise ConditionFailed(index) from err
-        raise
+    transaction = _Refusals()
+    transaction.add(item, None, VersionConflict(ticket.id))  # pynamodb adds the version condition
+    for entry in entries:
+        transaction.add(_entry_item(entry), TimelineItem.pk.does_not_exist(), VersionConflict(ticket.id))
+    for new in new_items:
+        transaction.add(new, KefuItem.pk.does_not_exist(), AlreadyExists(f"{new.pk}/{new.sk}"))
+    for lookup in lookups:
+        transaction.add(lookup, lookup_condition(replacing), LookupTaken(f"{lookup.pk}/{lookup.sk}"))
+    if turn is not None:
+        transaction.add(turn.item(), turn.condition(), TurnTaken(turn.group_id))
+    for change in load_changes:
+        transaction.load(change)
+    transaction.write()
     return ticket.model_copy(update={"version": item.version})
 
 
+class _Refusals:
+    """A ticket's transaction, built item by item with the failure each item's refused condition means."""
+
+    def __init__(self) -> None:
+        self._writes: list[tuple[str, KefuItem, Any]] = []
+        self._refusals: list[WriteRefused] = []
+
+    def add(self, item: KefuItem, condition: Condition | None, refused: WriteRefused) -> None:
+        self._writes.append(("save", item, condition))
+        self._refusals.append(refused)
+
+    def load(self, change: LoadChange) -> None:
+        condition = AgentItem.pk.exists()
+        refused: WriteRefused = AgentUnavailable(change.agent_id)
+        if change.guard and change.delta > 0:
+            condition &= AgentItem.load < AgentItem.capacity
+            refused = AgentAtCapacity(change.agent_id)
+        agent = AgentItem(f"AGENT#{change.agent_id}", "AGENT")
+        self._writes.append(("update", agent, ([AgentItem.load.add(change.delta)], condition)))
+        self._refusals.append(refused)
+        for group_id in change.group_ids:
+            member = MemberItem(f"GROUP#{group_id}", f"MEMBER#{change.agent_id}")
+            actions = [MemberItem.load.add(change.delta)]
+            self._writes.append(("update", member, (actions, MemberItem.pk.exists())))
+            self._refusals.append(AgentUnavailable(change.agent_id, f"left group {group_id}"))
+
+    def write(self) -> None:
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                for verb, item, how in self._writes:
+                    if verb == "save":
+                        transaction.save(item, condition=how)
+                    else:
+                        transaction.update(item, actions=how[0], condition=how[1])
+        except TransactWriteError as err:
+            codes = cancellation_codes(err)
+            for refused, code in zip(self._refusals, codes, strict=False):
+                if code == CONDITION_FAILED:
+                    raise refused from err
+            if TRANSACTION_CONFLICT in codes:
+                raise TransactionCollided(str(err)) from err
+            raise
+
+
 def lookup_condition(replacing: str | None = None) -> Condition:
-    """A lookup pointing at a new ticket (an external thread's) is written only if its key is new, or, when the new
-    ticket follows up `replacing`, if it still points at that one: a thread never becomes two tickets at once."""
+    """A lookup pointing at a new ticket is written only if its key is new, or, when the new ticket follows up
+    `replacing`, if it still points at that one."""
     condition = KefuItem.pk.does_not_exist()
     if replacing is not None:
         condition |= Path("ticketId") == replacing
     return condition
-
-
-def _add_load_change(transaction: TransactWrite, change: LoadChange) -> None:
-    agent = AgentItem(f"AGENT#{change.agent_id}", "AGENT")
-    condition = AgentItem.pk.exists()
-    if change.guard and change.delta > 0:
-        condition &= AgentItem.load < AgentItem.capacity
-    transaction.update(agent, actions=[AgentItem.load.add(change.delta)], condition=condition)
-    for group_id in change.group_ids:
-        member = MemberItem(f"GROUP#{group_id}", f"MEMBER#{change.agent_id}")
-        transaction.update(member, actions=[MemberItem.load.add(change.delta)], condition=MemberItem.pk.exists())
 
 
 def timeline_entry_id(version: int, index: int) -> str:

@@ -25,3 +25,7 @@ def condition_failed(err: PynamoDBException) -> bool:
 def cancellation_codes(err: TransactWriteError) -> list[str | None]:
     """Why a transaction was cancelled, item by item in the order written (None: that item was not the cause)."""
     return [getattr(reason, "code", None) if reason else None for reason in (err.cancellation_reasons or [])]
+
+
+#: A transaction item's cancellation reason when another transaction was writing the same item at the same moment.
+TRANSACTION_CONFLICT = "TransactionConflict"

@@ -13,22 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.exceptions import TransactWriteError
 
-from kefu import errors
+from kefu import errors, tickets
 from kefu.clock import iso, now
-from kefu.customers.model import Tier
 from kefu.identity import Caller, Role
-from kefu.observability import logger, metrics
-from kefu.revisits.config import revisits_config
-from kefu.revisits.selection import REVISIT_TAG
-from kefu.store import campaign_runs
-from kefu.store import customers as customer_store
-from kefu.store import surveys as store
-from kefu.store import tickets as ticket_store
-from kefu.store.surveys import Answer, SurveyRecord
-from kefu.surveys import tokens
-from kefu.surveys.model import (
+from kefu.model.customers import Tier
+from kefu.model.surveys import (
     IssuedSurvey,
     RevisitAnswer,
     RevisitOutcome,
@@ -41,9 +31,9 @@ from kefu.surveys.model import (
     TicketSummary,
     questions,
 )
-from kefu.tickets import lifecycle
-from kefu.tickets import service as tickets
-from kefu.tickets.model import (
+from kefu.model.tickets import (
+    ACTIVE,
+    REVISIT_TAG,
     Category,
     Channel,
     EntryKind,
@@ -58,7 +48,16 @@ from kefu.tickets.model import (
     TransitionRequest,
     Visibility,
 )
-from kefu.tickets.service import Change, Draft
+from kefu.observability import logger, metrics
+from kefu.store import campaign_runs
+from kefu.store import customers as customer_store
+from kefu.store import surveys as store
+from kefu.store import tickets as ticket_store
+from kefu.store.failures import AlreadyExists, TransactionCollided
+from kefu.store.surveys import Answer, SurveyRecord
+from kefu.surveys import tokens
+from kefu.surveys.config import survey_settings
+from kefu.tickets.writes import Change, Draft
 
 #: Who surveys write as: the timeline says a system did it, and it may act on any customer's ticket.
 SYSTEM = Caller(sub="system:surveys", groups=frozenset({Role.AGENT.value}))
@@ -183,32 +182,29 @@ def _record_answer(
     record: SurveyRecord, answer: SurveyAnswer, *, author: Caller, channel: SurveyChannel
 ) -> SurveyResult:
     survey = record.survey
-    written: list[Answer] = []  # the answer as the last decision wrote it
+
+    def decide(ticket: Ticket) -> Change[Answer]:
+        moment = now()
+        recorded = Answer(answer.csat, answer.nps, answer.comment, channel, moment, author.sub)
+        data: dict[str, Any] = {"event": "answered", "surveyId": survey.id, "channel": channel.value}
+        data.update(csat=answer.csat, nps=answer.nps)
+        draft = Draft(EntryKind.SURVEY, Visibility.PUBLIC, body=answer.comment, data=data)
+        update = {"updatedAt": moment}
+        items = store.answer_items(survey, recorded)
+        return Change(ticket.model_copy(update=update), [draft], new_items=items, outcome=recorded)
+
     for _ in range(_ATTEMPTS):
         if record.answer is not None:
             _answered_already(record)
-
-        def decide(ticket: Ticket) -> Change:
-            moment = now()
-            recorded = Answer(answer.csat, answer.nps, answer.comment, channel, moment, author.sub)
-            written[:] = [recorded]
-            data: dict[str, Any] = {"event": "answered", "surveyId": survey.id, "channel": channel.value}
-            data.update(csat=answer.csat, nps=answer.nps)
-            draft = Draft(EntryKind.SURVEY, Visibility.PUBLIC, body=answer.comment, data=data)
-            update = {"updatedAt": moment}
-            return Change(ticket.model_copy(update=update), [draft], puts=store.answer_items(survey, recorded))
-
         try:
-            tickets.change(author, survey.ticketId, decide)
-        except (ticket_store.ConditionFailed, TransactWriteError) as err:
-            if isinstance(err, TransactWriteError) and not _conflicting(err):
-                raise
+            recorded = tickets.write(author, survey.ticketId, decide).outcome
+        except (AlreadyExists, TransactionCollided):
             # Answered meanwhile (the answer item exists), or a transaction at the same moment: read again.
             again = store.read(survey.id)
             assert again is not None
             record = again
             continue
-        recorded = written[-1]
+        assert recorded is not None  # every decision above is a change
         follow_up = _complete(survey, recorded)
         _count_answer(recorded)
         return SurveyResult(
@@ -231,18 +227,13 @@ def _answered_already(record: SurveyRecord) -> None:
     raise errors.SurveyAlreadyAnswered(record.answer.answered_at)
 
 
-def _conflicting(err: TransactWriteError) -> bool:
-    codes = {getattr(reason, "code", None) for reason in (err.cancellation_reasons or []) if reason}
-    return "TransactionConflict" in codes
-
-
 def _complete(survey: Survey, answer: Answer, *, follow_up_id: str | None = None) -> str | None:
     """What follows an answer; each step is safe to repeat. Returns the low score's follow-up ticket, if any."""
     if store.mark_answered(survey, answer):
         # The first completion only: the campaign run that sent the survey counts a response (the report's).
         campaign_runs.count_response(survey.id)
     store.mark_revisited(survey.customerId, answer.answered_at)
-    if follow_up_id is not None or not revisits_config().surveys.is_low(answer.csat, answer.nps):
+    if follow_up_id is not None or not survey_settings().is_low(answer.csat, answer.nps):
         return follow_up_id
     return _open_follow_up(survey, answer)
 
@@ -252,14 +243,14 @@ def _count_answer(answer: Answer) -> None:
     metrics.add_metric(name="Csat", unit=MetricUnit.NoUnit, value=answer.csat)
     if answer.nps is not None:
         metrics.add_metric(name="Nps", unit=MetricUnit.NoUnit, value=answer.nps)
-    if revisits_config().surveys.is_low(answer.csat, answer.nps):
+    if survey_settings().is_low(answer.csat, answer.nps):
         metrics.add_metric(name="SurveyLowScores", unit=MetricUnit.Count, value=1)
 
 
 def _open_follow_up(survey: Survey, answer: Answer) -> str | None:
     """A low score opens a follow-up ticket, for the original owner, on the VIP desk for VIP customers and the
     complaints desk for the others. At most one per survey: its link is written with it, only if new."""
-    settings = revisits_config().surveys
+    settings = survey_settings()
     original = ticket_store.get(survey.ticketId)
     customer = customer_store.get(original.customerId)
     tier = customer.tier if customer else original.customerTier
@@ -366,7 +357,7 @@ def record_revisit(caller: Caller, task_id: str, body: RevisitAnswer) -> Revisit
     record = store.read(survey_id) if survey_id else None
     if record is None:
         raise errors.Conflict(f"ticket {task.id} is not a revisit task")
-    if task.status not in lifecycle.ACTIVE:
+    if task.status not in ACTIVE:
         raise errors.Conflict(f"the revisit task is {task.status.value}; reopen it to record a call")
     if not body.reached:
         note = body.comment or "客户未接通 / The customer was not reached."

@@ -21,7 +21,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,9 +28,9 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from kefu.config import SURVEY_SECRET_ARN_VAR, settings
 from kefu.errors import SurveyExpired, SurveyNotFound
 
-SECRET_ARN_VAR = "KEFU_SURVEY_SECRET_ARN"
 VERSION = 1
 SURVEY_ID_PREFIX = "SV-"
 _SURVEY_ID_BYTES = 10
@@ -204,9 +203,9 @@ _keyrings_lock = threading.Lock()
 
 
 def _keyring() -> Keyring:
-    arn = os.environ.get(SECRET_ARN_VAR, "").strip()
+    arn = settings().survey_secret_arn
     if not arn:
-        raise RuntimeError(f"{SECRET_ARN_VAR} is not set: the survey signing secret is unknown")
+        raise RuntimeError(f"{SURVEY_SECRET_ARN_VAR} is not set: the survey signing secret is unknown")
     with _keyrings_lock:
         if arn not in _keyrings:
             _keyrings[arn] = Keyring(arn)
@@ -222,7 +221,5 @@ def forget_keys() -> None:
 @cache
 def _client() -> Any:
     import boto3
-
-    from kefu.config import settings
 
     return boto3.client("secretsmanager", region_name=settings().region)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kefu.errors import Forbidden, InvalidTransition
 from kefu.identity import Caller
-from kefu.tickets.model import Status
+from kefu.model.tickets import Status
 
 ALLOWED: dict[Status, frozenset[Status]] = {
     Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED}),
@@ -19,9 +19,6 @@ ALLOWED: dict[Status, frozenset[Status]] = {
 CUSTOMER_ALLOWED: frozenset[tuple[Status, Status]] = frozenset(
     {(Status.RESOLVED, Status.OPEN), (Status.RESOLVED, Status.CLOSED)}
 )
-
-#: Statuses in which the ticket still counts against its assignee's capacity.
-ACTIVE = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
 
 
 def can_transition(current: Status, target: Status) -> bool:

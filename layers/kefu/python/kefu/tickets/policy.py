@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kefu.errors import Forbidden, TicketNotFound
 from kefu.identity import Caller
-from kefu.tickets.model import Ticket, Visibility
+from kefu.model.tickets import Ticket, Visibility
 
 #: Parts of the SLA view a customer never sees (they see their due times, and when they were answered).
 INTERNAL_SLA_FIELDS = ("policy", "breaches", "escalated")

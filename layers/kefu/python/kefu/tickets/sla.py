@@ -28,7 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from kefu.tickets.model import Category, Priority, Sla, Status, Ticket
+from kefu.model.tickets import Category, Priority, Sla, Status, Ticket
 
 if TYPE_CHECKING:
     from kefu.sla import SlaClock, SlaConfig

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from kefu.tickets.model import ResolutionKind, Ticket
+from kefu.model.tickets import ResolutionKind, Ticket
 
 
 class SurveyStatus(StrEnum):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from kefu.customers.model import Tier
+from kefu.model.customers import Tier
 
 
 class Status(StrEnum):
@@ -18,6 +18,13 @@ class Status(StrEnum):
     PENDING = "pending"
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+
+#: The tag a phone-revisit task carries: it is the revisit itself, never a ticket to revisit.
+REVISIT_TAG = "revisit"
+
+#: Statuses in which the ticket still counts against its assignee's capacity.
+ACTIVE = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
 
 
 class Priority(StrEnum):

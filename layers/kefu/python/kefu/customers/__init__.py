@@ -1,1 +1,0 @@
-"""Customers (客户档案): profile, tier and contact points."""

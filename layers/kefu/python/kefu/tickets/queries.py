@@ -1,0 +1,69 @@
+"""Reading tickets: one ticket, the lists behind the queues and an agent's desk, and a ticket's timeline."""
+
+from __future__ import annotations
+
+from kefu.config import settings
+from kefu.errors import BadRequest, Forbidden
+from kefu.identity import Caller, Role
+from kefu.ids import is_agent_id, is_group_id
+from kefu.model.tickets import Page, Status, Ticket, TimelineEntry
+from kefu.store import tickets as store
+from kefu.tickets import policy
+
+
+def get_ticket(caller: Caller, ticket_id: str) -> Ticket:
+    ticket = store.get(ticket_id)
+    policy.ensure_can_read(caller, ticket)
+    return ticket
+
+
+def list_tickets(
+    caller: Caller,
+    *,
+    status: Status | None = None,
+    group: str | None = None,
+    assignee: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[Ticket]:
+    size = page_size(limit)
+    if caller.is_customer:
+        if group or assignee:
+            raise Forbidden("customers list their own tickets only")
+        return store.by_customer(caller.sub, status=status, limit=size, cursor=cursor)
+    if group and assignee:
+        raise BadRequest("list by group or by assignee, not both")
+    if assignee or (not group and caller.role is Role.AGENT):
+        return _assigned(caller, assignee, status, size, cursor)
+    if group:
+        if not is_group_id(group):
+            raise BadRequest("group is a group id such as l1")
+        return store.group_queue(group, status or Status.NEW, limit=size, cursor=cursor)
+    return store.by_status(status or Status.OPEN, limit=size, cursor=cursor)
+
+
+def _assigned(
+    caller: Caller, assignee: str | None, status: Status | None, size: int, cursor: str | None
+) -> Page[Ticket]:
+    agent_id = caller.sub if assignee in (None, "me") else assignee
+    if not is_agent_id(agent_id):
+        raise BadRequest("assignee is `me` or an agent id")
+    if agent_id != caller.sub and not caller.oversees_all:
+        raise Forbidden("agents list their own tickets (assignee=me); supervisors may list anyone's")
+    return store.assigned_to(agent_id, status or Status.OPEN, limit=size, cursor=cursor)
+
+
+def timeline(
+    caller: Caller, ticket_id: str, *, limit: int | None = None, cursor: str | None = None
+) -> Page[TimelineEntry]:
+    ticket = get_ticket(caller, ticket_id)
+    return store.timeline(ticket.id, public_only=caller.is_customer, limit=page_size(limit), cursor=cursor)
+
+
+def page_size(limit: int | None) -> int:
+    config = settings()
+    if limit is None:
+        return config.default_page_size
+    if not 1 <= limit <= config.max_page_size:
+        raise BadRequest(f"limit must be between 1 and {config.max_page_size}")
+    return limit
