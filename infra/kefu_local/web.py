@@ -20,13 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
-from kefu_local.config import REPO_ROOT, LocalStackError, PortInUse
+from kefu_local.config import REPO_ROOT, WEB_PORT_VAR, LocalStackError, PortInUse
 from kefu_local.seed import DEMO_PEOPLE, DemoPerson
 from kefu_local.tokens import LocalUserPool
 
 log = logging.getLogger("kefu_local.web")
 
-WEB_PORT_VAR = "KEFU_WEB_PORT"
 DEFAULT_WEB_PORT = 5173
 WEB_DIST = REPO_ROOT / "web" / "dist"
 DESK_TIME_ZONE = "Asia/Shanghai"

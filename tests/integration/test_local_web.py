@@ -13,10 +13,10 @@ import pytest
 import requests
 
 from kefu_local import web as web_module
-from kefu_local.config import LocalStackError, PortInUse
+from kefu_local.config import WEB_PORT_VAR, LocalStackError, PortInUse
 from kefu_local.seed import DEMO_PEOPLE
 from kefu_local.tokens import LocalUserPool
-from kefu_local.web import WEB_PORT_VAR, WebServer, WebSettings, start_web
+from kefu_local.web import WebServer, WebSettings, start_web
 from tests.e2e.local_stack import free_port
 
 
