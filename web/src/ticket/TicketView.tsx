@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   CATEGORIES,
   PRIORITIES,
@@ -14,6 +14,7 @@ import {
 } from "../api/tickets";
 import { listGroups, roster, type Group, type GroupMember } from "../api/agents";
 import { ApiError } from "../api/client";
+import { identity } from "../auth";
 import { t, tv, type MessageKey } from "../i18n";
 import { useNow, usePoll } from "../lib/hooks";
 import { slaCountdown } from "../lib/sla";
@@ -130,7 +131,8 @@ export function TicketView({ id }: { id: string }) {
     if (group) roster(group).then(setMembers, () => setMembers([]));
   }, [loaded?.ticket.groupId]);
 
-  useEffect(() => {
+  // A layout effect: the listener is in place as soon as the ticket is on screen (a key pressed right away counts).
+  useLayoutEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const action = shortcutOf(event);
       if (!action || !loaded || loaded.ticket.status === "closed" || resolving || conflict) return;
@@ -254,9 +256,11 @@ export function TicketView({ id }: { id: string }) {
             </button>
           </div>
           <div role="group" aria-label={t("ticket.transition")}>
-            <button type="button" data-testid="take" onClick={() => act(() => assign(id, { take: true }))}>
-              {t("ticket.take")}
-            </button>
+            {ticket.assigneeId !== identity()?.sub && (
+              <button type="button" data-testid="take" onClick={() => act(() => assign(id, { take: true }))}>
+                {t("ticket.take")}
+              </button>
+            )}
             {NEXT[ticket.status].map((next) => (
               <button
                 key={next.to}
