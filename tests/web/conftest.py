@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Desk, missing_prerequisite, new_web_stack, wait_for_web
+
+# The journeys share two cores with the stack, the browser and other test workers: a screen may take seconds.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")
