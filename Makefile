@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # [tool.coverage.report] in pyproject.toml.
 COVERAGE_FLOOR := 70
 
-.PHONY: test dev bench synth lint format lock clean
+.PHONY: test dev bench synth lint format lock clean web web-schema web-test chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kefu needs Python 3.11 or newer")'
@@ -20,14 +20,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $@
 
-## test: install what is needed, lint, and run the whole test suite (benchmarks excluded), measuring coverage
-test: $(STAMP)
+## test: install what is needed, lint, and run the whole test suite (benchmarks excluded) with coverage, and the web app's
+test: $(STAMP) web-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -n 2 -m "not bench" --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR)
 
 ## dev: run kefu locally (HTTP API on 127.0.0.1:3000)
-dev: $(STAMP)
+dev: $(STAMP) web
 	$(BIN)/kefu local up
 
 ## bench: benchmarks, reported as ratios to a baseline measured in the same run
@@ -52,5 +52,41 @@ lock:
 	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 	rm -rf .lock-venv
 
+# --- the web app (web/): Vite + Preact, pinned by web/package-lock.json ---------------------------------------
+WEB_STAMP := web/node_modules/.installed
+KEFU_CHROMIUM ?= /usr/bin/chromium
+export KEFU_CHROMIUM
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+## web: build the web app into web/dist (`make dev` serves it on 127.0.0.1:5173, KEFU_WEB_PORT)
+web: $(WEB_STAMP)
+	cd web && npm run build
+
+## web-schema: regenerate the web app's API types (web/src/api/schema.d.ts) from the handler's OpenAPI document
+web-schema: $(STAMP) $(WEB_STAMP)
+	@mkdir -p build/web
+	$(PY) web/scripts/openapi.py > build/web/openapi.json
+	cd web && npx openapi-typescript ../build/web/openapi.json -o src/api/schema.d.ts
+
+## web-test: API types regenerated and diffed (app and API cannot drift), unit tests, build, Chromium for journeys
+web-test: $(STAMP) $(WEB_STAMP) chromium
+	@mkdir -p build/web
+	$(PY) web/scripts/openapi.py > build/web/openapi.json
+	cd web && npx openapi-typescript ../build/web/openapi.json -o ../build/web/schema.d.ts
+	@diff -u web/src/api/schema.d.ts build/web/schema.d.ts || \
+		{ echo "the API changed: run 'make web-schema' and commit web/src/api/schema.d.ts"; exit 1; }
+	cd web && npm test
+	cd web && npm run build
+
+# The browser journeys (tests/web) drive the distribution's Chromium: Playwright's own download does not work here.
+chromium:
+	@if [ -x "$(KEFU_CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
+	else echo "the browser journeys need Chromium: run 'sudo apt-get install -y chromium' (or set KEFU_CHROMIUM)"; exit 1; fi
+
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache build *.egg-info web/node_modules web/dist

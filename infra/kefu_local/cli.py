@@ -26,6 +26,7 @@ from kefu_local.config import (
     AWS_PORT_VAR,
     SMTP_PORT_VAR,
     STATE_VAR,
+    WEB_PORT_VAR,
     LocalConfig,
     LocalStackError,
     default_state_dir,
@@ -231,6 +232,8 @@ def _print_banner(stack: LocalStack) -> None:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("HTTP API", f"{api}   [dim]({API_PORT_VAR})[/]")
+    if stack.web is not None:
+        table.add_row("web app", f"{stack.web.url}   [dim]({WEB_PORT_VAR}; ?as=<demo user> signs in)[/]")
     table.add_row("health", f"{api}/health")
     table.add_row("API docs", f"{api}/docs   {api}/openapi.json")
     table.add_row("AWS endpoint", f"{config.aws_endpoint}   [dim]({AWS_PORT_VAR}; credentials testing/testing)[/]")

@@ -38,6 +38,7 @@ from kefu_local.stepfunctions import LocalStateMachine, create_state_machines, r
 from kefu_local.streams import StreamPoller, stream_mappings
 from kefu_local.templates import Templates, Unresolvable, cloud_assembly
 from kefu_local.tokens import LocalUserPool
+from kefu_local.web import WebServer, start_web
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class LocalStack:
         self.scheduler: Scheduler | None = None
         self.events: EventBus | None = None
         self.smtp: SmtpServer | None = None
+        self.web: WebServer | None = None
         self.time_scale: float | None = None
         self._running = ExitStack()
 
@@ -173,6 +175,10 @@ class LocalStack:
             api = ApiServer(gateway, config.host, config.api_port, API_PORT_VAR)
             api.start()
             starting.callback(api.stop)
+
+            self.web = start_web(config.host, config.api_url, self.user_pool)
+            if self.web is not None:
+                starting.callback(self.web.stop)
 
             for mapping in self.resources.mappings:
                 if not mapping.enabled:

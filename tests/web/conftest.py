@@ -1,0 +1,50 @@
+"""Fixtures of the browser journeys (see browser.py): one local stack serving the web app per module, one browser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from .browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Desk, missing_prerequisite, new_web_stack, wait_for_web
+
+# The journeys share two cores with the stack, the browser and other test workers: a screen may take seconds.
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    missing = missing_prerequisite()
+    if missing:
+        pytest.fail(missing)
+    stack, web_port = new_web_stack(tmp_path_factory.mktemp("kefu-web"))
+    stack.start()
+    web_url = f"http://127.0.0.1:{web_port}"
+    try:
+        wait_for_web(web_url)
+        yield Desk(stack, web_url)
+    finally:
+        stack.stop_if_running()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def new_context(browser: Browser, viewport: dict[str, int] = DESKTOP) -> BrowserContext:
+    # The app's CSP allows only its own scripts; axe-core is injected by the test, hence bypass_csp.
+    context = browser.new_context(viewport=viewport, bypass_csp=True, locale="zh-CN", timezone_id="UTC")
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = new_context(browser)
+    yield context.new_page()
+    context.close()

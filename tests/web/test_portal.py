@@ -1,0 +1,162 @@
+"""The customer portal, at phone and desktop widths: open a ticket, see an agent's reply and the new status arrive
+without reloading, reopen and close; never another customer's ticket; HTML and script shown as text."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from kefu_local.tokens import LocalUserPool
+
+from .browser import CJK, DESKTOP, PHONE, Desk, serious_violations, shoot, visible_text
+from .conftest import new_context
+
+pytestmark = [pytest.mark.e2e, pytest.mark.web]
+
+XSS_SUBJECT = "<img src=x onerror=\"window.__xss='subject'\">"
+XSS_BODY = "<script>window.__xss='body'</script><b onmouseover=alert(1)>bold?</b>"
+
+
+def resolve(desk: Desk, ticket_id: str, kind: str) -> None:
+    body = {"to": "resolved", "resolution": {"kind": kind}}
+    answer = desk.api("POST", f"/tickets/{ticket_id}/transition", "agent-li", json=body)
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375px", "1280px"])
+def test_a_customer_opens_a_ticket_and_sees_the_reply_and_status_arrive_without_reloading(
+    desk: Desk, browser: Browser, viewport: dict[str, int]
+):
+    context = new_context(browser, viewport)
+    page = context.new_page()
+    width = viewport["width"]
+    # Given the customer signed in on the portal
+    page.goto(desk.url("/portal", "demo-customer"))
+    page.get_by_test_id("new-ticket").click()
+    # When they open a ticket through the form
+    page.get_by_test_id("subject").fill(f"Lid cracked ({width})")
+    page.get_by_test_id("category").select_option("after_sales")
+    page.get_by_test_id("description").fill("The lid of order 1042 arrived cracked.")
+    shoot(page, f"portal-new-{width}")
+    assert serious_violations(page) == []
+    page.get_by_test_id("submit").click()
+    # Then they see it received, with what happens next
+    expect(page.get_by_test_id("ticket-subject")).to_have_text(f"Lid cracked ({width})")
+    ticket_id = page.url.rsplit("/", 1)[-1]
+    expect(page.get_by_test_id("next-step")).to_be_visible()
+    # And when an agent answers and resolves it through the API, the page shows both without a reload
+    page.evaluate("window.__sameDocument = true")
+    reply = desk.api(
+        "POST", f"/tickets/{ticket_id}/messages", "agent-li", json={"body": "We are sending a new lid today."}
+    )
+    assert reply.status_code == 201, reply.text
+    resolve(desk, ticket_id, "reship")
+    expect(page.get_by_test_id("timeline")).to_contain_text("We are sending a new lid today.")
+    expect(page.get_by_test_id("ticket-status")).to_have_text("已解决")
+    assert page.evaluate("window.__sameDocument") is True
+    shoot(page, f"portal-conversation-{width}")
+    assert serious_violations(page) == []
+    # And they can reopen it, and close it once resolved again
+    page.get_by_test_id("reopen").click()
+    expect(page.get_by_test_id("ticket-status")).to_have_text("处理中")
+    resolve(desk, ticket_id, "answer")
+    page.get_by_test_id("close").click()
+    expect(page.get_by_test_id("ticket-status")).to_have_text("已关闭")
+    page.goto(desk.url("/portal"))
+    expect(page.get_by_test_id("my-tickets")).to_contain_text(f"Lid cracked ({width})")
+    shoot(page, f"portal-list-{width}")
+    assert serious_violations(page) == []
+    context.close()
+
+
+def test_a_double_submit_opens_one_ticket(desk: Desk, page: Page):
+    page.goto(desk.url("/portal/new", "demo-customer"))
+    page.get_by_test_id("subject").fill("Double tap")
+    page.get_by_test_id("description").fill("Pressed twice.")
+    before = len(desk.api("GET", "/tickets?limit=100", "demo-customer").json()["items"])
+    page.get_by_test_id("submit").dblclick()
+    expect(page.get_by_test_id("ticket-subject")).to_have_text("Double tap")
+    after = desk.api("GET", "/tickets?limit=100", "demo-customer").json()["items"]
+    assert len(after) == before + 1
+    assert [t["subject"] for t in after].count("Double tap") == 1
+
+
+def test_another_customers_ticket_gives_the_not_found_page(desk: Desk, page: Page):
+    theirs = desk.open_ticket("someone-else", "Private matter", "Not for other eyes.")
+    page.goto(desk.url(f"/portal/tickets/{theirs['id']}", "demo-customer"))
+    expect(page.get_by_test_id("not-found")).to_be_visible()
+    assert "Private matter" not in visible_text(page)
+    shoot(page, "portal-not-found")
+    assert serious_violations(page) == []
+
+
+def test_html_and_script_in_a_ticket_are_shown_as_text(desk: Desk, page: Page):
+    ticket = desk.open_ticket("demo-customer", XSS_SUBJECT, XSS_BODY)
+    for path, user in ((f"/portal/tickets/{ticket['id']}", "demo-customer"), (f"/tickets/{ticket['id']}", "agent-li")):
+        page.goto(desk.url(path, user))
+        expect(page.get_by_test_id("ticket-subject")).to_contain_text(XSS_SUBJECT)
+        expect(page.get_by_test_id("ticket-description")).to_have_text(XSS_BODY)
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__xss") is None
+        assert page.locator("main img, main script, main b").count() == 0
+    page.goto(desk.url("/", "agent-li"))
+    page.get_by_test_id("filter-status").select_option("open")
+    page.get_by_test_id("queue-mine").click()
+    expect(page.get_by_test_id("queue")).to_be_visible()
+    assert page.evaluate("window.__xss") is None
+    shoot(page, "xss-as-text")
+
+
+def test_a_session_that_expires_mid_form_signs_in_again_and_keeps_what_was_typed(desk: Desk, page: Page):
+    # Given a customer typing a new ticket
+    page.goto(desk.url("/portal/new", "demo-customer"))
+    page.get_by_test_id("subject").fill("Session ran out")
+    page.get_by_test_id("description").fill("Typed before the session expired.")
+    # When their session has expired by the time they submit
+    expired = LocalUserPool.load_or_create(desk.stack.state_dir).mint(
+        "demo-customer", email="customer@example.com", now=time.time() - 7200, ttl_seconds=60
+    )
+    page.evaluate("(token) => localStorage.setItem('kefu.token', token)", expired)
+    page.get_by_test_id("submit").click()
+    # Then they sign in again and come back to the form as they left it
+    expect(page.get_by_test_id("demo-users")).to_be_visible()
+    shoot(page, "portal-session-expired")
+    page.locator("[data-user='demo-customer']").click()
+    expect(page.get_by_test_id("subject")).to_have_value("Session ran out")
+    expect(page.get_by_test_id("description")).to_have_value("Typed before the session expired.")
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("ticket-subject")).to_have_text("Session ran out")
+
+
+def test_a_submit_that_failed_offline_is_retried_with_the_same_idempotency_key(desk: Desk, page: Page):
+    page.goto(desk.url("/portal/new", "demo-customer"))
+    page.get_by_test_id("subject").fill("Sent from a train")
+    page.get_by_test_id("description").fill("The tunnel cut the connection.")
+    keys: list[str] = []
+    page.on("request", lambda r: keys.append(r.headers.get("idempotency-key", "")) if r.method == "POST" else None)
+    page.context.set_offline(True)
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    shoot(page, "portal-offline")
+    page.context.set_offline(False)
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("ticket-subject")).to_have_text("Sent from a train")
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0]
+    mine = desk.api("GET", "/tickets?limit=100", "demo-customer").json()["items"]
+    assert [t["subject"] for t in mine].count("Sent from a train") == 1
+
+
+def test_the_portal_switches_to_english_and_back_to_traditional_chinese(desk: Desk, page: Page):
+    ticket = desk.open_ticket("demo-customer", "Wrong colour", "Ordered blue, got red.")
+    for path in ("/portal", f"/portal/tickets/{ticket['id']}", "/portal/new"):
+        page.goto(desk.url(path, "demo-customer"))
+        page.wait_for_load_state("networkidle")
+        page.get_by_test_id("language").select_option("en")
+        expect(page.locator("h1").first).not_to_contain_text(CJK)
+        leftover = [line for line in visible_text(page).splitlines() if CJK.search(line)]
+        assert leftover == ["简体中文", "繁體中文"], leftover
+        page.get_by_test_id("language").select_option("zh-TW")
+        expect(page.locator("nav")).to_contain_text("我的工單")
+        page.get_by_test_id("language").select_option("zh-CN")

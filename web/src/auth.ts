@@ -1,0 +1,68 @@
+// Who is signed in: the bearer token (a Cognito ID token, or the local stack's stand-in) and what it says.
+const TOKEN_KEY = "kefu.token";
+const STAFF_GROUPS = ["agent", "supervisor", "admin"];
+
+export interface Identity {
+  sub: string;
+  email: string | null;
+  groups: string[];
+  expiresAt: number;
+}
+
+export function token(): string | null {
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+export function signIn(value: string): void {
+  localStorage.setItem(TOKEN_KEY, value);
+}
+
+export function signOut(): void {
+  localStorage.removeItem(TOKEN_KEY);
+}
+
+/** The token's claims; only read for display and routing (the API checks the signature). */
+export function decodeIdentity(jwt: string | null): Identity | null {
+  if (!jwt) return null;
+  const payload = jwt.split(".")[1];
+  if (!payload) return null;
+  try {
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const bytes = Uint8Array.from(json, (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    const groups = claims["cognito:groups"];
+    return {
+      sub: String(claims.sub ?? ""),
+      email: typeof claims.email === "string" ? claims.email : null,
+      groups: Array.isArray(groups) ? groups.map(String) : [],
+      expiresAt: typeof claims.exp === "number" ? claims.exp * 1000 : 0,
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function identity(now: number = Date.now()): Identity | null {
+  const who = decodeIdentity(token());
+  return who && who.expiresAt > now ? who : null;
+}
+
+export function isStaff(who: Identity | null): boolean {
+  return !!who && who.groups.some((group) => STAFF_GROUPS.includes(group));
+}
+
+export function isSupervisor(who: Identity | null): boolean {
+  return !!who && who.groups.some((group) => group === "supervisor" || group === "admin");
+}
+
+/** Where a person lands after signing in: staff in the workspace, customers in the portal. */
+export function homeOf(who: Identity | null): string {
+  return isStaff(who) ? "/" : "/portal";
+}
+
+/** A 401 mid-session: sign in again and come back to the same place (a form keeps its draft, see drafts.ts). */
+export function sessionExpired(): void {
+  signOut();
+  const here = window.location.pathname + window.location.search;
+  window.location.assign(`/sign-in?next=${encodeURIComponent(here)}&expired=1`);
+}

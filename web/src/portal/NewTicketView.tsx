@@ -1,0 +1,89 @@
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { CATEGORIES, openTicket } from "../api/tickets";
+import { t, tv } from "../i18n";
+import { newKey } from "../lib/hooks";
+import { Layout } from "../shell/Layout";
+import { ErrorMessage } from "../shell/ErrorMessage";
+import { clearDraft, hasText, loadDraft, saveDraft, type Draft } from "./draft";
+
+export function NewTicketView() {
+  const { route } = useLocation();
+  const [draft, setDraft] = useState<Draft>(() => loadDraft(sessionStorage, newKey));
+  const [restored] = useState(() => hasText(draft));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  function change(part: Partial<Draft>) {
+    const next = { ...draft, ...part };
+    setDraft(next);
+    saveDraft(sessionStorage, next);
+  }
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    try {
+      const answer = await openTicket(
+        { subject: draft.subject, description: draft.description, category: draft.category || null },
+        draft.idempotencyKey,
+      );
+      clearDraft(sessionStorage);
+      route(`/portal/tickets/${answer.data.id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Layout>
+      <h1>{t("newticket.title")}</h1>
+      {restored && <p role="status">{t("newticket.draftKept")}</p>}
+      <form onSubmit={submit} data-testid="new-ticket-form">
+        <label>
+          {t("newticket.subject")}
+          <input
+            name="subject"
+            required
+            maxLength={300}
+            data-testid="subject"
+            value={draft.subject}
+            onInput={(e) => change({ subject: (e.target as HTMLInputElement).value })}
+          />
+        </label>
+        <label>
+          {t("newticket.category")}
+          <select
+            data-testid="category"
+            value={draft.category}
+            onChange={(e) => change({ category: (e.target as HTMLSelectElement).value as Draft["category"] })}
+          >
+            <option value="">{t("newticket.categoryAuto")}</option>
+            {CATEGORIES.map((c) => (
+              <option key={c} value={c}>
+                {tv("category", c)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("newticket.description")}
+          <textarea
+            name="description"
+            required
+            rows={6}
+            data-testid="description"
+            value={draft.description}
+            onInput={(e) => change({ description: (e.target as HTMLTextAreaElement).value })}
+          />
+        </label>
+        <ErrorMessage error={error} />
+        <button type="submit" data-testid="submit" aria-busy={busy} disabled={busy}>
+          {busy ? t("newticket.submitting") : t("newticket.submit")}
+        </button>
+      </form>
+    </Layout>
+  );
+}

@@ -1,0 +1,81 @@
+import type { ComponentChildren } from "preact";
+import { identity, isStaff, signOut } from "../auth";
+import { LANGS, lang, setLang, t, type Lang } from "../i18n";
+
+export function LanguagePicker() {
+  return (
+    <label class="lang">
+      <span class="visually-hidden">{t("nav.language")}</span>
+      <select
+        aria-label={t("nav.language")}
+        data-testid="language"
+        value={lang()}
+        onChange={(event) => setLang((event.target as HTMLSelectElement).value as Lang)}
+      >
+        {LANGS.map((option) => (
+          <option key={option.id} value={option.id} lang={option.id}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function Layout({ children, extra }: { children: ComponentChildren; extra?: ComponentChildren }) {
+  const who = identity();
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t("app.skip")}
+      </a>
+      <header class="container">
+        <nav aria-label={t("nav.main")}>
+          <ul>
+            <li>
+              <strong>{t("app.title")}</strong>
+            </li>
+          </ul>
+          <ul>
+            {who && isStaff(who) && (
+              <li>
+                <a href="/">{t("nav.workspace")}</a>
+              </li>
+            )}
+            {who && !isStaff(who) && (
+              <>
+                <li>
+                  <a href="/portal">{t("nav.portal")}</a>
+                </li>
+                <li>
+                  <a href="/portal/new">{t("nav.newTicket")}</a>
+                </li>
+              </>
+            )}
+            {extra && <li>{extra}</li>}
+            <li>
+              <LanguagePicker />
+            </li>
+            {who && (
+              <li>
+                <button
+                  type="button"
+                  class="outline secondary"
+                  onClick={() => {
+                    signOut();
+                    window.location.assign("/sign-in");
+                  }}
+                >
+                  {t("nav.signOut")}
+                </button>
+              </li>
+            )}
+          </ul>
+        </nav>
+      </header>
+      <main id="main" class="container">
+        {children}
+      </main>
+    </>
+  );
+}
