@@ -105,5 +105,15 @@ def test_an_unknown_stage_names_the_file_it_looked_for(tmp_path: Path):
 def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
     document = config.load("prod").for_functions("prod")
 
-    assert set(document) == {"stage", "mail", "groups", "default_group", "sla", "campaigns", "surveys", "routing"}
+    assert set(document) == {
+        "stage",
+        "mail",
+        "groups",
+        "default_group",
+        "sla",
+        "campaigns",
+        "surveys",
+        "kpis",
+        "routing",
+    }
     assert document["groups"]["complaints"]["kind"] == "complaints"

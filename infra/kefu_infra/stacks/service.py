@@ -15,6 +15,7 @@ from kefu_infra.capabilities.email import Email
 from kefu_infra.capabilities.escalation import Escalation
 from kefu_infra.capabilities.function import ARCHITECTURE, PYTHON, FunctionDefaults, built_code
 from kefu_infra.capabilities.intake import Intake
+from kefu_infra.capabilities.kpis import Kpis
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
@@ -101,6 +102,14 @@ class ServiceStack(Stack):
             survey_secret=stateful.survey_secret,
             mail_identity=self.email.identity,
             api_url=self.api.url,
+            monitoring=self.monitoring,
+        )
+        self.kpis = Kpis(
+            self,
+            "Kpis",
+            table_changes=stateful.table_changes,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
             monitoring=self.monitoring,
         )
         self._add_outputs()
@@ -213,6 +222,12 @@ class ServiceStack(Stack):
             "EscalationDeadLetterQueueName",
             value=self.escalation.dead_letters.queue_name,
             description="Stream batches the escalation watcher gave up on (each names its shard range)",
+        )
+        CfnOutput(
+            self,
+            "KpiDeadLetterQueueName",
+            value=self.kpis.dead_letters.queue_name,
+            description="Table changes the KPI aggregation gave up on (each names its shard and sequence numbers)",
         )
         CfnOutput(
             self,
