@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -104,6 +104,8 @@ class ServiceStack(Stack):
             api_url=self.api.url,
             monitoring=self.monitoring,
         )
+        self.monitoring.add_business_row()
+        self.monitoring.alarm_on_waiting("intake", self.intake.queue, Duration.minutes(15))
         self.kpis = Kpis(
             self,
             "Kpis",

@@ -67,8 +67,27 @@ def _refresh_one(ticket_id: str, zone: ZoneInfo) -> tuple[int, Ticket, list[Tick
             store.write_facts(ticket_id, stored, plain, slots, counters.difference(stored.slots, slots))
         except store.FactsChanged:
             continue
+        announce(stored.facts, facts)
         return 1, ticket, customer_tickets
     raise store.FactsChanged(f"the facts of ticket {ticket_id} kept changing")
+
+
+def announce(before: Mapping[str, Any] | None, facts: TicketFacts) -> None:
+    """CloudWatch metrics for what is new in the facts (the dashboard's business row): only after the conditional
+    write that stored them succeeded, so a duplicate record or a lost race announces nothing twice."""
+    from kefu.observability import metrics
+
+    before = before or {}
+    if facts.first_response_at is not None and before.get("first_response_at") is None:
+        metrics.add_metric(name="FirstResponseSeconds", unit="Seconds", value=facts.first_response_seconds or 0)
+    for target in ("first_response", "resolution"):
+        if getattr(facts, f"{target}_breached") and not before.get(f"{target}_breached"):
+            metrics.add_metric(name="SlaBreaches", unit="Count", value=1)
+    for _, _, nps in facts.surveys[len(before.get("surveys") or ()) :]:
+        if nps is not None:
+            metrics.add_metric(name="NpsResponses", unit="Count", value=1)
+            metrics.add_metric(name="NpsPromoters", unit="Count", value=int(nps >= 9))
+            metrics.add_metric(name="NpsDetractors", unit="Count", value=int(nps <= 6))
 
 
 def slot_counters(facts: TicketFacts, zone: ZoneInfo) -> dict[tuple[str, str], dict[str, int]]:
