@@ -75,9 +75,15 @@ def _fail(err: LocalStackError) -> typer.Exit:
 
 
 @local.command()
-def up() -> None:
+def up(
+    month: Annotated[
+        bool, typer.Option("--month", help="also write a month of demo traffic (~100 tickets a weekday) at start")
+    ] = False,
+) -> None:
     """Start the local stack: a moto AWS endpoint with kefu's tables and demo data, and the HTTP API."""
     _configure_logging()
+    if month:
+        os.environ.setdefault("KEFU_LOCAL_SEED_MONTH", "100")
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from .local_stack import LocalStackProcess
+from . import local_stack
+from .local_stack import LocalStackProcess, new_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -41,3 +42,25 @@ def test_a_ticket_opened_over_http_is_counted_in_the_report(running_stack: Local
 
     assert created == 1
     assert report.json()["period"]["timeZone"] == "Asia/Shanghai"
+
+
+def test_a_stack_started_with_a_demo_month_reports_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(local_stack, "STARTUP_TIMEOUT_S", 240)  # the month is written before the API answers
+    stack = new_stack(tmp_path, {"KEFU_LOCAL_SEED_MONTH": "1"})  # about one ticket a day keeps the test short
+    try:
+        stack.start()
+        supervisor = stack.token("--role", "supervisor")
+        today = date.today()
+        period = {"from": (today - timedelta(days=31)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+        report = requests.get(
+            f"{stack.url}/reports/kpis",
+            params={**period, "by": "channel"},
+            headers={"Authorization": f"Bearer {supervisor}"},
+            timeout=30,
+        )
+    finally:
+        stack.kill()
+
+    assert report.status_code == 200, report.text
+    assert report.json()["totals"]["created"] >= 15
+    assert report.json()["totals"]["resolved"] > 0
