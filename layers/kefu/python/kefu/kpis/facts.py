@@ -40,17 +40,6 @@ _RESOLVED = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
 @dataclass(frozen=True)
-class Timed:
-    """Something that happened at an instant, with what it carries."""
-
-    at: datetime
-    values: tuple[tuple[str, Any], ...] = ()
-
-    def get(self, name: str) -> Any:
-        return dict(self.values).get(name)
-
-
-@dataclass(frozen=True)
 class TicketFacts:
     ticket_id: str
     #: The ticket version the facts were computed from.
