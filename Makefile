@@ -28,7 +28,7 @@ test: $(STAMP) web-test
 
 ## dev: run kefu locally (HTTP API on 127.0.0.1:3000)
 dev: $(STAMP) web
-	$(BIN)/kefu local up
+	$(BIN)/kefu local up $(if $(MONTH),--month)
 
 ## bench: benchmarks, reported as ratios to a baseline measured in the same run
 bench: $(STAMP)

@@ -14,6 +14,8 @@ import base64
 import binascii
 import json
 import re
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -63,6 +65,12 @@ _TITLES = {
 }
 
 app = APIGatewayHttpResolver(enable_validation=True)
+
+# Lambda has this folder on sys.path already; tests and the local stack load handler.py by its path.
+sys.path.append(str(Path(__file__).resolve().parent))
+from kpi_routes import router as kpi_router
+
+app.include_router(kpi_router)
 
 
 def documented(model: Any, status: int = 200, description: str = "OK") -> dict:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -132,6 +133,22 @@ class Mail(_Strict):
         return total
 
 
+def _time_zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone (such as Asia/Shanghai)") from None
+    return name
+
+
+class KpiSettings(_Strict):
+    """Service KPIs (kefu.kpis): the desk's time zone, whose days the reports count in."""
+
+    time_zone: Annotated[str, AfterValidator(_time_zone)] = "UTC"
+
+
 class Alarms(_Strict):
     email: Email
 
@@ -193,6 +210,8 @@ class Deployment(_Strict):
             )
         return sla
 
+    #: Service KPIs: the desk's days are those of `kpis.time_zone`.
+    kpis: KpiSettings = Field(default_factory=KpiSettings)
     #: Revisit campaigns (kefu.revisits.config): schedule, selection, method, cycle per tier, quiet hours.
     campaigns: list[Campaign] = Field(default_factory=list)
     #: What makes a survey answer a low score, and which groups its follow-up ticket goes to.
@@ -259,6 +278,7 @@ class Deployment(_Strict):
             "sla": self.sla.model_dump(mode="json"),
             "campaigns": [campaign.model_dump(mode="json") for campaign in self.campaigns],
             "surveys": self.surveys.model_dump(mode="json"),
+            "kpis": self.kpis.model_dump(mode="json"),
             "routing": {**self.routing.model_dump(mode="json"), "default_group": self.default_group},
         }
 

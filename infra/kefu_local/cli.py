@@ -1,6 +1,7 @@
 """The `kefu` command: `kefu local up` runs kefu on this machine, `kefu local token` prints a token,
 `kefu dlq show|redrive` looks into the intake dead-letter queue and sends its messages back, `kefu events tail`
-shows the outbound events the local stack put on kefu's bus."""
+shows the outbound events the local stack put on kefu's bus, `kefu report` writes the service KPIs of a period as an
+HTML page."""
 
 from __future__ import annotations
 
@@ -79,9 +80,15 @@ def _fail(err: LocalStackError) -> typer.Exit:
 
 
 @local.command()
-def up() -> None:
+def up(
+    month: Annotated[
+        bool, typer.Option("--month", help="also write a month of demo traffic (~100 tickets a weekday) at start")
+    ] = False,
+) -> None:
     """Start the local stack: a moto AWS endpoint with kefu's tables and demo data, and the HTTP API."""
     _configure_logging()
+    if month:
+        os.environ.setdefault("KEFU_LOCAL_SEED_MONTH", "100")
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
@@ -315,6 +322,46 @@ def _print_banner(stack: LocalStack) -> None:
     for line in examples:
         console.print(line, style="dim" if line.startswith("#") else None, markup=False, soft_wrap=True)
     console.print("Ctrl-C stops it.", soft_wrap=True)
+
+
+@app.command("report")
+def report(
+    start: Annotated[str, typer.Option("--from", help="the first desk day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="the last desk day, YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option(help="where to write the HTML page")] = Path("report.html"),
+    api: Annotated[str, typer.Option(envvar="KEFU_API_URL", help="the API's base URL (the stack's ApiUrl)")] = "",
+    token: Annotated[
+        str | None, typer.Option(envvar="KEFU_TOKEN", help="a supervisor's bearer token; default: a local one")
+    ] = None,
+) -> None:
+    """Write the service KPIs of a period as one HTML page with charts that opens offline."""
+    from datetime import date
+
+    from rich.progress import Progress
+
+    from kefu_local import report as kpi_report
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        errors.print("--from and --to are dates written YYYY-MM-DD")
+        raise typer.Exit(2) from None
+    base = api or f"http://127.0.0.1:{os.environ.get(API_PORT_VAR, '3000')}"
+    if token is None:
+        person = demo_person(Role.SUPERVISOR)
+        pool = LocalUserPool.load_or_create(default_state_dir())
+        token = pool.mint(person.sub, email=person.email, groups=list(ROLE_GROUPS[Role.SUPERVISOR]))
+    with Progress(console=errors, transient=True) as bar:
+        task = bar.add_task("fetching the reports", total=None)
+        try:
+            fetched = kpi_report.fetch(
+                base, token, first, last, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+        except kpi_report.ReportError as err:
+            errors.print(f"[red]{escape(str(err))}[/red]")
+            raise typer.Exit(1) from None
+    out.write_text(kpi_report.render(fetched), encoding="utf-8")
+    console.print(f"wrote {out}")
 
 
 def main() -> None:

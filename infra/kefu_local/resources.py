@@ -205,7 +205,10 @@ class ResourceBuilder:
     # -- creation ------------------------------------------------------------------------------------------------
 
     def _create_table(self, resource: Resource) -> str:
-        props = self.templates.resolve(resource.stack, resource.properties)
+        # A Kinesis destination has no local counterpart: its readers are fed from the table's own stream
+        # (kefu_local.streams), so the table is made without it.
+        kept = {k: v for k, v in resource.properties.items() if k != "KinesisStreamSpecification"}
+        props = self.templates.resolve(resource.stack, kept)
         name = props.get("TableName") or local_name(resource)
         billing = props.get("BillingMode", "PROVISIONED")
         request: dict[str, Any] = {

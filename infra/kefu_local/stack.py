@@ -42,6 +42,9 @@ from kefu_local.web import WebServer, start_web
 
 log = logging.getLogger(__name__)
 
+#: Tickets per weekday of a demo month to write at start (`kefu local up --month`); unset: none.
+SEED_MONTH_VAR = "KEFU_LOCAL_SEED_MONTH"
+
 API_FUNCTION_NAME = "kefu-api"
 API_HANDLER_FILE = REPO_ROOT / "functions" / "api" / "handler.py"
 
@@ -155,6 +158,12 @@ class LocalStack:
             reload_settings()
             deployment.reload()
             seed_demo_data()
+            if os.environ.get(SEED_MONTH_VAR):
+                # Before the stream readers start: a month of history starts no escalation executions.
+                from kefu_local.demo_month import seed_month
+
+                seeded = seed_month(per_day=int(os.environ[SEED_MONTH_VAR]), progress=log.warning)
+                log.warning("seeded a month of demo traffic: %d tickets", len(seeded))
 
             api_function, self.routes = load_api_function()
             self._dispatch_functions(api_function)

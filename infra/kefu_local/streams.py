@@ -7,6 +7,10 @@ them (waiting at most `MaximumBatchingWindowInSeconds` once a first one is in) a
 the in-process registry (`kefu_local.lambdas`) with the event Lambda sends (`lambda_record` is where moto's
 GetRecords shapes become Lambda's).
 
+A Kinesis mapping whose stream is a table's Kinesis destination (Kinesis Data Streams for DynamoDB) is run the same
+way from that table's own stream, its records shaped as Lambda delivers Kinesis records (`kinesis_record`: the
+change as base64 JSON in `kinesis.data`, filters applied to the decoded `data`, as Lambda does for Kinesis).
+
 Failures, as Lambda handles a stream: a batch whose invocation fails is retried, in order, before anything after
 it (the shard is blocked); with `ReportBatchItemFailures` a response's `batchItemFailures` (sequence numbers)
 retries from the lowest one; with `BisectBatchOnFunctionError` a failed batch is split in two and each half
@@ -31,7 +35,7 @@ import boto3
 from botocore.config import Config
 
 from kefu_local import lambdas, patterns
-from kefu_local.resources import MAPPING
+from kefu_local.resources import MAPPING, TABLE_TYPES
 from kefu_local.runtime import LOCAL_REGION
 from kefu_local.targets import send_to_queue
 from kefu_local.templates import Templates, Unresolvable
@@ -57,6 +61,8 @@ class StreamMapping:
     maximum_record_age_seconds: int = -1
     on_failure_arn: str | None = None
     enabled: bool = True
+    #: "dynamodb" (a table's stream), or "kinesis" (a table's Kinesis destination, read from the table's stream).
+    shape: str = "dynamodb"
 
     def lets_through(self, record: dict[str, Any]) -> bool:
         return not self.filters or any(patterns.matches(pattern, record) for pattern in self.filters)
@@ -68,8 +74,13 @@ def stream_mappings(templates: Templates, function_names: dict[str, str]) -> lis
     mappings = []
     for resource in templates.resources(MAPPING):
         props = resource.properties
+        shape = "dynamodb"
+        kinesis_table = _table_of_kinesis_source(templates, resource.stack, props.get("EventSourceArn"))
         try:
-            source = str(templates.resolve(resource.stack, props.get("EventSourceArn", "")))
+            if kinesis_table is not None:
+                source, shape = str(templates.resolve(kinesis_table[0], kinesis_table[1])), "kinesis"
+            else:
+                source = str(templates.resolve(resource.stack, props.get("EventSourceArn", "")))
         except Unresolvable as err:
             log.warning("event source mapping %s: %s has no local value", resource.logical_id, err)
             continue
@@ -80,7 +91,7 @@ def stream_mappings(templates: Templates, function_names: dict[str, str]) -> lis
         if function_id not in function_names:
             log.warning("event source mapping %s: function %s is not run locally", resource.logical_id, function_ref)
             continue
-        resolved = templates.resolve(resource.stack, props)
+        resolved = templates.resolve(resource.stack, {k: v for k, v in props.items() if k != "EventSourceArn"})
         on_failure = resolved.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         mappings.append(
             StreamMapping(
@@ -95,9 +106,29 @@ def stream_mappings(templates: Templates, function_names: dict[str, str]) -> lis
                 maximum_record_age_seconds=int(resolved.get("MaximumRecordAgeInSeconds", -1)),
                 on_failure_arn=on_failure,
                 enabled=bool(resolved.get("Enabled", True)),
+                shape=shape,
             )
         )
     return mappings
+
+
+def _table_of_kinesis_source(templates: Templates, stack: str, source: Any) -> tuple[str, dict[str, Any]] | None:
+    """(stack, GetAtt of its StreamArn) of the table whose Kinesis destination `source` names; None otherwise."""
+    reference = source
+    if isinstance(source, dict) and "Fn::ImportValue" in source:
+        try:
+            stack, reference = templates.export(str(templates.resolve(stack, source["Fn::ImportValue"])))
+        except Unresolvable:
+            return None
+    if not (isinstance(reference, dict) and "Fn::GetAtt" in reference):
+        return None
+    stream_id = reference["Fn::GetAtt"][0]
+    for table in templates.resources(*TABLE_TYPES):
+        spec = table.properties.get("KinesisStreamSpecification") or {}
+        target = spec.get("StreamArn")
+        if table.stack == stack and isinstance(target, dict) and target.get("Fn::GetAtt", [None])[0] == stream_id:
+            return table.stack, {"Fn::GetAtt": [table.logical_id, "StreamArn"]}
+    return None
 
 
 # -- the event -----------------------------------------------------------------------------------------------------
@@ -160,6 +191,32 @@ def _iso(epoch: int | None) -> str | None:
 # -- the poller ----------------------------------------------------------------------------------------------------
 
 
+def kinesis_record(change: dict[str, Any], stream_arn: str, region: str = LOCAL_REGION) -> dict[str, Any]:
+    """A table change as Kinesis Data Streams for DynamoDB carries it, in a Lambda Kinesis event record."""
+    created = change.get("dynamodb", {}).get("ApproximateCreationDateTime") or time.time()
+    sequence = change.get("dynamodb", {}).get("SequenceNumber", "0")
+    data = {
+        **change,
+        "tableName": stream_arn.split(":table/", 1)[-1].split("/", 1)[0],
+        "recordFormat": "application/json",
+    }
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": str(uuid.uuid4()),
+            "sequenceNumber": sequence,
+            "data": base64.b64encode(json.dumps(data).encode()).decode(),
+            "approximateArrivalTimestamp": float(created),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"shardId-000000000000:{sequence}",
+        "eventName": "aws:kinesis:record",
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+    }
+
+
 class StreamPoller:
     """Reads one stream from LATEST (taken when `start()` is called) and invokes the mapping's function."""
 
@@ -218,7 +275,11 @@ class StreamPoller:
         self._iterators[shard_id] = response.get("NextShardIterator") or self._iterators[shard_id]
         for record in response.get("Records", []):
             shaped = lambda_record(record, self.mapping.stream_arn, self.region)
-            if self.mapping.lets_through(shaped):
+            if self.mapping.shape == "kinesis":
+                change = {key: value for key, value in shaped.items() if key not in ("eventSourceARN", "eventVersion")}
+                if self.mapping.lets_through({"data": change}):
+                    self._pending.append(kinesis_record(change, self.mapping.stream_arn, self.region))
+            elif self.mapping.lets_through(shaped):
                 self._pending.append(shaped)
 
     def _gather(self, shard_id: str) -> list[dict[str, Any]]:
@@ -275,7 +336,7 @@ class StreamPoller:
         mapping = self.mapping
         if 0 <= mapping.maximum_retry_attempts < retries:
             return "RetryAttemptsExhausted"
-        oldest = failed[0]["dynamodb"].get("ApproximateCreationDateTime")
+        oldest = _arrival(failed[0])
         too_old = oldest is not None and time.time() - oldest > mapping.maximum_record_age_seconds
         if mapping.maximum_record_age_seconds >= 0 and too_old:
             return "RecordAgeExceeded"
@@ -302,7 +363,8 @@ class StreamPoller:
         response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
         if invocation is not None and invocation.function_error:
             response_context["functionError"] = invocation.function_error
-        created = [r["dynamodb"].get("ApproximateCreationDateTime") for r in records]
+        created = [_arrival(r) for r in records]
+        sequences = [_sequence(r) for r in records]
         document = {
             "requestContext": {
                 "requestId": str(uuid.uuid4()),
@@ -313,10 +375,10 @@ class StreamPoller:
             "responseContext": response_context,
             "version": "1.0",
             "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-            "DDBStreamBatchInfo": {
+            ("KinesisBatchInfo" if self.mapping.shape == "kinesis" else "DDBStreamBatchInfo"): {
                 "shardId": shard_id,
-                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
-                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "startSequenceNumber": sequences[0],
+                "endSequenceNumber": sequences[-1],
                 "approximateArrivalOfFirstRecord": _iso(created[0]),
                 "approximateArrivalOfLastRecord": _iso(created[-1]),
                 "batchSize": len(records),
@@ -329,6 +391,16 @@ class StreamPoller:
         send_to_queue(self._client("sqs"), destination, json.dumps(document), group=self.mapping.function)
 
 
+def _arrival(record: dict[str, Any]) -> Any:
+    if "kinesis" in record:
+        return int(record["kinesis"]["approximateArrivalTimestamp"])
+    return record["dynamodb"].get("ApproximateCreationDateTime")
+
+
+def _sequence(record: dict[str, Any]) -> str:
+    return record["kinesis"]["sequenceNumber"] if "kinesis" in record else record["dynamodb"]["SequenceNumber"]
+
+
 def _failed_from(response: Any, records: list[dict[str, Any]]) -> int | None:
     """Where a ReportBatchItemFailures response makes the batch fail from: its lowest failed sequence number's
     record; the whole batch if the response names a record it does not hold or is malformed; None if none failed."""
@@ -337,7 +409,7 @@ def _failed_from(response: Any, records: list[dict[str, Any]]) -> int | None:
     failures = response.get("batchItemFailures") if isinstance(response, dict) else None
     if not isinstance(failures, list):
         return 0
-    positions = {record["dynamodb"]["SequenceNumber"]: index for index, record in enumerate(records)}
+    positions = {_sequence(record): index for index, record in enumerate(records)}
     indexes = []
     for failure in failures:
         identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None

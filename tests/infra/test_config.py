@@ -123,6 +123,7 @@ def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
         "sla",
         "campaigns",
         "surveys",
+        "kpis",
         "routing",
     }
     assert document["groups"]["complaints"]["kind"] == "complaints"

@@ -32,6 +32,8 @@ class Case:
     #: Path parameters filled from another of the desk's ids: {"ticketId": "revisitTaskId"} (a route for one kind
     #: of ticket).
     ids: dict[str, str] = field(default_factory=dict)
+    #: Query parameters a successful call needs (a report's period).
+    query: dict[str, str] | None = None
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -59,6 +61,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("PUT", "/agents/{agentId}/availability"): Case(SUPERVISOR, {"availability": "online"}, {"availability": True}),
     ("GET", "/surveys/{token}"): Case(None),
     ("POST", "/surveys/{token}"): Case(None, {"csat": 4, "nps": 8}, {"csat": "four", "nps": [8]}),
+    ("GET", "/reports/kpis"): Case(SUPERVISOR, query={"from": "2026-11-02", "to": "2026-11-02"}),
+    ("POST", "/tickets/{ticketId}/work"): Case(AGENT, {"seconds": 120}, {"seconds": "two minutes"}),
     ("POST", "/tickets/{ticketId}/revisit"): Case(
         AGENT, {"reached": True, "csat": 4}, {"reached": "yes", "csat": "four"}, ids={"ticketId": "revisitTaskId"}
     ),
@@ -115,6 +119,8 @@ class Desk:
         if ids is None:
             ids = {**self.ids, **{name: self.ids[alias] for name, alias in case.ids.items()}}
         kwargs.setdefault("who", case.who)
+        if case.query is not None:
+            kwargs.setdefault("query", case.query)
         if case.body is not None and "raw_body" not in kwargs:
             kwargs.setdefault("body", case.body)
         if method == "PATCH":

@@ -144,6 +144,72 @@ class Monitoring(Construct):
             )
         )
 
+    def add_business_row(self) -> None:
+        """How the desk is doing, from the metrics the functions emit (namespace kefu, dimension service): tickets
+        opened, first response p90, SLA breaches, escalations, CSAT and NPS; exact figures are `GET /reports/kpis`."""
+        period = Duration.hours(1)
+
+        def kefu(name: str, statistic: str = "Sum", label: str | None = None) -> cw.Metric:
+            return cw.Metric(
+                namespace="kefu",
+                metric_name=name,
+                dimensions_map={"service": "kefu"},
+                statistic=statistic,
+                period=period,
+                label=label or name,
+            )
+
+        escalations = cw.MathExpression(
+            expression="SUM(SEARCH('{kefu,action,milestone,service} MetricName=\"Escalations\"', 'Sum', 3600))",
+            label="Escalation steps",
+            period=period,
+        )
+        nps = cw.MathExpression(
+            expression="100 * (promoters - detractors) / responses",
+            using_metrics={
+                "promoters": kefu("NpsPromoters"),
+                "detractors": kefu("NpsDetractors"),
+                "responses": kefu("NpsResponses"),
+            },
+            label="NPS",
+            period=period,
+        )
+        self.dashboard.add_widgets(
+            cw.TextWidget(markdown="## Business", width=24, height=1),
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Tickets opened",
+                left=[kefu("TicketsOpened", label="API"), kefu("IntakeTicketsOpened", label="Intake queue")],
+                stacked=True,
+                width=6,
+            ),
+            cw.GraphWidget(title="First response p90 (s)", left=[kefu("FirstResponseSeconds", "p90", "p90")], width=6),
+            cw.GraphWidget(title="SLA breaches and escalations", left=[kefu("SlaBreaches"), escalations], width=6),
+            cw.GraphWidget(
+                title="CSAT and NPS",
+                left=[kefu("Csat", "Average", "CSAT (1-5)")],
+                right=[nps],
+                width=6,
+            ),
+        )
+        self._add_alarm(
+            "survey-follow-ups-failed",
+            kefu("SurveyFollowUpsFailed"),
+            "A low survey score's follow-up ticket could not be opened: the customer is waiting for a call back.",
+        )
+
+    def alarm_on_waiting(self, name: str, queue: sqs.IQueue, longest: Duration) -> None:
+        """Alarm when what waits in `queue` has waited longer than `longest` (nobody is taking it)."""
+        age = queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum")
+        self._add_alarm(
+            f"{name}-waiting",
+            age,
+            f"A message has waited in the {name} queue for {longest.to_minutes()} minutes: its consumer is stuck "
+            "or too slow.",
+            threshold=longest.to_seconds(),
+        )
+
     def watch_queue(self, name: str, queue: sqs.IQueue) -> None:
         self.dashboard.add_widgets(
             cw.GraphWidget(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_lambda_powertools.shared.constants import METRICS_NAMESPACE_ENV, POWERTOOLS_LOG_LEVEL_ENV, SERVICE_NAME_ENV
 from constructs import Construct
@@ -18,6 +18,7 @@ from kefu_infra.capabilities.email import Email
 from kefu_infra.capabilities.escalation import Escalation
 from kefu_infra.capabilities.function import ARCHITECTURE, PYTHON, FunctionDefaults, built_code
 from kefu_infra.capabilities.intake import Intake
+from kefu_infra.capabilities.kpis import Kpis
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
@@ -112,6 +113,16 @@ class ServiceStack(Stack):
             survey_secret=stateful.survey_secret,
             mail_identity=self.email.identity,
             api_url=self.api.url,
+            monitoring=self.monitoring,
+        )
+        self.monitoring.add_business_row()
+        self.monitoring.alarm_on_waiting("intake", self.intake.queue, Duration.minutes(15))
+        self.kpis = Kpis(
+            self,
+            "Kpis",
+            table_changes=stateful.table_changes,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
             monitoring=self.monitoring,
         )
         self._add_outputs()
@@ -240,6 +251,12 @@ class ServiceStack(Stack):
             "EscalationDeadLetterQueueName",
             value=self.escalation.dead_letters.queue_name,
             description="Stream batches the escalation watcher gave up on (each names its shard range)",
+        )
+        CfnOutput(
+            self,
+            "KpiDeadLetterQueueName",
+            value=self.kpis.dead_letters.queue_name,
+            description="Table changes the KPI aggregation gave up on (each names its shard and sequence numbers)",
         )
         CfnOutput(
             self,

@@ -12,6 +12,7 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -46,6 +47,7 @@ class StatefulStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.prefix = prefix
+        self.table_changes = self._add_table_changes()
         self.table = self._add_domain_table()
         self.idempotency_table = self._add_idempotency_table()
         access_logs = self._add_access_log_bucket()
@@ -80,6 +82,8 @@ class StatefulStack(Stack):
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            # The same changes for the readers beyond the stream's two (kefu_infra.capabilities.kpis says why).
+            kinesis_stream=self.table_changes,
             # Short-lived items (per-sender hourly mail counts) say when they may go, in epoch seconds.
             time_to_live_attribute="expiresAt",
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
@@ -95,6 +99,18 @@ class StatefulStack(Stack):
                 projection_type=dynamodb.ProjectionType.ALL,
             )
         return table
+
+    def _add_table_changes(self) -> kinesis.Stream:
+        """The domain table's changes as a Kinesis data stream (Kinesis Data Streams for DynamoDB): on demand,
+        encrypted (the aws/kinesis key), kept a week so a consumer can be replayed after a bad release."""
+        return kinesis.Stream(
+            self,
+            "TableChanges",
+            stream_mode=kinesis.StreamMode.ON_DEMAND,
+            encryption=kinesis.StreamEncryption.MANAGED,
+            retention_period=Duration.days(7),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
 
     def _add_idempotency_table(self) -> dynamodb.Table:
         # The Powertools DynamoDB persistence layer's defaults: key `id`, expiry epoch in `expiration`.

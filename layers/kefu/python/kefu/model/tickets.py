@@ -72,6 +72,7 @@ class EntryKind(StrEnum):
     ESCALATION = "escalation"  # an SLA milestone missed and the ladder step taken
     SURVEY = "survey"  # a revisit survey sent, or its answer
     LINK = "link"  # a follow-up ticket opened from this one, or this one following up another
+    WORK = "work"  # handle time an agent recorded (POST /tickets/{id}/work)
 
 
 class ResolutionKind(StrEnum):

@@ -1,0 +1,155 @@
+"""Keeping the KPI aggregates in step with the tickets, and reading reports from them.
+
+`refresh(ticket_id)` is what the table's change feed calls for every ticket written, as many times and in whatever
+order the records come: it computes the ticket's facts from the ticket as it is now (and its timeline, and the
+customer's tickets for first-contact resolution), and moves the aggregates by the difference from the facts stored
+last time, in one transaction conditioned on their revision. The same facts twice move nothing; a stale record
+recomputes from the current ticket; two at once: one wins, the other computes again. A ticket changes the facts of
+the customer's earlier tickets (a repeat contact ends their first-contact resolution), so those resolved within the
+7 days before it was opened are refreshed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kefu.deployment import per_document
+from kefu.kpis import counters
+from kefu.kpis.facts import REPEAT_WINDOW, TicketFacts, facts_json, facts_of
+from kefu.model.tickets import Ticket, TimelineEntry
+from kefu.store import kpis as store
+from kefu.store import tickets as ticket_store
+
+_ATTEMPTS = 8
+_PAGE = 100
+
+
+@per_document
+def desk_zone(document: dict[str, Any]) -> ZoneInfo:
+    """The desk's time zone: its days are the report's days (`kpis.time_zone` in the deployment; UTC without)."""
+    return _zone((document.get("kpis") or {}).get("time_zone") or "UTC")
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def refresh(ticket_id: str, *, zone: ZoneInfo | None = None) -> int:
+    """Bring the aggregates in step with the ticket and the customer's earlier tickets it affects; how many facts
+    changed (0: the record was a duplicate, or nothing that counts changed)."""
+    zone = zone or desk_zone()
+    changed, ticket, customer_tickets = _refresh_one(ticket_id, zone)
+    window_start = ticket.createdAt - REPEAT_WINDOW
+    for earlier in customer_tickets:
+        resolved = earlier.sla.resolvedAt
+        if earlier.id != ticket_id and resolved is not None and window_start <= resolved < ticket.createdAt:
+            changed += _refresh_one(earlier.id, zone)[0]
+    return changed
+
+
+def _refresh_one(ticket_id: str, zone: ZoneInfo) -> tuple[int, Ticket, list[Ticket]]:
+    for _ in range(_ATTEMPTS):
+        # The stored facts first, then the data: a write that happened in between fails the revision check.
+        stored = store.read_facts(ticket_id)
+        ticket = ticket_store.get(ticket_id)
+        customer_tickets = _customer_tickets(ticket.customerId)
+        facts = facts_of(ticket, _timeline(ticket_id), customer_tickets)
+        plain = facts_json(facts)
+        if plain == stored.facts:
+            return 0, ticket, customer_tickets
+        slots = slot_counters(facts, zone)
+        try:
+            store.write_facts(ticket_id, stored, plain, slots, counters.difference(stored.slots, slots))
+        except store.FactsChanged:
+            continue
+        announce(stored.facts, facts)
+        return 1, ticket, customer_tickets
+    raise store.FactsChanged(f"the facts of ticket {ticket_id} kept changing")
+
+
+def announce(before: Mapping[str, Any] | None, facts: TicketFacts) -> None:
+    """CloudWatch metrics for what is new in the facts (the dashboard's business row): only after the conditional
+    write that stored them succeeded, so a duplicate record or a lost race announces nothing twice."""
+    from kefu.observability import metrics
+
+    before = before or {}
+    if facts.first_response_at is not None and before.get("first_response_at") is None:
+        metrics.add_metric(name="FirstResponseSeconds", unit="Seconds", value=facts.first_response_seconds or 0)
+    for target in ("first_response", "resolution"):
+        if getattr(facts, f"{target}_breached") and not before.get(f"{target}_breached"):
+            metrics.add_metric(name="SlaBreaches", unit="Count", value=1)
+    for _, _, nps in facts.surveys[len(before.get("surveys") or ()) :]:
+        if nps is not None:
+            metrics.add_metric(name="NpsResponses", unit="Count", value=1)
+            metrics.add_metric(name="NpsPromoters", unit="Count", value=int(nps >= 9))
+            metrics.add_metric(name="NpsDetractors", unit="Count", value=int(nps <= 6))
+
+
+def slot_counters(facts: TicketFacts, zone: ZoneInfo) -> dict[tuple[str, str], dict[str, int]]:
+    """Every counter the facts add, by the key of the aggregate item that holds it."""
+    slots: dict[tuple[str, str], dict[str, int]] = {}
+    for (day, dimension, key), values in counters.contributions(facts, zone).items():
+        slots[(store.day_key(day), store.slot_sort_key(dimension, key))] = values
+    for day, values in counters.backlog_changes(facts, zone).items():
+        slots[store.backlog_day_key(day)] = values
+        _add(slots.setdefault(store.backlog_month_key(day), {}), values)
+    # A month whose changes cancel out (in and out of a bucket within it) holds nothing.
+    return {key: kept for key, values in slots.items() if (kept := {n: v for n, v in values.items() if v})}
+
+
+def _timeline(ticket_id: str) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    cursor: str | None = None
+    while True:
+        page = ticket_store.timeline(ticket_id, public_only=False, limit=_PAGE, cursor=cursor)
+        entries.extend(page.items)
+        if not page.nextCursor:
+            return entries
+        cursor = page.nextCursor
+
+
+def _customer_tickets(customer_id: str) -> list[Ticket]:
+    tickets: list[Ticket] = []
+    cursor: str | None = None
+    while True:
+        page = ticket_store.by_customer(customer_id, status=None, limit=_PAGE, cursor=cursor)
+        tickets.extend(page.items)
+        if not page.nextCursor:
+            return tickets
+        cursor = page.nextCursor
+
+
+def desk_days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def backlog_at_ends(start: date, end: date) -> dict[date, dict[str, int]]:
+    """The backlog by age bucket at the end of each day from `start` to `end`: the running sum of its changes
+    (one Query for the months before, one per month of the period)."""
+    first_month = start.isoformat()[:7]
+    running: dict[str, int] = {}
+    for month, values in store.backlog_by_month().items():
+        if month < first_month:
+            _add(running, values)
+    months = sorted({day.isoformat()[:7] for day in desk_days(start.replace(day=1), end)})
+    changes: dict[date, dict[str, int]] = {}
+    for month in months:
+        changes.update(store.backlog_of_month(month))
+    ends: dict[date, dict[str, int]] = {}
+    day = start.replace(day=1)
+    while day <= end:
+        _add(running, changes.get(day, {}))
+        if day >= start:
+            ends[day] = dict(running)
+        day += timedelta(days=1)
+    return ends
+
+
+def _add(total: dict[str, int], values: Mapping[str, int]) -> None:
+    for name, value in values.items():
+        total[name] = total.get(name, 0) + value

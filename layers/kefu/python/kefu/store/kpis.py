@@ -1,0 +1,190 @@
+"""KPI items (pattern 10): each ticket's facts, and the counters per desk day and dimension they add up to.
+
+  a ticket's facts:            GetItem pk=KPIFACT#<ticket id>, sk=FACT (its `revision` guards every change)
+  a day's aggregates:          pk=KPI#<yyyy-mm-dd>, sk=all | <dimension>#<key>; BatchGetItem (totals of up to 100
+                               days per call) or Query sk begins_with <dimension># (one day's rows)
+  backlog changes of a month:  Query pk=KPIBACKLOG#<yyyy-mm> (sk <yyyy-mm-dd>)
+  backlog changes by month:    Query pk=KPIBACKLOG (sk <yyyy-mm>): the running sum before any month in one call
+
+Counters are top-level number attributes moved by `ADD`, so an aggregate needs no reading before it changes and a
+counter never seen before starts at zero. A ticket's new facts and the differences they make to every aggregate
+are written in one transaction, on condition that the facts are still at the revision read: a redelivered, replayed
+or late change either finds nothing to move or loses the race and is computed again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from kefu.config import settings
+from kefu.store.writes import CONDITION_FAILED, connection
+
+#: DynamoDB's limit on the items of one transaction.
+MAX_TRANSACTION_ITEMS = 100
+_BATCH_GET = 100
+
+
+class FactsChanged(Exception):
+    """The ticket's facts moved on since they were read: compute them again."""
+
+
+class TooManyChanges(Exception):
+    """A change of facts that would move more aggregates than one transaction holds."""
+
+
+@dataclass(frozen=True)
+class StoredFacts:
+    revision: int
+    facts: dict[str, Any] | None
+    #: The counters the stored facts added, per slot key (pk, sk): what a new version subtracts.
+    slots: dict[tuple[str, str], dict[str, int]]
+
+
+def day_key(day: date) -> str:
+    return f"KPI#{day.isoformat()}"
+
+
+def slot_sort_key(dimension: str, key: str) -> str:
+    return "all" if dimension == "all" else f"{dimension}#{key}"
+
+
+def backlog_day_key(day: date) -> tuple[str, str]:
+    return f"KPIBACKLOG#{day.isoformat()[:7]}", day.isoformat()
+
+
+def backlog_month_key(day: date) -> tuple[str, str]:
+    return "KPIBACKLOG", day.isoformat()[:7]
+
+
+def _client():
+    return connection().client
+
+
+def read_facts(ticket_id: str) -> StoredFacts:
+    found = (
+        _client()
+        .get_item(
+            TableName=settings().table_name,
+            Key={"pk": {"S": f"KPIFACT#{ticket_id}"}, "sk": {"S": "FACT"}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    if not found:
+        return StoredFacts(0, None, {})
+    slots = {tuple(key.split("\x1f", 1)): counters for key, counters in json.loads(found["slots"]["S"]).items()}
+    return StoredFacts(int(found["revision"]["N"]), json.loads(found["facts"]["S"]), slots)  # type: ignore[arg-type]
+
+
+def write_facts(
+    ticket_id: str,
+    read: StoredFacts,
+    facts: dict[str, Any],
+    slots: Mapping[tuple[str, str], Mapping[str, int]],
+    moves: Mapping[tuple[str, str], Mapping[str, int]],
+) -> None:
+    """The ticket's new facts (and the counters they add, per slot) and every aggregate moved by `moves`, at once;
+    FactsChanged when the stored facts are no longer at `read.revision`."""
+    if len(moves) + 1 > MAX_TRANSACTION_ITEMS:
+        raise TooManyChanges(f"ticket {ticket_id}: {len(moves)} aggregates would move in one change")
+    table = settings().table_name
+    condition = "attribute_not_exists(pk)" if read.facts is None else "revision = :read"
+    values: dict[str, Any] = {":read": {"N": str(read.revision)}} if read.facts is not None else {}
+    fact_item = {
+        "pk": {"S": f"KPIFACT#{ticket_id}"},
+        "sk": {"S": "FACT"},
+        "kind": {"S": "kpi_fact"},
+        "revision": {"N": str(read.revision + 1)},
+        "facts": {"S": json.dumps(facts, sort_keys=True)},
+        "slots": {"S": json.dumps({"\x1f".join(key): dict(c) for key, c in slots.items()}, sort_keys=True)},
+    }
+    put: dict[str, Any] = {"TableName": table, "Item": fact_item, "ConditionExpression": condition}
+    if values:
+        put["ExpressionAttributeValues"] = values
+    items: list[dict[str, Any]] = [{"Put": put}]
+    items.extend({"Update": _adding(table, key, counters)} for key, counters in sorted(moves.items()))
+    try:
+        _client().transact_write_items(TransactItems=items)
+    except ClientError as err:
+        reasons = err.response.get("CancellationReasons") or []
+        if reasons and reasons[0].get("Code") == CONDITION_FAILED:
+            raise FactsChanged(ticket_id) from None
+        raise
+
+
+def _adding(table: str, key: tuple[str, str], counters: Mapping[str, int]) -> dict[str, Any]:
+    names = {f"#c{i}": name for i, name in enumerate(sorted(counters))}
+    values = {f":c{i}": {"N": str(counters[name])} for i, name in enumerate(sorted(counters))}
+    names["#k"] = "kind"
+    values[":kind"] = {"S": "kpi"}
+    adds = ", ".join(f"#c{i} :c{i}" for i in range(len(counters)))
+    return {
+        "TableName": table,
+        "Key": {"pk": {"S": key[0]}, "sk": {"S": key[1]}},
+        "UpdateExpression": f"SET #k = :kind ADD {adds}",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def _counters(item: Mapping[str, Any]) -> dict[str, int]:
+    return {name: int(value["N"]) for name, value in item.items() if "N" in value}
+
+
+def day_items(keys: Iterable[tuple[date, str]]) -> dict[tuple[date, str], dict[str, int]]:
+    """Aggregates by (day, sort key), up to 100 per BatchGetItem; an aggregate never written is absent."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[tuple[date, str], dict[str, int]] = {}
+    table = settings().table_name
+    for start in range(0, len(wanted), _BATCH_GET):
+        request: dict[str, Any] = {
+            table: {
+                "Keys": [
+                    {"pk": {"S": day_key(day)}, "sk": {"S": sk}} for day, sk in wanted[start : start + _BATCH_GET]
+                ],
+                "ConsistentRead": True,
+            }
+        }
+        while request:
+            answer = _client().batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(table, []):
+                day = date.fromisoformat(item["pk"]["S"].removeprefix("KPI#"))
+                found[(day, item["sk"]["S"])] = _counters(item)
+            request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
+def day_rows(day: date, dimension: str) -> dict[str, dict[str, int]]:
+    """One day's aggregates of one dimension, by key (one Query, more only past 1 MB)."""
+    return {
+        item["sk"]["S"].split("#", 1)[1]: _counters(item) for item in _query(day_key(day), begins_with=f"{dimension}#")
+    }
+
+
+def backlog_by_month() -> dict[str, dict[str, int]]:
+    return {item["sk"]["S"]: _counters(item) for item in _query("KPIBACKLOG")}
+
+
+def backlog_of_month(month: str) -> dict[date, dict[str, int]]:
+    return {date.fromisoformat(item["sk"]["S"]): _counters(item) for item in _query(f"KPIBACKLOG#{month}")}
+
+
+def _query(pk: str, *, begins_with: str | None = None) -> Iterator[dict[str, Any]]:
+    request: dict[str, Any] = {
+        "TableName": settings().table_name,
+        "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :prefix)" if begins_with else ""),
+        "ExpressionAttributeValues": {":pk": {"S": pk}, **({":prefix": {"S": begins_with}} if begins_with else {})},
+        "ConsistentRead": True,
+    }
+    while True:
+        answer = _client().query(**request)
+        yield from answer.get("Items", [])
+        if "LastEvaluatedKey" not in answer:
+            return
+        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

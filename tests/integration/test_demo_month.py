@@ -1,0 +1,39 @@
+"""The demo month (kefu_local.demo_month): real domain writes under a held clock, then aggregated; a small month
+here, against moto, shows in the KPI report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kefu import clock
+from kefu.identity import Caller
+from kefu.kpis import reports
+from kefu.kpis import service as kpis
+from kefu_local.demo_month import held_clock, seed_month
+from kefu_local.seed import seed_demo_data
+from tests.conftest import SUPERVISOR
+
+END = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def test_a_small_month_of_every_kind_of_traffic_is_reported(aws, monkeypatch):
+    monkeypatch.setattr(kpis, "desk_zone", lambda: kpis._zone("Asia/Shanghai"))
+    seed_demo_data()
+
+    opened = seed_month(days=4, per_day=12, end=END, progress=lambda line: None)
+
+    report = reports.kpi_report(Caller.from_claims(SUPERVISOR.claims()), "2026-11-27", "2026-11-30", "channel")
+    assert report["totals"]["created"] == len(opened) > 20
+    assert report["totals"]["resolved"] > 0
+    assert report["totals"]["firstResponse"]["count"] > 0
+    assert len(report["rows"]) >= 4  # channels
+
+
+def test_the_held_clock_is_given_back():
+    with held_clock(END) as move:
+        from kefu.tickets import opening
+
+        assert opening.now() == END
+        move(datetime(2026, 12, 1, tzinfo=UTC))
+        assert opening.now() == datetime(2026, 12, 1, tzinfo=UTC)
+    assert opening.now is clock.now
