@@ -66,6 +66,25 @@ _TITLES = {
 app = APIGatewayHttpResolver(enable_validation=True)
 
 
+def _sibling(name: str) -> Any:
+    """A module beside this one. Lambda has this folder on sys.path; the tests and the local stack load the handler
+    from its file, so the sibling is loaded the same way."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    module_name = f"{__name__}_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, Path(__file__).with_name(f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
+
+
+app.include_router(_sibling("knowledge_routes").router)
+
+
 def documented(model: Any, status: int = 200, description: str = "OK") -> dict:
     """The answer's schema for the OpenAPI document (routes answer with shaped Responses, so it is declared)."""
     errors_doc = {"description": "A problem (RFC 9457)", "content": {PROBLEM: {"schema": {"type": "object"}}}}
