@@ -176,7 +176,8 @@ def test_another_function_sees_a_newer_index_after_its_refresh(kb, monkeypatch):
 
 REPLY = {
     "title": "物流查询回复",
-    "body": "{{customer.name}}您好，您的工单 {{ticket.id}} 已由{{agent.name}}跟进，我们会在 {{sla.resolutionDue}} 前给您答复。",
+    "body": "{{customer.name}}您好，您的工单 {{ticket.id}} 已由{{agent.name}}跟进，"
+    "我们会在 {{sla.resolutionDue}} 前给您答复。",
     "group": "l1",
     "category": "logistics",
     "language": "zh-Hans",

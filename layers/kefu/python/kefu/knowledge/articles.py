@@ -114,7 +114,8 @@ def update_article(caller: Caller, article_id: str, change: ArticleChange, *, if
     return saved
 
 
-def publish_article(caller: Caller, article_id: str, *, if_match: int | None) -> Article:
+def publish_article(caller: Caller, article_id: str, *, if_match: int | None, reindex: bool = True) -> Article:
+    """Publish an article and rebuild the search index (`reindex=False`: the caller rebuilds once after many)."""
     access.require_article_writer(caller)
     current = get_article(caller, article_id)
     if if_match is not None and if_match != current.version:
@@ -127,7 +128,8 @@ def publish_article(caller: Caller, article_id: str, *, if_match: int | None) ->
         version=current.version + 1, at=moment, by=caller.sub, action="published", changed=["status"], article=updated
     )
     saved = _save(updated, entry)
-    published.rebuild()
+    if reindex:
+        published.rebuild()
     return saved
 
 

@@ -21,10 +21,22 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
 
 ZH_STOPWORDS = frozenset(
-    ["的", "了", "吗", "呢", "吧", "啊", "呀", "嘛", "么", "是", "在", "有", "和", "与", "及", "或", "我", "你", "您", "他", "她", "它", "我们", "你们", "他们", "这", "那", "这个", "那个", "就", "都", "也", "还", "又", "把", "被", "给", "让", "对", "从", "到", "向", "为", "为什么", "怎么", "怎么办", "怎样", "如何", "什么", "哪", "哪里", "哪儿", "多少", "几", "请问", "请", "一下", "可以", "能", "能不能", "可不可以", "会", "要", "想", "得", "地", "着", "过", "吗", "呢", "啦", "哦", "嗯", "呃", "么", "个", "一个", "已经", "现在", "还是", "但是", "但", "如果", "因为", "所以", "然后", "自己", "这样", "那样", "没", "没有", "不", "上", "下", "里", "中", "后", "前", "时", "时候", "谢谢", "你好", "您好", "麻烦", "帮", "帮忙", "帮我", "一直", "到底", "好", "很", "太", "非常", "真的"]
+    (  # noqa: SIM905 (a word list reads best as text)
+        "的 了 吗 呢 吧 啊 呀 嘛 么 是 在 有 和 与 及 或 我 你 您 他 她 它 我们 你们 他们 这 那 这个 那个 "
+        "就 都 也 还 又 把 被 给 让 对 从 到 向 为 为什么 怎么 怎么办 怎样 如何 什么 哪 哪里 哪儿 多少 几 "
+        "请问 请 一下 可以 能 能不能 可不可以 会 要 想 得 地 着 过 啦 哦 嗯 呃 个 一个 已经 "
+        "现在 还是 但是 但 如果 因为 所以 然后 自己 这样 那样 没 没有 不 上 下 里 中 后 前 时 时候 "
+        "谢谢 你好 您好 麻烦 帮 帮忙 帮我 一直 到底 好 很 太 非常 真的"
+    ).split()
 )
 EN_STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "then", "so", "to", "of", "in", "on", "at", "by", "for", "with", "from", "into", "about", "as", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "doing", "have", "has", "had", "having", "i", "me", "my", "mine", "we", "us", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "when", "where", "why", "how", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "not", "no", "yes", "please", "hi", "hello", "thanks", "thank", "there", "here", "just", "any", "some", "up", "out", "get", "got", "still", "yet", "again", "very", "too", "am", "im", "i'm", "ive", "i've", "dont", "don't", "isnt", "isn't", "wont", "won't", "cant", "can't"]
+    (  # noqa: SIM905
+        "a an the and or but if then so to of in on at by for with from into about as is are was were be been being "
+        "do does did doing have has had having i me my mine we us our you your he she it its they them their this "
+        "that these those what which who whom when where why how can could would should will shall may might must "
+        "not no yes please hi hello thanks thank there here just any some up out get got still yet again very too "
+        "am im i'm ive i've dont don't isnt isn't wont won't cant can't"
+    ).split()
 )
 
 #: Question words that mean the same to this desk. Applied to questions only, at a lower weight than the words used.
@@ -34,6 +46,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "配送": ("物流", "快递"),
     "包裹": ("快递",),
     "运单": ("物流", "单号"),
+    "催": ("催件", "催单"),
+    "退": ("退货", "退款"),
     "退钱": ("退款",),
     "钱": ("退款",),
     "到账": ("退款",),
