@@ -148,3 +148,8 @@ def quality(index: SearchIndex) -> tuple[float, float]:
 def test_recall_at_3_of_the_labelled_questions_is_at_least_0_9():
     recall, mrr = quality(seeded_index())
     assert recall >= 0.9, f"recall@3 {recall:.3f} (MRR {mrr:.3f})"
+
+
+def test_an_empty_index_answers_nothing():
+    empty = SearchIndex.build([]).prepare()
+    assert empty.search("快递") == [] and SearchIndex.loads(empty.dumps()).search("refund") == []

@@ -3,7 +3,7 @@ published and read (HeadObject every 30 s, GetObject when it changed) by every A
 
 No search cluster runs: the index is derived data, rebuilt from the domain table on every publish
 (kefu.knowledge.published), so the bucket needs no versions or backups. Past the ceiling stated there (tens of
-thousands of articles), OpenSearch Serverless fed from the table's stream replaces it (docs/architecture.md).
+thousands of articles), OpenSearch Serverless fed from the table's stream replaces it (docs/knowledge-base.md).
 """
 
 from __future__ import annotations

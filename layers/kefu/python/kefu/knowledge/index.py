@@ -12,12 +12,14 @@ needs it; words shorter than four letters are never corrected (too many neighbou
 
 from __future__ import annotations
 
+import heapq
 import marshal
 import math
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from kefu.knowledge import text
 
@@ -86,6 +88,7 @@ class SearchIndex:
     postings: dict[str, dict[int, int]] = field(default_factory=dict)
     built_at: str = ""
     _deletes: dict[str, list[str]] | None = field(default=None, repr=False)
+    _norm_cache: list[float] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, articles: Iterable[IndexedArticle], built_at: str = "") -> SearchIndex:
@@ -143,46 +146,66 @@ class SearchIndex:
         if not weights or not self.docs:
             return []
         count = len(self.docs)
-        average = (sum(self.lengths) / count) or 1.0
+        norms = self._norms()
         scores: dict[int, float] = {}
-        matched: dict[int, list[str]] = {}
-        lengths = self.lengths
         for term, weight in weights.items():
             postings = self.postings.get(term)
             if not postings:
                 continue
-            idf = math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5)) * weight
+            factor = math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5)) * weight * (K1 + 1)
             for position, tf in postings.items():
-                norm = K1 * (1 - B + B * lengths[position] / average)
-                scores[position] = scores.get(position, 0.0) + idf * tf * (K1 + 1) / (tf + norm)
-                matched.setdefault(position, []).append(term)
-        ranked: list[Match] = []
-        for position, score in sorted(scores.items(), key=lambda pair: -pair[1]):
+                scores[position] = scores.get(position, 0.0) + factor * tf / (tf + norms[position])
+        ranked = self._admitted(scores, languages, category, public_only, limit * 4)
+        found = []
+        for position, score in ranked:
             doc_id, title, language, doc_category, visibility, snippet = self.docs[position]
-            if public_only and visibility != "public":
-                continue
-            if languages is not None and language not in languages:
-                continue
-            if category is not None and doc_category != category:
-                continue
             if prefer_language is not None and language == prefer_language:
                 score *= 1.1  # the reader's own script first, among equals
-            ranked.append(
-                Match(
-                    doc_id,
-                    title,
-                    language,
-                    doc_category,
-                    visibility,
-                    snippet,
-                    round(score, 4),
-                    tuple(matched[position]),
-                )
+            matched = tuple(term for term in weights if position in self.postings.get(term, ()))
+            found.append(Match(doc_id, title, language, doc_category, visibility, snippet, round(score, 4), matched))
+        found.sort(key=lambda match: -match.score)
+        return found[:limit]
+
+    def _admitted(
+        self,
+        scores: dict[int, float],
+        languages: frozenset[str] | None,
+        category: str | None,
+        public_only: bool,
+        wanted: int,
+    ) -> list[tuple[int, float]]:
+        """The best `wanted` scored articles that pass the filters: the top few first, all of them only when the
+        filters leave too few of those."""
+
+        def admits(position: int) -> bool:
+            _, _, language, doc_category, visibility, _ = self.docs[position]
+            return (
+                (not public_only or visibility == "public")
+                and (languages is None or language in languages)
+                and (category is None or doc_category == category)
             )
-            if len(ranked) >= limit * 2:
-                break
-        ranked.sort(key=lambda match: -match.score)
-        return ranked[:limit]
+
+        by_score = itemgetter(1)
+        top = heapq.nlargest(wanted * 4, scores.items(), key=by_score)
+        admitted = [entry for entry in top if admits(entry[0])]
+        if len(admitted) < wanted and len(top) < len(scores):
+            admitted = heapq.nlargest(wanted, (e for e in scores.items() if admits(e[0])), key=by_score)
+        return admitted[:wanted]
+
+    def _norms(self) -> list[float]:
+        """Per article, BM25's length normalisation k1·(1 - b + b·length/average), computed once per index."""
+        if self._norm_cache is None:
+            average = (sum(self.lengths) / len(self.lengths) if self.lengths else 0.0) or 1.0
+            self._norm_cache = [K1 * (1 - B + B * length / average) for length in self.lengths]
+        return self._norm_cache
+
+    def prepare(self) -> SearchIndex:
+        """Do now what the first questions would otherwise pay for: the analyzer's dictionaries, the length
+        normalisation and the typo table (a function loads an index once and answers many questions with it)."""
+        text.terms("快遞 ready")
+        self._norms()
+        self._corrections("ready")
+        return self
 
     # --- typo tolerance ---------------------------------------------------------------------------------------
 

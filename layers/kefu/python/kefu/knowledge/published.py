@@ -7,7 +7,7 @@ that published uses its own new index at once.
 
 Ceiling: the index is held whole in memory and rebuilt whole. 10k articles (about 3M weighted terms) build in
 seconds and load in well under a second (`make bench` measures both); past roughly 50k articles, or when many
-editors publish each minute, move search to OpenSearch Serverless (docs/architecture.md) fed by the table's stream.
+editors publish each minute, move search to OpenSearch Serverless (docs/knowledge-base.md) fed by the table's stream.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def current() -> SearchIndex:
             held.checked = time.monotonic()
             return held.index
         answer = client.get_object(Bucket=bucket(), Key=INDEX_KEY)
-        _held = _Held(SearchIndex.loads(answer["Body"].read()), answer["ETag"], time.monotonic())
+        _held = _Held(SearchIndex.loads(answer["Body"].read()).prepare(), answer["ETag"], time.monotonic())
         return _held.index
 
 
@@ -107,7 +107,7 @@ def rebuild() -> SearchIndex:
             for item in store.published_articles()
         ),
         built_at=iso(now()),
-    )
+    ).prepare()
     answer = _s3().put_object(
         Bucket=bucket(), Key=INDEX_KEY, Body=index.dumps(), ContentType="application/octet-stream"
     )
