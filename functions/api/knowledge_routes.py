@@ -24,6 +24,7 @@ from kefu.knowledge.model import (
     KbCategory,
     Language,
     Page,
+    PublishRequest,
     Rendered,
     RenderRequest,
     Reply,
@@ -152,12 +153,14 @@ def update_article(
 @router.post(
     "/kb/articles/<articleId>/publish",
     tags=["knowledge"],
-    summary=f"Publish an article into search (If-Match optional). {WRITERS}",
+    summary=f'Publish an article into search; body `{{}}` or `{{"note": …}}` (If-Match optional). {WRITERS}',
     responses=_documented(Article),
 )
-def publish_article(articleId: str, if_match: Annotated[str | None, Header(alias="if-match")] = None):
+def publish_article(
+    articleId: str, body: PublishRequest, if_match: Annotated[str | None, Header(alias="if-match")] = None
+):
     version = _if_match(if_match, required=False)
-    return _article(articles.publish_article(_caller(), articleId, if_match=version))
+    return _article(articles.publish_article(_caller(), articleId, if_match=version, note=body.note))
 
 
 # --- canned replies ------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ MATRIX = {
     "article history": ("GET", "/kb/articles/{draft}/history", None, expect(401, 404, 200, 200, 200, 200)),
     "write an article": ("POST", "/kb/articles", ARTICLE, expect(401, 403, 403, 201, 201, 201)),
     "change an article": ("PUT", "/kb/articles/{draft}", {"title": "New"}, expect(401, 403, 403, 200, 200, 200)),
-    "publish an article": ("POST", "/kb/articles/{draft}/publish", None, expect(401, 403, 403, 200, 200, 200)),
+    "publish an article": ("POST", "/kb/articles/{draft}/publish", {}, expect(401, 403, 403, 200, 200, 200)),
     "list replies": ("GET", "/replies", None, expect(401, 403, 200, 200, 200, 403)),
     "write a reply": ("POST", "/replies", REPLY, expect(401, 403, 403, 201, 201, 403)),
     "change a reply": ("PUT", "/replies/{reply}", REPLY, expect(401, 403, 403, 200, 200, 403)),

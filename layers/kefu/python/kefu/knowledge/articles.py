@@ -114,7 +114,9 @@ def update_article(caller: Caller, article_id: str, change: ArticleChange, *, if
     return saved
 
 
-def publish_article(caller: Caller, article_id: str, *, if_match: int | None, reindex: bool = True) -> Article:
+def publish_article(
+    caller: Caller, article_id: str, *, if_match: int | None, note: str | None = None, reindex: bool = True
+) -> Article:
     """Publish an article and rebuild the search index (`reindex=False`: the caller rebuilds once after many)."""
     access.require_article_writer(caller)
     current = get_article(caller, article_id)
@@ -125,7 +127,13 @@ def publish_article(caller: Caller, article_id: str, *, if_match: int | None, re
         update={"status": ArticleStatus.PUBLISHED, "publishedAt": moment, "updatedAt": moment, "updatedBy": caller.sub}
     )
     entry = ArticleVersion(
-        version=current.version + 1, at=moment, by=caller.sub, action="published", changed=["status"], article=updated
+        version=current.version + 1,
+        at=moment,
+        by=caller.sub,
+        action="published",
+        changed=["status"],
+        note=note,
+        article=updated,
     )
     saved = _save(updated, entry)
     if reindex:

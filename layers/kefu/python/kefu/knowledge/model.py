@@ -76,6 +76,12 @@ class ArticleChange(_Strict):
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
+class PublishRequest(_Strict):
+    """POST /kb/articles/{id}/publish: `{}`, or a note for the history."""
+
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
 class Article(BaseModel):
     id: str
     title: str
