@@ -53,7 +53,7 @@ class Knowledge(Construct):
         iam.Grant.add_to_principal(
             grantee=function,
             actions=["s3:GetObject", "s3:PutObject"],
-            resource_arns=[self.bucket.arn_for_objects(f"{INDEX_PREFIX}*")],
+            resource_arns=[self.bucket.arn_for_objects(INDEX_KEY)],
         )
         # Without ListBucket, asking for the index before anything was published is a 403, not a 404.
         function.add_to_role_policy(
