@@ -231,7 +231,7 @@ def _cursor(offset: int) -> str:
 def _save(article: Article, entry: ArticleVersion) -> Article:
     try:
         return store.save_article(article, _terms(article), entry, is_new=False)
-    except store.ArticleVersionConflict:
+    except store.KnowledgeVersionConflict:
         raise StaleVersion(f"article {article.id} changed while this was being saved; read it again") from None
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from kefu.clock import now
-from kefu.errors import NotFound
+from kefu.errors import BadRequest, Conflict, NotFound
 from kefu.identity import Caller
 from kefu.knowledge import access, templates
 from kefu.knowledge.model import Language, Page, Rendered, Reply, ReplySpec, ReplyUsage
@@ -55,9 +55,7 @@ def update_reply(caller: Caller, reply_id: str, spec: ReplySpec) -> Reply:
     )
     try:
         return store.save_reply(updated, is_new=False)
-    except store.ArticleVersionConflict:
-        from kefu.errors import Conflict
-
+    except store.KnowledgeVersionConflict:
         raise Conflict(f"canned reply {reply_id} changed while this was being saved; try again") from None
 
 
@@ -86,8 +84,6 @@ def list_replies(
             group=group, category=category, language=lang, limit=limit, cursor=cursor
         )
         return Page[Reply](items=found, nextCursor=next_cursor)
-    from kefu.errors import BadRequest
-
     wanted = set(terms(q))
     if not q.strip() or not wanted:
         raise BadRequest("the query has no words to search for (only punctuation, symbols or very common words)")

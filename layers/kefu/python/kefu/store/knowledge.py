@@ -37,8 +37,8 @@ PUBLISHED = "KB#PUBLISHED"
 REPLIES = "KB#REPLIES"
 
 
-class ArticleVersionConflict(Exception):
-    """The article moved on since the version the writer read."""
+class KnowledgeVersionConflict(Exception):
+    """The article or reply moved on since the version the writer read."""
 
 
 class ArticleItem(KefuItem, discriminator="kb_article"):
@@ -118,7 +118,7 @@ def get_article(article_id: str) -> Article | None:
 
 def save_article(article: Article, terms: dict[str, int], entry: ArticleVersion, *, is_new: bool) -> Article:
     """Write the article and its history entry in one transaction. `article.version` is the one it was read at
-    (0 for a new article); the stored article must still be at it, else ArticleVersionConflict."""
+    (0 for a new article); the stored article must still be at it, else KnowledgeVersionConflict."""
     item = _article_item(article, terms, is_new=is_new)
     history = ArticleHistoryItem(
         article_key(article.id),
@@ -138,7 +138,7 @@ def save_article(article: Article, terms: dict[str, int], entry: ArticleVersion,
             transaction.save(history, condition=KefuItem.pk.does_not_exist())
     except TransactWriteError as err:
         if CONDITION_FAILED in cancellation_codes(err):
-            raise ArticleVersionConflict(article.id) from err
+            raise KnowledgeVersionConflict(article.id) from err
         raise
     return article.model_copy(update={"version": item.version})
 
@@ -279,7 +279,7 @@ def save_reply(reply: Reply, *, is_new: bool) -> Reply:
         item.save(condition=condition)
     except PutError as err:
         if condition_failed(err):
-            raise ArticleVersionConflict(reply.id) from err
+            raise KnowledgeVersionConflict(reply.id) from err
         raise
     return reply.model_copy(update={"version": reply.version + 1})
 
