@@ -12,6 +12,7 @@ gc.disable()
 
 import base64
 import binascii
+import importlib.util
 import json
 import re
 import sys
@@ -66,11 +67,21 @@ _TITLES = {
 
 app = APIGatewayHttpResolver(enable_validation=True)
 
-# Lambda has this folder on sys.path already; tests and the local stack load handler.py by its path.
-sys.path.append(str(Path(__file__).resolve().parent))
-from kpi_routes import router as kpi_router
 
-app.include_router(kpi_router)
+def _sibling(name: str) -> Any:
+    """A module beside this one (a capability's routes). Lambda has this folder on sys.path; the tests and the local
+    stack load the handler from its file, so the sibling is loaded the same way, under a name of the handler's."""
+    module_name = f"{__name__}_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, Path(__file__).with_name(f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
+
+
+app.include_router(_sibling("kpi_routes").router)
+app.include_router(_sibling("knowledge_routes").router)
 
 
 def documented(model: Any, status: int = 200, description: str = "OK") -> dict:

@@ -12,6 +12,7 @@ from kefu.agents import service as agents
 from kefu.deployment import configured_groups
 from kefu.identity import Caller, Role
 from kefu.model.agents import AgentSpec, AgentTier, Availability, AvailabilityUpdate, GroupKind, GroupSpec
+from kefu_local.kb_seed import seed_knowledge
 
 GROUPS: dict[str, GroupSpec] = {
     "l1": GroupSpec(name="L1 general enquiries", kind=GroupKind.GENERAL),
@@ -92,7 +93,8 @@ _SEEDER = Caller(sub="kefu-local-seed", groups=frozenset({Role.ADMIN.value}))
 
 
 def seed_demo_data() -> None:
-    """Groups and online agents. Safe to run again: every write is an upsert. Groups the deployment configuration
+    """Groups and online agents, and the knowledge base with its canned replies (kefu_local.kb_seed, once). Safe
+    to run again: every write is an upsert. Groups the deployment configuration
     (the template's KEFU_DEPLOYMENT_FILE) declares already exist and are left as configured."""
     configured = configured_groups()
     for group_id, spec in GROUPS.items():
@@ -104,3 +106,4 @@ def seed_demo_data() -> None:
             continue
         agents.upsert_agent(_SEEDER, person.sub, person.agent)
         agents.set_availability(_SEEDER, person.sub, AvailabilityUpdate(availability=Availability.ONLINE))
+    seed_knowledge()

@@ -34,6 +34,13 @@ class Case:
     ids: dict[str, str] = field(default_factory=dict)
     #: Query parameters a successful call needs (a report's period).
     query: dict[str, str] | None = None
+    #: Headers the valid request carries (If-Match on a PUT that needs it).
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+EDITOR = Identity("editor-sun", ("editor",))
+KB_REPLY = {"title": "Ticket number", "body": "Your ticket is {{ticket.id}}.", "group": "l1", "category": "general"}
+KB_REPLY = {**KB_REPLY, "language": "en"}
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -66,13 +73,32 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/tickets/{ticketId}/revisit"): Case(
         AGENT, {"reached": True, "csat": 4}, {"reached": "yes", "csat": "four"}, ids={"ticketId": "revisitTaskId"}
     ),
+    # the knowledge base (functions/api/knowledge_routes.py)
+    ("GET", "/kb/articles"): Case(CUSTOMER),
+    ("GET", "/kb/articles/{articleId}"): Case(AGENT),
+    ("GET", "/kb/articles/{articleId}/history"): Case(AGENT),
+    ("POST", "/kb/articles"): Case(
+        EDITOR,
+        {"title": "Parcel lockers", "body": "Collect it with the code.", "language": "en", "category": "logistics"},
+        {"title": 1, "body": ["x"], "language": "en", "category": "logistics"},
+    ),
+    ("PUT", "/kb/articles/{articleId}"): Case(EDITOR, {"title": "Lockers"}, {"title": 5}, headers={"if-match": "*"}),
+    ("POST", "/kb/articles/{articleId}/publish"): Case(EDITOR, {"note": "reviewed"}, {"note": ["reviewed"]}),
+    ("GET", "/replies"): Case(AGENT),
+    ("POST", "/replies"): Case(SUPERVISOR, KB_REPLY, {**KB_REPLY, "title": 1, "body": ["x"]}),
+    ("PUT", "/replies/{replyId}"): Case(SUPERVISOR, KB_REPLY, {**KB_REPLY, "group": 7}),
+    ("POST", "/replies/{replyId}/render"): Case(AGENT, {"ticketId": "{ticketId}"}, {"ticketId": ["TK-1"]}),
+    ("GET", "/replies/{replyId}/usage"): Case(AGENT),
+    ("GET", "/tickets/{ticketId}/suggestions"): Case(AGENT),
 }
 
 #: Create-or-update routes: an id that does not exist yet is not an error there.
 UPSERTS = {("PUT", "/groups/{groupId}"), ("PUT", "/agents/{agentId}")}
 #: The routes that declare query parameters (limit and cursor; /tickets also status, group and assignee).
 LISTINGS = {("GET", "/tickets"), ("GET", "/tickets/{ticketId}/timeline")}
+LISTINGS |= {("GET", "/kb/articles"), ("GET", "/kb/articles/{articleId}/history"), ("GET", "/replies")}
 MISSING_IDS = {"ticketId": "TK-00000000", "groupId": "no-such-group", "agentId": "no-such-agent", "token": "A" * 70}
+MISSING_IDS |= {"articleId": "KB-00000000", "replyId": "RP-00000000"}
 
 
 def route_id(route: tuple[str, str, bool]) -> str:
@@ -110,19 +136,30 @@ class Desk:
     def etag(self) -> str:
         return self.api("GET", f"/tickets/{self.ticket_id}", who=AGENT).headers["etag"]
 
+    def body_of(self, route: tuple[str, str, bool]) -> dict[str, Any]:
+        """The case's valid body, with the desk's ids put in for `{ticketId}`-style values."""
+        if route[1].startswith(("/kb/", "/replies")) and "articleId" not in self.ids:
+            self.ids.update(knowledge_ids(self.api))
+        return {k: self.path(v) if isinstance(v, str) else v for k, v in case_for(route).body.items()}
+
     def send(self, route: tuple[str, str, bool], *, ids: dict[str, str] | None = None, **kwargs: Any) -> Reply:
         method, template, _ = route
         case = case_for(route)
         if ids is None and ("{token}" in template or case.ids) and "token" not in self.ids:
             token, task_id = surveyed_ticket(self.api)
             self.ids.update(token=token, revisitTaskId=task_id)
+        knowledge = template.startswith(("/kb/", "/replies")) or template.endswith("/suggestions")
+        if knowledge and "articleId" not in self.ids:
+            self.ids.update(knowledge_ids(self.api))
         if ids is None:
             ids = {**self.ids, **{name: self.ids[alias] for name, alias in case.ids.items()}}
         kwargs.setdefault("who", case.who)
         if case.query is not None:
             kwargs.setdefault("query", case.query)
         if case.body is not None and "raw_body" not in kwargs:
-            kwargs.setdefault("body", case.body)
+            kwargs.setdefault("body", self.body_of(route))
+        if case.headers:
+            kwargs["headers"] = {**case.headers, **kwargs.get("headers", {})}
         if method == "PATCH":
             kwargs["headers"] = {"if-match": self.etag(), **kwargs.get("headers", {})}
         return self.api(method, self.path(template, ids), **kwargs)
@@ -143,6 +180,23 @@ def desk(api) -> Desk:
     assert opened.status == 201
     ticket_id = opened.json["id"]
     return Desk(api, ticket_id, {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub})
+
+
+def knowledge_ids(api) -> dict[str, str]:
+    """The knowledge index bucket, a draft article and a canned reply (made on the first knowledge route's need)."""
+    import os
+
+    import boto3
+
+    from kefu.knowledge import published
+
+    boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
+    os.environ["KEFU_KB_BUCKET"] = "kefu-test-kb"
+    published.forget()
+    article = api("POST", "/kb/articles", who=EDITOR, body=CASES["POST", "/kb/articles"].body)
+    reply = api("POST", "/replies", who=SUPERVISOR, body=KB_REPLY)
+    assert (article.status, reply.status) == (201, 201), (article.text, reply.text)
+    return {"articleId": article.json["id"], "replyId": reply.json["id"]}
 
 
 def surveyed_ticket(api) -> tuple[str, str]:
@@ -281,7 +335,7 @@ def test_a_base64_body_that_is_not_utf8_is_a_4xx(desk, route):
 @pytest.mark.parametrize("route", routes(takes_body))
 def test_a_valid_base64_encoded_json_body_is_read(desk, route):
     # Given the route's valid body, base64-encoded as API Gateway sends binary bodies, when sent, then a 2xx
-    raw = json.dumps(case_for(route).body).encode()
+    raw = json.dumps(desk.body_of(route)).encode()
     reply = desk.send(route, raw_body=raw, headers={"content-type": "application/json"})
     assert 200 <= reply.status < 300, reply.text[:300]
 

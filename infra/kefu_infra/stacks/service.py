@@ -18,6 +18,7 @@ from kefu_infra.capabilities.email import Email
 from kefu_infra.capabilities.escalation import Escalation
 from kefu_infra.capabilities.function import ARCHITECTURE, PYTHON, FunctionDefaults, built_code
 from kefu_infra.capabilities.intake import Intake
+from kefu_infra.capabilities.knowledge import Knowledge
 from kefu_infra.capabilities.kpis import Kpis
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.revisits import Revisits
@@ -64,6 +65,7 @@ class ServiceStack(Stack):
             survey_secret=stateful.survey_secret,
             monitoring=self.monitoring,
         )
+        self.knowledge = Knowledge(self, "Knowledge", api_function=self.api.handler.function)
         self.intake = Intake(
             self,
             "Intake",

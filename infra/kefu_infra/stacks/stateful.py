@@ -27,6 +27,7 @@ STAFF_GROUPS = {
     "admin": "Administrators: manage groups, agents and configuration",
     "supervisor": "Supervisors: see every group's queue, reassign and escalate",
     "agent": "Agents: work the tickets of their groups",
+    "editor": "Editors: write and publish knowledge-base articles",
 }
 #: What a function needs to work with the domain table through pynamodb (TransactWriteItems is authorised
 #: by the Put/Update/Delete/ConditionCheck actions of its parts).

@@ -1,0 +1,245 @@
+"""The knowledge base's routes: articles (customers: published public only), canned replies (话术) and a ticket's
+suggestions. Included into the API's resolver by handler.py; domain errors become problems there."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from pydantic import BaseModel
+
+from kefu import errors
+from kefu.identity import Caller
+from kefu.knowledge import articles, replies, suggestions
+from kefu.knowledge.model import (
+    Article,
+    ArticleChange,
+    ArticleDraft,
+    ArticleHit,
+    ArticleVersion,
+    KbCategory,
+    Language,
+    Page,
+    PublishRequest,
+    Rendered,
+    RenderRequest,
+    Reply,
+    ReplySpec,
+    ReplyUsage,
+    Suggestions,
+)
+
+router = Router()
+PROBLEM = "application/problem+json"
+#: Longer questions are refused (422) before they are read: nobody types a 10 KB search.
+MAX_QUERY = 500
+_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
+
+WRITERS = "Editors (the `editor` group), supervisors and admins."
+
+
+def _documented(model: Any, status: int = 200, description: str = "OK") -> dict:
+    problem = {"description": "A problem (RFC 9457)", "content": {PROBLEM: {"schema": {"type": "object"}}}}
+    return {status: {"description": description, "content": {"application/json": {"model": model}}}, 400: problem}
+
+
+def _caller() -> Caller:
+    authorizer = router.current_event.request_context.authorizer
+    return Caller.from_claims(authorizer.jwt_claim if authorizer else None)
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    elif isinstance(data, list):
+        data = [item.model_dump(mode="json") if isinstance(item, BaseModel) else item for item in data]
+    return Response(status_code=status, content_type="application/json", body=json.dumps(data), headers=headers)
+
+
+def _article(article: Article, status: int = 200) -> Response:
+    return _json(article, status, headers={"ETag": f'"{article.version}"'})
+
+
+def _if_match(value: str | None, *, required: bool) -> int | None:
+    if value is None:
+        if required:
+            raise errors.PreconditionRequired("changing an article needs If-Match with the ETag you read")
+        return None
+    text = value.strip()
+    if text == "*":
+        return None
+    match = _ETAG.match(text)
+    if match is None:
+        raise errors.StaleVersion('If-Match must be an ETag this API issued, such as "3"')
+    return int(match.group(1) or match.group(2))
+
+
+# --- articles ----------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/kb/articles",
+    tags=["knowledge"],
+    summary="Search (q) or list articles. Customers: published public ones; staff and editors: all (search covers "
+    "published articles)",
+    responses=_documented(Page[ArticleHit]),
+)
+def list_articles(
+    q: Annotated[str | None, Query(max_length=MAX_QUERY)] = None,
+    lang: Annotated[Language | None, Query()] = None,
+    category: Annotated[KbCategory | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+):
+    page = articles.list_articles(
+        _caller(), q=q, language=lang, category=category.value if category else None, limit=limit, cursor=cursor
+    )
+    return _json(page)
+
+
+@router.get(
+    "/kb/articles/<articleId>",
+    tags=["knowledge"],
+    summary="An article, with its ETag (customers: published public ones only)",
+    responses=_documented(Article),
+)
+def get_article(articleId: str):
+    return _article(articles.get_article(_caller(), articleId))
+
+
+@router.get(
+    "/kb/articles/<articleId>/history",
+    tags=["knowledge"],
+    summary="An article's versions: who changed which fields, when (staff and editors)",
+    responses=_documented(Page[ArticleVersion]),
+)
+def article_history(
+    articleId: str,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+):
+    return _json(articles.history(_caller(), articleId, limit=limit, cursor=cursor))
+
+
+@router.post(
+    "/kb/articles",
+    tags=["knowledge"],
+    summary=f"Write an article (a draft until published). {WRITERS}",
+    responses=_documented(Article, 201, "The article"),
+)
+def create_article(body: ArticleDraft):
+    return _article(articles.create_article(_caller(), body), 201)
+
+
+@router.put(
+    "/kb/articles/<articleId>",
+    tags=["knowledge"],
+    summary=f"Change an article (If-Match required; the history keeps each version). {WRITERS}",
+    responses=_documented(Article),
+)
+def update_article(
+    articleId: str,
+    body: ArticleChange,
+    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+):
+    version = _if_match(if_match, required=True)
+    return _article(articles.update_article(_caller(), articleId, body, if_match=version))
+
+
+@router.post(
+    "/kb/articles/<articleId>/publish",
+    tags=["knowledge"],
+    summary=f'Publish an article into search; body `{{}}` or `{{"note": …}}` (If-Match optional). {WRITERS}',
+    responses=_documented(Article),
+)
+def publish_article(
+    articleId: str, body: PublishRequest, if_match: Annotated[str | None, Header(alias="if-match")] = None
+):
+    version = _if_match(if_match, required=False)
+    return _article(articles.publish_article(_caller(), articleId, if_match=version, note=body.note))
+
+
+# --- canned replies ------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/replies",
+    tags=["replies"],
+    summary="Canned replies by group, category, language, or searched (q); staff",
+    responses=_documented(Page[Reply]),
+)
+def list_replies(
+    q: Annotated[str | None, Query(max_length=MAX_QUERY)] = None,
+    group: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[KbCategory | None, Query()] = None,
+    lang: Annotated[Language | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+):
+    page = replies.list_replies(
+        _caller(),
+        q=q,
+        group=group,
+        category=category.value if category else None,
+        language=lang,
+        limit=limit,
+        cursor=cursor,
+    )
+    return _json(page)
+
+
+@router.post(
+    "/replies",
+    tags=["replies"],
+    summary="Write a canned reply; placeholders such as {{customer.name}} are checked (supervisors, admins)",
+    responses=_documented(Reply, 201, "The reply"),
+)
+def create_reply(body: ReplySpec):
+    return _json(replies.create_reply(_caller(), body), 201)
+
+
+@router.put(
+    "/replies/<replyId>",
+    tags=["replies"],
+    summary="Replace a canned reply (supervisors, admins)",
+    responses=_documented(Reply),
+)
+def update_reply(replyId: str, body: ReplySpec):
+    return _json(replies.update_reply(_caller(), replyId, body))
+
+
+@router.post(
+    "/replies/<replyId>/render",
+    tags=["replies"],
+    summary="A canned reply filled in for a ticket, counted as one use by the caller (staff)",
+    responses=_documented(Rendered),
+)
+def render_reply(replyId: str, body: RenderRequest):
+    return _json(replies.render_reply(_caller(), replyId, body.ticketId))
+
+
+@router.get(
+    "/replies/<replyId>/usage",
+    tags=["replies"],
+    summary="How often each agent used a canned reply (staff)",
+    responses=_documented(list[ReplyUsage]),
+)
+def reply_usage(replyId: str):
+    return _json(replies.usage(_caller(), replyId))
+
+
+# --- suggestions ---------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/tickets/<ticketId>/suggestions",
+    tags=["knowledge"],
+    summary="Articles and canned replies for a ticket's conversation, each with why it matched (staff)",
+    responses=_documented(Suggestions),
+)
+def ticket_suggestions(ticketId: str, limit: Annotated[int, Query(ge=1, le=10)] = 3):
+    return _json(suggestions.suggestions_for(_caller(), ticketId, limit=limit))

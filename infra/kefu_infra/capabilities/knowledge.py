@@ -1,0 +1,65 @@
+"""The knowledge base's search index: a bucket holding one file, written by the API function when an article is
+published and read (HeadObject every 30 s, GetObject when it changed) by every API function instance.
+
+No search cluster runs: the index is derived data, rebuilt from the domain table on every publish
+(kefu.knowledge.published), so the bucket needs no versions or backups. Past the ceiling stated there (tens of
+thousands of articles), OpenSearch Serverless fed from the table's stream replaces it (docs/knowledge-base.md).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from kefu.knowledge.published import BUCKET_VAR, INDEX_KEY
+from kefu_infra.checks import acknowledge
+
+INDEX_PREFIX = INDEX_KEY.rsplit("/", 1)[0] + "/"
+
+
+class Knowledge(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, api_function: lambda_.IFunction) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = self._add_bucket()
+        self._add_grants(api_function)
+        api_function.add_environment(BUCKET_VAR, self.bucket.bucket_name)
+
+    def _add_bucket(self) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "IndexBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(1))],
+            # Derived data only (rebuilt from the table on the next publish): nothing is lost if it goes with the
+            # stack, and a retained bucket would keep an index of articles that may since have been withdrawn.
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        acknowledge(
+            bucket,
+            "AwsSolutions-S1",
+            "The bucket holds one derived file, the search index of published articles, written and read only by "
+            "the API function; its writes follow publish requests already in the API's access logs, so server "
+            "access logs would add nothing.",
+        )
+        return bucket
+
+    def _add_grants(self, function: lambda_.IFunction) -> None:
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=["s3:GetObject", "s3:PutObject"],
+            resource_arns=[self.bucket.arn_for_objects(INDEX_KEY)],
+        )
+        # Without ListBucket, asking for the index before anything was published is a 403, not a 404.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{INDEX_PREFIX}*"]}},
+            )
+        )

@@ -1,0 +1,368 @@
+"""Knowledge articles, their history, canned replies (话术) and their usage, on the domain table (pattern 14).
+
+   an article:                         GetItem pk=ARTICLE#<id>, sk=ARTICLE
+   an article's history, in order:     Query pk=ARTICLE#<id>, sk begins_with V# (one item per version)
+14 articles by category (and language): gsi1 gsi1pk=KB#ARTICLES, gsi1sk=<category>#<language>#<id>
+14 articles by language (and category): gsi4 gsi4pk=KB#ARTICLES#<language>, gsi4sk=<category>#<id>
+   the published articles (the index):  gsi5 gsi5pk=KB#PUBLISHED, gsi5sk=<id> (sparse: only while published)
+   a canned reply:                      GetItem pk=REPLY#<id>, sk=REPLY
+14 replies by group, category, language: gsi1 gsi1pk=KB#REPLIES, gsi1sk=<group>#<category>#<language>#<id>
+14 replies by category and language:   gsi4 gsi4pk=KB#REPLIES#<category>, gsi4sk=<language>#<group>#<id>
+   a reply's use by each agent:         Query pk=REPLY#<id>, sk begins_with USAGE# (count by atomic ADD)
+   an agent's use of replies:           gsi3 gsi3pk=USAGE#<agent>, gsi3sk=<reply id>
+
+An article's version is its item's VersionAttribute: the article and its history item are written in one transaction
+under that version, so two editors never both think they saved version 4.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from kefu.knowledge.model import Article, ArticleVersion, Reply, ReplyUsage
+from kefu.store import cursor as cursors
+from kefu.store.models import KefuItem
+from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
+
+ARTICLE_SK = "ARTICLE"
+REPLY_SK = "REPLY"
+ARTICLES = "KB#ARTICLES"
+PUBLISHED = "KB#PUBLISHED"
+REPLIES = "KB#REPLIES"
+
+
+class KnowledgeVersionConflict(Exception):
+    """The article or reply moved on since the version the writer read."""
+
+
+class ArticleItem(KefuItem, discriminator="kb_article"):
+    article_id = UnicodeAttribute(attr_name="id")
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    language = UnicodeAttribute()
+    category = UnicodeAttribute()
+    tags = ListAttribute(of=UnicodeAttribute, default=list)
+    visibility = UnicodeAttribute()
+    status = UnicodeAttribute()
+    #: Weighted term counts (kefu.knowledge.index.document_terms): an index rebuild only merges them.
+    terms = JSONAttribute(default=dict)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    updated_by = UnicodeAttribute(attr_name="updatedBy")
+    published_at = UnicodeAttribute(attr_name="publishedAt", null=True)
+    version = VersionAttribute()
+
+
+class ArticleHistoryItem(KefuItem, discriminator="kb_article_version"):
+    """pk=ARTICLE#<id>, sk=V#<version, 8 digits>: who did what, and the article as it was after it."""
+
+    article_id = UnicodeAttribute(attr_name="articleId")
+    number = NumberAttribute()
+    at = UnicodeAttribute()
+    by = UnicodeAttribute()
+    action = UnicodeAttribute()
+    changed = ListAttribute(of=UnicodeAttribute, default=list)
+    note = UnicodeAttribute(null=True)
+    snapshot = JSONAttribute()
+
+
+class ReplyItem(KefuItem, discriminator="kb_reply"):
+    reply_id = UnicodeAttribute(attr_name="id")
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    group = UnicodeAttribute(attr_name="groupId")
+    category = UnicodeAttribute()
+    language = UnicodeAttribute()
+    tags = ListAttribute(of=UnicodeAttribute, default=list)
+    placeholders = ListAttribute(of=UnicodeAttribute, default=list)
+    uses = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    updated_by = UnicodeAttribute(attr_name="updatedBy")
+    #: Not a VersionAttribute: counting a use (an atomic ADD on `uses`) must not move it; saves check it by hand.
+    version = NumberAttribute(default=1)
+
+
+class ReplyUsageItem(KefuItem, discriminator="kb_reply_usage"):
+    """pk=REPLY#<id>, sk=USAGE#<agent>: how often an agent rendered the reply (the QA reviews read it)."""
+
+    reply_id = UnicodeAttribute(attr_name="replyId")
+    agent_id = UnicodeAttribute(attr_name="agentId")
+    uses = NumberAttribute(default=0)
+    last_used_at = UnicodeAttribute(attr_name="lastUsedAt")
+
+
+def article_key(article_id: str) -> str:
+    return f"ARTICLE#{article_id}"
+
+
+def reply_key(reply_id: str) -> str:
+    return f"REPLY#{reply_id}"
+
+
+# --- articles ------------------------------------------------------------------------------------------------
+
+
+def get_article(article_id: str) -> Article | None:
+    try:
+        return article_of(ArticleItem.get(article_key(article_id), ARTICLE_SK, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def save_article(article: Article, terms: dict[str, int], entry: ArticleVersion, *, is_new: bool) -> Article:
+    """Write the article and its history entry in one transaction. `article.version` is the one it was read at
+    (0 for a new article); the stored article must still be at it, else KnowledgeVersionConflict."""
+    item = _article_item(article, terms, is_new=is_new)
+    history = ArticleHistoryItem(
+        article_key(article.id),
+        f"V#{article.version + 1:08d}",
+        article_id=article.id,
+        number=article.version + 1,
+        at=entry.at.isoformat(),
+        by=entry.by,
+        action=entry.action,
+        changed=entry.changed,
+        note=entry.note,
+        snapshot=json.loads(article.model_copy(update={"version": article.version + 1}).model_dump_json()),
+    )
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.save(item)  # pynamodb adds the version condition and increments `version`
+            transaction.save(history, condition=KefuItem.pk.does_not_exist())
+    except TransactWriteError as err:
+        if CONDITION_FAILED in cancellation_codes(err):
+            raise KnowledgeVersionConflict(article.id) from err
+        raise
+    return article.model_copy(update={"version": item.version})
+
+
+def article_history(article_id: str, *, limit: int, cursor: str | None) -> tuple[list[ArticleVersion], str | None]:
+    pk = article_key(article_id)
+    start = cursors.decode(cursor, key_names={"pk", "sk"}, partition=("pk", pk))
+    result = ArticleHistoryItem.query(
+        pk, ArticleHistoryItem.sk.startswith("V#"), limit=limit, page_size=limit, last_evaluated_key=start
+    )
+    entries = [
+        ArticleVersion(
+            version=int(item.number),
+            at=datetime.fromisoformat(item.at),
+            by=item.by,
+            action=item.action,
+            changed=list(item.changed),
+            note=item.note,
+            article=Article.model_validate(item.snapshot),
+        )
+        for item in result
+    ]
+    return entries, cursors.encode(result.last_evaluated_key)
+
+
+def list_articles(
+    *, language: str | None, category: str | None, limit: int, cursor: str | None
+) -> tuple[list[Article], str | None]:
+    """Articles by category and/or language, by key (no filter): the gsi whose sort key starts with what is known."""
+    if language is not None and category is None:
+        partition, index, prefix, name = f"{ARTICLES}#{language}", KefuItem.by_status, "", "gsi4pk"
+    else:
+        prefix = f"{category}#{language + '#' if language else ''}" if category else ""
+        partition, index, name = ARTICLES, KefuItem.by_customer, "gsi1pk"
+    sort = getattr(ArticleItem, name[:-2] + "sk")
+    start = cursors.decode(cursor, key_names={"pk", "sk", name, name[:-2] + "sk"}, partition=(name, partition))
+    result = index.query(
+        partition,
+        sort.startswith(prefix) if prefix else None,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+    )
+    return [article_of(item) for item in result], cursors.encode(result.last_evaluated_key)
+
+
+def published_articles(page_size: int = 500) -> Iterator[ArticleItem]:
+    """Every published article with its stored terms (the index rebuild reads them all, page by page)."""
+    yield from KefuItem.by_resolution_day.query(PUBLISHED, page_size=page_size)
+
+
+def article_of(item: ArticleItem) -> Article:
+    return Article(
+        id=item.article_id,
+        title=item.title,
+        body=item.body,
+        language=item.language,
+        category=item.category,
+        tags=list(item.tags),
+        visibility=item.visibility,
+        status=item.status,
+        version=int(item.version or 0),
+        createdAt=datetime.fromisoformat(item.created_at),
+        createdBy=item.created_by,
+        updatedAt=datetime.fromisoformat(item.updated_at),
+        updatedBy=item.updated_by,
+        publishedAt=datetime.fromisoformat(item.published_at) if item.published_at else None,
+    )
+
+
+def _article_item(article: Article, terms: dict[str, int], *, is_new: bool) -> ArticleItem:
+    published = article.status == "published"
+    return ArticleItem(
+        article_key(article.id),
+        ARTICLE_SK,
+        article_id=article.id,
+        title=article.title,
+        body=article.body,
+        language=article.language.value,
+        category=article.category.value,
+        tags=list(article.tags),
+        visibility=article.visibility.value,
+        status=article.status.value,
+        terms=terms,
+        created_at=article.createdAt.isoformat(),
+        created_by=article.createdBy,
+        updated_at=article.updatedAt.isoformat(),
+        updated_by=article.updatedBy,
+        published_at=article.publishedAt.isoformat() if article.publishedAt else None,
+        **({} if is_new else {"version": article.version}),
+        gsi1pk=ARTICLES,
+        gsi1sk=f"{article.category.value}#{article.language.value}#{article.id}",
+        gsi4pk=f"{ARTICLES}#{article.language.value}",
+        gsi4sk=f"{article.category.value}#{article.id}",
+        gsi5pk=PUBLISHED if published else None,
+        gsi5sk=article.id if published else None,
+    )
+
+
+# --- canned replies ----------------------------------------------------------------------------------------------
+
+
+def get_reply(reply_id: str) -> Reply | None:
+    try:
+        return reply_of(ReplyItem.get(reply_key(reply_id), REPLY_SK, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def save_reply(reply: Reply, *, is_new: bool) -> Reply:
+    item = ReplyItem(
+        reply_key(reply.id),
+        REPLY_SK,
+        reply_id=reply.id,
+        title=reply.title,
+        body=reply.body,
+        group=reply.group,
+        category=reply.category.value,
+        language=reply.language.value,
+        tags=list(reply.tags),
+        placeholders=list(reply.placeholders),
+        uses=reply.uses,
+        updated_at=reply.updatedAt.isoformat(),
+        updated_by=reply.updatedBy,
+        version=reply.version + 1,
+        gsi1pk=REPLIES,
+        gsi1sk=f"{reply.group}#{reply.category.value}#{reply.language.value}#{reply.id}",
+        gsi4pk=f"{REPLIES}#{reply.category.value}",
+        gsi4sk=f"{reply.language.value}#{reply.group}#{reply.id}",
+    )
+    # The use count is part of the condition: a use counted since the read would otherwise be written over.
+    condition = (
+        ReplyItem.pk.does_not_exist()
+        if is_new
+        else (ReplyItem.version == reply.version) & (ReplyItem.uses == reply.uses)
+    )
+    try:
+        item.save(condition=condition)
+    except PutError as err:
+        if condition_failed(err):
+            raise KnowledgeVersionConflict(reply.id) from err
+        raise
+    return reply.model_copy(update={"version": reply.version + 1})
+
+
+def list_replies(
+    *, group: str | None, category: str | None, language: str | None, limit: int, cursor: str | None
+) -> tuple[list[Reply], str | None]:
+    """Replies of a group (then category, then language), or of a category (then language), by key."""
+    if group is None and category is not None:
+        partition, index, name = f"{REPLIES}#{category}", KefuItem.by_status, "gsi4pk"
+        prefix = f"{language}#" if language else ""
+    else:
+        partition, index, name = REPLIES, KefuItem.by_customer, "gsi1pk"
+        prefix = ""
+        if group is not None:
+            prefix = f"{group}#"
+            if category is not None:
+                prefix += f"{category}#"
+                if language is not None:
+                    prefix += f"{language}#"
+    sort = getattr(ReplyItem, name[:-2] + "sk")
+    start = cursors.decode(cursor, key_names={"pk", "sk", name, name[:-2] + "sk"}, partition=(name, partition))
+    result = index.query(
+        partition,
+        sort.startswith(prefix) if prefix else None,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+    )
+    return [reply_of(item) for item in result], cursors.encode(result.last_evaluated_key)
+
+
+def count_use(reply_id: str, agent_id: str, at: datetime) -> None:
+    """One more use of a reply, by an agent: on the reply and on the agent's usage row (atomic ADDs)."""
+    with TransactWrite(connection=connection()) as transaction:
+        transaction.update(
+            ReplyItem(reply_key(reply_id), REPLY_SK),
+            actions=[ReplyItem.uses.add(1)],
+            condition=ReplyItem.pk.exists(),
+        )
+        transaction.update(
+            ReplyUsageItem(reply_key(reply_id), f"USAGE#{agent_id}"),
+            actions=[
+                ReplyUsageItem.uses.add(1),
+                ReplyUsageItem.last_used_at.set(at.isoformat()),
+                ReplyUsageItem.reply_id.set(reply_id),
+                ReplyUsageItem.agent_id.set(agent_id),
+                ReplyUsageItem.kind.set(ReplyUsageItem),
+                ReplyUsageItem.gsi3pk.set(f"USAGE#{agent_id}"),
+                ReplyUsageItem.gsi3sk.set(reply_id),
+            ],
+        )
+
+
+def reply_usage(reply_id: str) -> list[ReplyUsage]:
+    return [_usage(item) for item in ReplyUsageItem.query(reply_key(reply_id), ReplyUsageItem.sk.startswith("USAGE#"))]
+
+
+def usage_by_agent(agent_id: str) -> list[ReplyUsage]:
+    return [_usage(item) for item in KefuItem.by_assignee.query(f"USAGE#{agent_id}")]
+
+
+def _usage(item: ReplyUsageItem) -> ReplyUsage:
+    return ReplyUsage(
+        replyId=item.reply_id,
+        agentId=item.agent_id,
+        uses=int(item.uses),
+        lastUsedAt=datetime.fromisoformat(item.last_used_at),
+    )
+
+
+def reply_of(item: ReplyItem) -> Reply:
+    return Reply(
+        id=item.reply_id,
+        title=item.title,
+        body=item.body,
+        group=item.group,
+        category=item.category,
+        language=item.language,
+        tags=list(item.tags),
+        placeholders=list(item.placeholders),
+        uses=int(item.uses or 0),
+        version=int(item.version or 0),
+        updatedAt=datetime.fromisoformat(item.updated_at),
+        updatedBy=item.updated_by,
+    )

@@ -1,0 +1,42 @@
+"""The knowledge base in the templates: the search index bucket (private, encrypted, TLS only) and the API
+function's grants on it: the one index object to read and write, and listing only under its prefix."""
+
+from __future__ import annotations
+
+from kefu.knowledge.published import BUCKET_VAR, INDEX_KEY
+from tests.infra.template_checks import props, resources
+from tests.infra.test_revisits_infra import actions_of, statements
+
+
+def test_the_index_bucket_is_private_encrypted_and_tls_only(dev):
+    bucket_id = dev.logical_id(dev.kefu.service.knowledge.bucket)
+    bucket = props(dev.service["Resources"][bucket_id])
+
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+    (policy,) = [
+        p for p in resources(dev.service, "AWS::S3::BucketPolicy").values() if props(p)["Bucket"] == {"Ref": bucket_id}
+    ]
+    denies = [s for s in props(policy)["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
+
+
+def test_the_api_function_knows_the_bucket_and_may_touch_only_the_index(dev):
+    api = dev.kefu.service.api.handler.function
+    bucket_id = dev.logical_id(dev.kefu.service.knowledge.bucket)
+    function = props(dev.service["Resources"][dev.logical_id(api)])
+
+    assert function["Environment"]["Variables"][BUCKET_VAR] == {"Ref": bucket_id}
+    s3 = [s for s in statements(dev, api.role) if any(a.startswith("s3:") for a in actions_of(s))]
+    objects = next(s for s in s3 if "s3:GetObject" in actions_of(s))
+    assert sorted(actions_of(objects)) == ["s3:GetObject", "s3:PutObject"]
+    assert objects["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{INDEX_KEY}"]]}
+    listing = next(s for s in s3 if "s3:ListBucket" in actions_of(s))
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["kb/*"]}}
