@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
-from kefu import errors, tickets
+from kefu import errors
 from kefu.agents import service as agents
 from kefu.config import settings
 from kefu.identity import Caller
@@ -45,6 +45,7 @@ from kefu.model.tickets import (
 )
 from kefu.observability import logger, metrics, tracer
 from kefu.tickets import policy
+from kefu.tickets import service as tickets
 
 PROBLEM = "application/problem+json"
 #: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.

@@ -8,12 +8,13 @@ import threading
 
 import pytest
 
-from kefu import deployment, tickets
+from kefu import deployment
 from kefu.agents.groups import find_group
 from kefu.identity import Caller
 from kefu.model.tickets import NewTicket, Status, TransitionRequest
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
+from kefu.tickets import service as tickets
 from tests.conftest import ADMIN, AGENT, SUPERVISOR
 
 ROTA = ["rr-a", "rr-b", "rr-c"]

@@ -12,13 +12,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from moto import mock_aws
 
-from kefu import errors, tickets
+from kefu import errors
 from kefu.agents import service as agents
 from kefu.identity import Caller
 from kefu.model.agents import AgentSpec, AssignmentMode, AvailabilityUpdate, GroupSpec
 from kefu.model.tickets import ACTIVE, AssignRequest, NewMessage, NewTicket, Status, TransitionRequest
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
+from kefu.tickets import service as tickets
 from tests.conftest import create_tables, reset_clients
 
 ADMIN = Caller(sub="admin", groups=frozenset({"admin"}))

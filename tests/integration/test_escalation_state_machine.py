@@ -22,7 +22,6 @@ from typing import Any
 import boto3
 import pytest
 
-from kefu import tickets
 from kefu.clock import now
 from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR, reload_settings
 from kefu.escalation import service as escalation
@@ -31,6 +30,7 @@ from kefu.identity import Caller
 from kefu.model.tickets import Category, CustomerRef, EntryKind, NewTicket
 from kefu.store import agents as agent_store
 from kefu.store import tickets as store
+from kefu.tickets import service as tickets
 from kefu.tickets.sla import clock_of
 from kefu_local.lambdas import dispatching
 from kefu_local.resources import FUNCTION

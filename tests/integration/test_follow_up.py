@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from kefu import errors, tickets
+from kefu import errors
 from kefu.identity import Caller
 from kefu.model.tickets import NewTicket, Ticket
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
+from kefu.tickets import service as tickets
 from tests.conftest import ADMIN, AGENT, AGENT_2, CUSTOMER, OTHER_CUSTOMER, Identity
 from tests.integration.conftest import open_ticket
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kefu import tickets
 from kefu.errors import BadCursor, BadRequest
 from kefu.identity import Caller
 from kefu.model.tickets import Resolution, ResolutionKind, Status, TransitionRequest
 from kefu.store.revisits import resolved_between
+from kefu.tickets import service as tickets
 from tests.integration.resolved import add_resolved
 
 START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)

@@ -45,7 +45,7 @@ def upsert_agent(caller: Caller, agent_id: str, spec: AgentSpec) -> Agent:
 
 def set_availability(caller: Caller, agent_id: str, update: AvailabilityUpdate) -> Agent:
     """The agent's availability as given. Taking waiting tickets on coming online is the tickets' business:
-    `kefu.tickets.set_availability` does both."""
+    `kefu.tickets.service.set_availability` does both."""
     caller.require_staff()
     agent_id = resolve_agent_id(caller, agent_id)
     if agent_id != caller.sub and caller.role is Role.AGENT:

@@ -23,7 +23,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from kefu import tickets
 from kefu.agents.groups import find_group
 from kefu.clock import now
 from kefu.config import settings
@@ -44,6 +43,7 @@ from kefu.store import mail as mail_store
 from kefu.store import tickets as ticket_store
 from kefu.store.failures import WriteRefused
 from kefu.store.models import KefuItem
+from kefu.tickets import service as tickets
 
 #: Besides accept / ignore / quarantine: a mail kefu already took (the same Message-ID from the same sender).
 DUPLICATE = "duplicate"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from kefu import tickets
 from kefu.errors import Conflict, InvalidRequest
 from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.intake.model import IntakeMessage, IntakeOutcome
 from kefu.model.tickets import Channel, NewTicket
 from kefu.store import threads as thread_store
+from kefu.tickets import service as tickets
 
 #: The content that must match when a (channel, externalId) comes again; `channel` and `externalId` are the key.
 CONTENT = "[customer, subject, body, category, priority, occurredAt, metadata]"

@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from kefu import errors, tickets
+from kefu import errors
 from kefu.clock import iso, now
 from kefu.identity import Caller, Role
 from kefu.model.customers import Tier
@@ -57,6 +57,7 @@ from kefu.store.failures import AlreadyExists, TransactionCollided
 from kefu.store.surveys import Answer, SurveyRecord
 from kefu.surveys import tokens
 from kefu.surveys.config import survey_settings
+from kefu.tickets import service as tickets
 from kefu.tickets.writes import Change, Draft
 
 #: Who surveys write as: the timeline says a system did it, and it may act on any customer's ticket.

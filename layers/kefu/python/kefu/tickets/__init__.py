@@ -1,35 +1,3 @@
 """Tickets: the lifecycle, the timeline and the services that change them, one module per thing that changes
 together (queries, opening, conversation, transitions, handover; writes is the read-decide-write path they share).
-What handlers and other capabilities call is gathered here: `from kefu import tickets`."""
-
-from kefu.tickets.conversation import NotReopenable, add_message, relay_customer_message
-from kefu.tickets.handover import Transfer, assign, pick_up_next, set_availability, transferred
-from kefu.tickets.opening import idempotency_config, open_ticket, open_ticket_once
-from kefu.tickets.queries import get_ticket, list_tickets, page_size, timeline
-from kefu.tickets.transitions import transition, update_ticket
-from kefu.tickets.writes import Change, Draft, Written, change, write
-
-__all__ = [
-    "Change",
-    "Draft",
-    "NotReopenable",
-    "Transfer",
-    "Written",
-    "add_message",
-    "assign",
-    "change",
-    "get_ticket",
-    "idempotency_config",
-    "list_tickets",
-    "open_ticket",
-    "open_ticket_once",
-    "page_size",
-    "pick_up_next",
-    "relay_customer_message",
-    "set_availability",
-    "timeline",
-    "transferred",
-    "transition",
-    "update_ticket",
-    "write",
-]
+`kefu.tickets.service` gathers what handlers and other capabilities call."""

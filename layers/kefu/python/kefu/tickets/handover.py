@@ -125,9 +125,10 @@ def pick_up_next(agent_id: str, *, skip: str | None = None) -> Ticket | None:
     follow-up opened, while they had no room; in whichever group it waits), then the most urgent, oldest unassigned
     ticket of their groups' queues: new, reopened, transferred in, or awaiting another owner, who stays its owner
     (the agent becomes a helper). `skip` is a ticket not to take: the one the agent has just transferred away."""
-    agent = agent_store.get_agent(agent_id)
-    if not has_room(agent):
+    found = agent_store.get_agent(agent_id)
+    if not has_room(found):
         return None
+    agent: Agent = found  # narrowed once, for the decision below as well
     system = Caller(sub=f"system:queue:{agent.id}", groups=frozenset({Role.AGENT.value}))
 
     def decide(ticket: Ticket) -> Change[None] | None:
