@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from kefu import errors
 from kefu.identity import Caller
 from kefu.knowledge import articles, replies, suggestions
-from kefu.knowledge.model import (
+from kefu.model.knowledge import (
     Article,
     ArticleChange,
     ArticleDraft,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
-from kefu import clock, tickets
+from kefu import clock
 from kefu.errors import KefuError
 from kefu.identity import Caller, Role
 from kefu.intake import service as intake
@@ -24,6 +24,7 @@ from kefu.kpis import work
 from kefu.model.surveys import SurveyAnswer
 from kefu.model.tickets import Channel, CustomerRef, NewMessage, NewTicket, Resolution, TransitionRequest
 from kefu.surveys import service as surveys
+from kefu.tickets import service as tickets
 
 CHANNELS = {"web": 25, "app": 20, "email": 20, "phone": 15, "chat": 12, "social": 5, "feedback": 3}
 CATEGORIES = {"order": 22, "logistics": 20, "after_sales": 16, "payment": 12, "consultation": 12, "technical": 8,

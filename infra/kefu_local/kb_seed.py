@@ -49,7 +49,7 @@ def seed_knowledge() -> dict[str, int]:
     """Write and publish the seed articles and replies unless the knowledge base already has articles (a local stack
     started again keeps what people wrote). The index is rebuilt once, at the end."""
     from kefu.knowledge import articles, published, replies
-    from kefu.knowledge.model import ArticleDraft, ReplySpec
+    from kefu.model.knowledge import ArticleDraft, ReplySpec
     from kefu.store import knowledge as store
 
     existing, _ = store.list_articles(language=None, category=None, limit=1, cursor=None)

@@ -3,7 +3,8 @@ function's grants on it: the one index object to read and write, and listing onl
 
 from __future__ import annotations
 
-from kefu.knowledge.published import BUCKET_VAR, INDEX_KEY
+from kefu.config import KB_BUCKET_VAR
+from kefu.knowledge.published import INDEX_KEY
 from tests.infra.template_checks import props, resources
 from tests.infra.test_revisits_infra import actions_of, statements
 
@@ -33,7 +34,7 @@ def test_the_api_function_knows_the_bucket_and_may_touch_only_the_index(dev):
     bucket_id = dev.logical_id(dev.kefu.service.knowledge.bucket)
     function = props(dev.service["Resources"][dev.logical_id(api)])
 
-    assert function["Environment"]["Variables"][BUCKET_VAR] == {"Ref": bucket_id}
+    assert function["Environment"]["Variables"][KB_BUCKET_VAR] == {"Ref": bucket_id}
     s3 = [s for s in statements(dev, api.role) if any(a.startswith("s3:") for a in actions_of(s))]
     objects = next(s for s in s3 if "s3:GetObject" in actions_of(s))
     assert sorted(actions_of(objects)) == ["s3:GetObject", "s3:PutObject"]

@@ -188,10 +188,12 @@ def knowledge_ids(api) -> dict[str, str]:
 
     import boto3
 
+    from kefu.config import reload_settings
     from kefu.knowledge import published
 
     boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
     os.environ["KEFU_KB_BUCKET"] = "kefu-test-kb"
+    reload_settings()
     published.forget()
     article = api("POST", "/kb/articles", who=EDITOR, body=CASES["POST", "/kb/articles"].body)
     reply = api("POST", "/replies", who=SUPERVISOR, body=KB_REPLY)

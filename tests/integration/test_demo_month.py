@@ -17,6 +17,10 @@ END = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 def test_a_small_month_of_every_kind_of_traffic_is_reported(aws, monkeypatch):
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="kefu-test-kb")  # the demo data includes the knowledge base
+    monkeypatch.setenv("KEFU_KB_BUCKET", "kefu-test-kb")
     monkeypatch.setattr(kpis, "desk_zone", lambda: kpis._zone("Asia/Shanghai"))
     seed_demo_data()
 

@@ -17,10 +17,12 @@ EDITOR = Identity("editor-sun", ("editor",), "sun@kefu.example")
 def kb(desk):
     import boto3
 
+    from kefu.config import reload_settings
     from kefu.knowledge import published
 
     boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
     os.environ["KEFU_KB_BUCKET"] = "kefu-test-kb"
+    reload_settings()
     published.forget()
     yield desk
     published.forget()

@@ -18,11 +18,13 @@ EDITOR = Identity("editor-sun", ("editor",))
 def seeded(api):
     import boto3
 
+    from kefu.config import reload_settings
     from kefu.knowledge import published
     from kefu_local.kb_seed import seed_knowledge
 
     boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
     os.environ["KEFU_KB_BUCKET"] = "kefu-test-kb"
+    reload_settings()
     published.forget()
     counts = seed_knowledge()
     yield api, counts

@@ -11,7 +11,7 @@ import yaml
 from kefu.knowledge import text
 from kefu.knowledge.articles import family
 from kefu.knowledge.index import IndexedArticle, SearchIndex, document_terms, snippet_of
-from kefu.knowledge.model import Language
+from kefu.model.knowledge import Language
 from kefu_local.kb_seed import seed_articles
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "kb_questions.yaml"

@@ -14,7 +14,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from kefu.knowledge.published import BUCKET_VAR, INDEX_KEY
+from kefu.config import KB_BUCKET_VAR
+from kefu.knowledge.published import INDEX_KEY
 from kefu_infra.checks import acknowledge
 
 INDEX_PREFIX = INDEX_KEY.rsplit("/", 1)[0] + "/"
@@ -25,7 +26,7 @@ class Knowledge(Construct):
         super().__init__(scope, construct_id)
         self.bucket = self._add_bucket()
         self._add_grants(api_function)
-        api_function.add_environment(BUCKET_VAR, self.bucket.bucket_name)
+        api_function.add_environment(KB_BUCKET_VAR, self.bucket.bucket_name)
 
     def _add_bucket(self) -> s3.Bucket:
         bucket = s3.Bucket(

@@ -42,6 +42,10 @@ PUBLIC_API_URL_VAR = "KEFU_PUBLIC_API_URL"
 #: Where SES stores received mail, and where kefu keeps attachments (kefu.email).
 RAW_MAIL_BUCKET_VAR = "KEFU_RAW_MAIL_BUCKET"
 ATTACHMENTS_BUCKET_VAR = "KEFU_ATTACHMENTS_BUCKET"
+#: The knowledge base's bucket, where the published search index is kept (kefu.knowledge.published).
+KB_BUCKET_VAR = "KEFU_KB_BUCKET"
+#: How often (seconds) an API function asks whether a newer search index was published; 30 by default.
+KB_REFRESH_VAR = "KEFU_KB_REFRESH_SECONDS"
 #: kefu's EventBridge bus, where the outbound dispatcher puts answers for the contact channels (kefu.channels).
 EVENT_BUS_VAR = "KEFU_EVENT_BUS"
 
@@ -95,6 +99,8 @@ class Settings(BaseModel):
     raw_mail_bucket: str | None = Field(None, validation_alias=RAW_MAIL_BUCKET_VAR)
     attachments_bucket: str | None = Field(None, validation_alias=ATTACHMENTS_BUCKET_VAR)
     event_bus: str | None = Field(None, validation_alias=EVENT_BUS_VAR)
+    kb_bucket: str | None = Field(None, validation_alias=KB_BUCKET_VAR)
+    kb_refresh_seconds: float = Field(30.0, ge=0, allow_inf_nan=False, validation_alias=KB_REFRESH_VAR)
     #: The DynamoDB endpoint when it is not AWS's (moto, the local stack).
     dynamodb_endpoint: str | None = Field(None, validation_alias=AliasChoices(DYNAMODB_ENDPOINT_VAR, ENDPOINT_VAR))
     time_scale: float = Field(1.0, validation_alias=TIME_SCALE_VAR)

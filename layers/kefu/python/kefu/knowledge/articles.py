@@ -12,7 +12,8 @@ from kefu.errors import BadRequest, InvalidRequest, NotFound, StaleVersion
 from kefu.identity import Caller
 from kefu.knowledge import access, published
 from kefu.knowledge.index import Match, document_terms, snippet_of
-from kefu.knowledge.model import (
+from kefu.knowledge.text import terms
+from kefu.model.knowledge import (
     Article,
     ArticleChange,
     ArticleDraft,
@@ -23,7 +24,6 @@ from kefu.knowledge.model import (
     Language,
     Page,
 )
-from kefu.knowledge.text import terms
 from kefu.store import knowledge as store
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

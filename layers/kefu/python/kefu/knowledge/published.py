@@ -12,7 +12,6 @@ editors publish each minute, move search to OpenSearch Serverless (docs/knowledg
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -20,11 +19,9 @@ from functools import cache
 from typing import Any
 
 from kefu.clock import iso, now
-from kefu.config import settings
+from kefu.config import KB_BUCKET_VAR, required, settings
 from kefu.knowledge.index import IndexedArticle, SearchIndex, snippet_of
 
-BUCKET_VAR = "KEFU_KB_BUCKET"
-REFRESH_VAR = "KEFU_KB_REFRESH_SECONDS"
 INDEX_KEY = "kb/search-index.v1.bin"
 
 
@@ -40,15 +37,11 @@ _held: _Held | None = None
 
 
 def bucket() -> str:
-    name = os.environ.get(BUCKET_VAR, "").strip()
-    if not name:
-        raise RuntimeError(f"environment variable {BUCKET_VAR} is not set (the deployment sets it)")
-    return name
+    return required(settings().kb_bucket, KB_BUCKET_VAR)
 
 
 def _refresh_seconds() -> float:
-    raw = os.environ.get(REFRESH_VAR, "").strip()
-    return float(raw) if raw else 30.0
+    return settings().kb_refresh_seconds
 
 
 @cache

@@ -13,8 +13,8 @@ from kefu.clock import now
 from kefu.errors import BadRequest, Conflict, NotFound
 from kefu.identity import Caller
 from kefu.knowledge import access, templates
-from kefu.knowledge.model import Language, Page, Rendered, Reply, ReplySpec, ReplyUsage
 from kefu.knowledge.text import terms
+from kefu.model.knowledge import Language, Page, Rendered, Reply, ReplySpec, ReplyUsage
 from kefu.store import knowledge as store
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

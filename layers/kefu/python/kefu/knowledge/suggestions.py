@@ -19,8 +19,8 @@ from typing import Any
 from kefu.identity import Caller
 from kefu.knowledge import access, published, replies
 from kefu.knowledge.articles import family
-from kefu.knowledge.model import KbCategory, Language, SuggestedArticle, SuggestedReply, Suggestions
 from kefu.knowledge.text import looks_like, terms
+from kefu.model.knowledge import KbCategory, Language, SuggestedArticle, SuggestedReply, Suggestions
 from kefu.store import knowledge as store
 
 #: The knowledge categories that answer a ticket category (kefu.model.tickets.Category).

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu import tickets
 from kefu.clock import now
 from kefu.identity import Caller
 from kefu.model.tickets import EntryKind, Ticket, Visibility
+from kefu.tickets import service as tickets
 
 #: One record covers at most a working day: more is a stuck timer, not work.
 MAX_SECONDS = 8 * 3600

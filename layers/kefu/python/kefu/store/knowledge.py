@@ -25,7 +25,7 @@ from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, U
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from kefu.knowledge.model import Article, ArticleVersion, Reply, ReplyUsage
+from kefu.model.knowledge import Article, ArticleVersion, Reply, ReplyUsage
 from kefu.store import cursor as cursors
 from kefu.store.models import KefuItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
