@@ -106,6 +106,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/kb/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search (q) or list articles. Customers: published public ones; staff and editors: all (search covers published articles) */
+        get: operations["list_articles_kb_articles_get"];
+        put?: never;
+        /** Write an article (a draft until published). Editors (the `editor` group), supervisors and admins. */
+        post: operations["create_article_kb_articles_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kb/articles/{articleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An article, with its ETag (customers: published public ones only) */
+        get: operations["get_article_kb_articles__articleId__get"];
+        /** Change an article (If-Match required; the history keeps each version). Editors (the `editor` group), supervisors and admins. */
+        put: operations["update_article_kb_articles__articleId__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kb/articles/{articleId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An article's versions: who changed which fields, when (staff and editors) */
+        get: operations["article_history_kb_articles__articleId__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kb/articles/{articleId}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish an article into search; body `{}` or `{"note": …}` (If-Match optional). Editors (the `editor` group), supervisors and admins. */
+        post: operations["publish_article_kb_articles__articleId__publish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Canned replies by group, category, language, or searched (q); staff */
+        get: operations["list_replies_replies_get"];
+        put?: never;
+        /** Write a canned reply; placeholders such as {{customer.name}} are checked (supervisors, admins) */
+        post: operations["create_reply_replies_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/replies/{replyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a canned reply (supervisors, admins) */
+        put: operations["update_reply_replies__replyId__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/replies/{replyId}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A canned reply filled in for a ticket, counted as one use by the caller (staff) */
+        post: operations["render_reply_replies__replyId__render_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/replies/{replyId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How often each agent used a canned reply (staff) */
+        get: operations["reply_usage_replies__replyId__usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service KPIs for a period
+         * @description Service KPIs over a period of desk days (the desk's time zone, `period.timeZone`), read from
+         *     aggregates kept in step with every ticket change (never a scan of tickets).
+         *
+         *     `from`, `to`: desk dates (YYYY-MM-DD), both required, `from` <= `to`, at most 400 days. `by`: `day` (default), `week`
+         *     (ISO weeks), `month`, or a dimension: `channel`, `category`, `priority`, `group`, `agent` (the ticket's owner, else
+         *     its assignee), `hour`, `weekday` (of the moment counted, on the desk's clock). Supervisors and admins read any
+         *     breakdown (with `agent=<id>`: one agent); agents only `by=agent`, their own figures (403 otherwise).
+         *     `Accept: text/csv` answers CSV (nested fields as dotted columns, a last `total` line).
+         *
+         *     Each figure is counted on the desk day of the moment it belongs to:
+         *     - **created**, **complaints** (category `complaint`: `count`, `share` of created, `closedWithin48hRate`: first resolved
+         *       within 48 h of creation), **firstResponse** and **slaBreachRate.firstResponse**: the creation day.
+         *     - **firstResponse**: creation to the first public reply by a person (automatic acknowledgements and system authors
+         *       excluded); `meanSeconds`, nearest-rank `p50Seconds` and `p90Seconds` (durations kept to the second under 10 minutes,
+         *       the minute under a day, the hour beyond), `withinTargetRate` (no later than the ticket's first-response due time),
+         *       `businessMeanSeconds` (business time on the ticket's SLA calendar).
+         *     - **resolved**, **resolution** (creation to the last resolution, same statistics), **handleTime** (seconds worked:
+         *       `metadata.handleSeconds` of intake messages plus `POST /tickets/{id}/work`; mean over resolved tickets that have
+         *       any), **fcrRate** (resolved by the group first routed to, never reopened, no follow-up ticket, no ticket of the same
+         *       customer and category opened within 7 days after), **reopenRate**, **slaBreachRate.resolution**: the day of the
+         *       last resolution; a later reopen takes the ticket out of that day until it is resolved again.
+         *     - **escalations** (steps that raised the level, `byLevel`): the day of the step. **csat** (`responses`, `mean`,
+         *       `satisfiedRate`: 4-5) and **nps** (`responses`, `score`: % promoters 9-10 minus % detractors 0-6): the answer's day.
+         *     - **backlog**: tickets created and not resolved or closed at the end of the row's last day, `backlogByAge` by age in
+         *       desk days (`0d`, `1-2d`, `3-6d`, `7d+`); null in dimension rows.
+         *     Rates are 0..1; a rate or mean over nothing is null.
+         */
+        get: operations["kpi_report_reports_kpis_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/surveys/{token}": {
         parameters: {
             query?: never;
@@ -211,6 +395,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{ticketId}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Articles and canned replies for a ticket's conversation, each with why it matched (staff) */
+        get: operations["ticket_suggestions_tickets__ticketId__suggestions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tickets/{ticketId}/timeline": {
         parameters: {
             query?: never;
@@ -239,6 +440,26 @@ export interface paths {
         put?: never;
         /** Move a ticket through its lifecycle */
         post: operations["transition_tickets__ticketId__transition_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{ticketId}/work": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record handle time worked on a ticket (agents)
+         * @description `seconds` worked, 1..28800; counted in the ticket's handle time (KPIs).
+         */
+        post: operations["record_work_tickets__ticketId__work_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -294,6 +515,125 @@ export interface components {
          * @enum {string}
          */
         AgentTier: "L1" | "L2" | "L3";
+        /** Article */
+        Article: {
+            /** Body */
+            body: string;
+            category: components["schemas"]["KbCategory"];
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Createdby */
+            createdBy: string;
+            /** Id */
+            id: string;
+            language: components["schemas"]["Language"];
+            /** Publishedat */
+            publishedAt?: string | null;
+            status: components["schemas"]["ArticleStatus"];
+            /** Tags */
+            tags?: string[];
+            /** Title */
+            title: string;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+            /** Updatedby */
+            updatedBy: string;
+            /** Version */
+            version: number;
+            visibility: components["schemas"]["ArticleVisibility"];
+        };
+        /**
+         * ArticleChange
+         * @description PUT /kb/articles/{id}: the fields given replace the current ones; a note says why (kept in the history).
+         */
+        ArticleChange: {
+            /** Body */
+            body?: string | null;
+            category?: components["schemas"]["KbCategory"] | null;
+            language?: components["schemas"]["Language"] | null;
+            /** Note */
+            note?: string | null;
+            status?: components["schemas"]["ArticleStatus"] | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Title */
+            title?: string | null;
+            visibility?: components["schemas"]["ArticleVisibility"] | null;
+        };
+        /**
+         * ArticleDraft
+         * @description A new article (POST /kb/articles): it starts as a draft unless `status` says otherwise.
+         */
+        ArticleDraft: {
+            /** Body */
+            body: string;
+            category: components["schemas"]["KbCategory"];
+            language: components["schemas"]["Language"];
+            /** @default draft */
+            status: components["schemas"]["ArticleStatus"];
+            /** Tags */
+            tags?: string[];
+            /** Title */
+            title: string;
+            /** @default internal */
+            visibility: components["schemas"]["ArticleVisibility"];
+        };
+        /**
+         * ArticleHit
+         * @description A listing or search result (`score` and `snippet` only when searched).
+         */
+        ArticleHit: {
+            category: components["schemas"]["KbCategory"];
+            /** Id */
+            id: string;
+            language: components["schemas"]["Language"];
+            /** Score */
+            score?: number | null;
+            /** Snippet */
+            snippet?: string | null;
+            status: components["schemas"]["ArticleStatus"];
+            /** Title */
+            title: string;
+            visibility: components["schemas"]["ArticleVisibility"];
+        };
+        /**
+         * ArticleStatus
+         * @enum {string}
+         */
+        ArticleStatus: "draft" | "published" | "archived";
+        /**
+         * ArticleVersion
+         * @description One step of an article's history: who, when, which fields changed, and the article as it then was.
+         */
+        ArticleVersion: {
+            /** Action */
+            action: string;
+            article: components["schemas"]["Article"];
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string;
+            /** Changed */
+            changed: string[];
+            /** Note */
+            note?: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * ArticleVisibility
+         * @enum {string}
+         */
+        ArticleVisibility: "public" | "internal";
         /**
          * AssignRequest
          * @description Exactly one of: take it yourself, hand it to an agent, transfer it to a group.
@@ -374,7 +714,7 @@ export interface components {
          * EntryKind
          * @enum {string}
          */
-        EntryKind: "message" | "reply" | "note" | "status" | "assignment" | "transfer" | "update" | "routing" | "escalation" | "survey" | "link";
+        EntryKind: "message" | "reply" | "note" | "status" | "assignment" | "transfer" | "update" | "routing" | "escalation" | "survey" | "link" | "work";
         /** Group */
         Group: {
             /** @default least_loaded */
@@ -434,6 +774,17 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * KbCategory
+         * @description What an e-commerce desk's customers ask about (the ticket categories map onto these for suggestions).
+         * @enum {string}
+         */
+        KbCategory: "logistics" | "refunds" | "exchanges" | "payment" | "account" | "complaints" | "orders" | "general";
+        /**
+         * Language
+         * @enum {string}
+         */
+        Language: "zh-Hans" | "zh-Hant" | "en";
         /** NewMessage */
         NewMessage: {
             /** Attachments */
@@ -458,6 +809,27 @@ export interface components {
             /** Tags */
             tags?: string[];
         };
+        /** Page[ArticleHit] */
+        Page_ArticleHit_: {
+            /** Items */
+            items: components["schemas"]["ArticleHit"][];
+            /** Nextcursor */
+            nextCursor?: string | null;
+        };
+        /** Page[ArticleVersion] */
+        Page_ArticleVersion_: {
+            /** Items */
+            items: components["schemas"]["ArticleVersion"][];
+            /** Nextcursor */
+            nextCursor?: string | null;
+        };
+        /** Page[Reply] */
+        Page_Reply_: {
+            /** Items */
+            items: components["schemas"]["Reply"][];
+            /** Nextcursor */
+            nextCursor?: string | null;
+        };
         /** Page[Ticket] */
         Page_Ticket_: {
             /** Items */
@@ -477,6 +849,14 @@ export interface components {
          * @enum {string}
          */
         Priority: "P1" | "P2" | "P3" | "P4";
+        /**
+         * PublishRequest
+         * @description POST /kb/articles/{id}/publish: `{}`, or a note for the history.
+         */
+        PublishRequest: {
+            /** Note */
+            note?: string | null;
+        };
         /** Question */
         Question: {
             /** En */
@@ -493,6 +873,81 @@ export interface components {
             required: boolean;
             /** Zh */
             zh: string;
+        };
+        /** RenderRequest */
+        RenderRequest: {
+            /** Ticketid */
+            ticketId: string;
+        };
+        /** Rendered */
+        Rendered: {
+            /** Replyid */
+            replyId: string;
+            /** Text */
+            text: string;
+            /** Ticketid */
+            ticketId: string;
+        };
+        /** Reply */
+        Reply: {
+            /** Body */
+            body: string;
+            category: components["schemas"]["KbCategory"];
+            /** Group */
+            group: string;
+            /** Id */
+            id: string;
+            language: components["schemas"]["Language"];
+            /** Placeholders */
+            placeholders?: string[];
+            /** Tags */
+            tags?: string[];
+            /** Title */
+            title: string;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+            /** Updatedby */
+            updatedBy: string;
+            /**
+             * Uses
+             * @default 0
+             */
+            uses: number;
+            /** Version */
+            version: number;
+        };
+        /**
+         * ReplySpec
+         * @description POST /replies, PUT /replies/{id}: the body's placeholders are checked when it is saved.
+         */
+        ReplySpec: {
+            /** Body */
+            body: string;
+            category: components["schemas"]["KbCategory"];
+            /** Group */
+            group: string;
+            language: components["schemas"]["Language"];
+            /** Tags */
+            tags?: string[];
+            /** Title */
+            title: string;
+        };
+        /** ReplyUsage */
+        ReplyUsage: {
+            /** Agentid */
+            agentId: string;
+            /**
+             * Lastusedat
+             * Format: date-time
+             */
+            lastUsedAt: string;
+            /** Replyid */
+            replyId: string;
+            /** Uses */
+            uses: number;
         };
         /** Resolution */
         Resolution: {
@@ -569,6 +1024,45 @@ export interface components {
          * @enum {string}
          */
         Status: "new" | "open" | "pending" | "resolved" | "closed";
+        /** SuggestedArticle */
+        SuggestedArticle: {
+            category: components["schemas"]["KbCategory"];
+            /** Id */
+            id: string;
+            language: components["schemas"]["Language"];
+            /** Score */
+            score: number;
+            /** Title */
+            title: string;
+            visibility: components["schemas"]["ArticleVisibility"];
+            /** Why */
+            why: string;
+        };
+        /** SuggestedReply */
+        SuggestedReply: {
+            category: components["schemas"]["KbCategory"];
+            /** Group */
+            group: string;
+            /** Id */
+            id: string;
+            language: components["schemas"]["Language"];
+            /** Score */
+            score: number;
+            /** Title */
+            title: string;
+            /** Why */
+            why: string;
+        };
+        /** Suggestions */
+        Suggestions: {
+            /** Articles */
+            articles: components["schemas"]["SuggestedArticle"][];
+            language: components["schemas"]["Language"];
+            /** Replies */
+            replies: components["schemas"]["SuggestedReply"][];
+            /** Ticketid */
+            ticketId: string;
+        };
         /**
          * SurveyAnswer
          * @description The customer's answer: CSAT 1-5, and optionally NPS 0-10 and a comment.
@@ -759,6 +1253,14 @@ export interface components {
          * @enum {string}
          */
         Visibility: "public" | "internal";
+        /** WorkRecord */
+        WorkRecord: {
+            /**
+             * Seconds
+             * @description seconds worked on the ticket, 1..28800
+             */
+            seconds: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -982,6 +1484,518 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_articles_kb_articles_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                lang?: components["schemas"]["Language"] | null;
+                category?: components["schemas"]["KbCategory"] | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ArticleHit_"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_article_kb_articles_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleDraft"];
+            };
+        };
+        responses: {
+            /** @description The article */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_article_kb_articles__articleId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_article_kb_articles__articleId__put: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleChange"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    article_history_kb_articles__articleId__history_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ArticleVersion_"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    publish_article_kb_articles__articleId__publish_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_replies_replies_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                group?: string | null;
+                category?: components["schemas"]["KbCategory"] | null;
+                lang?: components["schemas"]["Language"] | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Reply_"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_reply_replies_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplySpec"];
+            };
+        };
+        responses: {
+            /** @description The reply */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_reply_replies__replyId__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplySpec"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    render_reply_replies__replyId__render_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenderRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rendered"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reply_usage_replies__replyId__usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyUsage"][];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    kpi_report_reports_kpis_get: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                by?: string | null;
+                agent?: string | null;
+            };
+            header?: {
+                accept?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1397,6 +2411,48 @@ export interface operations {
             };
         };
     };
+    ticket_suggestions_tickets__ticketId__suggestions_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestions"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_timeline_tickets__ticketId__timeline_get: {
         parameters: {
             query?: {
@@ -1471,6 +2527,41 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_work_tickets__ticketId__work_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkRecord"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Validation Error */
