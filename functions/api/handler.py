@@ -14,6 +14,8 @@ import base64
 import binascii
 import json
 import re
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -373,6 +375,16 @@ def put_agent(agentId: str, body: AgentSpec):
 )
 def put_availability(agentId: str, body: AvailabilityUpdate):
     return json_response(agents.set_availability(caller(), agentId, body))
+
+
+# The route modules beside this one: on Lambda's path already (the function's folder is its task root), and put there
+# when the handler is loaded from its file (tests, the local stack).
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+
+from customer_routes import router as customer_router
+
+app.include_router(customer_router)
 
 
 @app.get("/openapi.json", include_in_schema=False)

@@ -32,6 +32,8 @@ class Case:
     #: Path parameters filled from another of the desk's ids: {"ticketId": "revisitTaskId"} (a route for one kind
     #: of ticket).
     ids: dict[str, str] = field(default_factory=dict)
+    #: The query a route needs to succeed (a search names what it searches by).
+    query: dict[str, str] | None = None
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -62,13 +64,30 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/tickets/{ticketId}/revisit"): Case(
         AGENT, {"reached": True, "csat": 4}, {"reached": "yes", "csat": "four"}, ids={"ticketId": "revisitTaskId"}
     ),
+    ("GET", "/customers"): Case(AGENT, query={"q": "a"}),
+    ("GET", "/customers/{customerId}"): Case(AGENT),
+    ("GET", "/customers/{customerId}/tickets"): Case(AGENT),
+    ("PATCH", "/customers/{customerId}"): Case(AGENT, {"note": "Wholesale buyer"}, {"note": 42, "tags": "vip"}),
+    ("GET", "/me"): Case(CUSTOMER),
+    ("PATCH", "/me"): Case(CUSTOMER, {"preferredLanguage": "en"}, {"preferredLanguage": 1, "name": ["x"]}),
 }
 
 #: Create-or-update routes: an id that does not exist yet is not an error there.
 UPSERTS = {("PUT", "/groups/{groupId}"), ("PUT", "/agents/{agentId}")}
 #: The routes that declare query parameters (limit and cursor; /tickets also status, group and assignee).
-LISTINGS = {("GET", "/tickets"), ("GET", "/tickets/{ticketId}/timeline")}
-MISSING_IDS = {"ticketId": "TK-00000000", "groupId": "no-such-group", "agentId": "no-such-agent", "token": "A" * 70}
+LISTINGS = {
+    ("GET", "/tickets"),
+    ("GET", "/tickets/{ticketId}/timeline"),
+    ("GET", "/customers"),
+    ("GET", "/customers/{customerId}/tickets"),
+}
+MISSING_IDS = {
+    "ticketId": "TK-00000000",
+    "groupId": "no-such-group",
+    "agentId": "no-such-agent",
+    "token": "A" * 70,
+    "customerId": "CU-NOBODY0000",
+}
 
 
 def route_id(route: tuple[str, str, bool]) -> str:
@@ -103,8 +122,12 @@ class Desk:
             path = path.replace("{" + name + "}", value)
         return path
 
-    def etag(self) -> str:
-        return self.api("GET", f"/tickets/{self.ticket_id}", who=AGENT).headers["etag"]
+    def etag(self, template: str = "/tickets/{ticketId}") -> str:
+        """The ETag of what a PATCH route changes: the desk's ticket, the customer's record, or their own."""
+        if template == "/me":
+            return self.api("GET", "/me", who=CUSTOMER).headers["etag"]
+        read = "/customers/{customerId}" if template.startswith("/customers/") else "/tickets/{ticketId}"
+        return self.api("GET", self.path(read), who=AGENT).headers["etag"]
 
     def send(self, route: tuple[str, str, bool], *, ids: dict[str, str] | None = None, **kwargs: Any) -> Reply:
         method, template, _ = route
@@ -115,10 +138,12 @@ class Desk:
         if ids is None:
             ids = {**self.ids, **{name: self.ids[alias] for name, alias in case.ids.items()}}
         kwargs.setdefault("who", case.who)
+        if case.query is not None:
+            kwargs.setdefault("query", case.query)
         if case.body is not None and "raw_body" not in kwargs:
             kwargs.setdefault("body", case.body)
         if method == "PATCH":
-            kwargs["headers"] = {"if-match": self.etag(), **kwargs.get("headers", {})}
+            kwargs["headers"] = {"if-match": self.etag(template), **kwargs.get("headers", {})}
         return self.api(method, self.path(template, ids), **kwargs)
 
 
@@ -136,7 +161,8 @@ def desk(api) -> Desk:
     opened = api("POST", "/tickets", who=CUSTOMER, body={"subject": "Parcel late", "description": "Order 1042."})
     assert opened.status == 201
     ticket_id = opened.json["id"]
-    return Desk(api, ticket_id, {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub})
+    ids = {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub, "customerId": CUSTOMER.sub}
+    return Desk(api, ticket_id, ids)
 
 
 def surveyed_ticket(api) -> tuple[str, str]:

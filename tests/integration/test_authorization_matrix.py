@@ -81,6 +81,17 @@ MATRIX = {
         lambda _: {"reached": False, "comment": "no answer"},
         expect(401, 403, 403, 200, 200, 200),
     ),
+    "find customers": ("GET", "/customers", None, expect(401, 403, 403, 200, 200, 200)),
+    "read customer": ("GET", "/customers/{customer}", None, expect(401, 403, 403, 200, 200, 200)),
+    "customer's tickets": ("GET", "/customers/{customer}/tickets", None, expect(401, 403, 403, 200, 200, 200)),
+    "patch customer": (
+        "PATCH",
+        "/customers/{customer}",
+        lambda _: {"tier": "vip"},
+        expect(401, 403, 403, 200, 200, 200),
+    ),
+    "own record": ("GET", "/me", None, expect(401, 200, 200, 403, 403, 403)),
+    "patch own record": ("PATCH", "/me", lambda _: {"preferredLanguage": "en"}, expect(401, 200, 200, 403, 403, 403)),
 }
 
 CASES = [(route, role) for route in MATRIX for role in ROLES]
@@ -98,8 +109,13 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, route, role):
         path = path.replace("{token}", issue(resolved_ticket(desk)["id"]).token)
     if "{revisit}" in path:
         path = path.replace("{revisit}", revisit_task(desk))
+    if "{customer}" in path:
+        path = path.replace("{customer}", open_ticket(desk)["customerId"])
+    if method == "PATCH":
+        headers.setdefault("If-Match", "*")
+    query = {"q": "a"} if path == "/customers" else None
     body = body_for(role) if body_for else None
-    reply = desk(method, path, who=ROLES[role], body=body, headers=headers)
+    reply = desk(method, path, who=ROLES[role], body=body, headers=headers, query=query)
     assert reply.status == expected[role], reply.text
     if reply.status >= 400:
         assert reply.headers["content-type"] == "application/problem+json"
@@ -112,6 +128,7 @@ def test_the_matrix_covers_every_declared_route(api):
     covered = {(m, p.replace("/groups/l1/", "/groups/{groupId}/")) for m, p in covered}
     covered = {(m, p.replace("/agents/new-agent", "/agents/{agentId}")) for m, p in covered}
     covered = {(m, p.replace("/agents/me/", "/agents/{agentId}/")) for m, p in covered}
+    covered = {(m, p.replace("{customer}", "{customerId}")) for m, p in covered}
     declared = {(method, path) for method, path, _ in api.module.declared_routes()}
     assert declared <= covered, declared - covered
 
