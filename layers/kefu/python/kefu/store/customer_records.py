@@ -256,3 +256,17 @@ def create(customer_id: str, changes: dict[str, Any], *, at: datetime) -> Custom
             raise StaleVersion(f"customer {customer_id} was created meanwhile; read it again") from err
         raise
     return _profile(item, [])
+
+
+def claim(items: list[KefuItem]) -> bool:
+    """Write a new customer's record and contact points (kefu.store.customers.new_items), each only if new: False
+    when one of them exists already (another writer claimed the contact point first), nothing written then."""
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            for item in items:
+                transaction.save(item, condition=type(item).pk.does_not_exist())
+    except TransactWriteError as err:
+        if CONDITION_FAILED in cancellation_codes(err):
+            return False
+        raise
+    return True
