@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from kefu import errors
 from kefu.customers import service as customers
+from kefu.customers.audit_model import AuditEntry
 from kefu.customers.records import CustomerPatch, CustomerProfile, CustomerSummary, OwnProfile, OwnProfilePatch
 from kefu.identity import Caller
 from kefu.tickets import policy
@@ -134,3 +135,33 @@ def get_me():
 )
 def patch_me(body: OwnProfilePatch, if_match: Annotated[str | None, Header(alias="if-match")] = None):
     return with_etag(customers.update_me(caller(), body, if_match=if_match_version(if_match)))
+
+
+@router.get(
+    "/customers/<customerId>/audit",
+    tags=["customers"],
+    summary="Who read, changed, exported or erased a customer's record, oldest first (admins)",
+    responses=documented(Page[AuditEntry]),
+)
+def customer_audit(
+    customerId: str,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+):
+    found = customers.audit_of_customer(caller(), customerId, limit=limit, cursor=cursor)
+    return page([entry.model_dump(mode="json") for entry in found.items], found.nextCursor)
+
+
+@router.get(
+    "/audit",
+    tags=["customers"],
+    summary="The customer records a person or system read, changed, exported or erased, oldest first (admins)",
+    responses=documented(Page[AuditEntry]),
+)
+def actor_audit(
+    actor: Annotated[str, Query(min_length=1, max_length=128)],
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+):
+    found = customers.audit_of_actor(caller(), actor, limit=limit, cursor=cursor)
+    return page([entry.model_dump(mode="json") for entry in found.items], found.nextCursor)

@@ -68,18 +68,24 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/customers/{customerId}"): Case(AGENT),
     ("GET", "/customers/{customerId}/tickets"): Case(AGENT),
     ("PATCH", "/customers/{customerId}"): Case(AGENT, {"note": "Wholesale buyer"}, {"note": 42, "tags": "vip"}),
+    ("GET", "/customers/{customerId}/audit"): Case(ADMIN),
+    ("GET", "/audit"): Case(ADMIN, query={"actor": AGENT.sub}),
     ("GET", "/me"): Case(CUSTOMER),
     ("PATCH", "/me"): Case(CUSTOMER, {"preferredLanguage": "en"}, {"preferredLanguage": 1, "name": ["x"]}),
 }
 
 #: Create-or-update routes: an id that does not exist yet is not an error there.
 UPSERTS = {("PUT", "/groups/{groupId}"), ("PUT", "/agents/{agentId}")}
+#: An audit trail outlives its record (erased, merged): an id with no record has an empty trail, not a 404.
+TRAILS = {("GET", "/customers/{customerId}/audit")}
 #: The routes that declare query parameters (limit and cursor; /tickets also status, group and assignee).
 LISTINGS = {
     ("GET", "/tickets"),
     ("GET", "/tickets/{ticketId}/timeline"),
     ("GET", "/customers"),
     ("GET", "/customers/{customerId}/tickets"),
+    ("GET", "/customers/{customerId}/audit"),
+    ("GET", "/audit"),
 }
 MISSING_IDS = {
     "ticketId": "TK-00000000",
@@ -139,7 +145,7 @@ class Desk:
             ids = {**self.ids, **{name: self.ids[alias] for name, alias in case.ids.items()}}
         kwargs.setdefault("who", case.who)
         if case.query is not None:
-            kwargs.setdefault("query", case.query)
+            kwargs["query"] = {**case.query, **(kwargs.get("query") or {})}
         if case.body is not None and "raw_body" not in kwargs:
             kwargs.setdefault("body", case.body)
         if method == "PATCH":
@@ -326,7 +332,7 @@ def test_a_public_route_answers_without_a_token(desk, route):
 # --- ids in the path ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", routes(lambda m, p, _: "{" in p and (m, p) not in UPSERTS))
+@pytest.mark.parametrize("route", routes(lambda m, p, _: "{" in p and (m, p) not in UPSERTS | TRAILS))
 def test_an_id_that_does_not_exist_is_a_404(desk, route):
     # Given a ticket, group or agent id nobody created, when the route is called with it, then 404
     reply = desk.send(route, ids=MISSING_IDS)

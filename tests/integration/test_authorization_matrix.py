@@ -90,6 +90,8 @@ MATRIX = {
         lambda _: {"tier": "vip"},
         expect(401, 403, 403, 200, 200, 200),
     ),
+    "customer's audit trail": ("GET", "/customers/{customer}/audit", None, expect(401, 403, 403, 403, 403, 200)),
+    "actor's audit trail": ("GET", "/audit", None, expect(401, 403, 403, 403, 403, 200)),
     "own record": ("GET", "/me", None, expect(401, 200, 200, 403, 403, 403)),
     "patch own record": ("PATCH", "/me", lambda _: {"preferredLanguage": "en"}, expect(401, 200, 200, 403, 403, 403)),
 }
@@ -113,7 +115,7 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, route, role):
         path = path.replace("{customer}", open_ticket(desk)["customerId"])
     if method == "PATCH":
         headers.setdefault("If-Match", "*")
-    query = {"q": "a"} if path == "/customers" else None
+    query = {"/customers": {"q": "a"}, "/audit": {"actor": AGENT.sub}}.get(path)
     body = body_for(role) if body_for else None
     reply = desk(method, path, who=ROLES[role], body=body, headers=headers, query=query)
     assert reply.status == expected[role], reply.text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import AGENT, CUSTOMER
+from tests.conftest import ADMIN, AGENT, CUSTOMER
 from tests.integration.conftest import open_ticket
 
 TABLE = "kefu-test"
@@ -43,9 +43,10 @@ def test_a_name_prefix_search_is_one_query(desk, carol, aws_calls):
     assert calls(aws_calls, desk, "GET", "/customers", who=AGENT, query={"q": "car"}) == ["Query"]
 
 
-def test_a_profile_is_two_queries(desk, carol, aws_calls):
-    # The customer's partition (record and survey answers), then the keys of their tickets (count, last contact).
-    assert calls(aws_calls, desk, "GET", f"/customers/{carol}", who=AGENT) == ["Query", "Query"]
+def test_a_profile_is_two_queries_and_its_audit_entry(desk, carol, aws_calls):
+    # The customer's partition (record and survey answers), then the keys of their tickets (count, last contact);
+    # the read is then written to the audit trail (access pattern 16).
+    assert calls(aws_calls, desk, "GET", f"/customers/{carol}", who=AGENT) == ["Query", "Query", "PutItem"]
 
 
 def test_a_customers_tickets_are_a_read_and_a_query(desk, carol, aws_calls):
@@ -53,13 +54,20 @@ def test_a_customers_tickets_are_a_read_and_a_query(desk, carol, aws_calls):
     assert calls(aws_calls, desk, "GET", f"/customers/{carol}/tickets", who=AGENT) == ["GetItem", "Query"]
 
 
-def test_a_change_is_a_read_and_one_transaction(desk, carol, aws_calls):
-    # The tier and name ride to the contact points in the same transaction as the record's change.
+def test_a_change_is_a_read_one_transaction_and_its_audit_entry(desk, carol, aws_calls):
+    # The tier and name ride to the contact points in the same transaction as the record's change; the change is
+    # then written to the audit trail.
     body, headers = {"tier": "vip", "name": "Carol Li-Zhou"}, {"If-Match": "*"}
     assert calls(aws_calls, desk, "PATCH", f"/customers/{carol}", who=AGENT, body=body, headers=headers) == [
         "GetItem",
         "TransactWriteItems",
+        "PutItem",
     ]
+
+
+def test_the_audit_trails_are_one_query_each(desk, carol, aws_calls):
+    assert calls(aws_calls, desk, "GET", f"/customers/{carol}/audit", who=ADMIN) == ["Query"]
+    assert calls(aws_calls, desk, "GET", "/audit", who=ADMIN, query={"actor": AGENT.sub}) == ["Query"]
 
 
 def test_ones_own_record_is_one_query_and_a_change_two_calls(desk, aws_calls):

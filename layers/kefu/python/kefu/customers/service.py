@@ -12,7 +12,8 @@ from typing import Any
 
 from kefu.clock import now
 from kefu.config import settings
-from kefu.customers import contact
+from kefu.customers import audit, contact
+from kefu.customers.audit_model import AuditAction, AuditEntry
 from kefu.customers.records import (
     CustomerPatch,
     CustomerProfile,
@@ -21,7 +22,7 @@ from kefu.customers.records import (
     OwnProfilePatch,
 )
 from kefu.errors import BadRequest, Forbidden, InvalidRequest, StaleVersion
-from kefu.identity import Caller
+from kefu.identity import Caller, Role
 from kefu.store import customer_records as records
 from kefu.store import customers as customer_store
 from kefu.store import tickets as ticket_store
@@ -82,6 +83,7 @@ def profile(caller: Caller, customer_id: str) -> CustomerProfile:
     if found is None:
         raise CustomerNotFound(customer_id)
     stats = records.ticket_stats(customer_id)
+    audit.record(caller, customer_id, AuditAction.READ)
     return found.model_copy(update={"ticketCount": stats.count, "lastContactAt": stats.last_opened_at})
 
 
@@ -104,7 +106,23 @@ def update(caller: Caller, customer_id: str, patch: CustomerPatch, *, if_match: 
         raise InvalidRequest("a customer always has a tier: give one of standard, high_value, vip")
     if "tags" in changes and changes["tags"] is None:
         changes["tags"] = []
-    return records.change(known_id(customer_id), changes, expected_version=if_match, at=now())
+    changed = records.change(known_id(customer_id), changes, expected_version=if_match, at=now())
+    audit.record(caller, customer_id, AuditAction.CHANGED, list(changes))
+    return changed
+
+
+def audit_of_customer(caller: Caller, customer_id: str, *, limit: int | None, cursor: str | None) -> Page[AuditEntry]:
+    """Who read or changed the record, oldest first (admins); an erased or merged record's trail stays readable."""
+    caller.require(Role.ADMIN)
+    return audit.of_customer(caller, known_id(customer_id), limit=page_size(limit), cursor=cursor)
+
+
+def audit_of_actor(caller: Caller, actor_id: str, *, limit: int | None, cursor: str | None) -> Page[AuditEntry]:
+    """Which records a person (or a system) read or changed, oldest first (admins)."""
+    caller.require(Role.ADMIN)
+    if not _CUSTOMER_ID.match(actor_id):
+        raise InvalidRequest("actor is the id (the token's sub) of the person or system whose trail to read")
+    return audit.of_actor(caller, actor_id, limit=page_size(limit), cursor=cursor)
 
 
 def me(caller: Caller) -> OwnProfile:

@@ -1,0 +1,24 @@
+"""The audit trail of customer records: staff reading or changing a record leave an entry; admins read the trail
+by customer or by actor, in time order."""
+
+from __future__ import annotations
+
+from kefu.clock import now
+from kefu.customers.audit_model import AuditAction, AuditEntry
+from kefu.identity import Caller, Role
+from kefu.store import audit as audit_store
+from kefu.tickets.model import Page
+
+
+def record(caller: Caller, customer_id: str, action: AuditAction, fields: list[str] | None = None) -> None:
+    audit_store.add(customer_id, caller.sub, caller.role.value, action.value, now(), sorted(fields or []))
+
+
+def of_customer(caller: Caller, customer_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:
+    caller.require(Role.ADMIN)
+    return audit_store.of_customer(customer_id, limit=limit, cursor=cursor)
+
+
+def of_actor(caller: Caller, actor_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:
+    caller.require(Role.ADMIN)
+    return audit_store.of_actor(actor_id, limit=limit, cursor=cursor)
