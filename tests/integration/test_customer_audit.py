@@ -8,6 +8,8 @@ import pytest
 from tests.conftest import ADMIN, AGENT, AGENT_2, CUSTOMER, SUPERVISOR
 from tests.integration.conftest import open_ticket
 
+CRM_UPDATE = {"type": "customer.updated", "externalId": "crm-7", "tier": "vip"}
+
 
 @pytest.fixture
 def carol(desk) -> str:
@@ -77,3 +79,19 @@ def test_an_actors_trail_needs_the_actor(desk):
     reply = desk("GET", "/audit", who=ADMIN)
     assert reply.status == 422
     assert reply.headers["content-type"] == "application/problem+json"
+
+
+def test_a_refused_change_leaves_no_entry(desk, carol):
+    etag = desk("GET", f"/customers/{carol}", who=AGENT).headers["etag"]
+    assert desk("PATCH", f"/customers/{carol}", who=AGENT, body={"note": "a"}, headers={"If-Match": etag}).status == 200
+    stale = desk("PATCH", f"/customers/{carol}", who=AGENT, body={"note": "b"}, headers={"If-Match": etag})
+    assert stale.status == 412
+    assert [e["action"] for e in trail(desk, f"/customers/{carol}/audit")] == ["read", "changed"]
+
+
+def test_a_crm_change_is_on_the_trail_as_the_crms(desk, carol):
+    from kefu.customers import crm
+
+    crm.apply(crm.CustomerUpdated.model_validate({**CRM_UPDATE, "customer": {"id": carol}}))
+    [entry] = trail(desk, "/audit", actor="system:crm")
+    assert (entry["customerId"], entry["action"], entry["fields"]) == (carol, "changed", ["externalId", "tier"])

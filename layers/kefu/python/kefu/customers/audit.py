@@ -4,14 +4,19 @@ by customer or by actor, in time order."""
 from __future__ import annotations
 
 from kefu.clock import now
-from kefu.customers.audit_model import AuditAction, AuditEntry
+from kefu.customers.audit_model import AuditAction, AuditEntry, AuditNote
 from kefu.identity import Caller, Role
 from kefu.store import audit as audit_store
 from kefu.tickets.model import Page
 
 
-def record(caller: Caller, customer_id: str, action: AuditAction, fields: list[str] | None = None) -> None:
-    audit_store.add(customer_id, caller.sub, caller.role.value, action.value, now(), sorted(fields or []))
+def note(caller: Caller, action: AuditAction, fields: list[str] | None = None) -> AuditNote:
+    """The entry for what the caller does (written with the change it records, or on its own by `record`)."""
+    return AuditNote(actorId=caller.sub, actorRole=caller.role.value, action=action, fields=fields or [])
+
+
+def record(caller: Caller, customer_id: str, action: AuditAction) -> None:
+    audit_store.add(customer_id, note(caller, action), now())
 
 
 def of_customer(caller: Caller, customer_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:

@@ -27,3 +27,14 @@ class AuditEntry(BaseModel):
     #: The fields a change set (not their values).
     fields: list[str] = Field(default_factory=list)
     at: datetime
+
+
+class AuditNote(BaseModel):
+    """An entry to write: who does what to a record (the store adds when, and an id)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actorId: str
+    actorRole: str
+    action: AuditAction
+    fields: list[str] = Field(default_factory=list)

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from kefu.clock import iso, now
 from kefu.customers import contact
+from kefu.customers.audit_model import AuditAction, AuditNote
 from kefu.customers.model import Customer, Tier
 from kefu.customers.records import CustomerProfile, Tag
 from kefu.errors import InvalidRequest
@@ -25,6 +26,8 @@ from kefu.store import customers as customer_store
 from kefu.tickets.model import CustomerRef
 
 CUSTOMER_UPDATED = "customer.updated"
+#: Who the audit trail says changed a record on the CRM's word (`system:` is no Cognito sub).
+CRM_ACTOR = "system:crm"
 
 
 class CustomerUpdated(BaseModel):
@@ -51,6 +54,7 @@ def apply(message: CustomerUpdated) -> CustomerProfile:
         changes["tags"] = list(dict.fromkeys(tag.lower() for tag in message.tags))
     if message.occurredAt is not None:
         changes["crmUpdatedAt"] = iso(message.occurredAt)
+    entry = AuditNote(actorId=CRM_ACTOR, actorRole="system", action=AuditAction.CHANGED, fields=list(changes))
     for _ in range(3):
         customer_id = _customer_id(message.customer)
         try:
@@ -60,6 +64,7 @@ def apply(message: CustomerUpdated) -> CustomerProfile:
                 expected_version=None,
                 at=now(),
                 crm_newer_than=message.occurredAt is not None,
+                audit=entry,
             )
         except records.CustomerNotFound:
             if message.customer.id:

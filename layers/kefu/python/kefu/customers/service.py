@@ -106,9 +106,8 @@ def update(caller: Caller, customer_id: str, patch: CustomerPatch, *, if_match: 
         raise InvalidRequest("a customer always has a tier: give one of standard, high_value, vip")
     if "tags" in changes and changes["tags"] is None:
         changes["tags"] = []
-    changed = records.change(known_id(customer_id), changes, expected_version=if_match, at=now())
-    audit.record(caller, customer_id, AuditAction.CHANGED, list(changes))
-    return changed
+    entry = audit.note(caller, AuditAction.CHANGED, list(changes))
+    return records.change(known_id(customer_id), changes, expected_version=if_match, at=now(), audit=entry)
 
 
 def audit_of_customer(caller: Caller, customer_id: str, *, limit: int | None, cursor: str | None) -> Page[AuditEntry]:

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from kefu.clock import iso
-from kefu.customers.audit_model import AuditEntry
+from kefu.customers.audit_model import AuditEntry, AuditNote
 from kefu.store import cursor as cursors
 from kefu.store.models import AuditItem
 from kefu.tickets.model import Page
@@ -20,22 +20,27 @@ def actor_partition(actor_id: str) -> str:
     return f"AUDIT#ACTOR#{actor_id}"
 
 
-def add(customer_id: str, actor_id: str, actor_role: str, action: str, at: datetime, fields: list[str] | None) -> None:
+def item_of(customer_id: str, note: AuditNote, at: datetime) -> AuditItem:
+    """The item of an entry, to save alone or in the transaction of the change it records."""
     # A random suffix orders entries of the same instant without a counter (no hot key, no read before the write).
     sort = f"{iso(at)}#{secrets.token_hex(6)}"
-    AuditItem(
+    return AuditItem(
         customer_partition(customer_id),
         sort,
-        gsi1pk=actor_partition(actor_id),
+        gsi1pk=actor_partition(note.actorId),
         gsi1sk=sort,
         entry_id=sort.rsplit("#", 1)[1],
         customer_id=customer_id,
-        actor_id=actor_id,
-        actor_role=actor_role,
-        action=action,
-        fields=fields or None,
+        actor_id=note.actorId,
+        actor_role=note.actorRole,
+        action=note.action.value,
+        fields=sorted(note.fields) or None,
         at=iso(at),
-    ).save()
+    )
+
+
+def add(customer_id: str, note: AuditNote, at: datetime) -> None:
+    item_of(customer_id, note, at).save()
 
 
 def of_customer(customer_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:

@@ -16,9 +16,11 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
+from kefu.customers.audit_model import AuditNote
 from kefu.customers.model import Tier
 from kefu.customers.records import ContactPoint, ContactPreferences, CustomerProfile, CustomerSummary
 from kefu.errors import Conflict, NotFound, StaleVersion
+from kefu.store import audit as audit_store
 from kefu.store import cursor as cursors
 from kefu.store.customers import (
     CONTACT_SK,
@@ -129,12 +131,14 @@ def change(
     expected_version: int | None,
     at: datetime,
     crm_newer_than: bool = False,
+    audit: AuditNote | None = None,
 ) -> CustomerProfile:
     """Apply `changes` (profile field → value, None removes) to the record, under its version.
 
     `expected_version` None writes over whatever version is current (a retry re-reads); otherwise a record changed
     since that version is StaleVersion. `crm_newer_than` writes only if the record's `crmUpdatedAt` is older than
     the change's (a CRM message delivered late does not undo a newer one): else the record is returned unchanged.
+    `audit` is written in the change's transaction: a change is never made without its entry, nor recorded undone.
     """
     for _ in range(3):
         try:
@@ -146,7 +150,7 @@ def change(
         if crm_newer_than and item.crm_updated_at and item.crm_updated_at >= changes["crmUpdatedAt"]:
             return _profile(item, [])
         try:
-            _write(item, changes, at)
+            _write(item, changes, at, [audit_store.item_of(customer_id, audit, at)] if audit else [])
         except TransactWriteError as err:
             codes = cancellation_codes(err)
             if codes and codes[0] == CONDITION_FAILED:
@@ -163,7 +167,7 @@ def change(
     raise Conflict(f"customer {customer_id} kept changing; try again")
 
 
-def _write(item: CustomerItem, changes: dict[str, Any], at: datetime) -> None:
+def _write(item: CustomerItem, changes: dict[str, Any], at: datetime, also: list[KefuItem]) -> None:
     actions = [CustomerItem.updated_at.set(iso(at))]
     settings = {_ATTRIBUTES[field]: value for field, value in changes.items()}
     if "name" in changes:
@@ -171,6 +175,8 @@ def _write(item: CustomerItem, changes: dict[str, Any], at: datetime) -> None:
     actions += [_set(getattr(CustomerItem, name), value) for name, value in settings.items()]
     with TransactWrite(connection=connection()) as transaction:
         transaction.update(item, actions, condition=CustomerItem.pk.exists())
+        for extra in also:
+            transaction.save(extra)
         if "name" in changes or "tier" in changes:
             carried = [
                 _set(ContactItem.name, changes.get("name", item.name)),
