@@ -83,6 +83,7 @@ def _sibling(name: str) -> Any:
 
 app.include_router(_sibling("kpi_routes").router)
 app.include_router(_sibling("knowledge_routes").router)
+app.include_router(_sibling("customer_routes").router)
 
 
 def documented(model: Any, status: int = 200, description: str = "OK") -> dict:

@@ -27,14 +27,17 @@ from pydantic import Json, ValidationError
 
 from kefu.clock import iso, now
 from kefu.config import INTAKE_DEAD_LETTER_URL_VAR, settings
+from kefu.customers import crm
+from kefu.customers.crm import CustomerUpdated
 from kefu.errors import BadRequest, Forbidden, InvalidRequest
 from kefu.intake import service as intake
 from kefu.intake.model import (
     ERROR_ATTRIBUTE,
     ERROR_DETAIL_ATTRIBUTE,
     FAILED_AT_ATTRIBUTE,
+    MESSAGE_KINDS,
     SOURCE_MESSAGE_ID_ATTRIBUTE,
-    IntakeMessage,
+    QueueMessage,
 )
 from kefu.observability import logger, metrics, tracer
 
@@ -44,7 +47,7 @@ _DETAIL_CHARS = 2000
 
 
 class IntakeRecord(SqsRecordModel):
-    body: Json[IntakeMessage]  # type: ignore[assignment]
+    body: Json[QueueMessage]  # type: ignore[assignment, valid-type]
 
 
 class IntakeProcessor(BatchProcessor):
@@ -91,6 +94,8 @@ processor = IntakeProcessor(event_type=EventType.SQS, model=IntakeRecord, raise_
 
 @tracer.capture_method
 def record_handler(record: IntakeRecord) -> dict:
+    if isinstance(record.body, CustomerUpdated):
+        return customer_updated(record.messageId, record.body)
     contact = record.body
     outcome = intake.take_once(contact)
     logger.info(
@@ -106,6 +111,17 @@ def record_handler(record: IntakeRecord) -> dict:
     )
     metrics.add_metric(name="IntakeTicketsOpened" if outcome.opened else "IntakeMessagesAdded", unit="Count", value=1)
     return outcome.model_dump(mode="json")
+
+
+def customer_updated(message_id: str, update: CustomerUpdated) -> dict:
+    """A CRM's change of a customer: applied at once (setting is idempotent; a stale one changes nothing)."""
+    applied = crm.apply(update)
+    logger.info(
+        "customer update applied",
+        extra={"messageId": message_id, "customerId": applied.id, "tier": applied.tier.value},
+    )
+    metrics.add_metric(name="CustomerUpdatesApplied", unit="Count", value=1)
+    return {"customerId": applied.id, "tier": applied.tier.value, "version": applied.version}
 
 
 @logger.inject_lambda_context
@@ -175,8 +191,13 @@ def _reason(error: BaseException | None) -> str:
     """One line an operator can act on: for a message that is not an intake message, which fields and why."""
     errors = getattr(error, "errors", None)
     if callable(errors):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors())
+        return "; ".join(f"{_location(e['loc'])}: {e['msg']}" for e in errors())
     return f"{type(error).__name__}: {error}"
+
+
+def _location(loc: tuple) -> str:
+    """Where in the message a validation error is: its field path, without the envelope or the message kind."""
+    return ".".join(str(p) for p in loc if p != "body" and p not in MESSAGE_KINDS) or "body"
 
 
 # End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.

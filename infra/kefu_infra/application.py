@@ -45,7 +45,12 @@ def build(outdir: str | Path | None = None, context: dict[str, Any] | None = Non
     prefix = f"kefu-{stage}"
     env = Environment(account=deployment.account, region=deployment.region)
     stateful = StatefulStack(
-        app, f"{prefix}-stateful", prefix=prefix, env=env, description=f"kefu {stage}: data and identities"
+        app,
+        f"{prefix}-stateful",
+        prefix=prefix,
+        retention=deployment.retention,
+        env=env,
+        description=f"kefu {stage}: data and identities",
     )
     service = ServiceStack(
         app,

@@ -153,6 +153,16 @@ class Alarms(_Strict):
     email: Email
 
 
+class Retention(_Strict):
+    """How long the raw mails SES stored and the tickets' attachments are kept (S3 lifecycle rules): personal data
+    is not kept longer than the desk needs it. An object past its days is deleted; its last version goes after
+    `noncurrent_days` more (the window to restore a mistaken delete)."""
+
+    raw_mail_days: int = Field(default=365, ge=1, le=3650)
+    attachments_days: int = Field(default=365, ge=1, le=3650)
+    noncurrent_days: int = Field(default=30, ge=1, le=365)
+
+
 class Deployment(_Strict):
     """One stage's deployment configuration (`infra/config/<stage>.yaml`)."""
 
@@ -162,6 +172,7 @@ class Deployment(_Strict):
     api: Api
     mail: Mail
     alarms: Alarms
+    retention: Retention = Field(default_factory=Retention)
     #: Support groups by id, each as `PUT /groups/{groupId}` would take it.
     groups: dict[GroupId, GroupSpec] = Field(min_length=1)
     default_group: GroupId

@@ -90,14 +90,37 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/replies/{replyId}/render"): Case(AGENT, {"ticketId": "{ticketId}"}, {"ticketId": ["TK-1"]}),
     ("GET", "/replies/{replyId}/usage"): Case(AGENT),
     ("GET", "/tickets/{ticketId}/suggestions"): Case(AGENT),
+    ("GET", "/customers"): Case(AGENT, query={"q": "a"}),
+    ("GET", "/customers/{customerId}"): Case(AGENT),
+    ("GET", "/customers/{customerId}/tickets"): Case(AGENT),
+    ("PATCH", "/customers/{customerId}"): Case(AGENT, {"note": "Wholesale buyer"}, {"note": 42, "tags": "vip"}),
+    ("GET", "/customers/{customerId}/audit"): Case(ADMIN),
+    ("GET", "/audit"): Case(ADMIN, query={"actor": AGENT.sub}),
+    ("GET", "/me"): Case(CUSTOMER),
+    ("PATCH", "/me"): Case(CUSTOMER, {"preferredLanguage": "en"}, {"preferredLanguage": 1, "name": ["x"]}),
 }
 
 #: Create-or-update routes: an id that does not exist yet is not an error there.
 UPSERTS = {("PUT", "/groups/{groupId}"), ("PUT", "/agents/{agentId}")}
+#: An audit trail outlives its record (erased, merged): an id with no record has an empty trail, not a 404.
+TRAILS = {("GET", "/customers/{customerId}/audit")}
 #: The routes that declare query parameters (limit and cursor; /tickets also status, group and assignee).
-LISTINGS = {("GET", "/tickets"), ("GET", "/tickets/{ticketId}/timeline")}
+LISTINGS = {
+    ("GET", "/tickets"),
+    ("GET", "/tickets/{ticketId}/timeline"),
+    ("GET", "/customers"),
+    ("GET", "/customers/{customerId}/tickets"),
+    ("GET", "/customers/{customerId}/audit"),
+    ("GET", "/audit"),
+}
 LISTINGS |= {("GET", "/kb/articles"), ("GET", "/kb/articles/{articleId}/history"), ("GET", "/replies")}
-MISSING_IDS = {"ticketId": "TK-00000000", "groupId": "no-such-group", "agentId": "no-such-agent", "token": "A" * 70}
+MISSING_IDS = {
+    "ticketId": "TK-00000000",
+    "groupId": "no-such-group",
+    "agentId": "no-such-agent",
+    "token": "A" * 70,
+    "customerId": "CU-NOBODY0000",
+}
 MISSING_IDS |= {"articleId": "KB-00000000", "replyId": "RP-00000000"}
 
 
@@ -133,8 +156,12 @@ class Desk:
             path = path.replace("{" + name + "}", value)
         return path
 
-    def etag(self) -> str:
-        return self.api("GET", f"/tickets/{self.ticket_id}", who=AGENT).headers["etag"]
+    def etag(self, template: str = "/tickets/{ticketId}") -> str:
+        """The ETag of what a PATCH route changes: the desk's ticket, the customer's record, or their own."""
+        if template == "/me":
+            return self.api("GET", "/me", who=CUSTOMER).headers["etag"]
+        read = "/customers/{customerId}" if template.startswith("/customers/") else "/tickets/{ticketId}"
+        return self.api("GET", self.path(read), who=AGENT).headers["etag"]
 
     def body_of(self, route: tuple[str, str, bool]) -> dict[str, Any]:
         """The case's valid body, with the desk's ids put in for `{ticketId}`-style values."""
@@ -155,13 +182,13 @@ class Desk:
             ids = {**self.ids, **{name: self.ids[alias] for name, alias in case.ids.items()}}
         kwargs.setdefault("who", case.who)
         if case.query is not None:
-            kwargs.setdefault("query", case.query)
+            kwargs["query"] = {**case.query, **(kwargs.get("query") or {})}
         if case.body is not None and "raw_body" not in kwargs:
             kwargs.setdefault("body", self.body_of(route))
         if case.headers:
             kwargs["headers"] = {**case.headers, **kwargs.get("headers", {})}
         if method == "PATCH":
-            kwargs["headers"] = {"if-match": self.etag(), **kwargs.get("headers", {})}
+            kwargs["headers"] = {"if-match": self.etag(template), **kwargs.get("headers", {})}
         return self.api(method, self.path(template, ids), **kwargs)
 
 
@@ -179,7 +206,8 @@ def desk(api) -> Desk:
     opened = api("POST", "/tickets", who=CUSTOMER, body={"subject": "Parcel late", "description": "Order 1042."})
     assert opened.status == 201
     ticket_id = opened.json["id"]
-    return Desk(api, ticket_id, {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub})
+    ids = {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub, "customerId": CUSTOMER.sub}
+    return Desk(api, ticket_id, ids)
 
 
 def knowledge_ids(api) -> dict[str, str]:
@@ -362,7 +390,7 @@ def test_a_public_route_answers_without_a_token(desk, route):
 # --- ids in the path ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", routes(lambda m, p, _: "{" in p and (m, p) not in UPSERTS))
+@pytest.mark.parametrize("route", routes(lambda m, p, _: "{" in p and (m, p) not in UPSERTS | TRAILS))
 def test_an_id_that_does_not_exist_is_a_404(desk, route):
     # Given a ticket, group or agent id nobody created, when the route is called with it, then 404
     reply = desk.send(route, ids=MISSING_IDS)

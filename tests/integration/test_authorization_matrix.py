@@ -89,6 +89,19 @@ MATRIX = {
         lambda _: {"reached": False, "comment": "no answer"},
         expect(401, 403, 403, 200, 200, 200),
     ),
+    "find customers": ("GET", "/customers", None, expect(401, 403, 403, 200, 200, 200)),
+    "read customer": ("GET", "/customers/{customer}", None, expect(401, 403, 403, 200, 200, 200)),
+    "customer's tickets": ("GET", "/customers/{customer}/tickets", None, expect(401, 403, 403, 200, 200, 200)),
+    "patch customer": (
+        "PATCH",
+        "/customers/{customer}",
+        lambda _: {"tier": "vip"},
+        expect(401, 403, 403, 200, 200, 200),
+    ),
+    "customer's audit trail": ("GET", "/customers/{customer}/audit", None, expect(401, 403, 403, 403, 403, 200)),
+    "actor's audit trail": ("GET", "/audit", None, expect(401, 403, 403, 403, 403, 200)),
+    "own record": ("GET", "/me", None, expect(401, 200, 200, 403, 403, 403)),
+    "patch own record": ("PATCH", "/me", lambda _: {"preferredLanguage": "en"}, expect(401, 200, 200, 403, 403, 403)),
 }
 
 CASES = [(route, role) for route in MATRIX for role in ROLES]
@@ -106,10 +119,16 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, route, role):
         path = path.replace("{token}", issue(resolved_ticket(desk)["id"]).token)
     if "{revisit}" in path:
         path = path.replace("{revisit}", revisit_task(desk))
+    if "{customer}" in path:
+        path = path.replace("{customer}", open_ticket(desk)["customerId"])
+    if method == "PATCH":
+        headers.setdefault("If-Match", "*")
+    query = {"/customers": {"q": "a"}, "/audit": {"actor": AGENT.sub}}.get(path)
     body = body_for(role) if body_for else None
-    path, _, query = path.partition("?")
-    query_params = dict(part.split("=", 1) for part in query.split("&")) if query else None
-    reply = desk(method, path, who=ROLES[role], body=body, headers=headers, query=query_params)
+    path, _, inline = path.partition("?")
+    if inline:
+        query = {**dict(part.split("=", 1) for part in inline.split("&")), **(query or {})}
+    reply = desk(method, path, who=ROLES[role], body=body, headers=headers, query=query)
     assert reply.status == expected[role], reply.text
     if reply.status >= 400:
         assert reply.headers["content-type"] == "application/problem+json"
@@ -124,6 +143,7 @@ def test_the_matrix_covers_every_declared_route(api):
     covered = {(m, p.replace("/agents/me/", "/agents/{agentId}/")) for m, p in covered}
     from tests.integration.test_knowledge_authorization import TEMPLATES as KNOWLEDGE_ROUTES
 
+    covered = {(m, p.replace("{customer}", "{customerId}")) for m, p in covered}
     declared = {(method, path) for method, path, _ in api.module.declared_routes()}
     assert declared <= covered | KNOWLEDGE_ROUTES, declared - covered - KNOWLEDGE_ROUTES
 

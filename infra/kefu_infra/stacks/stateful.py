@@ -18,6 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from kefu_infra.checks import acknowledge
+from kefu_infra.config import Retention
 
 #: The domain table's secondary indexes (see layers/kefu/python/kefu/store/models.py): each `gsiN` is keyed
 #: by `gsiNpk` / `gsiNsk` and projects every attribute. A test holds this to the pynamodb model.
@@ -45,16 +46,23 @@ PITR = dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=
 
 
 class StatefulStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, retention: Retention | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.prefix = prefix
+        self.retention = retention or Retention()
         self.table_changes = self._add_table_changes()
         self.table = self._add_domain_table()
         self.idempotency_table = self._add_idempotency_table()
         access_logs = self._add_access_log_bucket()
         # SES stores each received mail here; S3 tells EventBridge, whose rule (service stack) queues it for kefu.
-        self.raw_mail_bucket = self._add_bucket("RawMail", access_logs, event_bridge=True)
-        self.attachments_bucket = self._add_bucket("Attachments", access_logs)
+        self.raw_mail_bucket = self._add_bucket(
+            "RawMail", access_logs, keep_days=self.retention.raw_mail_days, event_bridge=True
+        )
+        self.attachments_bucket = self._add_bucket(
+            "Attachments", access_logs, keep_days=self.retention.attachments_days
+        )
         self.user_pool = self._add_user_pool()
         self.user_pool_client = self._add_app_client()
         self.survey_secret = self._add_survey_secret()
@@ -146,7 +154,9 @@ class StatefulStack(Stack):
         )
         return bucket
 
-    def _add_bucket(self, name: str, access_logs: s3.IBucket, *, event_bridge: bool = False) -> s3.Bucket:
+    def _add_bucket(
+        self, name: str, access_logs: s3.IBucket, *, keep_days: int, event_bridge: bool = False
+    ) -> s3.Bucket:
         bucket = s3.Bucket(
             self,
             name,
@@ -158,6 +168,7 @@ class StatefulStack(Stack):
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix=f"{name}/",
             removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=self._retention_rules(keep_days),
         )
         if event_bridge:
             # CloudFormation's own bucket property: `event_bridge_enabled=True` would add CDK's notifications
@@ -168,6 +179,19 @@ class StatefulStack(Stack):
                 event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
             )
         return bucket
+
+    def _retention_rules(self, keep_days: int) -> list[s3.LifecycleRule]:
+        """Objects deleted `keep_days` after they were written, their versions `noncurrent_days` later, and the
+        delete markers left then removed (S3 takes expired-marker cleanup only in a rule of its own)."""
+        return [
+            s3.LifecycleRule(
+                id="Retention",
+                expiration=Duration.days(keep_days),
+                noncurrent_version_expiration=Duration.days(self.retention.noncurrent_days),
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            ),
+            s3.LifecycleRule(id="ExpiredDeleteMarkers", expired_object_delete_marker=True),
+        ]
 
     def _add_user_pool(self) -> cognito.UserPool:
         pool = cognito.UserPool(

@@ -62,7 +62,11 @@ if _XRAY_CONNECTOR not in sys.modules and not any(isinstance(f, _DeferXraySampli
 
 from aws_lambda_powertools import Logger, Metrics, Tracer  # noqa: E402
 
+from kefu.log_masking import PersonalDataFilter  # noqa: E402
+
 logger = Logger(service="kefu")
+# Personal data (names, contact points, what customers wrote) is masked in every record before it is formatted.
+logger.addFilter(PersonalDataFilter())
 # Only botocore is patched: every AWS call goes through it (pynamodb too); patching every library X-Ray
 # knows (requests, httplib, sqlite3, …) would cost the cold start for calls kefu never makes.
 tracer = Tracer(service="kefu", patch_modules=["botocore"])

@@ -6,7 +6,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+)
 
 from kefu.model.tickets import Category, Channel, CustomerRef, Priority, Text
 
@@ -85,3 +94,26 @@ class IntakeOutcome(BaseModel):
     followUpOf: str | None = None
     channel: Channel
     externalId: str
+
+
+def _kind(value: Any) -> str:
+    """Which message a queue body is: a CRM's `customer.updated`, else a contact (as every message was before)."""
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind == "customer.updated" else "contact"
+
+
+#: The union's tags, which validation errors put in their locations (left out of the reason an operator reads).
+MESSAGE_KINDS = ("contact", "customer.updated")
+
+
+def _message_type() -> Any:
+    from kefu.customers.crm import CustomerUpdated
+
+    return Annotated[
+        Annotated[IntakeMessage, Tag("contact")] | Annotated[CustomerUpdated, Tag("customer.updated")],
+        Discriminator(_kind),
+    ]
+
+
+#: What the intake queue carries: a contact, or a customer.updated from the business's CRM.
+QueueMessage = _message_type()

@@ -19,6 +19,19 @@ def contact_key(kind: str, value: str) -> str:
     return f"CONTACT#{kind}#{value}"
 
 
+def fold_name(text: str) -> str:
+    """A name as searched: case and runs of spaces do not matter (`Li  Wei` and `li wei` are one name)."""
+    return " ".join(text.casefold().split())
+
+
+def name_keys(customer_id: str, name: str | None) -> dict[str, str | None]:
+    """The name-prefix index keys of a customer record: a partition per first letter of the folded name."""
+    folded = fold_name(name) if name else ""
+    if not folded:
+        return {"gsi1pk": None, "gsi1sk": None}
+    return {"gsi1pk": f"CUSTNAME#{folded[0]}", "gsi1sk": f"{folded}#{customer_id}"}
+
+
 def get(customer_id: str) -> Customer | None:
     try:
         item = CustomerItem.get(customer_key(customer_id), CUSTOMER_SK)
@@ -54,6 +67,7 @@ def new_items(customer: Customer) -> list[CustomerItem | ContactItem]:
             tier=customer.tier.value,
             created_at=created,
             updated_at=created,
+            **name_keys(customer.id, customer.name),
         )
     ]
     for kind, value in (("email", customer.email), ("phone", customer.phone)):

@@ -6,6 +6,10 @@
 4  an agent's tickets by status:  gsi3 gsi3pk=ASSIGNEE#<agent>#<status>, gsi3sk=<priority>#<createdAt>#<id>
 6  a ticket's timeline in order:  Query pk=TICKET#<id>, sk begins_with TL#
 8  customer by id/e-mail/phone:   GetItem pk=CUST#<id> | CONTACT#email#<addr> | CONTACT#phone#<number>
+16 audit of a customer, in order: Query pk=AUDIT#CUST#<customer> (sk <at>#<entry id>)
+   audit of an actor, in order:    gsi1 gsi1pk=AUDIT#ACTOR#<actor>, gsi1sk=<at>#<entry id>
+   customers by name prefix:      gsi1 gsi1pk=CUSTNAME#<first letter of the folded name>,
+                                  gsi1sk=<folded name>#<id> (begins_with the folded prefix)
 9  a group's agents and load:     Query pk=GROUP#<group>, sk begins_with MEMBER#
    assignment roster of a group:  Query pk=GROUP#<group> (its members, its GROUP item, its ROTATION item)
    unassigned tickets waiting:    gsi5 gsi5pk=WAITING#<group>, gsi5sk=<priority>#<createdAt>#<id> (any active status)
@@ -188,7 +192,29 @@ class CustomerItem(KefuItem, discriminator="customer"):
     updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
     #: When a revisit campaign last reached the customer (a survey sent, a revisit call, an answer): their cycle.
     last_revisited_at = UtcDateTimeAttribute(attr_name="lastRevisitedAt", null=True)
+    # The customer record as staff and the customer keep it (kefu.store.customer_records).
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    note = UnicodeAttribute(null=True)
+    preferred_language = UnicodeAttribute(attr_name="preferredLanguage", null=True)
+    contact_preferences = JSONAttribute(attr_name="contactPreferences", null=True)
+    #: The business's own id for the customer (its CRM), and when its last `customer.updated` happened there.
+    external_id = UnicodeAttribute(attr_name="externalId", null=True)
+    crm_updated_at = UtcDateTimeAttribute(attr_name="crmUpdatedAt", null=True)
     version = VersionAttribute()
+
+
+class AuditItem(KefuItem, discriminator="audit"):
+    """Who read, changed, exported or erased a customer's record (kefu.store.audit):
+    pk=AUDIT#CUST#<customer>, sk=<at>#<entry id>; gsi1pk=AUDIT#ACTOR#<actor>, gsi1sk=<at>#<entry id>."""
+
+    entry_id = UnicodeAttribute(attr_name="id")
+    customer_id = UnicodeAttribute(attr_name="customerId")
+    actor_id = UnicodeAttribute(attr_name="actorId")
+    actor_role = UnicodeAttribute(attr_name="actorRole")
+    action = UnicodeAttribute()
+    #: What the action touched (the fields a change set), never their values.
+    fields = ListAttribute(of=UnicodeAttribute, null=True)
+    at = UtcDateTimeAttribute()
 
 
 class ContactItem(KefuItem, discriminator="contact"):

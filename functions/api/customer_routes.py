@@ -1,0 +1,167 @@
+"""The customer-record routes of the HTTP API: staff under /customers, a customer's own record under /me.
+
+A Router included by handler.py, whose exception handlers turn the domain's errors into problem+json.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel
+
+from kefu import errors
+from kefu.customers import service as customers
+from kefu.identity import Caller
+from kefu.model.audit import AuditEntry
+from kefu.model.customer_records import CustomerPatch, CustomerProfile, CustomerSummary, OwnProfile, OwnProfilePatch
+from kefu.model.tickets import Page, Ticket
+from kefu.tickets import policy
+
+PROBLEM = "application/problem+json"
+router = APIGatewayHttpRouter()
+
+_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
+
+
+def documented(model: Any, status: int = 200, description: str = "OK") -> dict:
+    problem = {"description": "A problem (RFC 9457)", "content": {PROBLEM: {"schema": {"type": "object"}}}}
+    return {status: {"description": description, "content": {"application/json": {"model": model}}}, 400: problem}
+
+
+def caller() -> Caller:
+    authorizer = router.current_event.request_context.authorizer
+    return Caller.from_claims(authorizer.jwt_claim if authorizer else None)
+
+
+def if_match_version(value: str | None) -> int | None:
+    """The version the caller read (None for `*`); a change without If-Match is refused (428)."""
+    if value is None:
+        raise errors.PreconditionRequired("changing a customer record needs If-Match with the ETag you read")
+    text = value.strip()
+    if text == "*":
+        return None
+    match = _ETAG.match(text)
+    if match is None:
+        raise errors.StaleVersion('If-Match must be an ETag this API issued, such as "3"')
+    return int(match.group(1) or match.group(2))
+
+
+def with_etag(record: BaseModel) -> Response:
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=record.model_dump_json(),
+        headers={"ETag": f'"{record.version}"'},
+    )
+
+
+def page(items: list[Any], next_cursor: str | None) -> Response:
+    body = {"items": items, "nextCursor": next_cursor}
+    return Response(status_code=200, content_type="application/json", body=json.dumps(body))
+
+
+@router.get(
+    "/customers",
+    tags=["customers"],
+    summary="Find customers (agents): by e-mail, by phone (E.164 or a local number) or by name prefix (q)",
+    responses=documented(Page[CustomerSummary]),
+)
+def search_customers(
+    email: Annotated[str | None, Query(max_length=254)] = None,
+    phone: Annotated[str | None, Query(max_length=32)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+):
+    found = customers.search(caller(), email=email, phone=phone, q=q, limit=limit, cursor=cursor)
+    return page([item.model_dump(mode="json") for item in found.items], found.nextCursor)
+
+
+@router.get(
+    "/customers/<customerId>",
+    tags=["customers"],
+    summary="A customer's record (agents): profile, contact points, ticket count, last contact, CSAT/NPS answers",
+    responses=documented(CustomerProfile),
+)
+def get_customer(customerId: str):
+    return with_etag(customers.profile(caller(), customerId))
+
+
+@router.get(
+    "/customers/<customerId>/tickets",
+    tags=["customers"],
+    summary="A customer's tickets, newest first (agents)",
+    responses=documented(Page[Ticket]),
+)
+def customer_tickets(
+    customerId: str,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+):
+    who = caller()
+    found = customers.tickets(who, customerId, limit=limit, cursor=cursor)
+    return page([policy.ticket_view(who, ticket) for ticket in found.items], found.nextCursor)
+
+
+@router.patch(
+    "/customers/<customerId>",
+    tags=["customers"],
+    summary="Change a customer's name, tier, tags or note (agents); If-Match required",
+    responses=documented(CustomerProfile),
+)
+def patch_customer(
+    customerId: str,
+    body: CustomerPatch,
+    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+):
+    return with_etag(customers.update(caller(), customerId, body, if_match=if_match_version(if_match)))
+
+
+@router.get("/me", tags=["customers"], summary="Your own record (customers)", responses=documented(OwnProfile))
+def get_me():
+    return with_etag(customers.me(caller()))
+
+
+@router.patch(
+    "/me",
+    tags=["customers"],
+    summary="Change your name, preferred language or contact preferences (customers); If-Match required",
+    responses=documented(OwnProfile),
+)
+def patch_me(body: OwnProfilePatch, if_match: Annotated[str | None, Header(alias="if-match")] = None):
+    return with_etag(customers.update_me(caller(), body, if_match=if_match_version(if_match)))
+
+
+@router.get(
+    "/customers/<customerId>/audit",
+    tags=["customers"],
+    summary="Who read, changed, exported or erased a customer's record, oldest first (admins)",
+    responses=documented(Page[AuditEntry]),
+)
+def customer_audit(
+    customerId: str,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+):
+    found = customers.audit_of_customer(caller(), customerId, limit=limit, cursor=cursor)
+    return page([entry.model_dump(mode="json") for entry in found.items], found.nextCursor)
+
+
+@router.get(
+    "/audit",
+    tags=["customers"],
+    summary="The customer records a person or system read, changed, exported or erased, oldest first (admins)",
+    responses=documented(Page[AuditEntry]),
+)
+def actor_audit(
+    actor: Annotated[str, Query(min_length=1, max_length=128)],
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+):
+    found = customers.audit_of_actor(caller(), actor, limit=limit, cursor=cursor)
+    return page([entry.model_dump(mode="json") for entry in found.items], found.nextCursor)

@@ -1,0 +1,1 @@
+"""Customers (客户档案): profile, tier and contact points."""

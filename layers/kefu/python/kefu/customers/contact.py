@@ -1,0 +1,41 @@
+"""Contact points as kefu keeps them: e-mail addresses lower-cased, phone numbers in E.164.
+
+A number written without its country code is read as a number of the desk's home region (China: `138 0013 8000`
+is `+8613800138000`); `00` and `+` prefixes are international. A number that is not a valid number of its country
+is refused, so a typo never becomes a second customer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kefu.errors import InvalidRequest
+
+#: Where a number without a country code is taken to be.
+HOME_REGION = "CN"
+
+# One @, a dot in the domain, no spaces: what a contact point needs (deliverability is not checked here).
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def email_address(raw: str) -> str:
+    address = raw.strip().lower()
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise InvalidRequest(f"{raw!r} is not an e-mail address")
+    return address
+
+
+def phone_number(raw: str, region: str = HOME_REGION) -> str:
+    """The number in E.164 (`+8613800138000`), or InvalidRequest."""
+    import phonenumbers  # imported on first use: its metadata is not needed on every cold start
+
+    text = raw.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as err:
+        raise InvalidRequest(f"{raw!r} is not a phone number") from err
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidRequest(f"{raw!r} is not a valid phone number (with its country code if not in {region})")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

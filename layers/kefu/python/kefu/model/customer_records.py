@@ -1,0 +1,110 @@
+"""The customer record as staff and the customer see and change it (the HTTP API's customer routes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from kefu.model.customers import Tier
+from kefu.model.surveys import SurveyResult
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Language(StrEnum):
+    ZH_HANS = "zh-Hans"
+    ZH_HANT = "zh-Hant"
+    EN = "en"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+
+class ContactPoint(_View):
+    kind: Literal["email", "phone"]
+    value: str
+
+
+class ContactPreferences(_Strict):
+    """Which channels the customer agrees to be contacted on (surveys, revisit calls, answers)."""
+
+    email: bool = True
+    phone: bool = True
+
+
+class CustomerSummary(_View):
+    """One customer in a search result."""
+
+    id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    tier: Tier = Tier.STANDARD
+    tags: list[str] = Field(default_factory=list)
+
+
+class CustomerProfile(CustomerSummary):
+    """GET /customers/{id}: the record, its contact points, what its tickets and surveys tell."""
+
+    note: str | None = None
+    contactPoints: list[ContactPoint] = Field(default_factory=list)
+    preferredLanguage: Language | None = None
+    contactPreferences: ContactPreferences = Field(default_factory=ContactPreferences)
+    externalId: str | None = None
+    ticketCount: int = 0
+    #: When the customer's newest ticket was opened.
+    lastContactAt: datetime | None = None
+    #: CSAT/NPS answers, newest first.
+    surveys: list[SurveyResult] = Field(default_factory=list)
+    createdAt: datetime | None = None
+    updatedAt: datetime | None = None
+    version: int = 0
+
+
+class OwnProfile(_View):
+    """GET /me: the customer's own record, without what staff keep about them (tags, note, tier)."""
+
+    id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    preferredLanguage: Language | None = None
+    contactPreferences: ContactPreferences = Field(default_factory=ContactPreferences)
+    version: int = 0
+
+
+def _tags(tags: list[str] | None) -> list[str] | None:
+    if tags is None:
+        return None
+    return list(dict.fromkeys(tag.lower() for tag in tags))
+
+
+class CustomerPatch(_Strict):
+    """PATCH /customers/{id} (agents): what is given changes; `null` clears the note."""
+
+    name: Name | None = None
+    tier: Tier | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=20)
+    note: Annotated[str, StringConstraints(max_length=4000)] | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _unique_tags(cls, tags: list[str] | None) -> list[str] | None:
+        return _tags(tags)
+
+
+class OwnProfilePatch(_Strict):
+    """PATCH /me (customers)."""
+
+    name: Name | None = None
+    preferredLanguage: Language | None = None
+    contactPreferences: ContactPreferences | None = None
