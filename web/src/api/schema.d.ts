@@ -38,6 +38,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer records a person or system read, changed, exported or erased, oldest first (admins) */
+        get: operations["actor_audit_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find customers (agents): by e-mail, by phone (E.164 or a local number) or by name prefix (q) */
+        get: operations["search_customers_customers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's record (agents): profile, contact points, ticket count, last contact, CSAT/NPS answers */
+        get: operations["get_customer_customers__customerId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a customer's name, tier, tags or note (agents); If-Match required */
+        patch: operations["patch_customer_customers__customerId__patch"];
+        trace?: never;
+    };
+    "/customers/{customerId}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who read, changed, exported or erased a customer's record, oldest first (admins) */
+        get: operations["customer_audit_customers__customerId__audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's tickets, newest first (agents) */
+        get: operations["customer_tickets_customers__customerId__tickets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/groups": {
         parameters: {
             query?: never;
@@ -174,6 +260,24 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own record (customers) */
+        get: operations["get_me_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change your name, preferred language or contact preferences (customers); If-Match required */
+        patch: operations["patch_me_me_patch"];
         trace?: never;
     };
     "/replies": {
@@ -678,6 +782,30 @@ export interface components {
             url?: string | null;
         };
         /**
+         * AuditAction
+         * @enum {string}
+         */
+        AuditAction: "read" | "changed" | "exported" | "erased" | "merged";
+        /** AuditEntry */
+        AuditEntry: {
+            action: components["schemas"]["AuditAction"];
+            /** Actorid */
+            actorId: string;
+            /** Actorrole */
+            actorRole: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Customerid */
+            customerId: string;
+            /** Fields */
+            fields?: string[];
+            /** Id */
+            id: string;
+        };
+        /**
          * Availability
          * @enum {string}
          */
@@ -696,6 +824,89 @@ export interface components {
          * @enum {string}
          */
         Channel: "web" | "app" | "email" | "phone" | "chat" | "social" | "feedback";
+        /** ContactPoint */
+        ContactPoint: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "email" | "phone";
+            /** Value */
+            value: string;
+        };
+        /**
+         * ContactPreferences
+         * @description Which channels the customer agrees to be contacted on (surveys, revisit calls, answers).
+         */
+        ContactPreferences: {
+            /**
+             * Email
+             * @default true
+             */
+            email: boolean;
+            /**
+             * Phone
+             * @default true
+             */
+            phone: boolean;
+        };
+        /**
+         * CustomerPatch
+         * @description PATCH /customers/{id} (agents): what is given changes; `null` clears the note.
+         */
+        CustomerPatch: {
+            /** Name */
+            name?: string | null;
+            /** Note */
+            note?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            tier?: components["schemas"]["Tier"] | null;
+        };
+        /**
+         * CustomerProfile
+         * @description GET /customers/{id}: the record, its contact points, what its tickets and surveys tell.
+         */
+        CustomerProfile: {
+            /** Contactpoints */
+            contactPoints?: components["schemas"]["ContactPoint"][];
+            contactPreferences?: components["schemas"]["ContactPreferences"];
+            /** Createdat */
+            createdAt?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Externalid */
+            externalId?: string | null;
+            /** Id */
+            id: string;
+            /** Lastcontactat */
+            lastContactAt?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Note */
+            note?: string | null;
+            /** Phone */
+            phone?: string | null;
+            preferredLanguage?: components["schemas"]["Language"] | null;
+            /** Surveys */
+            surveys?: components["schemas"]["SurveyResult"][];
+            /** Tags */
+            tags?: string[];
+            /**
+             * Ticketcount
+             * @default 0
+             */
+            ticketCount: number;
+            /** @default standard */
+            tier: components["schemas"]["Tier"];
+            /** Updatedat */
+            updatedAt?: string | null;
+            /**
+             * Version
+             * @default 0
+             */
+            version: number;
+        };
         /**
          * CustomerRef
          * @description Who a ticket is for, when an agent opens it on a customer's behalf.
@@ -709,6 +920,24 @@ export interface components {
             name?: string | null;
             /** Phone */
             phone?: string | null;
+        };
+        /**
+         * CustomerSummary
+         * @description One customer in a search result.
+         */
+        CustomerSummary: {
+            /** Email */
+            email?: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Tags */
+            tags?: string[];
+            /** @default standard */
+            tier: components["schemas"]["Tier"];
         };
         /**
          * EntryKind
@@ -809,6 +1038,37 @@ export interface components {
             /** Tags */
             tags?: string[];
         };
+        /**
+         * OwnProfile
+         * @description GET /me: the customer's own record, without what staff keep about them (tags, note, tier).
+         */
+        OwnProfile: {
+            contactPreferences?: components["schemas"]["ContactPreferences"];
+            /** Email */
+            email?: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name?: string | null;
+            /** Phone */
+            phone?: string | null;
+            preferredLanguage?: components["schemas"]["Language"] | null;
+            /**
+             * Version
+             * @default 0
+             */
+            version: number;
+        };
+        /**
+         * OwnProfilePatch
+         * @description PATCH /me (customers).
+         */
+        OwnProfilePatch: {
+            contactPreferences?: components["schemas"]["ContactPreferences"] | null;
+            /** Name */
+            name?: string | null;
+            preferredLanguage?: components["schemas"]["Language"] | null;
+        };
         /** Page[ArticleHit] */
         Page_ArticleHit_: {
             /** Items */
@@ -820,6 +1080,20 @@ export interface components {
         Page_ArticleVersion_: {
             /** Items */
             items: components["schemas"]["ArticleVersion"][];
+            /** Nextcursor */
+            nextCursor?: string | null;
+        };
+        /** Page[AuditEntry] */
+        Page_AuditEntry_: {
+            /** Items */
+            items: components["schemas"]["AuditEntry"][];
+            /** Nextcursor */
+            nextCursor?: string | null;
+        };
+        /** Page[CustomerSummary] */
+        Page_CustomerSummary_: {
+            /** Items */
+            items: components["schemas"]["CustomerSummary"][];
             /** Nextcursor */
             nextCursor?: string | null;
         };
@@ -1358,6 +1632,264 @@ export interface operations {
             };
         };
     };
+    actor_audit_audit_get: {
+        parameters: {
+            query: {
+                actor: string;
+                cursor?: string | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEntry_"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_customers_customers_get: {
+        parameters: {
+            query?: {
+                email?: string | null;
+                phone?: string | null;
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CustomerSummary_"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_customer_customers__customerId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerProfile"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patch_customer_customers__customerId__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerProfile"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    customer_audit_customers__customerId__audit_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEntry_"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    customer_tickets_customers__customerId__tickets_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Ticket_"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_groups_groups_get: {
         parameters: {
             query?: never;
@@ -1748,6 +2280,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_me_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnProfile"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patch_me_me_patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OwnProfilePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnProfile"];
                 };
             };
             /** @description A problem (RFC 9457) */
