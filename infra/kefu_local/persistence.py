@@ -8,7 +8,8 @@ there and keeps them). A hard kill loses at most the last second; `kefu local re
 
 A snapshot is taken while no request is in the server: requests hold a shared lock that the snapshot takes
 exclusively. Readers never wait for a waiting snapshot (a request may call the server again from inside, as
-Step Functions tasks do), so a snapshot waits for a quiet moment instead.
+Step Functions tasks do), so a snapshot waits for a quiet moment instead. Queue pollers' long polls (up to 20 s in
+the server) take no lock: a message they move while a snapshot reads the queue makes it read again.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ SERVICES = (
 )
 #: Actions that only read (by their `X-Amz-Target` suffix): they leave no change to snapshot.
 _READS = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "Receive", "Head")
+_ATTEMPTS = 5
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -86,6 +88,10 @@ def _backends() -> dict[str, Any]:
     return {name: get_backend(name) for name in SERVICES}
 
 
+def is_long_poll(environ: dict[str, Any]) -> bool:
+    return environ.get("HTTP_X_AMZ_TARGET", "") == "AmazonSQS.ReceiveMessage"
+
+
 def is_read(environ: dict[str, Any]) -> bool:
     method = environ.get("REQUEST_METHOD", "")
     if method in ("GET", "HEAD", "OPTIONS"):
@@ -127,6 +133,10 @@ class Snapshots:
         """The moto server's WSGI app, counting requests in (shared) and noting those that may change state."""
 
         def tracked(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            if is_long_poll(environ):
+                # A queue poller's ReceiveMessage waits up to 20 s inside the server: holding the lock that long
+                # would keep snapshots out for good. It changes only which messages are in flight.
+                return app(environ, start_response)
             self._lock.acquire_shared()
             try:
                 # The body is produced here, inside the lock: moto answers with a list, not a stream.
@@ -144,7 +154,16 @@ class Snapshots:
         self._lock.acquire_exclusive()
         try:
             self._changed.clear()
-            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dict(_backends()))
+            for attempt in range(_ATTEMPTS):
+                try:
+                    buffer = io.BytesIO()
+                    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dict(_backends()))
+                    break
+                except RuntimeError:
+                    # A long poll moved a message while the queue was being read ("changed size during
+                    # iteration"): read it again.
+                    if attempt == _ATTEMPTS - 1:
+                        raise
         finally:
             self._lock.release_exclusive()
         self.path.parent.mkdir(parents=True, exist_ok=True)

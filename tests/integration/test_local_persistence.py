@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 
 import boto3
@@ -124,3 +125,22 @@ def test_a_change_through_the_server_is_saved_within_the_interval(aws_process, t
         assert snapshots.saved >= 1
     finally:
         snapshots.stop()
+
+
+def test_a_long_poll_waiting_in_the_server_does_not_hold_snapshots_back(aws_process, tmp_path):
+    # Given a queue poller's ReceiveMessage waiting inside the server
+    snapshots = persistence.Snapshots(tmp_path)
+    release = threading.Event()
+    app = snapshots.wrap(lambda environ, start_response: [b"{}"] if release.wait(10) else [])
+    poll = {"REQUEST_METHOD": "POST", "HTTP_X_AMZ_TARGET": "AmazonSQS.ReceiveMessage"}
+    waiting = threading.Thread(target=lambda: list(app(poll, lambda *a: None)))
+    waiting.start()
+    try:
+        # When a snapshot is taken meanwhile, then it completes without waiting for the poll
+        saver = threading.Thread(target=snapshots.save)
+        saver.start()
+        saver.join(5)
+        assert not saver.is_alive() and snapshots.saved == 1
+    finally:
+        release.set()
+        waiting.join()
