@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from problems import responses
 from pydantic import BaseModel
 
 from kefu import errors
@@ -26,11 +27,6 @@ PROBLEM = "application/problem+json"
 router = APIGatewayHttpRouter()
 
 _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
-
-
-def documented(model: Any, status: int = 200, description: str = "OK") -> dict:
-    problem = {"description": "A problem (RFC 9457)", "content": {PROBLEM: {"schema": {"type": "object"}}}}
-    return {status: {"description": description, "content": {"application/json": {"model": model}}}, 400: problem}
 
 
 def caller() -> Caller:
@@ -69,7 +65,7 @@ def page(items: list[Any], next_cursor: str | None) -> Response:
     "/customers",
     tags=["customers"],
     summary="Find customers (agents): by e-mail, by phone (E.164 or a local number) or by name prefix (q)",
-    responses=documented(Page[CustomerSummary]),
+    responses=responses(Page[CustomerSummary], errors=(403,)),
 )
 def search_customers(
     email: Annotated[str | None, Query(max_length=254)] = None,
@@ -86,7 +82,7 @@ def search_customers(
     "/customers/<customerId>",
     tags=["customers"],
     summary="A customer's record (agents): profile, contact points, ticket count, last contact, CSAT/NPS answers",
-    responses=documented(CustomerProfile),
+    responses=responses(CustomerProfile, errors=(403,)),
 )
 def get_customer(customerId: str):
     return with_etag(customers.profile(caller(), customerId))
@@ -96,7 +92,7 @@ def get_customer(customerId: str):
     "/customers/<customerId>/tickets",
     tags=["customers"],
     summary="A customer's tickets, newest first (agents)",
-    responses=documented(Page[Ticket]),
+    responses=responses(Page[Ticket], errors=(403,)),
 )
 def customer_tickets(
     customerId: str,
@@ -112,7 +108,7 @@ def customer_tickets(
     "/customers/<customerId>",
     tags=["customers"],
     summary="Change a customer's name, tier, tags or note (agents); If-Match required",
-    responses=documented(CustomerProfile),
+    responses=responses(CustomerProfile, errors=(403, 409, 412, 428)),
 )
 def patch_customer(
     customerId: str,
@@ -122,7 +118,9 @@ def patch_customer(
     return with_etag(customers.update(caller(), customerId, body, if_match=if_match_version(if_match)))
 
 
-@router.get("/me", tags=["customers"], summary="Your own record (customers)", responses=documented(OwnProfile))
+@router.get(
+    "/me", tags=["customers"], summary="Your own record (customers)", responses=responses(OwnProfile, errors=(403,))
+)
 def get_me():
     return with_etag(customers.me(caller()))
 
@@ -131,7 +129,7 @@ def get_me():
     "/me",
     tags=["customers"],
     summary="Change your name, preferred language or contact preferences (customers); If-Match required",
-    responses=documented(OwnProfile),
+    responses=responses(OwnProfile, errors=(403, 409, 412, 428)),
 )
 def patch_me(body: OwnProfilePatch, if_match: Annotated[str | None, Header(alias="if-match")] = None):
     return with_etag(customers.update_me(caller(), body, if_match=if_match_version(if_match)))
@@ -141,7 +139,7 @@ def patch_me(body: OwnProfilePatch, if_match: Annotated[str | None, Header(alias
     "/customers/<customerId>/audit",
     tags=["customers"],
     summary="Who read, changed, exported or erased a customer's record, oldest first (admins)",
-    responses=documented(Page[AuditEntry]),
+    responses=responses(Page[AuditEntry], errors=(403,)),
 )
 def customer_audit(
     customerId: str,
@@ -156,7 +154,7 @@ def customer_audit(
     "/audit",
     tags=["customers"],
     summary="The customer records a person or system read, changed, exported or erased, oldest first (admins)",
-    responses=documented(Page[AuditEntry]),
+    responses=responses(Page[AuditEntry], errors=(403,)),
 )
 def actor_audit(
     actor: Annotated[str, Query(min_length=1, max_length=128)],

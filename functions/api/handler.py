@@ -10,25 +10,30 @@ import gc
 gc.disable()
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
-import base64
-import binascii
-import importlib.util
 import json
 import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+# Lambda puts the function's folder on sys.path; the tests and the local stack load this file by its location, so
+# the modules beside it (problems, envelope, contract, and route modules) are found the same way there.
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parent))
+
+import customer_routes
+import envelope
+import knowledge_routes
+import kpi_routes
+import problems
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
+from problems import responses
 from pydantic import BaseModel
 
 from kefu import errors
 from kefu.agents import service as agents
-from kefu.config import settings
 from kefu.identity import Caller
 from kefu.model.agents import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
 from kefu.model.surveys import RevisitAnswer, RevisitOutcome, SurveyAnswer, SurveyResult, SurveyView
@@ -47,115 +52,22 @@ from kefu.observability import logger, metrics, tracer
 from kefu.tickets import policy
 from kefu.tickets import service as tickets
 
-PROBLEM = "application/problem+json"
 #: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/surveys/{token}"})
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Payload too large",
-    415: "Unsupported media type",
-    422: "Unprocessable content",
-    428: "Precondition required",
-    500: "Internal server error",
-    429: "Too many requests",
-}
+#: The ticket's version, on every answer that carries a ticket: what PATCH's If-Match names.
+ETAG_HEADER = {"ETag": {"description": "The ticket's version, for If-Match", "schema": {"type": "string"}}}
 
 app = APIGatewayHttpResolver(enable_validation=True)
+# Every error, from any route (routers included), answered as a problem.
+problems.install(app)
+# Bodies hold the JSON types the document states (Powertools' own validation coerces "5" and true to numbers).
+app.use([envelope.strict_types])
 
 
-def _sibling(name: str) -> Any:
-    """A module beside this one (a capability's routes). Lambda has this folder on sys.path; the tests and the local
-    stack load the handler from its file, so the sibling is loaded the same way, under a name of the handler's."""
-    module_name = f"{__name__}_{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, Path(__file__).with_name(f"{name}.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
-
-
-app.include_router(_sibling("kpi_routes").router)
-app.include_router(_sibling("knowledge_routes").router)
-app.include_router(_sibling("customer_routes").router)
-
-
-def documented(model: Any, status: int = 200, description: str = "OK") -> dict:
-    """The answer's schema for the OpenAPI document (routes answer with shaped Responses, so it is declared)."""
-    errors_doc = {"description": "A problem (RFC 9457)", "content": {PROBLEM: {"schema": {"type": "object"}}}}
-    return {
-        status: {"description": description, "content": {"application/json": {"model": model}}},
-        400: errors_doc,
-    }
-
-
-# --- errors: one place maps each domain error to its status --------------------------------------------
-
-
-def problem(status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> Response:
-    body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status, "detail": detail}
-    body.update(extra)
-    return Response(status_code=status, content_type=PROBLEM, body=json.dumps(body), headers=headers)
-
-
-_STATUS_OF: list[tuple[type[Exception], int]] = [
-    (errors.Unauthenticated, 401),
-    (errors.Forbidden, 403),
-    (errors.NotFound, 404),
-    (errors.StaleVersion, 412),
-    (errors.PreconditionRequired, 428),
-    (errors.Conflict, 409),
-    (errors.BadRequest, 400),
-    (errors.InvalidRequest, 422),
-]
-
-
-@app.exception_handler(errors.KefuError)
-def domain_error(err: errors.KefuError) -> Response:
-    status = next(code for kind, code in _STATUS_OF if isinstance(err, kind))
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem(status, str(err), headers=headers)
-
-
-@app.exception_handler(RequestValidationError)
-def invalid_request(err: RequestValidationError) -> Response:
-    found = err.errors()
-    if any(e.get("loc", ("",))[0] == "response" for e in found):
-        return unexpected(err)
-    if any(e.get("type") == "json_invalid" for e in found):
-        return problem(400, "the body is not valid JSON")
-    issues = [
-        {
-            "location": ".".join(str(part) for part in e.get("loc", ())),
-            "message": e.get("msg"),
-            "type": e.get("type"),
-        }
-        for e in found
-    ]
-    return problem(422, "the request does not match the schema", errors=issues)
-
-
-@app.exception_handler(RecursionError)
-def nested_too_deep(_err: RecursionError) -> Response:
-    return problem(400, "the body is nested too deeply to read")
-
-
-@app.exception_handler(Exception)
-def unexpected(err: Exception) -> Response:
-    # A 5xx is always a bug: log it whole, answer without internals.
-    logger.exception("unhandled error", extra={"error": type(err).__name__})
-    return problem(500, "an unexpected error occurred; it has been logged")
-
-
-@app.not_found
-def route_not_found(_err: NotFoundError) -> Response:
-    return problem(404, "no such route")
+# Each capability's routes, in a module of their own beside this one (a Router the resolver includes).
+app.include_router(customer_routes.router)
+app.include_router(knowledge_routes.router)
+app.include_router(kpi_routes.router)
 
 
 # --- who is calling ----------------------------------------------------------------------------------------
@@ -212,7 +124,15 @@ def health():
     return {"status": "ok"}
 
 
-@app.post("/tickets", tags=["tickets"], summary="Open a ticket", responses=documented(Ticket, 201, "The ticket"))
+@app.post(
+    "/tickets",
+    tags=["tickets"],
+    summary="Open a ticket",
+    description="Customers open their own tickets; `customer` and `priority` are for agents. An agent's request "
+    "names the customer (`customer` with an `id`, `email` or `phone`): 422 without it. With `Idempotency-Key`, a "
+    "retry answers the same ticket; the same key with another body is 422, and 409 while the first is in progress.",
+    responses=responses(Ticket, 201, "The ticket", errors=(403, 409), headers=ETAG_HEADER),
+)
 def open_ticket(
     body: NewTicket,
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=255)] = None,
@@ -229,7 +149,15 @@ def open_ticket(
     return ticket_response(who, ticket, 201)
 
 
-@app.get("/tickets", tags=["tickets"], summary="List tickets", responses=documented(Page[Ticket]))
+@app.get(
+    "/tickets",
+    tags=["tickets"],
+    summary="List tickets",
+    description="Customers list their own tickets. Agents list a `group`'s tickets or their own (`assignee=me`); "
+    "supervisors and admins any group's or anyone's, or all by `status`. `group` and `assignee` exclude each "
+    "other (400 with both). `cursor` is the previous page's `nextCursor` (400 for one kefu did not issue).",
+    responses=responses(Page[Ticket], errors=(403,)),
+)
 def list_tickets(
     status: Annotated[Status | None, Query()] = None,
     group: Annotated[str | None, Query(max_length=64)] = None,
@@ -243,7 +171,13 @@ def list_tickets(
     return json_response({"items": items, "nextCursor": page.nextCursor})
 
 
-@app.get("/tickets/<ticketId>", tags=["tickets"], summary="Read a ticket", responses=documented(Ticket))
+@app.get(
+    "/tickets/<ticketId>",
+    tags=["tickets"],
+    summary="Read a ticket",
+    description="A customer reads their own tickets (404 for anyone else's); agents read any.",
+    responses=responses(Ticket, headers=ETAG_HEADER),
+)
 def get_ticket(ticketId: str):
     who = caller()
     return ticket_response(who, tickets.get_ticket(who, ticketId))
@@ -253,12 +187,14 @@ def get_ticket(ticketId: str):
     "/tickets/<ticketId>",
     tags=["tickets"],
     summary="Change priority, category or tags",
-    responses=documented(Ticket),
+    description="Agents only. `If-Match` with the ETag you read is required: 428 without it, 412 when the ticket "
+    "changed since (read it again).",
+    responses=responses(Ticket, errors=(403, 409, 412, 428), headers=ETAG_HEADER),
 )
 def patch_ticket(
     ticketId: str,
     body: TicketPatch,
-    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+    if_match: Annotated[str | None, Header(alias="if-match", max_length=64)] = None,
 ):
     who = caller()
     who.require_staff()
@@ -270,7 +206,8 @@ def patch_ticket(
     "/tickets/<ticketId>/timeline",
     tags=["tickets"],
     summary="A ticket's timeline, in order",
-    responses=documented(Page[TimelineEntry]),
+    description="Customers see the public entries of their own tickets; agents see all.",
+    responses=responses(Page[TimelineEntry]),
 )
 def get_timeline(
     ticketId: str,
@@ -285,7 +222,8 @@ def get_timeline(
     "/tickets/<ticketId>/messages",
     tags=["tickets"],
     summary="Add a message or an internal note",
-    responses=documented(TimelineEntry, 201),
+    description="`visibility: internal` (a note) is for agents: 403 for a customer. 409 on a closed ticket.",
+    responses=responses(TimelineEntry, 201, "The entry", errors=(403, 409)),
 )
 def add_message(ticketId: str, body: NewMessage):
     entry = tickets.add_message(caller(), ticketId, body)
@@ -296,7 +234,9 @@ def add_message(ticketId: str, body: NewMessage):
     "/tickets/<ticketId>/transition",
     tags=["tickets"],
     summary="Move a ticket through its lifecycle",
-    responses=documented(Ticket),
+    description="Agents move tickets; customers may only reopen or close their own resolved ticket (403 "
+    "otherwise). 409 on a move the lifecycle forbids. Resolving records a `resolution` (422 without it).",
+    responses=responses(Ticket, errors=(403, 409), headers=ETAG_HEADER),
 )
 def transition(ticketId: str, body: TransitionRequest):
     who = caller()
@@ -307,7 +247,9 @@ def transition(ticketId: str, body: TransitionRequest):
     "/tickets/<ticketId>/assign",
     tags=["tickets"],
     summary="Take, assign to an agent, or transfer",
-    responses=documented(Ticket),
+    description="Agents and supervisors; exactly one of `take`, `agentId`, `groupId`. 409 when the agent is at "
+    "capacity or the ticket cannot be assigned now; 422 for an agent or group that does not exist.",
+    responses=responses(Ticket, errors=(403, 409), headers=ETAG_HEADER),
 )
 def assign(ticketId: str, body: AssignRequest):
     who = caller()
@@ -318,7 +260,9 @@ def assign(ticketId: str, body: AssignRequest):
     "/tickets/<ticketId>/revisit",
     tags=["surveys"],
     summary="Record a revisit call (agents): the customer's answer when reached, else a note",
-    responses=documented(RevisitOutcome),
+    description="Reached (`reached: true`) needs `csat`; not reached takes no scores. 409 when the ticket is not "
+    "an open revisit task.",
+    responses=responses(RevisitOutcome, errors=(403, 409)),
 )
 def record_revisit(ticketId: str, body: RevisitAnswer):
     from kefu.surveys import service as surveys
@@ -330,7 +274,8 @@ def record_revisit(ticketId: str, body: RevisitAnswer):
     "/surveys/<token>",
     tags=["surveys"],
     summary="A revisit survey: its questions and the ticket it is about (no token: the link is the credential)",
-    responses=documented(SurveyView),
+    description="404 for a link kefu did not sign, 403 once it expired, 409 once answered.",
+    responses=responses(SurveyView, errors=(403, 409)),
 )
 def show_survey(token: str):
     from kefu.surveys import service as surveys
@@ -342,7 +287,8 @@ def show_survey(token: str):
     "/surveys/<token>",
     tags=["surveys"],
     summary="Answer a revisit survey, once: CSAT 1-5, NPS 0-10, a comment",
-    responses=documented(SurveyResult, 201, "The recorded answer"),
+    description="404 for a link kefu did not sign, 403 once it expired, 409 once answered.",
+    responses=responses(SurveyResult, 201, "The recorded answer", errors=(403, 409)),
 )
 def answer_survey(token: str, body: SurveyAnswer):
     from kefu.surveys import service as surveys
@@ -350,7 +296,7 @@ def answer_survey(token: str, body: SurveyAnswer):
     return json_response(surveys.answer_survey(token, body), 201)
 
 
-@app.get("/groups", tags=["agents"], summary="The groups", responses=documented(list[Group]))
+@app.get("/groups", tags=["agents"], summary="The groups", responses=responses(list[Group], errors=(403,)))
 def list_groups():
     return json_response(agents.list_groups(caller()))
 
@@ -359,7 +305,8 @@ def list_groups():
     "/groups/<groupId>",
     tags=["agents"],
     summary="Create or update a group (admins)",
-    responses=documented(Group),
+    description="409 for a group the deployment configuration defines (change it there).",
+    responses=responses(Group, errors=(403, 409)),
 )
 def put_group(groupId: str, body: GroupSpec):
     return json_response(agents.upsert_group(caller(), groupId, body))
@@ -369,7 +316,7 @@ def put_group(groupId: str, body: GroupSpec):
     "/groups/<groupId>/agents",
     tags=["agents"],
     summary="A group's agents with availability and load",
-    responses=documented(list[GroupMember]),
+    responses=responses(list[GroupMember], errors=(403,)),
 )
 def group_agents(groupId: str):
     return json_response(agents.group_roster(caller(), groupId))
@@ -379,9 +326,13 @@ def group_agents(groupId: str):
     "/agents/<agentId>",
     tags=["agents"],
     summary="Create or update an agent (admins)",
-    responses=documented(Agent),
+    description="The groups in `groupIds` must exist (422 otherwise).",
+    responses=responses(Agent, errors=(403, 409)),
 )
 def put_agent(agentId: str, body: AgentSpec):
+    # A group named twice is one membership (the store writes one item per group, in one transaction that may not
+    # touch an item twice).
+    body = body.model_copy(update={"groupIds": list(dict.fromkeys(body.groupIds))})
     return json_response(agents.upsert_agent(caller(), agentId, body))
 
 
@@ -389,7 +340,8 @@ def put_agent(agentId: str, body: AgentSpec):
     "/agents/<agentId>/availability",
     tags=["agents"],
     summary="Set availability (`me` for yourself)",
-    responses=documented(Agent),
+    description="Agents set their own; supervisors anyone's (403 otherwise).",
+    responses=responses(Agent, errors=(403, 409)),
 )
 def put_availability(agentId: str, body: AvailabilityUpdate):
     return json_response(tickets.set_availability(caller(), agentId, body))
@@ -421,49 +373,17 @@ def swagger_ui():
 
 
 def openapi_json() -> str:
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+    import contract
 
-    return app.get_openapi_json_schema(
+    doc = contract.document(
+        app,
+        public_paths=PUBLIC_PATHS,
         title="kefu",
         version="1.0.0",
-        description="kefu (客服): a customer-service desk. Errors are application/problem+json (RFC 9457).",
-        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
-        security=[{"bearer": []}],
+        description="kefu (客服): a customer-service desk. Errors are application/problem+json (RFC 9457); request "
+        "bodies are application/json (415 otherwise).",
     )
-
-
-# --- the envelope: checks that come before any route -----------------------------------------------------
-
-
-def check_envelope(event: dict) -> dict | None:
-    """Body size and media type, refused (as an API Gateway v2 answer) before validation reads the body."""
-    method = (event.get("requestContext", {}).get("http", {}) or {}).get("method", "")
-    body = event.get("body")
-    if not body or method not in _BODY_METHODS:
-        return None
-    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode("utf-8"))
-    if size > settings().max_body_bytes:
-        return _early_problem(413, f"the body is larger than {settings().max_body_bytes} bytes")
-    if event.get("isBase64Encoded"):
-        try:
-            base64.b64decode(body, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return _early_problem(400, "the body is not UTF-8 encoded JSON")
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json" and not media.endswith("+json"):
-        return _early_problem(415, "send the body as application/json")
-    return None
-
-
-def _early_problem(status: int, detail: str) -> dict:
-    response = problem(status, detail)
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": PROBLEM},
-        "body": response.body,
-        "isBase64Encoded": False,
-    }
+    return json.dumps(doc)
 
 
 def declared_routes() -> list[tuple[str, str, bool]]:
@@ -478,7 +398,7 @@ def declared_routes() -> list[tuple[str, str, bool]]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: Any) -> dict:
-    refused = check_envelope(event)
+    refused, event = envelope.check(event)
     if refused is not None:
         return refused
     return app.resolve(event, context)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from problems import responses
 from pydantic import BaseModel
 
 from kefu import errors
@@ -40,11 +41,6 @@ MAX_QUERY = 500
 _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
 
 WRITERS = "Editors (the `editor` group), supervisors and admins."
-
-
-def _documented(model: Any, status: int = 200, description: str = "OK") -> dict:
-    problem = {"description": "A problem (RFC 9457)", "content": {PROBLEM: {"schema": {"type": "object"}}}}
-    return {status: {"description": description, "content": {"application/json": {"model": model}}}, 400: problem}
 
 
 def _caller() -> Caller:
@@ -86,7 +82,7 @@ def _if_match(value: str | None, *, required: bool) -> int | None:
     tags=["knowledge"],
     summary="Search (q) or list articles. Customers: published public ones; staff and editors: all (search covers "
     "published articles)",
-    responses=_documented(Page[ArticleHit]),
+    responses=responses(Page[ArticleHit], errors=(403,)),
 )
 def list_articles(
     q: Annotated[str | None, Query(max_length=MAX_QUERY)] = None,
@@ -105,7 +101,7 @@ def list_articles(
     "/kb/articles/<articleId>",
     tags=["knowledge"],
     summary="An article, with its ETag (customers: published public ones only)",
-    responses=_documented(Article),
+    responses=responses(Article, errors=(403,)),
 )
 def get_article(articleId: str):
     return _article(articles.get_article(_caller(), articleId))
@@ -115,7 +111,7 @@ def get_article(articleId: str):
     "/kb/articles/<articleId>/history",
     tags=["knowledge"],
     summary="An article's versions: who changed which fields, when (staff and editors)",
-    responses=_documented(Page[ArticleVersion]),
+    responses=responses(Page[ArticleVersion], errors=(403,)),
 )
 def article_history(
     articleId: str,
@@ -129,7 +125,7 @@ def article_history(
     "/kb/articles",
     tags=["knowledge"],
     summary=f"Write an article (a draft until published). {WRITERS}",
-    responses=_documented(Article, 201, "The article"),
+    responses=responses(Article, 201, "The article", errors=(403, 409)),
 )
 def create_article(body: ArticleDraft):
     return _article(articles.create_article(_caller(), body), 201)
@@ -139,7 +135,7 @@ def create_article(body: ArticleDraft):
     "/kb/articles/<articleId>",
     tags=["knowledge"],
     summary=f"Change an article (If-Match required; the history keeps each version). {WRITERS}",
-    responses=_documented(Article),
+    responses=responses(Article, errors=(403, 409, 412, 428)),
 )
 def update_article(
     articleId: str,
@@ -154,7 +150,7 @@ def update_article(
     "/kb/articles/<articleId>/publish",
     tags=["knowledge"],
     summary=f'Publish an article into search; body `{{}}` or `{{"note": …}}` (If-Match optional). {WRITERS}',
-    responses=_documented(Article),
+    responses=responses(Article, errors=(403, 409)),
 )
 def publish_article(
     articleId: str, body: PublishRequest, if_match: Annotated[str | None, Header(alias="if-match")] = None
@@ -170,7 +166,7 @@ def publish_article(
     "/replies",
     tags=["replies"],
     summary="Canned replies by group, category, language, or searched (q); staff",
-    responses=_documented(Page[Reply]),
+    responses=responses(Page[Reply], errors=(403,)),
 )
 def list_replies(
     q: Annotated[str | None, Query(max_length=MAX_QUERY)] = None,
@@ -196,7 +192,7 @@ def list_replies(
     "/replies",
     tags=["replies"],
     summary="Write a canned reply; placeholders such as {{customer.name}} are checked (supervisors, admins)",
-    responses=_documented(Reply, 201, "The reply"),
+    responses=responses(Reply, 201, "The reply", errors=(403, 409)),
 )
 def create_reply(body: ReplySpec):
     return _json(replies.create_reply(_caller(), body), 201)
@@ -206,7 +202,7 @@ def create_reply(body: ReplySpec):
     "/replies/<replyId>",
     tags=["replies"],
     summary="Replace a canned reply (supervisors, admins)",
-    responses=_documented(Reply),
+    responses=responses(Reply, errors=(403, 409, 412, 428)),
 )
 def update_reply(replyId: str, body: ReplySpec):
     return _json(replies.update_reply(_caller(), replyId, body))
@@ -216,7 +212,7 @@ def update_reply(replyId: str, body: ReplySpec):
     "/replies/<replyId>/render",
     tags=["replies"],
     summary="A canned reply filled in for a ticket, counted as one use by the caller (staff)",
-    responses=_documented(Rendered),
+    responses=responses(Rendered, errors=(403, 409)),
 )
 def render_reply(replyId: str, body: RenderRequest):
     return _json(replies.render_reply(_caller(), replyId, body.ticketId))
@@ -226,7 +222,7 @@ def render_reply(replyId: str, body: RenderRequest):
     "/replies/<replyId>/usage",
     tags=["replies"],
     summary="How often each agent used a canned reply (staff)",
-    responses=_documented(list[ReplyUsage]),
+    responses=responses(list[ReplyUsage], errors=(403,)),
 )
 def reply_usage(replyId: str):
     return _json(replies.usage(_caller(), replyId))
@@ -239,7 +235,7 @@ def reply_usage(replyId: str):
     "/tickets/<ticketId>/suggestions",
     tags=["knowledge"],
     summary="Articles and canned replies for a ticket's conversation, each with why it matched (staff)",
-    responses=_documented(Suggestions),
+    responses=responses(Suggestions, errors=(403,)),
 )
 def ticket_suggestions(ticketId: str, limit: Annotated[int, Query(ge=1, le=10)] = 3):
     return _json(suggestions.suggestions_for(_caller(), ticketId, limit=limit))

@@ -10,6 +10,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from problems import responses
 
 from kefu.identity import Caller
 from kefu.kpis import reports, work
@@ -56,6 +57,9 @@ def caller() -> Caller:
     tags=["reports"],
     summary="Service KPIs for a period",
     description=REPORT_DESCRIPTION,
+    responses=responses(
+        None, description="The KPIs (application/json, or text/csv for Accept: text/csv)", errors=(403,)
+    ),
 )
 def kpi_report(
     start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
@@ -75,6 +79,7 @@ def kpi_report(
     tags=["tickets"],
     summary="Record handle time worked on a ticket (agents)",
     description=f"`seconds` worked, 1..{work.MAX_SECONDS}; counted in the ticket's handle time (KPIs).",
+    responses=responses(None, 201, "The ticket", errors=(403, 409)),
 )
 def record_work(ticketId: str, body: work.WorkRecord):
     who = caller()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from kefu_local import moto_dynamodb
 from kefu_local.config import AWS_PORT_VAR, ensure_port_free
@@ -27,12 +32,27 @@ def base_env(aws_endpoint: str) -> dict[str, str]:
     }
 
 
+class _WrappedMotoServer(ThreadedMotoServer):
+    """moto's threaded server with its WSGI app wrapped (the snapshots count the requests going through it)."""
+
+    def __init__(self, ip_address: str, port: int, wrap: Callable[[Any], Any]):
+        super().__init__(ip_address=ip_address, port=port, verbose=False)
+        self._wrap = wrap
+
+    def _server_entry(self) -> None:
+        app = self._wrap(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 class LocalAws:
     """A moto server in a thread of this process, reached over HTTP like AWS itself."""
 
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, wrap: Callable[[Any], Any] = lambda app: app):
         self.host = host
         self.port = port
+        self._wrap = wrap
         self._server: ThreadedMotoServer | None = None
 
     @property
@@ -44,7 +64,7 @@ class LocalAws:
         ensure_port_free(self.host, self.port, AWS_PORT_VAR)
         # Queries and transactions cost what they touch, not the whole table (a campaign over 1,000 tickets).
         moto_dynamodb.install()
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server = _WrappedMotoServer(self.host, self.port, self._wrap)
         self._server.start()
 
     def stop(self) -> None:

@@ -112,6 +112,19 @@ def up(
 
 
 @local.command()
+def reset() -> None:
+    """Start the next `kefu local up` clean: forget the tables, queues, buckets, schedules and executions it kept
+    (the token signing key stays, so tokens already printed still work). Run it while the stack is stopped."""
+    from kefu_local.persistence import reset as forget
+
+    state_dir = default_state_dir()
+    if forget(state_dir):
+        console.print(f"kefu local: the local AWS state in {state_dir} is gone; the next start is clean")
+    else:
+        console.print(f"kefu local: no local AWS state in {state_dir}; the next start is clean")
+
+
+@local.command()
 def token(
     role: Annotated[Role, typer.Option(help="customer (no group), agent, supervisor or admin")] = Role.CUSTOMER,
     sub: Annotated[str | None, typer.Option(help="the user's id; default: the role's demo user")] = None,
@@ -283,7 +296,12 @@ def _print_banner(stack: LocalStack) -> None:
         ", ".join(f"{p.sub} ({p.role.value})" for p in DEMO_PEOPLE),
     )
     table.add_row("routes", f"{len(stack.routes)} (public: {sum(not r.needs_auth for r in stack.routes)})")
-    table.add_row("state", f"{config.state_dir}   [dim](token signing key)[/]")
+    kept = "restored from the last run" if stack.restored else "new"
+    table.add_row(
+        "state",
+        f"{config.state_dir}   [dim](token signing key; AWS state {kept}, saved as it changes; "
+        f"`{kefu} local reset` to start clean)[/]",
+    )
     console.print(Panel(table, title="[bold green]kefu local is up[/]", expand=False))
 
     body = '{"subject":"Where is my parcel?","description":"Order 1001 has not arrived yet."}'

@@ -42,6 +42,7 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
+from kefu_local import logs
 from kefu_local.gateway import LOCAL_ACCOUNT_ID
 from kefu_local.runtime import LOCAL_REGION, LambdaContext, LocalFunction
 
@@ -157,6 +158,7 @@ class DispatchedFunction:
                 result = self.target(event)
             else:
                 with self._lock:
+                    logs.new_invocation()
                     result = self.target(event, self.context())
         except LambdaServiceException:
             raise

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from kefu_local import logs
 from kefu_local.gateway import LOCAL_ACCOUNT_ID, Route
 
 LOCAL_REGION = "us-east-1"
@@ -94,6 +95,8 @@ class LocalFunction:
 
     def __call__(self, event: dict[str, Any]) -> Any:
         with self._lock:
+            # The function's log lines carry its own keys only, as in its own Lambda.
+            logs.new_invocation()
             return self._handler(event, self.context())
 
 

@@ -27,6 +27,7 @@ from kefu_local.config import API_PORT_VAR, REPO_ROOT, LocalConfig, LocalStackEr
 from kefu_local.events import EventBus
 from kefu_local.gateway import Gateway, Route, RouteTable
 from kefu_local.lambdas import ImportModuleError, TemplateFunction
+from kefu_local.persistence import Snapshots
 from kefu_local.pollers import QueuePoller
 from kefu_local.resources import LocalFunctionSpec, LocalResources, ResourceBuilder
 from kefu_local.runtime import LOCAL_REGION, LocalFunction, routes_of
@@ -131,6 +132,9 @@ class LocalStack:
         self.smtp: SmtpServer | None = None
         self.web: WebServer | None = None
         self.time_scale: float | None = None
+        self.snapshots = Snapshots(config.state_dir)
+        #: Whether the start found the state a previous run left (tables, queues, buckets… as they were).
+        self.restored = False
         self._running = ExitStack()
 
     def start(self) -> None:
@@ -140,9 +144,14 @@ class LocalStack:
         self.time_scale = start_time_scale()
         templates = Templates(cloud_assembly())
         with ExitStack() as starting:
-            aws = LocalAws(config.host, config.aws_port)
+            # The state a previous run left is loaded before anything is built: the build finds it and keeps it.
+            self.restored = self.snapshots.restore()
+            aws = LocalAws(config.host, config.aws_port, wrap=self.snapshots.wrap)
             aws.start()
             starting.callback(aws.stop)
+            self.snapshots.start()
+            # Stopped (and saved a last time) after every other part has stopped, before the server goes.
+            starting.callback(self.snapshots.stop)
 
             os.environ.update(base_env(aws.endpoint))
             # moto's Step Functions interpreter calls AWS (Lambda, DynamoDB, SQS…) at localhost:$MOTO_PORT.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -141,3 +142,75 @@ def test_it_stops_cleanly_on_ctrl_c_and_starts_again_on_the_same_ports(fresh_sta
     token = fresh_stack.token("--role", "customer")
     assert open_ticket(fresh_stack, token).status_code == 201
     assert fresh_stack.stop(signal.SIGTERM) == 0
+
+
+# --- state across restarts ---------------------------------------------------------------------------------
+
+
+def _dead_letter_queue(stack: LocalStackProcess) -> str:
+    """A queue no poller reads: what is sent there stays until someone looks."""
+    urls = stack.client("sqs").list_queues()["QueueUrls"]
+    return next(url for url in urls if "DeadLetters" in url or "dlq" in url.lower())
+
+
+def test_tickets_messages_and_objects_survive_a_clean_stop_and_start(fresh_stack: LocalStackProcess):
+    # Given a ticket opened, a message on a dead-letter queue and an object in a bucket
+    fresh_stack.start()
+    token = fresh_stack.token("--role", "customer")
+    opened = open_ticket(fresh_stack, token)
+    assert opened.status_code == 201
+    queue = _dead_letter_queue(fresh_stack)
+    fresh_stack.client("sqs").send_message(QueueUrl=queue, MessageBody="kept across restarts")
+    bucket = fresh_stack.client("s3").list_buckets()["Buckets"][0]["Name"]
+    fresh_stack.client("s3").put_object(Bucket=bucket, Key="kept.txt", Body=b"still here")
+
+    # When the stack is stopped (Ctrl-C) and started again
+    assert fresh_stack.stop(signal.SIGINT) == 0
+    fresh_stack.start()
+
+    # Then all three are there, as they were
+    again = requests.get(f"{fresh_stack.url}/tickets/{opened.json()['id']}", headers=bearer(token), timeout=10)
+    assert again.status_code == 200
+    assert again.json()["subject"] == opened.json()["subject"]
+    messages = fresh_stack.client("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in messages] == ["kept across restarts"]
+    assert fresh_stack.client("s3").get_object(Bucket=bucket, Key="kept.txt")["Body"].read() == b"still here"
+    assert fresh_stack.stop(signal.SIGINT) == 0
+
+
+def test_a_hard_kill_loses_at_most_the_last_second(fresh_stack: LocalStackProcess):
+    # Given a ticket opened, and more than a second of quiet after it
+    fresh_stack.start()
+    token = fresh_stack.token("--role", "customer")
+    opened = open_ticket(fresh_stack, token)
+    assert opened.status_code == 201
+    time.sleep(2.5)
+
+    # When the process is killed without a chance to save, and started again
+    fresh_stack.kill()
+    fresh_stack.start()
+
+    # Then the ticket is there
+    again = requests.get(f"{fresh_stack.url}/tickets/{opened.json()['id']}", headers=bearer(token), timeout=10)
+    assert again.status_code == 200
+    assert fresh_stack.stop(signal.SIGINT) == 0
+
+
+def test_kefu_local_reset_starts_the_next_run_clean(fresh_stack: LocalStackProcess):
+    # Given a ticket kept from a run
+    fresh_stack.start()
+    token = fresh_stack.token("--role", "customer")
+    opened = open_ticket(fresh_stack, token)
+    assert fresh_stack.stop(signal.SIGINT) == 0
+
+    # When `kefu local reset` runs, and the stack starts again
+    done = subprocess.run(
+        [*kefu_command(), "local", "reset"], env=fresh_stack.env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    fresh_stack.start()
+
+    # Then the ticket is gone, and the same token (the signing key is kept) still works
+    again = requests.get(f"{fresh_stack.url}/tickets/{opened.json()['id']}", headers=bearer(token), timeout=10)
+    assert again.status_code == 404
+    assert fresh_stack.stop(signal.SIGINT) == 0

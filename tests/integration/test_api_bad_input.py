@@ -581,3 +581,73 @@ def test_no_body_adding_a_message_causes_a_5xx(desk, body, who):
     assert reply.status < 500, (body, reply.text[:300])
     if reply.status >= 400:
         assert_problem(reply)
+
+
+# --- media types and numbers (issue 14) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["APPLICATION/JSON", "Application/Json; charset=utf-8", "application/json;charset=UTF-8", " application/json "],
+)
+@pytest.mark.parametrize("route", routes(takes_body), ids=route_id)
+def test_application_json_in_any_letter_case_with_or_without_parameters_is_json(desk, route, content_type):
+    case = case_for(route)
+    reply = desk.send(route, raw_body=json.dumps(case.body), headers={"content-type": content_type})
+    assert 200 <= reply.status < 300, reply.text
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/merge-patch+json", "application/problem+json", "application/json-patch+json", "text/json"],
+)
+@pytest.mark.parametrize("route", routes(takes_body), ids=route_id)
+def test_any_other_json_like_media_type_is_a_415(desk, route, content_type):
+    case = case_for(route)
+    reply = desk.send(route, raw_body=json.dumps(case.body), headers={"content-type": content_type})
+    assert_problem(reply, 415)
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["1" * 4301, "-" + "9" * 5000, "9007199254740993", "1e400", "-1e999"],
+    ids=["4301-digits", "5000-digits-negative", "past-2^53", "float-overflow", "negative-float-overflow"],
+)
+@pytest.mark.parametrize("route", routes(takes_body), ids=route_id)
+def test_a_number_out_of_range_anywhere_in_a_body_is_a_422(desk, route, number):
+    case = case_for(route)
+    raw = json.dumps({**case.body, "extra": "N"}).replace('"N"', number)
+    reply = desk.send(route, raw_body=raw, headers={"content-type": "application/json"})
+    assert_problem(reply, 422)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(desk, constant):
+    raw = f'{{"subject": "Parcel late", "description": "x", "priority": {constant}}}'
+    reply = desk.api("POST", "/tickets", who=AGENT, raw_body=raw, headers={"content-type": "application/json"})
+    assert_problem(reply, 400)
+
+
+@pytest.mark.parametrize("depth", [33, 1000])
+def test_nesting_deeper_than_32_is_a_400(desk, depth):
+    raw = '{"subject": "Parcel late", "description": "x", "tags": ' + "[" * depth + "]" * depth + "}"
+    reply = desk.api("POST", "/tickets", who=CUSTOMER, raw_body=raw, headers={"content-type": "application/json"})
+    assert_problem(reply, 400)
+    assert "deep" in reply.json["detail"]
+
+
+def test_a_correctly_signed_survey_link_whose_expiry_no_date_holds_is_a_404(desk):
+    import base64
+
+    from kefu.surveys import tokens
+
+    route = ("GET", "/surveys/{token}", False)
+    desk.send(route)  # makes the desk's survey link
+    data = bytearray(base64.urlsafe_b64decode(desk.ids["token"] + "=="))
+    data[15:20] = (0xFFFFFFFFFF).to_bytes(5, "big")
+    _, key = tokens._keyring().current()
+    data[20:] = tokens._mac(key, bytes(data[:20]))
+    forged = base64.urlsafe_b64encode(bytes(data)).decode().rstrip("=")
+    for method in ("GET", "POST"):
+        reply = desk.send((method, "/surveys/{token}", False), ids={"token": forged})
+        assert_problem(reply, 404)

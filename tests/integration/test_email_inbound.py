@@ -245,6 +245,21 @@ def test_files_beyond_the_total_limit_of_one_mail_are_listed_with_the_reason(mai
     assert c.key is None and "limit of 3000 bytes" in c.omitted
 
 
+def test_files_past_twenty_on_one_mail_are_listed_as_omitted_with_the_reason(mailroom):
+    files = [(f"photo-{n:02}.png", "image/png", b"p" * 10, False) for n in range(1, 24)]
+    ses = mailroom.deliver(with_files(*files))
+
+    [ticket] = tickets_of("li.lei@example.cn")
+    assert [a.name for a in ticket.attachments] == [f"photo-{n:02}.png" for n in range(1, 24)]
+    kept, left_out = ticket.attachments[:20], ticket.attachments[20:]
+    assert all(a.key and a.omitted is None for a in kept)
+    assert all(a.key is None and "limit of 20 files" in a.omitted and a.size == 10 for a in left_out)
+    listed = boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=ATTACHMENTS_BUCKET, Prefix=f"mail/{ses}/")
+    assert len(listed["Contents"]) == 20
+    [opening] = messages(ticket.id)
+    assert [a.omitted for a in opening.attachments[20:]] == [a.omitted for a in left_out]
+
+
 def test_an_image_pasted_in_the_body_is_an_attachment_noted_inline(mailroom):
     message = mail(subject="Broken lid", body="The lid arrived cracked, see the photo.")
     cid = make_msgid(domain="example.cn")

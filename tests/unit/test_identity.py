@@ -63,9 +63,23 @@ def test_groups_given_as_a_real_list_are_read_too():
     assert caller.role is Role.SUPERVISOR
 
 
-def test_comma_separated_groups_in_brackets_are_read_too():
-    # Given "[agent, admin]", when read, then both groups are known without their commas
-    assert Caller.from_claims(with_groups("[agent, admin]")).groups == frozenset({"agent", "admin"})
+@pytest.mark.parametrize("groups", ["[x,admin]", "[billing,admin agent]", "x,admin", "[agent,supervisor]"], ids=str)
+def test_a_comma_never_separates_groups(groups):
+    # Given a group whose name holds a comma and a role's name, when read, then it is that one group, no role
+    caller = Caller.from_claims(with_groups(groups))
+    assert "admin" not in caller.groups and "supervisor" not in caller.groups
+    assert caller.role in (Role.CUSTOMER, Role.AGENT)
+
+
+def test_a_comma_is_part_of_the_group_name():
+    # Given "[x,admin agent]", when read, then the groups are exactly "x,admin" and "agent"
+    assert Caller.from_claims(with_groups("[x,admin agent]")).groups == frozenset({"x,admin", "agent"})
+
+
+@pytest.mark.parametrize("plain, role", [("agent", Role.AGENT), ("admin", Role.ADMIN), ("", Role.CUSTOMER)], ids=str)
+def test_a_plain_single_value_is_one_group(plain, role):
+    # Given the claim as a plain string without brackets, when read, then it is one group
+    assert Caller.from_claims(with_groups(plain)).role is role
 
 
 @pytest.mark.parametrize(

@@ -245,3 +245,19 @@ def test_a_token_spelled_differently_in_its_unused_last_bits_is_refused():
     # When the character is swapped for its sibling, then the token no longer decodes
     assert tokens._decode(token) == raw
     assert tokens._decode(token[:-1] + sibling) is None
+
+
+@pytest.mark.parametrize("expiry", [0xFFFFFFFFFF, 253402300800], ids=["five-bytes-max", "year-10000"])
+def test_a_correctly_signed_token_whose_expiry_no_date_can_hold_is_unknown(keys, expiry):
+    # Given a token signed with the right key whose expiry lies past year 9999, when verified, then no survey
+    data = raw(tokens.sign(SURVEY, EXPIRES))
+    data[15:20] = expiry.to_bytes(5, "big")
+    _, key = tokens._keyring().current()
+    data[20:] = tokens._mac(key, bytes(data[:20]))
+    with pytest.raises(SurveyNotFound):
+        tokens.verify(encode(data), NOW)
+
+
+def test_a_token_expiring_at_the_last_second_a_date_can_hold_is_accepted(keys):
+    last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert tokens.verify(tokens.sign(SURVEY, last), NOW).expires_at == last

@@ -21,14 +21,19 @@ STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 
 
 def parse_groups(raw: Any) -> list[str]:
-    """`cognito:groups` as it may arrive: a list, or the API Gateway v2 string rendering `[a b]`."""
+    """`cognito:groups` as it may arrive: a list, API Gateway v2's string rendering of an array claim `[a b c]`
+    (space-separated, the only separator it uses), or a plain single value.
+
+    Cognito group names may hold commas (not spaces), so nothing but whitespace separates two groups: a group
+    named `x,admin` is that one group, never `admin`.
+    """
     if raw is None:
         return []
     if isinstance(raw, str):
         text = raw.strip()
         if text.startswith("[") and text.endswith("]"):
-            text = text[1:-1]
-        return [part for part in text.replace(",", " ").split() if part]
+            return text[1:-1].split()
+        return [text] if text else []
     if isinstance(raw, Iterable):
         return [str(part) for part in raw]
     return [str(raw)]

@@ -51,7 +51,7 @@ DUPLICATE = "duplicate"
 IN_REPLY_TO, REFERENCES, SUBJECT_TOKEN, REPLY_ADDRESS = "in-reply-to", "references", "subject-token", "reply-address"
 #: Message-IDs of one mail looked up at most (a References header can list a whole mailing-list history).
 MAX_LOOKUPS = 20
-#: A ticket lists at most this many files (NewTicket's limit); the rest stay in the raw mail.
+#: A mail's files stored at most (NewTicket's limit); the rest are listed as omitted and stay in the raw mail.
 MAX_ATTACHMENTS = 20
 MAX_SUBJECT, MAX_TEXT = 300, 100_000
 #: How many of a customer's latest tickets are looked through for an open follow-up of a closed one.
@@ -238,8 +238,11 @@ def _open(
         category=Category.COMPLAINT if "complaintsAddress" in origin else None,
         channel=Channel.EMAIL,
         customer=customer,
-        attachments=attachments,
+        attachments=[a for a in attachments if a.omitted is None][:MAX_ATTACHMENTS],
     )
+    # The request's limit of 20 counts the files a ticket keeps; files left out are listed too (name, size and
+    # why, no content), so the ticket carries the whole list, set after the request's own checks.
+    request = request.model_copy(update={"attachments": attachments})
     data = dict(origin)
     if follow_up_of is not None:
         data.update({"threadedBy": threaded_by, "followUpOf": follow_up_of.id})
@@ -319,11 +322,13 @@ def _store_attachments(mail: InboundMail, ses_id: str, config: MailSettings) -> 
     listed: list[Attachment] = []
     stored_bytes = 0
     bucket = attachments_bucket() if mail.attachments else ""
-    for number, part in enumerate(mail.attachments[:MAX_ATTACHMENTS], start=1):
+    for number, part in enumerate(mail.attachments, start=1):
         name = _file_name(part.filename, number)
         content_type = part.content_type if 3 <= len(part.content_type) <= 127 else "application/octet-stream"
         omitted = None
-        if part.size > config.max_attachment_bytes:
+        if number > MAX_ATTACHMENTS:
+            omitted = f"past the limit of {MAX_ATTACHMENTS} files for one mail; it is kept in the raw mail"
+        elif part.size > config.max_attachment_bytes:
             omitted = f"larger than the per-file limit of {config.max_attachment_bytes} bytes"
         elif stored_bytes + part.size > config.max_total_attachment_bytes:
             omitted = f"over the limit of {config.max_total_attachment_bytes} bytes for one mail's files"

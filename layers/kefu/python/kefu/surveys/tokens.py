@@ -40,6 +40,8 @@ _MAC_BYTES = 32
 _SIGNED_BYTES = 1 + _KEY_ID_BYTES + _SURVEY_ID_BYTES + _EXPIRY_BYTES
 TOKEN_BYTES = _SIGNED_BYTES + _MAC_BYTES
 TOKEN_LENGTH = (TOKEN_BYTES * 4 + 2) // 3
+#: The last expiry a datetime can hold (9999-12-31 23:59:59 UTC), in epoch seconds.
+_LAST_EXPIRY = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
 #: A token naming an unknown key makes the process read the secret again, but not more often than this.
 REFRESH_SECONDS = 300
 # Crockford's base32 (kefu.ids): survey ids read like ticket ids.
@@ -72,7 +74,11 @@ def verify(token: str, now: datetime) -> Claims:
         raise SurveyNotFound()
     offset = 1 + _KEY_ID_BYTES
     survey_id = _survey_id(body[offset : offset + _SURVEY_ID_BYTES])
-    expires_at = datetime.fromtimestamp(int.from_bytes(body[offset + _SURVEY_ID_BYTES :], "big"), UTC)
+    seconds = int.from_bytes(body[offset + _SURVEY_ID_BYTES :], "big")
+    if seconds > _LAST_EXPIRY:
+        # Five bytes reach past year 9999, which kefu never signs: a token of no format kefu issues.
+        raise SurveyNotFound()
+    expires_at = datetime.fromtimestamp(seconds, UTC)
     if now >= expires_at:
         raise SurveyExpired(expires_at)
     return Claims(survey_id, expires_at)
