@@ -225,6 +225,16 @@ class ContactItem(KefuItem, discriminator="contact"):
     name = UnicodeAttribute(null=True)
 
 
+class LoginItem(KefuItem, discriminator="login"):
+    """An app user's login (their token's sub) → the customer record they are, decided at their first request and
+    written once (kefu.store.logins)."""
+
+    customer_id = UnicodeAttribute(attr_name="customerId")
+    #: How the login came to that record: `own` (a record of their own) or the verified contact point that linked it.
+    linked_by = UnicodeAttribute(attr_name="linkedBy")
+    created_at = UtcDateTimeAttribute(attr_name="createdAt")
+
+
 class ThreadItem(KefuItem, discriminator="thread"):
     """An external conversation (a chat session, a social thread, a call case) → the ticket it became."""
 
