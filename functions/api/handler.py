@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from kefu import errors
 from kefu.agents import service as agents
+from kefu.customers import linking
 from kefu.identity import Caller
 from kefu.model.agents import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
 from kefu.model.surveys import RevisitAnswer, RevisitOutcome, SurveyAnswer, SurveyResult, SurveyView
@@ -76,7 +77,8 @@ app.include_router(kpi_routes.router)
 def caller() -> Caller:
     authorizer = app.current_event.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
-    return Caller.from_claims(claims)
+    # A customer is the record their login is (their own, or the one a verified contact point linked it to).
+    return linking.resolved(Caller.from_claims(claims))
 
 
 def etag(ticket: Ticket) -> str:

@@ -39,12 +39,29 @@ def parse_groups(raw: Any) -> list[str]:
     return [str(raw)]
 
 
+def claim_true(raw: Any) -> bool:
+    """A boolean claim as it may arrive: JSON true, or the string "true" API Gateway v2 renders every claim as."""
+    if isinstance(raw, bool):
+        return raw
+    return isinstance(raw, str) and raw.strip().lower() == "true"
+
+
 @dataclass(frozen=True)
 class Caller:
+    """Who is calling. For a customer, `sub` is the id of their customer record, which every customer-scoped check
+    compares with: the token's own sub, or the record their login was linked to (kefu.customers.linking), the token's
+    sub then kept as `login`."""
+
     sub: str
     groups: frozenset[str] = field(default_factory=frozenset)
     email: str | None = None
     name: str | None = None
+    #: Whether the identity provider verified the e-mail address or phone number (only a verified one links).
+    email_verified: bool = False
+    phone: str | None = None
+    phone_verified: bool = False
+    #: The token's sub when `sub` is the customer record it was linked to; None when they are the same.
+    login: str | None = None
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any] | None) -> Caller:
@@ -55,7 +72,22 @@ class Caller:
             groups=frozenset(parse_groups(claims.get("cognito:groups"))),
             email=claims.get("email") or None,
             name=claims.get("name") or None,
+            email_verified=claim_true(claims.get("email_verified")),
+            phone=claims.get("phone_number") or None,
+            phone_verified=claim_true(claims.get("phone_number_verified")),
         )
+
+    def claims(self) -> dict[str, Any]:
+        """The caller as claims `from_claims` reads back (the token's sub becomes the linked record's id)."""
+        return {
+            "sub": self.sub,
+            "cognito:groups": sorted(self.groups),
+            "email": self.email,
+            "name": self.name,
+            "email_verified": self.email_verified,
+            "phone_number": self.phone,
+            "phone_number_verified": self.phone_verified,
+        }
 
     @property
     def role(self) -> Role:

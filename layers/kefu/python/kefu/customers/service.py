@@ -12,7 +12,7 @@ from typing import Any
 
 from kefu.clock import now
 from kefu.config import settings
-from kefu.customers import audit, contact
+from kefu.customers import audit, contact, linking
 from kefu.errors import BadRequest, Forbidden, InvalidRequest, StaleVersion
 from kefu.identity import Caller, Role
 from kefu.model.audit import AuditAction, AuditEntry
@@ -127,6 +127,7 @@ def audit_of_actor(caller: Caller, actor_id: str, *, limit: int | None, cursor: 
 def me(caller: Caller) -> OwnProfile:
     """The caller's own record; before their first ticket, what their token says (version 0)."""
     _require_customer(caller)
+    caller = linking.resolved(caller)
     found = records.profile(caller.sub)
     if found is None:
         return OwnProfile(id=caller.sub, name=caller.name, email=caller.email, version=0)
@@ -135,6 +136,7 @@ def me(caller: Caller) -> OwnProfile:
 
 def update_me(caller: Caller, patch: OwnProfilePatch, *, if_match: int | None) -> OwnProfile:
     _require_customer(caller)
+    caller = linking.resolved(caller)
     changes: dict[str, Any] = patch.model_dump(mode="json", exclude_unset=True)
     if not changes:
         raise InvalidRequest("nothing to change: give name, preferredLanguage or contactPreferences")

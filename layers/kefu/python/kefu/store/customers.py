@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pynamodb.exceptions import DoesNotExist
 
 from kefu.model.customers import Customer, CustomerSummary
@@ -49,12 +51,22 @@ def by_contact(kind: str, value: str) -> CustomerSummary | None:
     return CustomerSummary(id=item.customer_id, tier=item.tier, name=item.name)
 
 
-def new_items(customer: Customer) -> list[CustomerItem | ContactItem]:
-    """The items a new customer needs: its record and one claim per contact point.
+@dataclass(frozen=True)
+class ContactClaims:
+    """The contact points a new record claims, when not all it holds (None: the record's own e-mail and phone)."""
+
+    email: str | None = None
+    phone: str | None = None
+
+
+def new_items(customer: Customer, claims: ContactClaims | None = None) -> list[CustomerItem | ContactItem]:
+    """The items a new customer needs: its record and one claim per contact point it claims (`claims`, by default
+    every one it holds).
 
     They go into the transaction that opens the customer's first ticket, each with a does-not-exist condition,
     so two writers can never give one address to two customers.
     """
+    claimed = claims or ContactClaims(email=customer.email, phone=customer.phone)
     created = customer.createdAt
     items: list[CustomerItem | ContactItem] = [
         CustomerItem(
@@ -70,7 +82,7 @@ def new_items(customer: Customer) -> list[CustomerItem | ContactItem]:
             **name_keys(customer.id, customer.name),
         )
     ]
-    for kind, value in (("email", customer.email), ("phone", customer.phone)):
+    for kind, value in (("email", claimed.email), ("phone", claimed.phone)):
         if value:
             items.append(
                 ContactItem(
