@@ -236,7 +236,7 @@ def _survey(item: CustomerSurveyItem) -> SurveyResult:
         csat=int(item.csat),
         nps=int(item.nps) if item.nps is not None else None,
         comment=item.comment,
-        answeredAt=datetime.fromisoformat(item.answered_at),
+        answeredAt=item.answered_at,
     )
 
 
