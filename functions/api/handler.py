@@ -56,7 +56,9 @@ from kefu.tickets import service as tickets
 #: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/surveys/{token}"})
 #: The ticket's version, on every answer that carries a ticket: what PATCH's If-Match names.
-ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {"ETag": {"description": "The ticket's version, for If-Match", "schema": {"type": "string"}}}
+ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {
+    "ETag": {"description": "The ticket's version, for If-Match", "schema": {"type": "string"}}
+}
 
 app = APIGatewayHttpResolver(enable_validation=True)
 # Every error, from any route (routers included), answered as a problem.
