@@ -46,7 +46,7 @@ def if_match_version(value: str | None) -> int | None:
     return int(match.group(1) or match.group(2))
 
 
-def with_etag(record: CustomerProfile) -> Response:
+def with_etag(record: CustomerProfile | OwnProfile) -> Response:
     return Response(
         status_code=200,
         content_type="application/json",

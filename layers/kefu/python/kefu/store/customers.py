@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from pynamodb.exceptions import DoesNotExist
 
 from kefu.model.customers import Customer, CustomerSummary
-from kefu.store.models import ContactItem, CustomerItem
+from kefu.store.models import ContactItem, CustomerItem, KefuItem
 
 CUSTOMER_SK = "CUSTOMER"
 CONTACT_SK = "CONTACT"
@@ -24,7 +26,14 @@ def fold_name(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def name_keys(customer_id: str, name: str | None) -> dict[str, str | None]:
+class NameKeys(TypedDict):
+    """The name-prefix index keys of a customer record (typed, so they can be passed to the item as keywords)."""
+
+    gsi1pk: str | None
+    gsi1sk: str | None
+
+
+def name_keys(customer_id: str, name: str | None) -> NameKeys:
     """The name-prefix index keys of a customer record: a partition per first letter of the folded name."""
     folded = fold_name(name) if name else ""
     if not folded:
@@ -49,14 +58,14 @@ def by_contact(kind: str, value: str) -> CustomerSummary | None:
     return CustomerSummary(id=item.customer_id, tier=item.tier, name=item.name)
 
 
-def new_items(customer: Customer) -> list[CustomerItem | ContactItem]:
+def new_items(customer: Customer) -> list[KefuItem]:
     """The items a new customer needs: its record and one claim per contact point.
 
     They go into the transaction that opens the customer's first ticket, each with a does-not-exist condition,
     so two writers can never give one address to two customers.
     """
     created = customer.createdAt
-    items: list[CustomerItem | ContactItem] = [
+    items: list[KefuItem] = [
         CustomerItem(
             customer_key(customer.id),
             CUSTOMER_SK,
