@@ -213,7 +213,7 @@ def article_of(item: ArticleItem) -> Article:
 
 def _article_item(article: Article, terms: dict[str, int], *, is_new: bool) -> ArticleItem:
     published = article.status == "published"
-    return ArticleItem(
+    item = ArticleItem(
         article_key(article.id),
         ARTICLE_SK,
         article_id=article.id,
@@ -230,7 +230,6 @@ def _article_item(article: Article, terms: dict[str, int], *, is_new: bool) -> A
         updated_at=article.updatedAt.isoformat(),
         updated_by=article.updatedBy,
         published_at=article.publishedAt.isoformat() if article.publishedAt else None,
-        version=None if is_new else article.version,
         gsi1pk=ARTICLES,
         gsi1sk=f"{article.category.value}#{article.language.value}#{article.id}",
         gsi4pk=f"{ARTICLES}#{article.language.value}",
@@ -238,6 +237,9 @@ def _article_item(article: Article, terms: dict[str, int], *, is_new: bool) -> A
         gsi5pk=PUBLISHED if published else None,
         gsi5sk=article.id if published else None,
     )
+    if not is_new:  # a new one has no version yet: its save makes it 1, on condition it does not exist
+        item.version = article.version
+    return item
 
 
 # --- canned replies ----------------------------------------------------------------------------------------------
