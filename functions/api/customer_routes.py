@@ -13,7 +13,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
-from pydantic import BaseModel
 
 from kefu import errors
 from kefu.customers import service as customers
@@ -47,7 +46,7 @@ def if_match_version(value: str | None) -> int | None:
     return int(match.group(1) or match.group(2))
 
 
-def with_etag(record: BaseModel) -> Response:
+def with_etag(record: CustomerProfile | OwnProfile) -> Response:
     return Response(
         status_code=200,
         content_type="application/json",

@@ -28,6 +28,7 @@ import kpi_routes
 import problems
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from problems import responses
 from pydantic import BaseModel
@@ -56,7 +57,9 @@ from kefu.tickets import service as tickets
 #: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/surveys/{token}"})
 #: The ticket's version, on every answer that carries a ticket: what PATCH's If-Match names.
-ETAG_HEADER = {"ETag": {"description": "The ticket's version, for If-Match", "schema": {"type": "string"}}}
+ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {
+    "ETag": {"description": "The ticket's version, for If-Match", "schema": {"type": "string"}}
+}
 
 app = APIGatewayHttpResolver(enable_validation=True)
 # Every error, from any route (routers included), answered as a problem.
@@ -367,7 +370,7 @@ def swagger_ui():
         openapi_json().replace("</", "<\\/"),
         (folder / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
         (folder / "swagger-ui.min.css").read_text(encoding="utf-8"),
-        None,
+        "",
         None,
         False,
     )

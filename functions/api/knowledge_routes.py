@@ -8,8 +8,8 @@ import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
 from pydantic import BaseModel
 
@@ -34,7 +34,7 @@ from kefu.model.knowledge import (
     Suggestions,
 )
 
-router = Router()
+router = APIGatewayHttpRouter()
 PROBLEM = "application/problem+json"
 #: Longer questions are refused (422) before they are read: nobody types a 10 KB search.
 MAX_QUERY = 500

@@ -41,7 +41,7 @@ def install() -> None:
         )
         Table.query = _query
         Table.all_items = _all_items
-        Table.__deepcopy__ = _deepcopy_table
+        Table.__deepcopy__ = _deepcopy_table  # type: ignore[attr-defined]  # moto's Table has none of its own
         DynamoDBBackend.transact_write_items = _transact_write_items
 
 
@@ -51,7 +51,7 @@ def uninstall() -> None:
             return
         Table.query = _originals.pop("query")
         Table.all_items = _originals.pop("all_items")
-        del Table.__deepcopy__
+        del Table.__deepcopy__  # type: ignore[attr-defined]  # the one install() added
         DynamoDBBackend.transact_write_items = _originals.pop("transact_write_items")
 
 
@@ -138,7 +138,8 @@ def _restore(saved: _Saved) -> None:
         if saved.item is None:
             items.pop(saved.hash_key, None)
         else:
-            items[saved.hash_key] = saved.item
+            # Without a range key moto keeps an Item per hash key, though it annotates the partitions' dicts.
+            items[saved.hash_key] = saved.item  # type: ignore[assignment]
         return
     partition = items[saved.hash_key]
     if saved.item is None:
@@ -152,7 +153,7 @@ def _deepcopy_table(self: Table, memo: dict[int, Any]) -> Table:
     anywhere else (a backup, a restore) a copy as deep as Python's own."""
     if getattr(_request, "in_transaction", False):
         return self
-    duplicate = Table.__new__(Table)
+    duplicate: Table = Table.__new__(Table)  # type: ignore[assignment]  # moto's __new__ is typed as its base's
     memo[id(self)] = duplicate
     for name, value in self.__dict__.items():
         setattr(duplicate, name, copy.deepcopy(value, memo))

@@ -208,8 +208,8 @@ class LocalUserPool:
 def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
+        made = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = made.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")

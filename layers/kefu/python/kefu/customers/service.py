@@ -69,9 +69,11 @@ def search(
         return records.by_name_prefix(q, limit=size, cursor=cursor)
     if cursor is not None:
         raise BadRequest("a contact point names one customer: there is no next page")
-    kind, value = (
-        ("email", contact.email_address(email)) if email is not None else ("phone", contact.phone_number(phone))
-    )
+    if email is not None:
+        kind, value = "email", contact.email_address(email)
+    else:
+        assert phone is not None  # exactly one of email, phone and q was given (checked above), and q was not
+        kind, value = "phone", contact.phone_number(phone)
     owner = customer_store.by_contact(kind, value)
     found = records.summary(owner.id) if owner else None
     return Page[CustomerSummary](items=[found] if found else [], nextCursor=None)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from pynamodb.exceptions import DoesNotExist
 
 from kefu.model.customers import Customer, CustomerSummary
-from kefu.store.models import ContactItem, CustomerItem
+from kefu.store.models import ContactItem, CustomerItem, KefuItem
 
 CUSTOMER_SK = "CUSTOMER"
 CONTACT_SK = "CONTACT"
@@ -26,7 +27,14 @@ def fold_name(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def name_keys(customer_id: str, name: str | None) -> dict[str, str | None]:
+class NameKeys(TypedDict):
+    """The name-prefix index keys of a customer record (typed, so they can be passed to the item as keywords)."""
+
+    gsi1pk: str | None
+    gsi1sk: str | None
+
+
+def name_keys(customer_id: str, name: str | None) -> NameKeys:
     """The name-prefix index keys of a customer record: a partition per first letter of the folded name."""
     folded = fold_name(name) if name else ""
     if not folded:
@@ -59,7 +67,7 @@ class ContactClaims:
     phone: str | None = None
 
 
-def new_items(customer: Customer, claims: ContactClaims | None = None) -> list[CustomerItem | ContactItem]:
+def new_items(customer: Customer, claims: ContactClaims | None = None) -> list[KefuItem]:
     """The items a new customer needs: its record and one claim per contact point it claims (`claims`, by default
     every one it holds).
 
@@ -68,7 +76,7 @@ def new_items(customer: Customer, claims: ContactClaims | None = None) -> list[C
     """
     claimed = claims or ContactClaims(email=customer.email, phone=customer.phone)
     created = customer.createdAt
-    items: list[CustomerItem | ContactItem] = [
+    items: list[KefuItem] = [
         CustomerItem(
             customer_key(customer.id),
             CUSTOMER_SK,

@@ -341,7 +341,8 @@ class BurstItem(KefuItem, discriminator="burst"):
     """Mails from one sender in one hour: pk=BURST#<sender>#<yyyymmddhh>, sk=BURST, counted with an atomic ADD and
     gone after `expiresAt` (the table's TTL attribute, epoch seconds)."""
 
-    count = NumberAttribute(default=0)
+    # Stored as `count`; named otherwise here, since a model's `count` is pynamodb's query count.
+    mails = NumberAttribute(attr_name="count", default=0)
     expires_at = NumberAttribute(attr_name="expiresAt")
 
 

@@ -160,7 +160,8 @@ def _waiting_for(agent: Agent, skip: str | None) -> list[str]:
         key=_urgency,
     )
     ids = dict.fromkeys(ticket.id for ticket in [*own, *waiting])
-    ids.pop(skip, None)
+    if skip is not None:
+        ids.pop(skip, None)
     return list(ids)
 
 
