@@ -113,7 +113,7 @@ def test_undelivered_campaign_starts_wait_encrypted_in_an_alarmed_dead_letter_qu
     alarms = [
         a["Properties"]
         for a in resources(dev.service, "AWS::CloudWatch::Alarm").values()
-        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}} in a["Properties"]["Dimensions"]
+        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}} in a["Properties"].get("Dimensions", [])
     ]
 
     assert queue["SqsManagedSseEnabled"] is True
