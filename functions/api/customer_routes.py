@@ -91,6 +91,8 @@ def get_customer(customerId: str):
     "/customers/<customerId>/tickets",
     tags=["customers"],
     summary="A customer's tickets, newest first (agents)",
+    description="Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not "
+    "reach (it may come out short, with a `nextCursor` still to follow).",
     responses=responses(Page[Ticket], errors=(403,)),
 )
 def customer_tickets(

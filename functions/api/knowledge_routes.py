@@ -212,6 +212,8 @@ def update_reply(replyId: str, body: ReplySpec):
     "/replies/<replyId>/render",
     tags=["replies"],
     summary="A canned reply filled in for a ticket, counted as one use by the caller (staff)",
+    description="404 for a reply that does not exist, or a ticket the caller does not reach (the deployment's "
+    "access scope).",
     responses=responses(Rendered, errors=(403, 409)),
 )
 def render_reply(replyId: str, body: RenderRequest):
@@ -235,6 +237,7 @@ def reply_usage(replyId: str):
     "/tickets/<ticketId>/suggestions",
     tags=["knowledge"],
     summary="Articles and canned replies for a ticket's conversation, each with why it matched (staff)",
+    description="404 for a ticket the caller does not reach (the deployment's access scope).",
     responses=responses(Suggestions, errors=(403,)),
 )
 def ticket_suggestions(ticketId: str, limit: Annotated[int, Query(ge=1, le=10)] = 3):

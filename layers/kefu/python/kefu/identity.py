@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from kefu.errors import Forbidden, Unauthenticated
 
@@ -18,6 +18,8 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+T = TypeVar("T")
 
 
 def parse_groups(raw: Any) -> list[str]:
@@ -62,6 +64,12 @@ class Caller:
     phone_verified: bool = False
     #: The token's sub when `sub` is the customer record it was linked to; None when they are the same.
     login: str | None = None
+    #: One of kefu's own workers (e-mail, intake, escalation, the queue, surveys), acting for the desk as a whole:
+    #: never set from a token's claims, so no person is one.
+    system: bool = False
+    #: What was looked up about the caller (their agent record), kept as long as this caller: a handler makes one
+    #: per request, so a request looks each thing up once and the next request afresh.
+    _looked_up: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any] | None) -> Caller:
@@ -109,6 +117,12 @@ class Caller:
     def oversees_all(self) -> bool:
         """Supervisors and admins see every group's tickets."""
         return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    def remember(self, key: str, look_up: Callable[[], T]) -> T:
+        """`look_up()`, called the first time `key` is asked for on this caller; its answer again afterwards."""
+        if key not in self._looked_up:
+            self._looked_up[key] = look_up()
+        return self._looked_up[key]
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:

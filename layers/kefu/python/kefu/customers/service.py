@@ -28,6 +28,7 @@ from kefu.store import customer_records as records
 from kefu.store import customers as customer_store
 from kefu.store import tickets as ticket_store
 from kefu.store.customer_records import CustomerNotFound
+from kefu.tickets import policy
 
 #: A customer id: one kefu drew (`CU-…`) or a Cognito sub; anything else names nobody.
 _CUSTOMER_ID = re.compile(r"^[A-Za-z0-9][\w\-.@:+]{0,127}$")
@@ -90,12 +91,15 @@ def profile(caller: Caller, customer_id: str) -> CustomerProfile:
 
 
 def tickets(caller: Caller, customer_id: str, *, limit: int | None, cursor: str | None) -> Page[Ticket]:
-    """The customer's tickets, newest first (access pattern 2)."""
+    """The customer's tickets, newest first (access pattern 2), those within the caller's reach: under the `groups`
+    access scope an agent's page leaves out other groups' tickets (it may come out short, even empty, with a
+    `nextCursor` still to follow)."""
     caller.require_staff()
     size = page_size(limit)
     if records.summary(known_id(customer_id)) is None:
         raise CustomerNotFound(customer_id)
-    return ticket_store.by_customer(customer_id, status=None, limit=size, cursor=cursor)
+    found = ticket_store.by_customer(customer_id, status=None, limit=size, cursor=cursor)
+    return found.model_copy(update={"items": [ticket for ticket in found.items if policy.reaches(caller, ticket)]})
 
 
 def update(caller: Caller, customer_id: str, patch: CustomerPatch, *, if_match: int | None) -> CustomerProfile:
