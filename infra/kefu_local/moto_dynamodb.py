@@ -79,13 +79,16 @@ def _all_items(self: Table) -> list[Item]:
     if scope is None or scope[0] is not self:
         return _originals["all_items"](self)
     hash_key = scope[1]
+    # The moto server answers on many threads and a write may add a partition meanwhile: iterate over copies
+    # (iterating the live dicts raised "dictionary changed size during iteration", a 500 the client retried).
     if hash_key is None:  # an index query
-        return [item for items in self.items.values() for item in _partition(self, items)]
-    return _partition(self, self.items[hash_key]) if hash_key in self.items else []
+        return [item for items in list(self.items.values()) for item in _partition(self, items)]
+    partition = self.items.get(hash_key)
+    return _partition(self, partition) if partition is not None else []
 
 
 def _partition(table: Table, items: Any) -> list[Item]:
-    return list(items.values()) if table.range_key_attr else [items]
+    return list(items.copy().values()) if table.range_key_attr else [items]
 
 
 # -- TransactWriteItems --------------------------------------------------------------------------------------------
