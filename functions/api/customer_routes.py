@@ -21,6 +21,7 @@ from kefu.model.audit import AuditEntry
 from kefu.model.customer_records import CustomerPatch, CustomerProfile, CustomerSummary, OwnProfile, OwnProfilePatch
 from kefu.model.tickets import Page, Ticket
 from kefu.tickets import policy
+from kefu.tickets import service as tickets
 
 PROBLEM = "application/problem+json"
 router = APIGatewayHttpRouter()
@@ -101,7 +102,7 @@ def customer_tickets(
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ):
     who = caller()
-    found = customers.tickets(who, customerId, limit=limit, cursor=cursor)
+    found = tickets.customer_tickets(who, customerId, limit=limit, cursor=cursor)
     return page([policy.ticket_view(who, ticket) for ticket in found.items], found.nextCursor)
 
 

@@ -23,12 +23,10 @@ from kefu.model.customer_records import (
     OwnProfile,
     OwnProfilePatch,
 )
-from kefu.model.tickets import Page, Ticket
+from kefu.model.tickets import Page
 from kefu.store import customer_records as records
 from kefu.store import customers as customer_store
-from kefu.store import tickets as ticket_store
 from kefu.store.customer_records import CustomerNotFound
-from kefu.tickets import policy
 
 #: A customer id: one kefu drew (`CU-…`) or a Cognito sub; anything else names nobody.
 _CUSTOMER_ID = re.compile(r"^[A-Za-z0-9][\w\-.@:+]{0,127}$")
@@ -38,6 +36,12 @@ def known_id(customer_id: str) -> str:
     if not _CUSTOMER_ID.match(customer_id):
         raise CustomerNotFound(customer_id[:64])
     return customer_id
+
+
+def require_known(customer_id: str) -> None:
+    """CustomerNotFound unless the id names a customer record."""
+    if records.summary(known_id(customer_id)) is None:
+        raise CustomerNotFound(customer_id)
 
 
 def page_size(limit: int | None) -> int:
@@ -88,18 +92,6 @@ def profile(caller: Caller, customer_id: str) -> CustomerProfile:
     stats = records.ticket_stats(customer_id)
     audit.record(caller, customer_id, AuditAction.READ)
     return found.model_copy(update={"ticketCount": stats.count, "lastContactAt": stats.last_opened_at})
-
-
-def tickets(caller: Caller, customer_id: str, *, limit: int | None, cursor: str | None) -> Page[Ticket]:
-    """The customer's tickets, newest first (access pattern 2), those within the caller's reach: under the `groups`
-    access scope an agent's page leaves out other groups' tickets (it may come out short, even empty, with a
-    `nextCursor` still to follow)."""
-    caller.require_staff()
-    size = page_size(limit)
-    if records.summary(known_id(customer_id)) is None:
-        raise CustomerNotFound(customer_id)
-    found = ticket_store.by_customer(customer_id, status=None, limit=size, cursor=cursor)
-    return found.model_copy(update={"items": [ticket for ticket in found.items if policy.reaches(caller, ticket)]})
 
 
 def update(caller: Caller, customer_id: str, patch: CustomerPatch, *, if_match: int | None) -> CustomerProfile:

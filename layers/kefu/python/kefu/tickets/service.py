@@ -5,7 +5,7 @@ them all; a module that needs one piece (the SLA clock, the lifecycle rules) imp
 from kefu.tickets.conversation import NotReopenable, add_message, relay_customer_message
 from kefu.tickets.handover import Transfer, assign, pick_up_next, set_availability, transferred
 from kefu.tickets.opening import idempotency_config, open_ticket, open_ticket_once
-from kefu.tickets.queries import get_ticket, list_tickets, page_size, timeline
+from kefu.tickets.queries import customer_tickets, get_ticket, list_tickets, page_size, timeline
 from kefu.tickets.transitions import transition, update_ticket
 from kefu.tickets.writes import Change, Draft, Written, change, write
 
@@ -18,6 +18,7 @@ __all__ = [
     "add_message",
     "assign",
     "change",
+    "customer_tickets",
     "get_ticket",
     "idempotency_config",
     "list_tickets",
