@@ -44,10 +44,12 @@ AGENT = Caller(sub="agent-li", groups=frozenset({Role.AGENT.value}))
 def held_clock(start: datetime) -> Iterator[Callable[[datetime], None]]:
     """Every kefu module's `now` (imported from kefu.clock) answers the held moment; yields the setter."""
     held = [start]
+    real = clock.now
+    # kefu.clock itself is left alone: patching it would make the restore below put the held clock back everywhere.
     patched = [
         module
         for name, module in list(sys.modules.items())
-        if name.startswith("kefu.") and getattr(module, "now", None) is clock.now
+        if name.startswith("kefu.") and name != "kefu.clock" and getattr(module, "now", None) is real
     ]
     for module in patched:
         module.now = lambda: held[0]  # type: ignore[attr-defined]
@@ -55,7 +57,7 @@ def held_clock(start: datetime) -> Iterator[Callable[[datetime], None]]:
         yield lambda moment: held.__setitem__(0, moment)
     finally:
         for module in patched:
-            module.now = clock.now  # type: ignore[attr-defined]
+            module.now = real  # type: ignore[attr-defined]
 
 
 def seed_month(
