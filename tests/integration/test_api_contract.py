@@ -46,7 +46,7 @@ from tests.conftest import (
 )
 
 API = load_function("api")
-EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "5"))
 ROLES: dict[str, Identity] = {"customer": CUSTOMER, "agent": AGENT, "supervisor": SUPERVISOR, "admin": ADMIN}
 POOL = LocalUserPool.load_or_create(Path(__file__).resolve().parents[2] / "build" / "contract-test-keys")
 
