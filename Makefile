@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $@
 
-## test: install what is needed, lint, and run the whole test suite (benchmarks excluded) with coverage, and the web app's
+## test: install what is needed, lint, type-check (mypy, configured in pyproject.toml), and run the whole test suite (benchmarks excluded) with coverage, and the web app's
 test: $(STAMP) web-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 -m "not bench" --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR)
 
 ## dev: run kefu locally (HTTP API on 127.0.0.1:3000)
@@ -40,7 +41,7 @@ synth: $(STAMP)
 	$(PY) infra/app.py $(if $(STAGE),-c stage=$(STAGE))
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

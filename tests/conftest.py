@@ -161,6 +161,15 @@ botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", AWS_CALLS))
 
 
 @pytest.fixture(autouse=True)
+def logins_read_afresh() -> None:
+    """Which record a login is, remembered per process (kefu.customers.linking), is read again from each test's
+    table: a table emptied between tests would otherwise leave a login linked to a record that is gone."""
+    from kefu.customers import linking
+
+    linking.forget()
+
+
+@pytest.fixture(autouse=True)
 def settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """kefu reads its settings once per process (kefu.config), as a deployed function does. Tests change them the way
     a deployment does, through the environment: every test starts from settings read afresh, and every
@@ -265,6 +274,10 @@ class Identity:
     sub: str
     groups: tuple[str, ...] = ()
     email: str | None = None
+    #: Whether the identity provider verified the e-mail (Cognito's `email_verified`, a string through API Gateway).
+    email_verified: bool = True
+    phone: str | None = None
+    phone_verified: bool = False
 
     def claims(self) -> dict[str, str]:
         """Claims as the HTTP API JWT authorizer hands them over: every value a string."""
@@ -279,6 +292,10 @@ class Identity:
             claims["cognito:groups"] = "[" + " ".join(self.groups) + "]"
         if self.email:
             claims["email"] = self.email
+            claims["email_verified"] = "true" if self.email_verified else "false"
+        if self.phone:
+            claims["phone_number"] = self.phone
+            claims["phone_number_verified"] = "true" if self.phone_verified else "false"
         return claims
 
 

@@ -13,7 +13,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
-from pydantic import BaseModel
 
 from kefu import errors
 from kefu.customers import service as customers
@@ -49,7 +48,7 @@ def if_match_version(value: str | None) -> int | None:
     return int(match.group(1) or match.group(2))
 
 
-def with_etag(record: BaseModel) -> Response:
+def with_etag(record: CustomerProfile | OwnProfile) -> Response:
     return Response(
         status_code=200,
         content_type="application/json",
@@ -97,7 +96,9 @@ def get_customer(customerId: str):
     "/customers/<customerId>/tickets",
     tags=["customers"],
     summary="A customer's tickets, newest first (agents)",
-    description=CURSOR_RULE,
+    description=CURSOR_RULE
+    + " Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it "
+    "may come out short, with a `nextCursor` still to follow).",
     responses=responses(Page[Ticket], errors=(403,)),
 )
 def customer_tickets(

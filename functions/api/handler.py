@@ -28,12 +28,14 @@ import kpi_routes
 import problems
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from problems import responses
 from pydantic import BaseModel
 
 from kefu import errors
 from kefu.agents import service as agents
+from kefu.customers import linking
 from kefu.identity import Caller
 from kefu.model.agents import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
 from kefu.model.surveys import RevisitAnswer, RevisitOutcome, SurveyAnswer, SurveyResult, SurveyView
@@ -55,7 +57,9 @@ from kefu.tickets import service as tickets
 #: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/surveys/{token}"})
 #: The ticket's version, on every answer that carries a ticket: what PATCH's If-Match names.
-ETAG_HEADER = {"ETag": {"description": "The ticket's version, for If-Match", "schema": {"type": "string"}}}
+ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {
+    "ETag": {"description": "The ticket's version, for If-Match", "schema": {"type": "string"}}
+}
 
 app = APIGatewayHttpResolver(enable_validation=True)
 # Every error, from any route (routers included), answered as a problem.
@@ -76,7 +80,8 @@ app.include_router(kpi_routes.router)
 def caller() -> Caller:
     authorizer = app.current_event.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
-    return Caller.from_claims(claims)
+    # A customer is the record their login is (their own, or the one a verified contact point linked it to).
+    return linking.resolved(Caller.from_claims(claims))
 
 
 def etag(ticket: Ticket) -> str:
@@ -154,7 +159,8 @@ def open_ticket(
     tags=["tickets"],
     summary="List tickets",
     description="Customers list their own tickets. Agents list a `group`'s tickets or their own (`assignee=me`); "
-    "supervisors and admins any group's or anyone's, or all by `status`. `group` and `assignee` exclude each "
+    "under the deployment's `groups` access scope only their own groups' queues (403 for another group's). "
+    "Supervisors and admins list any group's or anyone's, or all by `status`. `group` and `assignee` exclude each "
     "other (400 with both). `cursor` is the previous page's `nextCursor` (400 for one kefu did not issue).",
     responses=responses(Page[Ticket], errors=(403,)),
 )
@@ -175,7 +181,9 @@ def list_tickets(
     "/tickets/<ticketId>",
     tags=["tickets"],
     summary="Read a ticket",
-    description="A customer reads their own tickets (404 for anyone else's); agents read any.",
+    description="A customer reads their own tickets (404 for anyone else's). Agents read any, or, under the "
+    "deployment's `groups` access scope, their groups' tickets and those they own, are assigned or helped on (404 "
+    "for any other, as for a ticket that does not exist); supervisors and admins read any.",
     responses=responses(Ticket, headers=ETAG_HEADER),
 )
 def get_ticket(ticketId: str):
@@ -187,8 +195,8 @@ def get_ticket(ticketId: str):
     "/tickets/<ticketId>",
     tags=["tickets"],
     summary="Change priority, category or tags",
-    description="Agents only. `If-Match` with the ETag you read is required: 428 without it, 412 when the ticket "
-    "changed since (read it again).",
+    description="Agents only, on a ticket they reach (404 otherwise). `If-Match` with the ETag you read is "
+    "required: 428 without it, 412 when the ticket changed since (read it again).",
     responses=responses(Ticket, errors=(403, 409, 412, 428), headers=ETAG_HEADER),
 )
 def patch_ticket(
@@ -206,7 +214,8 @@ def patch_ticket(
     "/tickets/<ticketId>/timeline",
     tags=["tickets"],
     summary="A ticket's timeline, in order",
-    description="Customers see the public entries of their own tickets; agents see all.",
+    description="Customers see the public entries of their own tickets; agents see all entries of the tickets "
+    "they reach (404 otherwise, as for reading the ticket).",
     responses=responses(Page[TimelineEntry]),
 )
 def get_timeline(
@@ -222,7 +231,8 @@ def get_timeline(
     "/tickets/<ticketId>/messages",
     tags=["tickets"],
     summary="Add a message or an internal note",
-    description="`visibility: internal` (a note) is for agents: 403 for a customer. 409 on a closed ticket.",
+    description="`visibility: internal` (a note) is for agents: 403 for a customer. 409 on a closed ticket; 404 "
+    "on one the caller does not reach.",
     responses=responses(TimelineEntry, 201, "The entry", errors=(403, 409)),
 )
 def add_message(ticketId: str, body: NewMessage):
@@ -234,8 +244,9 @@ def add_message(ticketId: str, body: NewMessage):
     "/tickets/<ticketId>/transition",
     tags=["tickets"],
     summary="Move a ticket through its lifecycle",
-    description="Agents move tickets; customers may only reopen or close their own resolved ticket (403 "
-    "otherwise). 409 on a move the lifecycle forbids. Resolving records a `resolution` (422 without it).",
+    description="Agents move the tickets they reach (404 otherwise); customers may only reopen or close their own "
+    "resolved ticket (403 otherwise). 409 on a move the lifecycle forbids. Resolving records a `resolution` (422 "
+    "without it).",
     responses=responses(Ticket, errors=(403, 409), headers=ETAG_HEADER),
 )
 def transition(ticketId: str, body: TransitionRequest):
@@ -247,8 +258,9 @@ def transition(ticketId: str, body: TransitionRequest):
     "/tickets/<ticketId>/assign",
     tags=["tickets"],
     summary="Take, assign to an agent, or transfer",
-    description="Agents and supervisors; exactly one of `take`, `agentId`, `groupId`. 409 when the agent is at "
-    "capacity or the ticket cannot be assigned now; 422 for an agent or group that does not exist.",
+    description="Agents (on a ticket they reach: 404 otherwise) and supervisors; exactly one of `take`, `agentId`, "
+    "`groupId`. 409 when the agent is at capacity or the ticket cannot be assigned now; 422 for an agent or group "
+    "that does not exist.",
     responses=responses(Ticket, errors=(403, 409), headers=ETAG_HEADER),
 )
 def assign(ticketId: str, body: AssignRequest):
@@ -261,7 +273,7 @@ def assign(ticketId: str, body: AssignRequest):
     tags=["surveys"],
     summary="Record a revisit call (agents): the customer's answer when reached, else a note",
     description="Reached (`reached: true`) needs `csat`; not reached takes no scores. 409 when the ticket is not "
-    "an open revisit task.",
+    "an open revisit task; 404 when the caller does not reach it.",
     responses=responses(RevisitOutcome, errors=(403, 409)),
 )
 def record_revisit(ticketId: str, body: RevisitAnswer):
@@ -365,7 +377,7 @@ def swagger_ui():
         openapi_json().replace("</", "<\\/"),
         (folder / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
         (folder / "swagger-ui.min.css").read_text(encoding="utf-8"),
-        None,
+        "",
         None,
         False,
     )

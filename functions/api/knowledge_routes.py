@@ -8,8 +8,8 @@ import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
 from pydantic import BaseModel
 
@@ -34,7 +34,7 @@ from kefu.model.knowledge import (
     Suggestions,
 )
 
-router = Router()
+router = APIGatewayHttpRouter()
 PROBLEM = "application/problem+json"
 #: Longer questions are refused (422) before they are read: nobody types a 10 KB search.
 MAX_QUERY = 500
@@ -225,8 +225,8 @@ def update_reply(replyId: str, body: ReplySpec):
     "/replies/<replyId>/render",
     tags=["replies"],
     summary="A canned reply filled in for a ticket, counted as one use by the caller (staff)",
-    description="The ticket must be one the caller may see (404 otherwise) and give every value the reply's "
-    "placeholders need (422 otherwise).",
+    description="404 for a reply that does not exist, or a ticket the caller does not reach (the deployment's "
+    "access scope); every value the reply's placeholders need must be there (422 otherwise).",
     responses=responses(Rendered, errors=(403, 409)),
 )
 def render_reply(replyId: str, body: RenderRequest):
@@ -250,6 +250,7 @@ def reply_usage(replyId: str):
     "/tickets/<ticketId>/suggestions",
     tags=["knowledge"],
     summary="Articles and canned replies for a ticket's conversation, each with why it matched (staff)",
+    description="404 for a ticket the caller does not reach (the deployment's access scope).",
     responses=responses(Suggestions, errors=(403,)),
 )
 def ticket_suggestions(ticketId: str, limit: Annotated[int, Query(ge=1, le=10)] = 3):

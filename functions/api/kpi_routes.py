@@ -83,7 +83,8 @@ def kpi_report(
     "/tickets/<ticketId>/work",
     tags=["tickets"],
     summary="Record handle time worked on a ticket (agents)",
-    description=f"`seconds` worked, 1..{work.MAX_SECONDS}; counted in the ticket's handle time (KPIs).",
+    description=f"`seconds` worked, 1..{work.MAX_SECONDS}; counted in the ticket's handle time (KPIs). 404 for a "
+    "ticket the caller does not reach (the deployment's access scope).",
     responses=responses(None, 201, "The ticket", errors=(403, 409)),
 )
 def record_work(ticketId: str, body: work.WorkRecord):

@@ -19,6 +19,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
 from kefu import errors
 from kefu.observability import logger
@@ -124,7 +125,7 @@ def install(app: APIGatewayHttpResolver) -> None:
     app.not_found(route_not_found)
 
 
-def problem_response(status: int, description: str | None = None) -> dict[str, Any]:
+def problem_response(status: int, description: str | None = None) -> OpenAPIResponse:
     """One documented problem answer."""
     return {
         "description": description or MEANINGS.get(status, TITLES[status]),
@@ -138,16 +139,16 @@ def responses(
     description: str = "OK",
     *,
     errors: Iterable[int] = (),
-    headers: dict[str, Any] | None = None,
-) -> dict[int, dict[str, Any]]:
+    headers: dict[str, OpenAPIResponseHeader] | None = None,
+) -> dict[int, OpenAPIResponse]:
     """A route's `responses=`: its answer (`model` as application/json) and the problems its domain raises beyond
     the ones every route shares (which the document adds by itself), e.g. `errors=(403, 409)`."""
-    answer: dict[str, Any] = {"description": description}
+    answer: OpenAPIResponse = {"description": description}
     if model is not None:
         answer["content"] = {"application/json": {"model": model}}
     if headers:
         answer["headers"] = headers
-    documented: dict[int, dict[str, Any]] = {status: answer}
+    documented: dict[int, OpenAPIResponse] = {status: answer}
     for code in errors:
         documented[code] = problem_response(code)
     return documented

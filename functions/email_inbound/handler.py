@@ -37,7 +37,7 @@ _METRICS = {
 class StoredMailRecord(SqsRecordModel):
     """An SQS record whose body is the EventBridge event S3 sends when SES stores a mail."""
 
-    body: Json[S3EventNotificationEventBridgeModel]  # type: ignore[assignment]
+    body: Json[S3EventNotificationEventBridgeModel]
 
 
 class MailProcessor(BatchProcessor):

@@ -47,7 +47,7 @@ _DETAIL_CHARS = 2000
 
 
 class IntakeRecord(SqsRecordModel):
-    body: Json[QueueMessage]  # type: ignore[assignment, valid-type]
+    body: Json[QueueMessage]
 
 
 class IntakeProcessor(BatchProcessor):

@@ -28,6 +28,7 @@ from kefu.model.tickets import Channel
 from kefu.revisits.config import Campaign, SurveySettings
 from kefu.routing.config import RoutingConfig
 from kefu.sla.config import SlaConfig
+from kefu.tickets.access import AccessSettings
 from kefu_infra.paths import CONFIG
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -221,6 +222,9 @@ class Deployment(_Strict):
             )
         return sla
 
+    #: Which tickets agents reach (kefu.tickets.access): `agents: all` (every ticket, the default) or `agents: groups`
+    #: (their groups' tickets and those they own, hold or helped on). Supervisors and admins reach all under either.
+    access: AccessSettings = Field(default_factory=AccessSettings)
     #: Service KPIs: the desk's days are those of `kpis.time_zone`.
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     #: Revisit campaigns (kefu.revisits.config): schedule, selection, method, cycle per tier, quiet hours.
@@ -290,6 +294,7 @@ class Deployment(_Strict):
             "campaigns": [campaign.model_dump(mode="json") for campaign in self.campaigns],
             "surveys": self.surveys.model_dump(mode="json"),
             "kpis": self.kpis.model_dump(mode="json"),
+            "access": self.access.model_dump(mode="json"),
             "routing": {**self.routing.model_dump(mode="json"), "default_group": self.default_group},
         }
 

@@ -132,8 +132,17 @@ def token(
     group: Annotated[list[str] | None, typer.Option(help="an extra Cognito group (repeatable)")] = None,
     ttl: Annotated[int, typer.Option(min=1, help="seconds until it expires")] = 3600,
     token_use: Annotated[TokenUse, typer.Option(help="an ID token (aud) or access token (client_id)")] = TokenUse.ID,
+    phone: Annotated[str | None, typer.Option(help="a phone number claim, in E.164 (+8613800138000)")] = None,
+    unverified: Annotated[
+        bool,
+        typer.Option(
+            "--unverified",
+            help="the e-mail and phone are not verified: the user is never linked to a record they belong to",
+        ),
+    ] = False,
 ) -> None:
-    """Print a token the local HTTP API accepts, as the Cognito user pool would issue it."""
+    """Print a token the local HTTP API accepts, as the Cognito user pool would issue it (an ID token's e-mail and
+    phone verified, as after Cognito's confirmation, unless --unverified)."""
     pool = LocalUserPool.load_or_create(default_state_dir())
     person = demo_person(role)
     groups = list(dict.fromkeys([*ROLE_GROUPS[role], *(group or [])]))
@@ -144,6 +153,8 @@ def token(
             groups=groups,
             token_use=token_use,
             ttl_seconds=ttl,
+            phone=phone,
+            verified=not unverified,
         )
     )
 

@@ -41,7 +41,7 @@ def install() -> None:
         )
         Table.query = _query
         Table.all_items = _all_items
-        Table.__deepcopy__ = _deepcopy_table
+        Table.__deepcopy__ = _deepcopy_table  # type: ignore[attr-defined]  # moto's Table has none of its own
         DynamoDBBackend.transact_write_items = _transact_write_items
 
 
@@ -51,7 +51,7 @@ def uninstall() -> None:
             return
         Table.query = _originals.pop("query")
         Table.all_items = _originals.pop("all_items")
-        del Table.__deepcopy__
+        del Table.__deepcopy__  # type: ignore[attr-defined]  # the one install() added
         DynamoDBBackend.transact_write_items = _originals.pop("transact_write_items")
 
 
@@ -79,13 +79,16 @@ def _all_items(self: Table) -> list[Item]:
     if scope is None or scope[0] is not self:
         return _originals["all_items"](self)
     hash_key = scope[1]
+    # The moto server answers on many threads and a write may add a partition meanwhile: iterate over copies
+    # (iterating the live dicts raised "dictionary changed size during iteration", a 500 the client retried).
     if hash_key is None:  # an index query
-        return [item for items in self.items.values() for item in _partition(self, items)]
-    return _partition(self, self.items[hash_key]) if hash_key in self.items else []
+        return [item for items in list(self.items.values()) for item in _partition(self, items)]
+    partition = self.items.get(hash_key)
+    return _partition(self, partition) if partition is not None else []
 
 
 def _partition(table: Table, items: Any) -> list[Item]:
-    return list(items.values()) if table.range_key_attr else [items]
+    return list(items.copy().values()) if table.range_key_attr else [items]
 
 
 # -- TransactWriteItems --------------------------------------------------------------------------------------------
@@ -138,7 +141,8 @@ def _restore(saved: _Saved) -> None:
         if saved.item is None:
             items.pop(saved.hash_key, None)
         else:
-            items[saved.hash_key] = saved.item
+            # Without a range key moto keeps an Item per hash key, though it annotates the partitions' dicts.
+            items[saved.hash_key] = saved.item  # type: ignore[assignment]
         return
     partition = items[saved.hash_key]
     if saved.item is None:
@@ -152,7 +156,7 @@ def _deepcopy_table(self: Table, memo: dict[int, Any]) -> Table:
     anywhere else (a backup, a restore) a copy as deep as Python's own."""
     if getattr(_request, "in_transaction", False):
         return self
-    duplicate = Table.__new__(Table)
+    duplicate: Table = Table.__new__(Table)  # type: ignore[assignment]  # moto's __new__ is typed as its base's
     memo[id(self)] = duplicate
     for name, value in self.__dict__.items():
         setattr(duplicate, name, copy.deepcopy(value, memo))

@@ -85,7 +85,8 @@ class _Pickler(pickle.Pickler):
 def _backends() -> dict[str, Any]:
     from moto.backends import get_backend
 
-    return {name: get_backend(name) for name in SERVICES}
+    # moto types get_backend by each service's literal name; these are moto's names, checked by it at run time.
+    return {name: get_backend(name) for name in SERVICES}  # type: ignore[call-overload]
 
 
 def is_long_poll(environ: dict[str, Any]) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from kefu_local.lambdas import TemplateFunction
 from kefu_local.resources import QueueMapping
 from kefu_local.runtime import LOCAL_REGION, LocalFunction
 
@@ -78,7 +79,7 @@ def failed_ids(response: Any, batch_ids: set[str]) -> set[str]:
 
 
 class QueuePoller:
-    def __init__(self, mapping: QueueMapping, function: LocalFunction, endpoint: str):
+    def __init__(self, mapping: QueueMapping, function: LocalFunction | TemplateFunction, endpoint: str):
         self.mapping = mapping
         self.function = function
         self.endpoint = endpoint

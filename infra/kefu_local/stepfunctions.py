@@ -61,7 +61,7 @@ def enable_execution() -> None:
     """Make moto's StartExecution run the ASL (a new dict, so `mock_aws` restores the old one when it ends)."""
     from moto.core.config import default_user_config
 
-    current = dict(default_user_config.get("stepfunctions", {}))
+    current = default_user_config.get("stepfunctions", {})
     if not current.get("execute_state_machine"):
         default_user_config["stepfunctions"] = {**current, "execute_state_machine": True}
 
@@ -86,9 +86,11 @@ def install() -> None:
 
         WaitFunction._eval_body = _wait_on_the_local_clock
         Environment.set_error = _unless_stopped(Environment.set_error)
-        Timestamp._get_wait_seconds = _virtual_seconds_until_timestamp
+        # moto declares whole seconds; the wait takes fractions, which a scaled local clock needs.
+        Timestamp._get_wait_seconds = _virtual_seconds_until_timestamp  # type: ignore[assignment]
         StepFunctionsParserBackend.start_execution = _named(StepFunctionsParserBackend.start_execution)
-        retrier_decl.time = _RetryIntervals()
+        # The retrier reads the time module it imported; an object with the functions it calls stands in.
+        retrier_decl.time = _RetryIntervals()  # type: ignore[assignment]
         _waits_patched = True
 
 
@@ -385,8 +387,8 @@ class LocalStepFunctions:
         functions = templates.resources(FUNCTION)
         names = {f.logical_id: str(templates.resolve(f.stack, {"Ref": f.logical_id})) for f in functions}
         for key, target in self._functions.items():
-            resource = _match(key, functions, names)
-            name = names[resource.logical_id] if resource else key
+            matched = _match(key, functions, names)
+            name = names[matched.logical_id] if matched else key
             self.dispatched[key] = lambdas.register(name, target)
         self.machines = create_state_machines(templates, self.client)
         return self

@@ -154,8 +154,14 @@ class LocalUserPool:
         ttl_seconds: int = 3600,
         now: float | None = None,
         extra_claims: Mapping[str, Any] | None = None,
+        phone: str | None = None,
+        verified: bool = True,
     ) -> str:
-        """A token with the claims Cognito puts in an ID token (`aud`) or access token (`client_id`)."""
+        """A token with the claims Cognito puts in an ID token (`aud`) or access token (`client_id`).
+
+        `verified` is what Cognito says of the e-mail address and phone number (`email_verified`,
+        `phone_number_verified`): only a verified one links an app user to the customer record it belongs to.
+        """
         issued = int(time.time() if now is None else now)
         claims: dict[str, Any] = {"sub": sub}
         group_list = list(groups)
@@ -168,7 +174,10 @@ class LocalUserPool:
             claims["cognito:username"] = sub
             if email:
                 claims["email"] = email
-                claims["email_verified"] = True
+                claims["email_verified"] = verified
+            if phone:
+                claims["phone_number"] = phone
+                claims["phone_number_verified"] = verified
         else:
             claims["client_id"] = self.client_id
             claims["scope"] = "aws.cognito.signin.user.admin"
@@ -199,8 +208,8 @@ class LocalUserPool:
 def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
+        made = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = made.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")

@@ -146,7 +146,7 @@ class _WebRequestHandler(BaseHTTPRequestHandler):
         relative = path.lstrip("/")
         candidate = (self.dist / relative).resolve() if relative else None
         inside = candidate is not None and candidate.is_relative_to(self.dist.resolve()) and candidate.is_file()
-        if not inside:
+        if candidate is None or not inside:
             # Any other path is one of the app's routes: the app decides what it shows (its not-found page too).
             candidate = self.dist / "index.html"
         content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"

@@ -124,6 +124,35 @@ def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
         "campaigns",
         "surveys",
         "kpis",
+        "access",
         "routing",
     }
     assert document["groups"]["complaints"]["kind"] == "complaints"
+
+
+def test_prod_agents_reach_their_groups_tickets_and_dev_agents_every_ticket():
+    assert config.load("prod").for_functions("prod")["access"] == {"agents": "groups"}
+    assert config.load("dev").for_functions("dev")["access"] == {"agents": "all"}
+
+
+def test_without_an_access_section_agents_reach_every_ticket():
+    settings = dev_settings()
+    del settings["access"]
+
+    deployment = config.parse(yaml.safe_dump(settings, sort_keys=False), "dev.yaml")
+
+    assert deployment.for_functions("dev")["access"] == {"agents": "all"}
+
+
+def test_an_access_scope_kefu_does_not_know_is_named():
+    settings = dev_settings()
+    settings["access"] = {"agents": "team"}
+
+    assert errors_of(settings) == "dev.yaml: access.agents: Input should be 'all' or 'groups'"
+
+
+def test_an_unknown_access_key_is_named():
+    settings = dev_settings()
+    settings["access"]["supervisors"] = "groups"
+
+    assert errors_of(settings) == "dev.yaml: access.supervisors: unknown key"

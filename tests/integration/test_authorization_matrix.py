@@ -1,4 +1,5 @@
-"""Every role against every route: who may do what, and a customer never reaches another customer's ticket."""
+"""Every role against every route, under each access scope the deployment may set: who may do what, a customer
+never reaches another customer's ticket, and under `groups` an agent of another group reaches none of l1's."""
 
 from __future__ import annotations
 
@@ -6,15 +7,29 @@ import pytest
 
 from tests.conftest import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR
 from tests.integration.conftest import open_ticket
+from tests.integration.scoped import COMPLAINTS_AGENT, access_scope  # noqa: F401 (access_scope: a fixture)
 from tests.integration.test_surveys import issue, resolved_ticket
 
 ANON, OWNER, OTHER = "anonymous", "owner", "other customer"
-ROLES = {ANON: None, OWNER: CUSTOMER, OTHER: OTHER_CUSTOMER, "agent": AGENT, "supervisor": SUPERVISOR, "admin": ADMIN}
-STAFF = ("agent", "supervisor", "admin")
+#: An agent of the complaints desk only; every ticket below is l1's (l1 is where they are routed, and the revisit
+#: task's group).
+ELSEWHERE = "agent of another group"
+ROLES = {
+    ANON: None,
+    OWNER: CUSTOMER,
+    OTHER: OTHER_CUSTOMER,
+    "agent": AGENT,
+    ELSEWHERE: COMPLAINTS_AGENT,
+    "supervisor": SUPERVISOR,
+    "admin": ADMIN,
+}
+STAFF = ("agent", ELSEWHERE, "supervisor", "admin")
 
 
 def expect(anonymous, owner, other, agent, supervisor, admin):
-    return dict(zip(ROLES, (anonymous, owner, other, agent, supervisor, admin), strict=True))
+    """The answer per role; the agent of another group's follows from the agent's (`expected_answer`)."""
+    roles = (ANON, OWNER, OTHER, "agent", "supervisor", "admin")
+    return dict(zip(roles, (anonymous, owner, other, agent, supervisor, admin), strict=True))
 
 
 def new_ticket_body(role):
@@ -104,12 +119,36 @@ MATRIX = {
     "patch own record": ("PATCH", "/me", lambda _: {"preferredLanguage": "en"}, expect(401, 200, 200, 403, 403, 403)),
 }
 
+#: What the agent of another group gets under the `groups` scope where it differs from what an agent of l1 gets: the
+#: ticket does not exist for them (404, its existence not disclosed). Under `all` they get what any agent gets.
+OUT_OF_REACH = {
+    "read ticket": 404,
+    "patch ticket": 404,
+    "timeline": 404,
+    "add message": 404,
+    "resolve": 404,
+    "transfer": 404,
+    "record work": 404,
+    "record revisit call": 404,
+}
+
 CASES = [(route, role) for route in MATRIX for role in ROLES]
 
 
+def expected_answer(route: str, role: str, scope: str) -> int:
+    expected = MATRIX[route][3]
+    if role != ELSEWHERE:
+        return expected[role]
+    if scope == "groups" and route in OUT_OF_REACH:
+        return OUT_OF_REACH[route]
+    return expected["agent"]
+
+
 @pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{route} as {role}" for route, role in CASES])
-def test_each_role_gets_the_answer_its_rights_allow(desk, route, role):
-    method, path, body_for, expected = MATRIX[route]
+def test_each_role_gets_the_answer_its_rights_allow(desk, access_scope, route, role):  # noqa: F811
+    method, path, body_for, _ = MATRIX[route]
+    record = {"name": COMPLAINTS_AGENT.sub, "groupIds": ["complaints"], "capacity": 5, "skills": ["orders"]}
+    assert desk("PUT", f"/agents/{COMPLAINTS_AGENT.sub}", who=ADMIN, body=record).status == 200
     headers = {}
     if "{id}" in path:
         ticket = open_ticket(desk)
@@ -129,7 +168,7 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, route, role):
     if inline:
         query = {**dict(part.split("=", 1) for part in inline.split("&")), **(query or {})}
     reply = desk(method, path, who=ROLES[role], body=body, headers=headers, query=query)
-    assert reply.status == expected[role], reply.text
+    assert reply.status == expected_answer(route, role, access_scope), reply.text
     if reply.status >= 400:
         assert reply.headers["content-type"] == "application/problem+json"
 

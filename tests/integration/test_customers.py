@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from kefu.store.customers import customer_key
+from kefu.store.models import CustomerSurveyItem
 from tests.conftest import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Identity
 from tests.integration.conftest import open_ticket
 
@@ -88,6 +92,25 @@ def test_a_profile_shows_contact_points_tickets_and_version(desk, carol):
     assert body["lastContactAt"] is not None
     assert body["surveys"] == []
     assert reply.headers["etag"] == f'"{body["version"]}"'
+
+
+def test_a_profile_lists_the_customers_survey_results(desk, carol):
+    answered = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+    CustomerSurveyItem(
+        customer_key(carol),
+        "SURVEY#2026-11-20T08:30:00Z#TK-0001",
+        survey_id="SV-0001",
+        ticket_id="TK-0001",
+        campaign_id="daily-csat-survey",
+        channel="email",
+        csat=4,
+        answered_at=answered,
+    ).save()
+    reply = desk("GET", f"/customers/{carol}", who=AGENT)
+    assert reply.status == 200, reply.text
+    [survey] = reply.json["surveys"]
+    assert (survey["surveyId"], survey["ticketId"], survey["csat"]) == ("SV-0001", "TK-0001", 4)
+    assert survey["answeredAt"].startswith("2026-11-20T08:30:00")
 
 
 def test_an_unknown_customer_is_404(desk):

@@ -149,3 +149,23 @@ def test_a_customer_is_not_staff():
     # Given a customer, when a staff-only action checks the role, then Forbidden
     with pytest.raises(Forbidden):
         Caller.from_claims(claims()).require_staff()
+
+
+@pytest.mark.parametrize(
+    ("raw", "verified"),
+    [("true", True), ("True", True), (True, True), ("false", False), (False, False), (None, False), ("yes", False)],
+)
+def test_email_verified_is_read_as_api_gateway_renders_it(raw, verified):
+    # Given email_verified as a JSON boolean or the string API Gateway v2 renders every claim as, when read, then
+    # only a true one counts as verified
+    assert Caller.from_claims(claims(email="a@example.com", email_verified=raw)).email_verified is verified
+
+
+def test_a_verified_phone_comes_from_its_claims():
+    caller = Caller.from_claims(claims(phone_number="+8613800138000", phone_number_verified="true"))
+    assert (caller.phone, caller.phone_verified) == ("+8613800138000", True)
+
+
+def test_a_caller_written_as_claims_reads_back_the_same():
+    caller = Caller.from_claims(claims(email="a@example.com", email_verified="true", name="A"))
+    assert Caller.from_claims(caller.claims()) == caller

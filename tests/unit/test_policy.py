@@ -69,3 +69,65 @@ def test_a_customer_is_not_shown_internal_fields():
 def test_staff_are_shown_every_field():
     view = policy.ticket_view(STAFF[0], a_ticket())
     assert (view["sentiment"], view["escalationLevel"], view["tags"]) == ("angry", 2, ["vip-watch"])
+
+
+# --- the `groups` access scope: who reaches a ticket without a lookup ----------------------------------------------
+
+
+@pytest.fixture
+def groups_scope(tmp_path, monkeypatch):
+    import json
+
+    from kefu import deployment
+
+    path = tmp_path / "kefu-deployment.json"
+    path.write_text(json.dumps({"access": {"agents": "groups"}}))
+    monkeypatch.setenv("KEFU_DEPLOYMENT_FILE", str(path))
+    deployment.reload()
+    yield
+    monkeypatch.delenv("KEFU_DEPLOYMENT_FILE")
+    deployment.reload()
+
+
+def unread_agent(sub: str) -> Caller:
+    """An agent whose record has not been read: reaching a ticket must not need it."""
+
+    class Unread(Caller):
+        def remember(self, key, look_up):
+            raise AssertionError(f"{key} was looked up")
+
+    return Unread(sub=sub, groups=frozenset({"agent"}))
+
+
+@pytest.mark.usefixtures("groups_scope")
+@pytest.mark.parametrize(
+    "fields",
+    [{"ownerId": "agent-a"}, {"assigneeId": "agent-a"}, {"helperIds": ["agent-b", "agent-a"]}],
+    ids=["owner", "assignee", "helper"],
+)
+def test_under_groups_an_agent_reaches_the_tickets_they_own_hold_or_helped_on_without_a_lookup(fields):
+    assert policy.reaches(unread_agent("agent-a"), a_ticket(groupId="complaints", **fields))
+
+
+@pytest.mark.usefixtures("groups_scope")
+@pytest.mark.parametrize(
+    "caller",
+    [
+        Caller(sub="s", groups=frozenset({"agent", "supervisor"})),
+        Caller(sub="a", groups=frozenset({"admin"})),
+        Caller(sub="system:email", groups=frozenset({"agent"}), system=True),
+    ],
+    ids=["supervisor", "admin", "kefu's own worker"],
+)
+def test_under_groups_supervisors_admins_and_kefus_workers_reach_every_ticket(caller):
+    assert not policy.scoped_to_groups(caller)
+    assert policy.reaches(caller, a_ticket(groupId="complaints"))
+
+
+def test_a_token_cannot_make_its_bearer_one_of_kefus_workers():
+    claims = {"sub": "system:email", "cognito:groups": "[agent]", "system": "true"}
+    assert Caller.from_claims(claims).system is False
+
+
+def test_without_an_access_section_no_agent_is_scoped():
+    assert not policy.scoped_to_groups(unread_agent("agent-a"))

@@ -22,7 +22,7 @@ INDEX_PREFIX = INDEX_KEY.rsplit("/", 1)[0] + "/"
 
 
 class Knowledge(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, api_function: lambda_.IFunction) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, api_function: lambda_.Function) -> None:
         super().__init__(scope, construct_id)
         self.bucket = self._add_bucket()
         self._add_grants(api_function)

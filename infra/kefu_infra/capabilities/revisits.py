@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -390,4 +390,7 @@ class Revisits(Construct):
         return schedule
 
     def _logical_id(self, construct: Construct) -> str:
-        return Stack.of(self).get_logical_id(construct.node.default_child)
+        resource = construct.node.default_child
+        if not isinstance(resource, CfnElement):
+            raise TypeError(f"{construct.node.path} has no CloudFormation resource of its own")
+        return Stack.of(self).get_logical_id(resource)

@@ -134,7 +134,7 @@ export interface paths {
         };
         /**
          * A customer's tickets, newest first (agents)
-         * @description `cursor` is one this listing issued, with the same filters (400 otherwise).
+         * @description `cursor` is one this listing issued, with the same filters (400 otherwise). Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it may come out short, with a `nextCursor` still to follow).
          */
         get: operations["customer_tickets_customers__customerId__tickets_get"];
         put?: never;
@@ -377,7 +377,7 @@ export interface paths {
         put?: never;
         /**
          * A canned reply filled in for a ticket, counted as one use by the caller (staff)
-         * @description The ticket must be one the caller may see (404 otherwise) and give every value the reply's placeholders need (422 otherwise).
+         * @description 404 for a reply that does not exist, or a ticket the caller does not reach (the deployment's access scope); every value the reply's placeholders need must be there (422 otherwise).
          */
         post: operations["render_reply_replies__replyId__render_post"];
         delete?: never;
@@ -482,7 +482,7 @@ export interface paths {
         };
         /**
          * List tickets
-         * @description Customers list their own tickets. Agents list a `group`'s tickets or their own (`assignee=me`); supervisors and admins any group's or anyone's, or all by `status`. `group` and `assignee` exclude each other (400 with both). `cursor` is the previous page's `nextCursor` (400 for one kefu did not issue).
+         * @description Customers list their own tickets. Agents list a `group`'s tickets or their own (`assignee=me`); under the deployment's `groups` access scope only their own groups' queues (403 for another group's). Supervisors and admins list any group's or anyone's, or all by `status`. `group` and `assignee` exclude each other (400 with both). `cursor` is the previous page's `nextCursor` (400 for one kefu did not issue).
          */
         get: operations["list_tickets_tickets_get"];
         put?: never;
@@ -506,7 +506,7 @@ export interface paths {
         };
         /**
          * Read a ticket
-         * @description A customer reads their own tickets (404 for anyone else's); agents read any.
+         * @description A customer reads their own tickets (404 for anyone else's). Agents read any, or, under the deployment's `groups` access scope, their groups' tickets and those they own, are assigned or helped on (404 for any other, as for a ticket that does not exist); supervisors and admins read any.
          */
         get: operations["get_ticket_tickets__ticketId__get"];
         put?: never;
@@ -516,7 +516,7 @@ export interface paths {
         head?: never;
         /**
          * Change priority, category or tags
-         * @description Agents only. `If-Match` with the ETag you read is required: 428 without it, 412 when the ticket changed since (read it again).
+         * @description Agents only, on a ticket they reach (404 otherwise). `If-Match` with the ETag you read is required: 428 without it, 412 when the ticket changed since (read it again).
          */
         patch: operations["patch_ticket_tickets__ticketId__patch"];
         trace?: never;
@@ -532,7 +532,7 @@ export interface paths {
         put?: never;
         /**
          * Take, assign to an agent, or transfer
-         * @description Agents and supervisors; exactly one of `take`, `agentId`, `groupId`. 409 when the agent is at capacity or the ticket cannot be assigned now; 422 for an agent or group that does not exist.
+         * @description Agents (on a ticket they reach: 404 otherwise) and supervisors; exactly one of `take`, `agentId`, `groupId`. 409 when the agent is at capacity or the ticket cannot be assigned now; 422 for an agent or group that does not exist.
          */
         post: operations["assign_tickets__ticketId__assign_post"];
         delete?: never;
@@ -552,7 +552,7 @@ export interface paths {
         put?: never;
         /**
          * Add a message or an internal note
-         * @description `visibility: internal` (a note) is for agents: 403 for a customer. 409 on a closed ticket.
+         * @description `visibility: internal` (a note) is for agents: 403 for a customer. 409 on a closed ticket; 404 on one the caller does not reach.
          */
         post: operations["add_message_tickets__ticketId__messages_post"];
         delete?: never;
@@ -572,7 +572,7 @@ export interface paths {
         put?: never;
         /**
          * Record a revisit call (agents): the customer's answer when reached, else a note
-         * @description Reached (`reached: true`) needs `csat`; not reached takes no scores. 409 when the ticket is not an open revisit task.
+         * @description Reached (`reached: true`) needs `csat`; not reached takes no scores. 409 when the ticket is not an open revisit task; 404 when the caller does not reach it.
          */
         post: operations["record_revisit_tickets__ticketId__revisit_post"];
         delete?: never;
@@ -588,7 +588,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Articles and canned replies for a ticket's conversation, each with why it matched (staff) */
+        /**
+         * Articles and canned replies for a ticket's conversation, each with why it matched (staff)
+         * @description 404 for a ticket the caller does not reach (the deployment's access scope).
+         */
         get: operations["ticket_suggestions_tickets__ticketId__suggestions_get"];
         put?: never;
         post?: never;
@@ -607,7 +610,7 @@ export interface paths {
         };
         /**
          * A ticket's timeline, in order
-         * @description Customers see the public entries of their own tickets; agents see all.
+         * @description Customers see the public entries of their own tickets; agents see all entries of the tickets they reach (404 otherwise, as for reading the ticket).
          */
         get: operations["get_timeline_tickets__ticketId__timeline_get"];
         put?: never;
@@ -629,7 +632,7 @@ export interface paths {
         put?: never;
         /**
          * Move a ticket through its lifecycle
-         * @description Agents move tickets; customers may only reopen or close their own resolved ticket (403 otherwise). 409 on a move the lifecycle forbids. Resolving records a `resolution` (422 without it).
+         * @description Agents move the tickets they reach (404 otherwise); customers may only reopen or close their own resolved ticket (403 otherwise). 409 on a move the lifecycle forbids. Resolving records a `resolution` (422 without it).
          */
         post: operations["transition_tickets__ticketId__transition_post"];
         delete?: never;
@@ -649,7 +652,7 @@ export interface paths {
         put?: never;
         /**
          * Record handle time worked on a ticket (agents)
-         * @description `seconds` worked, 1..28800; counted in the ticket's handle time (KPIs).
+         * @description `seconds` worked, 1..28800; counted in the ticket's handle time (KPIs). 404 for a ticket the caller does not reach (the deployment's access scope).
          */
         post: operations["record_work_tickets__ticketId__work_post"];
         delete?: never;

@@ -31,7 +31,7 @@ from kefu.observability import logger, metrics
 from kefu.store import customers as customer_store
 from kefu.store import tickets as ticket_store
 
-SYSTEM = Caller(sub="system:channels", groups=frozenset({Role.AGENT.value}))
+SYSTEM = Caller(sub="system:channels", groups=frozenset({Role.AGENT.value}), system=True)
 NO_TARGET = "no-target"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from kefu.clock import now
 from kefu.config import settings
-from kefu.customers import audit, contact
+from kefu.customers import audit, contact, linking
 from kefu.errors import BadRequest, Forbidden, InvalidRequest, StaleVersion
 from kefu.identity import Caller, Role
 from kefu.model.audit import AuditAction, AuditEntry
@@ -28,6 +28,7 @@ from kefu.store import customer_records as records
 from kefu.store import customers as customer_store
 from kefu.store import tickets as ticket_store
 from kefu.store.customer_records import CustomerNotFound
+from kefu.tickets import policy
 
 #: A customer id: one kefu drew (`CU-…`) or a Cognito sub; anything else names nobody.
 _CUSTOMER_ID = re.compile(r"^[A-Za-z0-9][\w\-.@:+]{0,127}$")
@@ -69,9 +70,11 @@ def search(
         return records.by_name_prefix(q, limit=size, cursor=cursor)
     if cursor is not None:
         raise BadRequest("a contact point names one customer: there is no next page")
-    kind, value = (
-        ("email", contact.email_address(email)) if email is not None else ("phone", contact.phone_number(phone))
-    )
+    if email is not None:
+        kind, value = "email", contact.email_address(email)
+    else:
+        assert phone is not None  # exactly one of email, phone and q was given (checked above), and q was not
+        kind, value = "phone", contact.phone_number(phone)
     owner = customer_store.by_contact(kind, value)
     found = records.summary(owner.id) if owner else None
     return Page[CustomerSummary](items=[found] if found else [], nextCursor=None)
@@ -88,12 +91,15 @@ def profile(caller: Caller, customer_id: str) -> CustomerProfile:
 
 
 def tickets(caller: Caller, customer_id: str, *, limit: int | None, cursor: str | None) -> Page[Ticket]:
-    """The customer's tickets, newest first (access pattern 2)."""
+    """The customer's tickets, newest first (access pattern 2), those within the caller's reach: under the `groups`
+    access scope an agent's page leaves out other groups' tickets (it may come out short, even empty, with a
+    `nextCursor` still to follow)."""
     caller.require_staff()
     size = page_size(limit)
     if records.summary(known_id(customer_id)) is None:
         raise CustomerNotFound(customer_id)
-    return ticket_store.by_customer(customer_id, status=None, limit=size, cursor=cursor)
+    found = ticket_store.by_customer(customer_id, status=None, limit=size, cursor=cursor)
+    return found.model_copy(update={"items": [ticket for ticket in found.items if policy.reaches(caller, ticket)]})
 
 
 def update(caller: Caller, customer_id: str, patch: CustomerPatch, *, if_match: int | None) -> CustomerProfile:
@@ -127,6 +133,7 @@ def audit_of_actor(caller: Caller, actor_id: str, *, limit: int | None, cursor: 
 def me(caller: Caller) -> OwnProfile:
     """The caller's own record; before their first ticket, what their token says (version 0)."""
     _require_customer(caller)
+    caller = linking.resolved(caller)
     found = records.profile(caller.sub)
     if found is None:
         return OwnProfile(id=caller.sub, name=caller.name, email=caller.email, version=0)
@@ -135,6 +142,7 @@ def me(caller: Caller) -> OwnProfile:
 
 def update_me(caller: Caller, patch: OwnProfilePatch, *, if_match: int | None) -> OwnProfile:
     _require_customer(caller)
+    caller = linking.resolved(caller)
     changes: dict[str, Any] = patch.model_dump(mode="json", exclude_unset=True)
     if not changes:
         raise InvalidRequest("nothing to change: give name, preferredLanguage or contactPreferences")

@@ -43,7 +43,9 @@ class MessageIdsHeader:
 def _registry() -> HeaderRegistry:
     registry = HeaderRegistry()
     for name in ("message-id", "in-reply-to", "references"):
-        registry.map_to_type(name, MessageIdsHeader)
+        # The registry mixes BaseHeader into the class it is given (as for the stdlib's own header classes, which
+        # do not derive from it either); typeshed asks for a BaseHeader subclass.
+        registry.map_to_type(name, MessageIdsHeader)  # type: ignore[arg-type]
     return registry
 
 

@@ -57,7 +57,7 @@ MAX_SUBJECT, MAX_TEXT = 300, 100_000
 #: How many of a customer's latest tickets are looked through for an open follow-up of a closed one.
 FOLLOW_UPS_SEEN = 25
 
-SYSTEM = Caller(sub="system:email", groups=frozenset({Role.AGENT.value}), name="e-mail")
+SYSTEM = Caller(sub="system:email", groups=frozenset({Role.AGENT.value}), name="e-mail", system=True)
 
 
 class StoredMail(BaseModel):

@@ -41,7 +41,7 @@ class _Policy(EmailPolicy):
     `_MAX_PARSED_HEADER` characters: a 150 kB Content-Type of junk otherwise takes minutes. kefu reads the
     full headers itself, from the raw values."""
 
-    def header_fetch_parse(self, name: str, value: object) -> object:
+    def header_fetch_parse(self, name: str, value: str) -> str:
         return super().header_fetch_parse(name, value[:_MAX_PARSED_HEADER] if isinstance(value, str) else value)
 
 
@@ -178,9 +178,9 @@ def _addresses(raw: str | None) -> tuple[Address, ...]:
         found.append(Address(address, display or None))
     if not found:  # "Li Lei li.lei@example.cn", unbalanced quotes...: take the first address-looking word
         words = (word.strip(".'") for word in _WORD.findall(decoding.decode_header(value).text))
-        address = next((word for word in words if _is_addr_like(word) and _ADDR_SPEC.fullmatch(word)), None)
-        if address:
-            found.append(Address(address.lower()))
+        guessed = next((word for word in words if _is_addr_like(word) and _ADDR_SPEC.fullmatch(word)), None)
+        if guessed:
+            found.append(Address(guessed.lower()))
     return tuple(found)
 
 
@@ -428,11 +428,11 @@ def _payload_bytes(part: Message, defects: list[str]) -> bytes:
             defects.append("mime: broken base64 repaired")
         return content
     try:
-        content = part.get_payload(decode=True)
+        decoded = part.get_payload(decode=True)
     except Exception:  # as above: fall back to the undecoded bytes
-        content = None
-    if isinstance(content, bytes):
-        return content
+        decoded = None
+    if isinstance(decoded, bytes):
+        return decoded
     return decoding.to_bytes(payload) if isinstance(payload, str) else b""
 
 

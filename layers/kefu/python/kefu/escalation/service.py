@@ -34,7 +34,7 @@ from kefu.tickets.handover import pick_up_next, transferred
 from kefu.tickets.writes import Change, Draft, write
 
 #: Who escalations are written by on the timeline.
-ESCALATION = Caller(sub="system:escalation", groups=frozenset({Role.AGENT.value}))
+ESCALATION = Caller(sub="system:escalation", groups=frozenset({Role.AGENT.value}), system=True)
 
 _DONE_BY = {
     Action.WARN_OWNER: "the owner is warned",

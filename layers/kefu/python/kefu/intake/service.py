@@ -34,7 +34,12 @@ def system_caller(channel: Channel) -> Caller:
     """Who the timeline says wrote a relayed contact: the channel's intake, acting with an agent's rights (it opens
     tickets for customers as an agent taking a call would), never confused with a person (`system:` is no
     Cognito sub)."""
-    return Caller(sub=f"system:intake:{channel.value}", groups=frozenset({Role.AGENT.value}), name=f"{channel} intake")
+    return Caller(
+        sub=f"system:intake:{channel.value}",
+        groups=frozenset({Role.AGENT.value}),
+        name=f"{channel} intake",
+        system=True,
+    )
 
 
 def take(message: IntakeMessage) -> IntakeOutcome:

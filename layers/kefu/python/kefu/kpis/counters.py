@@ -24,8 +24,9 @@ under a day, to the hour beyond), so a day's histogram stays small whatever its 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from kefu.kpis.facts import TicketFacts
@@ -40,6 +41,7 @@ AGE_BUCKETS = (0, 1, 3, 7)
 #: (desk day, dimension, key): dimension `all` has the key "".
 Slot = tuple[date, str, str]
 Counters = dict[str, int]
+SlotKey = TypeVar("SlotKey", bound=Hashable)
 
 
 def quantize(seconds: int) -> int:
@@ -154,9 +156,9 @@ def backlog_changes(facts: TicketFacts | None, zone: ZoneInfo) -> dict[date, Cou
     }
 
 
-def difference(old: Mapping[object, Counters], new: Mapping[object, Counters]) -> dict[object, Counters]:
+def difference(old: Mapping[SlotKey, Counters], new: Mapping[SlotKey, Counters]) -> dict[SlotKey, Counters]:
     """new - old, per slot and counter, without the zeros."""
-    moved: dict[object, Counters] = {}
+    moved: dict[SlotKey, Counters] = {}
     for slot in {*old, *new}:
         before, after = old.get(slot, {}), new.get(slot, {})
         delta = {name: after.get(name, 0) - before.get(name, 0) for name in {*before, *after}}

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from kefu.model.tickets import Category, EntryKind, Status, Ticket, TimelineEntry
 
@@ -219,7 +219,7 @@ def _answers(entries: Sequence[TimelineEntry]) -> Iterable[tuple[datetime, int, 
             yield entry.createdAt, int(csat), int(nps) if _is_int(nps) and 0 <= nps <= 10 else None
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -34,8 +34,3 @@ class CustomerSummary(BaseModel):
 
 def normalize_email(address: str) -> str:
     return address.strip().lower()
-
-
-def normalize_phone(number: str) -> str:
-    digits = "".join(ch for ch in number if ch.isdigit())
-    return f"+{digits}" if number.strip().startswith("+") else digits

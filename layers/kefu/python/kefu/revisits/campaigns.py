@@ -289,6 +289,7 @@ def _revisit(campaign: Campaign, run_id: str, moment: datetime, target: RunTarge
 
 def mailed(target: RunTarget, survey_id: str, delivery: outbound.Delivery) -> TargetRecord:
     """A target's outcome from what became of its invitation."""
+    reason: str | None
     outcome, reason = FAILED, f"mail: {delivery.reason}"
     if delivery.sent:
         outcome, reason = SENT, None

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from kefu.errors import Conflict, NotFound, StaleVersion
@@ -167,7 +168,7 @@ def change(
 
 
 def _write(item: CustomerItem, changes: dict[str, Any], at: datetime, also: list[KefuItem]) -> None:
-    actions = [CustomerItem.updated_at.set(at)]
+    actions: list[Action] = [CustomerItem.updated_at.set(at)]
     settings = {_ATTRIBUTES[field]: value for field, value in changes.items()}
     if "name" in changes:
         settings.update(name_keys(item.customer_id, changes["name"]))
@@ -236,7 +237,7 @@ def _survey(item: CustomerSurveyItem) -> SurveyResult:
         csat=int(item.csat),
         nps=int(item.nps) if item.nps is not None else None,
         comment=item.comment,
-        answeredAt=datetime.fromisoformat(item.answered_at),
+        answeredAt=item.answered_at,
     )
 
 
@@ -252,7 +253,7 @@ def create(customer_id: str, changes: dict[str, Any], *, at: datetime) -> Custom
         created_at=at,
         updated_at=at,
         **settings,
-        **{key: value for key, value in name_keys(customer_id, settings.get("name")).items() if value},
+        **name_keys(customer_id, settings.get("name")),
     )
     try:
         item.save(condition=CustomerItem.pk.does_not_exist())

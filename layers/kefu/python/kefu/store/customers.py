@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TypedDict
+
 from pynamodb.exceptions import DoesNotExist
 
 from kefu.model.customers import Customer, CustomerSummary
-from kefu.store.models import ContactItem, CustomerItem
+from kefu.store.models import ContactItem, CustomerItem, KefuItem
 
 CUSTOMER_SK = "CUSTOMER"
 CONTACT_SK = "CONTACT"
@@ -24,7 +27,14 @@ def fold_name(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def name_keys(customer_id: str, name: str | None) -> dict[str, str | None]:
+class NameKeys(TypedDict):
+    """The name-prefix index keys of a customer record (typed, so they can be passed to the item as keywords)."""
+
+    gsi1pk: str | None
+    gsi1sk: str | None
+
+
+def name_keys(customer_id: str, name: str | None) -> NameKeys:
     """The name-prefix index keys of a customer record: a partition per first letter of the folded name."""
     folded = fold_name(name) if name else ""
     if not folded:
@@ -49,14 +59,24 @@ def by_contact(kind: str, value: str) -> CustomerSummary | None:
     return CustomerSummary(id=item.customer_id, tier=item.tier, name=item.name)
 
 
-def new_items(customer: Customer) -> list[CustomerItem | ContactItem]:
-    """The items a new customer needs: its record and one claim per contact point.
+@dataclass(frozen=True)
+class ContactClaims:
+    """The contact points a new record claims, when not all it holds (None: the record's own e-mail and phone)."""
+
+    email: str | None = None
+    phone: str | None = None
+
+
+def new_items(customer: Customer, claims: ContactClaims | None = None) -> list[KefuItem]:
+    """The items a new customer needs: its record and one claim per contact point it claims (`claims`, by default
+    every one it holds).
 
     They go into the transaction that opens the customer's first ticket, each with a does-not-exist condition,
     so two writers can never give one address to two customers.
     """
+    claimed = claims or ContactClaims(email=customer.email, phone=customer.phone)
     created = customer.createdAt
-    items: list[CustomerItem | ContactItem] = [
+    items: list[KefuItem] = [
         CustomerItem(
             customer_key(customer.id),
             CUSTOMER_SK,
@@ -70,7 +90,7 @@ def new_items(customer: Customer) -> list[CustomerItem | ContactItem]:
             **name_keys(customer.id, customer.name),
         )
     ]
-    for kind, value in (("email", customer.email), ("phone", customer.phone)):
+    for kind, value in (("email", claimed.email), ("phone", claimed.phone)):
         if value:
             items.append(
                 ContactItem(

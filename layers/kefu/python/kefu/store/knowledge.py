@@ -23,6 +23,7 @@ from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from kefu.model.knowledge import Article, ArticleVersion, Reply, ReplyUsage
@@ -168,6 +169,7 @@ def list_articles(
     *, language: str | None, category: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Article], str | None]:
     """Articles by category and/or language, by key (no filter): the gsi whose sort key starts with what is known."""
+    index: GlobalSecondaryIndex
     if language is not None and category is None:
         partition, index, prefix, name = f"{ARTICLES}#{language}", KefuItem.by_status, "", "gsi4pk"
     else:
@@ -216,7 +218,7 @@ def article_of(item: ArticleItem) -> Article:
 
 def _article_item(article: Article, terms: dict[str, int], *, is_new: bool) -> ArticleItem:
     published = article.status == "published"
-    return ArticleItem(
+    item = ArticleItem(
         article_key(article.id),
         ARTICLE_SK,
         article_id=article.id,
@@ -233,7 +235,6 @@ def _article_item(article: Article, terms: dict[str, int], *, is_new: bool) -> A
         updated_at=article.updatedAt.isoformat(),
         updated_by=article.updatedBy,
         published_at=article.publishedAt.isoformat() if article.publishedAt else None,
-        **({} if is_new else {"version": article.version}),
         gsi1pk=ARTICLES,
         gsi1sk=f"{article.category.value}#{article.language.value}#{article.id}",
         gsi4pk=f"{ARTICLES}#{article.language.value}",
@@ -241,6 +242,9 @@ def _article_item(article: Article, terms: dict[str, int], *, is_new: bool) -> A
         gsi5pk=PUBLISHED if published else None,
         gsi5sk=article.id if published else None,
     )
+    if not is_new:  # a new one has no version yet: its save makes it 1, on condition it does not exist
+        item.version = article.version
+    return item
 
 
 # --- canned replies ----------------------------------------------------------------------------------------------
@@ -293,6 +297,7 @@ def list_replies(
     *, group: str | None, category: str | None, language: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Reply], str | None]:
     """Replies of a group (then category, then language), or of a category (then language), by key."""
+    index: GlobalSecondaryIndex
     if group is None and category is not None:
         partition, index, name = f"{REPLIES}#{category}", KefuItem.by_status, "gsi4pk"
         prefix = f"{language}#" if language else ""

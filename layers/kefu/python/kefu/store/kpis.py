@@ -79,7 +79,7 @@ def read_facts(ticket_id: str) -> StoredFacts:
     if not found:
         return StoredFacts(0, None, {})
     slots = {tuple(key.split("\x1f", 1)): counters for key, counters in json.loads(found["slots"]["S"]).items()}
-    return StoredFacts(int(found["revision"]["N"]), json.loads(found["facts"]["S"]), slots)  # type: ignore[arg-type]
+    return StoredFacts(int(found["revision"]["N"]), json.loads(found["facts"]["S"]), slots)
 
 
 def write_facts(

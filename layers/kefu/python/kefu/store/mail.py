@@ -219,7 +219,8 @@ def record_of(ses_message_id: str) -> MailRecord | None:
         message_id=item.message_id,
         ticket_id=item.ticket_id,
         threaded_by=item.threaded_by,
-        defects=tuple(item.defects or ()),
+        # pynamodb types a ListAttribute(of=UnicodeAttribute) as a list of attributes; what it holds is str.
+        defects=tuple(item.defects or ()),  # type: ignore[arg-type]
     )
 
 
@@ -228,8 +229,8 @@ def count_mail_from(sender: str, moment: datetime) -> int:
     hour = moment.strftime("%Y%m%d%H")
     item = BurstItem(f"BURST#{sender[:900]}#{hour}", BURST_SK)
     expires = int((moment + _BURST_KEPT).timestamp())
-    item.update(actions=[BurstItem.count.add(1), BurstItem.expires_at.set(expires)])
-    return int(item.count)
+    item.update(actions=[BurstItem.mails.add(1), BurstItem.expires_at.set(expires)])
+    return int(item.mails)
 
 
 # --- sent mail ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 4  an agent's tickets by status:  gsi3 gsi3pk=ASSIGNEE#<agent>#<status>, gsi3sk=<priority>#<createdAt>#<id>
 6  a ticket's timeline in order:  Query pk=TICKET#<id>, sk begins_with TL#
 8  customer by id/e-mail/phone:   GetItem pk=CUST#<id> | CONTACT#email#<addr> | CONTACT#phone#<number>
+   the customer an app login is:  GetItem pk=LOGIN#<token sub>, sk=LOGIN (written once, at its first request)
 16 audit of a customer, in order: Query pk=AUDIT#CUST#<customer> (sk <at>#<entry id>)
    audit of an actor, in order:    gsi1 gsi1pk=AUDIT#ACTOR#<actor>, gsi1sk=<at>#<entry id>
    customers by name prefix:      gsi1 gsi1pk=CUSTNAME#<first letter of the folded name>,
@@ -225,6 +226,16 @@ class ContactItem(KefuItem, discriminator="contact"):
     name = UnicodeAttribute(null=True)
 
 
+class LoginItem(KefuItem, discriminator="login"):
+    """An app user's login (their token's sub) → the customer record they are, decided at their first request and
+    written once (kefu.store.logins)."""
+
+    customer_id = UnicodeAttribute(attr_name="customerId")
+    #: How the login came to that record: `own` (a record of their own) or the verified contact point that linked it.
+    linked_by = UnicodeAttribute(attr_name="linkedBy")
+    created_at = UtcDateTimeAttribute(attr_name="createdAt")
+
+
 class ThreadItem(KefuItem, discriminator="thread"):
     """An external conversation (a chat session, a social thread, a call case) → the ticket it became."""
 
@@ -330,7 +341,8 @@ class BurstItem(KefuItem, discriminator="burst"):
     """Mails from one sender in one hour: pk=BURST#<sender>#<yyyymmddhh>, sk=BURST, counted with an atomic ADD and
     gone after `expiresAt` (the table's TTL attribute, epoch seconds)."""
 
-    count = NumberAttribute(default=0)
+    # Stored as `count`; named otherwise here, since a model's `count` is pynamodb's query count.
+    mails = NumberAttribute(attr_name="count", default=0)
     expires_at = NumberAttribute(attr_name="expiresAt")
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
@@ -169,7 +170,7 @@ def answer_items(survey: Survey, answer: Answer) -> list[KefuItem]:
 def mark_answered(survey: Survey, answer: Answer) -> bool:
     """The survey goes from sent to answered, with the answer on it (for campaign reports); False if it was."""
     item = SurveyItem(survey_key(survey.id), SURVEY_SK)
-    actions = [
+    actions: list[Action] = [
         SurveyItem.status.set(SurveyStatus.ANSWERED.value),
         SurveyItem.answered_at.set(answer.answered_at),
         SurveyItem.csat.set(answer.csat),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -298,7 +298,17 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
     return item
 
 
-def _agent_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
+class _AgentKeys(TypedDict):
+    gsi3pk: str | None
+    gsi3sk: str | None
+
+
+class _ResolutionKeys(TypedDict):
+    gsi5pk: str | None
+    gsi5sk: str | None
+
+
+def _agent_keys(ticket: Ticket, queue_key: str) -> _AgentKeys:
     """An assigned ticket is found under its assignee and status (pattern 4); an unassigned active one awaiting its
     owner, under that owner (what they take first when they have room)."""
     if ticket.assigneeId:
@@ -308,7 +318,7 @@ def _agent_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
     return {"gsi3pk": None, "gsi3sk": None}
 
 
-def _resolution_keys(ticket: Ticket, queue_key: str) -> dict[str, str | None]:
+def _resolution_keys(ticket: Ticket, queue_key: str) -> _ResolutionKeys:
     """Resolved and closed tickets are found by the day they were resolved (campaign selection, pattern 7);
     unassigned active ones by their group, waiting to be taken (the index's other key prefix)."""
     if ticket.assigneeId is None and ticket.groupId and ticket.status in ACTIVE:

@@ -61,7 +61,7 @@ from kefu.tickets import service as tickets
 from kefu.tickets.writes import Change, Draft
 
 #: Who surveys write as: the timeline says a system did it, and it may act on any customer's ticket.
-SYSTEM = Caller(sub="system:surveys", groups=frozenset({Role.AGENT.value}))
+SYSTEM = Caller(sub="system:surveys", groups=frozenset({Role.AGENT.value}), system=True)
 #: A phone-revisit task's survey never leaves kefu as a link; it lasts while the task may be worked.
 PHONE_SURVEY_EXPIRY = timedelta(days=30)
 LOW_SCORE_TAG = "low-score"

@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kefu.clock import now
+from kefu.customers import contact
+from kefu.customers.linking import verified_contacts
 from kefu.errors import InvalidRequest
 from kefu.identity import Caller
 from kefu.ids import new_customer_id
-from kefu.model.customers import Customer, CustomerSummary, Tier, normalize_email, normalize_phone
+from kefu.model.customers import Customer, CustomerSummary, Tier
 from kefu.model.tickets import NewTicket, Ticket
 from kefu.store import customers as customer_store
+from kefu.store.customers import ContactClaims
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,8 @@ class Whose:
 
     customer: CustomerSummary
     new: Customer | None
+    #: The contact points the new record claims (no claim: the record holds them, another record owns them).
+    claims: ContactClaims | None = None
 
 
 def customer_of(earlier: Ticket) -> CustomerSummary:
@@ -30,13 +35,31 @@ def customer_of(earlier: Ticket) -> CustomerSummary:
     return CustomerSummary(id=existing.id, tier=existing.tier, name=existing.name)
 
 
-def customer_for(caller: Caller, request: NewTicket) -> Whose:
-    """The customer a new ticket belongs to, and the customer record to create with it if there is none yet."""
+def customer_for(caller: Caller, request: NewTicket, *, contested: bool = False) -> Whose:
+    """The customer a new ticket belongs to, and the customer record to create with it if there is none yet.
+
+    A customer caller is resolved already (kefu.customers.linking): `caller.sub` is their record's id. Their new
+    record claims only contact points the identity provider verified and nobody else owns: a claim another record
+    holds would refuse the whole ticket on every try, and an unverified one must never take an address away. Linking
+    found them free a moment ago; `contested` (a claim was refused meanwhile) reads who owns them now.
+    """
     if caller.is_customer:
         existing = customer_store.get(caller.sub)
         if existing:
             return Whose(CustomerSummary(id=existing.id, tier=existing.tier, name=existing.name), None)
-        return _new_customer(caller.sub, email=caller.email, phone=None, name=caller.name)
+        claims = {
+            kind: value
+            for kind, value in verified_contacts(caller)
+            if not contested or (owner := customer_store.by_contact(kind, value)) is None or owner.id == caller.sub
+        }
+        email = contact_email(caller.email) if caller.email else None
+        return _new_customer(
+            caller.sub,
+            email=email,
+            phone=claims.get("phone"),
+            name=caller.name,
+            claims=(claims.get("email"), claims.get("phone")),
+        )
     ref = request.customer
     if ref is None:
         raise InvalidRequest("an agent opening a ticket names its customer (customer.id, .email or .phone)")
@@ -45,25 +68,58 @@ def customer_for(caller: Caller, request: NewTicket) -> Whose:
         if existing is None:
             raise InvalidRequest(f"customer {ref.id} does not exist")
         return Whose(CustomerSummary(id=existing.id, tier=existing.tier, name=existing.name), None)
-    email = normalize_email(ref.email) if ref.email else None
-    phone = normalize_phone(ref.phone) if ref.phone else None
-    for kind, value in (("email", email), ("phone", phone)):
-        if value:
-            found = customer_store.by_contact(kind, value)
-            if found:
-                return Whose(found, None)
-    return _new_customer(new_customer_id(), email=email, phone=phone, name=ref.name)
+    email = contact.email_address(ref.email) if ref.email else None
+    phone = contact.phone_number(ref.phone) if ref.phone else None
+    if email:
+        found = customer_store.by_contact("email", email)
+        if found:
+            return Whose(found, None)
+    if phone:
+        found = customer_store.by_contact("phone", phone) or _by_legacy_phone(ref.phone or "", phone)
+        if found:
+            return Whose(found, None)
+    return _new_customer(new_customer_id(), email=email, phone=phone, name=ref.name, claims=(email, phone))
 
 
-def _new_customer(customer_id: str, *, email: str | None, phone: str | None, name: str | None) -> Whose:
+def contact_email(raw: str) -> str | None:
+    """A token's e-mail address as kefu keeps it, or None when it is not one (the record just does not hold it)."""
+    try:
+        return contact.email_address(raw)
+    except InvalidRequest:
+        return None
+
+
+def _by_legacy_phone(raw: str, e164: str) -> CustomerSummary | None:
+    """A phone number's owner under the key older releases wrote: a number given without its country code was
+    kept as its bare digits (`13800138000`), not in E.164. Such claims stay readable, so the customer behind one is
+    found, not created a second time; new claims are written in E.164 only."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if raw.strip().startswith("+") or not digits or digits == e164:
+        return None
+    return customer_store.by_contact("phone", digits)
+
+
+def _new_customer(
+    customer_id: str,
+    *,
+    email: str | None,
+    phone: str | None,
+    name: str | None,
+    claims: tuple[str | None, str | None],
+) -> Whose:
     moment = now()
     customer = Customer(
         id=customer_id,
         name=name,
-        email=normalize_email(email) if email else None,
+        email=email,
         phone=phone,
         tier=Tier.STANDARD,
         createdAt=moment,
         updatedAt=moment,
     )
-    return Whose(CustomerSummary(id=customer.id, tier=customer.tier, name=customer.name), customer)
+    claimed_email, claimed_phone = claims
+    return Whose(
+        CustomerSummary(id=customer.id, tier=customer.tier, name=customer.name),
+        customer,
+        claims=ContactClaims(email=claimed_email, phone=claimed_phone),
+    )

@@ -23,6 +23,7 @@ from kefu.store import tickets as store
 from kefu.store.agents import Turn
 from kefu.store.failures import AgentUnavailable
 from kefu.store.tickets import LoadChange
+from kefu.tickets import policy
 from kefu.tickets.writes import Change, Draft, change, freed, status_draft
 
 if TYPE_CHECKING:
@@ -59,15 +60,17 @@ def group_exists(group_id: str) -> bool:
 
 def _target(caller: Caller, request: AssignRequest) -> Agent | None:
     """The agent the ticket is given to: the caller taking it, or the one a supervisor names (None: a transfer)."""
-    target_id = caller.sub if request.take else request.agentId
-    if not target_id:
-        return None
-    target = agent_store.get_agent(target_id) if is_agent_id(target_id) else None
-    if target is not None:
-        return target
     if request.take:
-        raise Forbidden("you have no agent profile yet; an admin adds you with PUT /agents/{id}")
-    raise InvalidRequest(str(AgentNotFound(target_id)))
+        taker = policy.own_agent_record(caller)  # the record the access scope reads too: read once a request
+        if taker is None:
+            raise Forbidden("you have no agent profile yet; an admin adds you with PUT /agents/{id}")
+        return taker
+    if not request.agentId:
+        return None
+    target = agent_store.get_agent(request.agentId) if is_agent_id(request.agentId) else None
+    if target is None:
+        raise InvalidRequest(str(AgentNotFound(request.agentId)))
+    return target
 
 
 def _transfer_change(ticket: Ticket, group_id: str, note: str | None) -> Change[None] | None:
@@ -129,7 +132,7 @@ def pick_up_next(agent_id: str, *, skip: str | None = None) -> Ticket | None:
     if not has_room(found):
         return None
     agent: Agent = found  # narrowed once, for the decision below as well
-    system = Caller(sub=f"system:queue:{agent.id}", groups=frozenset({Role.AGENT.value}))
+    system = Caller(sub=f"system:queue:{agent.id}", groups=frozenset({Role.AGENT.value}), system=True)
 
     def decide(ticket: Ticket) -> Change[None] | None:
         if ticket.assigneeId is not None or ticket.status not in ACTIVE:
@@ -160,7 +163,8 @@ def _waiting_for(agent: Agent, skip: str | None) -> list[str]:
         key=_urgency,
     )
     ids = dict.fromkeys(ticket.id for ticket in [*own, *waiting])
-    ids.pop(skip, None)
+    if skip is not None:
+        ids.pop(skip, None)
     return list(ids)
 
 

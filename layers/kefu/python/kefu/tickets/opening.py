@@ -78,9 +78,10 @@ def open_ticket(
     full: set[str] = set()  # agents found at capacity while writing: not chosen again
     # A round-robin group's openings take turns one at a time: losing a turn to another opening is not a failure.
     attempts = turns_lost = 0
+    contested = False  # a new customer's claim was refused: who owns their contact points is read again
     while attempts < RETRIES and turns_lost <= _TURNS_LOST:
         attempts += 1
-        opening = _decided(caller, request, origin, follow_up_of, group, frozenset(full))
+        opening = _decided(caller, request, origin, follow_up_of, group, frozenset(full), contested)
         linked = list(lookups(opening.ticket)) if lookups else []
         try:
             saved = _write(caller, opening, linked, follow_up_of)
@@ -91,8 +92,10 @@ def open_ticket(
         except TurnTaken:
             attempts -= 1  # the rotation moved on meanwhile: the next agent in turn is decided again
             turns_lost += 1
-        except (AlreadyExists, VersionConflict):
-            continue  # the customer was created meanwhile, or an id collision: decide again
+        except AlreadyExists:
+            contested = True  # the customer, or one of their contact points, was taken meanwhile: decide again
+        except VersionConflict:
+            continue  # an id collision: decide again
         else:
             if follow_up_of is not None:
                 _link_follow_up(caller, follow_up_of.id, saved.id)
@@ -129,9 +132,12 @@ def _decided(
     follow_up_of: Ticket | None,
     group: str | None,
     full: frozenset[str],
+    contested: bool = False,
 ) -> _Opening:
     """The new ticket as routed and assigned now, with its entries and what its transaction writes with it."""
-    whose = Whose(customer_of(follow_up_of), None) if follow_up_of else customer_for(caller, request)
+    whose = (
+        Whose(customer_of(follow_up_of), None) if follow_up_of else customer_for(caller, request, contested=contested)
+    )
     moment = now()
     channel = request.channel or Channel.WEB
     decision = _route(request, channel, whose, origin=origin, moment=moment)
@@ -150,7 +156,7 @@ def _decided(
             status_draft(Status.NEW, Status.OPEN),
         ]
         loads.append(LoadChange(pick.agent_id, pick.group_ids, +1))
-    new_items = [*customer_store.new_items(whose.new)] if whose.new else []
+    new_items = [*customer_store.new_items(whose.new, whose.claims)] if whose.new else []
     return _Opening(ticket, drafts, loads, new_items, pick.turn)
 
 
@@ -296,13 +302,7 @@ def open_ticket_once(caller: Caller, request: NewTicket, idempotency_key: str) -
     )
 
     _, open_once = _idempotent_open()
-    claims = {
-        "sub": caller.sub,
-        "cognito:groups": sorted(caller.groups),
-        "email": caller.email,
-        "name": caller.name,
-    }
-    payload = {"caller": claims, "key": idempotency_key, "ticket": request.model_dump(mode="json")}
+    payload = {"caller": caller.claims(), "key": idempotency_key, "ticket": request.model_dump(mode="json")}
     try:
         return Ticket.model_validate(open_once(request=payload))
     except IdempotencyValidationError as err:

@@ -38,6 +38,7 @@ def list_tickets(
     if group:
         if not is_group_id(group):
             raise BadRequest("group is a group id such as l1")
+        _ensure_can_list_group(caller, group)
         return store.group_queue(group, status or Status.NEW, limit=size, cursor=cursor)
     return store.by_status(status or Status.OPEN, limit=size, cursor=cursor)
 
@@ -51,6 +52,14 @@ def _assigned(
     if agent_id != caller.sub and not caller.oversees_all:
         raise Forbidden("agents list their own tickets (assignee=me); supervisors may list anyone's")
     return store.assigned_to(agent_id, status or Status.OPEN, limit=size, cursor=cursor)
+
+
+def _ensure_can_list_group(caller: Caller, group: str) -> None:
+    """Under the `groups` access scope an agent lists only their own groups' queues. Another group's is refused
+    (403) rather than answered empty: an empty page would tell the agent the queue is empty, which is false, and the
+    groups themselves are no secret (`GET /groups` lists them). Their tickets there stay unread all the same."""
+    if policy.scoped_to_groups(caller) and group not in policy.agent_groups(caller):
+        raise Forbidden(f"this desk's agents list their own groups' queues; {group} is not one of yours")
 
 
 def timeline(
