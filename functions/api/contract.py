@@ -91,7 +91,12 @@ TAG = {"type": "string", "pattern": r"^\s*[\w\-:.]{1,40}\s*$"}
 ITEMS: dict[str, dict[str, dict[str, Any]]] = {"NewTicket": {"tags": TAG}, "TicketPatch": {"tags": TAG}}
 #: Headers the route requires though its signature keeps them optional to answer their absence itself
 #: (operation → header names): PATCH without If-Match is 428, not a schema error.
-REQUIRED_HEADERS: dict[tuple[str, str], set[str]] = {("patch", "/tickets/{ticketId}"): {"if-match"}}
+REQUIRED_HEADERS: dict[tuple[str, str], set[str]] = {
+    ("patch", "/tickets/{ticketId}"): {"if-match"},
+    ("patch", "/customers/{customerId}"): {"if-match"},
+    ("patch", "/me"): {"if-match"},
+    ("put", "/kb/articles/{articleId}"): {"if-match"},
+}
 
 
 def document(app: APIGatewayHttpResolver, *, public_paths: Iterable[str], **info: Any) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from kefu.tickets import service as tickets
 
 PROBLEM = "application/problem+json"
 router = APIGatewayHttpRouter()
+CURSOR_RULE = "`cursor` is one this listing issued, with the same filters (400 otherwise)."
+IF_MATCH = "`If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one."
 
 _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
 
@@ -65,6 +67,9 @@ def page(items: list[Any], next_cursor: str | None) -> Response:
     "/customers",
     tags=["customers"],
     summary="Find customers (agents): by e-mail, by phone (E.164 or a local number) or by name prefix (q)",
+    description="Exactly one of `email`, `phone` or `q` (400 otherwise); `q` has a letter (400 otherwise); the e-mail "
+    "address or phone number must be one (422 otherwise). A contact point names one customer: no `cursor` with "
+    "`email` or `phone` (400). " + CURSOR_RULE,
     responses=responses(Page[CustomerSummary], errors=(403,)),
 )
 def search_customers(
@@ -92,8 +97,9 @@ def get_customer(customerId: str):
     "/customers/<customerId>/tickets",
     tags=["customers"],
     summary="A customer's tickets, newest first (agents)",
-    description="Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not "
-    "reach (it may come out short, with a `nextCursor` still to follow).",
+    description=CURSOR_RULE
+    + " Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it "
+    "may come out short, with a `nextCursor` still to follow).",
     responses=responses(Page[Ticket], errors=(403,)),
 )
 def customer_tickets(
@@ -110,6 +116,8 @@ def customer_tickets(
     "/customers/<customerId>",
     tags=["customers"],
     summary="Change a customer's name, tier, tags or note (agents); If-Match required",
+    description=f"{IF_MATCH} Something to change, and a customer always keeps a tier: `tier` is not null "
+    "(422 otherwise).",
     responses=responses(CustomerProfile, errors=(403, 409, 412, 428)),
 )
 def patch_customer(
@@ -131,6 +139,7 @@ def get_me():
     "/me",
     tags=["customers"],
     summary="Change your name, preferred language or contact preferences (customers); If-Match required",
+    description=f"{IF_MATCH} Something to change (422 otherwise).",
     responses=responses(OwnProfile, errors=(403, 409, 412, 428)),
 )
 def patch_me(body: OwnProfilePatch, if_match: Annotated[str | None, Header(alias="if-match")] = None):
@@ -141,6 +150,7 @@ def patch_me(body: OwnProfilePatch, if_match: Annotated[str | None, Header(alias
     "/customers/<customerId>/audit",
     tags=["customers"],
     summary="Who read, changed, exported or erased a customer's record, oldest first (admins)",
+    description=CURSOR_RULE,
     responses=responses(Page[AuditEntry], errors=(403,)),
 )
 def customer_audit(
@@ -156,6 +166,7 @@ def customer_audit(
     "/audit",
     tags=["customers"],
     summary="The customer records a person or system read, changed, exported or erased, oldest first (admins)",
+    description=f"`actor` is the id (a token's `sub`) of a person or system (422 otherwise). {CURSOR_RULE}",
     responses=responses(Page[AuditEntry], errors=(403,)),
 )
 def actor_audit(

@@ -41,6 +41,9 @@ MAX_QUERY = 500
 _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
 
 WRITERS = "Editors (the `editor` group), supervisors and admins."
+CURSOR_RULE = "`cursor` is one this listing issued, with the same filters (400 otherwise)."
+TAG_RULE = "Each tag has a character other than white space (422 otherwise)."
+IF_MATCH = "`If-Match` is an ETag this API issued for the article, and its current one (412 otherwise)."
 
 
 def _caller() -> Caller:
@@ -82,6 +85,7 @@ def _if_match(value: str | None, *, required: bool) -> int | None:
     tags=["knowledge"],
     summary="Search (q) or list articles. Customers: published public ones; staff and editors: all (search covers "
     "published articles)",
+    description=f"`q` has words to search for, not only punctuation or very common ones (400 otherwise). {CURSOR_RULE}",
     responses=responses(Page[ArticleHit], errors=(403,)),
 )
 def list_articles(
@@ -111,6 +115,7 @@ def get_article(articleId: str):
     "/kb/articles/<articleId>/history",
     tags=["knowledge"],
     summary="An article's versions: who changed which fields, when (staff and editors)",
+    description=CURSOR_RULE,
     responses=responses(Page[ArticleVersion], errors=(403,)),
 )
 def article_history(
@@ -125,6 +130,8 @@ def article_history(
     "/kb/articles",
     tags=["knowledge"],
     summary=f"Write an article (a draft until published). {WRITERS}",
+    description=f"`status` may be `draft` or `archived`: publishing is `POST /kb/articles/{{id}}/publish`, after "
+    f"the article is saved (422 otherwise). {TAG_RULE}",
     responses=responses(Article, 201, "The article", errors=(403, 409)),
 )
 def create_article(body: ArticleDraft):
@@ -135,6 +142,8 @@ def create_article(body: ArticleDraft):
     "/kb/articles/<articleId>",
     tags=["knowledge"],
     summary=f"Change an article (If-Match required; the history keeps each version). {WRITERS}",
+    description=f"{IF_MATCH} `status` may not become `published`: that is `POST /kb/articles/{{id}}/publish` "
+    f"(422). {TAG_RULE}",
     responses=responses(Article, errors=(403, 409, 412, 428)),
 )
 def update_article(
@@ -150,7 +159,8 @@ def update_article(
     "/kb/articles/<articleId>/publish",
     tags=["knowledge"],
     summary=f'Publish an article into search; body `{{}}` or `{{"note": …}}` (If-Match optional). {WRITERS}',
-    responses=responses(Article, errors=(403, 409)),
+    description=f"{IF_MATCH} Without If-Match, the current version is published.",
+    responses=responses(Article, errors=(403, 409, 412)),
 )
 def publish_article(
     articleId: str, body: PublishRequest, if_match: Annotated[str | None, Header(alias="if-match")] = None
@@ -166,6 +176,7 @@ def publish_article(
     "/replies",
     tags=["replies"],
     summary="Canned replies by group, category, language, or searched (q); staff",
+    description=f"`q` has words to search for, not only punctuation or very common ones (400 otherwise). {CURSOR_RULE}",
     responses=responses(Page[Reply], errors=(403,)),
 )
 def list_replies(
@@ -192,6 +203,7 @@ def list_replies(
     "/replies",
     tags=["replies"],
     summary="Write a canned reply; placeholders such as {{customer.name}} are checked (supervisors, admins)",
+    description=f"Placeholders must be ones kefu knows, written `{{{{name}}}}` (422 otherwise). {TAG_RULE}",
     responses=responses(Reply, 201, "The reply", errors=(403, 409)),
 )
 def create_reply(body: ReplySpec):
@@ -202,7 +214,8 @@ def create_reply(body: ReplySpec):
     "/replies/<replyId>",
     tags=["replies"],
     summary="Replace a canned reply (supervisors, admins)",
-    responses=responses(Reply, errors=(403, 409, 412, 428)),
+    description=f"Placeholders must be ones kefu knows, written `{{{{name}}}}` (422 otherwise). {TAG_RULE}",
+    responses=responses(Reply, errors=(403, 409)),
 )
 def update_reply(replyId: str, body: ReplySpec):
     return _json(replies.update_reply(_caller(), replyId, body))
@@ -213,7 +226,7 @@ def update_reply(replyId: str, body: ReplySpec):
     tags=["replies"],
     summary="A canned reply filled in for a ticket, counted as one use by the caller (staff)",
     description="404 for a reply that does not exist, or a ticket the caller does not reach (the deployment's "
-    "access scope).",
+    "access scope); every value the reply's placeholders need must be there (422 otherwise).",
     responses=responses(Rendered, errors=(403, 409)),
 )
 def render_reply(replyId: str, body: RenderRequest):

@@ -5,7 +5,7 @@ exception handlers (problem+json)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
@@ -19,10 +19,15 @@ from kefu.tickets import policy
 
 router = APIGatewayHttpRouter()
 
+#: A desk date as the query writes it; whether it is a real date in the range reports cover is the domain's rule.
+DESK_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+Breakdown = Literal["day", "week", "month", "channel", "category", "priority", "group", "agent", "hour", "weekday"]
+
 REPORT_DESCRIPTION = """Service KPIs over a period of desk days (the desk's time zone, `period.timeZone`), read from
 aggregates kept in step with every ticket change (never a scan of tickets).
 
-`from`, `to`: desk dates (YYYY-MM-DD), both required, `from` <= `to`, at most 400 days. `by`: `day` (default), `week`
+`from`, `to`: desk dates (YYYY-MM-DD, real dates from 1970-01-01 to 9998-12-31), both required (400 without them),
+`from` <= `to`, at most 400 days (400 otherwise). `by`: `day` (default), `week`
 (ISO weeks), `month`, or a dimension: `channel`, `category`, `priority`, `group`, `agent` (the ticket's owner, else
 its assignee), `hour`, `weekday` (of the moment counted, on the desk's clock). Supervisors and admins read any
 breakdown (with `agent=<id>`: one agent); agents only `by=agent`, their own figures (403 otherwise).
@@ -62,9 +67,9 @@ def caller() -> Caller:
     ),
 )
 def kpi_report(
-    start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
-    by: Annotated[str | None, Query(max_length=16)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=10, pattern=DESK_DATE)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=10, pattern=DESK_DATE)] = None,
+    by: Annotated[Breakdown | None, Query()] = None,
     agent: Annotated[str | None, Query(max_length=128)] = None,
     accept: Annotated[str | None, Header(alias="accept")] = None,
 ):

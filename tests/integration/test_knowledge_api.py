@@ -266,3 +266,32 @@ def test_a_ticket_gets_articles_and_replies_each_with_why(kb):
     assert [r["id"] for r in body["replies"]] == [reply["id"]]
     assert body["replies"][0]["why"]
     assert kb("GET", f"/tickets/{ticket['id']}/suggestions", who=CUSTOMER).status == 403
+
+
+def _cursor(key: dict) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def test_a_cursor_kefu_could_not_have_issued_for_the_listing_is_a_400(kb):
+    import base64
+    import json
+
+    for title in ("一", "二"):
+        assert kb("POST", "/replies", who=SUPERVISOR, body={**REPLY, "title": title}).status == 201
+    issued = kb("GET", "/replies", who=AGENT, query={"group": REPLY["group"], "limit": "1"}).json["nextCursor"]
+    key = json.loads(base64.urlsafe_b64decode(issued + "=" * (-len(issued) % 4)))
+    assert kb("GET", "/replies", who=AGENT, query={"group": REPLY["group"], "cursor": issued}).status == 200
+    refused = [
+        # DynamoDB refuses a start key outside the query's sort-key condition (a ValidationException, a 500)
+        ("/replies", {"group": "another-group", "cursor": issued}),
+        ("/replies", {"cursor": _cursor({**key, "gsi1sk": "x" * 1025})}),
+        # a lone surrogate is valid JSON but no string DynamoDB holds
+        ("/replies", {"cursor": _cursor({**key, "pk": "\ud800"})}),
+        ("/kb/articles", {"category": "logistics", "cursor": _cursor({**key, "gsi1pk": "KB#ARTICLES", "gsi1sk": "x"})}),
+    ]
+    for path, query in refused:
+        reply = kb("GET", path, who=AGENT, query=query)
+        assert (reply.status, reply.headers["content-type"]) == (400, "application/problem+json"), (path, reply.text)

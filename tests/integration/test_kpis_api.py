@@ -138,13 +138,22 @@ def test_an_agent_reads_their_own_figures_by_agent(desk, clock):
         ({"from": "2026-11-03", "to": "2026-11-02"}, 400, "ends (2026-11-02) before it starts"),
         ({"from": "2025-01-01", "to": "2026-02-05"}, 400, "at most 400 days"),
         ({"from": "2026-11-02", "to": "2026-11-31"}, 400, "YYYY-MM-DD"),
-        ({"from": "2026-11-02", "to": "2026-11-02", "by": "colour"}, 400, "by must be one of"),
+        ({"from": "9999-12-31", "to": "9999-12-31"}, 400, "from 1970-01-01 to 9998-12-31"),
+        ({"from": "1969-12-31", "to": "1970-01-01"}, 400, "from 1970-01-01 to 9998-12-31"),
     ],
 )
 def test_bad_periods_and_breakdowns_are_400_problems(desk, query, status, detail):
     reply = report(desk, **query)
     assert (reply.status, reply.headers["content-type"]) == (status, "application/problem+json")
     assert detail in reply.json["detail"]
+
+
+@pytest.mark.parametrize(
+    "query", [{"from": "0000000000", "to": "2026-11-02"}, {"from": "2026-11-02", "to": "2026-11-02", "by": "colour"}]
+)
+def test_a_period_or_breakdown_the_document_refuses_is_a_422(desk, query):
+    reply = report(desk, **query)
+    assert (reply.status, reply.headers["content-type"]) == (422, "application/problem+json")
 
 
 def test_an_agent_may_not_read_the_desk_or_another_agent(desk):
@@ -167,3 +176,10 @@ def test_recorded_work_is_on_the_timeline(desk):
     assert desk("POST", f"/tickets/{ticket['id']}/work", who=AGENT, body={"seconds": 90}).status == 201
     entries = desk("GET", f"/tickets/{ticket['id']}/timeline", who=AGENT).json["items"]
     assert [e["data"] for e in entries if e["kind"] == "work"] == [{"seconds": 90}]
+
+
+def test_every_breakdown_the_domain_knows_is_one_the_document_accepts(desk):
+    from kefu.kpis.reports import BREAKDOWNS
+
+    for by in BREAKDOWNS:
+        assert report(desk, **{"from": "2026-11-02", "to": "2026-11-02", "by": by}).status == 200, by

@@ -51,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer records a person or system read, changed, exported or erased, oldest first (admins) */
+        /**
+         * The customer records a person or system read, changed, exported or erased, oldest first (admins)
+         * @description `actor` is the id (a token's `sub`) of a person or system (422 otherwise). `cursor` is one this listing issued, with the same filters (400 otherwise).
+         */
         get: operations["actor_audit_audit_get"];
         put?: never;
         post?: never;
@@ -68,7 +71,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Find customers (agents): by e-mail, by phone (E.164 or a local number) or by name prefix (q) */
+        /**
+         * Find customers (agents): by e-mail, by phone (E.164 or a local number) or by name prefix (q)
+         * @description Exactly one of `email`, `phone` or `q` (400 otherwise); `q` has a letter (400 otherwise); the e-mail address or phone number must be one (422 otherwise). A contact point names one customer: no `cursor` with `email` or `phone` (400). `cursor` is one this listing issued, with the same filters (400 otherwise).
+         */
         get: operations["search_customers_customers_get"];
         put?: never;
         post?: never;
@@ -92,7 +98,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a customer's name, tier, tags or note (agents); If-Match required */
+        /**
+         * Change a customer's name, tier, tags or note (agents); If-Match required
+         * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change, and a customer always keeps a tier: `tier` is not null (422 otherwise).
+         */
         patch: operations["patch_customer_customers__customerId__patch"];
         trace?: never;
     };
@@ -103,7 +112,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who read, changed, exported or erased a customer's record, oldest first (admins) */
+        /**
+         * Who read, changed, exported or erased a customer's record, oldest first (admins)
+         * @description `cursor` is one this listing issued, with the same filters (400 otherwise).
+         */
         get: operations["customer_audit_customers__customerId__audit_get"];
         put?: never;
         post?: never;
@@ -122,7 +134,7 @@ export interface paths {
         };
         /**
          * A customer's tickets, newest first (agents)
-         * @description Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it may come out short, with a `nextCursor` still to follow).
+         * @description `cursor` is one this listing issued, with the same filters (400 otherwise). Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it may come out short, with a `nextCursor` still to follow).
          */
         get: operations["customer_tickets_customers__customerId__tickets_get"];
         put?: never;
@@ -211,10 +223,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search (q) or list articles. Customers: published public ones; staff and editors: all (search covers published articles) */
+        /**
+         * Search (q) or list articles. Customers: published public ones; staff and editors: all (search covers published articles)
+         * @description `q` has words to search for, not only punctuation or very common ones (400 otherwise). `cursor` is one this listing issued, with the same filters (400 otherwise).
+         */
         get: operations["list_articles_kb_articles_get"];
         put?: never;
-        /** Write an article (a draft until published). Editors (the `editor` group), supervisors and admins. */
+        /**
+         * Write an article (a draft until published). Editors (the `editor` group), supervisors and admins.
+         * @description `status` may be `draft` or `archived`: publishing is `POST /kb/articles/{id}/publish`, after the article is saved (422 otherwise). Each tag has a character other than white space (422 otherwise).
+         */
         post: operations["create_article_kb_articles_post"];
         delete?: never;
         options?: never;
@@ -231,7 +249,10 @@ export interface paths {
         };
         /** An article, with its ETag (customers: published public ones only) */
         get: operations["get_article_kb_articles__articleId__get"];
-        /** Change an article (If-Match required; the history keeps each version). Editors (the `editor` group), supervisors and admins. */
+        /**
+         * Change an article (If-Match required; the history keeps each version). Editors (the `editor` group), supervisors and admins.
+         * @description `If-Match` is an ETag this API issued for the article, and its current one (412 otherwise). `status` may not become `published`: that is `POST /kb/articles/{id}/publish` (422). Each tag has a character other than white space (422 otherwise).
+         */
         put: operations["update_article_kb_articles__articleId__put"];
         post?: never;
         delete?: never;
@@ -247,7 +268,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An article's versions: who changed which fields, when (staff and editors) */
+        /**
+         * An article's versions: who changed which fields, when (staff and editors)
+         * @description `cursor` is one this listing issued, with the same filters (400 otherwise).
+         */
         get: operations["article_history_kb_articles__articleId__history_get"];
         put?: never;
         post?: never;
@@ -266,7 +290,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish an article into search; body `{}` or `{"note": …}` (If-Match optional). Editors (the `editor` group), supervisors and admins. */
+        /**
+         * Publish an article into search; body `{}` or `{"note": …}` (If-Match optional). Editors (the `editor` group), supervisors and admins.
+         * @description `If-Match` is an ETag this API issued for the article, and its current one (412 otherwise). Without If-Match, the current version is published.
+         */
         post: operations["publish_article_kb_articles__articleId__publish_post"];
         delete?: never;
         options?: never;
@@ -288,7 +315,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change your name, preferred language or contact preferences (customers); If-Match required */
+        /**
+         * Change your name, preferred language or contact preferences (customers); If-Match required
+         * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change (422 otherwise).
+         */
         patch: operations["patch_me_me_patch"];
         trace?: never;
     };
@@ -299,10 +329,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Canned replies by group, category, language, or searched (q); staff */
+        /**
+         * Canned replies by group, category, language, or searched (q); staff
+         * @description `q` has words to search for, not only punctuation or very common ones (400 otherwise). `cursor` is one this listing issued, with the same filters (400 otherwise).
+         */
         get: operations["list_replies_replies_get"];
         put?: never;
-        /** Write a canned reply; placeholders such as {{customer.name}} are checked (supervisors, admins) */
+        /**
+         * Write a canned reply; placeholders such as {{customer.name}} are checked (supervisors, admins)
+         * @description Placeholders must be ones kefu knows, written `{{name}}` (422 otherwise). Each tag has a character other than white space (422 otherwise).
+         */
         post: operations["create_reply_replies_post"];
         delete?: never;
         options?: never;
@@ -318,7 +354,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Replace a canned reply (supervisors, admins) */
+        /**
+         * Replace a canned reply (supervisors, admins)
+         * @description Placeholders must be ones kefu knows, written `{{name}}` (422 otherwise). Each tag has a character other than white space (422 otherwise).
+         */
         put: operations["update_reply_replies__replyId__put"];
         post?: never;
         delete?: never;
@@ -338,7 +377,7 @@ export interface paths {
         put?: never;
         /**
          * A canned reply filled in for a ticket, counted as one use by the caller (staff)
-         * @description 404 for a reply that does not exist, or a ticket the caller does not reach (the deployment's access scope).
+         * @description 404 for a reply that does not exist, or a ticket the caller does not reach (the deployment's access scope); every value the reply's placeholders need must be there (422 otherwise).
          */
         post: operations["render_reply_replies__replyId__render_post"];
         delete?: never;
@@ -376,7 +415,8 @@ export interface paths {
          * @description Service KPIs over a period of desk days (the desk's time zone, `period.timeZone`), read from
          *     aggregates kept in step with every ticket change (never a scan of tickets).
          *
-         *     `from`, `to`: desk dates (YYYY-MM-DD), both required, `from` <= `to`, at most 400 days. `by`: `day` (default), `week`
+         *     `from`, `to`: desk dates (YYYY-MM-DD, real dates from 1970-01-01 to 9998-12-31), both required (400 without them),
+         *     `from` <= `to`, at most 400 days (400 otherwise). `by`: `day` (default), `week`
          *     (ISO weeks), `month`, or a dimension: `channel`, `category`, `priority`, `group`, `agent` (the ticket's owner, else
          *     its assignee), `hour`, `weekday` (of the moment counted, on the desk's clock). Supervisors and admins read any
          *     breakdown (with `agent=<id>`: one agent); agents only `by=agent`, their own figures (403 otherwise).
@@ -2040,8 +2080,8 @@ export interface operations {
     patch_customer_customers__customerId__patch: {
         parameters: {
             query?: never;
-            header?: {
-                "if-match"?: string | null;
+            header: {
+                "if-match": string;
             };
             path: {
                 customerId: string;
@@ -2818,8 +2858,8 @@ export interface operations {
     update_article_kb_articles__articleId__put: {
         parameters: {
             query?: never;
-            header?: {
-                "if-match"?: string | null;
+            header: {
+                "if-match": string;
             };
             path: {
                 articleId: string;
@@ -3095,6 +3135,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match names a version that is no longer the current one */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the API accepts */
             413: {
                 headers: {
@@ -3184,8 +3233,8 @@ export interface operations {
     patch_me_me_patch: {
         parameters: {
             query?: never;
-            header?: {
-                "if-match"?: string | null;
+            header: {
+                "if-match": string;
             };
             path?: never;
             cookie?: never;
@@ -3538,15 +3587,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match names a version that is no longer the current one */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The body is larger than the API accepts */
             413: {
                 headers: {
@@ -3567,15 +3607,6 @@ export interface operations {
             };
             /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description This change needs If-Match with the ETag you read */
-            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3775,7 +3806,7 @@ export interface operations {
             query?: {
                 from?: string | null;
                 to?: string | null;
-                by?: string | null;
+                by?: ("day" | "week" | "month" | "channel" | "category" | "priority" | "group" | "agent" | "hour" | "weekday") | null;
                 agent?: string | null;
             };
             header?: {

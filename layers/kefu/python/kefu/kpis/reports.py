@@ -20,6 +20,10 @@ TIME_ROWS = ("day", "week", "month")
 BREAKDOWNS = (*TIME_ROWS, *DIMENSIONS)
 #: The longest period one report covers, in days.
 MAX_DAYS = 400
+#: The desk dates a report may name: a period's backlog and ISO weeks reach days beyond it, which must stay within
+#: what `date` holds (9999-12-31 answered a 500 before this bound).
+EARLIEST = date(1970, 1, 1)
+LATEST = date(9998, 12, 31)
 
 
 def parse_period(start: str | None, end: str | None) -> tuple[date, date]:
@@ -29,6 +33,8 @@ def parse_period(start: str | None, end: str | None) -> tuple[date, date]:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
         raise BadRequest("from and to are desk dates written YYYY-MM-DD") from None
+    if first < EARLIEST or last > LATEST:
+        raise BadRequest(f"reports cover desk dates from {EARLIEST} to {LATEST}")
     if last < first:
         raise BadRequest(f"the period ends ({last}) before it starts ({first})")
     if (last - first).days + 1 > MAX_DAYS:

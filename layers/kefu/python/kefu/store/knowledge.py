@@ -176,7 +176,12 @@ def list_articles(
         prefix = f"{category}#{language + '#' if language else ''}" if category else ""
         partition, index, name = ARTICLES, KefuItem.by_customer, "gsi1pk"
     sort = getattr(ArticleItem, name[:-2] + "sk")
-    start = cursors.decode(cursor, key_names={"pk", "sk", name, name[:-2] + "sk"}, partition=(name, partition))
+    start = cursors.decode(
+        cursor,
+        key_names={"pk", "sk", name, name[:-2] + "sk"},
+        partition=(name, partition),
+        sort=(name[:-2] + "sk", prefix),
+    )
     result = index.query(
         partition,
         sort.startswith(prefix) if prefix else None,
@@ -306,7 +311,12 @@ def list_replies(
                 if language is not None:
                     prefix += f"{language}#"
     sort = getattr(ReplyItem, name[:-2] + "sk")
-    start = cursors.decode(cursor, key_names={"pk", "sk", name, name[:-2] + "sk"}, partition=(name, partition))
+    start = cursors.decode(
+        cursor,
+        key_names={"pk", "sk", name, name[:-2] + "sk"},
+        partition=(name, partition),
+        sort=(name[:-2] + "sk", prefix),
+    )
     result = index.query(
         partition,
         sort.startswith(prefix) if prefix else None,
