@@ -16,6 +16,19 @@ from typing import Any
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 _state = threading.local()
+#: Keys Powertools adds for an invocation (inject_lambda_context, correlation ids): never part of a Logger's initial
+#: keys, even when the formatter is isolated after some invocation already ran in this process.
+_INVOCATION_KEYS = frozenset(
+    {
+        "cold_start",
+        "function_name",
+        "function_memory_size",
+        "function_arn",
+        "function_request_id",
+        "correlation_id",
+        "xray_trace_id",
+    }
+)
 
 
 class _PerInvocationKeys:
@@ -54,7 +67,8 @@ def isolate() -> None:
         cls = type(formatter)
         if not getattr(cls, "_kefu_per_invocation", False):
             isolated = type(cls.__name__, (cls,), {"log_format": _PerInvocationKeys(), "_kefu_per_invocation": True})
-            initial = dict(formatter.__dict__.get("log_format", {}))
+            configured = formatter.__dict__.get("log_format", {})
+            initial = {key: value for key, value in configured.items() if key not in _INVOCATION_KEYS}
             formatter.__dict__["_kefu_initial_keys"] = initial
             formatter.__class__ = isolated
 
