@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Line coverage of layers/, functions/ and infra/ below which `make test` fails; how it was set is beside
 # [tool.coverage.report] in pyproject.toml.
-COVERAGE_FLOOR := 70
+COVERAGE_FLOOR := 55
 
 .PHONY: test dev bench synth lint format lock clean web web-schema web-test chromium
 
