@@ -15,10 +15,18 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
 
 from kefu import errors
+from kefu.customers import merge as merging
 from kefu.customers import service as customers
 from kefu.identity import Caller
 from kefu.model.audit import AuditEntry
-from kefu.model.customer_records import CustomerPatch, CustomerProfile, CustomerSummary, OwnProfile, OwnProfilePatch
+from kefu.model.customer_records import (
+    CustomerPatch,
+    CustomerProfile,
+    CustomerSummary,
+    MergeRequest,
+    OwnProfile,
+    OwnProfilePatch,
+)
 from kefu.model.tickets import Page, Ticket
 from kefu.tickets import policy
 from kefu.tickets import service as tickets
@@ -27,6 +35,11 @@ PROBLEM = "application/problem+json"
 router = APIGatewayHttpRouter()
 CURSOR_RULE = "`cursor` is one this listing issued, with the same filters (400 otherwise)."
 IF_MATCH = "`If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one."
+
+MERGED_OR_ERASED = (
+    "A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased "
+    "one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`)."
+)
 
 _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
 
@@ -87,7 +100,8 @@ def search_customers(
     "/customers/<customerId>",
     tags=["customers"],
     summary="A customer's record (agents): profile, contact points, ticket count, last contact, CSAT/NPS answers",
-    responses=responses(CustomerProfile, errors=(403,)),
+    description=MERGED_OR_ERASED,
+    responses=responses(CustomerProfile, errors=(301, 403, 410)),
 )
 def get_customer(customerId: str):
     return with_etag(customers.profile(caller(), customerId))
@@ -99,8 +113,8 @@ def get_customer(customerId: str):
     summary="A customer's tickets, newest first (agents)",
     description=CURSOR_RULE
     + " Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it "
-    "may come out short, with a `nextCursor` still to follow).",
-    responses=responses(Page[Ticket], errors=(403,)),
+    "may come out short, with a `nextCursor` still to follow). " + MERGED_OR_ERASED,
+    responses=responses(Page[Ticket], errors=(301, 403, 410)),
 )
 def customer_tickets(
     customerId: str,
@@ -117,8 +131,8 @@ def customer_tickets(
     tags=["customers"],
     summary="Change a customer's name, tier, tags or note (agents); If-Match required",
     description=f"{IF_MATCH} Something to change, and a customer always keeps a tier: `tier` is not null "
-    "(422 otherwise).",
-    responses=responses(CustomerProfile, errors=(403, 409, 412, 428)),
+    f"(422 otherwise). {MERGED_OR_ERASED}",
+    responses=responses(CustomerProfile, errors=(301, 403, 409, 410, 412, 428)),
 )
 def patch_customer(
     customerId: str,
@@ -126,6 +140,21 @@ def patch_customer(
     if_match: Annotated[str | None, Header(alias="if-match")] = None,
 ):
     return with_etag(customers.update(caller(), customerId, body, if_match=if_match_version(if_match)))
+
+
+@router.post(
+    "/customers/<customerId>/merge",
+    tags=["customers"],
+    summary="Merge another customer record (`from`) into this one (supervisors, admins)",
+    description="The other record's tickets, contact points, app logins, survey results and history move to this "
+    "one, which takes over what it lacks (name, note, tags, contact points; its own tier stands). Asking again "
+    "for a merge that was cut short finishes it. Afterwards the other id answers every customer route with 301 and "
+    "this one's id (`Location`, `location`, `mergedInto`). 422 for a record into itself; 409 when either record "
+    "was merged into another or erased, or takes part in a merge not finished yet (repeat that one first).",
+    responses=responses(CustomerProfile, errors=(403, 409)),
+)
+def merge_customer(customerId: str, body: MergeRequest):
+    return with_etag(merging.merge(caller(), customerId, body.from_))
 
 
 @router.get(

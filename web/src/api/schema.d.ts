@@ -91,7 +91,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's record (agents): profile, contact points, ticket count, last contact, CSAT/NPS answers */
+        /**
+         * A customer's record (agents): profile, contact points, ticket count, last contact, CSAT/NPS answers
+         * @description A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`).
+         */
         get: operations["get_customer_customers__customerId__get"];
         put?: never;
         post?: never;
@@ -100,7 +103,7 @@ export interface paths {
         head?: never;
         /**
          * Change a customer's name, tier, tags or note (agents); If-Match required
-         * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change, and a customer always keeps a tier: `tier` is not null (422 otherwise).
+         * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change, and a customer always keeps a tier: `tier` is not null (422 otherwise). A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`).
          */
         patch: operations["patch_customer_customers__customerId__patch"];
         trace?: never;
@@ -125,6 +128,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/{customerId}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge another customer record (`from`) into this one (supervisors, admins)
+         * @description The other record's tickets, contact points, app logins, survey results and history move to this one, which takes over what it lacks (name, note, tags, contact points; its own tier stands). Asking again for a merge that was cut short finishes it. Afterwards the other id answers every customer route with 301 and this one's id (`Location`, `location`, `mergedInto`). 422 for a record into itself; 409 when either record was merged into another or erased, or takes part in a merge not finished yet (repeat that one first).
+         */
+        post: operations["merge_customer_customers__customerId__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customers/{customerId}/tickets": {
         parameters: {
             query?: never;
@@ -134,7 +157,7 @@ export interface paths {
         };
         /**
          * A customer's tickets, newest first (agents)
-         * @description `cursor` is one this listing issued, with the same filters (400 otherwise). Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it may come out short, with a `nextCursor` still to follow).
+         * @description `cursor` is one this listing issued, with the same filters (400 otherwise). Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it may come out short, with a `nextCursor` still to follow). A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`).
          */
         get: operations["customer_tickets_customers__customerId__tickets_get"];
         put?: never;
@@ -1114,6 +1137,14 @@ export interface components {
          * @enum {string}
          */
         Language: "zh-Hans" | "zh-Hant" | "en";
+        /**
+         * MergeRequest
+         * @description POST /customers/{id}/merge: the record to merge into this one (it answers with this one afterwards).
+         */
+        MergeRequest: {
+            /** From */
+            from: string;
+        };
         /** NewMessage */
         NewMessage: {
             /** Attachments */
@@ -2029,6 +2060,15 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerProfile"];
                 };
             };
+            /** @description The resource lives on under another id, named in `Location` and the problem's `location` */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
             400: {
                 headers: {
@@ -2059,6 +2099,15 @@ export interface operations {
             };
             /** @description No such resource (or the caller may not know that it exists) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2103,6 +2152,15 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerProfile"];
                 };
             };
+            /** @description The resource lives on under another id, named in `Location` and the problem's `location` */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
             400: {
                 headers: {
@@ -2142,6 +2200,15 @@ export interface operations {
             };
             /** @description The request contradicts the resource's current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2285,19 +2352,20 @@ export interface operations {
             };
         };
     };
-    customer_tickets_customers__customerId__tickets_get: {
+    merge_customer_customers__customerId__merge_post: {
         parameters: {
-            query?: {
-                cursor?: string | null;
-                limit?: number | null;
-            };
+            query?: never;
             header?: never;
             path: {
                 customerId: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -2305,7 +2373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Ticket_"];
+                    "application/json": components["schemas"]["CustomerProfile"];
                 };
             };
             /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
@@ -2338,6 +2406,131 @@ export interface operations {
             };
             /** @description No such resource (or the caller may not know that it exists) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    customer_tickets_customers__customerId__tickets_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Ticket_"];
+                };
+            };
+            /** @description The resource lives on under another id, named in `Location` and the problem's `location` */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
