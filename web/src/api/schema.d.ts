@@ -98,7 +98,11 @@ export interface paths {
         get: operations["get_customer_customers__customerId__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a customer's personal data (admins): 202 while it runs, 200 once erased
+         * @description Removes or irreversibly replaces the customer's personal data in the record, contact points, app logins, tickets (subjects, descriptions, timelines, resolution notes), survey comments, raw mails, attachments and export archives; the anonymised facts (statuses, times, groups, scores) stay, so the KPIs do not change. It runs asynchronously: from the request on, `GET /customers/{id}` answers 410 with `erasure` (`status` erasing, then erased) and the audit trail has the request and, when done, an `erased` entry with `fields` ["done"]. Asking again while it runs starts it again (it redoes what is left: an erasure cut short finishes); once erased, 200 and nothing more. 409 for a record merged into another (erase that one) or absorbing one (finish that merge first).
+         */
+        delete: operations["erase_customer_customers__customerId__delete"];
         options?: never;
         head?: never;
         /**
@@ -120,6 +124,46 @@ export interface paths {
          * @description `cursor` is one this listing issued, with the same filters (400 otherwise).
          */
         get: operations["customer_audit_customers__customerId__audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export a customer's data (admins): 202 with a job to follow
+         * @description One archive of JSON lines, each with its `type`: `profile`, `ticket`, `timelineEntry` (public entries), `survey`, `rawMail` (MIME, base64) and `attachment` (base64). Written asynchronously: follow the job. A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`).
+         */
+        post: operations["export_customer_customers__customerId__export_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/exports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export job of a customer (admins): its status and, once done, a short-lived link to the archive
+         * @description `status` running, done (with `link`, a pre-signed GET of the archive valid `linkExpiresIn` seconds from this answer: read the job again for a fresh one), failed (with `error`) or erased (the customer's data, the archive with it, was erased since). 404 for a job this customer does not have.
+         */
+        get: operations["customer_export_customers__customerId__exports__jobId__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -343,6 +387,46 @@ export interface paths {
          * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change (422 otherwise).
          */
         patch: operations["patch_me_me_patch"];
+        trace?: never;
+    };
+    "/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export your own data (customers): 202 with a job to follow
+         * @description One archive of JSON lines, each with its `type`: `profile`, `ticket`, `timelineEntry` (public entries), `survey`, `rawMail` (MIME, base64) and `attachment` (base64). Written asynchronously: follow the job. 404 before your first ticket or change (kefu keeps nothing about you yet).
+         */
+        post: operations["export_me_me_export_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/exports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export of your own data (customers): its status and, once done, a short-lived link to the archive
+         * @description `status` running, done (with `link`, a pre-signed GET of the archive valid `linkExpiresIn` seconds from this answer: read the job again for a fresh one), failed (with `error`) or erased (the customer's data, the archive with it, was erased since). 404 for a job this customer does not have.
+         */
+        get: operations["own_export_me_exports__jobId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/replies": {
@@ -1065,6 +1149,52 @@ export interface components {
          * @enum {string}
          */
         EntryKind: "message" | "reply" | "note" | "status" | "assignment" | "transfer" | "update" | "routing" | "escalation" | "survey" | "link" | "work";
+        /**
+         * ErasureStatus
+         * @description DELETE /customers/{id}: where the erasure stands (`erasing` until its last step, then `erased`).
+         */
+        ErasureStatus: {
+            /** Customerid */
+            customerId: string;
+            /** Erasedat */
+            erasedAt?: string | null;
+            /** Requestedat */
+            requestedAt?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "erasing" | "erased";
+        };
+        /**
+         * ExportJob
+         * @description A data export: `running`, then `done` with a short-lived link to its archive (JSON lines), or `failed`;
+         *     `erased` once the customer's data was erased (the archive with it).
+         */
+        ExportJob: {
+            /** Customerid */
+            customerId: string;
+            /** Error */
+            error?: string | null;
+            /** Finishedat */
+            finishedAt?: string | null;
+            /** Id */
+            id: string;
+            /** Link */
+            link?: string | null;
+            /** Linkexpiresin */
+            linkExpiresIn?: number | null;
+            /**
+             * Requestedat
+             * Format: date-time
+             */
+            requestedAt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "done" | "failed" | "erased";
+        };
         /**
          * GatewayMessage
          * @description An answer from API Gateway itself, before kefu is reached
@@ -2126,6 +2256,92 @@ export interface operations {
             };
         };
     };
+    erase_customer_customers__customerId__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased already (asking again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureStatus"];
+                };
+            };
+            /** @description Erasure under way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureStatus"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
     patch_customer_customers__customerId__patch: {
         parameters: {
             query?: never;
@@ -2334,6 +2550,161 @@ export interface operations {
             };
             /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    export_customer_customers__customerId__export_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export job (follow `Location`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description The resource lives on under another id, named in `Location` and the problem's `location` */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    customer_export_customers__customerId__exports__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3522,6 +3893,131 @@ export interface operations {
             };
             /** @description This change needs If-Match with the ETag you read */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    export_me_me_export_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export job (follow `Location`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    own_export_me_exports__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

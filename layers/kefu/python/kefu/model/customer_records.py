@@ -138,3 +138,19 @@ class ExportJob(_View):
     #: A pre-signed GET of the archive, valid for `linkExpiresIn` seconds from the answer (done jobs only).
     link: str | None = None
     linkExpiresIn: int | None = None
+
+
+class PrivacyJob(BaseModel):
+    """The privacy state machine's document (kefu_infra.capabilities.privacy), carried from task to task: an
+    erasure pages through the customer's tickets (`phase` tickets, `cursor`) and ends with the record; an export
+    is one task. `error` is what the machine's catch adds when a task gave up."""
+
+    model_config = ConfigDict(extra="allow")
+
+    job: Literal["erase", "export"]
+    customerId: str
+    jobId: str | None = None
+    phase: Literal["tickets", "record"] | None = None
+    cursor: str | None = None
+    done: bool = False
+    error: dict | None = None
