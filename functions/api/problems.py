@@ -28,6 +28,7 @@ PROBLEM = "application/problem+json"
 #: The Problem schema's place in the document (`contract.py` defines it).
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
 TITLES = {
+    301: "Moved permanently",
     400: "Bad request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -37,6 +38,7 @@ TITLES = {
     412: "Precondition failed",
     413: "Payload too large",
     415: "Unsupported media type",
+    410: "Gone",
     422: "Unprocessable content",
     428: "Precondition required",
     429: "Too many requests",
@@ -54,10 +56,14 @@ MEANINGS = {
     415: "The body is not application/json",
     422: "The body or a parameter does not match the schema, or breaks a rule stated in the operation",
     428: "This change needs If-Match with the ETag you read",
+    301: "The resource lives on under another id, named in `Location` and the problem's `location`",
+    410: "The resource was removed on purpose (a customer record erased); the problem says what is left",
 }
 
 #: Domain error → HTTP status, most specific first. The only place that decides it.
 STATUS_OF: list[tuple[type[Exception], int]] = [
+    (errors.Moved, 301),
+    (errors.Gone, 410),
     (errors.Unauthenticated, 401),
     (errors.Forbidden, 403),
     (errors.NotFound, 404),
@@ -82,6 +88,10 @@ def status_of(err: errors.KefuError) -> int:
 def domain_error(err: errors.KefuError) -> Response:
     status = status_of(err)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(err, errors.Moved):
+        return problem(status, str(err), headers={"Location": err.location}, location=err.location, **err.extra)
+    if isinstance(err, errors.Gone):
+        return problem(status, str(err), **err.extra)
     return problem(status, str(err), headers=headers)
 
 

@@ -114,6 +114,12 @@ MATRIX = {
         expect(401, 403, 403, 200, 200, 200),
     ),
     "customer's audit trail": ("GET", "/customers/{customer}/audit", None, expect(401, 403, 403, 403, 403, 200)),
+    "merge customers": (
+        "POST",
+        "/customers/{customer}/merge",
+        lambda _: {"from": "{other customer}"},
+        expect(401, 403, 403, 403, 200, 200),
+    ),
     "actor's audit trail": ("GET", "/audit", None, expect(401, 403, 403, 403, 403, 200)),
     "own record": ("GET", "/me", None, expect(401, 200, 200, 403, 403, 403)),
     "patch own record": ("PATCH", "/me", lambda _: {"preferredLanguage": "en"}, expect(401, 200, 200, 403, 403, 403)),
@@ -164,6 +170,8 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, access_scope, route, r
         headers.setdefault("If-Match", "*")
     query = {"/customers": {"q": "a"}, "/audit": {"actor": AGENT.sub}}.get(path)
     body = body_for(role) if body_for else None
+    if body == {"from": "{other customer}"}:
+        body = {"from": open_ticket(desk, who=OTHER_CUSTOMER)["customerId"]}
     path, _, inline = path.partition("?")
     if inline:
         query = {**dict(part.split("=", 1) for part in inline.split("&")), **(query or {})}

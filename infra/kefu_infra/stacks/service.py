@@ -21,6 +21,7 @@ from kefu_infra.capabilities.intake import Intake
 from kefu_infra.capabilities.knowledge import Knowledge
 from kefu_infra.capabilities.kpis import Kpis
 from kefu_infra.capabilities.monitoring import Monitoring
+from kefu_infra.capabilities.privacy import Privacy
 from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
 from kefu_infra.routes import Route
@@ -118,6 +119,17 @@ class ServiceStack(Stack):
             survey_secret=stateful.survey_secret,
             mail_identity=self.email.identity,
             api_url=self.api.url,
+            monitoring=self.monitoring,
+        )
+        self.privacy = Privacy(
+            self,
+            "Privacy",
+            prefix=prefix,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            raw_mail_bucket=stateful.raw_mail_bucket,
+            attachments_bucket=stateful.attachments_bucket,
+            api_function=self.api.handler.function,
             monitoring=self.monitoring,
         )
         self.monitoring.add_business_row()

@@ -91,16 +91,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's record (agents): profile, contact points, ticket count, last contact, CSAT/NPS answers */
+        /**
+         * A customer's record (agents): profile, contact points, ticket count, last contact, CSAT/NPS answers
+         * @description A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`).
+         */
         get: operations["get_customer_customers__customerId__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a customer's personal data (admins): 202 while it runs, 200 once erased
+         * @description Removes or irreversibly replaces the customer's personal data in the record, contact points, app logins, tickets (subjects, descriptions, timelines, resolution notes), survey comments, raw mails, attachments and export archives; the anonymised facts (statuses, times, groups, scores) stay, so the KPIs do not change. It runs asynchronously: from the request on, `GET /customers/{id}` answers 410 with `erasure` (`status` erasing, then erased) and the audit trail has the request and, when done, an `erased` entry with `fields` ["done"]. Asking again while it runs starts it again (it redoes what is left: an erasure cut short finishes); once erased, 200 and nothing more. 409 for a record merged into another (erase that one) or absorbing one (finish that merge first).
+         */
+        delete: operations["erase_customer_customers__customerId__delete"];
         options?: never;
         head?: never;
         /**
          * Change a customer's name, tier, tags or note (agents); If-Match required
-         * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change, and a customer always keeps a tier: `tier` is not null (422 otherwise).
+         * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change, and a customer always keeps a tier: `tier` is not null (422 otherwise). A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`).
          */
         patch: operations["patch_customer_customers__customerId__patch"];
         trace?: never;
@@ -125,6 +132,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/{customerId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export a customer's data (admins): 202 with a job to follow
+         * @description One archive of JSON lines, each with its `type`: `profile`, `ticket`, `timelineEntry` (public entries), `survey`, `rawMail` (MIME, base64) and `attachment` (base64). Written asynchronously: follow the job. A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`).
+         */
+        post: operations["export_customer_customers__customerId__export_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/exports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export job of a customer (admins): its status and, once done, a short-lived link to the archive
+         * @description `status` running, done (with `link`, a pre-signed GET of the archive valid `linkExpiresIn` seconds from this answer: read the job again for a fresh one), failed (with `error`) or erased (the customer's data, the archive with it, was erased since). 404 for a job this customer does not have.
+         */
+        get: operations["customer_export_customers__customerId__exports__jobId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge another customer record (`from`) into this one (supervisors, admins)
+         * @description The other record's tickets, contact points, app logins, survey results and history move to this one, which takes over what it lacks (name, note, tags, contact points; its own tier stands). Asking again for a merge that was cut short finishes it. Afterwards the other id answers every customer route with 301 and this one's id (`Location`, `location`, `mergedInto`). 422 for a record into itself; 409 when either record was merged into another or erased, or takes part in a merge not finished yet (repeat that one first).
+         */
+        post: operations["merge_customer_customers__customerId__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customers/{customerId}/tickets": {
         parameters: {
             query?: never;
@@ -134,7 +201,7 @@ export interface paths {
         };
         /**
          * A customer's tickets, newest first (agents)
-         * @description `cursor` is one this listing issued, with the same filters (400 otherwise). Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it may come out short, with a `nextCursor` still to follow).
+         * @description `cursor` is one this listing issued, with the same filters (400 otherwise). Under the deployment's `groups` access scope, an agent's page leaves out the tickets they do not reach (it may come out short, with a `nextCursor` still to follow). A record merged into another answers 301 with the survivor (`Location`, `location`, `mergedInto`); an erased one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`).
          */
         get: operations["customer_tickets_customers__customerId__tickets_get"];
         put?: never;
@@ -340,6 +407,46 @@ export interface paths {
          * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change (422 otherwise).
          */
         patch: operations["patch_me_me_patch"];
+        trace?: never;
+    };
+    "/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export your own data (customers): 202 with a job to follow
+         * @description One archive of JSON lines, each with its `type`: `profile`, `ticket`, `timelineEntry` (public entries), `survey`, `rawMail` (MIME, base64) and `attachment` (base64). Written asynchronously: follow the job. 404 before your first ticket or change (kefu keeps nothing about you yet).
+         */
+        post: operations["export_me_me_export_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/exports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export of your own data (customers): its status and, once done, a short-lived link to the archive
+         * @description `status` running, done (with `link`, a pre-signed GET of the archive valid `linkExpiresIn` seconds from this answer: read the job again for a fresh one), failed (with `error`) or erased (the customer's data, the archive with it, was erased since). 404 for a job this customer does not have.
+         */
+        get: operations["own_export_me_exports__jobId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/replies": {
@@ -1112,6 +1219,52 @@ export interface components {
          */
         EntryKind: "message" | "reply" | "note" | "status" | "assignment" | "transfer" | "update" | "routing" | "escalation" | "survey" | "link" | "work" | "suggestions" | "self-service";
         /**
+         * ErasureStatus
+         * @description DELETE /customers/{id}: where the erasure stands (`erasing` until its last step, then `erased`).
+         */
+        ErasureStatus: {
+            /** Customerid */
+            customerId: string;
+            /** Erasedat */
+            erasedAt?: string | null;
+            /** Requestedat */
+            requestedAt?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "erasing" | "erased";
+        };
+        /**
+         * ExportJob
+         * @description A data export: `running`, then `done` with a short-lived link to its archive (JSON lines), or `failed`;
+         *     `erased` once the customer's data was erased (the archive with it).
+         */
+        ExportJob: {
+            /** Customerid */
+            customerId: string;
+            /** Error */
+            error?: string | null;
+            /** Finishedat */
+            finishedAt?: string | null;
+            /** Id */
+            id: string;
+            /** Link */
+            link?: string | null;
+            /** Linkexpiresin */
+            linkExpiresIn?: number | null;
+            /**
+             * Requestedat
+             * Format: date-time
+             */
+            requestedAt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "done" | "failed" | "erased";
+        };
+        /**
          * GatewayMessage
          * @description An answer from API Gateway itself, before kefu is reached
          */
@@ -1183,6 +1336,14 @@ export interface components {
          * @enum {string}
          */
         Language: "zh-Hans" | "zh-Hant" | "en";
+        /**
+         * MergeRequest
+         * @description POST /customers/{id}/merge: the record to merge into this one (it answers with this one afterwards).
+         */
+        MergeRequest: {
+            /** From */
+            from: string;
+        };
         /** NewMessage */
         NewMessage: {
             /** Attachments */
@@ -2108,6 +2269,15 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerProfile"];
                 };
             };
+            /** @description The resource lives on under another id, named in `Location` and the problem's `location` */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
             400: {
                 headers: {
@@ -2138,6 +2308,101 @@ export interface operations {
             };
             /** @description No such resource (or the caller may not know that it exists) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    erase_customer_customers__customerId__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased already (asking again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureStatus"];
+                };
+            };
+            /** @description Erasure under way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureStatus"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2182,6 +2447,15 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerProfile"];
                 };
             };
+            /** @description The resource lives on under another id, named in `Location` and the problem's `location` */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
             400: {
                 headers: {
@@ -2221,6 +2495,15 @@ export interface operations {
             };
             /** @description The request contradicts the resource's current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2364,12 +2647,9 @@ export interface operations {
             };
         };
     };
-    customer_tickets_customers__customerId__tickets_get: {
+    export_customer_customers__customerId__export_post: {
         parameters: {
-            query?: {
-                cursor?: string | null;
-                limit?: number | null;
-            };
+            query?: never;
             header?: never;
             path: {
                 customerId: string;
@@ -2378,13 +2658,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
-            200: {
+            /** @description The export job (follow `Location`) */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Ticket_"];
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description The resource lives on under another id, named in `Location` and the problem's `location` */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
@@ -2417,6 +2706,281 @@ export interface operations {
             };
             /** @description No such resource (or the caller may not know that it exists) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    customer_export_customers__customerId__exports__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    merge_customer_customers__customerId__merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerProfile"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    customer_tickets_customers__customerId__tickets_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Ticket_"];
+                };
+            };
+            /** @description The resource lives on under another id, named in `Location` and the problem's `location` */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3507,6 +4071,131 @@ export interface operations {
             };
             /** @description This change needs If-Match with the ETag you read */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    export_me_me_export_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export job (follow `Location`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    own_export_me_exports__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

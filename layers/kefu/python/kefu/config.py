@@ -46,6 +46,8 @@ ATTACHMENTS_BUCKET_VAR = "KEFU_ATTACHMENTS_BUCKET"
 KB_BUCKET_VAR = "KEFU_KB_BUCKET"
 #: How often (seconds) an API function asks whether a newer search index was published; 30 by default.
 KB_REFRESH_VAR = "KEFU_KB_REFRESH_SECONDS"
+#: The privacy jobs' state machine (customer erasure and export), started by the API (kefu.customers.jobs).
+PRIVACY_STATE_MACHINE_VAR = "KEFU_PRIVACY_STATE_MACHINE_ARN"
 #: kefu's EventBridge bus, where the outbound dispatcher puts answers for the contact channels (kefu.channels).
 EVENT_BUS_VAR = "KEFU_EVENT_BUS"
 
@@ -99,6 +101,7 @@ class Settings(BaseModel):
     raw_mail_bucket: str | None = Field(None, validation_alias=RAW_MAIL_BUCKET_VAR)
     attachments_bucket: str | None = Field(None, validation_alias=ATTACHMENTS_BUCKET_VAR)
     event_bus: str | None = Field(None, validation_alias=EVENT_BUS_VAR)
+    privacy_state_machine_arn: str | None = Field(None, validation_alias=PRIVACY_STATE_MACHINE_VAR)
     kb_bucket: str | None = Field(None, validation_alias=KB_BUCKET_VAR)
     kb_refresh_seconds: float = Field(30.0, ge=0, allow_inf_nan=False, validation_alias=KB_REFRESH_VAR)
     #: The DynamoDB endpoint when it is not AWS's (moto, the local stack).

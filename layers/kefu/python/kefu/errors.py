@@ -90,3 +90,22 @@ class SurveyAlreadyAnswered(Conflict):
 
 class RevisitedWithinCycle(Conflict):
     """The customer was revisited within their tier's revisit cycle: a campaign does not reach them again yet."""
+
+
+class Moved(KefuError):
+    """The resource lives on under another id (a customer record merged into another): HTTP 301, the new place in
+    `Location` and in the problem's `location`."""
+
+    def __init__(self, detail: str, *, location: str, **extra: str):
+        super().__init__(detail)
+        self.location = location
+        self.extra = extra
+
+
+class Gone(KefuError):
+    """The resource existed and was removed on purpose (a customer record erased): HTTP 410, with what is left to
+    know about it (`extra`, e.g. the erasure's status)."""
+
+    def __init__(self, detail: str, **extra: object):
+        super().__init__(detail)
+        self.extra = extra

@@ -70,6 +70,11 @@ def apply(message: CustomerUpdated) -> CustomerProfile:
             if message.customer.id:
                 raise InvalidRequest(f"customer {message.customer.id} does not exist") from None
             continue  # its contact point was claimed by a record not written yet: look again
+        except records.CustomerMerged as merged:
+            # The CRM's id may name a record merged since: the change is the survivor's.
+            message = message.model_copy(update={"customer": CustomerRef(id=merged.survivor_id)})
+        except records.CustomerErased:
+            raise InvalidRequest(f"customer {customer_id} was erased: the CRM's change is not kept") from None
     raise InvalidRequest("the customer could not be found or created by its contact point")
 
 

@@ -2,12 +2,13 @@
 verified e-mail address or phone number belongs to (an agent opened a ticket for them, or they mailed in first).
 
 Decided at the login's first request and written once (kefu.store.logins): from then on the login is that record,
-its tickets and history included. An unverified claim never links: anyone can type any address into a sign-up form.
-See docs/architecture.md ("Customers").
+its tickets and history included (a merge moves it to the survivor, an erasure deletes it). An unverified claim
+never links: anyone can type any address into a sign-up form. See docs/architecture.md ("Customers").
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from kefu.clock import now
@@ -17,9 +18,11 @@ from kefu.identity import Caller
 from kefu.store import customers as customer_store
 from kefu.store import logins
 
-#: Login → customer id, as read or written. A login item never changes once written, so what this process saw
-#: stays true: a warm function pays no call for it.
-_settled: dict[str, str] = {}
+#: Login → (customer id, when read), as read or written. A login item changes only when its record is merged into
+#: another (or erased), so what this process saw stays true for a while: a warm function reads it again after this
+#: many seconds, not on every request.
+SETTLED_FOR = 300.0
+_settled: dict[str, tuple[str, float]] = {}
 
 
 def forget() -> None:
@@ -43,13 +46,13 @@ def resolved(caller: Caller) -> Caller:
 def customer_id_of(caller: Caller) -> str:
     """The customer id of a customer caller's login, decided and recorded at its first request."""
     known = _settled.get(caller.sub)
-    if known is not None:
-        return known
+    if known is not None and time.monotonic() - known[1] < SETTLED_FOR:
+        return known[0]
     customer_id = logins.customer_of(caller.sub)
     if customer_id is None:
         customer_id, how = _decide(caller)
         customer_id = logins.settle(caller.sub, customer_id, linked_by=how, at=now())
-    _settled[caller.sub] = customer_id
+    _settled[caller.sub] = (customer_id, time.monotonic())
     return customer_id
 
 

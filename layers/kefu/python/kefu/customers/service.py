@@ -126,7 +126,11 @@ def me(caller: Caller) -> OwnProfile:
     """The caller's own record; before their first ticket, what their token says (version 0)."""
     _require_customer(caller)
     caller = linking.resolved(caller)
-    found = records.profile(caller.sub)
+    try:
+        found = records.profile(caller.sub)
+    except records.CustomerMerged as merged:
+        # A login this process linked before its record was merged (linking.SETTLED_FOR): the survivor is theirs.
+        found = records.profile(merged.survivor_id)
     if found is None:
         return OwnProfile(id=caller.sub, name=caller.name, email=caller.email, version=0)
     return _own(caller, found)

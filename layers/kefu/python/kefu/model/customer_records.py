@@ -108,3 +108,49 @@ class OwnProfilePatch(_Strict):
     name: Name | None = None
     preferredLanguage: Language | None = None
     contactPreferences: ContactPreferences | None = None
+
+
+class MergeRequest(_Strict):
+    """POST /customers/{id}/merge: the record to merge into this one (it answers with this one afterwards)."""
+
+    from_: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(alias="from")
+
+
+class ErasureStatus(_View):
+    """DELETE /customers/{id}: where the erasure stands (`erasing` until its last step, then `erased`)."""
+
+    customerId: str
+    status: Literal["erasing", "erased"]
+    requestedAt: datetime | None = None
+    erasedAt: datetime | None = None
+
+
+class ExportJob(_View):
+    """A data export: `running`, then `done` with a short-lived link to its archive (JSON lines), or `failed`;
+    `erased` once the customer's data was erased (the archive with it)."""
+
+    id: str
+    customerId: str
+    status: Literal["running", "done", "failed", "erased"]
+    requestedAt: datetime
+    finishedAt: datetime | None = None
+    error: str | None = None
+    #: A pre-signed GET of the archive, valid for `linkExpiresIn` seconds from the answer (done jobs only).
+    link: str | None = None
+    linkExpiresIn: int | None = None
+
+
+class PrivacyJob(BaseModel):
+    """The privacy state machine's document (kefu_infra.capabilities.privacy), carried from task to task: an
+    erasure pages through the customer's tickets (`phase` tickets, `cursor`) and ends with the record; an export
+    is one task. `error` is what the machine's catch adds when a task gave up."""
+
+    model_config = ConfigDict(extra="allow")
+
+    job: Literal["erase", "export"]
+    customerId: str
+    jobId: str | None = None
+    phase: Literal["tickets", "record"] | None = None
+    cursor: str | None = None
+    done: bool = False
+    error: dict | None = None

@@ -16,7 +16,8 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from kefu.errors import Conflict, NotFound, StaleVersion
+from kefu.clock import iso
+from kefu.errors import Conflict, Gone, Moved, NotFound, StaleVersion
 from kefu.model.audit import AuditNote
 from kefu.model.customer_records import ContactPoint, ContactPreferences, CustomerProfile, CustomerSummary
 from kefu.model.customers import Tier
@@ -43,6 +44,40 @@ class CustomerNotFound(NotFound):
     def __init__(self, customer_id: str):
         super().__init__(f"customer {customer_id} does not exist")
         self.customer_id = customer_id
+
+
+class CustomerMerged(Moved):
+    """The record was merged into another (its survivor), which holds its tickets, contact points and history."""
+
+    def __init__(self, customer_id: str, survivor_id: str):
+        super().__init__(
+            f"customer {customer_id} was merged into customer {survivor_id}",
+            location=f"/customers/{survivor_id}",
+            mergedInto=survivor_id,
+        )
+        self.customer_id = customer_id
+        self.survivor_id = survivor_id
+
+
+class CustomerErased(Gone):
+    """The record's personal data was erased (or is being erased): only the fact that it existed is left."""
+
+    def __init__(self, customer_id: str, status: str, requested_at: datetime | None, erased_at: datetime | None):
+        state = "was erased" if status == "erased" else "is being erased"
+        erasure = {"status": status, "requestedAt": iso(requested_at) if requested_at else None}
+        erasure["erasedAt"] = iso(erased_at) if erased_at else None
+        super().__init__(f"customer {customer_id} {state} at an admin's request", erasure=erasure)
+        self.customer_id = customer_id
+        self.status = status
+
+
+def guard(item: CustomerItem) -> CustomerItem:
+    """The record, if it is one a customer route may use: CustomerMerged or CustomerErased otherwise."""
+    if item.merged_into:
+        raise CustomerMerged(item.customer_id, item.merged_into)
+    if item.erasure:
+        raise CustomerErased(item.customer_id, item.erasure, item.erasure_requested_at, item.erased_at)
+    return item
 
 
 @dataclass(frozen=True)
@@ -75,7 +110,7 @@ def profile(customer_id: str) -> CustomerProfile | None:
             surveys.append(item)
     if record is None:
         return None
-    return _profile(record, surveys[:SURVEYS_SHOWN])
+    return _profile(guard(record), surveys[:SURVEYS_SHOWN])
 
 
 def ticket_stats(customer_id: str) -> TicketStats:
@@ -105,7 +140,7 @@ def summary(customer_id: str) -> CustomerSummary | None:
         item = CustomerItem.get(customer_key(customer_id), CUSTOMER_SK, consistent_read=True)
     except DoesNotExist:
         return None
-    return _summary(item)
+    return _summary(guard(item))
 
 
 def by_name_prefix(prefix: str, *, limit: int, cursor: str | None) -> Page[CustomerSummary]:
@@ -145,6 +180,7 @@ def change(
             item = CustomerItem.get(customer_key(customer_id), CUSTOMER_SK, consistent_read=True)
         except DoesNotExist as err:
             raise CustomerNotFound(customer_id) from err
+        guard(item)
         if expected_version is not None and item.version != expected_version:
             raise StaleVersion(f"customer {customer_id} changed since version {expected_version}; read it again")
         if crm_newer_than and item.crm_updated_at and item.crm_updated_at >= changes["crmUpdatedAt"]:
@@ -200,6 +236,7 @@ def _contact_points(item: CustomerItem) -> list[ContactPoint]:
         points.append(ContactPoint(kind="email", value=item.email))
     if item.phone:
         points.append(ContactPoint(kind="phone", value=item.phone))
+    points += [ContactPoint(**point) for point in item.other_contacts or []]
     return points
 
 

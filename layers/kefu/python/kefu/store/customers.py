@@ -43,8 +43,11 @@ def name_keys(customer_id: str, name: str | None) -> NameKeys:
 
 
 def get(customer_id: str) -> Customer | None:
+    """The customer, or the one a merged record was merged into (its tickets and contact points are there now)."""
     try:
         item = CustomerItem.get(customer_key(customer_id), CUSTOMER_SK)
+        if item.merged_into:
+            item = CustomerItem.get(customer_key(item.merged_into), CUSTOMER_SK)
     except DoesNotExist:
         return None
     return _customer(item)

@@ -9,6 +9,8 @@
    the customer an app login is:  GetItem pk=LOGIN#<token sub>, sk=LOGIN (written once, at its first request)
 16 audit of a customer, in order: Query pk=AUDIT#CUST#<customer> (sk <at>#<entry id>)
    audit of an actor, in order:    gsi1 gsi1pk=AUDIT#ACTOR#<actor>, gsi1sk=<at>#<entry id>
+   a customer's data exports:     Query pk=CUST#<id>, sk begins_with EXPORT# (GetItem by job id)
+   a customer's app logins:       gsi1 gsi1pk=LOGINS#<customer>, gsi1sk=<token sub> (merge, erasure)
    customers by name prefix:      gsi1 gsi1pk=CUSTNAME#<first letter of the folded name>,
                                   gsi1sk=<folded name>#<id> (begins_with the folded prefix)
 9  a group's agents and load:     Query pk=GROUP#<group>, sk begins_with MEMBER#
@@ -201,6 +203,18 @@ class CustomerItem(KefuItem, discriminator="customer"):
     #: The business's own id for the customer (its CRM), and when its last `customer.updated` happened there.
     external_id = UnicodeAttribute(attr_name="externalId", null=True)
     crm_updated_at = UtcDateTimeAttribute(attr_name="crmUpdatedAt", null=True)
+    #: Contact points taken over from records merged into this one, beyond `email` and `phone`: [{kind, value}].
+    other_contacts = JSONAttribute(attr_name="otherContacts", null=True)
+    # Merging (kefu.store.customer_merge): an absorbed record names its survivor from the merge's first step on;
+    # a survivor lists the records it is absorbing until each merge's last step (none can absorb it meanwhile).
+    merged_into = UnicodeAttribute(attr_name="mergedInto", null=True)
+    merged_at = UtcDateTimeAttribute(attr_name="mergedAt", null=True)
+    absorbing = UnicodeSetAttribute(null=True)
+    # Erasure (kefu.store.erasure): `erasing` from the request, `erased` when its last step ran.
+    erasure = UnicodeAttribute(null=True)
+    erasure_requested_at = UtcDateTimeAttribute(attr_name="erasureRequestedAt", null=True)
+    erased_at = UtcDateTimeAttribute(attr_name="erasedAt", null=True)
+    erasure_runs = NumberAttribute(attr_name="erasureRuns", null=True)
     version = VersionAttribute()
 
 
@@ -216,6 +230,20 @@ class AuditItem(KefuItem, discriminator="audit"):
     #: What the action touched (the fields a change set), never their values.
     fields = ListAttribute(of=UnicodeAttribute, null=True)
     at = UtcDateTimeAttribute()
+
+
+class ExportItem(KefuItem, discriminator="export"):
+    """A customer's data export (kefu.store.exports): pk=CUST#<customer>, sk=EXPORT#<job id>."""
+
+    job_id = UnicodeAttribute(attr_name="id")
+    customer_id = UnicodeAttribute(attr_name="customerId")
+    status = UnicodeAttribute()  # running | done | failed
+    requested_by = UnicodeAttribute(attr_name="requestedBy")
+    requested_at = UtcDateTimeAttribute(attr_name="requestedAt")
+    finished_at = UtcDateTimeAttribute(attr_name="finishedAt", null=True)
+    #: The archive's key in the attachments bucket (exports/<job id>.jsonl), once written.
+    archive_key = UnicodeAttribute(attr_name="archiveKey", null=True)
+    error = UnicodeAttribute(null=True)
 
 
 class ContactItem(KefuItem, discriminator="contact"):
