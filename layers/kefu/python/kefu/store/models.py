@@ -160,6 +160,8 @@ class TicketItem(KefuItem, discriminator="ticket"):
     follow_up_of = UnicodeAttribute(attr_name="followUpOf", null=True)
     escalation_level = NumberAttribute(attr_name="escalationLevel", default=0)
     sentiment = UnicodeAttribute(null=True)
+    threat = BooleanAttribute(null=True)
+    worsening_raised = BooleanAttribute(attr_name="worseningRaised", null=True)
     tags = ListAttribute(of=UnicodeAttribute, default=list)
     attachments = JSONAttribute(default=list)
     resolution = JSONAttribute(null=True)
