@@ -160,19 +160,39 @@ def open_ticket(
     summary="List tickets",
     description="Customers list their own tickets. Agents list a `group`'s tickets or their own (`assignee=me`); "
     "under the deployment's `groups` access scope only their own groups' queues (403 for another group's). "
-    "Supervisors and admins list any group's or anyone's, or all by `status`. `group` and `assignee` exclude each "
-    "other (400 with both). `cursor` is the previous page's `nextCursor` (400 for one kefu did not issue).",
+    "Supervisors and admins list any group's or anyone's, or all by `status`. "
+    "`owner=me` lists the tickets the caller owns (the agent who first took them), by `status` (default `open`), "
+    "newest first, wherever they sit and whoever holds them; supervisors and admins may name any agent "
+    "(`owner=<agentId>`; 403 for an agent naming another). `escalated=true` lists active escalated tickets across "
+    "groups, the highest escalation level first; `atRisk=true` active tickets whose first response or resolution is "
+    "due within the deployment's margin (`sla.at_risk_margin`) or overdue, most urgent first: both for supervisors "
+    "and admins (403 for others), without `status` (400 with it). `group`, `assignee`, `owner`, `escalated` and "
+    "`atRisk` exclude each other (400 with two). `cursor` is the previous page's `nextCursor` (400 for one kefu did "
+    "not issue).",
     responses=responses(Page[Ticket], errors=(403,)),
 )
 def list_tickets(
     status: Annotated[Status | None, Query()] = None,
     group: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=128)] = None,
+    owner: Annotated[str | None, Query(max_length=128)] = None,
+    escalated: Annotated[bool, Query()] = False,
+    atRisk: Annotated[bool, Query()] = False,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ):
     who = caller()
-    page = tickets.list_tickets(who, status=status, group=group, assignee=assignee, limit=limit, cursor=cursor)
+    page = tickets.list_tickets(
+        who,
+        status=status,
+        group=group,
+        assignee=assignee,
+        owner=owner,
+        escalated=escalated,
+        at_risk=atRisk,
+        limit=limit,
+        cursor=cursor,
+    )
     items = [policy.ticket_view(who, ticket) for ticket in page.items]
     return json_response({"items": items, "nextCursor": page.nextCursor})
 

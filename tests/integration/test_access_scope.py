@@ -207,6 +207,20 @@ def test_an_agent_lists_the_tickets_given_to_them_in_another_group_under_groups(
     assert [t["id"] for t in mine.json["items"]] == [tid]
 
 
+@pytest.mark.usefixtures("groups_scope")
+def test_an_owner_lists_their_ticket_after_it_moved_out_of_their_groups_under_groups(staffed):
+    tid = open_ticket(staffed)["id"]
+    take(staffed, tid, AGENT)
+    transfer(staffed, tid, "complaints", who=AGENT)
+    take(staffed, tid, COMPLAINTS_AGENT)
+
+    mine = staffed("GET", "/tickets", who=AGENT, query={"owner": "me"})
+
+    assert mine.status == 200, mine.text
+    assert [t["id"] for t in mine.json["items"]] == [tid]
+    assert staffed("GET", "/tickets", who=COMPLAINTS_AGENT, query={"owner": AGENT.sub}).status == 403
+
+
 def test_a_customers_tickets_leave_out_other_groups_under_groups(staffed, access_scope):  # noqa: F811
     first = open_ticket(staffed)
     second = open_ticket(staffed, subject="Refund", description="Charged twice")

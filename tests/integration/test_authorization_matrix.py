@@ -46,6 +46,11 @@ MATRIX = {
     "docs": ("GET", "/docs", None, expect(200, 200, 200, 200, 200, 200)),
     "open ticket": ("POST", "/tickets", new_ticket_body, expect(401, 201, 201, 201, 201, 201)),
     "list tickets": ("GET", "/tickets", None, expect(401, 200, 200, 200, 200, 200)),
+    # The lists across groups (issue 19): an agent's own tickets by owner; the supervisors' escalated and at-risk.
+    "owned tickets": ("GET", "/tickets?owner=me", None, expect(401, 403, 403, 200, 200, 200)),
+    "another agent's owned tickets": ("GET", "/tickets?owner=sup-wang", None, expect(401, 403, 403, 403, 200, 200)),
+    "escalated tickets": ("GET", "/tickets?escalated=true", None, expect(401, 403, 403, 403, 200, 200)),
+    "at-risk tickets": ("GET", "/tickets?atRisk=true", None, expect(401, 403, 403, 403, 200, 200)),
     "read ticket": ("GET", "/tickets/{id}", None, expect(401, 200, 404, 200, 200, 200)),
     "patch ticket": ("PATCH", "/tickets/{id}", lambda _: {"priority": "P2"}, expect(401, 403, 403, 200, 200, 200)),
     "timeline": ("GET", "/tickets/{id}/timeline", None, expect(401, 200, 404, 200, 200, 200)),

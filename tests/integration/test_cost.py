@@ -192,3 +192,15 @@ def test_under_groups_listing_a_groups_queue_is_two_calls(desk, aws_calls, tmp_p
         aws_calls.reset()
         assert desk("GET", "/tickets", who=who, query=query).status == 200
         assert aws_calls.on_table(TABLE) == ["Query"], query
+
+
+def test_the_owned_escalated_and_at_risk_lists_are_a_query_and_one_batch_read(desk, aws_calls):
+    tid = open_ticket(desk)["id"]
+    assert desk("POST", f"/tickets/{tid}/assign", who=AGENT, body={"take": True}).status == 200
+    for who, query in ((AGENT, {"owner": "me"}), (SUPERVISOR, {"escalated": "true"}), (SUPERVISOR, {"atRisk": "true"})):
+        aws_calls.reset()
+        assert desk("GET", "/tickets", who=who, query=query).status == 200
+        # Two calls (issue 19, access patterns 12 and 13): the view's index is queried for keys only, then the page's
+        # tickets are read by key in one BatchGetItem (none when the page is empty), so no index projects tickets.
+        operations = [operation for _, operation, _ in aws_calls.calls]
+        assert operations in (["Query"], ["Query", "BatchGetItem"]), query

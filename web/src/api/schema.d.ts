@@ -615,7 +615,7 @@ export interface paths {
         };
         /**
          * List tickets
-         * @description Customers list their own tickets. Agents list a `group`'s tickets or their own (`assignee=me`); under the deployment's `groups` access scope only their own groups' queues (403 for another group's). Supervisors and admins list any group's or anyone's, or all by `status`. `group` and `assignee` exclude each other (400 with both). `cursor` is the previous page's `nextCursor` (400 for one kefu did not issue).
+         * @description Customers list their own tickets. Agents list a `group`'s tickets or their own (`assignee=me`); under the deployment's `groups` access scope only their own groups' queues (403 for another group's). Supervisors and admins list any group's or anyone's, or all by `status`. `owner=me` lists the tickets the caller owns (the agent who first took them), by `status` (default `open`), newest first, wherever they sit and whoever holds them; supervisors and admins may name any agent (`owner=<agentId>`; 403 for an agent naming another). `escalated=true` lists active escalated tickets across groups, the highest escalation level first; `atRisk=true` active tickets whose first response or resolution is due within the deployment's margin (`sla.at_risk_margin`) or overdue, most urgent first: both for supervisors and admins (403 for others), without `status` (400 with it). `group`, `assignee`, `owner`, `escalated` and `atRisk` exclude each other (400 with two). `cursor` is the previous page's `nextCursor` (400 for one kefu did not issue).
          */
         get: operations["list_tickets_tickets_get"];
         put?: never;
@@ -1801,12 +1801,22 @@ export interface components {
             /** Tags */
             tags?: string[];
             /**
+             * Threat
+             * @default false
+             */
+            threat: boolean;
+            /**
              * Updatedat
              * Format: date-time
              */
             updatedAt: string;
             /** Version */
             version: number;
+            /**
+             * Worseningraised
+             * @default false
+             */
+            worseningRaised: boolean;
         };
         /** TicketPatch */
         TicketPatch: {
@@ -4912,6 +4922,9 @@ export interface operations {
                 status?: components["schemas"]["Status"] | null;
                 group?: string | null;
                 assignee?: string | null;
+                owner?: string | null;
+                escalated?: boolean;
+                atRisk?: boolean;
                 cursor?: string | null;
                 limit?: number | null;
             };

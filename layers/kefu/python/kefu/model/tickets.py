@@ -226,7 +226,12 @@ class Ticket(_View):
     #: The earlier ticket this one follows up (that one closed, or resolved too long ago to reopen).
     followUpOf: str | None = None
     escalationLevel: int = 0
+    #: How the customer sounds in their latest message (calm, negative, angry): read again on each one.
     sentiment: str | None = None
+    #: A customer's message threatened to go to a regulator, the media, a lawyer or the bank.
+    threat: bool = False
+    #: The priority was raised once because the customer's mood got worse (never twice for one ticket).
+    worseningRaised: bool = False
     tags: list[str] = Field(default_factory=list)
     attachments: list[Attachment] = Field(default_factory=list)
     resolution: Resolution | None = None

@@ -5,19 +5,23 @@ Pure: no AWS and no I/O besides reading the deployment document once (kefu.deplo
 
 from kefu.routing.config import Match, Raise, RoutingConfig, Rule, routing_config
 from kefu.routing.model import Contact, Emotion, RoutingDecision, Sentiment
-from kefu.routing.rules import assess_emotion, infer_category, route
+from kefu.routing.rules import assess_emotion, describe_cues, infer_category, route
+from kefu.routing.worsening import Reassessment, reassess
 
 __all__ = [
     "Contact",
     "Emotion",
     "Match",
     "Raise",
+    "Reassessment",
     "RoutingConfig",
     "RoutingDecision",
     "Rule",
     "Sentiment",
     "assess_emotion",
+    "describe_cues",
     "infer_category",
+    "reassess",
     "route",
     "routing_config",
 ]

@@ -95,7 +95,8 @@ def _threat_cues(emotion: Emotion) -> str:
     return _quoted([found for label, found in emotion.cues if label == "threat"])
 
 
-def _cues(emotion: Emotion) -> str:
+def describe_cues(emotion: Emotion) -> str:
+    """What made the emotion what it is, by kind of cue: "angry wording '垃圾', repeated punctuation '!!!'"."""
     by_label: dict[str, list[str]] = {}
     for label, found in emotion.cues:
         by_label.setdefault(label, []).append(found)
@@ -214,7 +215,7 @@ def route(contact: Contact, config: RoutingConfig | None = None) -> RoutingDecis
 
     emotion = assess_emotion(contact.subject, contact.body, config)
     if emotion.sentiment is not Sentiment.CALM:
-        reasons.append(f"sentiment {emotion.sentiment}: {_cues(emotion)}")
+        reasons.append(f"sentiment {emotion.sentiment}: {describe_cues(emotion)}")
 
     facts = _Facts(
         category=category,

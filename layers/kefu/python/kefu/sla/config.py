@@ -23,6 +23,7 @@ act on it; a P1 complaint (a regulator, the media, a lawyer) is answered within 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -32,7 +33,15 @@ from kefu import deployment
 from kefu.model.customers import Tier
 from kefu.model.tickets import Category, Priority
 from kefu.sla.calendar import ALWAYS_OPEN, BusinessCalendar
-from kefu.sla.policy import TWENTY_FOUR_SEVEN, EscalationStep, MilestoneKind, Name, Policy
+from kefu.sla.policy import (
+    TWENTY_FOUR_SEVEN,
+    DurationText,
+    EscalationStep,
+    MilestoneKind,
+    Name,
+    Policy,
+    parse_duration,
+)
 
 _WORKDAY = ["09:00-12:00", "13:30-18:00"]
 
@@ -105,6 +114,14 @@ class SlaConfig(BaseModel):
     escalation: list[EscalationStep] = Field(
         default_factory=lambda: [EscalationStep.model_validate(s) for s in BUILT_IN_LADDER]
     )
+
+    #: A ticket is at risk (`GET /tickets?atRisk=true`) while an unmet target comes due within this margin, or
+    #: is already overdue (wall-clock time).
+    at_risk_margin: DurationText = "1h"
+
+    @property
+    def at_risk_margin_duration(self) -> timedelta:
+        return parse_duration(self.at_risk_margin)
 
     @model_validator(mode="after")
     def _consistent(self) -> SlaConfig:

@@ -20,6 +20,10 @@
 7  resolved in a time window:     gsi5 gsi5pk=RESOLVED#<yyyy-mm-dd of resolvedAt>, gsi5sk=<resolvedAt>#<id>
                                   (one Query per day of the window; a reopened ticket leaves the index)
 11 all tickets by status, newest: gsi4 gsi4pk=STATUS#<status>, gsi4sk=<createdAt>#<id> (descending)
+12 tickets by owner, by status:    gsi1 gsi1pk=OWNER#<owner>#<status>, gsi1sk=<createdAt>#<id> (descending) on the
+                                  ticket's view item pk=TICKET#<id>, sk=VIEWS (kefu.store.views: why not a sixth GSI)
+13 escalated tickets:             gsi2 gsi2pk=ESCALATED, gsi2sk=<level>#<createdAt>#<id> (descending), view item
+   at-risk tickets:               gsi3 gsi3pk=ATRISK, gsi3sk=<next unmet due>#<id> (ascending, <= now + margin)
    ticket of an external thread:  GetItem pk=THREAD#<channel>#<thread id>, sk=THREAD (intake queue)
 5  ticket by e-mail Message-ID:   Query pk=MSGID#<message-id> (sk IN#<sender> received, OUT sent)
    a ticket's mail thread:        Query pk=TICKET#<id>, sk begins_with MAIL#
@@ -162,6 +166,8 @@ class TicketItem(KefuItem, discriminator="ticket"):
     follow_up_of = UnicodeAttribute(attr_name="followUpOf", null=True)
     escalation_level = NumberAttribute(attr_name="escalationLevel", default=0)
     sentiment = UnicodeAttribute(null=True)
+    threat = BooleanAttribute(null=True)
+    worsening_raised = BooleanAttribute(attr_name="worseningRaised", null=True)
     tags = ListAttribute(of=UnicodeAttribute, default=list)
     attachments = JSONAttribute(default=list)
     resolution = JSONAttribute(null=True)

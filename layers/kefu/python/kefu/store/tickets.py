@@ -17,6 +17,7 @@ from kefu.errors import TicketNotFound
 from kefu.ids import is_ticket_id
 from kefu.model.tickets import ACTIVE, Page, Status, Ticket, TimelineEntry
 from kefu.store import cursor as cursors
+from kefu.store import views
 from kefu.store.agents import Turn
 from kefu.store.failures import (
     AgentAtCapacity,
@@ -69,6 +70,7 @@ def save(
     lookups: Iterable[KefuItem] = (),
     replacing: str | None = None,
     turn: Turn | None = None,
+    previous: Ticket | None = None,
 ) -> Ticket:
     """Write the ticket and its new timeline entries in one transaction; returns the ticket at its new version.
 
@@ -77,6 +79,8 @@ def save(
     tickets at once (LookupTaken); a round-robin group's `turn` (TurnTaken); and the agents' load changes, a raise
     only under the agent's capacity (AgentAtCapacity; AgentUnavailable when the agent or a membership is gone).
     The ticket's `version` is the one it was read at: if the stored ticket moved on since, VersionConflict.
+    `previous` is the ticket as read (None for a new one): its view item (kefu.store.views: the owner, escalated
+    and at-risk lists) is written with it when the ticket moves in or out of those lists, and only then.
     """
     item = _item(ticket, is_new=is_new)
     transaction = _Refusals()
@@ -91,6 +95,9 @@ def save(
         transaction.add(turn.item(), turn.condition(), TurnTaken(turn.group_id))
     for change in load_changes:
         transaction.load(change)
+    view = views.view_change(previous, ticket)
+    if view is not None:
+        transaction.view(*view)
     transaction.write()
     return ticket.model_copy(update={"version": item.version})
 
@@ -105,6 +112,11 @@ class _Refusals:
     def add(self, item: KefuItem, condition: Condition | None, refused: WriteRefused) -> None:
         self._writes.append(("save", item, condition))
         self._refusals.append(refused)
+
+    def view(self, verb: str, item: KefuItem) -> None:
+        # The ticket's own condition guards it: no condition of its own, so it never refuses the transaction.
+        self._writes.append((verb, item, None))
+        self._refusals.append(VersionConflict(item.pk))
 
     def load(self, change: LoadChange) -> None:
         condition = AgentItem.pk.exists()
@@ -127,6 +139,8 @@ class _Refusals:
                 for verb, item, how in self._writes:
                     if verb == "save":
                         transaction.save(item, condition=how)
+                    elif verb == "delete":
+                        transaction.delete(item)
                     else:
                         transaction.update(item, actions=how[0], condition=how[1])
         except TransactWriteError as err:
@@ -241,6 +255,32 @@ def by_status(status: Status, *, limit: int, cursor: str | None) -> Page[Ticket]
     return _query_index(TicketItem.by_status, "gsi4pk", partition, newest_first=True, limit=limit, cursor=cursor)
 
 
+def owned_by(owner_id: str, status: Status, *, limit: int, cursor: str | None) -> Page[Ticket]:
+    """An owner's tickets by status, newest first, whoever holds them (pattern 12, kefu.store.views)."""
+    return _by_ids(views.owned_by(owner_id, status, limit=limit, cursor=cursor))
+
+
+def escalated(*, limit: int, cursor: str | None) -> Page[Ticket]:
+    """Active escalated tickets across groups, highest level first (pattern 13, kefu.store.views)."""
+    return _by_ids(views.escalated(limit=limit, cursor=cursor))
+
+
+def at_risk(before: datetime, *, limit: int, cursor: str | None) -> Page[Ticket]:
+    """Active tickets with an unmet SLA target due before `before`, most urgent first (pattern 13)."""
+    return _by_ids(views.at_risk(before, limit=limit, cursor=cursor))
+
+
+def _by_ids(listed: views.Listed) -> Page[Ticket]:
+    """A view's page as the tickets themselves, read by key in one BatchGetItem, in the view's order (a ticket
+    erased between the two reads is left out)."""
+    items: list[Ticket] = []
+    if listed.ticket_ids:
+        keys = [(ticket_key(ticket_id), TICKET_SK) for ticket_id in listed.ticket_ids]
+        found = {item.ticket_id: item for item in TicketItem.batch_get(keys)}
+        items = [ticket_of(found[i]) for i in listed.ticket_ids if i in found]
+    return Page[Ticket](items=items, nextCursor=listed.next_cursor)
+
+
 def from_stream_image(image: dict[str, Any]) -> Ticket:
     """A ticket as a DynamoDB stream record's NewImage or OldImage holds it (attribute values, as stored)."""
     return ticket_of(TicketItem.from_raw_data(image))
@@ -277,6 +317,8 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
         follow_up_of=ticket.followUpOf,
         escalation_level=ticket.escalationLevel,
         sentiment=ticket.sentiment,
+        threat=ticket.threat or None,
+        worsening_raised=ticket.worseningRaised or None,
         tags=list(ticket.tags),
         attachments=[a.model_dump(mode="json", exclude_none=True) for a in ticket.attachments],
         resolution=ticket.resolution.model_dump(mode="json", exclude_none=True) if ticket.resolution else None,
@@ -350,6 +392,8 @@ def ticket_of(item: TicketItem) -> Ticket:
         followUpOf=item.follow_up_of,
         escalationLevel=int(item.escalation_level or 0),
         sentiment=item.sentiment,
+        threat=bool(item.threat),
+        worseningRaised=bool(item.worsening_raised),
         tags=list(item.tags or []),
         attachments=item.attachments or [],
         resolution=item.resolution,

@@ -20,6 +20,7 @@ from kefu.store.tickets import LoadChange
 from kefu.tickets import policy
 from kefu.tickets import sla as sla_clock
 from kefu.tickets.handover import has_room, no_room
+from kefu.tickets.mood import reassessed
 from kefu.tickets.writes import Change, Draft, Written, status_draft, write
 
 W = TypeVar("W")
@@ -96,7 +97,9 @@ def relay_customer_message(
 
 def customer_replied(ticket: Ticket, draft: Draft, moment: datetime, full: frozenset[str]) -> Change[None]:
     """A customer's message moves a waiting ticket back to open, and reopens a recently resolved one (one resolved
-    longer ago than the reopen window, or closed, is NotReopenable: what they wrote belongs on a follow-up)."""
+    longer ago than the reopen window, or closed, is NotReopenable: what they wrote belongs on a follow-up). Its
+    emotion is read as every customer message's is (kefu.tickets.mood): the sentiment follows it, a first worsening
+    raises the priority."""
     update: dict[str, Any] = {"updatedAt": moment}
     drafts = [draft]
     loads: list[LoadChange] = []
@@ -113,7 +116,9 @@ def customer_replied(ticket: Ticket, draft: Draft, moment: datetime, full: froze
         update.update(sla_clock.moved(ticket, ticket.sla, moment, sla_clock.ClockEvent.REOPEN))
         drafts.extend(back.drafts)
         loads.extend(back.loads)
-    return Change(ticket.model_copy(update=update), drafts, loads)
+    changed = ticket.model_copy(update=update)
+    mood, noted = reassessed(changed, draft.body or "", moment)
+    return Change(changed.model_copy(update=mood), drafts + noted, loads)
 
 
 # --- reopening goes back to the owner ---------------------------------------------------------------------

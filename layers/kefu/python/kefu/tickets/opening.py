@@ -190,6 +190,7 @@ def _new_ticket(
         awaitingOwner=pick.awaiting_owner,
         followUpOf=follow_up_of.id if follow_up_of else None,
         sentiment=decision.sentiment.value,
+        threat=decision.threat,
         tags=request.tags,
         attachments=request.attachments,
         createdAt=moment,

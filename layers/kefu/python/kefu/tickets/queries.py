@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kefu.clock import now
 from kefu.config import settings
 from kefu.customers import service as customers
 from kefu.errors import BadRequest, Forbidden
@@ -24,16 +25,25 @@ def list_tickets(
     status: Status | None = None,
     group: str | None = None,
     assignee: str | None = None,
+    owner: str | None = None,
+    escalated: bool = False,
+    at_risk: bool = False,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Page[Ticket]:
     size = page_size(limit)
+    lists = {"group": group, "assignee": assignee, "owner": owner, "escalated": escalated, "atRisk": at_risk}
+    chosen = [name for name, given in lists.items() if given]
     if caller.is_customer:
-        if group or assignee:
+        if chosen:
             raise Forbidden("customers list their own tickets only")
         return store.by_customer(caller.sub, status=status, limit=size, cursor=cursor)
-    if group and assignee:
-        raise BadRequest("list by group or by assignee, not both")
+    if len(chosen) > 1:
+        raise BadRequest(f"list by one of group, assignee, owner, escalated or atRisk, not {' and '.join(chosen)}")
+    if escalated or at_risk:
+        return _watched(caller, escalated=escalated, status=status, size=size, cursor=cursor)
+    if owner:
+        return _owned(caller, owner, status, size, cursor)
     if assignee or (not group and caller.role is Role.AGENT):
         return _assigned(caller, assignee, status, size, cursor)
     if group:
@@ -53,6 +63,29 @@ def _assigned(
     if agent_id != caller.sub and not caller.oversees_all:
         raise Forbidden("agents list their own tickets (assignee=me); supervisors may list anyone's")
     return store.assigned_to(agent_id, status or Status.OPEN, limit=size, cursor=cursor)
+
+
+def _owned(caller: Caller, owner: str, status: Status | None, size: int, cursor: str | None) -> Page[Ticket]:
+    """The tickets an agent owns (首问负责制: the first to take them), wherever they sit now and whoever holds them."""
+    agent_id = caller.sub if owner == "me" else owner
+    if not is_agent_id(agent_id):
+        raise BadRequest("owner is `me` or an agent id")
+    if agent_id != caller.sub and not caller.oversees_all:
+        raise Forbidden("agents list the tickets they own (owner=me); supervisors may list anyone's")
+    return store.owned_by(agent_id, status or Status.OPEN, limit=size, cursor=cursor)
+
+
+def _watched(caller: Caller, *, escalated: bool, status: Status | None, size: int, cursor: str | None) -> Page[Ticket]:
+    """The supervisors' lists across groups: escalated tickets, or tickets whose SLA comes due within the margin."""
+    if not caller.oversees_all:
+        raise Forbidden("the escalated and at-risk lists are for supervisors and admins")
+    if status is not None:
+        raise BadRequest("escalated and atRisk list active tickets of any status: leave status out")
+    if escalated:
+        return store.escalated(limit=size, cursor=cursor)
+    from kefu.sla import sla_config
+
+    return store.at_risk(now() + sla_config().at_risk_margin_duration, limit=size, cursor=cursor)
 
 
 def _ensure_can_list_group(caller: Caller, group: str) -> None:

@@ -84,7 +84,9 @@ def write(
         entries = timeline_entries(decided.ticket, decided.drafts, caller)
         loads = _with_groups(decided.load_changes)
         try:
-            saved = store.save(decided.ticket, entries, load_changes=loads, new_items=decided.new_items)
+            saved = store.save(
+                decided.ticket, entries, load_changes=loads, new_items=decided.new_items, previous=ticket
+            )
         except VersionConflict:
             if if_match is not None:
                 raise StaleVersion(f"the ticket changed after version {if_match}; read it again") from None
