@@ -126,6 +126,7 @@ def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
         "kpis",
         "access",
         "routing",
+        "qa",
     }
     assert document["groups"]["complaints"]["kind"] == "complaints"
 
