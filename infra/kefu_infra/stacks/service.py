@@ -21,6 +21,7 @@ from kefu_infra.capabilities.intake import Intake
 from kefu_infra.capabilities.knowledge import Knowledge
 from kefu_infra.capabilities.kpis import Kpis
 from kefu_infra.capabilities.monitoring import Monitoring
+from kefu_infra.capabilities.qa import QaChecks
 from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
 from kefu_infra.routes import Route
@@ -122,6 +123,14 @@ class ServiceStack(Stack):
         self.kpis = Kpis(
             self,
             "Kpis",
+            table_changes=stateful.table_changes,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            monitoring=self.monitoring,
+        )
+        self.qa_checks = QaChecks(
+            self,
+            "QaChecks",
             table_changes=stateful.table_changes,
             defaults=defaults,
             grant_domain_data=stateful.grant_domain_data,
@@ -259,6 +268,12 @@ class ServiceStack(Stack):
             "KpiDeadLetterQueueName",
             value=self.kpis.dead_letters.queue_name,
             description="Table changes the KPI aggregation gave up on (each names its shard and sequence numbers)",
+        )
+        CfnOutput(
+            self,
+            "QaChecksDeadLetterQueueName",
+            value=self.qa_checks.dead_letters.queue_name,
+            description="Table changes the automatic QA checks gave up on (each names its shard and sequence numbers)",
         )
         CfnOutput(
             self,
