@@ -8,15 +8,13 @@ version than the one checked) is refused by the store's condition and changes no
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pynamodb.exceptions import PutError
 
 from kefu import clock
-from kefu.kpis.service import desk_zone
 from kefu.model.tickets import Category, Status, Ticket, TimelineEntry
 from kefu.qa.checks import Finding, check, survey_answers
 from kefu.qa.config import qa_settings
+from kefu.qa.months import desk_month
 from kefu.routing import routing_config
 from kefu.store import qa_findings as store
 from kefu.store import tickets as ticket_store
@@ -29,10 +27,6 @@ _DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 def agent_of(ticket: Ticket) -> str | None:
     """Whose work the ticket is: its owner (first-contact ownership), else its assignee (as the KPIs count it)."""
     return ticket.ownerId or ticket.assigneeId
-
-
-def desk_month(moment: datetime) -> str:
-    return moment.astimezone(desk_zone()).strftime("%Y-%m")
 
 
 def inspect(ticket_id: str) -> list[Finding] | None:
