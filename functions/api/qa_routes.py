@@ -17,7 +17,7 @@ from problems import responses
 from pydantic import BaseModel
 
 from kefu.identity import Caller
-from kefu.qa import coverage, reviews
+from kefu.qa import coverage, reviews, scorecards
 from kefu.qa.model import (
     AppealRequest,
     Coverage,
@@ -26,6 +26,7 @@ from kefu.qa.model import (
     Review,
     ReviewPage,
     ReviewStatus,
+    Scorecard,
     ScoreRequest,
 )
 from kefu.tickets.queries import page_size
@@ -166,3 +167,22 @@ def decide_appeal(reviewId: str, body: DecisionRequest):
 )
 def month_coverage(month: Annotated[str, Query(pattern=MONTH, max_length=7)]):
     return _json(coverage.coverage(_caller(), month))
+
+
+@router.get(
+    "/qa/scorecards",
+    tags=["qa"],
+    summary="An agent's scorecard for a month, the group's average beside each figure",
+    description="`month` (yyyy-mm) is required (422 otherwise). Agents read their own (`agent` left out or `me`; "
+    f"403 for anyone else's); {REVIEWERS.lower()} name the agent (400 without). Each figure is `{{agent, group}}`: "
+    "QA score (mean review total, 0-100), reviews, pass rate, CSAT mean, first response and handle time (mean "
+    "seconds), FCR rate, volume (tickets resolved), escalations, canned-reply uses (all time). The group is the "
+    "desk: a mean is the desk's own, a count the desk's total over the agents the month's coverage lists (null "
+    "when it lists none). Figures from the KPI aggregates: the desk's days in its time zone.",
+    responses=responses(Scorecard, errors=(403,)),
+)
+def agent_scorecard(
+    month: Annotated[str, Query(pattern=MONTH, max_length=7)],
+    agent: Annotated[str | None, Query(max_length=128)] = None,
+):
+    return _json(scorecards.scorecard(_caller(), month, agent))

@@ -129,6 +129,8 @@ REFUSED_BY_RULES = {
     "GET /reports/kpis": ["400"],
     # agent and reviewer exclude each other; an agent or reviewer id nobody could have; a cursor kefu did not issue
     "GET /qa/reviews": ["400"],
+    # an agent id nobody could have; reviewers and supervisors must name the agent
+    "GET /qa/scorecards": ["400"],
 }
 
 CONFIG = SchemathesisConfig.from_dict(

@@ -68,3 +68,11 @@ def test_scoring_answering_and_deciding_are_two_calls_each(api, review, aws_call
 
 def test_a_months_coverage_is_one_query(api, review, aws_calls):
     assert calls(aws_calls, api, "GET", "/qa/coverage", who=REVIEWER, query={"month": "2026-11"}) == ["Query"]
+
+
+def test_a_scorecard_is_five_calls(api, review, aws_calls):
+    aws_calls.reset()
+    assert api("GET", "/qa/scorecards", who=AGENT, query={"month": "2026-11"}).status == 200
+    # The agent's KPI aggregates and the desk's for the month's days (one BatchGetItem each, up to 100 days), the
+    # month's coverage rows, the agent's canned-reply usage, the replies (one Query per 100).
+    assert aws_calls.count() == {("dynamodb", "BatchGetItem"): 2, ("dynamodb", "Query"): 3}

@@ -466,6 +466,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/qa/scorecards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agent's scorecard for a month, the group's average beside each figure
+         * @description `month` (yyyy-mm) is required (422 otherwise). Agents read their own (`agent` left out or `me`; 403 for anyone else's); reviewers (the `qa` group), supervisors and admins name the agent (400 without). Each figure is `{agent, group}`: QA score (mean review total, 0-100), reviews, pass rate, CSAT mean, first response and handle time (mean seconds), FCR rate, volume (tickets resolved), escalations, canned-reply uses (all time). The group is the desk: a mean is the desk's own, a count the desk's total over the agents the month's coverage lists (null when it lists none). Figures from the KPI aggregates: the desk's days in its time zone.
+         */
+        get: operations["agent_scorecard_qa_scorecards_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/replies": {
         parameters: {
             query?: never;
@@ -1305,6 +1325,16 @@ export interface components {
          * @enum {string}
          */
         EntryKind: "message" | "reply" | "note" | "status" | "assignment" | "transfer" | "update" | "routing" | "escalation" | "survey" | "link" | "work";
+        /**
+         * Figure
+         * @description One figure of the agent's month, with the group's average beside it.
+         */
+        Figure: {
+            /** Agent */
+            agent?: number | null;
+            /** Group */
+            group?: number | null;
+        };
         /** Finding */
         Finding: {
             /** Detail */
@@ -1787,6 +1817,25 @@ export interface components {
             comment?: string | null;
             /** Items */
             items: components["schemas"]["ItemScore"][];
+        };
+        /** Scorecard */
+        Scorecard: {
+            /** Agentid */
+            agentId: string;
+            /** Agents */
+            agents: number;
+            cannedReplyUses: components["schemas"]["Figure"];
+            csat: components["schemas"]["Figure"];
+            escalations: components["schemas"]["Figure"];
+            fcrRate: components["schemas"]["Figure"];
+            firstResponseSeconds: components["schemas"]["Figure"];
+            handleSeconds: components["schemas"]["Figure"];
+            /** Month */
+            month: string;
+            passRate: components["schemas"]["Figure"];
+            qaReviews: components["schemas"]["Figure"];
+            qaScore: components["schemas"]["Figure"];
+            volume: components["schemas"]["Figure"];
         };
         /**
          * Sla
@@ -4443,6 +4492,75 @@ export interface operations {
             };
             /** @description The body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    agent_scorecard_qa_scorecards_get: {
+        parameters: {
+            query: {
+                month: string;
+                agent?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scorecard"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -176,3 +176,35 @@ class Coverage(_View):
     seed: str | None = None
     totals: CoverageTotals
     agents: list[CoverageRow]
+
+
+class Figure(_View):
+    """One figure of the agent's month, with the group's average beside it."""
+
+    agent: float | None = None
+    group: float | None = None
+
+
+class Scorecard(_View):
+    month: str
+    agentId: str
+    #: The agents the group's averages of counts are taken over: those the month's QA coverage lists.
+    agents: int
+    #: Mean total (0-100) of the agent's counted reviews; the group's: of every agent's.
+    qaScore: Figure
+    qaReviews: Figure
+    passRate: Figure
+    #: Mean CSAT (1-5) of the answers given in the month.
+    csat: Figure
+    #: Mean first response, wall-clock seconds, of tickets opened in the month.
+    firstResponseSeconds: Figure
+    #: Mean seconds worked per resolved ticket.
+    handleSeconds: Figure
+    #: First-contact resolution rate of the tickets resolved in the month (0..1).
+    fcrRate: Figure
+    #: Tickets resolved in the month.
+    volume: Figure
+    #: Escalation steps that raised the level of the agent's tickets.
+    escalations: Figure
+    #: Canned replies (话术) rendered, all time (the usage counts of kefu.knowledge.replies).
+    cannedReplyUses: Figure
