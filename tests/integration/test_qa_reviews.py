@@ -156,3 +156,31 @@ def test_a_review_of_an_open_ticket_is_409_and_of_an_unknown_one_404(api):
     assert api("POST", "/qa/reviews", who=REVIEWER, body={"ticketId": "TK-ZZZZZZZZ"}).status == 404
     assert api("GET", "/qa/reviews/not-a-review", who=REVIEWER).status == 404
     assert api("GET", "/qa/reviews", who=REVIEWER, query={"agent": "me", "reviewer": "me"}).status == 400
+
+
+def test_a_rubric_changed_mid_month_leaves_earlier_reviews_on_theirs(api, review, tmp_path, monkeypatch):
+    import json
+
+    from kefu import deployment
+
+    rubric = {
+        "version": "2",
+        "pass_mark": 60,
+        "items": [{"id": "accuracy", "name": "Accuracy", "weight": 1, "max": 3, "fatal": True}],
+    }
+    path = tmp_path / "kefu-deployment.json"
+    path.write_text(json.dumps({"qa": {"rubric": rubric}}), encoding="utf-8")
+    monkeypatch.setenv("KEFU_DEPLOYMENT_FILE", str(path))
+    deployment.reload()
+    newer = api("POST", "/qa/reviews", who=SUPERVISOR, body={"ticketId": resolved_by(AGENT_2.sub).id}).json
+
+    old = api("POST", f"/qa/reviews/{review['id']}/score", who=REVIEWER, body=full_marks(empathy=2, resolution=1))
+    new = api(
+        "POST", f"/qa/reviews/{newer['id']}/score", who=REVIEWER, body={"items": [{"item": "accuracy", "score": 2}]}
+    )
+
+    assert (old.status, old.json["rubric"]["version"], old.json["total"]) == (200, "1", 78.0)
+    assert (new.status, new.json["rubric"]["version"], new.json["total"], new.json["passed"]) == (200, "2", 66.7, True)
+    # Correcting the newer review with the older rubric's items: refused, naming them.
+    wrong = api("POST", f"/qa/reviews/{newer['id']}/score", who=REVIEWER, body=full_marks())
+    assert wrong.status == 422 and "'greeting' is not an item of rubric 2" in wrong.json["detail"]
