@@ -24,6 +24,13 @@ from envelope import LARGEST_INTEGER
 from problems import PROBLEM, PROBLEM_SCHEMA, problem_response
 
 BEARER = "bearer"
+#: Who the token's `cognito:groups` make the caller (kefu.identity, kefu.knowledge.access, kefu.qa.reviews).
+BEARER_DESCRIPTION = (
+    "A Cognito access or ID token. Roles come from its `cognito:groups` claim: none, a customer; `agent`, "
+    "`supervisor`, `admin` (staff); `editor`, people who write and publish knowledge-base articles without working "
+    "tickets; `qa`, the quality inspection team (质检), who review and score agents' tickets "
+    "(`/qa/reviews`, `/qa/coverage`, `/qa/scorecards`) without working tickets either."
+)
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 PROBLEM_COMPONENT: dict[str, Any] = {
@@ -103,7 +110,9 @@ def document(app: APIGatewayHttpResolver, *, public_paths: Iterable[str], **info
     """The whole document as a dict: `app`'s routes (with the routers it includes), completed as above."""
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    generated = app.get_openapi_json_schema(security_schemes={BEARER: HTTPBearer(bearerFormat="JWT")}, **info)
+    generated = app.get_openapi_json_schema(
+        security_schemes={BEARER: HTTPBearer(bearerFormat="JWT", description=BEARER_DESCRIPTION)}, **info
+    )
     doc = json.loads(generated)
     doc.pop("security", None)
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})

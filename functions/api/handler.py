@@ -26,6 +26,7 @@ import envelope
 import knowledge_routes
 import kpi_routes
 import problems
+import qa_routes
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
@@ -72,6 +73,7 @@ app.use([envelope.strict_types])
 app.include_router(customer_routes.router)
 app.include_router(knowledge_routes.router)
 app.include_router(kpi_routes.router)
+app.include_router(qa_routes.router)
 
 
 # --- who is calling ----------------------------------------------------------------------------------------

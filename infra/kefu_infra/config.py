@@ -26,6 +26,7 @@ from kefu.email.config import DEFAULT_ACKNOWLEDGEMENT, MailSettings
 from kefu.knowledge.config import KnowledgeSettings
 from kefu.model.agents import GroupId, GroupSpec
 from kefu.model.tickets import Channel
+from kefu.qa.config import QaSettings
 from kefu.revisits.config import Campaign, SurveySettings
 from kefu.routing.config import RoutingConfig
 from kefu.sla.config import SlaConfig
@@ -285,6 +286,10 @@ class Deployment(_Strict):
         _raise_at(problems)
         return routing
 
+    #: Quality inspection (kefu.qa.config): the rubric (items, weights, fatal items, pass mark, version), the
+    #: service script the automatic checks hold replies to, their targets, the monthly sampling, the appeal window.
+    qa: QaSettings = Field(default_factory=QaSettings)
+
     def for_functions(self, stage: str) -> dict[str, Any]:
         """What the functions are told about the deployment (the same keys as the file)."""
         return {
@@ -300,6 +305,7 @@ class Deployment(_Strict):
             "knowledge": self.knowledge.model_dump(mode="json"),
             "access": self.access.model_dump(mode="json"),
             "routing": {**self.routing.model_dump(mode="json"), "default_group": self.default_group},
+            "qa": self.qa.model_dump(mode="json"),
         }
 
 

@@ -127,6 +127,7 @@ def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
         "knowledge",
         "access",
         "routing",
+        "qa",
     }
     assert document["groups"]["complaints"]["kind"] == "complaints"
 

@@ -22,7 +22,7 @@ def test_the_aggregator_reads_kinesis_only_tickets_with_an_on_failure_queue(dev)
     kinesis_mappings = [
         m
         for m in resources(dev.service, "AWS::Lambda::EventSourceMapping").values()
-        if "TableChanges" in json.dumps(props(m)["EventSourceArn"])
+        if "TableChanges" in json.dumps(props(m)["EventSourceArn"]) and "Kpis" in json.dumps(props(m)["FunctionName"])
     ]
     (mapping,) = kinesis_mappings
     settings = props(mapping)

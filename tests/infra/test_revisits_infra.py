@@ -59,7 +59,12 @@ def revisits(dev):
 
 
 def test_each_campaign_of_the_stage_is_scheduled_on_its_cron_in_its_time_zone(dev, revisits):
-    found = resources(dev.service, "AWS::Scheduler::Schedule").values()
+    # The revisit group's schedules (the QA sampling has a group of its own).
+    found = [
+        p
+        for p in resources(dev.service, "AWS::Scheduler::Schedule").values()
+        if p["Properties"]["GroupName"] == "kefu-dev-revisits"
+    ]
     schedules = {p["Properties"]["Name"]: p["Properties"] for p in found}
     campaigns = {campaign.id: campaign for campaign in dev.kefu.deployment.campaigns}
 

@@ -22,12 +22,13 @@ def test_a_table_that_would_be_deleted_with_its_stack_is_reported(dev):
     assert stateful_problems(template) == [f"{table_id}: not retained", f"{table_id}: no point-in-time recovery"]
 
 
-def test_the_user_pool_groups_are_the_staff_roles_of_the_domain_and_the_knowledge_editors(dev):
+def test_the_user_pool_groups_are_the_staff_roles_of_the_domain_the_knowledge_editors_and_the_qa_team(dev):
     from kefu.knowledge.access import EDITOR_GROUP
+    from kefu.qa.reviews import QA_GROUP
 
     groups = {props(g)["GroupName"] for g in resources(dev.stateful, "AWS::Cognito::UserPoolGroup").values()}
 
-    assert groups == {str(role) for role in STAFF_ROLES} | {EDITOR_GROUP}
+    assert groups == {str(role) for role in STAFF_ROLES} | {EDITOR_GROUP, QA_GROUP}
 
 
 def test_the_app_client_is_public_and_uses_srp(dev):

@@ -127,6 +127,10 @@ REFUSED_BY_RULES = {
     "POST /replies/{replyId}/render": ["422"],
     # desk dates that are no dates or out of range, a period that ends before it starts or is too long, none given
     "GET /reports/kpis": ["400"],
+    # agent and reviewer exclude each other; an agent or reviewer id nobody could have; a cursor kefu did not issue
+    "GET /qa/reviews": ["400"],
+    # an agent id nobody could have; reviewers and supervisors must name the agent
+    "GET /qa/scorecards": ["400"],
 }
 
 CONFIG = SchemathesisConfig.from_dict(

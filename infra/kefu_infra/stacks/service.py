@@ -22,6 +22,7 @@ from kefu_infra.capabilities.knowledge import Knowledge
 from kefu_infra.capabilities.kpis import Kpis
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.privacy import Privacy
+from kefu_infra.capabilities.qa import QaChecks, QaSampling
 from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
 from kefu_infra.routes import Route
@@ -138,6 +139,23 @@ class ServiceStack(Stack):
             self,
             "Kpis",
             table_changes=stateful.table_changes,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            monitoring=self.monitoring,
+        )
+        self.qa_checks = QaChecks(
+            self,
+            "QaChecks",
+            table_changes=stateful.table_changes,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
+            monitoring=self.monitoring,
+        )
+        self.qa_sampling = QaSampling(
+            self,
+            "QaSampling",
+            prefix=prefix,
+            sampling=deployment.qa.sampling,
             defaults=defaults,
             grant_domain_data=stateful.grant_domain_data,
             monitoring=self.monitoring,
@@ -274,6 +292,18 @@ class ServiceStack(Stack):
             "KpiDeadLetterQueueName",
             value=self.kpis.dead_letters.queue_name,
             description="Table changes the KPI aggregation gave up on (each names its shard and sequence numbers)",
+        )
+        CfnOutput(
+            self,
+            "QaChecksDeadLetterQueueName",
+            value=self.qa_checks.dead_letters.queue_name,
+            description="Table changes the automatic QA checks gave up on (each names its shard and sequence numbers)",
+        )
+        CfnOutput(
+            self,
+            "QaSamplingStateMachineArn",
+            value=self.qa_sampling.state_machine.state_machine_arn,
+            description='Monthly QA sampling runs; start one by hand with {"month": "yyyy-mm"}',
         )
         CfnOutput(
             self,

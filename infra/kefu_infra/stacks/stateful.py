@@ -29,6 +29,7 @@ STAFF_GROUPS = {
     "supervisor": "Supervisors: see every group's queue, reassign and escalate",
     "agent": "Agents: work the tickets of their groups",
     "editor": "Editors: write and publish knowledge-base articles",
+    "qa": "Quality inspection (质检): review and score agents' tickets, read coverage and scorecards",
 }
 #: What a function needs to work with the domain table through pynamodb (TransactWriteItems is authorised
 #: by the Put/Update/Delete/ConditionCheck actions of its parts).

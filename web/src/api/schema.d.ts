@@ -449,6 +449,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/qa/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A month's QA coverage per agent: sampled, reviewed, coverage, QA score. Reviewers (the `qa` group), supervisors and admins
+         * @description `month` (yyyy-mm, the desk's months) is required (422 otherwise). Each agent's row: tickets resolved, sampled (or asked for), reviewed (with a scored review), `coverage` (reviewed / sampled), the QA score (mean total of their counted reviews) and pass rate; an agent who resolved no ticket that month is covered with `noTickets`. `sampledAt` is null until the month's sampling ran.
+         */
+        get: operations["month_coverage_qa_coverage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/qa/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * QA reviews: the queue (by status and reviewer) or an agent's (by month)
+         * @description Reviewers (the `qa` group), supervisors and admins: `agent` (an id or `me`) lists that agent's reviews, newest month first (`month` narrows, `status` filters: a page may come out short); without `agent`, the reviews in `status` (default `pending`: the queue), `reviewer` narrowing to `me`, `none` (nobody holds it yet) or a reviewer's id. Agents list their own reviews only (403 for anyone else's). `agent` and `reviewer` together are 400. `cursor` is one this listing issued, with the same filters (400 otherwise).
+         */
+        get: operations["list_reviews_qa_reviews_get"];
+        put?: never;
+        /**
+         * Ask for a review of a resolved or closed ticket. Reviewers (the `qa` group), supervisors and admins
+         * @description The ticket's first review counts in its agent's month (coverage, QA score); a second or later one is a calibration review: its scores are compared with the others' (`agreement` on each review) and do not count. `reviewerId`, when given, holds it for that reviewer (403 when it is the ticket's own agent). 409 for a ticket not resolved or closed, or with no owner or assignee.
+         */
+        post: operations["request_review_qa_reviews_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/qa/reviews/{reviewId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A review, with the ticket's automatic findings and the reviewers' agreement (calibration)
+         * @description Reviewers (the `qa` group), supervisors and admins: any review; agents: their own (404 for anyone else's).
+         */
+        get: operations["get_review_qa_reviews__reviewId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/qa/reviews/{reviewId}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge a scored review (the agent reviewed)
+         * @description Only the agent reviewed (403 otherwise), only a `scored` review, before `respondBy` (409 otherwise). A review left unanswered past its window stands as scored.
+         */
+        post: operations["acknowledge_review_qa_reviews__reviewId__acknowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/qa/reviews/{reviewId}/appeal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Appeal a scored review, with a reason (the agent reviewed)
+         * @description Only the agent reviewed (403 otherwise), only a `scored` review, before `respondBy` (409 otherwise). A supervisor decides it (`POST /qa/reviews/{reviewId}/decision`).
+         */
+        post: operations["appeal_review_qa_reviews__reviewId__appeal_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/qa/reviews/{reviewId}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide an appeal (supervisors and admins)
+         * @description `upheld`: the scores stand; `overturned`: the review no longer counts in the agent's QA score. 409 for a review not `appealed`; 403 for anyone but a supervisor or admin, or for one's own appeal.
+         */
+        post: operations["decide_appeal_qa_reviews__reviewId__decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/qa/reviews/{reviewId}/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Score a review on its rubric, item by item with comments. Reviewers (the `qa` group), supervisors and admins
+         * @description `items` names every item of the review's rubric once (the rubric it was made with, kept on it), each 0..its `max` (422 otherwise). A fatal item scored 0 makes the total 0. 403 for a review of the caller's own ticket; 409 for a review another reviewer holds, or one past `scored` (its reviewer may correct a `scored` one until the agent answers). The agent then has `qa.appeal_days` to answer (`respondBy`).
+         */
+        post: operations["score_review_qa_reviews__reviewId__score_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/qa/scorecards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agent's scorecard for a month, the group's average beside each figure
+         * @description `month` (yyyy-mm) is required (422 otherwise). Agents read their own (`agent` left out or `me`; 403 for anyone else's); reviewers (the `qa` group), supervisors and admins name the agent (400 without). Each figure is `{agent, group}`: QA score (mean review total, 0-100), reviews, pass rate, CSAT mean, first response and handle time (mean seconds), FCR rate, volume (tickets resolved), escalations, canned-reply uses (all time). The group is the desk: a mean is the desk's own, a count the desk's total over the agents the month's coverage lists (null when it lists none). Figures from the KPI aggregates: the desk's days in its time zone.
+         */
+        get: operations["agent_scorecard_qa_scorecards_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/replies": {
         parameters: {
             query?: never;
@@ -863,6 +1027,21 @@ export interface components {
          * @enum {string}
          */
         AgentTier: "L1" | "L2" | "L3";
+        /** Appeal */
+        Appeal: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Reason */
+            reason: string;
+        };
+        /** AppealRequest */
+        AppealRequest: {
+            /** Reason */
+            reason: string;
+        };
         /** Article */
         Article: {
             /** Body */
@@ -1066,6 +1245,25 @@ export interface components {
             availability: components["schemas"]["Availability"];
         };
         /**
+         * Calibration
+         * @description The scored reviews of the same ticket, compared: `agreement` is 1 minus the mean spread of each item's scores
+         *     over its scale (1: every reviewer gave every item the same score); null when the rubric versions differ.
+         */
+        Calibration: {
+            /** Agreement */
+            agreement?: number | null;
+            /** Itemsagreed */
+            itemsAgreed?: string[];
+            /** Itemsdisputed */
+            itemsDisputed?: string[];
+            /** Reviews */
+            reviews: number;
+            /** Totalspread */
+            totalSpread: number;
+            /** Totals */
+            totals: number[];
+        };
+        /**
          * Category
          * @enum {string}
          */
@@ -1100,6 +1298,64 @@ export interface components {
              * @default true
              */
             phone: boolean;
+        };
+        /** Coverage */
+        Coverage: {
+            /** Agents */
+            agents: components["schemas"]["CoverageRow"][];
+            /** Month */
+            month: string;
+            /** Sampledat */
+            sampledAt?: string | null;
+            /** Seed */
+            seed?: string | null;
+            totals: components["schemas"]["CoverageTotals"];
+        };
+        /** CoverageRow */
+        CoverageRow: {
+            /** Agentid */
+            agentId: string;
+            /** Coverage */
+            coverage?: number | null;
+            /**
+             * Notickets
+             * @default false
+             */
+            noTickets: boolean;
+            /** Passrate */
+            passRate?: number | null;
+            /** Qascore */
+            qaScore?: number | null;
+            /** Resolved */
+            resolved?: number | null;
+            /** Reviewed */
+            reviewed: number;
+            /** Sampled */
+            sampled: number;
+            /**
+             * Scoredreviews
+             * @default 0
+             */
+            scoredReviews: number;
+        };
+        /** CoverageTotals */
+        CoverageTotals: {
+            /** Agents */
+            agents: number;
+            /** Agentscovered */
+            agentsCovered: number;
+            /** Agentsfullyreviewed */
+            agentsFullyReviewed: number;
+            /** Agentswithouttickets */
+            agentsWithoutTickets: number;
+            /** Coverage */
+            coverage?: number | null;
+            /** Qascore */
+            qaScore?: number | null;
+            /** Reviewed */
+            reviewed: number;
+            /** Sampled */
+            sampled: number;
         };
         /**
          * CustomerPatch
@@ -1190,6 +1446,33 @@ export interface components {
             /** @default standard */
             tier: components["schemas"]["Tier"];
         };
+        /** Decision */
+        Decision: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string;
+            /** Note */
+            note?: string | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "upheld" | "overturned";
+        };
+        /** DecisionRequest */
+        DecisionRequest: {
+            /** Note */
+            note?: string | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "upheld" | "overturned";
+        };
         /** Deflection */
         Deflection: {
             /** Articleid */
@@ -1265,6 +1548,29 @@ export interface components {
             status: "running" | "done" | "failed" | "erased";
         };
         /**
+         * Figure
+         * @description One figure of the agent's month, with the group's average beside it.
+         */
+        Figure: {
+            /** Agent */
+            agent?: number | null;
+            /** Group */
+            group?: number | null;
+        };
+        /** Finding */
+        Finding: {
+            /** Detail */
+            detail: string;
+            /** Entryid */
+            entryId: string;
+            /**
+             * Evidence
+             * @default []
+             */
+            evidence: string[];
+            rule: components["schemas"]["Rule"];
+        };
+        /**
          * GatewayMessage
          * @description An answer from API Gateway itself, before kefu is reached
          */
@@ -1325,6 +1631,15 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** ItemScore */
+        ItemScore: {
+            /** Comment */
+            comment?: string | null;
+            /** Item */
+            item: string;
+            /** Score */
+            score: number;
+        };
         /**
          * KbCategory
          * @description What an e-commerce desk's customers ask about (the ticket categories map onto these for suggestions).
@@ -1352,6 +1667,17 @@ export interface components {
             body: string;
             /** @default public */
             visibility: components["schemas"]["Visibility"];
+        };
+        /**
+         * NewReview
+         * @description A review asked for by hand: of a resolved or closed ticket; a second one of the same ticket is a calibration
+         *     review (its scores are compared with the first's, and do not count in the agent's QA score).
+         */
+        NewReview: {
+            /** Reviewerid */
+            reviewerId?: string | null;
+            /** Ticketid */
+            ticketId: string;
         };
         /** NewTicket */
         NewTicket: {
@@ -1586,6 +1912,69 @@ export interface components {
          * @enum {string}
          */
         ResolutionKind: "answer" | "reship" | "refund" | "exchange" | "coupon" | "points" | "other" | "self-service";
+        /** Review */
+        Review: {
+            /** Acknowledgedat */
+            acknowledgedAt?: string | null;
+            /** Agentid */
+            agentId: string;
+            agreement?: components["schemas"]["Calibration"] | null;
+            appeal?: components["schemas"]["Appeal"] | null;
+            /**
+             * Calibration
+             * @default false
+             */
+            calibration: boolean;
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Createdby */
+            createdBy: string;
+            decision?: components["schemas"]["Decision"] | null;
+            /** Fatalfailed */
+            fatalFailed?: string[];
+            /** Findings */
+            findings?: components["schemas"]["Finding"][] | null;
+            /** Id */
+            id: string;
+            /** Month */
+            month: string;
+            /** Passed */
+            passed?: boolean | null;
+            reason: components["schemas"]["SampleReason"];
+            /** Respondby */
+            respondBy?: string | null;
+            /** Reviewerid */
+            reviewerId?: string | null;
+            rubric: components["schemas"]["Rubric"];
+            /** Scoredat */
+            scoredAt?: string | null;
+            /** Scores */
+            scores?: components["schemas"]["ItemScore"][];
+            status: components["schemas"]["ReviewStatus"];
+            /** Ticketid */
+            ticketId: string;
+            /** Total */
+            total?: number | null;
+            /** Version */
+            version: number;
+        };
+        /** ReviewPage */
+        ReviewPage: {
+            /** Items */
+            items: components["schemas"]["Review"][];
+            /** Nextcursor */
+            nextCursor?: string | null;
+        };
+        /**
+         * ReviewStatus
+         * @enum {string}
+         */
+        ReviewStatus: "pending" | "scored" | "acknowledged" | "appealed" | "upheld" | "overturned";
         /**
          * RevisitAnswer
          * @description Reached: `csat` is required (`nps` and `comment` optional). Not reached: no scores; `comment` is the note left on the task.
@@ -1610,6 +1999,73 @@ export interface components {
             reached: boolean;
             result?: components["schemas"]["SurveyResult"] | null;
             task: components["schemas"]["Ticket"];
+        };
+        /** Rubric */
+        Rubric: {
+            /** Items */
+            items: components["schemas"]["RubricItem"][];
+            /** Pass Mark */
+            pass_mark: number;
+            /** Version */
+            version: string;
+        };
+        /** RubricItem */
+        RubricItem: {
+            /**
+             * Fatal
+             * @default false
+             */
+            fatal: boolean;
+            /** Id */
+            id: string;
+            /**
+             * Max
+             * @default 5
+             */
+            max: number;
+            /** Name */
+            name: string;
+            /** Weight */
+            weight: number;
+        };
+        /**
+         * Rule
+         * @enum {string}
+         */
+        Rule: "first_response_late" | "reply_gap" | "forbidden_phrase" | "missing_greeting" | "missing_closing" | "negative_at_end" | "reopened" | "escalated" | "low_csat";
+        /**
+         * SampleReason
+         * @enum {string}
+         */
+        SampleReason: "complaint" | "low_csat" | "findings" | "random" | "requested";
+        /**
+         * ScoreRequest
+         * @description Every item of the review's rubric, once, each within its scale (422 otherwise).
+         */
+        ScoreRequest: {
+            /** Comment */
+            comment?: string | null;
+            /** Items */
+            items: components["schemas"]["ItemScore"][];
+        };
+        /** Scorecard */
+        Scorecard: {
+            /** Agentid */
+            agentId: string;
+            /** Agents */
+            agents: number;
+            cannedReplyUses: components["schemas"]["Figure"];
+            csat: components["schemas"]["Figure"];
+            escalations: components["schemas"]["Figure"];
+            fcrRate: components["schemas"]["Figure"];
+            firstResponseSeconds: components["schemas"]["Figure"];
+            handleSeconds: components["schemas"]["Figure"];
+            /** Month */
+            month: string;
+            passRate: components["schemas"]["Figure"];
+            qaReviews: components["schemas"]["Figure"];
+            qaScore: components["schemas"]["Figure"];
+            volume: components["schemas"]["Figure"];
         };
         /**
          * SelfServiceRequest
@@ -4206,6 +4662,791 @@ export interface operations {
             };
             /** @description No such resource (or the caller may not know that it exists) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    month_coverage_qa_coverage_get: {
+        parameters: {
+            query: {
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coverage"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    list_reviews_qa_reviews_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ReviewStatus"] | null;
+                agent?: string | null;
+                month?: string | null;
+                reviewer?: string | null;
+                cursor?: string | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPage"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    request_review_qa_reviews_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewReview"];
+            };
+        };
+        responses: {
+            /** @description The review */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    get_review_qa_reviews__reviewId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    acknowledge_review_qa_reviews__reviewId__acknowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    appeal_review_qa_reviews__reviewId__appeal_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    decide_appeal_qa_reviews__reviewId__decision_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    score_review_qa_reviews__reviewId__score_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    agent_scorecard_qa_scorecards_get: {
+        parameters: {
+            query: {
+                month: string;
+                agent?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scorecard"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -37,6 +37,11 @@
    a campaign's runs, newest:     Query pk=CAMPAIGN#<campaign>, sk begins_with RUN# (descending)
    a campaign run's targets:      Query pk=RUN#<campaign>#<run id>, sk begins_with TARGET#
    the run a survey went out in:  GetItem pk=SURVEY#<id>, sk=RUN
+15 QA reviews (kefu.store.qa_reviews): GetItem pk=TICKET#<ticket>, sk=QA#REVIEW#<n>; a ticket's: Query sk begins_with
+   QA#REVIEW#; by agent and month: gsi2 gsi2pk=QA#AGENT#<agent>, gsi2sk=<month>#<review id>; by status and
+   reviewer: gsi4 gsi4pk=QA#STATUS#<status>, gsi4sk=<reviewer or ->#<month>#<review id>
+   a ticket's QA findings:        GetItem pk=TICKET#<id>, sk=QA#FINDINGS (kefu.store.qa_findings)
+   a month's QA coverage:         Query pk=QAMONTH#<yyyy-mm> (sk AGENT#<agent> rows, RUN: kefu.store.qa_coverage)
 """
 
 from __future__ import annotations
