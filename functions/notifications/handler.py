@@ -41,7 +41,7 @@ class QueuedMessage(BaseModel):
 
 
 class NotificationRecord(SqsRecordModel):
-    body: Json[QueuedMessage]  # type: ignore[assignment]
+    body: Json[QueuedMessage]
 
 
 class NotificationProcessor(BatchProcessor):

@@ -163,7 +163,7 @@ class Notifications(Construct):
         function.add_environment(EVENT_BUS_VAR, bus.event_bus_name)
         schedules = stack.format_arn(service="scheduler", resource="schedule", resource_name=f"{GROUP}/{PREFIX}*")
         function.add_to_role_policy(iam.PolicyStatement(actions=["scheduler:CreateSchedule"], resources=[schedules]))
-        self.scheduler_role.grant_pass_role(function)
+        self.scheduler_role.grant_pass_role(self.consumer.role)
         grant_texts(function, self.consumer.role)
         acknowledge(
             self.consumer.role,

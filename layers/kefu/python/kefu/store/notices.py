@@ -36,7 +36,7 @@ def state(ticket_id: str) -> NoticeState:
         last_sent_at=item.last_sent_at,
         pending=pending,
         due=item.due,
-        handled=tuple(item.handled or ()),
+        handled=tuple(str(event) for event in item.handled or []),
         version=item.version,
     )
 
@@ -64,7 +64,7 @@ def save(ticket_id: str, new: NoticeState) -> NoticeState:
         last_sent_at=new.last_sent_at,
         pending=new.pending,
         due=new.due,
-        handled=tuple(item.handled),
+        handled=tuple(str(event) for event in item.handled),
         version=item.version,
     )
 
