@@ -404,3 +404,40 @@ def test_an_answer_on_an_email_ticket_is_not_mailed_again_as_a_notice(desk):
 
 def test_a_message_that_is_neither_an_event_nor_a_wake_up_fails_its_record(desk):
     assert len(desk.deliver({"hello": "world"})) == 1
+
+
+# --- cost ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("contact", "ceiling"),
+    [
+        # ticket, customer and notice state read; the state written; then kefu.email.outbound's notice: the customer
+        # and the mail thread read, the send claimed, SendEmail, the send marked (and threaded)
+        ({"email": "ann@example.com"}, 10),
+        # ticket, customer and notice state read; the state written; SNS Publish
+        ({"phone": "+8613800138000"}, 5),
+        # ticket, customer and notice state read; the state written; PutEvents
+        ({"notifyBy": "app"}, 5),
+    ],
+)
+def test_a_notice_takes_few_aws_calls(desk, aws_calls, contact, ceiling):
+    ticket_id = desk.ticket(desk.customer(**contact))
+    event = desk.event(ticket_id, "kefu.ticket.replied")
+    aws_calls.reset()
+
+    assert desk.deliver(event) == []
+
+    assert len(aws_calls.calls) <= ceiling, aws_calls.count()
+
+
+def test_a_deferred_notice_takes_five_aws_calls(desk, aws_calls):
+    desk.clock.moment = NIGHT
+    ticket_id = desk.ticket(desk.customer(email="ann@example.com"))
+    event = desk.event(ticket_id, "kefu.ticket.replied")
+    aws_calls.reset()
+
+    assert desk.deliver(event) == []
+
+    # ticket, customer and notice state read; the state written; CreateSchedule
+    assert len(aws_calls.calls) == 5, aws_calls.count()

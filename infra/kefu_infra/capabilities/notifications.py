@@ -14,7 +14,8 @@ of an agent's answer, of their ticket waiting on them, and of its resolution, by
 - Sends: SES through the mail identity (as the outbound dispatcher), SNS Publish to phone numbers (which has no
   resource to scope; every topic is denied), PutEvents on kefu's bus (the app's push event, for the app channel's rule).
 
-Per notice the function makes at most 9 AWS calls (kefu.notifications.service says which).
+Per notice the function makes 5 AWS calls (a text, a push, a deferral) or 10 (an e-mail); kefu.notifications.service
+says which.
 """
 
 from __future__ import annotations

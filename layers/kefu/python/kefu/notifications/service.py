@@ -6,11 +6,9 @@ deferred notices (kefu.notifications.wakeups). For each:
 
     GetItem ticket, GetItem customer, GetItem the ticket's notice state      (3 reads)
     PutItem the notice state, under its version                             (1 write: the claim)
-    then one of: SES SendEmail (+ its own claim, thread read and mark: 1 Query, 2 writes) | SNS Publish |
-    EventBridge PutEvents | Scheduler CreateSchedule (deferred) | a timeline note (opted out, undeliverable: 1
-    TransactWriteItems after a GetItem of the ticket)
-
-so at most 9 AWS calls a notice (an e-mail that SES refuses), 5 for a text or a push, 5 for a deferral.
+    then one of: SNS Publish | EventBridge PutEvents | Scheduler CreateSchedule (deferred): 5 calls in all;
+    or SES through kefu.email.outbound's notice (the customer and the mail thread read, the send claimed, SendEmail,
+    the send marked): 10 calls; a refused send adds a timeline note (a GetItem of the ticket, a TransactWriteItems)
 
 The state write comes before the send and carries the event as handled: a second delivery of the event, or a
 concurrent one (whose write fails on the version and is retried), finds it and sends nothing. A send that may
