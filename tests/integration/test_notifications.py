@@ -441,3 +441,32 @@ def test_a_deferred_notice_takes_five_aws_calls(desk, aws_calls):
 
     # ticket, customer and notice state read; the state written; CreateSchedule
     assert len(aws_calls.calls) == 5, aws_calls.count()
+
+
+# --- the customer's choice -----------------------------------------------------------------------------------------
+
+
+def test_a_customer_chooses_texts_and_their_time_zone_at_me_and_notices_read_them(desk, api):
+    from tests.conftest import Identity
+
+    who = Identity("cust-ann", email="ann@example.com")
+    etag = api("GET", "/me", who=who).headers["etag"]
+    body = {"contactPreferences": {"notifyBy": "sms", "timeZone": "Europe/Paris"}, "preferredLanguage": "zh-Hans"}
+    changed = api("PATCH", "/me", who=who, body=body, headers={"If-Match": etag})
+    assert changed.status == 200, changed.text
+    assert changed.json["contactPreferences"]["notifyBy"] == "sms"
+    recipient = notice_store.recipient(changed.json["id"])
+    assert recipient is not None
+    assert (recipient.preferences.notifyBy, recipient.preferences.timeZone) == ("sms", "Europe/Paris")
+    assert recipient.language == "zh-Hans"
+
+
+def test_choosing_a_channel_the_customer_refuses_at_me_is_a_422_problem(desk, api):
+    from tests.conftest import CUSTOMER
+
+    etag = api("GET", "/me", who=CUSTOMER).headers["etag"]
+    body = {"contactPreferences": {"phone": False, "notifyBy": "sms"}}
+    refused = api("PATCH", "/me", who=CUSTOMER, body=body, headers={"If-Match": etag})
+
+    assert refused.status == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"

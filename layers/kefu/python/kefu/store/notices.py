@@ -18,7 +18,8 @@ from kefu.store.models import CustomerItem, NoticeStateItem
 from kefu.store.writes import condition_failed
 
 STATE_SK = "STATE"
-#: Events remembered per ticket (a repeat of an older one is dropped by the notices' own send records).
+#: Events remembered per ticket: a stream record or queue message comes again within hours, not after this many
+#: later events of the same ticket (an e-mail notice is also claimed by its Message-ID, kefu.email.outbound).
 HANDLED_KEPT = 20
 
 
