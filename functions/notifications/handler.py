@@ -1,6 +1,7 @@
 """kefu's customer notifications: SQS batches from the notifications queue, which takes every agent's reply and
-status change from kefu's bus (the queue's rule) and the wake-ups of notices deferred by quiet hours or the rate
-limit (one-time Scheduler schedules); each decided and sent by kefu.notifications.
+status change from kefu's bus (the queue's rule), the wake-ups of notices deferred by quiet hours or the rate limit
+(one-time Scheduler schedules), and SES's bounces and complaints from the default bus; each decided and sent, or
+noted on its ticket, by kefu.notifications.
 
 A record that fails on the way (throttled, a concurrent delivery of the same ticket's notice) is reported as a batch
 item failure and comes back; after the queue's maxReceiveCount it is parked in the dead-letter queue (alarmed).
@@ -22,6 +23,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, Json
 
+from kefu.notifications import bounces
 from kefu.notifications import service as notifications
 from kefu.observability import logger, metrics, tracer
 
@@ -64,6 +66,12 @@ def record_handler(record: NotificationRecord) -> dict:
     message = record.body
     if message.wake is not None:
         outcome = notifications.wake(message.wake.ticketId)
+    elif message.detail_type in bounces.DETAIL_TYPES and message.detail is not None:
+        ticket_id, done = bounces.record(message.detail_type, message.detail)
+        logger.info("mail feedback", extra={"ticketId": ticket_id, "detailType": message.detail_type, "done": done})
+        if done == "recorded":
+            metrics.add_metric(name="NotificationsBounced", unit="Count", value=1)
+        return {"ticketId": ticket_id, "action": "feedback", "reason": done}
     elif message.detail_type and message.detail is not None:
         outcome = notifications.handle(message.detail_type, message.detail)
     else:

@@ -94,3 +94,19 @@ def test_the_notifications_dead_letter_queue_is_alarmed(dev):
             "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}],
         },
     )
+
+
+def test_ses_reports_bounces_and_complaints_of_kefus_mail_to_the_default_bus_and_on_to_the_queue(dev):
+    email, notifications = dev.kefu.service.email, dev.kefu.service.notifications
+    identity = resources(dev.service, "AWS::SES::EmailIdentity")[dev.logical_id(email.identity)]["Properties"]
+    assert identity["ConfigurationSetAttributes"] == {"ConfigurationSetName": {"Ref": dev.logical_id(email.sending)}}
+    [destination] = resources(dev.service, "AWS::SES::ConfigurationSetEventDestination").values()
+    sent_to = destination["Properties"]["EventDestination"]
+    assert sorted(sent_to["MatchingEventTypes"]) == ["bounce", "complaint"]
+    assert "event-bus/default" in str(sent_to["EventBridgeDestination"]["EventBusArn"])
+
+    rule = resources(dev.service, "AWS::Events::Rule")[dev.logical_id(notifications.mail_feedback_rule)]["Properties"]
+    assert "EventBusName" not in rule  # the default bus
+    assert rule["EventPattern"] == {"source": ["aws.ses"], "detail-type": ["Email Bounced", "Email Complaint Received"]}
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [dev.logical_id(notifications.queue), "Arn"]}

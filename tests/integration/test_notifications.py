@@ -470,3 +470,37 @@ def test_choosing_a_channel_the_customer_refuses_at_me_is_a_422_problem(desk, ap
 
     assert refused.status == 422, refused.text
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+# --- mail that bounced after SES took it ---------------------------------------------------------------------------
+
+
+def bounce_about(ticket_id: str) -> dict[str, Any]:
+    """SES's bounce event (events/eventbridge_ses_email_bounced.json) for a mail about `ticket_id`."""
+    text = (EVENTS / "eventbridge_ses_email_bounced.json").read_text(encoding="utf-8")
+    return json.loads(text.replace("TK-7F3K9Q2M", ticket_id))
+
+
+def test_a_bounce_is_noted_once_on_the_ticket_the_mail_was_about_and_nothing_is_sent_again(desk):
+    ticket_id = desk.ticket(desk.customer(email="ann@example.com"))
+    bounce = bounce_about(ticket_id)
+
+    assert desk.deliver(bounce, bounce) == []
+
+    [note] = notes(ticket_id)
+    assert (note["event"], note["bounceType"], note["recipients"]) == (
+        "mail-bounced",
+        "Permanent/General",
+        ["ann@example.com"],
+    )
+    assert "550 5.1.1 user unknown" in note["body"]
+    assert sent_messages() == [] and texts() == []
+
+
+def test_a_bounce_of_mail_about_no_ticket_is_left(desk):
+    bounce = bounce_about("TK-7F3K9Q2M")
+    bounce["detail"]["mail"]["headers"] = [
+        h for h in bounce["detail"]["mail"]["headers"] if h["name"] != "X-Kefu-Ticket"
+    ]
+
+    assert desk.deliver(bounce) == []

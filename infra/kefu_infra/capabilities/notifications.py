@@ -11,6 +11,8 @@ of an agent's answer, of their ticket waiting on them, and of its resolution, by
   creates a one-time schedule (deleted after it fires) that sends `{"wake": …}` to the queue at its due time, with
   the role made here (sqs:SendMessage on this queue only). The function may create only schedules named
   `kefu-notice-*` in the default group, and pass only that role.
+- SES's bounces and complaints of kefu's mail reach the same queue from the account's default bus (the mail
+  domain's configuration set publishes them there, capabilities/email.py); the function notes them on the ticket.
 - Sends: SES through the mail identity (as the outbound dispatcher), SNS Publish to phone numbers (which has no
   resource to scope; every topic is denied), PutEvents on kefu's bus (the app's push event, for the app channel's rule).
 
@@ -34,6 +36,7 @@ from constructs import Construct
 from kefu.channels.config import SOURCE
 from kefu.channels.events import REPLIED, STATUS_CHANGED
 from kefu.config import EVENT_BUS_VAR, NOTICES_QUEUE_ARN_VAR, NOTICES_SCHEDULER_ROLE_VAR
+from kefu.notifications import bounces
 from kefu.notifications.wakeups import GROUP, PREFIX
 from kefu_infra.capabilities.dead_letters import dead_letter_queue
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_texts
@@ -78,6 +81,7 @@ class Notifications(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=MAX_RECEIVES),
         )
         self.rule = self._add_rule(bus)
+        self.mail_feedback_rule = self._add_mail_feedback_rule()
         self.scheduler_role = self._add_scheduler_role()
         self.consumer = self._add_consumer(defaults, grant_domain_data)
         self._add_grants(bus, mail_identity)
@@ -93,6 +97,24 @@ class Notifications(Construct):
             event_bus=bus,
             description="Agents' answers and status changes, for the customers' notifications",
             event_pattern=events.EventPattern(source=[SOURCE], detail_type=[REPLIED, STATUS_CHANGED]),
+            targets=[
+                event_targets.SqsQueue(
+                    self.queue,
+                    dead_letter_queue=self.dead_letters,
+                    retry_attempts=DELIVERY_RETRIES,
+                    max_event_age=DELIVERY_MAX_AGE,
+                )
+            ],
+        )
+
+    def _add_mail_feedback_rule(self) -> events.Rule:
+        """SES's bounces and complaints of kefu's mail (the mail domain's configuration set publishes them to the
+        account's default bus, the only one SES publishes to), noted on their tickets."""
+        return events.Rule(
+            self,
+            "MailFeedbackRule",
+            description="Bounces and complaints of the mail kefu sends, noted on their tickets",
+            event_pattern=events.EventPattern(source=["aws.ses"], detail_type=list(bounces.DETAIL_TYPES)),
             targets=[
                 event_targets.SqsQueue(
                     self.queue,
