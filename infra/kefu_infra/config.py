@@ -27,6 +27,7 @@ from kefu.knowledge.config import KnowledgeSettings
 from kefu.model.agents import GroupId, GroupSpec
 from kefu.model.tickets import Channel
 from kefu.qa.config import QaSettings
+from kefu.notifications.config import NotificationSettings
 from kefu.revisits.config import Campaign, SurveySettings
 from kefu.routing.config import RoutingConfig
 from kefu.sla.config import SlaConfig
@@ -207,6 +208,8 @@ class Deployment(_Strict):
         )
         return channels
 
+    #: Customers' progress notices (kefu.notifications): on or off, the per-ticket rate limit, quiet hours.
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     #: SLA calendars, policies and the escalation ladder (kefu.sla.config); left out, the built-in ones.
     sla: SlaConfig = Field(default_factory=SlaConfig)
 
@@ -299,6 +302,7 @@ class Deployment(_Strict):
             "default_group": self.default_group,
             "channels": {channel.value: target.model_dump(mode="json") for channel, target in self.channels.items()},
             "sla": self.sla.model_dump(mode="json"),
+            "notifications": self.notifications.model_dump(mode="json"),
             "campaigns": [campaign.model_dump(mode="json") for campaign in self.campaigns],
             "surveys": self.surveys.model_dump(mode="json"),
             "kpis": self.kpis.model_dump(mode="json"),

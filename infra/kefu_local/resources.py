@@ -43,6 +43,9 @@ EVENT_BUS = "AWS::Events::EventBus"
 EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
 FUNCTION = "AWS::Lambda::Function"
 MAPPING = "AWS::Lambda::EventSourceMapping"
+#: A role a function hands to a service (the notices' wake-up schedules): only its ARN matters locally, where
+#: nothing assumes it.
+ROLE = "AWS::IAM::Role"
 #: SQS queue properties that map one to one onto queue attributes.
 _QUEUE_ATTRIBUTES = (
     "DelaySeconds",
@@ -66,6 +69,15 @@ def visibility_override() -> int | None:
     if not 0 <= seconds <= 43200:
         raise LocalStackError(f"{VISIBILITY_VAR} must be a number of seconds (0-43200), got {raw!r}")
     return seconds
+
+
+def _named(resource: Resource) -> str:
+    """The name of a resource nothing creates locally: a function (run in-process), a role (never assumed)."""
+    if resource.type == FUNCTION:
+        return str(resource.properties.get("FunctionName") or local_name(resource))
+    if resource.type == ROLE:
+        return str(resource.properties.get("RoleName") or resource.logical_id)
+    raise Unresolvable(f"{resource.type} {resource.logical_id} has no local counterpart")
 
 
 def local_name(resource: Resource) -> str:
@@ -162,10 +174,8 @@ class ResourceBuilder:
                 self._physical[key] = self._create_email_identity(resource)
             elif resource.type == EVENT_BUS:
                 self._physical[key] = self._create_event_bus(resource)
-            elif resource.type == FUNCTION:
-                self._physical[key] = resource.properties.get("FunctionName") or local_name(resource)
             else:
-                raise Unresolvable(f"{resource.type} {resource.logical_id} has no local counterpart")
+                self._physical[key] = _named(resource)
         return self._physical[key]
 
     def _att(self, resource: Resource, attribute: str) -> str:
@@ -193,6 +203,7 @@ class ResourceBuilder:
             (EVENT_BUS, "Name"): lambda bus: bus,
             (EVENT_BUS, "Arn"): lambda bus: f"arn:aws:events:{region}:{account}:event-bus/{bus}",
             (FUNCTION, "Arn"): lambda function: f"arn:aws:lambda:{region}:{account}:function:{function}",
+            (ROLE, "Arn"): lambda role: f"arn:aws:iam::{account}:role/{role}",
         }
 
     def _stream_arn(self, table: str) -> str:

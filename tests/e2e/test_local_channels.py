@@ -1,6 +1,7 @@
 """Answers back on every channel, on the local stack as a contact system sees it: a chat contact sent to the intake
 queue becomes a ticket, an agent answers it over HTTP, and the answer arrives in the chat channel's queue once, as
-`kefu events tail` also shows."""
+`kefu events tail` also shows; and the customer, whose only contact point is a phone number, is told of the answer by
+one text message (or, in the desk's quiet hours, has it waiting on a wake-up schedule)."""
 
 from __future__ import annotations
 
@@ -111,3 +112,45 @@ def test_an_agents_answer_to_a_chat_contact_reaches_the_chat_queue_exactly_once(
     assert [e["detail"]["eventId"] for e in tailed if e["detail-type"] == "kefu.ticket.replied"].count(
         detail["eventId"]
     ) == 1
+
+
+def test_the_chat_customer_is_texted_of_the_answer_once_or_it_waits_for_the_end_of_quiet_hours(stack):
+    sqs = stack.client("sqs")
+    thread = f"chat-{uuid.uuid4().hex[:12]}"
+    subject = f"Refund {thread}"
+    number = "+8613800000002"
+    contact = {
+        "channel": "chat",
+        "externalId": f"{thread}-1",
+        "customer": {"phone": number, "name": "韩梅梅"},
+        "subject": subject,
+        "body": "退款什么时候到账？",
+        "metadata": {"threadId": thread},
+    }
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=INTAKE)["QueueUrl"], MessageBody=json.dumps(contact))
+    supervisor = stack.token("--role", "supervisor")
+    ticket = ticket_of(stack, supervisor, subject)
+    answered = requests.post(
+        f"{stack.url}/tickets/{ticket['id']}/messages",
+        headers={"Authorization": f"Bearer {supervisor}"},
+        json={"body": "退款已原路退回，预计 1-3 个工作日到账。"},
+        timeout=10,
+    )
+    assert answered.status_code == 201, answered.text
+
+    def texts() -> list[dict]:
+        data = requests.get(f"{stack.aws_endpoint}/moto-api/data.json", timeout=10).json()
+        return [sms for sms in data.get("sns", {}).get("SMS", []) if sms["phone_number"] == number]
+
+    def waiting() -> list[str]:
+        listed = stack.client("scheduler").list_schedules(NamePrefix=f"kefu-notice-{ticket['id']}-")
+        return [schedule["Name"] for schedule in listed["Schedules"]]
+
+    deadline = time.monotonic() + DEADLINE_S
+    while time.monotonic() < deadline and not (texts() or waiting()):
+        time.sleep(0.5)
+    time.sleep(SETTLE_S)
+    sent, deferred = texts(), waiting()
+    assert (len(sent), len(deferred)) in ((1, 0), (0, 1)), stack.output()[-3000:]
+    if sent:
+        assert ticket["id"] in sent[0]["message"]

@@ -3,6 +3,7 @@ test can show every problem at once, and so each check can be tried on a templat
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 Template = dict[str, Any]
@@ -18,6 +19,9 @@ ASYNC_INVOKERS = {
 }
 #: The actions active tracing needs on '*' (X-Ray has no resource-level permissions).
 TRACING_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+#: SNS Publish to a phone number (a text message) names no resource either: allowed on '*' only beside a deny of
+#: sns:Publish on every topic, so that it reaches phone numbers alone.
+TEXT_ACTIONS = {"sns:Publish"}
 
 
 def resources(template: Template, kind: str) -> dict[str, dict[str, Any]]:
@@ -185,10 +189,18 @@ def role_problems(template: Template) -> list[str]:
     for pid, policy in resources(template, "AWS::IAM::Policy").items():
         if not {target(r) for r in props(policy).get("Roles", [])} & function_roles:
             continue
-        for statement in props(policy)["PolicyDocument"]["Statement"]:
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            on = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            if "*" in on and not set(actions) <= TRACING_ACTIONS:
+        statements = props(policy)["PolicyDocument"]["Statement"]
+        texts_only = any(
+            s.get("Effect") == "Deny" and "sns:Publish" in _listed(s["Action"]) and _every_topic(s["Resource"])
+            for s in statements
+        )
+        for statement in statements:
+            if statement.get("Effect") == "Deny":
+                continue
+            actions = _listed(statement["Action"])
+            on = _listed(statement["Resource"])
+            allowed = TRACING_ACTIONS | (TEXT_ACTIONS if texts_only else set())
+            if "*" in on and not set(actions) <= allowed:
                 problems.append(f"{pid}: {sorted(actions)} on '*'")
             wild = [a for a in actions if "*" in a]
             if wild:
@@ -197,6 +209,16 @@ def role_problems(template: Template) -> list[str]:
         if rid in function_roles and props(role).get("ManagedPolicyArns"):
             problems.append(f"role {rid} has managed policies")
     return problems
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _every_topic(resource: Any) -> bool:
+    """arn:<partition>:sns:*:*:* (plain, or joined around the partition)."""
+    text = resource if isinstance(resource, str) else json.dumps(resource)
+    return ":sns:*:*:*" in text
 
 
 # --- the domain table ------------------------------------------------------------------------------------

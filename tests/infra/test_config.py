@@ -121,6 +121,7 @@ def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
         "default_group",
         "channels",
         "sla",
+        "notifications",
         "campaigns",
         "surveys",
         "kpis",

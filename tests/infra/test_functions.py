@@ -100,6 +100,25 @@ def test_shared_roles_and_wildcard_actions_are_reported():
     ]
 
 
+def test_sns_publish_on_everything_is_reported_unless_the_role_denies_every_topic():
+    texts = {"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}
+    no_topics = {"Effect": "Deny", "Action": "sns:Publish", "Resource": "arn:aws:sns:*:*:*"}
+
+    def template(*statements: dict) -> dict:
+        policy = {"Roles": [{"Ref": "Role"}], "PolicyDocument": {"Statement": list(statements)}}
+        return {
+            "Resources": {
+                "One": GOOD_FUNCTION,
+                "Logs": LOGS,
+                "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+                "Policy": {"Type": "AWS::IAM::Policy", "Properties": policy},
+            }
+        }
+
+    assert role_problems(template(texts)) == ["Policy: ['sns:Publish'] on '*'"]
+    assert role_problems(template(texts, no_topics)) == []
+
+
 def test_every_function_gets_the_table_names_stage_and_powertools_settings(dev):
     functions = list(resources(dev.service, "AWS::Lambda::Function").values())
     assert len(functions) >= 4  # the API, intake, inbound and outbound e-mail, and other capabilities'

@@ -68,7 +68,7 @@ def test_each_campaign_of_the_stage_is_scheduled_on_its_cron_in_its_time_zone(de
     schedules = {p["Properties"]["Name"]: p["Properties"] for p in found}
     campaigns = {campaign.id: campaign for campaign in dev.kefu.deployment.campaigns}
 
-    assert set(schedules) == set(campaigns) == {"weekly-complaint-revisit", "daily-csat-survey"}
+    assert set(schedules) == set(campaigns) == {"weekly-complaint-revisit", "daily-csat-survey", "daily-sms-survey"}
     for campaign_id, schedule in schedules.items():
         campaign = campaigns[campaign_id]
         assert schedule["ScheduleExpression"] == f"cron({campaign.schedule.cron})"

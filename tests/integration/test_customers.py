@@ -219,7 +219,13 @@ def test_a_customer_changes_their_own_record(desk):
     reply = desk("PATCH", "/me", who=CUSTOMER, body=body, headers={"If-Match": etag})
     assert reply.status == 200, reply.text
     assert reply.json["preferredLanguage"] == "zh-Hans"
-    assert reply.json["contactPreferences"] == {"email": True, "phone": False}
+    assert reply.json["contactPreferences"] == {
+        "email": True,
+        "phone": False,
+        "notifications": True,
+        "notifyBy": None,
+        "timeZone": None,
+    }
     assert "tier" not in reply.json and "note" not in reply.json
     staff_view = desk("GET", f"/customers/{CUSTOMER.sub}", who=AGENT).json
     assert staff_view["name"] == "Alice Wu"

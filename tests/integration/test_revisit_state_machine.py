@@ -286,6 +286,31 @@ def test_a_phone_campaign_opens_one_revisit_task_per_customer_in_its_group(desk)
         assert (task.groupId, task.followUpOf, "revisit" in task.tags) == ("complaints", outcome.ticket_id, True)
 
 
+def test_an_sms_campaign_texts_the_link_once_to_each_customer_it_can_text_even_when_run_again(desk):
+    from moto.sns.models import sns_backends
+
+    desk.configure(
+        select={"complaint": False, "channels": ["phone"], "resolved_days_ago": {"min": 2, "max": 7}},
+        method="sms_survey",
+    )
+    moment = now()
+    texted = [customer("CU-SMS1", email=False), customer("CU-SMS2", email=False)]
+    mail_only = customer("CU-MAIL1")
+    tickets = [resolved(moment - 3 * DAY, c.id, channel=Channel.PHONE) for c in [*texted, mail_only]]
+    add_in_bulk([*texted, mail_only], tickets)
+
+    first = desk.run(moment)
+    again = desk.run(moment)
+
+    assert (first.status, again.status) == ("SUCCEEDED", "SUCCEEDED")
+    assert (first.output["selected"], first.output["sent"], first.output["excluded"]) == (2, 2, {"contact": 1})
+    assert again.output["sent"] == 2  # resumed: the texts had gone out already
+    texts = list(sns_backends["123456789012"]["us-east-1"].sms_messages.values())
+    assert len(texts) == 2 and sent_messages() == []
+    assert all(number == "+8613800000000" and f"{API_URL}/surveys/" in text for number, text in texts)
+    assert set(surveyed_customers()) == {"CU-SMS1", "CU-SMS2"}
+
+
 def test_a_send_ses_refuses_is_counted_failed_and_the_other_targets_are_sent(desk, monkeypatch):
     moment = now()
     chosen = seed(moment, 5)

@@ -73,7 +73,19 @@ class Email(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.mail = mail
-        self.identity = ses.EmailIdentity(self, "Domain", identity=ses.Identity.domain(mail.domain))
+        # Every mail kefu sends from the domain reports its bounces and complaints to the account's default bus
+        # (SES publishes there only), where the customer notifications take them (capabilities/notifications.py).
+        self.sending = ses.ConfigurationSet(self, "Sending", configuration_set_name=prefix)
+        self.sending.add_event_destination(
+            "BouncesToEventBridge",
+            destination=ses.EventDestination.event_bus(
+                events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+            ),
+            events=[ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+        )
+        self.identity = ses.EmailIdentity(
+            self, "Domain", identity=ses.Identity.domain(mail.domain), configuration_set=self.sending
+        )
         self.rule_set = ses.ReceiptRuleSet(self, "RuleSet", receipt_rule_set_name=prefix)
         self.rule_set.add_rule(
             "StoreRawMail",

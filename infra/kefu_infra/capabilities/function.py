@@ -80,6 +80,27 @@ def grant_idempotency(table: dynamodb.ITable, grantee: iam.IGrantable) -> None:
     table.grant(grantee, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 
+def grant_texts(function: lambda_.Function, role: iam.IRole) -> None:
+    """SNS Publish to phone numbers (kefu.sms): a text names no resource, so the grant is on '*', and a deny on every
+    topic keeps it to phone numbers (a function that may text may not publish to the account's topics)."""
+    function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+    topics = Stack.of(function).format_arn(service="sns", region="*", account="*", resource="*")
+    function.add_to_role_policy(
+        iam.PolicyStatement(effect=iam.Effect.DENY, actions=["sns:Publish"], resources=[topics])
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "Active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and SNS Publish to a phone number (a text "
+        "message) take no resource; the role denies sns:Publish on every topic, so only phone numbers remain.",
+    )
+    acknowledge(
+        role,
+        "Serverless-LambdaStarPermissions",
+        "xray:PutTraceSegments/PutTelemetryRecords and sns:Publish to phone numbers take no resource (topics denied).",
+    )
+
+
 def retention(days: int) -> logs.RetentionDays:
     return _RETENTION[days]
 

@@ -61,13 +61,14 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from kefu.config import PUBLIC_API_URL_VAR, REVISIT_BUCKET_VAR
-from kefu.revisits.config import Campaign
+from kefu.revisits.config import Campaign, Method
 from kefu_infra.capabilities.dead_letters import dead_letter_queue
 from kefu_infra.capabilities.function import (
     FunctionDefaults,
     KefuFunction,
     acknowledge_state_machine_role,
     grant_idempotency,
+    grant_texts,
     retry_lambda_service_errors,
     state_machine_log_group,
 )
@@ -114,6 +115,8 @@ class Revisits(Construct):
         self.bucket = self._add_work_bucket()
         self.task = self._add_task_function(defaults, api_url)
         self._add_grants(grant_domain_data, idempotency_table, survey_secret, mail_identity)
+        if any(campaign.method is Method.SMS_SURVEY for campaign in campaigns):
+            grant_texts(self.task.function, self.task.role)  # the sms_survey campaigns' invitations
         self.log_group = state_machine_log_group(self, self.state_machine_name, defaults.log_retention_days)
         self.state_machine = self._add_state_machine()
         self.dead_letters = dead_letter_queue(

@@ -23,6 +23,7 @@ from kefu_infra.capabilities.kpis import Kpis
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.capabilities.privacy import Privacy
 from kefu_infra.capabilities.qa import QaChecks, QaSampling
+from kefu_infra.capabilities.notifications import Notifications
 from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
 from kefu_infra.routes import Route
@@ -98,6 +99,15 @@ class ServiceStack(Stack):
             prefix=prefix,
             channels=deployment.channels,
             dispatcher=self.email.outbound.function,
+            monitoring=self.monitoring,
+        )
+        self.notifications = Notifications(
+            self,
+            "Notifications",
+            bus=self.channels.bus,
+            mail_identity=self.email.identity,
+            defaults=defaults,
+            grant_domain_data=stateful.grant_domain_data,
             monitoring=self.monitoring,
         )
         self.escalation = Escalation(
@@ -262,6 +272,12 @@ class ServiceStack(Stack):
                 value=self.channels.dead_letters[channel].queue_name,
                 description=f"Events for the {channel} channel its system or EventBridge failed to take",
             )
+        CfnOutput(
+            self,
+            "NotificationsDeadLetterQueueName",
+            value=self.notifications.dead_letters.queue_name,
+            description="Answers and status changes the customer notifications gave up on: kefu dlq show --dlq <this>",
+        )
         CfnOutput(
             self,
             "IntakeDeadLetterQueueName",

@@ -1285,7 +1285,13 @@ export interface components {
         };
         /**
          * ContactPreferences
-         * @description Which channels the customer agrees to be contacted on (surveys, revisit calls, answers).
+         * @description How the customer agrees to be contacted.
+         *
+         *     `email` and `phone` say whether kefu may use those contact points at all (surveys, revisit calls and SMS,
+         *     notices). `notifications` false opts out of progress notices (an answer, waiting on you, resolved) on every
+         *     channel. `notifyBy` picks their channel; unset, it is e-mail when kefu knows an address the customer allows,
+         *     else SMS when it knows a number they allow, else the app. `timeZone` is where their quiet hours are counted
+         *     (unset: the desk's).
          */
         ContactPreferences: {
             /**
@@ -1294,10 +1300,18 @@ export interface components {
              */
             email: boolean;
             /**
+             * Notifications
+             * @default true
+             */
+            notifications: boolean;
+            notifyBy?: components["schemas"]["NotifyBy"] | null;
+            /**
              * Phone
              * @default true
              */
             phone: boolean;
+            /** Timezone */
+            timeZone?: string | null;
         };
         /** Coverage */
         Coverage: {
@@ -1694,6 +1708,12 @@ export interface components {
             /** Tags */
             tags?: string[];
         };
+        /**
+         * NotifyBy
+         * @description Where a customer's progress notices go (kefu.notifications).
+         * @enum {string}
+         */
+        NotifyBy: "email" | "sms" | "app";
         /**
          * OwnProfile
          * @description GET /me: the customer's own record, without what staff keep about them (tags, note, tier).

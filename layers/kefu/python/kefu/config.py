@@ -50,6 +50,10 @@ KB_REFRESH_VAR = "KEFU_KB_REFRESH_SECONDS"
 PRIVACY_STATE_MACHINE_VAR = "KEFU_PRIVACY_STATE_MACHINE_ARN"
 #: kefu's EventBridge bus, where the outbound dispatcher puts answers for the contact channels (kefu.channels).
 EVENT_BUS_VAR = "KEFU_EVENT_BUS"
+#: The queue the notifications function consumes (kefu.notifications): a notice deferred by quiet hours or the rate
+#: limit comes back on it at its time, by a one-time EventBridge Scheduler schedule that this role lets send to it.
+NOTICES_QUEUE_ARN_VAR = "KEFU_NOTICES_QUEUE_ARN"
+NOTICES_SCHEDULER_ROLE_VAR = "KEFU_NOTICES_SCHEDULER_ROLE_ARN"
 
 # --- set by the local stack (kefu_local) or an operator, never by the deployment -----------------------------------
 
@@ -103,6 +107,8 @@ class Settings(BaseModel):
     event_bus: str | None = Field(None, validation_alias=EVENT_BUS_VAR)
     privacy_state_machine_arn: str | None = Field(None, validation_alias=PRIVACY_STATE_MACHINE_VAR)
     kb_bucket: str | None = Field(None, validation_alias=KB_BUCKET_VAR)
+    notices_queue_arn: str | None = Field(None, validation_alias=NOTICES_QUEUE_ARN_VAR)
+    notices_scheduler_role_arn: str | None = Field(None, validation_alias=NOTICES_SCHEDULER_ROLE_VAR)
     kb_refresh_seconds: float = Field(30.0, ge=0, allow_inf_nan=False, validation_alias=KB_REFRESH_VAR)
     #: The DynamoDB endpoint when it is not AWS's (moto, the local stack).
     dynamodb_endpoint: str | None = Field(None, validation_alias=AliasChoices(DYNAMODB_ENDPOINT_VAR, ENDPOINT_VAR))

@@ -20,7 +20,9 @@ from kefu.model.tickets import Channel, EntryKind, Ticket, TimelineEntry, Visibi
 REPLIED = "kefu.ticket.replied"
 STATUS_CHANGED = "kefu.ticket.status-changed"
 SURVEY_REQUESTED = "kefu.survey.requested"
-DETAIL_TYPES = (REPLIED, STATUS_CHANGED, SURVEY_REQUESTED)
+#: A customer notice for the app's push service (kefu.notifications), on the app channel's queue.
+NOTIFIED = "kefu.customer.notified"
+DETAIL_TYPES = (REPLIED, STATUS_CHANGED, SURVEY_REQUESTED, NOTIFIED)
 
 
 def detail_type(entry: TimelineEntry) -> str | None:

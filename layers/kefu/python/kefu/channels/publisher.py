@@ -26,7 +26,7 @@ from kefu.config import settings
 from kefu.errors import TicketNotFound
 from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
-from kefu.model.tickets import EntryKind, Ticket, TimelineEntry, Visibility
+from kefu.model.tickets import Channel, EntryKind, Ticket, TimelineEntry, Visibility
 from kefu.observability import logger, metrics
 from kefu.store import customers as customer_store
 from kefu.store import tickets as ticket_store
@@ -65,12 +65,12 @@ def publish(entry: TimelineEntry) -> Publication:
     built = events.build(entry, ticket, customer, external_thread(ticket))
     assert built is not None, "an entry with a detail type makes an event"
     kind, detail = built
-    _put(events.as_entry(kind, detail, event_bus()))
+    put_event(events.as_entry(kind, detail, event_bus()))
     published = Publication(
         ticketId=ticket.id, entryId=entry.id, published=True, reason=kind, detailType=kind, eventId=detail["eventId"]
     )
     if needs_target(ticket.channel) and ticket.channel not in channel_targets():
-        _report_undelivered(ticket, kind, detail["eventId"])
+        report_undelivered(ticket, kind, detail["eventId"])
         return published
     return published.model_copy(update={"delivered": needs_target(ticket.channel)})
 
@@ -87,20 +87,22 @@ def external_thread(ticket: Ticket) -> str | None:
     return str(thread) if thread else None
 
 
-def _report_undelivered(ticket: Ticket, kind: str, event_id: str) -> None:
-    channel = ticket.channel.value
+def report_undelivered(ticket: Ticket, kind: str, event_id: str, channel: Channel | None = None) -> None:
+    """An event for a channel with no target: logged, counted (ChannelDeliveryFailed, alarmed) and noted on the
+    ticket's timeline (internal), since it reached no one. Also kefu.notifications' app notices."""
+    name = (channel or ticket.channel).value
     logger.error(
         "no target is configured for the ticket's channel: the event was put on the bus but reaches no one",
-        extra={"ticketId": ticket.id, "channel": channel, "eventId": event_id, "detailType": kind},
+        extra={"ticketId": ticket.id, "channel": name, "eventId": event_id, "detailType": kind},
     )
     metrics.add_metric(name="ChannelDeliveryFailed", unit="Count", value=1)
     # Imported when needed: the ticket service brings routing and assignment, which the dispatcher's cold start
     # (every record of the stream it is shown) has no use for otherwise.
     from kefu.tickets.writes import Change, Draft, change
 
-    data = {"event": "delivery-failed", "reason": NO_TARGET, "channel": channel, "eventId": event_id, "of": kind}
+    data = {"event": "delivery-failed", "reason": NO_TARGET, "channel": name, "eventId": event_id, "of": kind}
     body = (
-        f"Not delivered to the customer: the {channel} channel has no target configured (channels in the "
+        f"Not delivered to the customer: the {name} channel has no target configured (channels in the "
         f"deployment configuration), so {kind} {event_id} reached no contact system."
     )
 
@@ -118,7 +120,8 @@ def _events_client() -> Any:
     return boto3.client("events", region_name=settings().region)
 
 
-def _put(entry: dict[str, Any]) -> None:
+def put_event(entry: dict[str, Any]) -> None:
+    """Put one event on the bus; PublishFailed if EventBridge refused it (to be retried)."""
     response = _events_client().put_events(Entries=[entry])
     if response.get("FailedEntryCount"):
         failed = response["Entries"][0]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from kefu.model.customers import Tier
 from kefu.model.surveys import SurveyResult
@@ -34,11 +35,46 @@ class ContactPoint(_View):
     value: str
 
 
+class NotifyBy(StrEnum):
+    """Where a customer's progress notices go (kefu.notifications)."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    #: The app channel's push: an event on kefu's bus for the mobile apps' push service.
+    APP = "app"
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone such as Asia/Shanghai or Europe/Paris") from None
+    return name
+
+
 class ContactPreferences(_Strict):
-    """Which channels the customer agrees to be contacted on (surveys, revisit calls, answers)."""
+    """How the customer agrees to be contacted.
+
+    `email` and `phone` say whether kefu may use those contact points at all (surveys, revisit calls and SMS,
+    notices). `notifications` false opts out of progress notices (an answer, waiting on you, resolved) on every
+    channel. `notifyBy` picks their channel; unset, it is e-mail when kefu knows an address the customer allows,
+    else SMS when it knows a number they allow, else the app. `timeZone` is where their quiet hours are counted
+    (unset: the desk's).
+    """
 
     email: bool = True
     phone: bool = True
+    notifications: bool = True
+    notifyBy: NotifyBy | None = None
+    timeZone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)] | None = None
+
+    @model_validator(mode="after")
+    def _notify_by_an_allowed_channel(self) -> ContactPreferences:
+        if self.notifyBy is NotifyBy.EMAIL and not self.email:
+            raise ValueError("notifyBy is email but email is false: allow e-mail or choose another channel")
+        if self.notifyBy is NotifyBy.SMS and not self.phone:
+            raise ValueError("notifyBy is sms but phone is false: allow the phone or choose another channel")
+        return self
 
 
 class CustomerSummary(_View):

@@ -8,11 +8,11 @@ survey cannot reach (no address, no customer record) are left out.
 
 Revisiting a target issues its survey (one per campaign and ticket, which marks the customer revisited in the same
 transaction, within their cycle only once whichever campaign asks) and sends the invitation (at most once per
-survey), or opens the phone-revisit task in the campaign's group. Each target ends sent, failed or skipped with
-its reason, and one target's failure never fails its batch. A target whose survey exists already is resumed, not
-skipped: a batch retried after a crash, or the same scheduled run started again, sends what did not go out and
-nothing twice. The run's eligibility is judged at its scheduled time, not when quiet hours let it send, so a ticket
-does not drop out of the window while the run waits.
+survey) by e-mail or by text message, or opens the phone-revisit task in the campaign's group. Each target ends
+sent, failed or skipped with its reason, and one target's failure never fails its batch. A target whose survey
+exists already is resumed, not skipped: a batch retried after a crash, or the same scheduled run started again,
+sends what did not go out and nothing twice. The run's eligibility is judged at its scheduled time, not when
+quiet hours let it send, so a ticket does not drop out of the window while the run waits.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ from kefu.revisits.runs import (
     timestamp,
 )
 from kefu.revisits.selection import is_eligible, window
+from kefu.sms import outbound as sms
 from kefu.store import campaign_runs as runs
+from kefu.store import customers as customer_store
 from kefu.store import revisits as revisit_store
 from kefu.store import tickets as ticket_store
 from kefu.store.campaign_runs import RunRecord, TargetRecord
@@ -170,6 +172,8 @@ class Chooser:
             return f"{CONTACT}: no customer record"
         if self.campaign.method is Method.EMAIL_SURVEY and not customer.has_email:
             return f"{CONTACT}: no e-mail address"
+        if self.campaign.method is Method.SMS_SURVEY and not customer.can_text:
+            return f"{CONTACT}: no phone number to text"
         return None
 
     def targets(self) -> list[RunTarget]:
@@ -233,7 +237,7 @@ def _s3() -> Any:
 def send(campaign_id: str, run_id: str, scheduled_at: datetime, batch: Batch) -> BatchResult:
     """Revisit a batch of targets; record each one's outcome and count the batch on the run, once."""
     campaign = campaign_of(campaign_id)
-    if campaign.method is Method.EMAIL_SURVEY:
+    if campaign.method is not Method.PHONE_REVISIT:
         invitation.public_api_url()  # a deployment without it fails the batch before any survey is issued
     outcomes = [revisit(campaign, run_id, scheduled_at, target) for target in batch.targets]
     runs.record_targets(campaign.id, run_id, outcomes, clock_now())
@@ -294,6 +298,8 @@ def _revisit(campaign: Campaign, run_id: str, moment: datetime, target: RunTarge
     if task is not None:
         return TargetRecord(ticket.id, ticket.customerId, SENT, survey_id=survey_id, task_id=task.id)
     url = invitation.survey_url(issued.link)
+    if campaign.method is Method.SMS_SURVEY:
+        return _texted(target, ticket, survey_id, url, issued.survey.expiresAt)
     delivery = outbound.send_notice(
         ticket, key=survey_id, subject=invitation.SUBJECT, texts=invitation.texts(url, issued.survey.expiresAt)
     )
@@ -317,6 +323,38 @@ def mailed(target: RunTarget, survey_id: str, delivery: outbound.Delivery) -> Ta
         reason=reason,
         survey_id=survey_id,
         message_id=delivery.messageId,
+    )
+
+
+def _texted(target: RunTarget, ticket: Ticket, survey_id: str, url: str, expires_at: datetime) -> TargetRecord:
+    """Text the survey link (at most once per survey, as the e-mail invitation is sent once)."""
+    customer = customer_store.get(ticket.customerId)
+    if customer is None or not customer.phone:
+        return TargetRecord(target.ticketId, target.customerId, SKIPPED, reason=f"{CONTACT}: no phone number to text")
+    text = invitation.sms_text(
+        url, expires_at, ticket_id=ticket.id, ticket_text=f"{ticket.subject}\n{ticket.description}"
+    )
+    delivery = sms.send_once(
+        ticket_id=ticket.id, customer_id=ticket.customerId, key=survey_id, phone=customer.phone, text=text
+    )
+    return texted(target, survey_id, delivery)
+
+
+def texted(target: RunTarget, survey_id: str, delivery: sms.TextDelivery) -> TargetRecord:
+    """A target's outcome from what became of its text message."""
+    reason: str | None
+    outcome, reason = FAILED, f"sms: {delivery.reason}"
+    if delivery.sent:
+        outcome, reason = SENT, None
+    elif delivery.reason == "already-sent":  # a repeated batch or run: sent before, and only then
+        outcome, reason = SENT, "resumed: the invitation had gone out already"
+    return TargetRecord(
+        target.ticketId,
+        target.customerId,
+        outcome,
+        reason=reason,
+        survey_id=survey_id,
+        message_id=delivery.snsMessageId,
     )
 
 

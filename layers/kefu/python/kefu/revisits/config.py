@@ -61,6 +61,8 @@ class _Strict(BaseModel):
 
 class Method(StrEnum):
     EMAIL_SURVEY = "email_survey"
+    #: The survey link by text message (kefu.sms.outbound), to customers with a phone number they allow.
+    SMS_SURVEY = "sms_survey"
     PHONE_REVISIT = "phone_revisit"
 
 
@@ -157,8 +159,10 @@ class Campaign(_Strict):
     def _group_for_phone_only(self) -> Campaign:
         if self.method is Method.PHONE_REVISIT and self.group is None:
             raise ValueError(f"campaign {self.id!r} revisits by phone: give the agents' group (group)")
-        if self.method is Method.EMAIL_SURVEY and self.group is not None:
-            raise ValueError(f"campaign {self.id!r} sends e-mail surveys: group is for phone_revisit campaigns")
+        if self.method is not Method.PHONE_REVISIT and self.group is not None:
+            raise ValueError(
+                f"campaign {self.id!r} sends surveys ({self.method}): group is for phone_revisit campaigns"
+            )
         return self
 
     @property

@@ -41,6 +41,8 @@ class Reach:
     customer_id: str
     last_revisited_at: datetime | None
     has_email: bool
+    #: A phone number kefu may text: known, and not refused in the customer's contact preferences.
+    can_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,15 @@ class TargetRecord:
 
 
 def reach(customer_ids: Iterable[str]) -> dict[str, Reach]:
-    """The customers' last revisit and whether they have an e-mail address, by BatchGetItem (100 keys a request);
+    """The customers' last revisit and whether mail or a text can reach them, by BatchGetItem (100 keys a request);
     a customer without a record is left out."""
     keys = [(customer_key(customer_id), CUSTOMER_SK) for customer_id in dict.fromkeys(customer_ids)]
     found: dict[str, Reach] = {}
-    attributes = ["pk", "sk", "kind", "id", "email", "lastRevisitedAt"]
+    attributes = ["pk", "sk", "kind", "id", "email", "phone", "contactPreferences", "lastRevisitedAt"]
     for item in CustomerItem.batch_get(keys, consistent_read=True, attributes_to_get=attributes):
         last = item.last_revisited_at
-        found[item.customer_id] = Reach(item.customer_id, last, bool(item.email))
+        can_text = bool(item.phone) and (item.contact_preferences or {}).get("phone", True) is not False
+        found[item.customer_id] = Reach(item.customer_id, last, bool(item.email), can_text)
     return found
 
 

@@ -42,6 +42,8 @@
    reviewer: gsi4 gsi4pk=QA#STATUS#<status>, gsi4sk=<reviewer or ->#<month>#<review id>
    a ticket's QA findings:        GetItem pk=TICKET#<id>, sk=QA#FINDINGS (kefu.store.qa_findings)
    a month's QA coverage:         Query pk=QAMONTH#<yyyy-mm> (sk AGENT#<agent> rows, RUN: kefu.store.qa_coverage)
+   a ticket's customer notices:   GetItem pk=NOTICES#<ticket id>, sk=STATE (rate limit, waiting notice, handled)
+   a text message sent once:      GetItem pk=SMS#<ticket id>#<key>, sk=OUT (claimed, then sent or failed)
 """
 
 from __future__ import annotations
@@ -487,3 +489,29 @@ class SurveyRunItem(KefuItem, discriminator="survey_run"):
 
     campaign_id = UnicodeAttribute(attr_name="campaignId")
     run_id = UnicodeAttribute(attr_name="runId")
+
+
+# --- customer notices and text messages (kefu.store.notices, kefu.store.texts) ----------------------------------
+
+
+class NoticeStateItem(KefuItem, discriminator="notice_state"):
+    """A ticket's customer notices: pk=NOTICES#<ticket id>, sk=STATE. When one last went out, the one waiting for
+    its time (JSON, with when it is due), and the events already handled (the last few, newest last)."""
+
+    last_sent_at = UtcDateTimeAttribute(attr_name="lastSentAt", null=True)
+    pending = JSONAttribute(null=True)
+    due = UtcDateTimeAttribute(null=True)
+    handled = ListAttribute(of=UnicodeAttribute, default=list)
+    version = VersionAttribute()
+
+
+class TextSendItem(KefuItem, discriminator="text_send"):
+    """A text message kefu sends at most once: pk=SMS#<ticket id>#<key>, sk=OUT; claimed (sending) before SNS is
+    called, then sent (with SNS's message id) or failed (with why: final, never retried)."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticketId")
+    customer_id = UnicodeAttribute(attr_name="customerId")
+    state = UnicodeAttribute()
+    at = UtcDateTimeAttribute()
+    sns_message_id = UnicodeAttribute(attr_name="snsMessageId", null=True)
+    reason = UnicodeAttribute(null=True)

@@ -1,0 +1,1 @@
+"""Text messages to customers (SNS Publish to a phone number): progress notices and revisit survey links."""
