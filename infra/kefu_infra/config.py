@@ -26,8 +26,8 @@ from kefu.email.config import DEFAULT_ACKNOWLEDGEMENT, MailSettings
 from kefu.knowledge.config import KnowledgeSettings
 from kefu.model.agents import GroupId, GroupSpec
 from kefu.model.tickets import Channel
-from kefu.qa.config import QaSettings
 from kefu.notifications.config import NotificationSettings
+from kefu.qa.config import QaSettings
 from kefu.revisits.config import Campaign, SurveySettings
 from kefu.routing.config import RoutingConfig
 from kefu.sla.config import SlaConfig

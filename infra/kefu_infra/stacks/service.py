@@ -21,9 +21,9 @@ from kefu_infra.capabilities.intake import Intake
 from kefu_infra.capabilities.knowledge import Knowledge
 from kefu_infra.capabilities.kpis import Kpis
 from kefu_infra.capabilities.monitoring import Monitoring
+from kefu_infra.capabilities.notifications import Notifications
 from kefu_infra.capabilities.privacy import Privacy
 from kefu_infra.capabilities.qa import QaChecks, QaSampling
-from kefu_infra.capabilities.notifications import Notifications
 from kefu_infra.capabilities.revisits import Revisits
 from kefu_infra.config import Deployment
 from kefu_infra.routes import Route
