@@ -11,9 +11,7 @@ BUILT_IN = RoutingConfig()
 
 
 def _read(body: str, sentiment: str | None = "calm", *, threat=False, priority=Priority.P3, raised=False):
-    return reassess(
-        body, sentiment=sentiment, threat=threat, priority=priority, already_raised=raised, config=BUILT_IN
-    )
+    return reassess(body, sentiment=sentiment, threat=threat, priority=priority, already_raised=raised, config=BUILT_IN)
 
 
 @pytest.mark.parametrize(
