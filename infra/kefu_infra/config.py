@@ -224,6 +224,11 @@ class Deployment(_Strict):
                     for index, step in enumerate(sla.escalation)
                     if step.group is not None and step.group not in groups
                 ]
+                + [
+                    (("notices", "supervisors", group), f"{group!r} is not one of groups: {', '.join(groups)}")
+                    for group in sla.notices.supervisors
+                    if group not in groups
+                ]
             )
         return sla
 

@@ -1,7 +1,8 @@
 """A realistic month of desk traffic for the local stack (`kefu local up --month`), written by the domain's own
 services under a held clock that steps through the month: tickets from every channel in Chinese and English, with
-arrival peaks, answers, worked time, resolutions, reopens, complaints and survey answers; then the KPI aggregates
-brought in step the way the KPI function does it (kefu.kpis.service.refresh).
+arrival peaks, answers, worked time, resolutions, reopens, complaints and survey answers, and the closes of tickets
+resolved longer than the quiet period ago (as the escalation task closes them); then the KPI aggregates brought in
+step the way the KPI function does it (kefu.kpis.service.refresh).
 
 It runs before the stack's stream readers start, so a month of history starts no escalation executions.
 """
@@ -16,6 +17,8 @@ from datetime import datetime, time, timedelta
 
 from kefu import clock
 from kefu.errors import KefuError
+from kefu.escalation import service as escalation
+from kefu.escalation.plan import closing_at
 from kefu.identity import Caller, Role
 from kefu.intake import service as intake
 from kefu.intake.model import IntakeMessage
@@ -23,8 +26,10 @@ from kefu.kpis import service as kpis
 from kefu.kpis import work
 from kefu.model.surveys import SurveyAnswer
 from kefu.model.tickets import Channel, CustomerRef, NewMessage, NewTicket, Resolution, TransitionRequest
+from kefu.sla import sla_config
 from kefu.surveys import service as surveys
 from kefu.tickets import service as tickets
+from kefu.tickets import sla as sla_clock
 
 CHANNELS = {"web": 25, "app": 20, "email": 20, "phone": 15, "chat": 12, "social": 5, "feedback": 3}
 CATEGORIES = {"order": 22, "logistics": 20, "after_sales": 16, "payment": 12, "consultation": 12, "technical": 8,
@@ -68,6 +73,7 @@ def seed_month(
     zone = kpis.desk_zone()
     last = (end or clock.now()).astimezone(zone).date()
     opened: list[str] = []
+    until = end or clock.now()
     with held_clock(clock.now()) as move:
         for n in range(days):
             day = last - timedelta(days=days - 1 - n)
@@ -79,6 +85,8 @@ def seed_month(
                 if ticket_id:
                     opened.append(ticket_id)
             progress(f"{day}: {count} tickets")
+        for ticket_id in opened:
+            _closed_when_quiet(move, ticket_id, until)
     for ticket_id in opened:
         kpis.refresh(ticket_id)
     return opened
@@ -134,6 +142,18 @@ def _open(rng: random.Random, channel: str, category: str, subject: str, number:
 def _resolve(move: Callable[[datetime], None], ticket_id: str, at: datetime) -> None:
     move(at)
     tickets.transition(AGENT, ticket_id, TransitionRequest(to="resolved", resolution=Resolution(kind="answer")))
+
+
+def _closed_when_quiet(move: Callable[[datetime], None], ticket_id: str, until: datetime) -> None:
+    """A ticket resolved longer than the quiet period before `until` closed as the escalation state machine would
+    have closed it then (its task, run at that moment); the stream readers that start those waits run only later."""
+    ticket = tickets.get_ticket(AGENT, ticket_id)
+    clock_now = sla_clock.clock_of(ticket)
+    closing = clock_now and closing_at(ticket, clock_now.generation, sla_config().auto_close_after_duration)
+    if not clock_now or not closing or closing > until:
+        return
+    move(closing)
+    escalation.run_due_milestones(ticket_id, clock_now.generation)
 
 
 def _aftercare(rng: random.Random, move: Callable[[datetime], None], ticket_id: str, since: datetime) -> None:

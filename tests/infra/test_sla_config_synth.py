@@ -107,10 +107,29 @@ def test_an_unknown_calendar_is_named():
 
 def test_a_ladder_group_that_does_not_exist_is_named():
     settings = dev_settings()
-    settings["sla"]["escalation"][-1]["group"] = "complaint-managers"
+    ladder = settings["sla"]["escalation"]
+    moving = next(index for index, step in enumerate(ladder) if step["action"] == "move_to_group")
+    ladder[moving]["group"] = "complaint-managers"
 
     groups = ", ".join(settings["groups"])
-    last = len(settings["sla"]["escalation"]) - 1
     assert errors_of(settings) == (
-        f"dev.yaml: sla.escalation.{last}.group: 'complaint-managers' is not one of groups: {groups}"
+        f"dev.yaml: sla.escalation.{moving}.group: 'complaint-managers' is not one of groups: {groups}"
     )
+
+
+def test_a_notice_group_that_does_not_exist_is_named():
+    settings = dev_settings()
+    settings["sla"]["notices"]["supervisors"]["night-shift"] = ["sup-wang"]
+
+    groups = ", ".join(settings["groups"])
+    assert errors_of(settings) == (
+        f"dev.yaml: sla.notices.supervisors.night-shift: 'night-shift' is not one of groups: {groups}"
+    )
+
+
+def test_a_step_notifying_the_head_of_service_needs_one():
+    settings = dev_settings()
+    settings["sla"]["notices"]["head_of_service"] = []
+
+    head = next(i for i, step in enumerate(settings["sla"]["escalation"]) if step["action"] == "notify_head")
+    assert errors_of(settings) == f"dev.yaml: sla.escalation.{head}.action: notify_head needs notices.head_of_service"

@@ -33,6 +33,21 @@ def test_a_small_month_of_every_kind_of_traffic_is_reported(aws, monkeypatch):
     assert len(report["rows"]) >= 4  # channels
 
 
+def test_tickets_resolved_longer_than_the_quiet_period_ago_are_closed_as_the_escalation_task_closes_them(aws):
+    from datetime import timedelta
+
+    from kefu.store import tickets as store
+
+    opened = seed_month(days=9, per_day=4, end=END, progress=lambda line: None)
+
+    found = [store.get(ticket_id) for ticket_id in opened]
+    quiet = timedelta(days=7)
+    closed = [t for t in found if t.status.value == "closed"]
+    assert closed, "the month's first days' resolutions are more than 7 days old"
+    assert all(t.sla.closedAt == t.sla.resolvedAt + quiet for t in closed)
+    assert all(t.sla.resolvedAt + quiet > END for t in found if t.status.value == "resolved")
+
+
 def test_the_held_clock_is_given_back():
     real = clock.now
     with held_clock(END) as move:

@@ -37,7 +37,7 @@ from kefu_local.resources import FUNCTION
 from kefu_local.stepfunctions import ExecutionResult, LocalStepFunctions, running_executions
 from kefu_local.streams import StreamPoller, stream_mappings
 from kefu_local.templates import cloud_assembly
-from tests.conftest import ADMIN, AGENT, EVENTS, Api, LambdaContext, load_function
+from tests.conftest import ADMIN, AGENT, CUSTOMER, EVENTS, Api, LambdaContext, load_function
 from tests.integration.sla_desk import run_clock_fast, use_short_targets
 
 SCALE = 600
@@ -258,10 +258,16 @@ def test_a_complaint_answered_and_resolved_in_time_reaches_no_escalation(escalat
     assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
 
     # Stopped by the watcher: the first when the ticket was answered, the second (waiting for the resolution
-    # milestones) when it was resolved; the resolved clock waits for nothing, so no third one started.
+    # milestones) when it was resolved; the resolved clock's only waits to close the ticket after the quiet period.
     for generation in (1, 2):
         assert escalation_desk.finished(ticket_id, generation).status == "ABORTED"
-    assert escalation_desk.executions(ticket_id) == {f"{ticket_id}-1": "ABORTED", f"{ticket_id}-2": "ABORTED"}
+    eventually(lambda: f"{ticket_id}-3" in escalation_desk.executions(ticket_id))
+    assert escalation_desk.executions(ticket_id) == {
+        f"{ticket_id}-1": "ABORTED",
+        f"{ticket_id}-2": "ABORTED",
+        f"{ticket_id}-3": "RUNNING",
+    }
+    assert escalation_desk.execution_input(ticket_id, 3)["milestone"] == "close"
     assert escalation_desk.escalations(ticket_id) == []
     assert store.get(ticket_id).escalationLevel == 0
     assert escalation_desk.notifications() == []
@@ -287,7 +293,8 @@ def test_a_complaint_resolved_midway_ends_its_execution_without_a_further_escala
     assert [e["data"]["key"] for e in entries][:3] == ["first_response:75", "first_response:100", "first_response:100"]
     assert all(moment_of(e["createdAt"]) <= resolved.sla.resolvedAt for e in entries)  # none after it
     assert "resolution:100" not in resolved.sla.escalated
-    assert escalation_desk.executions(ticket_id) == {f"{ticket_id}-1": "ABORTED"}
+    # The resolved generation's execution only waits to close the ticket (7 days).
+    assert escalation_desk.executions(ticket_id) == {f"{ticket_id}-1": "ABORTED", f"{ticket_id}-2": "RUNNING"}
 
 
 def test_a_paused_complaint_moves_its_deadlines_by_the_time_it_waited(escalation_desk):
@@ -426,3 +433,57 @@ def test_a_task_for_a_ticket_that_no_longer_exists_ends_the_execution(escalation
     assert result.status == "SUCCEEDED", result.cause
     assert result.states_entered == ["WaitForMilestone", "RunMilestones", "Done?", "Ended"]
     assert result.output == {"ticketId": plan["ticketId"], "generation": 1, "done": True}
+
+
+# --- resolved tickets close on their own -------------------------------------------------------------------------
+
+
+def quiet_period(monkeypatch, folder: Path, quiet: str) -> None:
+    """The short targets with a short quiet period before a resolved ticket closes."""
+    from kefu import deployment
+    from tests.integration.sla_desk import DOCUMENT
+
+    path = folder / "kefu-deployment-quiet.json"
+    path.write_text(json.dumps({"sla": {**DOCUMENT["sla"], "auto_close_after": quiet}}), encoding="utf-8")
+    monkeypatch.setenv("KEFU_DEPLOYMENT_FILE", str(path))
+    deployment.reload()
+
+
+def resolve(desk: Desk, ticket_id: str) -> None:
+    assert desk.api("POST", f"/tickets/{ticket_id}/messages", who=AGENT, body={"body": "Sent again."}).status == 201
+    body = {"to": "resolved", "resolution": {"kind": "reship"}}
+    assert desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
+
+
+def test_a_resolved_ticket_closes_on_its_own_after_the_quiet_period(escalation_desk, monkeypatch, tmp_path):
+    quiet_period(monkeypatch, tmp_path, "20m")  # 2 s at this scale
+    ticket_id = escalation_desk.complaint()
+    resolve(escalation_desk, ticket_id)
+
+    assert escalation_desk.finished(ticket_id, 3).status == "SUCCEEDED"
+
+    closed = store.get(ticket_id)
+    assert closed.status.value == "closed"
+    assert closed.sla.closedAt >= closed.sla.resolvedAt + timedelta(minutes=20)
+    timeline = escalation_desk.api("GET", f"/tickets/{ticket_id}/timeline", who=ADMIN, query={"limit": "100"})
+    (entry,) = [e for e in timeline.json["items"] if e["kind"] == "status" and e["data"]["to"] == "closed"]
+    assert entry["visibility"] == "public"
+    assert entry["data"]["reason"].startswith("closed automatically: resolved 20 minutes")
+
+
+def test_a_customer_who_writes_before_the_close_reopens_the_ticket_and_cancels_the_close(
+    escalation_desk, monkeypatch, tmp_path
+):
+    quiet_period(monkeypatch, tmp_path, "20m")
+    ticket_id = escalation_desk.complaint()
+    resolve(escalation_desk, ticket_id)
+    escalation_desk.waiting(ticket_id, 3)
+
+    # The complaint was opened for alice@example.com: CUSTOMER's verified address makes them that customer.
+    said = escalation_desk.api("POST", f"/tickets/{ticket_id}/messages", who=CUSTOMER, body={"body": "Still broken"})
+    assert said.status == 201, said.text
+
+    assert escalation_desk.finished(ticket_id, 3).status == "ABORTED"
+    reopened_at = store.get(ticket_id).updatedAt
+    eventually(lambda: now() > reopened_at + timedelta(minutes=25))
+    assert store.get(ticket_id).status.value == "open"

@@ -106,3 +106,17 @@ def test_an_angry_reply_by_e_mail_raises_the_priority(mailroom):
     now = desk("GET", f"/tickets/{ticket.id}", who=AGENT).json
     assert now["sentiment"] == "angry" and now["worseningRaised"] is True
     assert now["priority"] < before  # "P2" < "P3": one step up
+
+
+def test_a_customers_note_when_reopening_is_read_like_any_message(desk):
+    ticket = open_ticket(desk, subject="Order 1042", description="Where is my parcel?")
+    resolve = {"to": "resolved", "resolution": {"kind": "answer"}}
+    assert desk("POST", f"/tickets/{ticket['id']}/transition", who=AGENT, body=resolve).status == 200
+
+    reopen = {"to": "open", "note": "垃圾！根本没收到"}
+    assert desk("POST", f"/tickets/{ticket['id']}/transition", who=CUSTOMER, body=reopen).status == 200
+
+    now = as_agent(desk, ticket)
+    assert (now["status"], now["sentiment"], now["priority"]) == ("open", "angry", "P2")
+    [entry] = mood_entries(desk, ticket["id"])
+    assert entry["data"]["changes"]["priority"] == {"from": "P3", "to": "P2"}

@@ -174,8 +174,11 @@ def test_at_75_percent_the_owner_is_warned_on_the_timeline():
         "action": "warn_owner",
         "due": "2026-03-02T11:00:00.000Z",
         "level": 0,
+        "notified": [AGENT],
     }
-    assert entry.body == "First response at 75% of its target (due 2026-03-02T11:00:00.000Z): the owner is warned."
+    assert entry.body == (
+        f"First response at 75% of its target (due 2026-03-02T11:00:00.000Z): the owner is warned ({AGENT})."
+    )
     ticket = escalation.change.ticket
     assert ticket.sla.escalated == ["first_response:75"]
     assert ticket.escalationLevel == 0
@@ -339,3 +342,124 @@ def test_a_stream_record_of_a_ticket_put_on_hold_stops_its_execution_and_starts_
     assert (old.status, new.status) == (Status.NEW, Status.PENDING)
     assert found.stop == f"{new.id}-1"
     assert found.start is None
+
+
+# --- after the breach: the ladder goes on, each step telling its people ---------------------------------------
+
+LONG_LADDER = SlaConfig.model_validate(
+    {
+        "policies": CONFIG.model_dump(mode="json")["policies"],
+        "escalation": [
+            {"at": 100, "milestone": "resolution", "action": "notify_supervisor"},
+            {"at": 100, "milestone": "resolution", "action": "raise_level"},
+            {"at": 150, "milestone": "resolution", "action": "notify_supervisor"},
+            {"at": 150, "milestone": "resolution", "action": "notify_manager"},
+            {"at": 150, "milestone": "resolution", "action": "raise_level"},
+            {"at": 200, "milestone": "resolution", "action": "notify_head"},
+            {"at": 200, "milestone": "resolution", "action": "raise_level"},
+        ],
+        "notices": {
+            "supervisors": {"l1": ["sup-wang"]},
+            "managers": {AGENT: "mgr-sun"},
+            "head_of_service": ["head@example.com"],
+        },
+    }
+)
+
+
+def test_half_a_target_after_the_breach_the_supervisor_and_the_owners_manager_are_told_and_the_level_raised():
+    resolution = complaint().sla.resolutionDue
+    first = escalate_due(complaint(), 1, LONG_LADDER.escalation, resolution + timedelta(seconds=1))
+    assert first is not None
+    breached = first.change.ticket
+    half_later = resolution + (resolution - T0) / 2
+
+    escalation = escalate_due(breached, 1, LONG_LADDER.escalation, half_later, LONG_LADDER.notices)
+
+    assert escalation is not None
+    said = {(e.data["action"], tuple(e.data.get("notified", ()))) for e in escalation.change.drafts}
+    assert said == {("notify_supervisor", ("sup-wang",)), ("notify_manager", ("mgr-sun",)), ("raise_level", ())}
+    assert escalation.change.ticket.escalationLevel == 2
+    manager = next(e for e in escalation.change.drafts if e.data["action"] == "notify_manager")
+    assert manager.body.endswith("the owner's manager is notified (mgr-sun).")
+
+
+def test_a_whole_target_after_the_breach_the_head_of_service_is_told():
+    resolution = complaint().sla.resolutionDue
+    late = resolution + (resolution - T0)
+    escalation = escalate_due(complaint(), 1, LONG_LADDER.escalation, late, LONG_LADDER.notices)
+    assert escalation is not None
+    head = next(e for e in escalation.change.drafts if e.data["action"] == "notify_head")
+    assert (head.data["notified"], head.data["percent"]) == (["head@example.com"], 200)
+    assert escalation.change.ticket.escalationLevel == 3
+    assert escalation.change.ticket.sla.escalated == ["resolution:100", "resolution:150", "resolution:200"]
+
+
+def test_a_step_with_nobody_configured_says_so_on_the_timeline():
+    escalation = escalate_due(complaint(groupId="l2"), 1, LONG_LADDER.escalation, minutes(10_000), LONG_LADDER.notices)
+    assert escalation is not None
+    supervisor = next(e for e in escalation.change.drafts if e.data["action"] == "notify_supervisor")
+    assert supervisor.data["notified"] == []
+    assert supervisor.body.endswith("(nobody configured).")
+
+
+def test_a_notify_step_without_its_people_is_refused_at_synth():
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"notify_head needs notices\.head_of_service"):
+        SlaConfig.model_validate({"escalation": [{"at": 200, "milestone": "resolution", "action": "notify_head"}]})
+
+
+# --- resolved tickets close on their own ------------------------------------------------------------------------
+
+QUIET = timedelta(days=7)
+
+
+def resolved_complaint() -> Ticket:
+    ticket = complaint()
+    sla = ticket.sla.model_copy(update={"resolvedAt": minutes(60)})
+    update = {"status": Status.RESOLVED, "sla": sla, "updatedAt": minutes(60)}
+    moved = sla_clock.moved(ticket, sla, minutes(60), ClockEvent.RESOLUTION)
+    return ticket.model_copy(update={**update, **moved})
+
+
+def test_a_resolved_tickets_clock_waits_to_close_it_after_the_quiet_period():
+    ticket = resolved_complaint()
+    plan = plan_for(ticket, 2, LADDER, close_after=QUIET)
+    assert (plan.done, plan.milestone, plan.wakeAt) == (False, "close", wake_time(minutes(60) + QUIET))
+    assert plan_for(ticket, 2, LADDER).done  # nothing closes by itself without a quiet period
+
+
+def test_the_watcher_starts_the_wait_to_close_when_a_ticket_is_resolved():
+    before, after = complaint(), resolved_complaint()
+    found = orders(before, after, LADDER, close_after=QUIET)
+    assert found.stop == execution_name(before.id, 1)
+    assert found.start is not None and found.start.milestone == "close"
+
+
+def test_a_reopen_stops_the_wait_to_close():
+    resolved = resolved_complaint()
+    sla = resolved.sla.model_copy(update={"resolvedAt": None})
+    moved = sla_clock.moved(resolved, sla, minutes(120), ClockEvent.REOPEN)
+    reopened = resolved.model_copy(update={"status": Status.OPEN, "sla": sla, **moved})
+    found = orders(resolved, reopened, LADDER, close_after=QUIET)
+    assert found.stop == execution_name(resolved.id, 2)
+
+
+def test_the_close_is_written_once_the_quiet_period_is_over_and_not_before():
+    from kefu.escalation.closing import closed_if_due
+
+    ticket = resolved_complaint()
+    assert closed_if_due(ticket, 2, QUIET, minutes(60) + QUIET - timedelta(seconds=1)) is None
+    assert closed_if_due(ticket, 1, QUIET, minutes(60) + QUIET) is None  # another generation's wait
+    change = closed_if_due(ticket, 2, QUIET, minutes(60) + QUIET)
+    assert change is not None
+    assert (change.ticket.status, change.ticket.sla.closedAt) == (Status.CLOSED, minutes(60) + QUIET)
+    (entry,) = change.drafts
+    assert entry.data == {
+        "from": "resolved",
+        "to": "closed",
+        "reason": "closed automatically: resolved 7 days ago without a word from the customer",
+    }
+    assert plan_for(change.ticket, 2, LADDER, close_after=QUIET).done

@@ -20,7 +20,7 @@ from kefu.kpis import counters
 from kefu.kpis.facts import TicketFacts, facts_of
 from kefu.kpis.figures import figures, summed
 from kefu.kpis.service import slot_counters
-from kefu.model.tickets import Ticket, TimelineEntry
+from kefu.model.tickets import Status, Ticket, TimelineEntry
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -144,7 +144,8 @@ def test_the_month_totals_are_the_hand_computed_figures():
     assert totals["handleTime"] == {"count": 2, "meanSeconds": 450.0}  # T1's call 300 s, T2's work 600 s
     assert (totals["fcrRate"], totals["reopenRate"]) == (0.5, 0.5)  # T1 first contact; T2 reopened
     assert totals["escalations"] == {"count": 1, "byLevel": {"1": 1}}
-    assert totals["complaints"] == {"count": 1, "share": 0.25, "closedWithin48hRate": 1.0}
+    # T2 is resolved, not closed: its loop has not ended (and its last resolution came after 48 h anyway).
+    assert totals["complaints"] == {"count": 1, "share": 0.25, "closedWithin48hRate": 0.0}
     assert totals["csat"] == {"responses": 2, "mean": 3.5, "satisfiedRate": 0.5}
     assert totals["nps"] == {"responses": 2, "score": 0.0}  # one promoter, one detractor
     assert totals["slaBreachRate"] == {"firstResponse": 0.0, "resolution": 0.0}
@@ -159,7 +160,7 @@ def test_days_are_the_desks_days_and_a_reopen_moves_the_resolution_to_its_last_d
     assert [rows[date(2026, 11, d)]["backlog"] for d in range(1, 7)] == [0, 3, 2, 2, 2, 2]
     assert rows[date(2026, 11, 2)]["backlogByAge"] == {"0d": 3, "1-2d": 0, "3-6d": 0, "7d+": 0}
     assert rows[date(2026, 11, 5)]["backlogByAge"] == {"0d": 0, "1-2d": 0, "3-6d": 2, "7d+": 0}
-    assert rows[date(2026, 11, 2)]["complaints"]["closedWithin48hRate"] == 1.0
+    assert rows[date(2026, 11, 2)]["complaints"]["closedWithin48hRate"] == 0.0
     assert rows[date(2026, 11, 5)]["reopenRate"] == 1.0
 
 
@@ -189,6 +190,17 @@ def test_a_repeat_contact_in_the_same_category_within_seven_days_ends_first_cont
 def test_a_transfer_away_from_the_first_group_is_not_first_contact_resolution():
     moved = T1.model_copy(update={"groupId": "l2"})
     assert facts_of(moved, T1_TIMELINE, [moved]).fcr is False
+
+
+def test_a_complaint_counts_as_closed_within_48h_only_once_it_is_closed_on_a_resolution_within_48h():
+    resolved_in_time = T2_TIMELINE[:6]  # resolved 3 Nov 10:00, 24 h after it was opened; never reopened
+    assert facts_of(T2, resolved_in_time, [T2]).complaint_closed_within_48h is False  # resolved, not closed yet
+    closed = T2.model_copy(update={"status": Status.CLOSED})
+    closed_timeline = [*resolved_in_time, status("2026-11-10T02:00:00", "resolved", "closed")]
+    assert facts_of(closed, closed_timeline, [closed]).complaint_closed_within_48h is True
+    # Closed on a resolution that came after 48 h (the reopen's): not within the loop.
+    late = [*T2_TIMELINE[:9], status("2026-11-12T03:00:00", "resolved", "closed")]
+    assert facts_of(closed, late, [closed]).complaint_closed_within_48h is False
 
 
 def test_counters_move_by_the_difference_and_the_same_facts_move_nothing():

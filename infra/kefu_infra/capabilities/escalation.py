@@ -32,9 +32,18 @@ built-in ladder (75% and 100% of both targets): a ticket answered and resolved b
 each pause adds 1 (the resumed generation's Wait). At $0.025 per 1,000 transitions, 10,000 tickets cost $0.50 when
 all are handled in time and $3.25 if every one escalated all the way.
 
-Escalations are announced on the KMS-encrypted `Escalations` topic (message attributes action, milestone, ticketId,
-groupId, ownerId for subscription filters); who subscribes (owners' and supervisors' alerts, a chat integration)
-is the operators' choice. An `Escalations` metric per step (dimensions action, milestone) is in the kefu namespace.
+The ladder goes on after the breach as configured (`sla.escalation` steps at 150%, 200%…: the supervisor again with
+the owner's manager, then the head of service), each step on the ticket's timeline. A step that tells people
+(warn_owner, notify_supervisor, notify_manager, notify_head) mails them through SES (`sla.notices`: each group's
+supervisors, each agent's manager, the head of service; kefu.escalation.notices) and names them on its entry; the
+supervisors' workspace list is `GET /tickets?escalated=true`. Escalations are also announced on the KMS-encrypted
+`Escalations` topic (message attributes action, milestone, ticketId, groupId, ownerId for subscription filters),
+for any other subscriber (a chat integration). An `Escalations` metric per step (dimensions action, milestone) is in
+the kefu namespace.
+
+A resolved ticket's generation waits for its close instead (`{"milestone": "close"}`, `sla.auto_close_after`, 7 days
+by default): the task closes the ticket if it is still resolved under that generation (kefu.escalation.closing); a
+reopen stops it. That adds 4 transitions per resolved ticket (start, the task, Done?, Ended), or 1 when reopened.
 
 The domain table's stream has two consumers with this one (outbound mail, escalation): the most DynamoDB Streams
 serves without throttling its readers. A third (KPI aggregates) would need a fan-out (Kinesis Data Streams for
@@ -50,6 +59,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -83,6 +93,7 @@ class Escalation(Construct):
         table: dynamodb.ITable,
         defaults: FunctionDefaults,
         grant_domain_data: Callable[[iam.IGrantable], iam.Grant],
+        mail_identity: ses.IEmailIdentity,
         monitoring: Monitoring,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -91,6 +102,8 @@ class Escalation(Construct):
         self.topic_key, self.topic = self._add_topic()
         self.task = self._add_task_function(defaults)
         grant_domain_data(self.task.function)
+        # Notices to the people a step tells (kefu.escalation.notices) go from the support address of the domain.
+        mail_identity.grant_send_email(self.task.function)
         self.log_group = state_machine_log_group(self, self.state_machine_name, defaults.log_retention_days)
         self.state_machine = self._add_state_machine()
         self.dead_letters = dead_letter_queue(

@@ -117,6 +117,7 @@ class ServiceStack(Stack):
             table=stateful.table,
             defaults=defaults,
             grant_domain_data=stateful.grant_domain_data,
+            mail_identity=self.email.identity,
             monitoring=self.monitoring,
         )
         self.revisits = Revisits(

@@ -1,4 +1,5 @@
-"""Escalations announced: a metric per ladder step, and a notification per step on the escalation topic (SNS).
+"""Escalations announced: a metric per ladder step, a notification per step on the escalation topic (SNS), and the
+step's notice mailed to the people it tells (kefu.escalation.notices).
 
 Each notification carries message attributes that subscriptions filter on: `action` (warn_owner,
 notify_supervisor, raise_level, move_to_group), `milestone` ("resolution:100"), `ticketId`, `groupId` (the group
@@ -21,6 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from kefu.clock import iso
 from kefu.config import ESCALATION_TOPIC_VAR, settings
+from kefu.escalation import notices
 from kefu.model.tickets import Ticket
 from kefu.observability import metrics
 from kefu.sla import EscalationStep, Milestone
@@ -40,6 +42,8 @@ class Taken:
     milestone: Milestone
     step: EscalationStep
     data: dict[str, Any]
+    #: The step as its timeline entry says it (the notice's text).
+    said: str = ""
 
 
 @cache
@@ -57,6 +61,7 @@ def announce(ticket: Ticket, taken: Sequence[Taken]) -> None:
             metric.add_dimension(name="milestone", value=each.milestone.key)
     if not taken:
         return
+    unmailed = [failure for each in taken for failure in _mailed(ticket, each)]
     topic = settings().escalation_topic_arn
     if not topic:
         raise NotificationFailed(f"escalations of {ticket.id} not announced: {ESCALATION_TOPIC_VAR} is unset")
@@ -67,6 +72,16 @@ def announce(ticket: Ticket, taken: Sequence[Taken]) -> None:
         failed += [f"{f.get('Code')}: {f.get('Message')}" for f in response.get("Failed", [])]
     if failed:
         raise NotificationFailed(f"{len(failed)} escalation notification(s) of {ticket.id} not sent: {failed}")
+    if unmailed:
+        raise NotificationFailed(f"{len(unmailed)} escalation notice(s) of {ticket.id} not mailed: {unmailed}")
+
+
+def _mailed(ticket: Ticket, taken: Taken) -> list[str]:
+    """The step's notice mailed to the people its entry names (kefu.escalation.notices); what failed."""
+    people = taken.data.get("notified") or []
+    if not people:
+        return []
+    return notices.mail(ticket, taken.said, notices.addressed(people))
 
 
 def message(ticket: Ticket, data: dict[str, Any]) -> dict[str, Any]:

@@ -59,6 +59,17 @@ def wake_time(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def closing_at(ticket: Ticket, generation: int, close_after: timedelta | None) -> datetime | None:
+    """When a ticket resolved under this generation of its clock closes on its own (None: it is not resolved, or
+    its clock has moved on since, or nothing closes by itself)."""
+    if close_after is None or ticket.status is not Status.RESOLVED or ticket.sla.resolvedAt is None:
+        return None
+    clock = clock_of(ticket)
+    if clock is None or clock.generation != generation:
+        return None
+    return ticket.sla.resolvedAt + close_after
+
+
 def current_clock(ticket: Ticket, generation: int) -> TicketClock | None:
     """The ticket's clock if `generation` is still the one it runs and the ticket is not resolved or closed."""
     clock = clock_of(ticket)
@@ -67,8 +78,18 @@ def current_clock(ticket: Ticket, generation: int) -> TicketClock | None:
     return clock
 
 
-def plan_for(ticket: Ticket, generation: int, ladder: Sequence[EscalationStep]) -> Plan:
-    """The next milestone not escalated yet (possibly overdue: the Wait returns at once), or done."""
+#: The milestone a resolved ticket's execution waits for: its close after the quiet period (kefu.escalation.closing).
+CLOSE = "close"
+
+
+def plan_for(
+    ticket: Ticket, generation: int, ladder: Sequence[EscalationStep], *, close_after: timedelta | None = None
+) -> Plan:
+    """The next milestone not escalated yet (possibly overdue: the Wait returns at once), the close of a resolved
+    ticket when `close_after` is given, or done."""
+    closing = closing_at(ticket, generation, close_after)
+    if closing is not None:
+        return Plan(ticketId=ticket.id, generation=generation, wakeAt=wake_time(closing), milestone=CLOSE)
     clock = current_clock(ticket, generation)
     following = clock and next_milestone(clock.clock, ladder, ticket.sla.escalated)
     if not following:

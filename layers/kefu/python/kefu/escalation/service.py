@@ -23,11 +23,14 @@ from typing import Any
 from kefu.clock import iso, now
 from kefu.errors import TicketNotFound
 from kefu.escalation import notify
+from kefu.escalation.closing import closed_if_due
+from kefu.escalation.notices import people_for
 from kefu.escalation.notify import Taken
-from kefu.escalation.plan import Plan, current_clock, plan_for
+from kefu.escalation.plan import Plan, closing_at, current_clock, plan_for
 from kefu.identity import Caller, Role
 from kefu.model.tickets import EntryKind, Ticket, Visibility
 from kefu.sla import Action, EscalationStep, Milestone, MilestoneKind, SlaConfig, milestones, sla_config
+from kefu.sla.config import Notices
 from kefu.store.tickets import LoadChange
 from kefu.tickets import sla as sla_clock
 from kefu.tickets.handover import pick_up_next, transferred
@@ -39,7 +42,11 @@ ESCALATION = Caller(sub="system:escalation", groups=frozenset({Role.AGENT.value}
 _DONE_BY = {
     Action.WARN_OWNER: "the owner is warned",
     Action.NOTIFY_SUPERVISOR: "the group's supervisor is notified",
+    Action.NOTIFY_MANAGER: "the owner's manager is notified",
+    Action.NOTIFY_HEAD: "the head of service is notified",
 }
+#: The steps that tell people: their entries always say whom (possibly nobody configured).
+_TELLS = frozenset(_DONE_BY)
 _TARGET = {MilestoneKind.FIRST_RESPONSE: "First response", MilestoneKind.RESOLUTION: "Resolution"}
 
 
@@ -53,10 +60,16 @@ class Escalation:
 
 
 def escalate_due(
-    ticket: Ticket, generation: int, ladder: Sequence[EscalationStep], moment: datetime
+    ticket: Ticket,
+    generation: int,
+    ladder: Sequence[EscalationStep],
+    moment: datetime,
+    notices: Notices | None = None,
 ) -> Escalation | None:
     """The ticket with every milestone due at `moment` and not escalated yet run, in time order, and their keys
-    recorded; None when there is none, or `generation` is no longer the ticket's running clock."""
+    recorded; None when there is none, or `generation` is no longer the ticket's running clock. A step that tells
+    people (kefu.escalation.notices) names them in its entry (`notified`)."""
+    notices = notices or Notices()
     running = current_clock(ticket, generation)
     if running is None:
         return None
@@ -93,8 +106,12 @@ def escalate_due(
                 freed.extend([moved.freed] if moved.freed else [])
                 data.update(moved.data)
             data["level"] = level
-            drafts.append(Draft(EntryKind.ESCALATION, Visibility.INTERNAL, _said(milestone, step, data), data))
-            taken.append(Taken(milestone, step, data))
+            told = people_for(step, current, notices)
+            if told or step.action in _TELLS:
+                data["notified"] = told
+            said = _said(milestone, step, data)
+            drafts.append(Draft(EntryKind.ESCALATION, Visibility.INTERNAL, said, data))
+            taken.append(Taken(milestone, step, data, said))
     escalated = [*ticket.sla.escalated, *(m.key for m in due)]
     sla = sla_clock.view(current.sla, clock, moment).model_copy(update={"escalated": escalated})
     updated = current.model_copy(update={"escalationLevel": level, "sla": sla})
@@ -102,11 +119,16 @@ def escalate_due(
 
 
 def run_due_milestones(ticket_id: str, generation: int, *, config: SlaConfig | None = None) -> Plan:
-    """Escalate what is due on the ticket for this generation of its clock; the plan for the next wake."""
-    ladder = (config or sla_config()).escalation
+    """Escalate what is due on the ticket for this generation of its clock, or close it once resolved long enough
+    (kefu.escalation.closing); the plan for the next wake."""
+    config = config or sla_config()
+    ladder, close_after = config.escalation, config.auto_close_after_duration
 
     def decide(ticket: Ticket) -> Change[Escalation] | None:
-        escalation = escalate_due(ticket, generation, ladder, now())
+        moment = now()
+        if closing_at(ticket, generation, close_after) is not None:
+            return closed_if_due(ticket, generation, close_after, moment)
+        escalation = escalate_due(ticket, generation, ladder, moment, config.notices)
         if escalation is None:
             return None
         return replace(escalation.change, outcome=escalation)
@@ -123,7 +145,7 @@ def run_due_milestones(ticket_id: str, generation: int, *, config: SlaConfig | N
             for agent_id in escalation.freed:
                 # Escalation moved the ticket away from them: they have room again, for another ticket than this.
                 pick_up_next(agent_id, skip=ticket_id)
-    return plan_for(saved, generation, ladder)
+    return plan_for(saved, generation, ladder, close_after=close_after)
 
 
 def _said(milestone: Milestone, step: EscalationStep, data: dict[str, Any]) -> str:
@@ -134,5 +156,7 @@ def _said(milestone: Milestone, step: EscalationStep, data: dict[str, Any]) -> s
         done = f"moved from {data['fromGroup'] or 'no group'} to {data['toGroup']}"
     else:
         done = _DONE_BY[step.action]
+        if "notified" in data:
+            done += f" ({', '.join(data['notified'])})" if data["notified"] else " (nobody configured)"
     due = f" (due {data['due']})" if data["due"] else ""
     return f"{_TARGET[milestone.kind]} at {milestone.percent}% of its target{due}: {done}."

@@ -7,6 +7,8 @@ A ticket's execution follows one generation of its clock (kefu.tickets.sla). Fro
   the old generation's execution is stopped, if it had anything to wait for, and the new one's started if it has.
   Resolving a ticket thus ends its execution at once, without a further escalation; a pause ends it too, and the
   resume starts one that counts from the new due times;
+- a ticket resolved: its new generation's execution waits to close it after the quiet period
+  (kefu.escalation.closing); a reopen stops that wait as it stops any other;
 - any other change (an escalation, a note, a transfer, closing a resolved ticket): nothing.
 
 Redelivered records are harmless: starting an execution by a name already taken is ExecutionAlreadyExists (success),
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -41,8 +44,11 @@ class Orders:
     start: Plan | None = None
 
 
-def orders(old: Ticket | None, new: Ticket, ladder: Sequence[EscalationStep]) -> Orders:
-    """The executions to stop and start for a ticket that was `old` (None: just opened) and is now `new`."""
+def orders(
+    old: Ticket | None, new: Ticket, ladder: Sequence[EscalationStep], *, close_after: timedelta | None = None
+) -> Orders:
+    """The executions to stop and start for a ticket that was `old` (None: just opened) and is now `new`; with
+    `close_after`, a resolved ticket's generation waits to close it (kefu.escalation.closing)."""
     old_clock = clock_of(old) if old is not None else None
     new_clock = clock_of(new)
     old_generation = old_clock.generation if old_clock else None
@@ -50,18 +56,23 @@ def orders(old: Ticket | None, new: Ticket, ladder: Sequence[EscalationStep]) ->
     if old is not None and old_generation == new_generation:
         return Orders()
     stop = None
-    if old is not None and old_generation is not None and not plan_for(old, old_generation, ladder).done:
+    if (
+        old is not None
+        and old_generation is not None
+        and not plan_for(old, old_generation, ladder, close_after=close_after).done
+    ):
         stop = execution_name(old.id, old_generation)
     start = None
     if new_generation is not None:
-        plan = plan_for(new, new_generation, ladder)
+        plan = plan_for(new, new_generation, ladder, close_after=close_after)
         start = None if plan.done else plan
     return Orders(stop=stop, start=start)
 
 
 def follow(old: Ticket | None, new: Ticket) -> Orders:
     """Carry out the orders for this change of a ticket."""
-    found = orders(old, new, sla_config().escalation)
+    config = sla_config()
+    found = orders(old, new, config.escalation, close_after=config.auto_close_after_duration)
     if found.stop:
         _stop(found.stop, f"the SLA clock of {new.id} moved on ({new.status.value})")
     if found.start:

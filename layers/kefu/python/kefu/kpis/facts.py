@@ -15,7 +15,9 @@ The definitions (also in the README and the OpenAPI description of `GET /reports
 - breaches: the targets the ticket's SLA view lists as missed (`sla.breaches`, kept by every write that moves the
   clock, so an escalation's breach counts once it is on the ticket).
 - escalations: the escalation steps that raised the ticket's level, by the level reached.
-- complaints: tickets of the category `complaint`; closed within 48 h when first resolved within 48 hours of creation.
+- complaints: tickets of the category `complaint`; closed within 48 h when the ticket is closed (by its customer, or
+  on its own after the quiet period without a word from them: kefu.escalation.closing) and the resolution it closed
+  on came within 48 hours of its creation. Until it closes, a resolved complaint does not count as a closed loop.
 - surveys: each answer's CSAT (1-5) and NPS (0-10), on the day it was answered.
 - deflections: a ticket resolved now with the resolution kind `self-service` (its customer said a knowledge-base
   article answered them); the new-ticket form's deflections, which no ticket holds, are tallies (kefu.kpis.tallies).
@@ -63,6 +65,8 @@ class TicketFacts:
     resolution_within: bool | None = None
     resolution_breached: bool = False
     reopened: bool = False
+    #: The ticket is closed: its loop formally ended.
+    closed: bool = False
     fcr: bool = False
     handle_seconds: int = 0
     #: (instant, level reached) of each escalation that raised the level.
@@ -84,7 +88,7 @@ class TicketFacts:
 
     @property
     def complaint_closed_within_48h(self) -> bool:
-        return self.first_resolved_at is not None and self.first_resolved_at - self.created_at <= COMPLAINT_LOOP
+        return self.closed and self.resolved_at is not None and self.resolved_at - self.created_at <= COMPLAINT_LOOP
 
     def open_at_end_of(self, day: date, zone) -> bool:
         """Whether the ticket was in the backlog at the end of the desk day `day`."""
@@ -133,6 +137,7 @@ def facts_of(ticket: Ticket, entries: Sequence[TimelineEntry], later_tickets: It
         resolution_within=_within(clock, "resolution", resolved_at),
         resolution_breached="resolution" in ticket.sla.breaches,
         reopened=reopened,
+        closed=ticket.status is Status.CLOSED,
         handle_seconds=sum(_handle_seconds(e) for e in entries),
         escalations=tuple(
             (e.createdAt, int(e.data["level"]))

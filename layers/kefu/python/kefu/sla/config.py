@@ -24,17 +24,19 @@ act on it; a P1 complaint (a regulator, the media, a lawyer) is answered within 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from kefu import deployment
+from kefu.model.agents import GroupId
 from kefu.model.customers import Tier
 from kefu.model.tickets import Category, Priority
 from kefu.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from kefu.sla.policy import (
     TWENTY_FOUR_SEVEN,
+    Action,
     DurationText,
     EscalationStep,
     MilestoneKind,
@@ -97,6 +99,23 @@ BUILT_IN_LADDER: list[dict[str, Any]] = [
 ]
 
 
+#: Someone an escalation notice reaches: an agent id (mailed at their roster record's address) or an address.
+Person = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][\w\-.@:+]{0,127}$")]
+
+
+class Notices(BaseModel):
+    """Who escalation notices reach besides the ticket's owner (the ladder's notify_* steps, kefu.escalation)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    #: Each group's supervisors (notify_supervisor, for the group the ticket is in).
+    supervisors: dict[GroupId, list[Person]] = Field(default_factory=dict)
+    #: Each agent's manager (notify_manager, for the ticket's owner).
+    managers: dict[Person, Person] = Field(default_factory=dict)
+    #: The head of service (notify_head).
+    head_of_service: list[Person] = Field(default_factory=list)
+
+
 class SlaConfig(BaseModel):
     """The deployment's `sla` section: named calendars, policies in order, and the escalation ladder."""
 
@@ -115,6 +134,11 @@ class SlaConfig(BaseModel):
         default_factory=lambda: [EscalationStep.model_validate(s) for s in BUILT_IN_LADDER]
     )
 
+    #: Who the ladder's notices reach (by e-mail; the supervisors' workspace is the escalated list).
+    notices: Notices = Field(default_factory=Notices)
+    #: A resolved ticket closes on its own after this long without a word from the customer (wall-clock time;
+    #: a message from them reopens it and the wait starts again at its next resolution).
+    auto_close_after: DurationText = "7d"
     #: A ticket is at risk (`GET /tickets?atRisk=true`) while an unmet target comes due within this margin, or
     #: is already overdue (wall-clock time).
     at_risk_margin: DurationText = "1h"
@@ -122,6 +146,10 @@ class SlaConfig(BaseModel):
     @property
     def at_risk_margin_duration(self) -> timedelta:
         return parse_duration(self.at_risk_margin)
+
+    @property
+    def auto_close_after_duration(self) -> timedelta:
+        return parse_duration(self.auto_close_after)
 
     @model_validator(mode="after")
     def _consistent(self) -> SlaConfig:
@@ -150,6 +178,7 @@ class SlaConfig(BaseModel):
                         f"{target.within!r} on the business calendar {name!r}: write hours "
                         "(a day of business time would be 24 business hours, not one working day)"
                     )
+        problems.update(self._notices_problems())
         if not self.policies[-1].match.is_catch_all:
             problems["policies", len(self.policies) - 1, "match"] = "the last policy must match every ticket"
         if problems:
@@ -165,6 +194,19 @@ class SlaConfig(BaseModel):
                 ],
             )
         return self
+
+    def _notices_problems(self) -> dict[tuple[str | int, ...], str]:
+        """A notify step needs someone to notify: the ladder's and the notices' keys agree."""
+        needs = {
+            Action.NOTIFY_HEAD: ("head_of_service", bool(self.notices.head_of_service)),
+            Action.NOTIFY_MANAGER: ("managers", bool(self.notices.managers)),
+        }
+        problems: dict[tuple[str | int, ...], str] = {}
+        for index, step in enumerate(self.escalation):
+            key, configured = needs.get(step.action, ("", True))
+            if not configured:
+                problems["escalation", index, "action"] = f"{step.action} needs notices.{key}"
+        return problems
 
     def calendar(self, name: str) -> BusinessCalendar:
         if name == TWENTY_FOUR_SEVEN:

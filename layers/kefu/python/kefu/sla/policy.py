@@ -71,6 +71,10 @@ class Action(StrEnum):
     #: Raise the ticket's escalationLevel by one.
     RAISE_LEVEL = "raise_level"
     MOVE_TO_GROUP = "move_to_group"
+    #: Tell the owner's manager (`sla.notices.managers`), typically with the supervisor again after the breach.
+    NOTIFY_MANAGER = "notify_manager"
+    #: Tell the head of service (`sla.notices.head_of_service`), the ladder's last rung.
+    NOTIFY_HEAD = "notify_head"
 
 
 class PolicyMatch(_Strict):

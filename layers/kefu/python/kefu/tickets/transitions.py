@@ -26,6 +26,7 @@ from kefu.tickets import lifecycle
 from kefu.tickets import sla as sla_clock
 from kefu.tickets.conversation import reopened, with_owner_room
 from kefu.tickets.handover import pick_up_next
+from kefu.tickets.mood import reassessed
 from kefu.tickets.writes import Change, Draft, change, freed, status_draft, write
 
 
@@ -91,7 +92,12 @@ def _moved(
     drafts.extend(_note(caller, request.note))
     if request.resolution is not None and request.to is Status.RESOLVED:
         drafts[0].data["resolution"] = request.resolution.model_dump(mode="json", exclude_none=True)
-    return Change(ticket.model_copy(update=update), drafts, loads)
+    moved = ticket.model_copy(update=update)
+    if caller.is_customer and request.note:
+        # A customer's note with a reopen or a close is their message: read like every other (kefu.tickets.mood).
+        mood, noted = reassessed(moved, request.note, moment)
+        moved, drafts = moved.model_copy(update=mood), drafts + noted
+    return Change(moved, drafts, loads)
 
 
 def _frees_assignee(current: Status, target: Status) -> bool:
