@@ -97,6 +97,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
   /** A public route (survey links): no token is sent and a 401 does not end the session. */
   anonymous?: boolean;
+  /** Let the request outlive the page (handle time flushed as the agent leaves). */
+  keepalive?: boolean;
 }
 
 export function url(path: string, query?: RequestOptions["query"]): string {
@@ -119,7 +121,7 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
   let response: Response;
   try {
-    response = await fetch(url(path, options.query), { method, headers, body });
+    response = await fetch(url(path, options.query), { method, headers, body, keepalive: options.keepalive });
   } catch (err) {
     throw new NetworkError(err);
   }

@@ -96,3 +96,8 @@ export function transition(id: string, body: TransitionRequest): Promise<Answer<
 export function assign(id: string, body: AssignRequest): Promise<Answer<Ticket>> {
   return request<Ticket>("POST", `/tickets/${encodeURIComponent(id)}/assign`, { body });
 }
+
+/** Handle time worked on the ticket; `keepalive` when sent as the page goes away. */
+export async function recordWork(id: string, seconds: number, keepalive = false): Promise<void> {
+  await request<unknown>("POST", `/tickets/${encodeURIComponent(id)}/work`, { body: { seconds }, keepalive });
+}
