@@ -1,6 +1,6 @@
 import type { ComponentType } from "preact";
-import { LocationProvider, Route, Router } from "preact-iso";
-import { identity, isStaff } from "./auth";
+import { LocationProvider, Route, Router, lazy } from "preact-iso";
+import { identity, isStaff, isSupervisor } from "./auth";
 import { useLang } from "./i18n";
 import { SignIn } from "./signin/SignIn";
 import { QueueView } from "./queue/QueueView";
@@ -32,6 +32,24 @@ function guarded<P extends object>(Screen: ComponentType<P>, staff: boolean): Co
   };
 }
 
+/** A console screen: supervisors and admins only (an agent gets the not-found page, as for any screen not theirs). */
+function supervisors<P extends object>(Screen: ComponentType<P>): ComponentType<P> {
+  return guarded((props: P) => {
+    if (!isSupervisor(identity())) {
+      return (
+        <Layout>
+          <NotFound />
+        </Layout>
+      );
+    }
+    return <Screen {...props} />;
+  }, true);
+}
+
+// The console loads on demand: its charts stay out of the workspace's initial JavaScript.
+const Dashboard = supervisors(lazy(() => import("./console/Dashboard")));
+const Attention = supervisors(lazy(() => import("./console/Attention")));
+const Teams = supervisors(lazy(() => import("./console/Teams")));
 const Workspace = guarded(QueueView, true);
 const WorkspaceTicket = guarded(TicketView, true);
 const Portal = guarded(PortalList, false);
@@ -54,6 +72,9 @@ export function App() {
       <Router key={language}>
         <Route path="/" component={identity() && !isStaff(identity()) ? Portal : Workspace} />
         <Route path="/tickets/:id" component={WorkspaceTicket} />
+        <Route path="/console" component={Dashboard} />
+        <Route path="/console/attention" component={Attention} />
+        <Route path="/console/teams" component={Teams} />
         <Route path="/portal" component={Portal} />
         <Route path="/portal/new" component={PortalNew} />
         <Route path="/portal/tickets/:id" component={PortalConversation} />

@@ -94,7 +94,7 @@ export interface Answer<T> {
 export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
-  query?: Record<string, string | number | undefined | null>;
+  query?: Record<string, string | number | boolean | undefined | null>;
   /** A public route (survey links): no token is sent and a 401 does not end the session. */
   anonymous?: boolean;
   /** Let the request outlive the page (handle time flushed as the agent leaves). */

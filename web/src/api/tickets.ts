@@ -40,6 +40,10 @@ export interface ListQuery {
   status?: Status;
   group?: string;
   assignee?: string;
+  /** Ownership and escalation views (docs/architecture.md): `owner=me`, `escalated=true`, `atRisk=true`. */
+  owner?: string;
+  escalated?: boolean;
+  atRisk?: boolean;
   cursor?: string;
   limit?: number;
 }

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { identity, isStaff, signOut } from "../auth";
+import { identity, isStaff, isSupervisor, signOut } from "../auth";
 import { LANGS, lang, setLang, t, type Lang } from "../i18n";
 
 export function LanguagePicker() {
@@ -40,6 +40,13 @@ export function Layout({ children, extra }: { children: ComponentChildren; extra
             {who && isStaff(who) && (
               <li>
                 <a href="/">{t("nav.workspace")}</a>
+              </li>
+            )}
+            {who && isSupervisor(who) && (
+              <li>
+                <a href="/console" data-testid="nav-console">
+                  {t("nav.console")}
+                </a>
               </li>
             )}
             {who && !isStaff(who) && (
