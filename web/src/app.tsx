@@ -3,6 +3,7 @@ import { LocationProvider, Route, Router, lazy } from "preact-iso";
 import { identity, isStaff, isSupervisor } from "./auth";
 import { useLang } from "./i18n";
 import { SignIn } from "./signin/SignIn";
+import { AuthCallback } from "./signin/AuthCallback";
 import { QueueView } from "./queue/QueueView";
 import { TicketView } from "./ticket/TicketView";
 import { PortalList } from "./portal/PortalList";
@@ -80,6 +81,7 @@ export function App() {
         <Route path="/portal/tickets/:id" component={PortalConversation} />
         <Route path="/surveys/:token" component={SurveyPage} />
         <Route path="/sign-in" component={SignIn} />
+        <Route path="/auth/callback" component={AuthCallback} />
         <Route default component={Missing} />
       </Router>
     </LocationProvider>

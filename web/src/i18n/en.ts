@@ -243,6 +243,11 @@ export const en: Record<MessageKey, string> = {
   "teams.hideTickets": "Hide",
   "teams.noTickets": "No open tickets.",
   "teams.empty": "No one in this group.",
+  "signin.cognito": "Sign in",
+  "signin.completing": "Completing sign-in…",
+  "signin.denied": "Sign-in was cancelled or refused.",
+  "signin.failed": "Sign-in could not be completed. Please sign in again.",
+  "signin.again": "Sign in again",
   // End of workspace and supervisor console.
   "resolve.title": "Resolve ticket",
   "resolve.kind": "Resolution",

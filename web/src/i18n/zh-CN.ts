@@ -242,6 +242,11 @@ export const zhCN = {
   "teams.hideTickets": "收起",
   "teams.noTickets": "没有处理中的工单。",
   "teams.empty": "该组没有成员。",
+  "signin.cognito": "登录",
+  "signin.completing": "正在完成登录…",
+  "signin.denied": "登录已取消或被拒绝。",
+  "signin.failed": "登录未能完成，请重新登录。",
+  "signin.again": "重新登录",
   // End of workspace and supervisor console.
   "resolve.title": "解决工单",
   "resolve.kind": "解决方式",

@@ -244,6 +244,11 @@ export const zhTW: Record<MessageKey, string> = {
   "teams.hideTickets": "收起",
   "teams.noTickets": "沒有處理中的工單。",
   "teams.empty": "該組沒有成員。",
+  "signin.cognito": "登入",
+  "signin.completing": "正在完成登入…",
+  "signin.denied": "登入已取消或被拒絕。",
+  "signin.failed": "登入未能完成，請重新登入。",
+  "signin.again": "重新登入",
   // End of workspace and supervisor console.
   "resolve.title": "解決工單",
   "resolve.kind": "解決方式",

@@ -1,6 +1,8 @@
 import type { ComponentChildren } from "preact";
 import { identity, isStaff, isSupervisor, signOut } from "../auth";
 import { LANGS, lang, setLang, t, type Lang } from "../i18n";
+import { config } from "../config";
+import { logoutUrl } from "../signin/cognito";
 
 export function LanguagePicker() {
   return (
@@ -70,7 +72,9 @@ export function Layout({ children, extra }: { children: ComponentChildren; extra
                   class="outline secondary"
                   onClick={() => {
                     signOut();
-                    window.location.assign("/sign-in");
+                    const cognito = config().cognito;
+                    // In AWS the hosted sign-in's session ends too, or the next sign-in would skip the password.
+                    window.location.assign(cognito ? logoutUrl(cognito, window.location.origin) : "/sign-in");
                   }}
                 >
                   {t("nav.signOut")}
