@@ -213,6 +213,13 @@ export function TicketView({ id }: { id: string }) {
         <p class="body" data-testid="ticket-description">
           {ticket.description}
         </p>
+        {ticket.attachments && ticket.attachments.length > 0 && (
+          <ul aria-label={t("timeline.attachments")} data-testid="ticket-attachments">
+            {ticket.attachments.map((file, index) => (
+              <li key={`${index}-${file.name}`}>{file.url ? <a href={file.url}>{file.name}</a> : file.name}</li>
+            ))}
+          </ul>
+        )}
       </section>
       {active && (
         <section aria-labelledby="actions-title" class="actions">
