@@ -131,3 +131,35 @@ def test_a_domain_prefix_cognito_refuses_is_named():
 
 def test_a_domain_without_its_certificate_is_refused():
     assert "certificate_arn" in errors_of(_with_web(domain_name="desk.dev.kefu.example.com"))
+
+
+def test_with_its_own_domain_the_app_is_served_there_with_tls_1_2_at_least(tmp_path):
+    from aws_cdk import App, Environment, Stack
+    from aws_cdk.assertions import Template
+
+    from kefu_infra.capabilities.web import WebApp
+    from kefu_infra.config import Web
+
+    settings = Web(
+        auth_domain_prefix="kefu-test-desk",
+        callback_urls=["https://desk.example.com/auth/callback"],
+        logout_urls=["https://desk.example.com/sign-in"],
+        domain_name="desk.example.com",
+        certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100",
+    )
+    stack = Stack(App(outdir=str(tmp_path)), "WebOnly", env=Environment(region="eu-west-1"))
+    WebApp(
+        stack,
+        "App",
+        settings=settings,
+        dist=tmp_path / "not-built",
+        api_url="https://api.example.com",
+        auth_url="https://kefu-test-desk.auth.eu-west-1.amazoncognito.com",
+        client_id="client",
+        time_zone="Asia/Shanghai",
+    )
+    (distribution,) = Template.from_stack(stack).find_resources("AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == ["desk.example.com"]
+    assert config["ViewerCertificate"]["AcmCertificateArn"] == settings.certificate_arn
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"

@@ -120,7 +120,13 @@ class WebApp(Construct):
             cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
             response_headers_policy=self.headers,
         )
-        custom = settings.domain_name is not None and settings.certificate_arn is not None
+        # The stage file gives both or neither (kefu_infra.config.Web).
+        certificate = (
+            acm.Certificate.from_certificate_arn(self, "Certificate", settings.certificate_arn)
+            if settings.certificate_arn
+            else None
+        )
+        custom = certificate is not None
         distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -148,10 +154,8 @@ class WebApp(Construct):
             # Settable with the stage's own certificate only (CloudFront's own fixes it otherwise).
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if custom else None,
             price_class=cloudfront.PriceClass.PRICE_CLASS_ALL,
-            domain_names=[settings.domain_name] if custom else None,
-            certificate=(
-                acm.Certificate.from_certificate_arn(self, "Certificate", settings.certificate_arn) if custom else None
-            ),
+            domain_names=[settings.domain_name] if settings.domain_name else None,
+            certificate=certificate,
         )
         acknowledge(
             distribution,
