@@ -32,7 +32,8 @@ def main(argv: list[str]) -> int:
         print(f"kefu: {err}", file=sys.stderr)
         return 2
     kefu.app.synth()
-    print(f"kefu: synthesized {kefu.stateful.stack_name} and {kefu.service.stack_name}", file=sys.stderr)
+    stacks = [stack.stack_name for stack in (kefu.stateful, kefu.service, kefu.web) if stack is not None]
+    print(f"kefu: synthesized {', '.join(stacks)}", file=sys.stderr)
     return 0
 
 

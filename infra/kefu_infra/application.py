@@ -15,6 +15,7 @@ from kefu_infra.paths import CDK_JSON
 from kefu_infra.routes import api_routes
 from kefu_infra.stacks.service import ServiceStack
 from kefu_infra.stacks.stateful import StatefulStack
+from kefu_infra.stacks.web import WebStack
 
 DEFAULT_STAGE = "dev"
 #: What the CDK CLI asks of every app by default: resources carry their construct path and asset folder in
@@ -29,6 +30,8 @@ class KefuApp:
     deployment: config.Deployment
     stateful: StatefulStack
     service: ServiceStack
+    #: The web app's hosting, for a stage with `web:` configured.
+    web: WebStack | None = None
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -49,6 +52,7 @@ def build(outdir: str | Path | None = None, context: dict[str, Any] | None = Non
         f"{prefix}-stateful",
         prefix=prefix,
         retention=deployment.retention,
+        web=deployment.web,
         env=env,
         description=f"kefu {stage}: data and identities",
     )
@@ -63,8 +67,20 @@ def build(outdir: str | Path | None = None, context: dict[str, Any] | None = Non
         env=env,
         description=f"kefu {stage}: functions, HTTP API, intake, e-mail, monitoring",
     )
-    for stack in (stateful, service):
-        Tags.of(stack).add("project", "kefu")
-        Tags.of(stack).add("stage", stage)
+    web = None
+    if deployment.web is not None:
+        web = WebStack(
+            app,
+            f"{prefix}-web",
+            deployment=deployment,
+            stateful=stateful,
+            service=service,
+            env=env,
+            description=f"kefu {stage}: the web app on CloudFront",
+        )
+    for stack in (stateful, service, web):
+        if stack is not None:
+            Tags.of(stack).add("project", "kefu")
+            Tags.of(stack).add("stage", stage)
     add_rule_packs(app)
-    return KefuApp(app, stage, deployment, stateful, service)
+    return KefuApp(app, stage, deployment, stateful, service, web)

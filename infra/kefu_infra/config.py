@@ -18,6 +18,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -68,6 +69,70 @@ class Throttle(_Strict):
 class Api(_Strict):
     throttle: Throttle
     cors_origins: list[Origin] = Field(default_factory=list)
+
+
+#: Words Cognito refuses in a hosted sign-in domain's prefix.
+_RESERVED_IN_AUTH_DOMAIN = ("aws", "amazon", "cognito")
+_LOOPBACK = ("localhost", "127.0.0.1")
+
+
+def _app_url(path: str) -> Any:
+    """A URL of the web app at `path`: https (http only on this machine, for `make dev`), no query or fragment."""
+
+    def check(url: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an absolute http(s) URL")
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+            raise ValueError(f"{url!r}: only https, but for localhost or 127.0.0.1")
+        if parts.path != path or parts.query or parts.fragment:
+            raise ValueError(f"{url!r}: the app's address of this page is <origin>{path}, nothing after it")
+        return url
+
+    return Annotated[str, AfterValidator(check)]
+
+
+def _origin_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class Web(_Strict):
+    """The web app in AWS (capabilities/web.py): Cognito's hosted sign-in, at
+    `https://<auth_domain_prefix>.auth.<region>.amazoncognito.com`, sends people back only to these addresses."""
+
+    auth_domain_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+    #: Where Cognito returns a signed-in person with the authorization code (the app's `/auth/callback`).
+    callback_urls: list[_app_url("/auth/callback")] = Field(min_length=1)  # type: ignore[valid-type]
+    #: Where it returns them after signing out (the app's `/sign-in`).
+    logout_urls: list[_app_url("/sign-in")] = Field(min_length=1)  # type: ignore[valid-type]
+    #: The app's own domain on CloudFront, with its ACM certificate (CloudFront takes them from us-east-1 only);
+    #: left out, the app is served at the distribution's cloudfront.net address.
+    domain_name: DomainName | None = None
+    certificate_arn: (
+        Annotated[str, StringConstraints(pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _certificate_with_domain(self) -> Web:
+        if (self.certificate_arn is None) != (self.domain_name is None):
+            raise ValueError("domain_name and certificate_arn go together: give both or neither")
+        return self
+
+    @field_validator("auth_domain_prefix")
+    @classmethod
+    def _not_reserved(cls, prefix: str) -> str:
+        reserved = [word for word in _RESERVED_IN_AUTH_DOMAIN if word in prefix]
+        if reserved:
+            raise ValueError(f"Cognito refuses a domain prefix with {', '.join(reserved)} in it")
+        return prefix
+
+    def origins(self) -> list[str]:
+        return sorted({_origin_of(url) for url in [*self.callback_urls, *self.logout_urls]})
 
 
 class Acknowledgement(_Strict):
@@ -210,6 +275,19 @@ class Deployment(_Strict):
 
     #: Customers' progress notices (kefu.notifications): on or off, the per-ticket rate limit, quiet hours.
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    #: The web app and its sign-in (capabilities/web.py); left out, the stage serves no web app.
+    web: Web | None = None
+
+    @field_validator("web")
+    @classmethod
+    def _web_origins_may_call_the_api(cls, web: Web | None, info: Any) -> Web | None:
+        api = info.data.get("api")
+        if web is not None and api is not None:
+            missing = [origin for origin in web.origins() if origin not in api.cors_origins]
+            if missing:
+                raise ValueError(f"the app calls the API from {', '.join(missing)}: add it to api.cors_origins")
+        return web
+
     #: SLA calendars, policies and the escalation ladder (kefu.sla.config); left out, the built-in ones.
     sla: SlaConfig = Field(default_factory=SlaConfig)
 

@@ -28,6 +28,7 @@ QUEUE_SIZE = 500
 ROUNDS = 5
 #: The queue may take this many times as long as a bare table of the same rows (sorting, SLA countdowns, filters).
 RATIO_CEILING = 4.0
+CHART_JS_MARK = "Canvas is already in use"
 
 
 def initial_scripts(dist: Path) -> list[Path]:
@@ -47,9 +48,16 @@ def test_the_first_visit_loads_at_most_200_kb_of_gzipped_javascript():
     size = sum(len(gzip.compress(script.read_bytes(), compresslevel=9)) for script in scripts)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     figures = json.loads(OUT.read_text()) if OUT.exists() else {}
-    OUT.write_text(json.dumps(figures | {"initialJsGzipBytes": size}, indent=2))
+    # What a supervisor loads on top when opening the console (its charts): on demand, never on a first visit.
+    later = [script for script in (DIST / "assets").glob("*.js") if script not in scripts]
+    deferred = sum(len(gzip.compress(script.read_bytes(), compresslevel=9)) for script in later)
+    OUT.write_text(json.dumps(figures | {"initialJsGzipBytes": size, "onDemandJsGzipBytes": deferred}, indent=2))
     print(f"\ninitial JavaScript: {size / 1024:.1f} KB gzipped (budget {BUDGET_GZIP_BYTES // 1024} KB)")
+    print(f"loaded on demand (console, charts): {deferred / 1024:.1f} KB gzipped")
     assert size <= BUDGET_GZIP_BYTES
+    # Chart.js (found by one of its own messages) is in a chunk loaded on demand, not in the first visit's scripts.
+    charting = [script for script in (DIST / "assets").glob("*.js") if CHART_JS_MARK in script.read_text()]
+    assert charting and not set(charting) & set(scripts)
 
 
 def fake_queue(count: int) -> list[dict]:

@@ -1,8 +1,9 @@
 import type { ComponentType } from "preact";
-import { LocationProvider, Route, Router } from "preact-iso";
-import { identity, isStaff } from "./auth";
+import { LocationProvider, Route, Router, lazy } from "preact-iso";
+import { identity, isStaff, isSupervisor } from "./auth";
 import { useLang } from "./i18n";
 import { SignIn } from "./signin/SignIn";
+import { AuthCallback } from "./signin/AuthCallback";
 import { QueueView } from "./queue/QueueView";
 import { TicketView } from "./ticket/TicketView";
 import { PortalList } from "./portal/PortalList";
@@ -32,6 +33,24 @@ function guarded<P extends object>(Screen: ComponentType<P>, staff: boolean): Co
   };
 }
 
+/** A console screen: supervisors and admins only (an agent gets the not-found page, as for any screen not theirs). */
+function supervisors<P extends object>(Screen: ComponentType<P>): ComponentType<P> {
+  return guarded((props: P) => {
+    if (!isSupervisor(identity())) {
+      return (
+        <Layout>
+          <NotFound />
+        </Layout>
+      );
+    }
+    return <Screen {...props} />;
+  }, true);
+}
+
+// The console loads on demand: its charts stay out of the workspace's initial JavaScript.
+const Dashboard = supervisors(lazy(() => import("./console/Dashboard")));
+const Attention = supervisors(lazy(() => import("./console/Attention")));
+const Teams = supervisors(lazy(() => import("./console/Teams")));
 const Workspace = guarded(QueueView, true);
 const WorkspaceTicket = guarded(TicketView, true);
 const Portal = guarded(PortalList, false);
@@ -54,11 +73,15 @@ export function App() {
       <Router key={language}>
         <Route path="/" component={identity() && !isStaff(identity()) ? Portal : Workspace} />
         <Route path="/tickets/:id" component={WorkspaceTicket} />
+        <Route path="/console" component={Dashboard} />
+        <Route path="/console/attention" component={Attention} />
+        <Route path="/console/teams" component={Teams} />
         <Route path="/portal" component={Portal} />
         <Route path="/portal/new" component={PortalNew} />
         <Route path="/portal/tickets/:id" component={PortalConversation} />
         <Route path="/surveys/:token" component={SurveyPage} />
         <Route path="/sign-in" component={SignIn} />
+        <Route path="/auth/callback" component={AuthCallback} />
         <Route default component={Missing} />
       </Router>
     </LocationProvider>

@@ -1,4 +1,7 @@
 // Who is signed in: the bearer token (a Cognito ID token, or the local stack's stand-in) and what it says.
+import { config } from "./config";
+import { forgetRefreshToken, needsRenewal, renew } from "./signin/cognito";
+
 const TOKEN_KEY = "kefu.token";
 const STAFF_GROUPS = ["agent", "supervisor", "admin"];
 
@@ -19,6 +22,29 @@ export function signIn(value: string): void {
 
 export function signOut(): void {
   localStorage.removeItem(TOKEN_KEY);
+  forgetRefreshToken();
+}
+
+let renewing: Promise<string | null> | null = null;
+
+/** Renew the ID token with the refresh token (Cognito only); concurrent callers share one renewal. */
+export function renewToken(): Promise<string | null> {
+  const cognito = config().cognito;
+  if (!cognito) return Promise.resolve(null);
+  renewing ??= renew(cognito).then((fresh) => {
+    renewing = null;
+    if (fresh) localStorage.setItem(TOKEN_KEY, fresh);
+    return fresh;
+  });
+  return renewing;
+}
+
+/** The token to send now: renewed first when it is about to expire and can be renewed. */
+export async function freshToken(now: number = Date.now()): Promise<string | null> {
+  const current = token();
+  const who = decodeIdentity(current);
+  if (current && who && config().cognito && needsRenewal(who.expiresAt, now)) return (await renewToken()) ?? current;
+  return current;
 }
 
 /** The token's claims; only read for display and routing (the API checks the signature). */

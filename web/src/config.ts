@@ -7,9 +7,25 @@ export interface RuntimeConfig {
   localSignIn: boolean;
   /** The desk's time zone: dates and durations are shown in it. */
   timeZone: string;
+  /** In AWS: Cognito's hosted sign-in (its domain's URL and the app client); absent locally. */
+  cognito: CognitoConfig | null;
 }
 
-const DEFAULTS: RuntimeConfig = { apiUrl: "/api", localSignIn: false, timeZone: "Asia/Shanghai" };
+export interface CognitoConfig {
+  /** `https://<prefix>.auth.<region>.amazoncognito.com` */
+  domain: string;
+  clientId: string;
+}
+
+const DEFAULTS: RuntimeConfig = { apiUrl: "/api", localSignIn: false, timeZone: "Asia/Shanghai", cognito: null };
+
+function parseCognito(raw: unknown): CognitoConfig | null {
+  const value = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
+  const { domain, clientId } = value;
+  if (typeof domain !== "string" || !/^https:\/\/[^/]+$/.test(domain.replace(/\/+$/, ""))) return null;
+  if (typeof clientId !== "string" || !clientId) return null;
+  return { domain: domain.replace(/\/+$/, ""), clientId };
+}
 
 let current: RuntimeConfig = DEFAULTS;
 
@@ -19,6 +35,7 @@ export function parseConfig(raw: unknown): RuntimeConfig {
     apiUrl: typeof value.apiUrl === "string" && value.apiUrl ? value.apiUrl.replace(/\/+$/, "") : DEFAULTS.apiUrl,
     localSignIn: value.localSignIn === true,
     timeZone: typeof value.timeZone === "string" && value.timeZone ? value.timeZone : DEFAULTS.timeZone,
+    cognito: parseCognito(value.cognito),
   };
 }
 

@@ -18,7 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from kefu_infra.checks import acknowledge
-from kefu_infra.config import Retention
+from kefu_infra.config import Retention, Web
 
 #: The domain table's secondary indexes (see layers/kefu/python/kefu/store/models.py): each `gsiN` is keyed
 #: by `gsiNpk` / `gsiNsk` and projects every attribute. A test holds this to the pynamodb model.
@@ -48,10 +48,18 @@ PITR = dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=
 
 class StatefulStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, prefix: str, retention: Retention | None = None, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        retention: Retention | None = None,
+        web: Web | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.prefix = prefix
+        self.web = web
         self.retention = retention or Retention()
         self.table_changes = self._add_table_changes()
         self.table = self._add_domain_table()
@@ -66,6 +74,7 @@ class StatefulStack(Stack):
         )
         self.user_pool = self._add_user_pool()
         self.user_pool_client = self._add_app_client()
+        self.auth_domain = self._add_auth_domain()
         self.survey_secret = self._add_survey_secret()
         self._add_outputs()
 
@@ -249,6 +258,30 @@ class StatefulStack(Stack):
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
+            **self._hosted_sign_in(),
+        )
+
+    def _hosted_sign_in(self) -> dict[str, Any]:
+        """The web app signs in through Cognito's hosted pages: the authorization code flow (the app adds PKCE), back
+        only to the stage's callback URLs. A stage without `web:` keeps the client as it was."""
+        if self.web is None:
+            return {}
+        return {
+            "o_auth": cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=False),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=list(self.web.callback_urls),
+                logout_urls=list(self.web.logout_urls),
+            ),
+            "supported_identity_providers": [cognito.UserPoolClientIdentityProvider.COGNITO],
+        }
+
+    def _add_auth_domain(self) -> cognito.UserPoolDomain | None:
+        if self.web is None:
+            return None
+        return self.user_pool.add_domain(
+            "HostedSignIn",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=self.web.auth_domain_prefix),
         )
 
     def _add_survey_secret(self) -> secretsmanager.Secret:

@@ -1,6 +1,6 @@
 // The one HTTP client: bearer token on, problem+json (RFC 9457) turned into typed errors.
 import { config } from "../config";
-import { token, sessionExpired } from "../auth";
+import { freshToken, renewToken, sessionExpired } from "../auth";
 
 export type ProblemKind =
   | "bad-request"
@@ -94,9 +94,11 @@ export interface Answer<T> {
 export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
-  query?: Record<string, string | number | undefined | null>;
+  query?: Record<string, string | number | boolean | undefined | null>;
   /** A public route (survey links): no token is sent and a 401 does not end the session. */
   anonymous?: boolean;
+  /** Let the request outlive the page (handle time flushed as the agent leaves). */
+  keepalive?: boolean;
 }
 
 export function url(path: string, query?: RequestOptions["query"]): string {
@@ -109,19 +111,12 @@ export function url(path: string, query?: RequestOptions["query"]): string {
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
-  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
-  const bearer = options.anonymous ? null : token();
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  let body: string | undefined;
-  if (options.body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(options.body);
-  }
-  let response: Response;
-  try {
-    response = await fetch(url(path, options.query), { method, headers, body });
-  } catch (err) {
-    throw new NetworkError(err);
+  const bearer = options.anonymous ? null : await freshToken();
+  let response = await send(method, path, options, bearer);
+  // A token refused mid-session (expired, revoked): renew it once if Cognito can, and try again with it.
+  if (response.status === 401 && bearer) {
+    const renewed = await renewToken();
+    if (renewed) response = await send(method, path, options, renewed);
   }
   const text = await response.text();
   if (!response.ok) {
@@ -132,4 +127,19 @@ export async function request<T>(method: string, path: string, options: RequestO
     throw error;
   }
   return { data: (text ? JSON.parse(text) : null) as T, etag: response.headers.get("etag") };
+}
+
+async function send(method: string, path: string, options: RequestOptions, bearer: string | null): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(options.body);
+  }
+  try {
+    return await fetch(url(path, options.query), { method, headers, body, keepalive: options.keepalive });
+  } catch (err) {
+    throw new NetworkError(err);
+  }
 }

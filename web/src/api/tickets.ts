@@ -40,6 +40,10 @@ export interface ListQuery {
   status?: Status;
   group?: string;
   assignee?: string;
+  /** Ownership and escalation views (docs/architecture.md): `owner=me`, `escalated=true`, `atRisk=true`. */
+  owner?: string;
+  escalated?: boolean;
+  atRisk?: boolean;
   cursor?: string;
   limit?: number;
 }
@@ -95,4 +99,9 @@ export function transition(id: string, body: TransitionRequest): Promise<Answer<
 
 export function assign(id: string, body: AssignRequest): Promise<Answer<Ticket>> {
   return request<Ticket>("POST", `/tickets/${encodeURIComponent(id)}/assign`, { body });
+}
+
+/** Handle time worked on the ticket; `keepalive` when sent as the page goes away. */
+export async function recordWork(id: string, seconds: number, keepalive = false): Promise<void> {
+  await request<unknown>("POST", `/tickets/${encodeURIComponent(id)}/work`, { body: { seconds }, keepalive });
 }

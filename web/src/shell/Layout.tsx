@@ -1,6 +1,8 @@
 import type { ComponentChildren } from "preact";
-import { identity, isStaff, signOut } from "../auth";
+import { identity, isStaff, isSupervisor, signOut } from "../auth";
 import { LANGS, lang, setLang, t, type Lang } from "../i18n";
+import { config } from "../config";
+import { logoutUrl } from "../signin/cognito";
 
 export function LanguagePicker() {
   return (
@@ -42,6 +44,13 @@ export function Layout({ children, extra }: { children: ComponentChildren; extra
                 <a href="/">{t("nav.workspace")}</a>
               </li>
             )}
+            {who && isSupervisor(who) && (
+              <li>
+                <a href="/console" data-testid="nav-console">
+                  {t("nav.console")}
+                </a>
+              </li>
+            )}
             {who && !isStaff(who) && (
               <>
                 <li>
@@ -63,7 +72,9 @@ export function Layout({ children, extra }: { children: ComponentChildren; extra
                   class="outline secondary"
                   onClick={() => {
                     signOut();
-                    window.location.assign("/sign-in");
+                    const cognito = config().cognito;
+                    // In AWS the hosted sign-in's session ends too, or the next sign-in would skip the password.
+                    window.location.assign(cognito ? logoutUrl(cognito, window.location.origin) : "/sign-in");
                   }}
                 >
                   {t("nav.signOut")}

@@ -5,6 +5,7 @@ import { t, type MessageKey } from "../i18n";
 import { Layout } from "../shell/Layout";
 import { ErrorMessage } from "../shell/ErrorMessage";
 import { demoToken, demoUsers, safeNext, type DemoUser } from "./local";
+import { beginSignIn } from "./cognito";
 
 export function SignIn() {
   const params = new URLSearchParams(window.location.search);
@@ -28,8 +29,23 @@ export function SignIn() {
   return (
     <Layout>
       <h1>{t("signin.title")}</h1>
-      {params.get("expired") && <p role="status">{t("signin.expired")}</p>}
-      {!config().localSignIn && <p>{t("signin.unavailable")}</p>}
+      {params.get("expired") && (
+        <p role="status" data-testid="expired">
+          {t("signin.expired")}
+        </p>
+      )}
+      {config().cognito && (
+        <p>
+          <button
+            type="button"
+            data-testid="cognito-sign-in"
+            onClick={() => beginSignIn(config().cognito!, safeNext(params.get("next"), "/")).catch(setError)}
+          >
+            {t("signin.cognito")}
+          </button>
+        </p>
+      )}
+      {!config().localSignIn && !config().cognito && <p>{t("signin.unavailable")}</p>}
       {config().localSignIn && <p>{t("signin.local")}</p>}
       <ErrorMessage error={error} />
       {users && (

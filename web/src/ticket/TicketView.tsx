@@ -27,6 +27,9 @@ import { ReplyEditor, type ReplyEditorHandle } from "./ReplyEditor";
 import { shortcutOf } from "./shortcuts";
 import { ResolveDialog } from "./ResolveDialog";
 import { Timeline } from "./Timeline";
+import { CustomerPanel } from "./CustomerPanel";
+import { SuggestionsPanel } from "./SuggestionsPanel";
+import { useHandleTime } from "./useHandleTime";
 
 const REFRESH_MS = 5_000;
 /** The next statuses an agent may move a ticket to (resolving asks for a resolution first). */
@@ -107,6 +110,8 @@ export function TicketView({ id }: { id: string }) {
   const [groupId, setGroupId] = useState("");
   const now = useNow();
   const editor = useRef<ReplyEditorHandle>(null);
+  // Handle time runs while an open ticket is on screen; a closed one is only read, not worked.
+  useHandleTime(id, !!loaded && loaded.ticket.status !== "closed");
 
   const refresh = async (replaceTicket: boolean) => {
     try {
@@ -139,6 +144,7 @@ export function TicketView({ id }: { id: string }) {
       event.preventDefault();
       if (action === "take") void act(() => assign(id, { take: true }));
       else if (action === "resolve") setResolving(true);
+      else if (action === "canned") editor.current?.focusSearch();
       else editor.current?.focus(action === "reply" ? "public" : "internal");
     };
     window.addEventListener("keydown", onKey);
@@ -207,6 +213,13 @@ export function TicketView({ id }: { id: string }) {
         <p class="body" data-testid="ticket-description">
           {ticket.description}
         </p>
+        {ticket.attachments && ticket.attachments.length > 0 && (
+          <ul aria-label={t("timeline.attachments")} data-testid="ticket-attachments">
+            {ticket.attachments.map((file, index) => (
+              <li key={`${index}-${file.name}`}>{file.url ? <a href={file.url}>{file.name}</a> : file.name}</li>
+            ))}
+          </ul>
+        )}
       </section>
       {active && (
         <section aria-labelledby="actions-title" class="actions">
@@ -310,11 +323,32 @@ export function TicketView({ id }: { id: string }) {
           </div>
         </section>
       )}
-      {active && <ReplyEditor handle={editor} ticketId={id} onSent={(entry) => setEntries([...entries, entry])} />}
-      <section aria-labelledby="timeline-title">
-        <h2 id="timeline-title">{t("ticket.timeline")}</h2>
-        <Timeline entries={entries} />
-      </section>
+      <div class="ticket-columns">
+        <div>
+          {active && (
+            <ReplyEditor
+              handle={editor}
+              ticketId={id}
+              groupId={ticket.groupId}
+              onSent={(entry) => setEntries([...entries, entry])}
+            />
+          )}
+          <section aria-labelledby="timeline-title">
+            <h2 id="timeline-title">{t("ticket.timeline")}</h2>
+            <Timeline entries={entries} />
+          </section>
+        </div>
+        <aside>
+          <CustomerPanel customerId={ticket.customerId} ticketId={ticket.id} />
+          {active && (
+            <SuggestionsPanel
+              ticketId={id}
+              version={entries.length}
+              onInsert={(replyId) => void editor.current?.insertReply(replyId)}
+            />
+          )}
+        </aside>
+      </div>
       {resolving && (
         <ResolveDialog
           onCancel={() => setResolving(false)}

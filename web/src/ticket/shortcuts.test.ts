@@ -11,7 +11,14 @@ const key = (k: string, extra: Partial<{ ctrlKey: boolean; tagName: string }> = 
 
 describe("ticket shortcuts", () => {
   it("maps single keys to the common actions", () => {
-    expect(["t", "R", "n", "e", "x"].map((k) => shortcutOf(key(k)))).toEqual(["take", "reply", "note", "resolve", null]);
+    expect(["t", "R", "n", "e", "/", "x"].map((k) => shortcutOf(key(k)))).toEqual([
+      "take",
+      "reply",
+      "note",
+      "resolve",
+      "canned",
+      null,
+    ]);
   });
 
   it("never fires while typing or with a modifier", () => {

@@ -1,7 +1,7 @@
 // Keyboard shortcuts of the ticket screen: single keys, ignored while the agent types in a field.
-export type ShortcutAction = "take" | "reply" | "note" | "resolve";
+export type ShortcutAction = "take" | "reply" | "note" | "resolve" | "canned";
 
-export const SHORTCUTS: Record<string, ShortcutAction> = { t: "take", r: "reply", n: "note", e: "resolve" };
+export const SHORTCUTS: Record<string, ShortcutAction> = { t: "take", r: "reply", n: "note", e: "resolve", "/": "canned" };
 
 interface KeyLike {
   key: string;
