@@ -25,6 +25,8 @@ test: $(STAMP) web-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@# The local stack's templates, synthesized once before the journeys start stacks (not inside a start's timeout).
+	$(PY) -c 'from kefu_local.templates import cloud_assembly; cloud_assembly()'
 	$(BIN)/pytest -q -n 2 -m "not bench" --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR)
 
 ## dev: run kefu locally (HTTP API on 127.0.0.1:3000)
@@ -36,7 +38,7 @@ bench: $(STAMP)
 	$(BIN)/pytest -q -s -m bench -p no:randomly
 
 ## synth: write cdk.out (no AWS credentials, no Docker); STAGE=prod for another stage than dev
-synth: $(STAMP)
+synth: $(STAMP) web
 	rm -rf cdk.out
 	$(PY) infra/app.py $(if $(STAGE),-c stage=$(STAGE))
 

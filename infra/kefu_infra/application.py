@@ -40,6 +40,10 @@ def cdk_json_context() -> dict[str, Any]:
     return {**CLI_DEFAULTS, **json.loads(CDK_JSON.read_text(encoding="utf-8")).get("context", {})}
 
 
+#: Context key: "false" leaves the web app's hosting stack out (the local stack has no use for it).
+WEB_STACK_CONTEXT = "kefu:web-stack"
+
+
 def build(outdir: str | Path | None = None, context: dict[str, Any] | None = None) -> KefuApp:
     """The app, stage chosen by `-c stage=…` (context), with cdk-nag's rule packs registered."""
     app = App(outdir=str(outdir) if outdir else None, context={**cdk_json_context(), **(context or {})})
@@ -68,7 +72,9 @@ def build(outdir: str | Path | None = None, context: dict[str, Any] | None = Non
         description=f"kefu {stage}: functions, HTTP API, intake, e-mail, monitoring",
     )
     web = None
-    if deployment.web is not None:
+    # The local stack reads only the stateful and service templates; it synthesizes with `-c kefu:web-stack=false` so a
+    # checkout whose web app is not built yet (the web stack refuses that, as a deploy would fail) can still run it.
+    if deployment.web is not None and str(app.node.try_get_context(WEB_STACK_CONTEXT)).lower() != "false":
         web = WebStack(
             app,
             f"{prefix}-web",

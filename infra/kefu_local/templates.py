@@ -88,7 +88,7 @@ def cloud_assembly(cdk_out: Path | None = None, stage: str = STAGE) -> Path:
         started = time.time() - 1
         env = {k: v for k, v in env.items() if not k.startswith("AWS_ENDPOINT")}
         done = subprocess.run(
-            [sys.executable, str(REPO_ROOT / "infra" / "app.py"), "-c", f"stage={stage}"],
+            [sys.executable, str(REPO_ROOT / "infra" / "app.py"), "-c", f"stage={stage}", "-c", "kefu:web-stack=false"],
             cwd=REPO_ROOT,
             env=env,
             capture_output=True,

@@ -163,3 +163,17 @@ def test_with_its_own_domain_the_app_is_served_there_with_tls_1_2_at_least(tmp_p
     assert config["Aliases"] == ["desk.example.com"]
     assert config["ViewerCertificate"]["AcmCertificateArn"] == settings.certificate_arn
     assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+
+
+def test_the_local_stacks_synthesis_leaves_the_web_stack_out(tmp_path):
+    """The local stack reads only the stateful and service templates, and a checkout whose app is not built yet must
+    still run it: its synthesis (kefu_local.templates) says so in the context, and the app leaves the web stack out."""
+    import inspect
+
+    from kefu_infra.application import WEB_STACK_CONTEXT, build
+    from kefu_local import templates
+
+    assert f'"{WEB_STACK_CONTEXT}=false"' in inspect.getsource(templates.cloud_assembly)
+    kefu = build(outdir=tmp_path, context={"stage": "dev", WEB_STACK_CONTEXT: "false"})
+    assert kefu.web is None
+    assert kefu.service is not None
