@@ -145,17 +145,14 @@ def _stored(name: str, value: Any) -> Any:
 
 def _item(record: dict[str, Any], version: int | None) -> QaReviewItem:
     ticket_id, number = split_id(record["id"]) or (record["ticketId"], 0)
-    item = QaReviewItem(
-        ticket_key(ticket_id),
-        f"{REVIEW_PREFIX}{number}",
-        # A whole item is put: a value left out (None) is absent, or its attribute's default.
-        **{
-            attribute: value
-            for attribute, name in _FIELDS.items()
-            if (value := _stored(name, record.get(name))) is not None
-        },
-        **_keys({**record, "status": _stored("status", record["status"])}),
-    )
+    # A whole item is put: a value left out (None) is absent, or its attribute's default.
+    values: dict[str, Any] = {
+        attribute: value
+        for attribute, name in _FIELDS.items()
+        if (value := _stored(name, record.get(name))) is not None
+    }
+    values.update(_keys({**record, "status": _stored("status", record["status"])}))
+    item = QaReviewItem(ticket_key(ticket_id), f"{REVIEW_PREFIX}{number}", **values)
     if version is not None:
         item.version = version
     return item
