@@ -155,6 +155,8 @@ def test_a_review_of_an_open_ticket_is_409_and_of_an_unknown_one_404(api):
     assert api("POST", "/qa/reviews", who=REVIEWER, body={"ticketId": ticket["id"]}).status == 409
     assert api("POST", "/qa/reviews", who=REVIEWER, body={"ticketId": "TK-ZZZZZZZZ"}).status == 404
     assert api("GET", "/qa/reviews/not-a-review", who=REVIEWER).status == 404
+    for unknown in (f"{ticket['id']}-R1", f"{ticket['id']}-R01", "X" * 2000 + "-R1", f"{ticket['id']}-R٣"):
+        assert api("GET", f"/qa/reviews/{unknown}", who=REVIEWER).status == 404, unknown
     assert api("GET", "/qa/reviews", who=REVIEWER, query={"agent": "me", "reviewer": "me"}).status == 400
 
 

@@ -110,6 +110,8 @@ def request_review(caller: Caller, request: NewReview) -> Review:
         raise Forbidden("nobody reviews their own ticket")
     for _ in range(_ATTEMPTS):
         number = store.lowest_free_number(ticket.id)
+        if number > store.MOST_REVIEWS:
+            raise Conflict(f"ticket {ticket.id} has {store.MOST_REVIEWS} reviews, the most one ticket has")
         record = new_record(
             ticket, agent_id, number, SampleReason.REQUESTED, caller.sub, qa_settings().rubric, clock.now()
         )

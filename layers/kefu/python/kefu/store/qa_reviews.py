@@ -15,6 +15,7 @@ Reviews hold ticket and agent ids, scores and reviewers' comments about the agen
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from kefu.ids import is_ticket_id
 from kefu.model.tickets import Page
 from kefu.store import cursor as cursors
 from kefu.store.attributes import UtcDateTimeAttribute
@@ -38,6 +40,9 @@ from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_fa
 
 REVIEW_PREFIX = "QA#REVIEW#"
 UNASSIGNED = "-"
+#: A review's number within its ticket: 1-999, ASCII digits, no leading zero.
+_NUMBER = re.compile(r"[1-9][0-9]{0,2}")
+MOST_REVIEWS = 999
 
 
 class ReviewChanged(Exception):
@@ -80,7 +85,7 @@ def review_id(ticket_id: str, number: int) -> str:
 def split_id(review: str) -> tuple[str, int] | None:
     """(ticket id, number) of a review id, or None for a string that is not one."""
     ticket_id, sep, number = review.rpartition("-R")
-    if not sep or not number.isdigit() or not 1 <= int(number) <= 999 or number.startswith("0"):
+    if not sep or not is_ticket_id(ticket_id) or not _NUMBER.fullmatch(number):
         return None
     return ticket_id, int(number)
 
