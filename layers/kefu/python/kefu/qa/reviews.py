@@ -27,6 +27,7 @@ from kefu.qa.calibration import agreement
 from kefu.qa.config import qa_settings
 from kefu.qa.inspection import agent_of, findings_of
 from kefu.qa.model import (
+    AcknowledgeRequest,
     AppealRequest,
     DecisionRequest,
     NewReview,
@@ -268,6 +269,8 @@ def _score_change(review: Review, value: float, passed: bool) -> CoverageChange:
 
 
 def _answerable(caller: Caller, review_id: str) -> Review:
+    if not caller.is_staff:
+        raise Forbidden("only the agent reviewed acknowledges or appeals a review")
     record = _readable(caller, review_id)
     review = review_of(record)
     if review.agentId != caller.sub:
@@ -281,9 +284,14 @@ def _answerable(caller: Caller, review_id: str) -> Review:
     return review
 
 
-def acknowledge(caller: Caller, review_id: str) -> Review:
+def acknowledge(caller: Caller, review_id: str, request: AcknowledgeRequest) -> Review:
     review = _answerable(caller, review_id)
-    updated = {**review.model_dump(), "status": ReviewStatus.ACKNOWLEDGED.value, "acknowledgedAt": clock.now()}
+    updated = {
+        **review.model_dump(),
+        "status": ReviewStatus.ACKNOWLEDGED.value,
+        "acknowledgedAt": clock.now(),
+        "acknowledgementNote": request.note,
+    }
     return _save(review, updated, None)
 
 

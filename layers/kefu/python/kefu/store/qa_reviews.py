@@ -71,6 +71,7 @@ class QaReviewItem(KefuItem, discriminator="qa_review"):
     scored_at = UtcDateTimeAttribute(attr_name="scoredAt", null=True)
     respond_by = UtcDateTimeAttribute(attr_name="respondBy", null=True)
     acknowledged_at = UtcDateTimeAttribute(attr_name="acknowledgedAt", null=True)
+    acknowledgement_note = UnicodeAttribute(attr_name="acknowledgementNote", null=True)
     appeal = JSONAttribute(null=True)
     decision = JSONAttribute(null=True)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
@@ -118,6 +119,7 @@ _FIELDS = {
     "scored_at": "scoredAt",
     "respond_by": "respondBy",
     "acknowledged_at": "acknowledgedAt",
+    "acknowledgement_note": "acknowledgementNote",
     "appeal": "appeal",
     "decision": "decision",
     "created_at": "createdAt",
