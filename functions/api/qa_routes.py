@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from kefu.identity import Caller
 from kefu.qa import coverage, reviews, scorecards
 from kefu.qa.model import (
+    AcknowledgeRequest,
     AppealRequest,
     Coverage,
     DecisionRequest,
@@ -122,13 +123,13 @@ def score_review(reviewId: str, body: ScoreRequest):
 @router.post(
     "/qa/reviews/<reviewId>/acknowledge",
     tags=["qa"],
-    summary="Acknowledge a scored review (the agent reviewed)",
-    description="Only the agent reviewed (403 otherwise), only a `scored` review, before `respondBy` (409 "
-    "otherwise). A review left unanswered past its window stands as scored.",
+    summary="Acknowledge a scored review (the agent reviewed), with an optional note",
+    description='`{}` or `{"note": ...}`. Only the agent reviewed (403 otherwise), only a `scored` review, before '
+    "`respondBy` (409 otherwise). A review left unanswered past its window stands as scored.",
     responses=responses(Review, errors=(403, 409)),
 )
-def acknowledge_review(reviewId: str):
-    return _json(reviews.acknowledge(_caller(), reviewId))
+def acknowledge_review(reviewId: str, body: AcknowledgeRequest):
+    return _json(reviews.acknowledge(_caller(), reviewId, body))
 
 
 @router.post(

@@ -39,6 +39,9 @@ class Case:
 
 
 EDITOR = Identity("editor-sun", ("editor",))
+QA_REVIEWER = Identity("qa-zhou", ("qa",))
+QA_ITEMS = ("greeting", "identity_check", "accuracy", "script_compliance", "empathy", "resolution", "closing")
+QA_SCORES = {"items": [{"item": item, "score": 4} for item in QA_ITEMS]}
 KB_REPLY = {"title": "Ticket number", "body": "Your ticket is {{ticket.id}}.", "group": "l1", "category": "general"}
 KB_REPLY = {**KB_REPLY, "language": "en"}
 
@@ -98,6 +101,22 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/audit"): Case(ADMIN, query={"actor": AGENT.sub}),
     ("GET", "/me"): Case(CUSTOMER),
     ("PATCH", "/me"): Case(CUSTOMER, {"preferredLanguage": "en"}, {"preferredLanguage": 1, "name": ["x"]}),
+    # quality inspection (functions/api/qa_routes.py): AGENT's reviews, pending, scored and appealed (`qa_ids`)
+    ("GET", "/qa/reviews"): Case(QA_REVIEWER),
+    ("POST", "/qa/reviews"): Case(QA_REVIEWER, {"ticketId": "{resolvedTicketId}"}, {"ticketId": 7}),
+    ("GET", "/qa/reviews/{reviewId}"): Case(QA_REVIEWER),
+    ("POST", "/qa/reviews/{reviewId}/score"): Case(QA_REVIEWER, QA_SCORES, {"items": "all five"}),
+    ("POST", "/qa/reviews/{reviewId}/acknowledge"): Case(
+        AGENT, {"note": "Understood"}, {"note": ["x"]}, ids={"reviewId": "scoredReviewId"}
+    ),
+    ("POST", "/qa/reviews/{reviewId}/appeal"): Case(
+        AGENT, {"reason": "The answer was right"}, {"reason": ["x"]}, ids={"reviewId": "scoredReviewId"}
+    ),
+    ("POST", "/qa/reviews/{reviewId}/decision"): Case(
+        SUPERVISOR, {"outcome": "upheld"}, {"outcome": 1}, ids={"reviewId": "appealedReviewId"}
+    ),
+    ("GET", "/qa/coverage"): Case(QA_REVIEWER, query={"month": "2026-11"}),
+    ("GET", "/qa/scorecards"): Case(AGENT, query={"month": "2026-11"}),
 }
 
 #: Create-or-update routes: an id that does not exist yet is not an error there.
@@ -114,6 +133,7 @@ LISTINGS = {
     ("GET", "/audit"),
 }
 LISTINGS |= {("GET", "/kb/articles"), ("GET", "/kb/articles/{articleId}/history"), ("GET", "/replies")}
+LISTINGS |= {("GET", "/qa/reviews")}
 MISSING_IDS = {
     "ticketId": "TK-00000000",
     "groupId": "no-such-group",
@@ -122,6 +142,7 @@ MISSING_IDS = {
     "customerId": "CU-NOBODY0000",
 }
 MISSING_IDS |= {"articleId": "KB-00000000", "replyId": "RP-00000000"}
+MISSING_IDS |= {"reviewId": "TK-00000000-R1"}
 
 
 def route_id(route: tuple[str, str, bool]) -> str:
@@ -167,6 +188,8 @@ class Desk:
         """The case's valid body, with the desk's ids put in for `{ticketId}`-style values."""
         if route[1].startswith(("/kb/", "/replies")) and "articleId" not in self.ids:
             self.ids.update(knowledge_ids(self.api))
+        if route[1].startswith("/qa/") and "reviewId" not in self.ids:
+            self.ids.update(qa_ids(self.api))
         return {k: self.path(v) if isinstance(v, str) else v for k, v in case_for(route).body.items()}
 
     def send(self, route: tuple[str, str, bool], *, ids: dict[str, str] | None = None, **kwargs: Any) -> Reply:
@@ -178,6 +201,8 @@ class Desk:
         knowledge = template.startswith(("/kb/", "/replies")) or template.endswith("/suggestions")
         if knowledge and "articleId" not in self.ids:
             self.ids.update(knowledge_ids(self.api))
+        if template.startswith("/qa/") and "reviewId" not in self.ids:
+            self.ids.update(qa_ids(self.api))
         if ids is None:
             ids = {**self.ids, **{name: self.ids[alias] for name, alias in case.ids.items()}}
         kwargs.setdefault("who", case.who)
@@ -227,6 +252,22 @@ def knowledge_ids(api) -> dict[str, str]:
     reply = api("POST", "/replies", who=SUPERVISOR, body=KB_REPLY)
     assert (article.status, reply.status) == (201, 201), (article.text, reply.text)
     return {"articleId": article.json["id"], "replyId": reply.json["id"]}
+
+
+def qa_ids(api) -> dict[str, str]:
+    """Reviews of AGENT's resolved tickets: one pending, one scored, one appealed; and a resolved ticket of theirs."""
+    from tests.integration.qa_desk import resolved_by
+
+    made = {}
+    for name in ("reviewId", "scoredReviewId", "appealedReviewId"):
+        made[name] = api("POST", "/qa/reviews", who=QA_REVIEWER, body={"ticketId": resolved_by(AGENT.sub).id}).json[
+            "id"
+        ]
+    for name in ("scoredReviewId", "appealedReviewId"):
+        assert api("POST", f"/qa/reviews/{made[name]}/score", who=QA_REVIEWER, body=QA_SCORES).status == 200
+    appealed = api("POST", f"/qa/reviews/{made['appealedReviewId']}/appeal", who=AGENT, body={"reason": "r"})
+    assert appealed.status == 200, appealed.text
+    return {**made, "resolvedTicketId": resolved_by(AGENT.sub).id}
 
 
 def surveyed_ticket(api) -> tuple[str, str]:

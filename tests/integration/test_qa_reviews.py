@@ -39,7 +39,7 @@ def test_a_reviewer_scores_a_review_and_the_agent_acknowledges_it(api, review):
     assert (scored.json["total"], scored.json["passed"], scored.json["reviewerId"]) == (78.0, False, REVIEWER.sub)
     mine = api("GET", "/qa/reviews", who=AGENT, query={"agent": "me"}).json["items"]
     assert [(r["id"], r["status"]) for r in mine] == [(review["id"], "scored")]
-    acknowledged = api("POST", f"/qa/reviews/{review['id']}/acknowledge", who=AGENT)
+    acknowledged = api("POST", f"/qa/reviews/{review['id']}/acknowledge", who=AGENT, body={})
     assert acknowledged.status == 200 and acknowledged.json["status"] == "acknowledged"
 
 
@@ -93,7 +93,7 @@ def test_an_appeal_after_the_window_is_409(api, review, monkeypatch):
     reply = api("POST", f"/qa/reviews/{review['id']}/appeal", who=AGENT, body={"reason": "The answer was right"})
 
     assert reply.status == 409 and "window" in reply.json["detail"]
-    assert api("POST", f"/qa/reviews/{review['id']}/acknowledge", who=AGENT).status == 409
+    assert api("POST", f"/qa/reviews/{review['id']}/acknowledge", who=AGENT, body={}).status == 409
 
 
 def test_a_supervisor_overturns_an_appeal_and_the_review_leaves_the_agents_score(api, review):
@@ -144,7 +144,7 @@ def test_an_agent_reads_only_their_own_reviews(api, review):
     assert api("GET", "/qa/reviews", who=AGENT_2, query={"agent": AGENT.sub}).status == 403
     assert api("GET", "/qa/reviews", who=AGENT_2).json["items"] == []
     assert api("GET", "/qa/reviews", who=CUSTOMER).status == 403
-    assert api("POST", f"/qa/reviews/{review['id']}/acknowledge", who=AGENT_2).status == 404
+    assert api("POST", f"/qa/reviews/{review['id']}/acknowledge", who=AGENT_2, body={}).status == 404
 
 
 def test_a_review_of_an_open_ticket_is_409_and_of_an_unknown_one_404(api):
@@ -155,6 +155,8 @@ def test_a_review_of_an_open_ticket_is_409_and_of_an_unknown_one_404(api):
     assert api("POST", "/qa/reviews", who=REVIEWER, body={"ticketId": ticket["id"]}).status == 409
     assert api("POST", "/qa/reviews", who=REVIEWER, body={"ticketId": "TK-ZZZZZZZZ"}).status == 404
     assert api("GET", "/qa/reviews/not-a-review", who=REVIEWER).status == 404
+    for unknown in (f"{ticket['id']}-R1", f"{ticket['id']}-R01", "X" * 2000 + "-R1", f"{ticket['id']}-R٣"):
+        assert api("GET", f"/qa/reviews/{unknown}", who=REVIEWER).status == 404, unknown
     assert api("GET", "/qa/reviews", who=REVIEWER, query={"agent": "me", "reviewer": "me"}).status == 400
 
 

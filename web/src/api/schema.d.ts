@@ -523,8 +523,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Acknowledge a scored review (the agent reviewed)
-         * @description Only the agent reviewed (403 otherwise), only a `scored` review, before `respondBy` (409 otherwise). A review left unanswered past its window stands as scored.
+         * Acknowledge a scored review (the agent reviewed), with an optional note
+         * @description `{}` or `{"note": ...}`. Only the agent reviewed (403 otherwise), only a `scored` review, before `respondBy` (409 otherwise). A review left unanswered past its window stands as scored.
          */
         post: operations["acknowledge_review_qa_reviews__reviewId__acknowledge_post"];
         delete?: never;
@@ -982,6 +982,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AcknowledgeRequest
+         * @description The agent has read the review; `note` is what they want the reviewer to know (optional).
+         */
+        AcknowledgeRequest: {
+            /** Note */
+            note?: string | null;
+        };
         /** Agent */
         Agent: {
             availability: components["schemas"]["Availability"];
@@ -1936,6 +1944,8 @@ export interface components {
         Review: {
             /** Acknowledgedat */
             acknowledgedAt?: string | null;
+            /** Acknowledgementnote */
+            acknowledgementNote?: string | null;
             /** Agentid */
             agentId: string;
             agreement?: components["schemas"]["Calibration"] | null;
@@ -5024,7 +5034,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeRequest"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -5074,6 +5088,33 @@ export interface operations {
             };
             /** @description The request contradicts the resource's current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

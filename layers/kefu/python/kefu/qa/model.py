@@ -59,6 +59,12 @@ class ScoreRequest(_Strict):
     comment: Comment | None = None
 
 
+class AcknowledgeRequest(_Strict):
+    """The agent has read the review; `note` is what they want the reviewer to know (optional)."""
+
+    note: Comment | None = None
+
+
 class AppealRequest(_Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -123,6 +129,7 @@ class Review(_View):
     #: The end of the appeal window (set when scored): acknowledging or appealing after it is 409.
     respondBy: datetime | None = None
     acknowledgedAt: datetime | None = None
+    acknowledgementNote: str | None = None
     appeal: Appeal | None = None
     decision: Decision | None = None
     createdAt: datetime

@@ -89,9 +89,10 @@ def run(month: str, *, agents: list[str] | None = None) -> dict[str, Any]:
             coverage_store.mark_no_tickets(month, agent_sample.agent_id)
         for pick in agent_sample.picks:
             made += create_sampled(tickets[pick.ticket_id], agent_sample.agent_id, pick.reason, now)
-    report = {
+    seed = seed_of(month)
+    report: dict[str, Any] = {
         "month": month,
-        "seed": seed_of(month),
+        "seed": seed,
         "agents": len(plan),
         "agentsWithoutTickets": sum(agent_sample.no_tickets for agent_sample in plan),
         "resolved": len(tickets),
@@ -100,5 +101,5 @@ def run(month: str, *, agents: list[str] | None = None) -> dict[str, Any]:
         "rubricVersion": settings.rubric.version,
         "finishedAt": clock.iso(now),
     }
-    coverage_store.record_run(month, report["seed"], settings.sampling.per_agent, report, now)
+    coverage_store.record_run(month, seed, settings.sampling.per_agent, report, now)
     return {**report, "repeated": False}

@@ -27,6 +27,7 @@ from kefu.qa.calibration import agreement
 from kefu.qa.config import qa_settings
 from kefu.qa.inspection import agent_of, findings_of
 from kefu.qa.model import (
+    AcknowledgeRequest,
     AppealRequest,
     DecisionRequest,
     NewReview,
@@ -110,6 +111,8 @@ def request_review(caller: Caller, request: NewReview) -> Review:
         raise Forbidden("nobody reviews their own ticket")
     for _ in range(_ATTEMPTS):
         number = store.lowest_free_number(ticket.id)
+        if number > store.MOST_REVIEWS:
+            raise Conflict(f"ticket {ticket.id} has {store.MOST_REVIEWS} reviews, the most one ticket has")
         record = new_record(
             ticket, agent_id, number, SampleReason.REQUESTED, caller.sub, qa_settings().rubric, clock.now()
         )
@@ -266,6 +269,8 @@ def _score_change(review: Review, value: float, passed: bool) -> CoverageChange:
 
 
 def _answerable(caller: Caller, review_id: str) -> Review:
+    if not caller.is_staff:
+        raise Forbidden("only the agent reviewed acknowledges or appeals a review")
     record = _readable(caller, review_id)
     review = review_of(record)
     if review.agentId != caller.sub:
@@ -279,9 +284,14 @@ def _answerable(caller: Caller, review_id: str) -> Review:
     return review
 
 
-def acknowledge(caller: Caller, review_id: str) -> Review:
+def acknowledge(caller: Caller, review_id: str, request: AcknowledgeRequest) -> Review:
     review = _answerable(caller, review_id)
-    updated = {**review.model_dump(), "status": ReviewStatus.ACKNOWLEDGED.value, "acknowledgedAt": clock.now()}
+    updated = {
+        **review.model_dump(),
+        "status": ReviewStatus.ACKNOWLEDGED.value,
+        "acknowledgedAt": clock.now(),
+        "acknowledgementNote": request.note,
+    }
     return _save(review, updated, None)
 
 

@@ -4,8 +4,9 @@
   many tickets' findings: BatchGetItem of those keys (the monthly sampling: 100 per call)
 
 The item sits in the ticket's partition, beside its timeline, and carries what sampling stratifies on (the agent,
-the desk month of the resolution, complaint, lowest CSAT), so sampling never reads a timeline. It holds ticket ids
-and rule names, no customer's words: erasing a customer touches nothing here.
+the desk month of the resolution, complaint, lowest CSAT), so sampling never reads a timeline. It holds ticket ids,
+timeline entry ids, rule names and, as evidence, only the configured phrases and emotion words that matched, never
+a customer's free text or contact data: erasing a customer touches nothing here.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ Reviews hold ticket and agent ids, scores and reviewers' comments about the agen
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from kefu.ids import is_ticket_id
 from kefu.model.tickets import Page
 from kefu.store import cursor as cursors
 from kefu.store.attributes import UtcDateTimeAttribute
@@ -38,6 +40,9 @@ from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_fa
 
 REVIEW_PREFIX = "QA#REVIEW#"
 UNASSIGNED = "-"
+#: A review's number within its ticket: 1-999, ASCII digits, no leading zero.
+_NUMBER = re.compile(r"[1-9][0-9]{0,2}")
+MOST_REVIEWS = 999
 
 
 class ReviewChanged(Exception):
@@ -66,6 +71,7 @@ class QaReviewItem(KefuItem, discriminator="qa_review"):
     scored_at = UtcDateTimeAttribute(attr_name="scoredAt", null=True)
     respond_by = UtcDateTimeAttribute(attr_name="respondBy", null=True)
     acknowledged_at = UtcDateTimeAttribute(attr_name="acknowledgedAt", null=True)
+    acknowledgement_note = UnicodeAttribute(attr_name="acknowledgementNote", null=True)
     appeal = JSONAttribute(null=True)
     decision = JSONAttribute(null=True)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
@@ -80,7 +86,7 @@ def review_id(ticket_id: str, number: int) -> str:
 def split_id(review: str) -> tuple[str, int] | None:
     """(ticket id, number) of a review id, or None for a string that is not one."""
     ticket_id, sep, number = review.rpartition("-R")
-    if not sep or not number.isdigit() or not 1 <= int(number) <= 999 or number.startswith("0"):
+    if not sep or not is_ticket_id(ticket_id) or not _NUMBER.fullmatch(number):
         return None
     return ticket_id, int(number)
 
@@ -113,6 +119,7 @@ _FIELDS = {
     "scored_at": "scoredAt",
     "respond_by": "respondBy",
     "acknowledged_at": "acknowledgedAt",
+    "acknowledgement_note": "acknowledgementNote",
     "appeal": "appeal",
     "decision": "decision",
     "created_at": "createdAt",
@@ -145,17 +152,14 @@ def _stored(name: str, value: Any) -> Any:
 
 def _item(record: dict[str, Any], version: int | None) -> QaReviewItem:
     ticket_id, number = split_id(record["id"]) or (record["ticketId"], 0)
-    item = QaReviewItem(
-        ticket_key(ticket_id),
-        f"{REVIEW_PREFIX}{number}",
-        # A whole item is put: a value left out (None) is absent, or its attribute's default.
-        **{
-            attribute: value
-            for attribute, name in _FIELDS.items()
-            if (value := _stored(name, record.get(name))) is not None
-        },
-        **_keys({**record, "status": _stored("status", record["status"])}),
-    )
+    # A whole item is put: a value left out (None) is absent, or its attribute's default.
+    values: dict[str, Any] = {
+        attribute: value
+        for attribute, name in _FIELDS.items()
+        if (value := _stored(name, record.get(name))) is not None
+    }
+    values.update(_keys({**record, "status": _stored("status", record["status"])}))
+    item = QaReviewItem(ticket_key(ticket_id), f"{REVIEW_PREFIX}{number}", **values)
     if version is not None:
         item.version = version
     return item
