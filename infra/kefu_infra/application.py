@@ -49,6 +49,7 @@ def build(outdir: str | Path | None = None, context: dict[str, Any] | None = Non
         f"{prefix}-stateful",
         prefix=prefix,
         retention=deployment.retention,
+        upload_origins=list(deployment.api.cors_origins),
         env=env,
         description=f"kefu {stage}: data and identities",
     )

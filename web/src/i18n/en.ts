@@ -232,4 +232,17 @@ export const en: Record<MessageKey, string> = {
   "survey.unknown.title": "Unknown link",
   "survey.unknown.body": "We cannot find this survey link. Please check that it is complete.",
   "survey.score": "{n}",
+  // --- portal: files, self-service, rating, profile (webportal) ---
+  "files.label": "Attachments",
+  "files.limits": "Up to {count} files of at most {size} each: {types}",
+  "files.uploading": "Uploading {name}…",
+  "files.remove": "Remove {name}",
+  "files.problem.too-large": "{name} is larger than {size} and cannot be uploaded.",
+  "files.problem.wrong-type": "{name}: this type of file is not accepted.",
+  "files.problem.empty": "{name} is empty.",
+  "files.problem.too-many": "At most {count} files can be attached; {name} was not uploaded.",
+  "files.refused": "{name} could not be uploaded. Please try again.",
+  "files.title": "Files",
+  "files.download": "Download {name}",
+  // --- end portal block ---
 };

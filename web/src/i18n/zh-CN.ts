@@ -231,6 +231,19 @@ export const zhCN = {
   "survey.unknown.title": "链接无效",
   "survey.unknown.body": "找不到此回访链接，请检查链接是否完整。",
   "survey.score": "{n} 分",
+  // --- portal: files, self-service, rating, profile (webportal) ---
+  "files.label": "附件",
+  "files.limits": "最多 {count} 个文件，每个不超过 {size}；可上传：{types}",
+  "files.uploading": "正在上传 {name}…",
+  "files.remove": "移除 {name}",
+  "files.problem.too-large": "{name} 超过 {size}，无法上传。",
+  "files.problem.wrong-type": "{name}：不支持此类文件。",
+  "files.problem.empty": "{name} 是空文件。",
+  "files.problem.too-many": "最多只能附加 {count} 个文件，{name} 未上传。",
+  "files.refused": "{name} 上传失败，请重试。",
+  "files.title": "附件",
+  "files.download": "下载 {name}",
+  // --- end portal block ---
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -233,4 +233,17 @@ export const zhTW: Record<MessageKey, string> = {
   "survey.unknown.title": "連結無效",
   "survey.unknown.body": "找不到此回訪連結，請檢查連結是否完整。",
   "survey.score": "{n} 分",
+  // --- portal: files, self-service, rating, profile (webportal) ---
+  "files.label": "附件",
+  "files.limits": "最多 {count} 個檔案，每個不超過 {size}；可上傳：{types}",
+  "files.uploading": "正在上傳 {name}…",
+  "files.remove": "移除 {name}",
+  "files.problem.too-large": "{name} 超過 {size}，無法上傳。",
+  "files.problem.wrong-type": "{name}：不支援此類檔案。",
+  "files.problem.empty": "{name} 是空檔案。",
+  "files.problem.too-many": "最多只能附加 {count} 個檔案，{name} 未上傳。",
+  "files.refused": "{name} 上傳失敗，請重試。",
+  "files.title": "附件",
+  "files.download": "下載 {name}",
+  // --- end portal block ---
 };

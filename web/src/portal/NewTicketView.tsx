@@ -5,6 +5,7 @@ import { t, tv } from "../i18n";
 import { newKey } from "../lib/hooks";
 import { Layout } from "../shell/Layout";
 import { ErrorMessage } from "../shell/ErrorMessage";
+import { FilePicker } from "./FilePicker";
 import { clearDraft, hasText, loadDraft, saveDraft, type Draft } from "./draft";
 
 export function NewTicketView() {
@@ -14,10 +15,13 @@ export function NewTicketView() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
+  // From the latest draft, not this render's: an upload finishing while the customer types keeps both.
   function change(part: Partial<Draft>) {
-    const next = { ...draft, ...part };
-    setDraft(next);
-    saveDraft(sessionStorage, next);
+    setDraft((current) => {
+      const next = { ...current, ...part };
+      saveDraft(sessionStorage, next);
+      return next;
+    });
   }
 
   async function submit(event: Event) {
@@ -26,7 +30,12 @@ export function NewTicketView() {
     setBusy(true);
     try {
       const answer = await openTicket(
-        { subject: draft.subject, description: draft.description, category: draft.category || null },
+        {
+          subject: draft.subject,
+          description: draft.description,
+          category: draft.category || null,
+          attachments: draft.attachments,
+        },
         draft.idempotencyKey,
       );
       clearDraft(sessionStorage);
@@ -79,6 +88,7 @@ export function NewTicketView() {
             onInput={(e) => change({ description: (e.target as HTMLTextAreaElement).value })}
           />
         </label>
+        <FilePicker files={draft.attachments} onChange={(attachments) => change({ attachments })} />
         <ErrorMessage error={error} />
         <button type="submit" data-testid="submit" aria-busy={busy} disabled={busy}>
           {busy ? t("newticket.submitting") : t("newticket.submit")}

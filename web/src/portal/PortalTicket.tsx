@@ -9,6 +9,7 @@ import { ErrorMessage } from "../shell/ErrorMessage";
 import { NotFound } from "../shell/NotFound";
 import { Timeline } from "../ticket/Timeline";
 import { Progress } from "./Progress";
+import { TicketFiles } from "./TicketFiles";
 
 const REFRESH_MS = 3_000;
 
@@ -79,6 +80,7 @@ export function PortalTicket({ id }: { id: string }) {
         </p>
         <Timeline entries={entries} customerView me={identity()?.sub} />
       </section>
+      <TicketFiles ticket={ticket} entries={entries} />
       {ticket.status === "resolved" && (
         <div role="group">
           <button type="button" class="secondary" data-testid="reopen" disabled={busy} onClick={() => run(() => transition(id, { to: "open" }))}>
