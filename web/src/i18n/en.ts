@@ -244,5 +244,14 @@ export const en: Record<MessageKey, string> = {
   "files.refused": "{name} could not be uploaded. Please try again.",
   "files.title": "Files",
   "files.download": "Download {name}",
+  "selfservice.title": "These articles may answer your question",
+  "selfservice.read": "Read it",
+  "selfservice.hide": "Hide",
+  "selfservice.solved": "This solved it",
+  "selfservice.thanks": "Glad that solved it!",
+  "selfservice.thanksBody": "“{title}” answered your question, so no ticket was opened. If you still need help, you can open one at any time.",
+  "selfservice.offered": "This article may answer your question: {title}",
+  "selfservice.offeredUntitled": "We suggested an article that may answer your question.",
+  "selfservice.ticketSolved": "This solved it (resolve my ticket)",
   // --- end portal block ---
 };

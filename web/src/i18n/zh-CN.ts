@@ -243,6 +243,15 @@ export const zhCN = {
   "files.refused": "{name} 上传失败，请重试。",
   "files.title": "附件",
   "files.download": "下载 {name}",
+  "selfservice.title": "这些文章也许能解答您的问题",
+  "selfservice.read": "阅读全文",
+  "selfservice.hide": "收起",
+  "selfservice.solved": "这解决了我的问题",
+  "selfservice.thanks": "太好了，问题已解决！",
+  "selfservice.thanksBody": "「{title}」解答了您的问题，因此没有创建工单。如仍需帮助，可以随时提交新工单。",
+  "selfservice.offered": "这篇文章也许能解答您的问题：{title}",
+  "selfservice.offeredUntitled": "我们为您推荐了一篇可能解答问题的文章。",
+  "selfservice.ticketSolved": "这解决了我的问题（关闭工单）",
   // --- end portal block ---
 } as const;
 

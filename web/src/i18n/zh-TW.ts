@@ -245,5 +245,14 @@ export const zhTW: Record<MessageKey, string> = {
   "files.refused": "{name} 上傳失敗，請重試。",
   "files.title": "附件",
   "files.download": "下載 {name}",
+  "selfservice.title": "這些文章也許能解答您的問題",
+  "selfservice.read": "閱讀全文",
+  "selfservice.hide": "收起",
+  "selfservice.solved": "這解決了我的問題",
+  "selfservice.thanks": "太好了，問題已解決！",
+  "selfservice.thanksBody": "「{title}」解答了您的問題，因此沒有建立工單。如仍需協助，可以隨時提交新工單。",
+  "selfservice.offered": "這篇文章也許能解答您的問題：{title}",
+  "selfservice.offeredUntitled": "我們為您推薦了一篇可能解答問題的文章。",
+  "selfservice.ticketSolved": "這解決了我的問題（關閉工單）",
   // --- end portal block ---
 };

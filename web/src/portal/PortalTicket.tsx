@@ -10,6 +10,11 @@ import { NotFound } from "../shell/NotFound";
 import { Timeline } from "../ticket/Timeline";
 import { Progress } from "./Progress";
 import { TicketFiles } from "./TicketFiles";
+import { offeredArticle } from "./selfservice";
+import { solvedBy } from "./selfServiceApi";
+
+/** While a ticket is being worked, an article its acknowledgement offered can still resolve it. */
+const ACTIVE = ["new", "open", "pending"];
 
 const REFRESH_MS = 3_000;
 
@@ -46,6 +51,8 @@ export function PortalTicket({ id }: { id: string }) {
     }
   }
 
+  const offered = offeredArticle(entries);
+
   if (missing)
     return (
       <Layout>
@@ -73,6 +80,14 @@ export function PortalTicket({ id }: { id: string }) {
       </p>
       <Progress ticket={ticket} />
       <ErrorMessage error={error} />
+      {offered && ACTIVE.includes(ticket.status) && (
+        <article data-testid="offered-article">
+          <p>{offered.title ? t("selfservice.offered", { title: offered.title }) : t("selfservice.offeredUntitled")}</p>
+          <button type="button" data-testid="ticket-solved" disabled={busy} onClick={() => run(() => solvedBy(id, offered.id))}>
+            {t("selfservice.ticketSolved")}
+          </button>
+        </article>
+      )}
       <section aria-labelledby="conversation-title">
         <h2 id="conversation-title">{t("portal.conversation")}</h2>
         <p class="body" data-testid="ticket-description">
