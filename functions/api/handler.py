@@ -27,6 +27,7 @@ import envelope
 import knowledge_routes
 import kpi_routes
 import problems
+import rating_routes
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
@@ -75,6 +76,7 @@ app.include_router(attachment_routes.router)
 app.include_router(customer_routes.router)
 app.include_router(knowledge_routes.router)
 app.include_router(kpi_routes.router)
+app.include_router(rating_routes.router)
 
 
 # --- who is calling ----------------------------------------------------------------------------------------

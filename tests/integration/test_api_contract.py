@@ -168,6 +168,7 @@ def desk() -> Iterator[dict[str, str]]:
         create_tables()
         create_survey_secret()
         knowledge_base()
+        attachments_bucket()
         api = Api()
         assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
         assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
@@ -188,6 +189,7 @@ def desk() -> Iterator[dict[str, str]]:
             "replyId": canned.json["id"],
         }
         os.environ.pop("KEFU_KB_BUCKET")
+        os.environ.pop("KEFU_ATTACHMENTS_BUCKET")
     print(f"\ncontract: {REQUESTS[0]} requests ({EXAMPLES} examples an operation and phase)", file=sys.stderr)
 
 
@@ -202,6 +204,17 @@ def knowledge_base() -> None:
     os.environ["KEFU_KB_BUCKET"] = "kefu-contract-kb"
     reload_settings()
     published.forget()
+
+
+def attachments_bucket() -> None:
+    """The bucket ticket files are uploaded to, as the deployment names it to the function."""
+    import boto3
+
+    from kefu.config import reload_settings
+
+    boto3.client("s3").create_bucket(Bucket="kefu-contract-attachments")
+    os.environ["KEFU_ATTACHMENTS_BUCKET"] = "kefu-contract-attachments"
+    reload_settings()
 
 
 @functools.cache

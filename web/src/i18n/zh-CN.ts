@@ -252,6 +252,23 @@ export const zhCN = {
   "selfservice.offered": "这篇文章也许能解答您的问题：{title}",
   "selfservice.offeredUntitled": "我们为您推荐了一篇可能解答问题的文章。",
   "selfservice.ticketSolved": "这解决了我的问题（关闭工单）",
+  "rating.title": "请为本次服务评分",
+  "rating.question": "您对本次处理满意吗？（1-5 分）",
+  "rating.comment": "还有什么想告诉我们的？（选填）",
+  "rating.submit": "提交评分",
+  "rating.given": "您的评分：{n}/5 分。感谢您的反馈！",
+  "profile.title": "我的资料",
+  "profile.name": "姓名",
+  "profile.language": "首选语言",
+  "profile.languageUnset": "未设置",
+  "profile.contact": "可以通过以下方式联系我（回访、调查、答复）",
+  "profile.contactEmail": "电子邮件",
+  "profile.contactPhone": "电话",
+  "profile.save": "保存",
+  "profile.saved": "已保存。",
+  "profile.stale": "您的资料已在别处更改，现显示最新内容，请重新修改。",
+  "profile.unchanged": "没有需要保存的更改。",
+  "profile.link": "我的资料",
   // --- end portal block ---
 } as const;
 

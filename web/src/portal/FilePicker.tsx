@@ -65,11 +65,13 @@ export function FilePicker(props: { files: Attachment[]; onChange: (files: Attac
         </p>
       )}
       {refusals.length > 0 && (
-        <ul role="alert" class="refusals" data-testid="file-refused">
-          {refusals.map((text) => (
-            <li key={text}>{text}</li>
-          ))}
-        </ul>
+        <div role="alert" data-testid="file-refused">
+          <ul>
+            {refusals.map((text) => (
+              <li key={text}>{text}</li>
+            ))}
+          </ul>
+        </div>
       )}
       <ErrorMessage error={error} />
       {props.files.length > 0 && (

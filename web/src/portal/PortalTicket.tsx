@@ -10,6 +10,8 @@ import { NotFound } from "../shell/NotFound";
 import { Timeline } from "../ticket/Timeline";
 import { Progress } from "./Progress";
 import { TicketFiles } from "./TicketFiles";
+import { Rating } from "./Rating";
+import { givenRating } from "./ratingApi";
 import { offeredArticle } from "./selfservice";
 import { solvedBy } from "./selfServiceApi";
 
@@ -52,6 +54,7 @@ export function PortalTicket({ id }: { id: string }) {
   }
 
   const offered = offeredArticle(entries);
+  const rated = givenRating(entries);
 
   if (missing)
     return (
@@ -88,6 +91,15 @@ export function PortalTicket({ id }: { id: string }) {
           </button>
         </article>
       )}
+      {(ticket.status === "resolved" || ticket.status === "closed") &&
+        (rated ? (
+          <p data-testid="rated">{t("rating.given", { n: rated.csat })}</p>
+        ) : (
+          <section aria-labelledby="rating-title">
+            <h2 id="rating-title">{t("rating.title")}</h2>
+            <Rating ticketId={id} onRated={() => void load()} />
+          </section>
+        ))}
       <section aria-labelledby="conversation-title">
         <h2 id="conversation-title">{t("portal.conversation")}</h2>
         <p class="body" data-testid="ticket-description">

@@ -62,7 +62,9 @@ export async function uploadFile(
   start: (request: UploadRequest) => Promise<Upload>,
   send: typeof fetch = fetch,
 ): Promise<Attachment> {
-  const upload = await start({ name: file.name, contentType: mediaType(file), size: file.size });
+  // Only a file `fileProblem` passed is uploaded: its type is one of the accepted ones (the API refuses others).
+  const contentType = mediaType(file) as UploadRequest["contentType"];
+  const upload = await start({ name: file.name, contentType, size: file.size });
   const form = new FormData();
   for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
   // S3 reads the fields first and the file last: anything after `file` is ignored.

@@ -4,9 +4,30 @@ limits it applies, and a download link."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: One file at most this large: the e-mail channel's per-file limit, so a file is kept whichever way it came.
+MAX_BYTES = 10 * 1024 * 1024
+#: What people attach to a support request: pictures, documents, spreadsheets, plain text, archives. Nothing a
+#: browser would run (HTML, SVG, scripts): a download is never rendered, and these could not be anyway.
+AcceptedType = Literal[
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heic",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]
+ACCEPTED_TYPES: tuple[str, ...] = get_args(AcceptedType)
 
 
 class _Strict(BaseModel):
@@ -18,11 +39,12 @@ class _View(BaseModel):
 
 
 class UploadRequest(_Strict):
-    """A file the caller is about to upload: its name, media type and size in bytes, checked before any upload."""
+    """A file the caller is about to upload: its name, an accepted media type and its size in bytes (at most the
+    limit), checked before anything is signed (422 otherwise)."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-    contentType: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=127)]
-    size: int = Field(ge=1, le=2**53)
+    contentType: AcceptedType
+    size: int = Field(ge=1, le=MAX_BYTES)
 
 
 class AttachmentLimits(_View):
