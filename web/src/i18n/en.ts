@@ -270,5 +270,6 @@ export const en: Record<MessageKey, string> = {
   "profile.stale": "Your profile was changed elsewhere; it now shows the latest version. Please make your change again.",
   "profile.unchanged": "There is nothing to save.",
   "profile.link": "My profile",
+  "timeline.kind.self-service": "Self-service",
   // --- end portal block ---
 };

@@ -269,6 +269,7 @@ export const zhCN = {
   "profile.stale": "您的资料已在别处更改，现显示最新内容，请重新修改。",
   "profile.unchanged": "没有需要保存的更改。",
   "profile.link": "我的资料",
+  "timeline.kind.self-service": "自助服务",
   // --- end portal block ---
 } as const;
 

@@ -271,5 +271,6 @@ export const zhTW: Record<MessageKey, string> = {
   "profile.stale": "您的資料已在別處變更，現顯示最新內容，請重新修改。",
   "profile.unchanged": "沒有需要儲存的變更。",
   "profile.link": "我的資料",
+  "timeline.kind.self-service": "自助服務",
   // --- end portal block ---
 };

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { identity } from "../auth";
 import { lang, t } from "../i18n";
 import { ErrorMessage } from "../shell/ErrorMessage";
 import { articleLanguage, debouncedSearch } from "./selfservice";
@@ -12,7 +13,10 @@ export function Suggestions(props: { query: string; onSolved: (article: ArticleH
   const [hits, setHits] = useState<ArticleHit[]>([]);
   const [open, setOpen] = useState<Article | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const typing = useMemo(() => debouncedSearch((q) => searchArticles(q, articleLanguage(lang())), setHits, PAUSE_MS), []);
+  // A search is a side effect of typing: once the session is over it is not sent (its 401 would take the customer
+  // to sign in mid-sentence); the submit signs them in again, with the draft kept.
+  const search = (q: string) => (identity() ? searchArticles(q, articleLanguage(lang())) : Promise.resolve([]));
+  const typing = useMemo(() => debouncedSearch(search, setHits, PAUSE_MS), []);
 
   useEffect(() => typing.type(props.query), [props.query]);
   useEffect(() => () => typing.cancel(), []);

@@ -59,14 +59,16 @@ describe("searching while the customer types", () => {
 
 describe("the article a ticket's acknowledgement offered", () => {
   const entry = (data: Record<string, unknown>, visibility: "public" | "internal" = "public") =>
-    ({ id: "e", ticketId: "TK-1", kind: "message", visibility, data, createdAt: "2026-12-03T00:00:00Z" }) as TimelineEntry;
+    ({ id: "e", ticketId: "TK-1", kind: "self-service", visibility, data, createdAt: "2026-12-03T00:00:00Z" }) as unknown as TimelineEntry;
 
-  it("is the newest public entry naming one", () => {
-    expect(offeredArticle([entry({ articleId: "KB-1", articleTitle: "Returns" }), entry({ article: { id: "KB-2" } })])).toEqual({
-      id: "KB-2",
-      title: null,
-    });
-    expect(offeredArticle([entry({ articleId: "KB-9" }, "internal"), entry({})])).toBeNull();
+  it("is the newest public offer on the timeline", () => {
+    const offers = [entry({ event: "offered", articleId: "KB-1", title: "Returns" }), entry({ event: "offered", articleId: "KB-2" })];
+    expect(offeredArticle(offers)).toEqual({ id: "KB-2", title: null });
+    expect(offeredArticle(offers.slice(0, 1))).toEqual({ id: "KB-1", title: "Returns" });
+  });
+
+  it("is none without an offer: an internal suggestion, or the status entry of a self-service resolution", () => {
+    expect(offeredArticle([entry({ event: "offered", articleId: "KB-9" }, "internal"), entry({ articleId: "KB-1", to: "resolved" })])).toBeNull();
   });
 });
 

@@ -54,16 +54,13 @@ export function debouncedSearch<T>(
   };
 }
 
-/** The article a ticket's acknowledgement offered ("this may answer your question"), if any: the newest public
- * entry naming one. */
+/** The article a ticket's acknowledgement offered ("this may answer your question"), if any: the public
+ * `self-service` entry written when the ticket opened (`data.event` "offered", with the article's id and title). */
 export function offeredArticle(entries: TimelineEntry[]): { id: string; title: string | null } | null {
   for (const entry of [...entries].reverse()) {
     const data = (entry.data ?? {}) as Record<string, unknown>;
-    const nested = (typeof data.article === "object" && data.article !== null ? data.article : {}) as Record<string, unknown>;
-    const id = typeof data.articleId === "string" ? data.articleId : typeof nested.id === "string" ? nested.id : null;
-    if (entry.visibility === "public" && id) {
-      const title = typeof data.articleTitle === "string" ? data.articleTitle : typeof nested.title === "string" ? nested.title : null;
-      return { id, title };
+    if (entry.visibility === "public" && data.event === "offered" && typeof data.articleId === "string") {
+      return { id: data.articleId, title: typeof data.title === "string" ? data.title : null };
     }
   }
   return null;
