@@ -170,6 +170,18 @@ def logins_read_afresh() -> None:
 
 
 @pytest.fixture(autouse=True)
+def knowledge_read_afresh() -> None:
+    """The search index and the reply catalogue a function holds (kefu.knowledge.published, .suggestions) are read
+    again from each test's bucket and table: a new ticket's suggestions never come from another test's articles."""
+    from kefu.knowledge import published, suggestions
+    from kefu.tickets import knowledge
+
+    published.forget()
+    suggestions.forget()
+    knowledge.forget()
+
+
+@pytest.fixture(autouse=True)
 def settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """kefu reads its settings once per process (kefu.config), as a deployed function does. Tests change them the way
     a deployment does, through the environment: every test starts from settings read afresh, and every

@@ -1,5 +1,6 @@
-"""The knowledge base's routes: articles (customers: published public only), canned replies (话术) and a ticket's
-suggestions. Included into the API's resolver by handler.py; domain errors become problems there."""
+"""The knowledge base's routes: articles (customers: published public only), canned replies (话术), a ticket's
+suggestions, and self-service (a customer saying an article answered them: on their ticket, or instead of opening
+one). Included into the API's resolver by handler.py; domain errors become problems there."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pydantic import BaseModel
 
 from kefu import errors
 from kefu.identity import Caller
-from kefu.knowledge import articles, replies, suggestions
+from kefu.knowledge import articles, replies
+from kefu.kpis.tallies import Deflection, DeflectionRequest, record_deflection
 from kefu.model.knowledge import (
     Article,
     ArticleChange,
@@ -31,8 +33,12 @@ from kefu.model.knowledge import (
     Reply,
     ReplySpec,
     ReplyUsage,
+    SelfServiceRequest,
     Suggestions,
 )
+from kefu.model.tickets import Ticket
+from kefu.tickets import knowledge as ticket_knowledge
+from kefu.tickets import policy
 
 router = APIGatewayHttpRouter()
 PROBLEM = "application/problem+json"
@@ -230,7 +236,7 @@ def update_reply(replyId: str, body: ReplySpec):
     responses=responses(Rendered, errors=(403, 409)),
 )
 def render_reply(replyId: str, body: RenderRequest):
-    return _json(replies.render_reply(_caller(), replyId, body.ticketId))
+    return _json(ticket_knowledge.render_reply(_caller(), replyId, body.ticketId))
 
 
 @router.get(
@@ -254,4 +260,38 @@ def reply_usage(replyId: str):
     responses=responses(Suggestions, errors=(403,)),
 )
 def ticket_suggestions(ticketId: str, limit: Annotated[int, Query(ge=1, le=10)] = 3):
-    return _json(suggestions.suggestions_for(_caller(), ticketId, limit=limit))
+    return _json(ticket_knowledge.suggestions_for(_caller(), ticketId, limit=limit))
+
+
+# --- self-service ----------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/tickets/<ticketId>/self-service",
+    tags=["knowledge"],
+    summary="The ticket's customer says a public article answered their question: the ticket is resolved as "
+    "self-service (a deflection in the KPIs)",
+    description="Customers only, on their own ticket (403 for staff; 404 for a ticket that is not theirs). The "
+    "ticket must still wait for an answer: new, open or pending (409 otherwise). `articleId` names a published "
+    "public article (422 otherwise), usually the one offered when the ticket opened (its `self-service` timeline "
+    "entry). The ticket is resolved with the resolution kind `self-service`; its status entry names the article.",
+    responses=responses(Ticket, errors=(403, 409)),
+)
+def self_service(ticketId: str, body: SelfServiceRequest):
+    who = _caller()
+    ticket = ticket_knowledge.resolve_by_self_service(who, ticketId, body.articleId)
+    return _json(policy.ticket_view(who, ticket), headers={"ETag": f'"{ticket.version}"'})
+
+
+@router.post(
+    "/kb/articles/<articleId>/deflections",
+    tags=["knowledge"],
+    summary="A customer on the new-ticket form says a public article answered them, so no ticket is opened "
+    "(counted as a deflection)",
+    description="Customers only (403 for staff). `articleId` names a published public article (422 otherwise); "
+    "`query`, optional, is what they typed (up to 500 characters, 422 beyond). Counted once per customer, article "
+    "and desk day: saying it again answers 201 with `counted: false`.",
+    responses=responses(Deflection, 201, "The deflection", errors=(403,)),
+)
+def deflection(articleId: str, body: DeflectionRequest):
+    return _json(record_deflection(_caller(), articleId, body), 201)

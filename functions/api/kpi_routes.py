@@ -49,6 +49,12 @@ Each figure is counted on the desk day of the moment it belongs to:
   `satisfiedRate`: 4-5) and **nps** (`responses`, `score`: % promoters 9-10 minus % detractors 0-6): the answer's day.
 - **backlog**: tickets created and not resolved or closed at the end of the row's last day, `backlogByAge` by age in
   desk days (`0d`, `1-2d`, `3-6d`, `7d+`); null in dimension rows.
+- **deflections**: `ticketsResolved` (resolved as `self-service`: the customer said the offered article answered them;
+  the day of that resolution), `withoutTicket` (`POST /kb/articles/{id}/deflections` from the new-ticket form, once per
+  customer, article and day; totals and time rows only), `count` (both).
+- **revisitCoverage**: `revisited` / `due` (`rate`) of the revisit campaigns' runs on the day each was scheduled:
+  customers found due (a selected resolved ticket, no revisit within their tier's cycle; unreachable ones included),
+  customers sent a survey or a phone-revisit task. Totals and time rows only.
 Rates are 0..1; a rate or mean over nothing is null."""
 
 

@@ -23,6 +23,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from kefu.channels.config import ChannelTarget, needs_target
 from kefu.email.config import DEFAULT_ACKNOWLEDGEMENT, MailSettings
+from kefu.knowledge.config import KnowledgeSettings
 from kefu.model.agents import GroupId, GroupSpec
 from kefu.model.tickets import Channel
 from kefu.revisits.config import Campaign, SurveySettings
@@ -227,6 +228,8 @@ class Deployment(_Strict):
     access: AccessSettings = Field(default_factory=AccessSettings)
     #: Service KPIs: the desk's days are those of `kpis.time_zone`.
     kpis: KpiSettings = Field(default_factory=KpiSettings)
+    #: The knowledge base (kefu.knowledge.config): the ticket categories offered a public article when they open.
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     #: Revisit campaigns (kefu.revisits.config): schedule, selection, method, cycle per tier, quiet hours.
     campaigns: list[Campaign] = Field(default_factory=list)
     #: What makes a survey answer a low score, and which groups its follow-up ticket goes to.
@@ -294,6 +297,7 @@ class Deployment(_Strict):
             "campaigns": [campaign.model_dump(mode="json") for campaign in self.campaigns],
             "surveys": self.surveys.model_dump(mode="json"),
             "kpis": self.kpis.model_dump(mode="json"),
+            "knowledge": self.knowledge.model_dump(mode="json"),
             "access": self.access.model_dump(mode="json"),
             "routing": {**self.routing.model_dump(mode="json"), "default_group": self.default_group},
         }

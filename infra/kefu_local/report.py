@@ -3,7 +3,7 @@ fetched from `GET /reports/kpis` of any kefu API (the local stack's, or a deploy
 
 The charts: daily volume and backlog; first response (mean, p50, p90) and its on-time share; arrivals by hour and
 weekday (a heatmap, from one `by=hour` report per day); SLA breaches and escalations by group; complaints closed
-within 48 hours; CSAT and NPS by day; and a table per agent.
+within 48 hours; CSAT and NPS by day; self-service deflections and revisit coverage by day; and a table per agent.
 """
 
 from __future__ import annotations
@@ -241,6 +241,17 @@ def render(fetched: Fetched) -> str:
             bars_and_lines(days, {"CSAT": _series(rows, "csat", "mean")})
             + bars_and_lines(days, {}, {"NPS": _series(rows, "nps", "score")}),
         ),
+        (
+            "Self-service deflections (resolved by an article; answered before a ticket) and revisit coverage",
+            bars_and_lines(
+                days,
+                {
+                    "tickets resolved": _series(rows, "deflections", "ticketsResolved"),
+                    "without a ticket": _series(rows, "deflections", "withoutTicket"),
+                },
+            )
+            + bars_and_lines(days, {"revisit coverage": _series(rows, "revisitCoverage", "rate")}),
+        ),
     ]
     cards = [
         ("Tickets", str(totals["created"])),
@@ -251,6 +262,8 @@ def render(fetched: Fetched) -> str:
         ("Complaints closed ≤ 48 h", _percent(totals["complaints"]["closedWithin48hRate"])),
         ("CSAT", "–" if totals["csat"]["mean"] is None else f"{totals['csat']['mean']:.2f}"),
         ("NPS", "–" if totals["nps"]["score"] is None else f"{totals['nps']['score']:g}"),
+        ("Deflections", str(totals["deflections"]["count"])),
+        ("Revisit coverage", _percent(totals["revisitCoverage"]["rate"])),
     ]
     agent_lines = "".join(
         "<tr>"

@@ -124,6 +124,7 @@ def test_the_functions_are_told_the_stage_mail_groups_and_default_group():
         "campaigns",
         "surveys",
         "kpis",
+        "knowledge",
         "access",
         "routing",
     }
@@ -156,3 +157,36 @@ def test_an_unknown_access_key_is_named():
     settings["access"]["supervisors"] = "groups"
 
     assert errors_of(settings) == "dev.yaml: access.supervisors: unknown key"
+
+
+def test_the_functions_are_told_which_categories_are_offered_self_service():
+    assert config.load("dev").for_functions("dev")["knowledge"] == {
+        "self_service_categories": ["logistics", "order", "after_sales", "payment"]
+    }
+    settings = dev_settings()
+    del settings["knowledge"]
+    deployment = config.parse(yaml.safe_dump(settings, sort_keys=False), "dev.yaml")
+    assert deployment.for_functions("dev")["knowledge"] == {"self_service_categories": []}
+
+
+@pytest.mark.parametrize(
+    ("knowledge", "named"),
+    [
+        ({"self_service_categories": ["parcels"]}, "dev.yaml: knowledge.self_service_categories.0: Input should be"),
+        (
+            {"self_service_categories": ["logistics", "complaint"]},
+            "dev.yaml: knowledge.self_service_categories: complaints are answered by a person",
+        ),
+        (
+            {"self_service_categories": ["order", "order"]},
+            "dev.yaml: knowledge.self_service_categories: given more than once: order",
+        ),
+        ({"self_service_categories": "logistics"}, "dev.yaml: knowledge.self_service_categories: Input should be"),
+        ({"selfServiceCategories": ["logistics"]}, "dev.yaml: knowledge.selfServiceCategories: unknown key"),
+    ],
+)
+def test_a_bad_self_service_setting_is_named(knowledge, named):
+    settings = dev_settings()
+    settings["knowledge"] = knowledge
+
+    assert errors_of(settings).startswith(named)

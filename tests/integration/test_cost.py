@@ -5,12 +5,31 @@ A later capability may raise a ceiling only with its reason written beside it.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import ADMIN, AGENT, CUSTOMER, SUPERVISOR
 from tests.integration.conftest import open_ticket
 from tests.integration.scoped import deploy_access
 
 TABLE = "kefu-test"
 IDEMPOTENCY_TABLE = "kefu-test-idempotency"
+KB_BUCKET = "kefu-test-kb"
+
+
+@pytest.fixture(autouse=True)
+def without_knowledge_base(monkeypatch):
+    """The ceilings below are the routes' own: what a new ticket's knowledge suggestions add is counted apart
+    (`test_opening_…_knowledge_base…`), whatever bucket an earlier test left named in the environment."""
+    monkeypatch.delenv("KEFU_KB_BUCKET", raising=False)
+
+
+@pytest.fixture
+def knowledge_base(desk, monkeypatch):
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket=KB_BUCKET)
+    monkeypatch.setenv("KEFU_KB_BUCKET", KB_BUCKET)
+    return desk
 
 
 def test_reading_a_ticket_is_one_call(desk, aws_calls):
@@ -72,6 +91,37 @@ def test_a_logins_later_requests_cost_nothing_for_linking_in_a_warm_process(desk
     assert desk("GET", "/me").status == 200
     assert desk("GET", "/tickets").status == 200
     assert aws_calls.on_table(TABLE) == ["Query", "Query"]  # the record with its contact points, the ticket list
+
+
+def test_opening_in_a_warm_function_with_a_knowledge_base_costs_no_call_for_its_suggestions(knowledge_base, aws_calls):
+    open_ticket(knowledge_base)  # the function read the index and the reply catalogue
+    aws_calls.reset()
+    open_ticket(knowledge_base)
+    # Suggestions (issue 17) come from the index and the reply catalogue the function holds (asked again at most
+    # every KEFU_KB_REFRESH_SECONDS), and their timeline entry rides in the ticket's transaction: no call more.
+    assert aws_calls.on_table(TABLE) == ["GetItem", "Query", "Query", "TransactWriteItems"]
+    assert len(aws_calls.calls) == 4
+
+
+def test_the_first_opening_in_a_function_with_a_knowledge_base_reads_it_once(knowledge_base, aws_calls):
+    from kefu.knowledge import published, suggestions
+    from tests.integration.test_knowledge_opening import LOGISTICS_ZH, published_article
+
+    published_article(knowledge_base, **LOGISTICS_ZH)
+    open_ticket(knowledge_base)
+    published.forget()  # a function that has read neither the index nor the reply catalogue yet
+    suggestions.forget()
+    aws_calls.reset()
+    open_ticket(knowledge_base, description="快递三天没有物流信息")
+    # Raised for a cold function only (issue 17): the index is asked for (HeadObject) and read (GetObject), and the
+    # reply catalogue read (one Query); every later opening within the refresh period costs nothing more (above).
+    assert aws_calls.count() == {
+        ("dynamodb", "GetItem"): 1,
+        ("dynamodb", "Query"): 3,
+        ("dynamodb", "TransactWriteItems"): 1,
+        ("s3", "HeadObject"): 1,
+        ("s3", "GetObject"): 1,
+    }
 
 
 def test_opening_with_an_idempotency_key_adds_only_idempotency_bookkeeping(desk, aws_calls):

@@ -26,6 +26,7 @@ def kb(desk):
     published.forget()
     yield desk
     published.forget()
+    os.environ.pop("KEFU_KB_BUCKET", None)  # later tests' functions have no knowledge base unless they set one
 
 
 def write(api, who=EDITOR, **fields):

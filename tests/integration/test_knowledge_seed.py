@@ -29,6 +29,7 @@ def seeded(api):
     counts = seed_knowledge()
     yield api, counts
     published.forget()
+    os.environ.pop("KEFU_KB_BUCKET", None)  # later tests' functions have no knowledge base unless they set one
 
 
 def test_the_seed_publishes_every_article_and_reply_once(seeded):

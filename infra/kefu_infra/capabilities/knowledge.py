@@ -1,5 +1,6 @@
 """The knowledge base's search index: a bucket holding one file, written by the API function when an article is
-published and read (HeadObject every 30 s, GetObject when it changed) by every API function instance.
+published and read (HeadObject every 30 s, GetObject when it changed) by every API function instance, and by the
+functions that open tickets (intake, inbound e-mail: `add_reader`), which record a new ticket's suggestions.
 
 No search cluster runs: the index is derived data, rebuilt from the domain table on every publish
 (kefu.knowledge.published), so the bucket needs no versions or backups. Past the ceiling stated there (tens of
@@ -50,10 +51,16 @@ class Knowledge(Construct):
         )
         return bucket
 
-    def _add_grants(self, function: lambda_.IFunction) -> None:
+    def add_reader(self, function: lambda_.Function) -> None:
+        """A function that opens tickets (intake, inbound e-mail) and records their suggestions: it reads the index,
+        never writes it."""
+        self._add_grants(function, actions=["s3:GetObject"])
+        function.add_environment(KB_BUCKET_VAR, self.bucket.bucket_name)
+
+    def _add_grants(self, function: lambda_.IFunction, actions: list[str] | None = None) -> None:
         iam.Grant.add_to_principal(
             grantee=function,
-            actions=["s3:GetObject", "s3:PutObject"],
+            actions=actions or ["s3:GetObject", "s3:PutObject"],
             resource_arns=[self.bucket.arn_for_objects(INDEX_KEY)],
         )
         # Without ListBucket, asking for the index before anything was published is a 403, not a 404.

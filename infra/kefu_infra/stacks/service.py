@@ -88,6 +88,9 @@ class ServiceStack(Stack):
             idempotency_table=stateful.idempotency_table,
             monitoring=self.monitoring,
         )
+        # Ticket openers record a new ticket's suggestions (kefu.tickets.knowledge): they read the search index.
+        self.knowledge.add_reader(self.intake.consumer.function)
+        self.knowledge.add_reader(self.email.inbound.function)
         self.channels = Channels(
             self,
             "Channels",

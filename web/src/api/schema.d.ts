@@ -261,6 +261,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/kb/articles/{articleId}/deflections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A customer on the new-ticket form says a public article answered them, so no ticket is opened (counted as a deflection)
+         * @description Customers only (403 for staff). `articleId` names a published public article (422 otherwise); `query`, optional, is what they typed (up to 500 characters, 422 beyond). Counted once per customer, article and desk day: saying it again answers 201 with `counted: false`.
+         */
+        post: operations["deflection_kb_articles__articleId__deflections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/kb/articles/{articleId}/history": {
         parameters: {
             query?: never;
@@ -438,6 +458,12 @@ export interface paths {
          *       `satisfiedRate`: 4-5) and **nps** (`responses`, `score`: % promoters 9-10 minus % detractors 0-6): the answer's day.
          *     - **backlog**: tickets created and not resolved or closed at the end of the row's last day, `backlogByAge` by age in
          *       desk days (`0d`, `1-2d`, `3-6d`, `7d+`); null in dimension rows.
+         *     - **deflections**: `ticketsResolved` (resolved as `self-service`: the customer said the offered article answered them;
+         *       the day of that resolution), `withoutTicket` (`POST /kb/articles/{id}/deflections` from the new-ticket form, once per
+         *       customer, article and day; totals and time rows only), `count` (both).
+         *     - **revisitCoverage**: `revisited` / `due` (`rate`) of the revisit campaigns' runs on the day each was scheduled:
+         *       customers found due (a selected resolved ticket, no revisit within their tier's cycle; unreachable ones included),
+         *       customers sent a survey or a phone-revisit task. Totals and time rows only.
          *     Rates are 0..1; a rate or mean over nothing is null.
          */
         get: operations["kpi_report_reports_kpis_get"];
@@ -652,6 +678,26 @@ export interface paths {
          * @description Reached (`reached: true`) needs `csat`; not reached takes no scores. 409 when the ticket is not an open revisit task; 404 when the caller does not reach it.
          */
         post: operations["record_revisit_tickets__ticketId__revisit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{ticketId}/self-service": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The ticket's customer says a public article answered their question: the ticket is resolved as self-service (a deflection in the KPIs)
+         * @description Customers only, on their own ticket (403 for staff; 404 for a ticket that is not theirs). The ticket must still wait for an answer: new, open or pending (409 otherwise). `articleId` names a published public article (422 otherwise), usually the one offered when the ticket opened (its `self-service` timeline entry). The ticket is resolved with the resolution kind `self-service`; its status entry names the article.
+         */
+        post: operations["self_service_tickets__ticketId__self_service_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1127,6 +1173,29 @@ export interface components {
             /** @default standard */
             tier: components["schemas"]["Tier"];
         };
+        /** Deflection */
+        Deflection: {
+            /** Articleid */
+            articleId: string;
+            /** Counted */
+            counted: boolean;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+        };
+        /**
+         * DeflectionRequest
+         * @description What the customer was asking when the article answered them (optional).
+         */
+        DeflectionRequest: {
+            /**
+             * Query
+             * @description what the customer typed on the new-ticket form, up to 500 characters
+             */
+            query?: string | null;
+        };
         /**
          * DownloadLink
          * @description A pre-signed GET for one of a ticket's files, good until `expiresAt`.
@@ -1148,7 +1217,7 @@ export interface components {
          * EntryKind
          * @enum {string}
          */
-        EntryKind: "message" | "reply" | "note" | "status" | "assignment" | "transfer" | "update" | "routing" | "escalation" | "survey" | "link" | "work";
+        EntryKind: "message" | "reply" | "note" | "status" | "assignment" | "transfer" | "update" | "routing" | "escalation" | "survey" | "link" | "work" | "suggestions" | "self-service";
         /**
          * GatewayMessage
          * @description An answer from API Gateway itself, before kefu is reached
@@ -1462,7 +1531,7 @@ export interface components {
          * ResolutionKind
          * @enum {string}
          */
-        ResolutionKind: "answer" | "reship" | "refund" | "exchange" | "coupon" | "points" | "other";
+        ResolutionKind: "answer" | "reship" | "refund" | "exchange" | "coupon" | "points" | "other" | "self-service";
         /**
          * RevisitAnswer
          * @description Reached: `csat` is required (`nps` and `comment` optional). Not reached: no scores; `comment` is the note left on the task.
@@ -1487,6 +1556,14 @@ export interface components {
             reached: boolean;
             result?: components["schemas"]["SurveyResult"] | null;
             task: components["schemas"]["Ticket"];
+        };
+        /**
+         * SelfServiceRequest
+         * @description POST /tickets/{id}/self-service: the article that answered the customer's question.
+         */
+        SelfServiceRequest: {
+            /** Articleid */
+            articleId: string;
         };
         /**
          * Sla
@@ -1524,6 +1601,8 @@ export interface components {
             language: components["schemas"]["Language"];
             /** Score */
             score: number;
+            /** Snippet */
+            snippet?: string | null;
             /** Title */
             title: string;
             visibility: components["schemas"]["ArticleVisibility"];
@@ -3116,6 +3195,105 @@ export interface operations {
             };
             /** @description This change needs If-Match with the ETag you read */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    deflection_kb_articles__articleId__deflections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeflectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The deflection */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deflection"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5090,6 +5268,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevisitOutcome"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    self_service_tickets__ticketId__self_service_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SelfServiceRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
                 };
             };
             /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */

@@ -41,6 +41,17 @@ from kefu.store import mail as mail_store
 from kefu.store import tickets as ticket_store
 
 REPLY, ACKNOWLEDGEMENT, NOTICE = "reply", "acknowledgement", "notice"
+#: What an acknowledgement adds when a public article was offered when the ticket opened (kefu.tickets.knowledge),
+#: in the article's language: the customer's own.
+SELF_SERVICE_TEXTS = {
+    "zh-Hans": "这篇文章也许能解答您的问题：《{title}》\n{snippet}\n"
+    "如果它已解决您的问题，请在客户中心的工单 {ticket_id} 中点击“已解决”；否则无需操作，客服人员会尽快回复您。",
+    "zh-Hant": "這篇文章也許能解答您的問題：《{title}》\n{snippet}\n"
+    "如果它已解決您的問題，請在客戶中心的工單 {ticket_id} 中點選「已解決」；否則無需操作，客服人員會盡快回覆您。",
+    "en": 'This may answer your question: "{title}"\n{snippet}\n'
+    "If it did, mark ticket {ticket_id} solved in the customer portal; otherwise there is nothing to do, an agent "
+    "will answer soon.",
+}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -99,6 +110,7 @@ def deliver(entry: TimelineEntry) -> Delivery:
         message_id=message_id,
         thread=thread,
         config=config,
+        offer=entry.data.get("selfServiceOffer") if kind == ACKNOWLEDGEMENT else None,
     )
     return _send_once(message, ticket=ticket, entry_id=entry.id, mailbox=mailbox, recipient=customer.email, reason=kind)
 
@@ -178,9 +190,11 @@ def compose(
     thread: list[mail_store.ThreadMail],
     config: MailSettings,
     subject: str | None = None,
+    offer: Mapping[str, Any] | None = None,
 ) -> EmailMessage:
     """The MIME message: kefu's Message-ID, the thread's In-Reply-To and References, the token in the subject and a
-    Reply-To that threads the answer back. `subject` replaces the ticket's (a notice's own)."""
+    Reply-To that threads the answer back. `subject` replaces the ticket's (a notice's own); `offer` is the article
+    an acknowledgement offers (self-service)."""
     message = EmailMessage(policy=POLICY)
     message["From"] = Address(display_name=config.from_name, addr_spec=mailbox)
     message["To"] = to
@@ -204,6 +218,8 @@ def compose(
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"  # Exchange/Outlook: no out-of-office answers to this
         body = acknowledgement_text(ticket, config.acknowledgement)
+        if offer:
+            body += "\n\n" + self_service_text(ticket, offer)
     if kind == NOTICE:
         # Kefu's own initiative, not an answer to anything (RFC 3834): auto-responders must not answer it either.
         message["Auto-Submitted"] = "auto-generated"
@@ -221,6 +237,14 @@ def acknowledgement_text(ticket: Ticket, texts: Mapping[str, str]) -> str:
     return "\n\n".join(
         texts[language].replace("{ticket_id}", ticket.id).replace("{subject}", ticket.subject) for language in languages
     )
+
+
+def self_service_text(ticket: Ticket, offer: Mapping[str, Any]) -> str:
+    """The offered article in the acknowledgement: its title and first words, and how to say it answered them."""
+    text = SELF_SERVICE_TEXTS.get(str(offer.get("language")), SELF_SERVICE_TEXTS["en"])
+    return text.format(
+        title=str(offer.get("title") or ""), snippet=str(offer.get("snippet") or ""), ticket_id=ticket.id
+    ).replace("\n\n", "\n")
 
 
 def delivered_message_id(ses_message_id: str) -> str:

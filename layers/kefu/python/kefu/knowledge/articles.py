@@ -64,6 +64,18 @@ def get_article(caller: Caller, article_id: str) -> Article:
     return article
 
 
+def published_public(caller: Caller, article_id: str) -> Article:
+    """A published public article, or 422: an article a customer names as the answer they got must be one they
+    could read (self-service, deflections)."""
+    try:
+        article = get_article(caller, article_id)
+    except NotFound:
+        raise InvalidRequest(f"no published public article {article_id}") from None
+    if article.status is not ArticleStatus.PUBLISHED or article.visibility is not ArticleVisibility.PUBLIC:
+        raise InvalidRequest(f"no published public article {article_id}")
+    return article
+
+
 def create_article(caller: Caller, draft: ArticleDraft) -> Article:
     access.require_article_writer(caller)
     if draft.status is ArticleStatus.PUBLISHED:

@@ -5,22 +5,26 @@ again); its language is read from that text (kefu.knowledge.text.looks_like). Ar
 (published, internal ones included: agents read them), those of the ticket's category ranked a little higher.
 Replies are read by key: the ticket category's replies in its language family, and its group's.
 
-Wiring for ticket opening (the ticket core calls these; they never write):
-- `suggest(ticket, message)` → the top suggestions to record on the new ticket's internal timeline;
-- `self_service_offer(ticket, message, categories=...)` → a public article to offer in the acknowledgement of an
-  e-mail or portal ticket of a configured category, or None.
+For ticket opening (kefu.tickets.knowledge records what these find; they never write):
+- `suggest(ticket, cached=True)` → the top suggestions for the new ticket's internal timeline, its replies read from
+  a copy of the reply catalogue each function keeps for KEFU_KB_REFRESH_SECONDS (one Query, not one per key, and
+  none while the copy is fresh: opening a ticket stays at its AWS-call ceiling);
+- `self_service_offer(ticket, categories=...)` → a public article to offer in the acknowledgement of an e-mail or
+  portal ticket of a configured category, or None.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Collection
 from typing import Any
 
-from kefu.identity import Caller
-from kefu.knowledge import access, published, replies
+from kefu.config import settings
+from kefu.knowledge import published, replies
 from kefu.knowledge.articles import family
 from kefu.knowledge.text import looks_like, terms
-from kefu.model.knowledge import KbCategory, Language, SuggestedArticle, SuggestedReply, Suggestions
+from kefu.model.knowledge import KbCategory, Language, Reply, SuggestedArticle, SuggestedReply, Suggestions
 from kefu.store import knowledge as store
 
 #: The knowledge categories that answer a ticket category (kefu.model.tickets.Category).
@@ -39,34 +43,13 @@ CATEGORY_BOOST = 1.3
 SELF_SERVICE_CHANNELS = frozenset({"email", "web", "app"})
 #: A self-service offer needs a clear match: about two distinctive words of the question in the article.
 SELF_SERVICE_MIN_SCORE = 6.0
+#: The reply catalogue an opening reads from (see `catalogue`): a desk's 话术 run to hundreds, not thousands.
+CATALOGUE_LIMIT = 2000
 
 
-def suggestions_for(caller: Caller, ticket_id: str, *, limit: int = 3) -> Suggestions:
-    """GET /tickets/{id}/suggestions: for staff only."""
-    from kefu.tickets import service as tickets
-
-    access.require_staff(caller)
-    ticket = tickets.get_ticket(caller, ticket_id)
-    return suggest(ticket, latest_customer_message(caller, ticket_id), limit=limit)
-
-
-def latest_customer_message(caller: Caller, ticket_id: str) -> str | None:
-    from kefu.tickets import service as tickets
-
-    latest, cursor = None, None
-    for _ in range(20):  # a ticket's timeline, a hundred entries a page
-        page = tickets.timeline(caller, ticket_id, limit=100, cursor=cursor)
-        for entry in page.items:
-            if str(entry.kind) == "message" and entry.body:
-                latest = entry.body
-        cursor = page.nextCursor
-        if not cursor:
-            break
-    return latest
-
-
-def suggest(ticket: Any, message: str | None = None, *, limit: int = 3) -> Suggestions:
-    """The top articles and replies for a ticket (any object with subject, description, category, groupId)."""
+def suggest(ticket: Any, message: str | None = None, *, limit: int = 3, cached: bool = False) -> Suggestions:
+    """The top articles and replies for a ticket (any object with subject, description, category, groupId); with
+    `cached`, replies come from this function's copy of the catalogue (ticket opening) instead of fresh reads."""
     question = f"{ticket.subject}\n{message or ticket.description}"
     language = Language(looks_like(question))
     categories = CATEGORIES.get(str(ticket.category), ()) if ticket.category else ()
@@ -77,7 +60,7 @@ def suggest(ticket: Any, message: str | None = None, *, limit: int = 3) -> Sugge
         ticketId=ticket.id,
         language=language,
         articles=_articles(question, language, categories, public_only=False, limit=limit),
-        replies=_replies(wanted, language, categories, getattr(ticket, "groupId", None), limit),
+        replies=_replies(wanted, language, categories, getattr(ticket, "groupId", None), limit, cached=cached),
     )
 
 
@@ -85,22 +68,32 @@ def self_service_offer(
     ticket: Any, message: str | None = None, *, categories: Collection[str]
 ) -> SuggestedArticle | None:
     """A published public article to offer the customer in the acknowledgement, when the ticket came by e-mail or
-    the portal, its category is one of `categories` (deployment configuration) and an article clearly matches."""
+    the portal, its category is one of `categories` (deployment configuration) and an article in the customer's
+    own language and script (read from their words) clearly matches."""
     if str(ticket.channel) not in SELF_SERVICE_CHANNELS or str(ticket.category) not in categories:
         return None
     question = f"{ticket.subject}\n{message or ticket.description}"
     if not terms(question):
         return None
     language = Language(looks_like(question))
-    found = _articles(question, language, CATEGORIES.get(str(ticket.category), ()), public_only=True, limit=1)
+    found = _articles(
+        question, language, CATEGORIES.get(str(ticket.category), ()), public_only=True, limit=1, exact_language=True
+    )
     return found[0] if found and found[0].score >= SELF_SERVICE_MIN_SCORE else None
 
 
 def _articles(
-    question: str, language: Language, categories: Collection[str], *, public_only: bool, limit: int
+    question: str,
+    language: Language,
+    categories: Collection[str],
+    *,
+    public_only: bool,
+    limit: int,
+    exact_language: bool = False,
 ) -> list[SuggestedArticle]:
+    languages = frozenset({language.value}) if exact_language else family(language)
     matches = published.current().search(
-        question, languages=family(language), public_only=public_only, limit=limit * 4, prefer_language=language.value
+        question, languages=languages, public_only=public_only, limit=limit * 4, prefer_language=language.value
     )
     found = []
     for match in matches:
@@ -118,6 +111,7 @@ def _articles(
                 visibility=match.visibility,
                 score=round(score, 4),
                 why=why,
+                snippet=match.snippet,
             )
         )
     found.sort(key=lambda article: -article.score)
@@ -125,17 +119,17 @@ def _articles(
 
 
 def _replies(
-    wanted: set[str], language: Language, categories: Collection[str], group: str | None, limit: int
+    wanted: set[str], language: Language, categories: Collection[str], group: str | None, limit: int, *, cached: bool
 ) -> list[SuggestedReply]:
     languages = family(language) or frozenset()
-    candidates: dict[str, Any] = {}
-    for category in categories:
-        for lang in sorted(languages):
-            found, _ = store.list_replies(group=None, category=str(category), language=lang, limit=100, cursor=None)
-            candidates.update((reply.id, reply) for reply in found)
-    if group:
-        found, _ = store.list_replies(group=group, category=None, language=None, limit=200, cursor=None)
-        candidates.update((reply.id, reply) for reply in found if reply.language.value in languages)
+    if cached:
+        candidates = {
+            reply.id: reply
+            for reply in catalogue()
+            if reply.language.value in languages and (reply.category in categories or (group and reply.group == group))
+        }
+    else:
+        candidates = _read_replies(languages, categories, group)
     suggested = []
     for reply, score, matched in replies.rank(list(candidates.values()), wanted):
         reasons = [f"matched {', '.join(sorted(matched)[:6])}"]
@@ -158,3 +152,46 @@ def _replies(
         )
     suggested.sort(key=lambda reply: -reply.score)
     return suggested[:limit]
+
+
+def _read_replies(languages: frozenset[str], categories: Collection[str], group: str | None) -> dict[str, Reply]:
+    """The ticket category's replies in its language family, and its group's, read by key now."""
+    candidates: dict[str, Reply] = {}
+    for category in categories:
+        for lang in sorted(languages):
+            found, _ = store.list_replies(group=None, category=str(category), language=lang, limit=100, cursor=None)
+            candidates.update((reply.id, reply) for reply in found)
+    if group:
+        found, _ = store.list_replies(group=group, category=None, language=None, limit=200, cursor=None)
+        candidates.update((reply.id, reply) for reply in found if reply.language.value in languages)
+    return candidates
+
+
+_lock = threading.Lock()
+_catalogue: tuple[float, list[Reply]] | None = None
+
+
+def catalogue() -> list[Reply]:
+    """Every reply (up to CATALOGUE_LIMIT), as read at most KEFU_KB_REFRESH_SECONDS ago by this function: a reply
+    saved meanwhile is suggested to new tickets that much later."""
+    global _catalogue
+    with _lock:
+        held = _catalogue
+        if held is not None and time.monotonic() - held[0] < settings().kb_refresh_seconds:
+            return held[1]
+        found: list[Reply] = []
+        cursor: str | None = None
+        while len(found) < CATALOGUE_LIMIT:
+            page, cursor = store.list_replies(group=None, category=None, language=None, limit=200, cursor=cursor)
+            found.extend(page)
+            if not cursor:
+                break
+        _catalogue = (time.monotonic(), found)
+        return found
+
+
+def forget() -> None:
+    """Drop the reply catalogue held in memory (tests; a function that must read the table again)."""
+    global _catalogue
+    with _lock:
+        _catalogue = None

@@ -9,13 +9,15 @@ the instant it belongs to (its anchor), under the ticket's current dimensions:
 | creation          | created, complaints, complaints closed within 48 h, first response (count, sums, within     |
 |                   | target, histogram), first-response breaches                                                  |
 | last resolution   | resolved, resolution (count, sums, within target, histogram), resolution breaches, reopened, |
-|                   | first-contact resolutions, handle time (tickets, seconds)                                    |
+|                   | first-contact resolutions, handle time (tickets, seconds), self-service deflections         |
 | each escalation   | escalations, by level (totals and the group only: they belong to the group's queue)         |
 | each survey answer| CSAT responses, sum, satisfied; NPS responses, promoters, detractors                         |
 
 Dimension rows: `channel`, `category`, `priority`, `group`, `agent` (the owner, else the assignee) are the ticket's
 own; `hour` and `weekday` are those of the anchor instant on the desk's clock. The backlog is counted apart, as the
 changes of the backlog by age bucket per day (`backlog_changes`): the count at the end of a day is their running sum.
+Counts no ticket holds (the new-ticket form's deflections, revisit campaign runs) are tallies on the days' totals
+only (kefu.kpis.tallies).
 
 Percentiles are exact over durations quantized as `quantize` says (to the second under 10 minutes, to the minute
 under a day, to the hour beyond), so a day's histogram stays small whatever its volume.
@@ -87,6 +89,7 @@ def _at_resolution(facts: TicketFacts) -> Counters:
         "resBreach": int(facts.resolution_breached),
         "reopened": int(facts.reopened),
         "fcr": int(facts.fcr),
+        "deflT": int(facts.self_service),
     }
     seconds = facts.resolution_seconds
     if seconds is not None:

@@ -17,6 +17,8 @@ The definitions (also in the README and the OpenAPI description of `GET /reports
 - escalations: the escalation steps that raised the ticket's level, by the level reached.
 - complaints: tickets of the category `complaint`; closed within 48 h when first resolved within 48 hours of creation.
 - surveys: each answer's CSAT (1-5) and NPS (0-10), on the day it was answered.
+- deflections: a ticket resolved now with the resolution kind `self-service` (its customer said a knowledge-base
+  article answered them); the new-ticket form's deflections, which no ticket holds, are tallies (kefu.kpis.tallies).
 - backlog: at the end of each desk day, the tickets created by then and not resolved or closed, by age in desk days.
 """
 
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeGuard
 
-from kefu.model.tickets import Category, EntryKind, Status, Ticket, TimelineEntry
+from kefu.model.tickets import Category, EntryKind, ResolutionKind, Status, Ticket, TimelineEntry
 
 #: A later ticket of the customer in the same category within this long after a resolution is a repeat contact.
 REPEAT_WINDOW = timedelta(days=7)
@@ -69,6 +71,8 @@ class TicketFacts:
     surveys: tuple[tuple[datetime, int, int | None], ...] = ()
     #: The status changes that move the ticket in or out of the backlog: (instant, open afterwards).
     openings: tuple[tuple[datetime, bool], ...] = field(default=())
+    #: Resolved now by self-service: the customer said an offered article answered them (a deflection).
+    self_service: bool = False
 
     @property
     def first_response_seconds(self) -> int | None:
@@ -137,6 +141,11 @@ def facts_of(ticket: Ticket, entries: Sequence[TimelineEntry], later_tickets: It
         ),
         surveys=tuple(_answers(entries)),
         openings=openings,
+        self_service=(
+            resolved_at is not None
+            and ticket.resolution is not None
+            and ticket.resolution.kind is ResolutionKind.SELF_SERVICE
+        ),
     )
     fcr = (
         resolved_at is not None

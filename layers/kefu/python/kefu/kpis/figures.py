@@ -4,7 +4,8 @@ Every row and the totals have the same fields: `created`, `resolved`, `backlog` 
 `firstResponse` and `resolution` (`count`, `meanSeconds`, `p50Seconds`, `p90Seconds`, `withinTargetRate`,
 `businessMeanSeconds`), `handleTime` (`count`, `meanSeconds`), `fcrRate`, `reopenRate`, `slaBreachRate`
 (`firstResponse`, `resolution`), `escalations` (`count`, `byLevel`), `complaints` (`count`, `share`,
-`closedWithin48hRate`), `csat` (`responses`, `mean`, `satisfiedRate`), `nps` (`responses`, `score`). Rates are 0..1
+`closedWithin48hRate`), `csat` (`responses`, `mean`, `satisfiedRate`), `nps` (`responses`, `score`), `deflections`
+(`count`, `ticketsResolved`, `withoutTicket`), `revisitCoverage` (`due`, `revisited`, `rate`). Rates are 0..1
 (4 decimals), means in seconds (1 decimal); a rate or mean over nothing is null. Percentiles are nearest-rank.
 """
 
@@ -102,6 +103,16 @@ def figures(c: Mapping[str, int], backlog: Mapping[str, int] | None = None) -> d
         "nps": {
             "responses": npsn,
             "score": round(100 * (c.get("npsP", 0) - c.get("npsD", 0)) / npsn, 1) if npsn else None,
+        },
+        "deflections": {
+            "count": c.get("deflT", 0) + c.get("deflF", 0),
+            "ticketsResolved": c.get("deflT", 0),
+            "withoutTicket": c.get("deflF", 0),
+        },
+        "revisitCoverage": {
+            "due": c.get("revDue", 0),
+            "revisited": c.get("revDone", 0),
+            "rate": rate(c.get("revDone", 0), c.get("revDue", 0)),
         },
     }
 

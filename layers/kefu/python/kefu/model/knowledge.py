@@ -188,6 +188,8 @@ class SuggestedArticle(BaseModel):
     visibility: ArticleVisibility
     score: float
     why: str
+    #: The article's first words, as plain text (what an acknowledgement quotes).
+    snippet: str | None = None
 
 
 class SuggestedReply(BaseModel):
@@ -205,3 +207,9 @@ class Suggestions(BaseModel):
     language: Language
     articles: list[SuggestedArticle]
     replies: list[SuggestedReply]
+
+
+class SelfServiceRequest(_Strict):
+    """POST /tickets/{id}/self-service: the article that answered the customer's question."""
+
+    articleId: Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -73,6 +73,8 @@ class EntryKind(StrEnum):
     SURVEY = "survey"  # a revisit survey sent, or its answer
     LINK = "link"  # a follow-up ticket opened from this one, or this one following up another
     WORK = "work"  # handle time an agent recorded (POST /tickets/{id}/work)
+    SUGGESTIONS = "suggestions"  # the knowledge base's articles and replies for a new ticket, with why (internal)
+    SELF_SERVICE = "self-service"  # a public article offered to the customer when their ticket opened
 
 
 class ResolutionKind(StrEnum):
@@ -83,6 +85,8 @@ class ResolutionKind(StrEnum):
     COUPON = "coupon"
     POINTS = "points"
     OTHER = "other"
+    #: The customer said a knowledge-base article answered their question (a self-service deflection).
+    SELF_SERVICE = "self-service"
 
 
 _TAG = re.compile(r"^[\w\-:.]{1,40}$", re.UNICODE)

@@ -31,6 +31,7 @@ from kefu.clock import iso
 from kefu.clock import now as clock_now
 from kefu.config import REVISIT_BUCKET_VAR, required, settings
 from kefu.email import outbound
+from kefu.kpis import tallies as kpi_tallies
 from kefu.model.tickets import Ticket
 from kefu.observability import logger
 from kefu.revisits import invitation
@@ -106,6 +107,10 @@ def select(campaign_id: str, scheduled_at: datetime) -> Selection:
         excluded=dict(chooser.excluded),
         items_key=selection.items.key if selection.items else None,
     )
+    # Revisit coverage (the KPIs): the customers this run found due, those it cannot reach included.
+    kpi_tallies.count_revisit_run(
+        campaign.id, selection.runId, scheduled_at, due=selection.selected + chooser.unreachable
+    )
     logger.info(
         "campaign run selected",
         extra={
@@ -132,6 +137,12 @@ class Chooser:
         self.considered = 0
         self.excluded: Counter[str] = Counter()
         self._chosen: dict[str, Ticket] = {}
+        self._unreachable: set[str] = set()
+
+    @property
+    def unreachable(self) -> int:
+        """Customers due a revisit whom the campaign cannot reach (no record, no e-mail address for a survey)."""
+        return len(self._unreachable)
 
     def add(self, tickets: list[Ticket], reach: dict[str, runs.Reach]) -> None:
         """A page of tickets, with what their customers' records say (`runs.reach`)."""
@@ -140,6 +151,8 @@ class Chooser:
             reason = self._exclusion(ticket, reach.get(ticket.customerId))
             if reason:
                 self.excluded[rule_of(reason)] += 1
+                if rule_of(reason) == CONTACT:
+                    self._unreachable.add(ticket.customerId)
                 continue
             earlier = self._chosen.get(ticket.customerId)
             if earlier is not None:
@@ -322,6 +335,7 @@ def report(campaign_id: str, run_id: str) -> RunReport:
         reasons=reasons,
         at=clock_now(),
     )
+    kpi_tallies.count_revisit_run(campaign_id, run_id, record.scheduled_at, revisited=record.sent)
     for name, value in (
         ("CampaignSelected", record.selected),
         ("CampaignSent", record.sent),

@@ -28,6 +28,7 @@ from kefu.tickets import policy
 from kefu.tickets import sla as sla_clock
 from kefu.tickets.customer import Whose, customer_for, customer_of
 from kefu.tickets.handover import Pick, group_exists, pick_assignee
+from kefu.tickets.knowledge import advice_at_opening
 from kefu.tickets.writes import RETRIES, Change, Draft, change, status_draft, timeline_entries
 
 if TYPE_CHECKING:
@@ -144,7 +145,9 @@ def _decided(
     group_id = group or decision.group
     pick = pick_assignee(group_id, decision, whose.customer, follow_up_of, full)
     ticket = _new_ticket(request, channel, whose.customer, decision, group_id, pick, follow_up_of, moment)
-    drafts = [_created(ticket, request, origin), _routed(decision, group_id, pick)]
+    # Suggestions and a self-service offer ride in the ticket's own transaction: no write of their own.
+    advice = advice_at_opening(caller, ticket)
+    drafts = [_created(ticket, request, origin, advice.offer), _routed(decision, group_id, pick)]
     if follow_up_of is not None:
         link = {"followUpOf": follow_up_of.id, "reason": _follow_up_reason(follow_up_of, origin, moment)}
         drafts.append(Draft(EntryKind.LINK, Visibility.PUBLIC, data=link))
@@ -156,6 +159,7 @@ def _decided(
             status_draft(Status.NEW, Status.OPEN),
         ]
         loads.append(LoadChange(pick.agent_id, pick.group_ids, +1))
+    drafts += advice.drafts
     new_items = [*customer_store.new_items(whose.new, whose.claims)] if whose.new else []
     return _Opening(ticket, drafts, loads, new_items, pick.turn)
 
@@ -195,8 +199,12 @@ def _new_ticket(
     return sla_clock.started(ticket)
 
 
-def _created(ticket: Ticket, request: NewTicket, origin: Mapping[str, Any] | None) -> Draft:
+def _created(
+    ticket: Ticket, request: NewTicket, origin: Mapping[str, Any] | None, offer: Mapping[str, Any] | None = None
+) -> Draft:
     data = {"event": "created", "subject": request.subject, "channel": ticket.channel.value, **(origin or {})}
+    if offer is not None and ticket.channel is Channel.EMAIL:
+        data["selfServiceOffer"] = dict(offer)  # the acknowledgement, sent from this entry, quotes it
     return Draft(
         EntryKind.MESSAGE, Visibility.PUBLIC, body=request.description, data=data, attachments=request.attachments
     )

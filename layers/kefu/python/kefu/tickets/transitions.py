@@ -3,13 +3,24 @@ category or tags; both replan its SLA clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from kefu.clock import now
 from kefu.errors import InvalidRequest
 from kefu.identity import Caller
-from kefu.model.tickets import ACTIVE, EntryKind, Status, Ticket, TicketPatch, TransitionRequest, Visibility
+from kefu.model.tickets import (
+    ACTIVE,
+    EntryKind,
+    Resolution,
+    ResolutionKind,
+    Status,
+    Ticket,
+    TicketPatch,
+    TransitionRequest,
+    Visibility,
+)
 from kefu.store.tickets import LoadChange
 from kefu.tickets import lifecycle
 from kefu.tickets import sla as sla_clock
@@ -29,6 +40,28 @@ def transition(caller: Caller, ticket_id: str, request: TransitionRequest) -> Ti
     before = written.read
     if _frees_assignee(before.status, written.ticket.status) and before.assigneeId:
         pick_up_next(before.assigneeId)  # the assignee has room again
+    return written.ticket
+
+
+def resolved_by_customer(
+    caller: Caller, ticket_id: str, *, check: Callable[[Ticket], None], note: str, data: dict[str, Any]
+) -> Ticket:
+    """The customer ends their own ticket by self-service (kefu.tickets.knowledge): resolved with the resolution kind
+    `self-service`, which a customer's own transitions cannot set. `check` refuses a ticket that may not end so;
+    `data` (what answered them) goes on the status entry beside the resolution."""
+    resolution = Resolution(kind=ResolutionKind.SELF_SERVICE, note=note)
+    request = TransitionRequest(to=Status.RESOLVED, resolution=resolution)
+
+    def decide(ticket: Ticket, full: frozenset[str]) -> Change[None]:
+        check(ticket)
+        moved = _moved(caller, ticket, request, now(), full)
+        moved.drafts[0].data["selfService"] = data
+        return moved
+
+    written = with_owner_room(lambda full: write(caller, ticket_id, lambda ticket: decide(ticket, full)))
+    before = written.read
+    if _frees_assignee(before.status, written.ticket.status) and before.assigneeId:
+        pick_up_next(before.assigneeId)
     return written.ticket
 
 
