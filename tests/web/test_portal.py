@@ -195,14 +195,40 @@ def test_the_portal_switches_to_english_and_back_to_traditional_chinese(desk: De
         page.get_by_test_id("language").select_option("zh-CN")
 
 
-def test_matching_articles_appear_while_the_customer_types(desk: Desk, page: Page):
+def test_an_article_found_while_typing_solves_it_and_no_ticket_is_opened(desk: Desk, page: Page):
     page.set_viewport_size(PHONE)
+    before = len(desk.api("GET", "/tickets?limit=100", "demo-customer").json()["items"])
     page.goto(desk.url("/portal/new", "demo-customer"))
     page.get_by_test_id("subject").fill("退货退款")
     page.get_by_test_id("description").fill("收到的商品有问题，想退货，运费谁出？")
     expect(page.get_by_test_id("suggestion").first).to_be_visible()
     shoot(page, "portal-suggestions-375")
     assert serious_violations(page) == []
+    page.get_by_test_id("suggestion").first.get_by_test_id("solved").click()
+    expect(page.get_by_test_id("deflected")).to_be_visible()
+    shoot(page, "portal-deflected-375")
+    assert len(desk.api("GET", "/tickets?limit=100", "demo-customer").json()["items"]) == before
+    # The draft went with it: the form is empty again
+    page.goto(desk.url("/portal/new"))
+    expect(page.get_by_test_id("subject")).to_have_value("")
+
+
+def test_the_article_offered_on_a_new_ticket_resolves_it(desk: Desk, page: Page):
+    answer = desk.api(
+        "POST",
+        "/tickets",
+        "demo-customer",
+        json={"subject": "快递什么时候到？", "description": "订单 5042 的物流一直没有更新。", "category": "logistics"},
+    )
+    assert answer.status_code == 201, answer.text
+    page.goto(desk.url(f"/portal/tickets/{answer.json()['id']}", "demo-customer"))
+    offered = page.get_by_test_id("offered-article")
+    expect(offered).to_be_visible()
+    shoot(page, "portal-offered-article")
+    assert serious_violations(page) == []
+    offered.get_by_test_id("ticket-solved").click()
+    expect(page.get_by_test_id("ticket-status")).to_have_text("已解决")
+    expect(page.get_by_test_id("offered-article")).to_have_count(0)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ type Schemas = components["schemas"];
 export type ArticleHit = Schemas["ArticleHit"];
 export type Article = Schemas["Article"];
 export type KbLanguage = Schemas["Language"];
+export type DeflectionRequest = Schemas["DeflectionRequest"];
+export type SelfServiceRequest = Schemas["SelfServiceRequest"];
 
 export async function searchArticles(q: string, lang: KbLanguage, limit = 3): Promise<ArticleHit[]> {
   const answer = await request<{ items: ArticleHit[] }>("GET", "/kb/articles", { query: { q, lang, limit } });
@@ -19,10 +21,12 @@ export async function readArticle(id: string): Promise<Article> {
 
 /** The article answered the customer on the new-ticket form: no ticket is opened (201, once a day per article). */
 export async function recordDeflection(articleId: string, query: string): Promise<void> {
-  await request("POST", `/kb/articles/${encodeURIComponent(articleId)}/deflections`, { body: { query } });
+  const body: DeflectionRequest = { query: query || null };
+  await request("POST", `/kb/articles/${encodeURIComponent(articleId)}/deflections`, { body });
 }
 
 /** The article the ticket's acknowledgement offered solved it: the ticket is resolved by self-service. */
 export async function solvedBy(ticketId: string, articleId: string): Promise<void> {
-  await request("POST", `/tickets/${encodeURIComponent(ticketId)}/self-service`, { body: { articleId } });
+  const body: SelfServiceRequest = { articleId };
+  await request("POST", `/tickets/${encodeURIComponent(ticketId)}/self-service`, { body });
 }
