@@ -89,10 +89,13 @@ REFUSED_BY_RULES = {
     # group and assignee exclude each other; a cursor kefu did not issue
     "GET /tickets": ["400"],
     "GET /tickets/{ticketId}/timeline": ["400"],
-    # an agent names the customer, who must exist; an Idempotency-Key reused with another body
+    # an agent names the customer, who must exist; an Idempotency-Key reused with another body; a file that is not
+    # the caller's own upload, was not uploaded, or is outside the limits
     "POST /tickets": ["400", "422"],
     # a stale or foreign ETag
     "PATCH /tickets/{ticketId}": ["412"],
+    # a file that is not the caller's own upload, was not uploaded, or is outside the limits
+    "POST /tickets/{ticketId}/messages": ["422"],
     # the agent or group must exist
     "POST /tickets/{ticketId}/assign": ["422"],
     # the groups must exist; an agent or group id people could use
