@@ -14,19 +14,21 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 # Lambda puts the function's folder on sys.path; the tests and the local stack load this file by its location, so
 # the modules beside it (problems, envelope, contract, and route modules) are found the same way there.
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.append(str(Path(__file__).resolve().parent))
 
+import attachment_routes
 import customer_routes
 import envelope
 import knowledge_routes
 import kpi_routes
 import problems
 import qa_routes
+import rating_routes
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
@@ -55,6 +57,7 @@ from kefu.observability import logger, metrics, tracer
 from kefu.tickets import policy
 from kefu.tickets import service as tickets
 
+T = TypeVar("T", NewTicket, NewMessage)
 #: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/surveys/{token}"})
 #: The ticket's version, on every answer that carries a ticket: what PATCH's If-Match names.
@@ -70,10 +73,12 @@ app.use([envelope.strict_types])
 
 
 # Each capability's routes, in a module of their own beside this one (a Router the resolver includes).
+app.include_router(attachment_routes.router)
 app.include_router(customer_routes.router)
 app.include_router(knowledge_routes.router)
 app.include_router(kpi_routes.router)
 app.include_router(qa_routes.router)
+app.include_router(rating_routes.router)
 
 
 # --- who is calling ----------------------------------------------------------------------------------------
@@ -115,6 +120,15 @@ def ticket_response(who: Caller, ticket: Ticket, status: int = 200) -> Response:
     )
 
 
+def with_checked_files(who: Caller, body: T) -> T:
+    """The body with the files it names as S3 holds them (uploads checked: the caller's, there, within limits)."""
+    if not body.attachments:
+        return body
+    from kefu.attachments import service as attachments
+
+    return body.model_copy(update={"attachments": attachments.verified(who, body.attachments)})
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
@@ -137,7 +151,9 @@ def health():
     summary="Open a ticket",
     description="Customers open their own tickets; `customer` and `priority` are for agents. An agent's request "
     "names the customer (`customer` with an `id`, `email` or `phone`): 422 without it. With `Idempotency-Key`, a "
-    "retry answers the same ticket; the same key with another body is 422, and 409 while the first is in progress.",
+    "retry answers the same ticket; the same key with another body is 422, and 409 while the first is in progress. "
+    "`attachments` name files uploaded with `POST /tickets/attachments/uploads` by their `key`: 422 for a key that "
+    "is not your own upload, was not uploaded, or holds a file outside the limits.",
     responses=responses(Ticket, 201, "The ticket", errors=(403, 409), headers=ETAG_HEADER),
 )
 def open_ticket(
@@ -147,6 +163,7 @@ def open_ticket(
     who = caller()
     if idempotency_key is not None and not idempotency_key.strip():
         raise errors.BadRequest("the Idempotency-Key header is empty")
+    body = with_checked_files(who, body)
     if idempotency_key is None:
         ticket = tickets.open_ticket(who, body)
     else:
@@ -258,7 +275,8 @@ def get_timeline(
     responses=responses(TimelineEntry, 201, "The entry", errors=(403, 409)),
 )
 def add_message(ticketId: str, body: NewMessage):
-    entry = tickets.add_message(caller(), ticketId, body)
+    who = caller()
+    entry = tickets.add_message(who, ticketId, with_checked_files(who, body))
     return json_response(entry, 201)
 
 

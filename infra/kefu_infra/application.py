@@ -57,6 +57,7 @@ def build(outdir: str | Path | None = None, context: dict[str, Any] | None = Non
         prefix=prefix,
         retention=deployment.retention,
         web=deployment.web,
+        upload_origins=list(deployment.api.cors_origins),
         env=env,
         description=f"kefu {stage}: data and identities",
     )

@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 
 from kefu import clock, deployment
-from kefu.config import PUBLIC_API_URL_VAR, TIME_ORIGIN_VAR, TIME_SCALE_VAR, reload_settings
+from kefu.config import ATTACHMENTS_PUBLIC_URL_VAR, PUBLIC_API_URL_VAR, TIME_ORIGIN_VAR, TIME_SCALE_VAR, reload_settings
 from kefu_local import buses, lambdas, references, stepfunctions
 from kefu_local.aws import LocalAws, base_env
 from kefu_local.config import API_PORT_VAR, REPO_ROOT, LocalConfig, LocalStackError
@@ -39,7 +39,7 @@ from kefu_local.stepfunctions import LocalStateMachine, create_state_machines, r
 from kefu_local.streams import StreamPoller, stream_mappings
 from kefu_local.templates import Templates, Unresolvable, cloud_assembly
 from kefu_local.tokens import LocalUserPool
-from kefu_local.web import WebServer, start_web
+from kefu_local.web import S3_PREFIX, WebServer, WebSettings, start_web
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,8 @@ class LocalStack:
             os.environ.update(function_environment(self.resources))
             # The stage's API URL is API Gateway's, which has no local value: links kefu mails point here instead.
             os.environ.setdefault(PUBLIC_API_URL_VAR, config.api_url)
+            # Browsers reach the local S3 endpoint through the web app's origin (its CSP allows no other).
+            os.environ.setdefault(ATTACHMENTS_PUBLIC_URL_VAR, WebSettings.from_env(config.host).url + S3_PREFIX)
             reload_settings()
             deployment.reload()
             seed_demo_data()
@@ -194,7 +196,7 @@ class LocalStack:
             api.start()
             starting.callback(api.stop)
 
-            self.web = start_web(config.host, config.api_url, self.user_pool)
+            self.web = start_web(config.host, config.api_url, self.user_pool, aws_url=aws.endpoint)
             if self.web is not None:
                 starting.callback(self.web.stop)
 

@@ -30,6 +30,11 @@ DEFAULT_WEB_PORT = 5173
 WEB_DIST = REPO_ROOT / "web" / "dist"
 DESK_TIME_ZONE = "Asia/Shanghai"
 API_PREFIX = "/api"
+#: The local S3 endpoint on the app's origin: pre-signed uploads and downloads of ticket files go through it, as the
+#: browser would reach the attachments bucket in AWS (`KEFU_ATTACHMENTS_PUBLIC_URL` points the links here).
+S3_PREFIX = "/local/s3"
+_S3_REQUEST_HEADERS = ("content-type", "range")
+_S3_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location", "last-modified")
 #: What the browser may send on to the API, and what comes back from it.
 _REQUEST_HEADERS = ("authorization", "content-type", "accept", "if-match", "idempotency-key", "accept-language")
 _RESPONSE_HEADERS = ("content-type", "etag", "www-authenticate", "location", "retry-after")
@@ -76,6 +81,7 @@ class _WebRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     dist: ClassVar[Path]
     api_url: ClassVar[str]
+    aws_url: ClassVar[str | None]
     pool: ClassVar[LocalUserPool]
 
     def version_string(self) -> str:
@@ -88,6 +94,8 @@ class _WebRequestHandler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path.startswith(API_PREFIX + "/"):
             return self._proxy()
+        if path.startswith(S3_PREFIX + "/"):
+            return self._proxy_s3()
         if path == "/config.json":
             config = {"apiUrl": API_PREFIX, "localSignIn": True, "timeZone": DESK_TIME_ZONE}
             return self._json(200, config)
@@ -102,6 +110,8 @@ class _WebRequestHandler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path.startswith(API_PREFIX + "/"):
             return self._proxy()
+        if path.startswith(S3_PREFIX + "/"):
+            return self._proxy_s3()
         if path == "/local/sign-in":
             return self._sign_in()
         return self._json(404, {"title": "Not found", "status": 404})
@@ -127,8 +137,17 @@ class _WebRequestHandler(BaseHTTPRequestHandler):
         self._json(200, {"token": token})
 
     def _proxy(self) -> None:
-        target = self.api_url + self.path[len(API_PREFIX) :]
-        headers = {name: value for name, value in self.headers.items() if name.lower() in _REQUEST_HEADERS}
+        self._forward(self.api_url, API_PREFIX, _REQUEST_HEADERS, _RESPONSE_HEADERS)
+
+    def _proxy_s3(self) -> None:
+        """A pre-signed S3 request (a file's upload POST or download GET) passed to the local S3 endpoint."""
+        if self.aws_url is None:
+            return self._json(404, {"title": "Not found", "status": 404, "detail": "no local S3 endpoint"})
+        self._forward(self.aws_url, S3_PREFIX, _S3_REQUEST_HEADERS, _S3_RESPONSE_HEADERS)
+
+    def _forward(self, base: str, prefix: str, sent: tuple[str, ...], returned: tuple[str, ...]) -> None:
+        target = base + self.path[len(prefix) :]
+        headers = {name: value for name, value in self.headers.items() if name.lower() in sent}
         body = self._body() if self.command in ("POST", "PUT", "PATCH") else None
         request = urllib.request.Request(target, data=body, headers=headers, method=self.command)
         try:
@@ -137,9 +156,9 @@ class _WebRequestHandler(BaseHTTPRequestHandler):
         except urllib.error.HTTPError as err:
             status, answer_headers, payload = err.code, err.headers, err.read()
         except OSError as err:
-            detail = f"the local API at {self.api_url} did not answer: {err}"
+            detail = f"the local endpoint at {base} did not answer: {err}"
             return self._json(502, {"type": "about:blank", "title": "Bad gateway", "status": 502, "detail": detail})
-        forwarded = [(n, v) for n, v in answer_headers.items() if n.lower() in _RESPONSE_HEADERS]
+        forwarded = [(n, v) for n, v in answer_headers.items() if n.lower() in returned]
         self._send(status, forwarded, payload)
 
     def _static(self, path: str) -> None:
@@ -172,8 +191,15 @@ class _WebRequestHandler(BaseHTTPRequestHandler):
 class WebServer:
     """The web app on host:port, serving from a background thread."""
 
-    def __init__(self, settings: WebSettings, api_url: str, pool: LocalUserPool, dist: Path = WEB_DIST):
-        attributes = {"dist": dist, "api_url": api_url, "pool": pool}
+    def __init__(
+        self,
+        settings: WebSettings,
+        api_url: str,
+        pool: LocalUserPool,
+        dist: Path = WEB_DIST,
+        aws_url: str | None = None,
+    ):
+        attributes = {"dist": dist, "api_url": api_url, "pool": pool, "aws_url": aws_url}
         handler = type("WebRequestHandler", (_WebRequestHandler,), attributes)
         try:
             self._httpd = ThreadingHTTPServer((settings.host, settings.port), handler)
@@ -195,7 +221,9 @@ class WebServer:
         self._httpd.server_close()
 
 
-def start_web(host: str, api_url: str, pool: LocalUserPool, dist: Path = WEB_DIST) -> WebServer | None:
+def start_web(
+    host: str, api_url: str, pool: LocalUserPool, dist: Path = WEB_DIST, aws_url: str | None = None
+) -> WebServer | None:
     """The started web server, or None (logged) when the app is not built, or when the default port is taken
     (another local stack has it; tests run several): KEFU_WEB_PORT makes a busy port an error instead."""
     settings = WebSettings.from_env(host)
@@ -203,7 +231,7 @@ def start_web(host: str, api_url: str, pool: LocalUserPool, dist: Path = WEB_DIS
         log.warning("the web app is not built (%s missing): run `make web` to serve it on %s", dist, settings.url)
         return None
     try:
-        server = WebServer(settings, api_url, pool, dist)
+        server = WebServer(settings, api_url, pool, dist, aws_url)
     except PortInUse:
         if settings.explicit:
             raise

@@ -89,10 +89,13 @@ REFUSED_BY_RULES = {
     # group and assignee exclude each other; a cursor kefu did not issue
     "GET /tickets": ["400"],
     "GET /tickets/{ticketId}/timeline": ["400"],
-    # an agent names the customer, who must exist; an Idempotency-Key reused with another body
+    # an agent names the customer, who must exist; an Idempotency-Key reused with another body; a file that is not
+    # the caller's own upload, was not uploaded, or is outside the limits
     "POST /tickets": ["400", "422"],
     # a stale or foreign ETag
     "PATCH /tickets/{ticketId}": ["412"],
+    # a file that is not the caller's own upload, was not uploaded, or is outside the limits
+    "POST /tickets/{ticketId}/messages": ["422"],
     # the agent or group must exist
     "POST /tickets/{ticketId}/assign": ["422"],
     # the groups must exist; an agent or group id people could use
@@ -172,6 +175,7 @@ def desk() -> Iterator[dict[str, str]]:
         create_tables()
         create_survey_secret()
         knowledge_base()
+        attachments_bucket()
         api = Api()
         assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
         assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
@@ -192,6 +196,7 @@ def desk() -> Iterator[dict[str, str]]:
             "replyId": canned.json["id"],
         }
         os.environ.pop("KEFU_KB_BUCKET")
+        os.environ.pop("KEFU_ATTACHMENTS_BUCKET")
     print(f"\ncontract: {REQUESTS[0]} requests ({EXAMPLES} examples an operation and phase)", file=sys.stderr)
 
 
@@ -206,6 +211,17 @@ def knowledge_base() -> None:
     os.environ["KEFU_KB_BUCKET"] = "kefu-contract-kb"
     reload_settings()
     published.forget()
+
+
+def attachments_bucket() -> None:
+    """The bucket ticket files are uploaded to, as the deployment names it to the function."""
+    import boto3
+
+    from kefu.config import reload_settings
+
+    boto3.client("s3").create_bucket(Bucket="kefu-contract-attachments")
+    os.environ["KEFU_ATTACHMENTS_BUCKET"] = "kefu-contract-attachments"
+    reload_settings()
 
 
 @functools.cache

@@ -115,6 +115,16 @@ def test_csv_is_given_for_accept_text_csv(desk, clock):
     header, day, total = reply.text.strip().split("\r\n")
     assert header.startswith("key,created,resolved,backlog,")
     assert day.startswith("2026-11-02,1,0,1,") and total.startswith("total,1,0,1,")
+    columns = header.split(",")
+    assert columns[-6:] == [
+        "deflections.count",
+        "deflections.ticketsResolved",
+        "deflections.withoutTicket",
+        "revisitCoverage.due",
+        "revisitCoverage.revisited",
+        "revisitCoverage.rate",
+    ]
+    assert total.split(",")[-6:] == ["0", "0", "0", "0", "0", ""]  # a rate over nobody due is empty (null)
 
 
 def test_an_agent_reads_their_own_figures_by_agent(desk, clock):

@@ -28,7 +28,7 @@ ZONE = kpis._zone("Asia/Shanghai")
 CUSTOMERS = (CUSTOMER, OTHER_CUSTOMER, Identity("cust-carol", email="carol@example.com"))
 FIRST_DAY, LAST_DAY = date(2026, 11, 2), date(2026, 11, 16)
 
-OPS = ("open", "reply", "pending", "customer_message", "resolve", "work", "transfer")
+OPS = ("open", "reply", "pending", "customer_message", "resolve", "work", "transfer", "self_service", "deflect")
 steps = st.lists(
     st.tuples(
         st.sampled_from(OPS),
@@ -49,21 +49,42 @@ class Held:
 
 @pytest.fixture
 def held(monkeypatch):
+    import kefu.kpis.tallies  # noqa: F401 (its clock is held too: a deflection counts on the day it is said)
+
     clock = Held()
-    hold_clock(monkeypatch, lambda: clock.now, within=TICKET_WRITERS)
+    hold_clock(monkeypatch, lambda: clock.now, within=(*TICKET_WRITERS, "kefu.kpis.tallies"))
     monkeypatch.setattr(kpis, "desk_zone", lambda: ZONE)
     return clock
 
 
+@pytest.fixture
+def article(desk, monkeypatch) -> str:
+    """A published public article, which customers say answered them (on their ticket, or before opening one)."""
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
+    monkeypatch.setenv("KEFU_KB_BUCKET", "kefu-test-kb")
+    body = {"title": "Where is my parcel", "body": "Tracking updates every few hours.", "language": "en",
+            "category": "logistics", "visibility": "public"}  # fmt: skip
+    written = desk("POST", "/kb/articles", who=EDITOR, body=body)
+    assert desk("POST", f"/kb/articles/{written.json['id']}/publish", who=EDITOR, body={}).status == 200
+    return written.json["id"]
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=steps, finale=st.randoms(use_true_random=False))
-def test_reported_figures_equal_a_brute_force_count_from_the_tickets(desk, held, history, finale):
+def test_reported_figures_equal_a_brute_force_count_from_the_tickets(desk, held, article, history, finale):
     held.now = T0
     opened: list[str] = []
     pending: list[str] = []  # the feed: a record per ticket write, not yet delivered
     for op, which, customer, category, minutes, deliveries in history:
         held.now += timedelta(minutes=minutes)
-        written = play(desk, op, opened, which, CUSTOMERS[customer], category)
+        if op == "deflect":  # a customer answered on the new-ticket form: no ticket, a deflection of the day
+            reply = desk("POST", f"/kb/articles/{article}/deflections", who=CUSTOMERS[customer], body={})
+            assert reply.status == 201, reply.text
+            DEFLECTIONS.add((CUSTOMERS[customer].sub, local_day(held.now)))
+            continue
+        written = play(desk, op, opened, which, CUSTOMERS[customer], category, article)
         pending.extend(written)
         for index in deliveries:  # some records now, some twice, in any order
             if pending:
@@ -84,9 +105,12 @@ def test_reported_figures_equal_a_brute_force_count_from_the_tickets(desk, held,
 
 #: Every ticket the desk fixture's table holds: examples share it (and their customers' histories mix, as they may).
 DESK_TICKETS: set[str] = set()
+#: Every (customer, desk day) said on the new-ticket form that the one article answered them, over the examples.
+DEFLECTIONS: set[tuple[str, date]] = set()
+EDITOR = Identity("editor-sun", ("editor",), "sun@kefu.example")
 
 
-def play(desk, op: str, opened: list[str], which: int, customer: Identity, category: str) -> list[str]:
+def play(desk, op: str, opened: list[str], which: int, customer: Identity, category: str, article: str) -> list[str]:
     if op == "open" or not opened:
         body = {"subject": "Parcel", "description": "Where is it?", "category": category}
         reply = desk("POST", "/tickets", who=customer, body=body)
@@ -102,6 +126,7 @@ def play(desk, op: str, opened: list[str], which: int, customer: Identity, categ
         "resolve": ("POST", "transition", AGENT, {"to": "resolved", "resolution": {"kind": "answer"}}),
         "work": ("POST", "work", AGENT, {"seconds": 240}),
         "transfer": ("POST", "assign", AGENT, {"groupId": "l2"}),
+        "self_service": ("POST", "self-service", owner, {"articleId": article}),
     }
     method, route, who, body = calls[op]
     reply = desk(method, f"/tickets/{ticket_id}/{route}", who=who, body=body)
@@ -139,6 +164,7 @@ def brute_force(ticket_ids: list[str]) -> dict[date, dict]:
             "reopenRate": ratio(sum(f.reopened for f in done), len(done)),
             "complaints": complaints(born),
             "handleTime": handle(done),
+            "deflections": deflections(tickets, day),
         }
         day += timedelta(days=1)
     return expected
@@ -191,6 +217,20 @@ def complaints(born) -> dict:
         "share": ratio(total, len(born)),
         "closedWithin48hRate": ratio(counted[(True, True)], total),
     }
+
+
+def deflections(tickets, day: date) -> dict:
+    """Tickets resolved now as self-service, on the day of that resolution; the form's, once a customer and day."""
+    resolved = sum(
+        1
+        for t in tickets
+        if t.status.value in ("resolved", "closed")
+        and t.resolution is not None
+        and t.resolution.kind.value == "self-service"
+        and local_day(t.sla.resolvedAt) == day
+    )
+    form = sum(1 for _, said in DEFLECTIONS if said == day)
+    return {"count": resolved + form, "ticketsResolved": resolved, "withoutTicket": form}
 
 
 def handle(done) -> dict:

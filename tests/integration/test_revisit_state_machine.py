@@ -376,3 +376,31 @@ def test_a_run_of_an_unknown_campaign_is_recorded_failed_and_fails(desk):
     assert result.states_entered[-2:] == ["RecordFailure", "RunFailed"]
     record = campaign_runs.read("no-such-campaign", run_id_for(scheduled_at))
     assert record is not None and record.status == "failed" and "no-such-campaign" in record.error
+
+
+def test_revisit_coverage_counts_the_customers_a_run_found_due_and_those_it_revisited_once(desk, monkeypatch):
+    from kefu.identity import Caller
+    from kefu.kpis import reports
+
+    moment = now()
+    chosen = seed(moment, 5, ineligible=4)  # of the four left out, one is due but has no e-mail address
+    send = outbound._send
+    refused = f"{chosen[0].lower()}@example.com"
+
+    def ses_down_for_one(message, mailbox, recipient):
+        if recipient == refused:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Maximum sending rate"}}, "SendEmail")
+        return send(message, mailbox, recipient)
+
+    def coverage() -> dict:
+        day = moment.date().isoformat()  # no desk time zone in this deployment: its days are UTC's
+        supervisor = Caller(sub="sup-wang", groups=frozenset({"supervisor"}))
+        return reports.kpi_report(supervisor, day, day, "day")["totals"]["revisitCoverage"]
+
+    monkeypatch.setattr(outbound, "_send", ses_down_for_one)
+    assert desk.run(moment).status == "SUCCEEDED"
+    assert coverage() == {"due": 6, "revisited": 4, "rate": 0.6667}
+
+    monkeypatch.setattr(outbound, "_send", send)
+    assert desk.run(moment).status == "SUCCEEDED"  # the same scheduled run again: it sends what had failed
+    assert coverage() == {"due": 6, "revisited": 5, "rate": 0.8333}

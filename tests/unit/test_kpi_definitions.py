@@ -20,7 +20,7 @@ from kefu.kpis import counters
 from kefu.kpis.facts import TicketFacts, facts_of
 from kefu.kpis.figures import figures, summed
 from kefu.kpis.service import slot_counters
-from kefu.model.tickets import Status, Ticket, TimelineEntry
+from kefu.model.tickets import Resolution, Status, Ticket, TimelineEntry
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -221,3 +221,30 @@ def test_percentiles_are_exact_over_quantized_durations():
         86_400,
         90_000,
     ]
+
+
+def test_a_ticket_resolved_as_self_service_is_a_deflection_of_its_resolution_day_until_it_is_reopened():
+    # T4 (payment, 2 Nov 11:00 Shanghai), resolved by its customer 3 Nov 01:00 UTC (09:00 in Shanghai) as self-service
+    resolved = T4.model_copy(
+        update={"status": Status.RESOLVED, "resolution": Resolution(kind="self-service", note="the article answered")}
+    )
+    timeline = [status("2026-11-03T01:00:00", "new", "resolved")]
+    slots = slot_counters(facts_of(resolved, timeline, [resolved]), ZONE)
+    assert slots[("KPI#2026-11-03", "all")]["deflT"] == 1
+    assert slots[("KPI#2026-11-03", "category#payment")]["deflT"] == 1  # by category: the ticket's
+    assert figures(slots[("KPI#2026-11-03", "all")])["deflections"] == {
+        "count": 1,
+        "ticketsResolved": 1,
+        "withoutTicket": 0,
+    }
+    reopened = resolved.model_copy(update={"status": Status.OPEN})
+    later = [*timeline, status("2026-11-04T01:00:00", "resolved", "open")]
+    assert all("deflT" not in v for v in slot_counters(facts_of(reopened, later, [reopened]), ZONE).values())
+    by_agent = resolved.model_copy(update={"resolution": Resolution(kind="answer")})
+    assert all("deflT" not in v for v in slot_counters(facts_of(by_agent, timeline, [by_agent]), ZONE).values())
+
+
+def test_revisit_coverage_is_revisited_over_due_and_null_when_nobody_was_due():
+    assert figures({"revDue": 8, "revDone": 6})["revisitCoverage"] == {"due": 8, "revisited": 6, "rate": 0.75}
+    assert figures({})["revisitCoverage"] == {"due": 0, "revisited": 0, "rate": None}
+    assert figures({"deflF": 2, "deflT": 1})["deflections"] == {"count": 3, "ticketsResolved": 1, "withoutTicket": 2}

@@ -10,6 +10,7 @@ import { PortalList } from "./portal/PortalList";
 import { PortalTicket } from "./portal/PortalTicket";
 import { NewTicketView } from "./portal/NewTicketView";
 import { SurveyPage } from "./survey/SurveyPage";
+import { ProfileView } from "./profile/ProfileView";
 import { Layout } from "./shell/Layout";
 import { NotFound } from "./shell/NotFound";
 
@@ -56,6 +57,7 @@ const WorkspaceTicket = guarded(TicketView, true);
 const Portal = guarded(PortalList, false);
 const PortalConversation = guarded(PortalTicket, false);
 const PortalNew = guarded(NewTicketView, false);
+const PortalProfile = guarded(ProfileView, false);
 
 function Missing() {
   return (
@@ -79,6 +81,7 @@ export function App() {
         <Route path="/portal" component={Portal} />
         <Route path="/portal/new" component={PortalNew} />
         <Route path="/portal/tickets/:id" component={PortalConversation} />
+        <Route path="/portal/profile" component={PortalProfile} />
         <Route path="/surveys/:token" component={SurveyPage} />
         <Route path="/sign-in" component={SignIn} />
         <Route path="/auth/callback" component={AuthCallback} />

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as rest
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
@@ -17,9 +17,11 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from kefu.config import ATTACHMENTS_BUCKET_VAR
 from kefu_infra import config
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_idempotency, retention
 from kefu_infra.capabilities.monitoring import Monitoring
@@ -54,6 +56,8 @@ ACCESS_LOG_FORMAT = {
     "authorizerError": "$context.authorizer.error",
     "caller": "$context.authorizer.claims.sub",
 }
+#: Where the web app's uploads go in the attachments bucket (kefu.attachments; mail files are under mail/).
+UPLOADS_PREFIX = "uploads/"
 CORS_HEADERS = ["authorization", "content-type", "idempotency-key", "if-match"]
 
 
@@ -85,6 +89,7 @@ class Api(Construct):
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
         survey_secret: secretsmanager.ISecret,
+        attachments_bucket: s3.IBucket,
         monitoring: Monitoring,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -100,6 +105,7 @@ class Api(Construct):
         self._add_grants(grant_domain_data, idempotency_table)
         # The survey routes sign nothing, but check the signature of the links they are given.
         survey_secret.grant_read(self.handler.function)
+        self._grant_attachments(attachments_bucket)
         self.http_api = apigw.HttpApi(
             self,
             "HttpApi",
@@ -134,6 +140,27 @@ class Api(Construct):
     ) -> None:
         grant_domain_data(self.handler.function)
         grant_idempotency(idempotency_table, self.handler.function)
+
+    def _grant_attachments(self, bucket: s3.IBucket) -> None:
+        """Pre-signed uploads under uploads/ (a pre-signed POST carries this function's permission, so the grant is
+        what lets the browser's upload in) and downloads of any ticket file, mail attachments included; reading an
+        object's size and type back (HeadObject) is GetObject's."""
+        function = self.handler.function
+        function.add_environment(ATTACHMENTS_BUCKET_VAR, bucket.bucket_name)
+        grants = (("s3:PutObject", UPLOADS_PREFIX), ("s3:GetObject", ""))
+        for action, prefix in grants:
+            iam.Grant.add_to_principal(
+                grantee=function, actions=[action], resource_arns=[bucket.arn_for_objects(f"{prefix}*")]
+            )
+        # The bucket's ARN reaches this stack as an import; cdk-nag prints the export's name in its finding.
+        imported = Stack.of(self).resolve(Stack.of(bucket).export_value(bucket.bucket_arn))["Fn::ImportValue"]
+        for _action, prefix in grants:
+            acknowledge(
+                self.handler.role,
+                f"AwsSolutions-IAM5[Resource::{imported}/{prefix}*]",
+                "Uploaded files are named by a random id under each uploader's prefix and downloaded by the key a "
+                "ticket records, so the grant is on the objects under that prefix of the attachments bucket only.",
+            )
 
     @staticmethod
     def _cors(origins: list[str]) -> apigw.CorsPreflightOptions | None:

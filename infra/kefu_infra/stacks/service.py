@@ -66,6 +66,7 @@ class ServiceStack(Stack):
             user_pool=stateful.user_pool,
             user_pool_client=stateful.user_pool_client,
             survey_secret=stateful.survey_secret,
+            attachments_bucket=stateful.attachments_bucket,
             monitoring=self.monitoring,
         )
         self.knowledge = Knowledge(self, "Knowledge", api_function=self.api.handler.function)

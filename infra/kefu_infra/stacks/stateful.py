@@ -55,6 +55,7 @@ class StatefulStack(Stack):
         prefix: str,
         retention: Retention | None = None,
         web: Web | None = None,
+        upload_origins: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -72,6 +73,7 @@ class StatefulStack(Stack):
         self.attachments_bucket = self._add_bucket(
             "Attachments", access_logs, keep_days=self.retention.attachments_days
         )
+        self._allow_browser_uploads(self.attachments_bucket, upload_origins or [])
         self.user_pool = self._add_user_pool()
         self.user_pool_client = self._add_app_client()
         self.auth_domain = self._add_auth_domain()
@@ -189,6 +191,18 @@ class StatefulStack(Stack):
                 event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
             )
         return bucket
+
+    @staticmethod
+    def _allow_browser_uploads(bucket: s3.Bucket, origins: list[str]) -> None:
+        """The web app's pages (the API's CORS origins) post files straight to the bucket with pre-signed POSTs
+        (kefu.attachments) and read the answer; nothing else crosses origins."""
+        if origins:
+            bucket.add_cors_rule(
+                allowed_methods=[s3.HttpMethods.POST],
+                allowed_origins=list(origins),
+                allowed_headers=["*"],
+                max_age=3600,
+            )
 
     def _retention_rules(self, keep_days: int) -> list[s3.LifecycleRule]:
         """Objects deleted `keep_days` after they were written, their versions `noncurrent_days` later, and the

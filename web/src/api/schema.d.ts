@@ -785,9 +785,46 @@ export interface paths {
         put?: never;
         /**
          * Open a ticket
-         * @description Customers open their own tickets; `customer` and `priority` are for agents. An agent's request names the customer (`customer` with an `id`, `email` or `phone`): 422 without it. With `Idempotency-Key`, a retry answers the same ticket; the same key with another body is 422, and 409 while the first is in progress.
+         * @description Customers open their own tickets; `customer` and `priority` are for agents. An agent's request names the customer (`customer` with an `id`, `email` or `phone`): 422 without it. With `Idempotency-Key`, a retry answers the same ticket; the same key with another body is 422, and 409 while the first is in progress. `attachments` name files uploaded with `POST /tickets/attachments/uploads` by their `key`: 422 for a key that is not your own upload, was not uploaded, or holds a file outside the limits.
          */
         post: operations["open_ticket_tickets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/attachments/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a ticket's files may be: largest size, how many, which media types */
+        get: operations["attachment_limits_tickets_attachments_limits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/attachments/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A pre-signed upload (S3 POST) for one file, to name in a new ticket's or message's `attachments`
+         * @description The file's declared `contentType` and `size` are checked first (422 for a type not in the limits or a size over them). Post `fields` and then the file, as `file`, in a multipart form to `uploadUrl` before `expiresAt`; S3 refuses another type or a larger file. Then send `{key, name, contentType, size}` in the ticket's `attachments`: the key must be one of your own uploads and be uploaded (422 otherwise), and the ticket records the size and type S3 holds.
+         */
+        post: operations["start_upload_tickets_attachments_uploads_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -838,6 +875,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{ticketId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A download link for one of the ticket's files
+         * @description `key` is a file on the ticket or on a timeline entry you see (customers: the public ones). 404 for a ticket you do not reach or a key it does not have; the link expires after a few minutes.
+         */
+        get: operations["download_tickets__ticketId__attachments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tickets/{ticketId}/messages": {
         parameters: {
             query?: never;
@@ -852,6 +909,26 @@ export interface paths {
          * @description `visibility: internal` (a note) is for agents: 403 for a customer. 409 on a closed ticket; 404 on one the caller does not reach.
          */
         post: operations["add_message_tickets__ticketId__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{ticketId}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rate your resolved ticket, once: CSAT 1-5, NPS 0-10, a comment (customers)
+         * @description The ticket's own customer, once it is resolved or closed. It answers the survey a campaign e-mailed for the ticket when that link is still open (the link then says it was answered), else a survey of the ticket's own. 403 for staff, 404 for a ticket that is not yours, 409 before it is resolved or once it was rated (here or by the link).
+         */
+        post: operations["rate_ticket_tickets__ticketId__rating_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1220,6 +1297,19 @@ export interface components {
             url?: string | null;
         };
         /**
+         * AttachmentLimits
+         * @description What a ticket's files may be: shown before a file is chosen, applied when it is uploaded and again when the
+         *     ticket names it.
+         */
+        AttachmentLimits: {
+            /** Contenttypes */
+            contentTypes: string[];
+            /** Maxbytes */
+            maxBytes: number;
+            /** Maxfiles */
+            maxFiles: number;
+        };
+        /**
          * AuditAction
          * @enum {string}
          */
@@ -1517,6 +1607,23 @@ export interface components {
              * @description what the customer typed on the new-ticket form, up to 500 characters
              */
             query?: string | null;
+        };
+        /**
+         * DownloadLink
+         * @description A pre-signed GET for one of a ticket's files, good until `expiresAt`.
+         */
+        DownloadLink: {
+            /** Contenttype */
+            contentType: string;
+            /**
+             * Expiresat
+             * Format: date-time
+             */
+            expiresAt: string;
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
         };
         /**
          * EntryKind
@@ -2196,7 +2303,7 @@ export interface components {
          * SurveyChannel
          * @enum {string}
          */
-        SurveyChannel: "email" | "phone";
+        SurveyChannel: "email" | "phone" | "portal";
         /**
          * SurveyResult
          * @description A recorded answer.
@@ -2364,6 +2471,50 @@ export interface components {
             note?: string | null;
             resolution?: components["schemas"]["Resolution"] | null;
             to: components["schemas"]["Status"];
+        };
+        /**
+         * Upload
+         * @description A pre-signed S3 POST: send `fields` and then the file (as `file`) in a multipart form to `uploadUrl` before
+         *     `expiresAt`, then name `key` in the ticket's `attachments`.
+         */
+        Upload: {
+            /** Contenttype */
+            contentType: string;
+            /**
+             * Expiresat
+             * Format: date-time
+             */
+            expiresAt: string;
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Key */
+            key: string;
+            /** Maxbytes */
+            maxBytes: number;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+            /** Uploadurl */
+            uploadUrl: string;
+        };
+        /**
+         * UploadRequest
+         * @description A file the caller is about to upload: its name, an accepted media type and its size in bytes (at most the
+         *     limit), checked before anything is signed (422 otherwise).
+         */
+        UploadRequest: {
+            /**
+             * Contenttype
+             * @enum {string}
+             */
+            contentType: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "image/heic" | "application/pdf" | "text/plain" | "text/csv" | "application/zip" | "application/msword" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "application/vnd.ms-excel" | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
         };
         /**
          * Visibility
@@ -6394,6 +6545,124 @@ export interface operations {
             };
         };
     };
+    attachment_limits_tickets_attachments_limits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentLimits"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    start_upload_tickets_attachments_uploads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadRequest"];
+            };
+        };
+        responses: {
+            /** @description The pre-signed upload */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
     get_ticket_tickets__ticketId__get: {
         parameters: {
             query?: never;
@@ -6695,6 +6964,76 @@ export interface operations {
             };
         };
     };
+    download_tickets__ticketId__attachments_get: {
+        parameters: {
+            query: {
+                key: string;
+            };
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadLink"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
     add_message_tickets__ticketId__messages_post: {
         parameters: {
             query?: never;
@@ -6717,6 +7056,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TimelineEntry"];
+                };
+            };
+            /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or the caller may not know that it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contradicts the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the API accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or a parameter does not match the schema, or breaks a rule stated in the operation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    rate_ticket_tickets__ticketId__rating_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyAnswer"];
+            };
+        };
+        responses: {
+            /** @description The recorded rating */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyResult"];
                 };
             };
             /** @description The request is malformed: not JSON, a parameter out of range, parameters that contradict each other */

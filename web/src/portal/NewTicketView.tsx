@@ -5,6 +5,10 @@ import { t, tv } from "../i18n";
 import { newKey } from "../lib/hooks";
 import { Layout } from "../shell/Layout";
 import { ErrorMessage } from "../shell/ErrorMessage";
+import { FilePicker } from "./FilePicker";
+import { Suggestions } from "./Suggestions";
+import { searchText } from "./selfservice";
+import type { ArticleHit } from "./selfServiceApi";
 import { clearDraft, hasText, loadDraft, saveDraft, type Draft } from "./draft";
 
 export function NewTicketView() {
@@ -13,11 +17,15 @@ export function NewTicketView() {
   const [restored] = useState(() => hasText(draft));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [solvedBy, setSolvedBy] = useState<ArticleHit | null>(null);
 
+  // From the latest draft, not this render's: an upload finishing while the customer types keeps both.
   function change(part: Partial<Draft>) {
-    const next = { ...draft, ...part };
-    setDraft(next);
-    saveDraft(sessionStorage, next);
+    setDraft((current) => {
+      const next = { ...current, ...part };
+      saveDraft(sessionStorage, next);
+      return next;
+    });
   }
 
   async function submit(event: Event) {
@@ -26,7 +34,12 @@ export function NewTicketView() {
     setBusy(true);
     try {
       const answer = await openTicket(
-        { subject: draft.subject, description: draft.description, category: draft.category || null },
+        {
+          subject: draft.subject,
+          description: draft.description,
+          category: draft.category || null,
+          attachments: draft.attachments,
+        },
         draft.idempotencyKey,
       );
       clearDraft(sessionStorage);
@@ -36,6 +49,24 @@ export function NewTicketView() {
       setBusy(false);
     }
   }
+
+  function solved(article: ArticleHit) {
+    clearDraft(sessionStorage);
+    setSolvedBy(article);
+  }
+
+  if (solvedBy)
+    return (
+      <Layout>
+        <section data-testid="deflected">
+          <h1>{t("selfservice.thanks")}</h1>
+          <p>{t("selfservice.thanksBody", { title: solvedBy.title })}</p>
+          <p>
+            <a href="/portal">{t("portal.back")}</a>
+          </p>
+        </section>
+      </Layout>
+    );
 
   return (
     <Layout>
@@ -79,6 +110,8 @@ export function NewTicketView() {
             onInput={(e) => change({ description: (e.target as HTMLTextAreaElement).value })}
           />
         </label>
+        <Suggestions query={searchText(draft.subject, draft.description)} onSolved={solved} />
+        <FilePicker files={draft.attachments} onChange={(attachments) => change({ attachments })} />
         <ErrorMessage error={error} />
         <button type="submit" data-testid="submit" aria-busy={busy} disabled={busy}>
           {busy ? t("newticket.submitting") : t("newticket.submit")}

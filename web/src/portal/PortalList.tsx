@@ -26,6 +26,9 @@ export function PortalList() {
       <p>
         <a href="/portal/new" role="button" data-testid="new-ticket">
           {t("portal.new")}
+        </a>{" "}
+        <a href="/portal/profile" role="button" class="secondary outline" data-testid="profile-link">
+          {t("profile.link")}
         </a>
       </p>
       <ErrorMessage error={error} onRetry={load} />

@@ -9,6 +9,14 @@ import { ErrorMessage } from "../shell/ErrorMessage";
 import { NotFound } from "../shell/NotFound";
 import { Timeline } from "../ticket/Timeline";
 import { Progress } from "./Progress";
+import { TicketFiles } from "./TicketFiles";
+import { Rating } from "./Rating";
+import { givenRating } from "./ratingApi";
+import { offeredArticle } from "./selfservice";
+import { solvedBy } from "./selfServiceApi";
+
+/** While a ticket is being worked, an article its acknowledgement offered can still resolve it. */
+const ACTIVE = ["new", "open", "pending"];
 
 const REFRESH_MS = 3_000;
 
@@ -45,6 +53,9 @@ export function PortalTicket({ id }: { id: string }) {
     }
   }
 
+  const offered = offeredArticle(entries);
+  const rated = givenRating(entries);
+
   if (missing)
     return (
       <Layout>
@@ -72,6 +83,23 @@ export function PortalTicket({ id }: { id: string }) {
       </p>
       <Progress ticket={ticket} />
       <ErrorMessage error={error} />
+      {offered && ACTIVE.includes(ticket.status) && (
+        <article data-testid="offered-article">
+          <p>{offered.title ? t("selfservice.offered", { title: offered.title }) : t("selfservice.offeredUntitled")}</p>
+          <button type="button" data-testid="ticket-solved" disabled={busy} onClick={() => run(() => solvedBy(id, offered.id))}>
+            {t("selfservice.ticketSolved")}
+          </button>
+        </article>
+      )}
+      {(ticket.status === "resolved" || ticket.status === "closed") &&
+        (rated ? (
+          <p data-testid="rated">{t("rating.given", { n: rated.csat })}</p>
+        ) : (
+          <section aria-labelledby="rating-title">
+            <h2 id="rating-title">{t("rating.title")}</h2>
+            <Rating ticketId={id} onRated={() => void load()} />
+          </section>
+        ))}
       <section aria-labelledby="conversation-title">
         <h2 id="conversation-title">{t("portal.conversation")}</h2>
         <p class="body" data-testid="ticket-description">
@@ -79,6 +107,7 @@ export function PortalTicket({ id }: { id: string }) {
         </p>
         <Timeline entries={entries} customerView me={identity()?.sub} />
       </section>
+      <TicketFiles ticket={ticket} entries={entries} />
       {ticket.status === "resolved" && (
         <div role="group">
           <button type="button" class="secondary" data-testid="reopen" disabled={busy} onClick={() => run(() => transition(id, { to: "open" }))}>

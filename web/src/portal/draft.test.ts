@@ -28,7 +28,13 @@ describe("a new ticket's draft", () => {
     const storage = new MemoryStorage();
     const draft = loadDraft(storage, () => "key-1");
     saveDraft(storage, { ...draft, subject: "Broken lid" });
-    expect(loadDraft(storage, () => "key-2")).toEqual({ subject: "Broken lid", description: "", category: "", idempotencyKey: "key-1" });
+    expect(loadDraft(storage, () => "key-2")).toEqual({
+      subject: "Broken lid",
+      description: "",
+      category: "",
+      attachments: [],
+      idempotencyKey: "key-1",
+    });
     clearDraft(storage);
     expect(loadDraft(storage, () => "key-3").idempotencyKey).toBe("key-3");
   });

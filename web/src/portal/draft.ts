@@ -2,11 +2,14 @@
 // back) or a submit that failed offline keeps what was typed and the same Idempotency-Key, so a retry or a double
 // tap never opens two tickets.
 import type { Category } from "../api/tickets";
+import type { Attachment } from "./attachmentsApi";
 
 export interface Draft {
   subject: string;
   description: string;
   category: Category | "";
+  /** Files already uploaded to S3: a draft kept across a sign-in keeps them too. */
+  attachments: Attachment[];
   idempotencyKey: string;
 }
 
@@ -20,13 +23,14 @@ export function loadDraft(storage: Storage, makeKey: () => string): Draft {
         subject: String(saved.subject ?? ""),
         description: String(saved.description ?? ""),
         category: (saved.category ?? "") as Draft["category"],
+        attachments: Array.isArray(saved.attachments) ? saved.attachments : [],
         idempotencyKey: saved.idempotencyKey,
       };
     }
   } catch {
     // A damaged draft is dropped.
   }
-  return { subject: "", description: "", category: "", idempotencyKey: makeKey() };
+  return { subject: "", description: "", category: "", attachments: [], idempotencyKey: makeKey() };
 }
 
 export function saveDraft(storage: Storage, draft: Draft): void {

@@ -66,6 +66,9 @@ ENDPOINT_VAR = "AWS_ENDPOINT_URL"
 #: Lambda sets AWS_REGION; AWS_DEFAULT_REGION is what the SDKs read elsewhere.
 REGION_VAR = "AWS_REGION"
 DEFAULT_REGION_VAR = "AWS_DEFAULT_REGION"
+#: Where a browser reaches the attachments bucket, when not at S3's own address (the local stack's web app serves
+#: the local S3 endpoint on its own origin); pre-signed upload and download links are given this address.
+ATTACHMENTS_PUBLIC_URL_VAR = "KEFU_ATTACHMENTS_PUBLIC_URL"
 # Tuning, with defaults that suit every deployment so far.
 MAX_BODY_BYTES_VAR = "KEFU_MAX_BODY_BYTES"
 DEFAULT_PAGE_SIZE_VAR = "KEFU_DEFAULT_PAGE_SIZE"
@@ -104,6 +107,7 @@ class Settings(BaseModel):
     public_api_url: str | None = Field(None, validation_alias=PUBLIC_API_URL_VAR)
     raw_mail_bucket: str | None = Field(None, validation_alias=RAW_MAIL_BUCKET_VAR)
     attachments_bucket: str | None = Field(None, validation_alias=ATTACHMENTS_BUCKET_VAR)
+    attachments_public_url: str | None = Field(None, validation_alias=ATTACHMENTS_PUBLIC_URL_VAR)
     event_bus: str | None = Field(None, validation_alias=EVENT_BUS_VAR)
     privacy_state_machine_arn: str | None = Field(None, validation_alias=PRIVACY_STATE_MACHINE_VAR)
     kb_bucket: str | None = Field(None, validation_alias=KB_BUCKET_VAR)

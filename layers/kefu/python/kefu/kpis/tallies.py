@@ -25,8 +25,7 @@ from kefu.clock import now
 from kefu.errors import Forbidden
 from kefu.identity import Caller
 from kefu.knowledge.articles import published_public
-from kefu.kpis import counters
-from kefu.kpis.service import desk_zone
+from kefu.kpis import counters, service
 from kefu.store import kpis as store
 
 _ATTEMPTS = 8
@@ -56,7 +55,7 @@ def record_deflection(caller: Caller, article_id: str, request: DeflectionReques
     if not caller.is_customer:
         raise Forbidden("only customers say that an article answered them")
     article = published_public(caller, article_id)
-    day = now().astimezone(desk_zone()).date()
+    day = now().astimezone(service.desk_zone()).date()
     facts = {"customerId": caller.sub, "articleId": article.id, "day": day.isoformat()}
     if request is not None and request.query:
         facts["query"] = request.query
@@ -68,7 +67,7 @@ def count_revisit_run(
     campaign_id: str, run_id: str, scheduled_at: datetime, *, due: int | None = None, revisited: int | None = None
 ) -> None:
     """A campaign run's customers due (when it selected) and revisited (when it reported), on its scheduled day."""
-    day = scheduled_at.astimezone(desk_zone()).date()
+    day = scheduled_at.astimezone(service.desk_zone()).date()
     if due is not None:
         tally(f"revisit-due:{campaign_id}:{run_id}", {"due": due}, day, {"revDue": due})
     if revisited is not None:

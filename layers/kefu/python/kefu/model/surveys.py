@@ -20,6 +20,7 @@ class SurveyStatus(StrEnum):
 class SurveyChannel(StrEnum):
     EMAIL = "email"  # a link in an e-mail, answered by the customer
     PHONE = "phone"  # a revisit call, answered through the agent who made it
+    PORTAL = "portal"  # the customer rated the resolved ticket on its page in the portal
 
 
 class _Strict(BaseModel):

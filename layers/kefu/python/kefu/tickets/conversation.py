@@ -95,6 +95,13 @@ def relay_customer_message(
     return written.entries[0]
 
 
+def ensure_reopenable(ticket: Ticket, moment: datetime) -> None:
+    """A customer reopens a resolved ticket (by writing, or with the reopen button) within the reopen window."""
+    resolved_at = ticket.sla.resolvedAt or ticket.updatedAt
+    if moment - resolved_at > timedelta(days=settings().reopen_window_days):
+        raise NotReopenable(ticket, "the ticket was resolved too long ago to reopen")
+
+
 def customer_replied(ticket: Ticket, draft: Draft, moment: datetime, full: frozenset[str]) -> Change[None]:
     """A customer's message moves a waiting ticket back to open, and reopens a recently resolved one (one resolved
     longer ago than the reopen window, or closed, is NotReopenable: what they wrote belongs on a follow-up). Its
@@ -108,9 +115,7 @@ def customer_replied(ticket: Ticket, draft: Draft, moment: datetime, full: froze
         update.update(sla_clock.moved(ticket, ticket.sla, moment, sla_clock.ClockEvent.RESUME))
         drafts.append(status_draft(Status.PENDING, Status.OPEN, reason="customer replied"))
     elif ticket.status is Status.RESOLVED:
-        resolved_at = ticket.sla.resolvedAt or ticket.updatedAt
-        if moment - resolved_at > timedelta(days=settings().reopen_window_days):
-            raise NotReopenable(ticket, "the ticket was resolved too long ago to reopen")
+        ensure_reopenable(ticket, moment)
         back = reopened(ticket, moment, reason="customer replied", full=full)
         update.update(back.updates)
         update.update(sla_clock.moved(ticket, ticket.sla, moment, sla_clock.ClockEvent.REOPEN))

@@ -24,7 +24,7 @@ from kefu.model.tickets import (
 from kefu.store.tickets import LoadChange
 from kefu.tickets import lifecycle
 from kefu.tickets import sla as sla_clock
-from kefu.tickets.conversation import reopened, with_owner_room
+from kefu.tickets.conversation import ensure_reopenable, reopened, with_owner_room
 from kefu.tickets.handover import pick_up_next
 from kefu.tickets.mood import reassessed
 from kefu.tickets.writes import Change, Draft, change, freed, status_draft, write
@@ -74,6 +74,8 @@ def _moved(
     loads: list[LoadChange] = []
     sla = ticket.sla
     if lifecycle.is_reopen(ticket.status, request.to):
+        if caller.is_customer:
+            ensure_reopenable(ticket, moment)
         back = reopened(ticket, moment, reason=None, full=full)
         update.update(back.updates)
         drafts, loads = back.drafts, back.loads
