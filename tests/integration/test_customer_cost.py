@@ -78,22 +78,6 @@ def test_ones_own_record_is_one_query_and_a_change_two_calls(desk, aws_calls):
     ]
 
 
-@pytest.fixture
-def privacy_machine(aws, monkeypatch) -> str:
-    """A privacy state machine that only records its executions (their steps are tests/integration/
-    test_customer_privacy.py's): what the routes cost is the request's own calls."""
-    import boto3
-
-    from kefu.config import PRIVACY_STATE_MACHINE_VAR
-
-    definition = '{"StartAt": "Step", "States": {"Step": {"Type": "Pass", "End": true}}}'
-    arn = boto3.client("stepfunctions").create_state_machine(
-        name="kefu-test-privacy", definition=definition, roleArn="arn:aws:iam::123456789012:role/kefu-test-privacy"
-    )["stateMachineArn"]
-    monkeypatch.setenv(PRIVACY_STATE_MACHINE_VAR, arn)
-    return arn
-
-
 def every_call(aws_calls, desk, method: str, path: str, status: int, **kwargs) -> list[str]:
     aws_calls.reset()
     reply = desk(method, path, **kwargs)

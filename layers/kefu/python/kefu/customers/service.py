@@ -144,6 +144,9 @@ def update_me(caller: Caller, patch: OwnProfilePatch, *, if_match: int | None) -
         raise InvalidRequest("nothing to change: give name, preferredLanguage or contactPreferences")
     try:
         return _own(caller, records.change(caller.sub, changes, expected_version=if_match, at=now()))
+    except records.CustomerMerged as merged:
+        # As for `me`: a login this process linked before the merge; the survivor is the record to change.
+        return _own(caller, records.change(merged.survivor_id, changes, expected_version=if_match, at=now()))
     except CustomerNotFound:
         # Before their first ticket a customer has no record: their first change makes it (version 0 read).
         if if_match not in (None, 0):
