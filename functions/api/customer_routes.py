@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
 
@@ -180,7 +181,7 @@ def accepted(model: ErasureStatus | ExportJob, status: int = 202, location: str 
     )
 
 
-ERASED_ANSWER = {
+ERASED_ANSWER: dict[int, OpenAPIResponse] = {
     200: {
         "description": "Erased already (asking again changes nothing)",
         "content": {"application/json": {"model": ErasureStatus}},

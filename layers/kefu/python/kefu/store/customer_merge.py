@@ -245,7 +245,8 @@ def _taken_over(survivor: CustomerItem, absorbed: CustomerItem, at: datetime) ->
             actions.append(CustomerItem.note.set(f"{mine}\n\n{theirs}"[:4000]))
     if absorbed.name and not survivor.name:
         keys = name_keys(survivor.customer_id, absorbed.name)
-        actions += [CustomerItem.gsi1pk.set(keys["gsi1pk"]), CustomerItem.gsi1sk.set(keys["gsi1sk"])]
+        if keys["gsi1pk"] and keys["gsi1sk"]:  # a name of letters (one of spaces only has no index keys)
+            actions += [CustomerItem.gsi1pk.set(keys["gsi1pk"]), CustomerItem.gsi1sk.set(keys["gsi1sk"])]
     tags = list(dict.fromkeys([*(survivor.tags or []), *(absorbed.tags or [])]))[:20]
     if tags != list(survivor.tags or []):
         actions.append(CustomerItem.tags.set(tags))
