@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
 
@@ -44,6 +45,7 @@ MERGED_OR_ERASED = (
     "one (or one being erased) 410 with `erasure` (`status` erasing or erased, `requestedAt`, `erasedAt`)."
 )
 
+OWN_ERASED = "410 with `erasure` once your record was erased (or while it is being erased)."
 EXPORT_RULE = (
     "One archive of JSON lines, each with its `type`: `profile`, `ticket`, `timelineEntry` (public entries), "
     "`survey`, `rawMail` (MIME, base64) and `attachment` (base64). Written asynchronously: follow the job."
@@ -179,7 +181,7 @@ def accepted(model: ErasureStatus | ExportJob, status: int = 202, location: str 
     )
 
 
-ERASED_ANSWER = {
+ERASED_ANSWER: dict[int, OpenAPIResponse] = {
     200: {
         "description": "Erased already (asking again changes nothing)",
         "content": {"application/json": {"model": ErasureStatus}},
@@ -233,7 +235,9 @@ def customer_export(customerId: str, jobId: str):
     "/me/export",
     tags=["customers"],
     summary="Export your own data (customers): 202 with a job to follow",
-    description=EXPORT_RULE + " 404 before your first ticket or change (kefu keeps nothing about you yet).",
+    description=EXPORT_RULE
+    + " 404 before your first ticket or change (kefu keeps nothing about you yet). "
+    + OWN_ERASED,
     responses=responses(ExportJob, 202, "The export job (follow `Location`)", errors=(403, 410)),
 )
 def export_me():
@@ -253,7 +257,11 @@ def own_export(jobId: str):
 
 
 @router.get(
-    "/me", tags=["customers"], summary="Your own record (customers)", responses=responses(OwnProfile, errors=(403,))
+    "/me",
+    tags=["customers"],
+    summary="Your own record (customers)",
+    description=OWN_ERASED,
+    responses=responses(OwnProfile, errors=(403, 410)),
 )
 def get_me():
     return with_etag(customers.me(caller()))
@@ -263,8 +271,8 @@ def get_me():
     "/me",
     tags=["customers"],
     summary="Change your name, preferred language or contact preferences (customers); If-Match required",
-    description=f"{IF_MATCH} Something to change (422 otherwise).",
-    responses=responses(OwnProfile, errors=(403, 409, 412, 428)),
+    description=f"{IF_MATCH} Something to change (422 otherwise). {OWN_ERASED}",
+    responses=responses(OwnProfile, errors=(403, 409, 410, 412, 428)),
 )
 def patch_me(body: OwnProfilePatch, if_match: Annotated[str | None, Header(alias="if-match")] = None):
     return with_etag(customers.update_me(caller(), body, if_match=if_match_version(if_match)))

@@ -21,6 +21,22 @@ def desk(api: Api) -> Api:
     return api
 
 
+@pytest.fixture
+def privacy_machine(aws, monkeypatch) -> str:
+    """A privacy state machine that only records its executions (their steps run in
+    tests/integration/test_customer_privacy.py): for the routes that start one, in tests about the request itself."""
+    import boto3
+
+    from kefu.config import PRIVACY_STATE_MACHINE_VAR
+
+    definition = '{"StartAt": "Step", "States": {"Step": {"Type": "Pass", "End": true}}}'
+    arn = boto3.client("stepfunctions").create_state_machine(
+        name="kefu-test-privacy", definition=definition, roleArn="arn:aws:iam::123456789012:role/kefu-test-privacy"
+    )["stateMachineArn"]
+    monkeypatch.setenv(PRIVACY_STATE_MACHINE_VAR, arn)
+    return arn
+
+
 def open_ticket(api: Api, who=None, **fields) -> dict:
     from tests.conftest import CUSTOMER
 

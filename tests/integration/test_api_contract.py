@@ -82,7 +82,9 @@ def document() -> dict[str, Any]:
     return json.loads(API.openapi_json())
 
 
-ACCEPTED = ["2XX", "401", "403", "404", "409", "429"]
+#: A valid request may also meet a customer record merged into another (301 naming it) or erased (410) since the
+#: desk was set up: the examples erase and merge the desk's customer as they go, as admins and supervisors may.
+ACCEPTED = ["2XX", "301", "401", "403", "404", "409", "410", "429"]
 #: Schema-valid requests an operation may still refuse, for rules that hang on the caller's role or on the desk's
 #: state, which a schema cannot state (each operation's description says them).
 REFUSED_BY_RULES = {
@@ -114,6 +116,8 @@ REFUSED_BY_RULES = {
     "PATCH /customers/{customerId}": ["412", "422"],
     # nothing to change; a stale ETag
     "PATCH /me": ["412", "422"],
+    # a record into itself
+    "POST /customers/{customerId}/merge": ["422"],
     # a search with no words to look for (only punctuation or very common words); a cursor kefu did not issue
     "GET /kb/articles": ["400"],
     "GET /replies": ["400"],
@@ -176,6 +180,7 @@ def desk() -> Iterator[dict[str, str]]:
         create_survey_secret()
         knowledge_base()
         attachments_bucket()
+        privacy_jobs()
         api = Api()
         assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
         assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
@@ -197,6 +202,7 @@ def desk() -> Iterator[dict[str, str]]:
         }
         os.environ.pop("KEFU_KB_BUCKET")
         os.environ.pop("KEFU_ATTACHMENTS_BUCKET")
+        os.environ.pop("KEFU_PRIVACY_STATE_MACHINE_ARN")
     print(f"\ncontract: {REQUESTS[0]} requests ({EXAMPLES} examples an operation and phase)", file=sys.stderr)
 
 
@@ -221,6 +227,20 @@ def attachments_bucket() -> None:
 
     boto3.client("s3").create_bucket(Bucket="kefu-contract-attachments")
     os.environ["KEFU_ATTACHMENTS_BUCKET"] = "kefu-contract-attachments"
+    reload_settings()
+
+
+def privacy_jobs() -> None:
+    """A privacy state machine that records the erasures and exports asked for (their steps are not the API's)."""
+    import boto3
+
+    from kefu.config import PRIVACY_STATE_MACHINE_VAR, reload_settings
+
+    definition = '{"StartAt": "Step", "States": {"Step": {"Type": "Pass", "End": true}}}'
+    machine = boto3.client("stepfunctions").create_state_machine(
+        name="kefu-contract-privacy", definition=definition, roleArn="arn:aws:iam::123456789012:role/kefu-contract"
+    )
+    os.environ[PRIVACY_STATE_MACHINE_VAR] = machine["stateMachineArn"]
     reload_settings()
 
 

@@ -126,6 +126,17 @@ MATRIX = {
         expect(401, 403, 403, 403, 200, 200),
     ),
     "actor's audit trail": ("GET", "/audit", None, expect(401, 403, 403, 403, 403, 200)),
+    "erase customer": ("DELETE", "/customers/{customer}", None, expect(401, 403, 403, 403, 403, 202)),
+    "export customer": ("POST", "/customers/{customer}/export", None, expect(401, 403, 403, 403, 403, 202)),
+    "customer's export": (
+        "GET",
+        "/customers/{customer}/exports/{export}",
+        None,
+        expect(401, 403, 403, 403, 403, 200),
+    ),
+    # The owner has a record (their ticket); the other customer has none yet: nothing to export.
+    "export own data": ("POST", "/me/export", None, expect(401, 202, 404, 403, 403, 403)),
+    "own export": ("GET", "/me/exports/{own export}", None, expect(401, 200, 404, 403, 403, 403)),
     "own record": ("GET", "/me", None, expect(401, 200, 200, 403, 403, 403)),
     "patch own record": ("PATCH", "/me", lambda _: {"preferredLanguage": "en"}, expect(401, 200, 200, 403, 403, 403)),
 }
@@ -169,7 +180,7 @@ def expected_answer(route: str, role: str, scope: str) -> int:
     ids=[f"{route} as {role} under {scope}" for scope, route, role in CASES],
     indirect=["access_scope"],
 )
-def test_each_role_gets_the_answer_its_rights_allow(desk, access_scope, route, role):  # noqa: F811
+def test_each_role_gets_the_answer_its_rights_allow(desk, access_scope, privacy_machine, route, role):  # noqa: F811
     method, path, body_for, _ = MATRIX[route]
     record = {"name": COMPLAINTS_AGENT.sub, "groupIds": ["complaints"], "capacity": 5, "skills": ["orders"]}
     assert desk("PUT", f"/agents/{COMPLAINTS_AGENT.sub}", who=ADMIN, body=record).status == 200
@@ -184,6 +195,13 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, access_scope, route, r
         path = path.replace("{revisit}", revisit_task(desk))
     if "{customer}" in path:
         path = path.replace("{customer}", open_ticket(desk)["customerId"])
+    if "{export}" in path:
+        started = desk("POST", path.split("/exports/")[0] + "/export", who=ADMIN)
+        path = path.replace("{export}", started.json["id"])
+    if path.startswith("/me/export"):
+        open_ticket(desk)  # the owner's record: what their export holds
+    if "{own export}" in path:
+        path = path.replace("{own export}", desk("POST", "/me/export", who=CUSTOMER).json["id"])
     if method == "PATCH":
         headers.setdefault("If-Match", "*")
     query = {"/customers": {"q": "a"}, "/audit": {"actor": AGENT.sub}}.get(path)
@@ -212,6 +230,7 @@ def test_the_matrix_covers_every_declared_route(api):
     KNOWLEDGE_ROUTES = KNOWLEDGE_ROUTES | QA_ROUTES  # each capability's matrix of its own
 
     covered = {(m, p.replace("{customer}", "{customerId}")) for m, p in covered}
+    covered = {(m, p.replace("{export}", "{jobId}").replace("{own export}", "{jobId}")) for m, p in covered}
     declared = {(method, path) for method, path, _ in api.module.declared_routes()}
     assert declared <= covered | KNOWLEDGE_ROUTES, declared - covered - KNOWLEDGE_ROUTES
 

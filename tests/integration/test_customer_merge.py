@@ -195,3 +195,17 @@ def test_one_record_merged_into_two_at_once_ends_in_one(desk, twins):
     assert desk("GET", f"/customers/{a}", who=AGENT).headers["location"] == f"/customers/{survivor}"
     assert desk("GET", f"/customers/{survivor}", who=AGENT).json["ticketCount"] == 2
     assert desk("GET", f"/customers/{loser}", who=AGENT).json["ticketCount"] == 1
+
+
+def test_a_survey_answered_after_the_merge_lands_on_the_survivor(desk):
+    from tests.integration.test_surveys import answer, issue, resolved_ticket
+
+    ticket = resolved_ticket(desk)  # CUSTOMER's own record
+    issued = issue(ticket["id"])
+    survivor = open_for(desk, {"phone": "+8613800138000", "name": "Alice"})["customerId"]
+    assert merge(desk, survivor, ticket["customerId"]).status == 200
+
+    assert answer(desk, issued, csat=5, comment="Quick refund").status == 201
+
+    surveys = desk("GET", f"/customers/{survivor}", who=AGENT).json["surveys"]
+    assert [(s["ticketId"], s["csat"]) for s in surveys] == [(ticket["id"], 5)]

@@ -282,3 +282,21 @@ def privacy_admin():
     from kefu.identity import Caller
 
     return Caller.from_claims(ADMIN.claims())
+
+
+def test_a_record_being_erased_answers_410_and_its_contact_points_find_nobody(desk, privacy_machine):
+    # The machine only records the execution: the record stays `erasing`, as while a real one runs.
+    customer = desk(
+        "POST", "/tickets", who=AGENT, body={"subject": "s", "description": "d", "customer": {"email": EMAIL}}
+    )
+    customer_id = customer.json["customerId"]
+    assert erase(desk, customer_id).status == 202
+
+    reply = desk("GET", f"/customers/{customer_id}", who=AGENT)
+    assert reply.status == 410, reply.text
+    assert reply.json["erasure"]["status"] == "erasing" and reply.json["erasure"]["erasedAt"] is None
+    assert desk("GET", "/customers", who=AGENT, query={"email": EMAIL}).json["items"] == []
+    assert (
+        desk("PATCH", f"/customers/{customer_id}", who=AGENT, body={"note": "x"}, headers={"If-Match": "*"}).status
+        == 410
+    )

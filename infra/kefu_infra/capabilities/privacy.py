@@ -187,6 +187,7 @@ class Privacy(Construct):
             resource_arns=[attachments_bucket.arn_for_objects(f"{EXPORTS_PREFIX}*")],
         )
         imported = Stack.of(self).resolve(Stack.of(attachments_bucket).export_value(attachments_bucket.bucket_arn))
+        assert api_function.role is not None  # a KefuFunction's role, made with it
         acknowledge(
             api_function.role,
             f"AwsSolutions-IAM5[Resource::{imported['Fn::ImportValue']}/{EXPORTS_PREFIX}*]",

@@ -395,7 +395,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your own record (customers) */
+        /**
+         * Your own record (customers)
+         * @description 410 with `erasure` once your record was erased (or while it is being erased).
+         */
         get: operations["get_me_me_get"];
         put?: never;
         post?: never;
@@ -404,7 +407,7 @@ export interface paths {
         head?: never;
         /**
          * Change your name, preferred language or contact preferences (customers); If-Match required
-         * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change (422 otherwise).
+         * @description `If-Match` with the ETag you read is required: 428 without it, 412 when it is not the record's current one. Something to change (422 otherwise). 410 with `erasure` once your record was erased (or while it is being erased).
          */
         patch: operations["patch_me_me_patch"];
         trace?: never;
@@ -420,7 +423,7 @@ export interface paths {
         put?: never;
         /**
          * Export your own data (customers): 202 with a job to follow
-         * @description One archive of JSON lines, each with its `type`: `profile`, `ticket`, `timelineEntry` (public entries), `survey`, `rawMail` (MIME, base64) and `attachment` (base64). Written asynchronously: follow the job. 404 before your first ticket or change (kefu keeps nothing about you yet).
+         * @description One archive of JSON lines, each with its `type`: `profile`, `ticket`, `timelineEntry` (public entries), `survey`, `rawMail` (MIME, base64) and `attachment` (base64). Written asynchronously: follow the job. 404 before your first ticket or change (kefu keeps nothing about you yet). 410 with `erasure` once your record was erased (or while it is being erased).
          */
         post: operations["export_me_me_export_post"];
         delete?: never;
@@ -4608,6 +4611,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Throttled by API Gateway */
             429: {
                 headers: {
@@ -4673,6 +4685,15 @@ export interface operations {
             };
             /** @description The request contradicts the resource's current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource was removed on purpose (a customer record erased); the problem says what is left */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

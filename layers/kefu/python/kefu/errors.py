@@ -1,5 +1,7 @@
 """Domain errors. Handlers map each kind to one HTTP status in one place."""
 
+from typing import Any
+
 
 class KefuError(Exception):
     """Base class of every error the domain raises on purpose."""
@@ -106,6 +108,6 @@ class Gone(KefuError):
     """The resource existed and was removed on purpose (a customer record erased): HTTP 410, with what is left to
     know about it (`extra`, e.g. the erasure's status)."""
 
-    def __init__(self, detail: str, **extra: object):
+    def __init__(self, detail: str, **extra: Any):
         super().__init__(detail)
-        self.extra = extra
+        self.extra: dict[str, Any] = extra

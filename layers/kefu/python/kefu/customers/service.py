@@ -80,8 +80,18 @@ def search(
         assert phone is not None  # exactly one of email, phone and q was given (checked above), and q was not
         kind, value = "phone", contact.phone_number(phone)
     owner = customer_store.by_contact(kind, value)
-    found = records.summary(owner.id) if owner else None
-    return Page[CustomerSummary](items=[found] if found else [], nextCursor=None)
+    return Page[CustomerSummary](items=[found] if owner and (found := _owner(owner.id)) else [], nextCursor=None)
+
+
+def _owner(customer_id: str) -> CustomerSummary | None:
+    """The record a contact point names: its survivor while a merge moves the point, none once erasure began (the
+    point goes with the rest of the record)."""
+    try:
+        return records.summary(customer_id)
+    except records.CustomerMerged as merged:
+        return records.summary(merged.survivor_id)
+    except records.CustomerErased:
+        return None
 
 
 def profile(caller: Caller, customer_id: str) -> CustomerProfile:
@@ -144,6 +154,9 @@ def update_me(caller: Caller, patch: OwnProfilePatch, *, if_match: int | None) -
         raise InvalidRequest("nothing to change: give name, preferredLanguage or contactPreferences")
     try:
         return _own(caller, records.change(caller.sub, changes, expected_version=if_match, at=now()))
+    except records.CustomerMerged as merged:
+        # As for `me`: a login this process linked before the merge; the survivor is the record to change.
+        return _own(caller, records.change(merged.survivor_id, changes, expected_version=if_match, at=now()))
     except CustomerNotFound:
         # Before their first ticket a customer has no record: their first change makes it (version 0 read).
         if if_match not in (None, 0):

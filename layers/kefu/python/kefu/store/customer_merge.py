@@ -6,7 +6,8 @@ repeat: a merge cut short anywhere finishes when it is asked for again.
    answers the absorbed id with the survivor, and neither record can be merged elsewhere or erased until step 5.
 2. `move_contact` for each contact point of the absorbed record: the e-mail/phone lookups name the survivor.
 3. `move_login` for each app login of the absorbed record (kefu.store.logins): its next request is the survivor.
-4. `move_ticket` for each ticket still under the absorbed id (`absorbed_ticket_ids`), and `move_surveys`.
+4. `move_ticket` for each ticket still under the absorbed id (`absorbed_ticket_ids`), with the surveys sent about
+   it, and `move_surveys` (the absorbed record's survey results).
 5. `finish`: one transaction fills the survivor's blanks from the absorbed record (tags joined, notes kept, the
    contact points it took over; the survivor's tier stands: staff change it, which rewrites every contact point),
    takes the absorbed id off its `absorbing` list and leaves the absorbed record a tombstone without personal data
@@ -34,9 +35,17 @@ from kefu.store import audit as audit_store
 from kefu.store import logins
 from kefu.store.customer_records import CustomerNotFound
 from kefu.store.customers import CONTACT_SK, CUSTOMER_SK, contact_key, customer_key, name_keys
-from kefu.store.models import ContactItem, CustomerItem, CustomerSurveyItem, KefuItem, SurveyItem, TicketItem
+from kefu.store.models import (
+    ContactItem,
+    CustomerItem,
+    CustomerSurveyItem,
+    KefuItem,
+    SurveyItem,
+    TicketItem,
+    TimelineItem,
+)
 from kefu.store.surveys import RESULT_PREFIX, SURVEY_SK, survey_key
-from kefu.store.tickets import TICKET_SK, ticket_key
+from kefu.store.tickets import TICKET_SK, TIMELINE_PREFIX, ticket_key
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
 
 #: The personal data of a record: what the survivor takes over, and what the absorbed tombstone no longer holds.
@@ -158,7 +167,10 @@ def absorbed_ticket_ids(absorbed_id: str, *, limit: int = 100) -> list[str]:
 
 
 def move_ticket(ticket_id: str, absorbed_id: str, survivor_id: str) -> None:
-    """Step 4: the ticket is the survivor's, under a new version (a writer holding the old one reads it again)."""
+    """Step 4: the ticket is the survivor's, under a new version (a writer holding the old one reads it again);
+    its surveys first (an answer to one sent before the merge then counts for the survivor), so that a merge cut
+    short between the two still finds the ticket under the absorbed id."""
+    _move_surveys_of(ticket_id, absorbed_id, survivor_id)
     for _ in range(5):
         try:
             item = TicketItem.get(ticket_key(ticket_id), TICKET_SK, consistent_read=True)
@@ -177,6 +189,24 @@ def move_ticket(ticket_id: str, absorbed_id: str, survivor_id: str) -> None:
             raise
         return
     raise Conflict(f"ticket {ticket_id} kept changing while it moved; repeat the merge")
+
+
+def _move_surveys_of(ticket_id: str, absorbed_id: str, survivor_id: str) -> None:
+    """The surveys sent about the ticket (its timeline's survey entries name them) are the survivor's."""
+    entries = TimelineItem.query(
+        ticket_key(ticket_id),
+        TimelineItem.sk.startswith(TIMELINE_PREFIX),
+        filter_condition=TimelineItem.entry_kind == "survey",
+    )
+    survey_ids = {entry.data.get("surveyId") for entry in entries if isinstance(entry.data, dict)}
+    for survey_id in sorted(i for i in survey_ids if isinstance(i, str)):
+        try:
+            SurveyItem(survey_key(survey_id), SURVEY_SK).update(
+                [SurveyItem.customer_id.set(survivor_id)], condition=SurveyItem.customer_id == absorbed_id
+            )
+        except UpdateError as err:
+            if not condition_failed(err):
+                raise
 
 
 def move_surveys(absorbed_id: str, survivor_id: str) -> None:
@@ -245,7 +275,8 @@ def _taken_over(survivor: CustomerItem, absorbed: CustomerItem, at: datetime) ->
             actions.append(CustomerItem.note.set(f"{mine}\n\n{theirs}"[:4000]))
     if absorbed.name and not survivor.name:
         keys = name_keys(survivor.customer_id, absorbed.name)
-        actions += [CustomerItem.gsi1pk.set(keys["gsi1pk"]), CustomerItem.gsi1sk.set(keys["gsi1sk"])]
+        if keys["gsi1pk"] and keys["gsi1sk"]:  # a name of letters (one of spaces only has no index keys)
+            actions += [CustomerItem.gsi1pk.set(keys["gsi1pk"]), CustomerItem.gsi1sk.set(keys["gsi1sk"])]
     tags = list(dict.fromkeys([*(survivor.tags or []), *(absorbed.tags or [])]))[:20]
     if tags != list(survivor.tags or []):
         actions.append(CustomerItem.tags.set(tags))

@@ -233,7 +233,7 @@ def redacted_data(value: Any, key: str | None = None) -> Any:
 
 
 def _redacted_file(attachment: dict[str, Any]) -> dict[str, Any]:
-    kept = {k: attachment[k] for k in ("contentType", "size", "inline") if k in attachment}
+    kept: dict[str, Any] = {k: attachment[k] for k in ("contentType", "size", "inline") if k in attachment}
     return {"name": ERASED, **kept, "omitted": "erased at the customer's request"}
 
 
