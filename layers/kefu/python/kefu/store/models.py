@@ -47,6 +47,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -140,6 +141,22 @@ class KefuItem(Model):
     by_assignee = Gsi3()
     by_status = Gsi4()
     by_resolution_day = Gsi5()
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        # Every kind goes through the table's one connection. pynamodb otherwise makes one per model class, each with
+        # a botocore session and client of its own that loads DynamoDB's service model again: three or four loads
+        # on a cold start's first piece of work (tests/bench/test_function_cold_start.py), each as dear as the
+        # client the baseline makes.
+        if cls is KefuItem:
+            return super()._get_connection()
+        return KefuItem._get_connection()
+
+
+def dynamodb_client() -> Any:
+    """The botocore DynamoDB client the models use, for what needs a client of its own (Powertools idempotency):
+    one client, one service model loaded, per process."""
+    return KefuItem._get_connection().connection.client
 
 
 class TicketItem(KefuItem, discriminator="ticket"):
