@@ -148,9 +148,17 @@ class KefuItem(Model):
         # a botocore session and client of its own that loads DynamoDB's service model again: three or four loads
         # on a cold start's first piece of work (tests/bench/test_function_cold_start.py), each as dear as the
         # client the baseline makes.
-        if cls is KefuItem:
-            return super()._get_connection()
-        return KefuItem._get_connection()
+        if cls is not KefuItem:
+            return KefuItem._get_connection()
+        known = cls._connection
+        connection = super()._get_connection()
+        if connection is not known:
+            # boto3's clients (S3, SES, SQS, …) come from the same botocore session: a session of their own would
+            # load botocore's shared data (endpoints, partitions, retry rules) once more on a cold start.
+            import boto3
+
+            boto3.setup_default_session(botocore_session=connection.connection.session)
+        return connection
 
 
 def dynamodb_client() -> Any:
