@@ -486,3 +486,44 @@ def test_a_revisit_selection_and_a_kpi_refresh_stay_within_their_ceilings(desk, 
     within("kpis: a ticket's change", made)
     monkeypatch.delenv("KEFU_DEPLOYMENT_FILE")
     deployment.reload()
+
+
+# --- write and read units ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def table_indexes() -> list:
+    """The domain table's GSIs as the synthesized template declares them (synthesized when stale)."""
+    from kefu_local.templates import cloud_assembly
+    from tests.integration.capacity import stateful_indexes
+
+    return stateful_indexes(cloud_assembly())
+
+
+#: Units of a web ticket's life (opened by its customer, answered by an agent, the customer's message, resolved),
+#: counted from the items written and the template's GSIs (tests/integration/capacity.py). Today's: 28 on the table
+#: (four transactions, each write doubled; the ticket item is over 1 KB, so 2 units a copy) and 42 on the GSIs (every
+#: index projects ALL: each index write of the ticket is 2 units; gsi2 and gsi4 are rewritten, delete and put, at
+#: every status change, gsi5 at each change of the waiting queue, gsi1 at each change). Issue 22's goal is 30; the
+#: way there (KEYS_ONLY or INCLUDE projections with reads by key after the query, a smaller ticket item, sparse
+#: index keys) is not done yet.
+WEB_TICKET_LIFE_WRITE_UNITS = 70
+#: The reads: the ticket read before each change, the customer's and the roster's reads at the opening.
+WEB_TICKET_LIFE_READ_UNITS = 5
+
+
+def test_a_web_tickets_life_stays_within_its_write_and_read_units(desk, table_indexes):
+    from kefu.store.models import dynamodb_client
+    from tests.integration.capacity import CapacityMeter
+
+    open_ticket(desk)  # the customer and their login exist: the usual case
+    meter = CapacityMeter(TABLE, table_indexes)
+    with meter.attached(dynamodb_client()):
+        tid = open_ticket(desk)["id"]
+        assert desk("POST", f"/tickets/{tid}/messages", who=AGENT, body={"body": "On its way."}).status == 201
+        assert desk("POST", f"/tickets/{tid}/messages", who=CUSTOMER, body={"body": "Thanks!"}).status == 201
+        body = {"to": "resolved", "resolution": {"kind": "answer"}}
+        assert desk("POST", f"/tickets/{tid}/transition", who=AGENT, body=body).status == 200
+    units = meter.units
+    assert units.writes <= WEB_TICKET_LIFE_WRITE_UNITS, units.counted
+    assert units.reads <= WEB_TICKET_LIFE_READ_UNITS, units.counted
