@@ -58,10 +58,12 @@ ROUNDS = 9
 #: again (Powertools' resolver with validation, pydantic, X-Ray), before the first request makes its client.
 GOALS = {"api": 1.3}
 DEFAULT_GOAL = 1.5
-#: What is asserted: today's figures (issue 22, after one DynamoDB client per process) with room for a loaded
-#: machine, so that a change that brings back a second client, or an import that doubles init, fails the bench.
-CEILINGS = {"api": 2.0}
-DEFAULT_CEILING = 2.5
+#: What is asserted: today's figures with room for a loaded machine (medians of 9 with 2 cores shared by many:
+#: api 2.0, intake and inbound mail 2.5, the others 1.6-2.0; before one DynamoDB client per process, inbound mail,
+#: outbound mail and revisit were over 5), so that a change that brings back a client per model, or an import that
+#: doubles init, fails the bench.
+CEILINGS = {"api": 2.5}
+DEFAULT_CEILING = 3.0
 
 _PRELUDE = """
 import sys, time
@@ -312,12 +314,13 @@ def set_up(desk, mailroom, monkeypatch) -> dict[str, Scenario]:  # noqa: F811 (f
 
 
 @pytest.fixture
-def functions(cold_start_tree: LambdaLike) -> Functions:
+def functions(cold_start_tree: LambdaLike, request: pytest.FixtureRequest) -> Functions:
     """The children's files (events, recorded answers, and each kind's code and environment to profile it by hand)
-    under build/bench/function_cold_start/, emptied first."""
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
-    return Functions(cold_start_tree, WORK)
+    under build/bench/function_cold_start/ (the CPU bench's under build/bench/cpu_per_operation/), emptied first."""
+    work = BENCH / "cpu_per_operation" if "cpu" in request.node.name else WORK
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    return Functions(cold_start_tree, work)
 
 
 @pytest.fixture
