@@ -183,3 +183,18 @@ def build(root: Path, pyproject: Path, function: Path, layer: Path) -> LambdaLik
     if leaked:
         raise RuntimeError(f"bytecode found in the source variant: {', '.join(leaked[:10])}")
     return built
+
+
+def add_functions(tree: LambdaLike, functions: Path) -> dict[str, Path]:
+    """Every function's folder (functions/<name>) beside the compiled variant's layers, with bytecode as shipped;
+    the folder each function has first on `sys.path`, by name."""
+    folders = {}
+    for source in sorted(p for p in functions.iterdir() if (p / "handler.py").is_file()):
+        target = tree.compiled.root / "functions" / source.name
+        shutil.rmtree(target, ignore_errors=True)
+        copy_code(source, target)
+        folders[source.name] = target
+    status, uncompiled, _ = compile_in_place(list(folders.values()))
+    if status != 0 or uncompiled:
+        raise RuntimeError(f"compileall exited {status}; left without bytecode: {', '.join(uncompiled[:10])}")
+    return folders

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench import lambda_like
 from tests.bench.lambda_like import LambdaLike, Variant
 
 pytestmark = pytest.mark.bench
@@ -298,9 +297,10 @@ def show(figures: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def tree() -> LambdaLike:
-    """The Lambda-like tree, rebuilt on every run so it is never stale."""
-    return lambda_like.build(TREE, PYPROJECT, FUNCTION, LAYER)
+def tree(cold_start_tree: LambdaLike) -> LambdaLike:
+    """The Lambda-like tree (tests/bench/conftest.py), rebuilt once a run so it is never stale."""
+    assert cold_start_tree.compiled.root.parent == TREE
+    return cold_start_tree
 
 
 def test_the_api_functions_cold_start_stays_within_one_and_a_half_times_the_boto3_floor(tree: LambdaLike):

@@ -5,10 +5,14 @@ A later capability may raise a ceiling only with its reason written beside it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import ADMIN, AGENT, CUSTOMER, SUPERVISOR
+from tests.integration import test_api_bad_input as bad_input
 from tests.integration.conftest import open_ticket
+from tests.integration.mailroom import mailroom_fixture  # noqa: F401 (a fixture)
 from tests.integration.scoped import deploy_access
 
 TABLE = "kefu-test"
@@ -204,3 +208,380 @@ def test_the_owned_escalated_and_at_risk_lists_are_a_query_and_one_batch_read(de
         # tickets are read by key in one BatchGetItem (none when the page is empty), so no index projects tickets.
         operations = [operation for _, operation, _ in aws_calls.calls]
         assert operations in (["Query"], ["Query", "BatchGetItem"]), query
+# --- every route of the OpenAPI document ----------------------------------------------------------------------------
+
+
+def document_operations() -> list[tuple[str, str]]:
+    """(METHOD, path template) of every operation the API's OpenAPI document declares."""
+    import json
+
+    from tests.conftest import load_function
+
+    document = json.loads(load_function("api").openapi_json())
+    return sorted(
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in {"get", "put", "post", "patch", "delete"}
+    )
+
+
+#: The AWS calls (all services, all tables) a route's ordinary successful request makes at most, each with why; the
+#: requests are test_api_bad_input's valid ones, on its desk. A route in the OpenAPI document without a line here
+#: fails test_every_route_in_the_openapi_document_has_a_ceiling, by name.
+ROUTE_CEILINGS: dict[tuple[str, str], tuple[int, str]] = {
+    ("GET", "/health"): (0, "answers from the process alone"),
+    # tickets
+    ("POST", "/tickets"): (4, "the customer, the repeat-contact count, the group's roster, the ticket's transaction"),
+    ("GET", "/tickets"): (1, "one Query of the index the filter names"),
+    ("GET", "/tickets/{ticketId}"): (1, "GetItem of the ticket"),
+    ("PATCH", "/tickets/{ticketId}"): (2, "the ticket read, then written with its timeline entry in one transaction"),
+    ("GET", "/tickets/{ticketId}/timeline"): (2, "the ticket (who may read it), then one Query of its entries"),
+    ("POST", "/tickets/{ticketId}/messages"): (2, "the ticket read, then the entry and the ticket in one transaction"),
+    ("POST", "/tickets/{ticketId}/transition"): (2, "the ticket read, then the move and its entry in one transaction"),
+    ("POST", "/tickets/{ticketId}/assign"): (3, "the ticket, the taker's agent record (capacity), one transaction"),
+    ("POST", "/tickets/{ticketId}/work"): (2, "the ticket read, then the time and its entry in one transaction"),
+    ("POST", "/tickets/{ticketId}/revisit"): (
+        10,
+        "the task and its survey (3 reads), the answer as a survey answer (the original ticket read and written, the "
+        "survey marked answered, the campaign run's response counted, the customer marked revisited: 5), then the "
+        "task read and resolved (2)",
+    ),
+    ("GET", "/tickets/{ticketId}/suggestions"): (
+        5,
+        "the ticket, the knowledge index's freshness (GetItem), the latest customer message (timeline Query), the "
+        "canned replies of its group and of the desk (2 Queries)",
+    ),
+    # surveys (the link is the credential)
+    ("GET", "/surveys/{token}"): (2, "the survey's partition (survey, answer, links), the ticket it is about"),
+    ("POST", "/surveys/{token}"): (
+        6,
+        "the survey's partition, the ticket, the answer with its entry in one transaction, the survey marked "
+        "answered, the campaign run's response counted (it reads the run the survey went out in), the customer "
+        "marked revisited",
+    ),
+    # groups and agents
+    ("GET", "/groups"): (1, "one Query of the groups' index"),
+    ("PUT", "/groups/{groupId}"): (1, "PutItem of the group"),
+    ("GET", "/groups/{groupId}/agents"): (2, "the group (404 when absent), then its members in one Query"),
+    ("PUT", "/agents/{agentId}"): (
+        3,
+        "the agent as it was and the group it names (a GetItem each, one more per further group), then the agent "
+        "and its memberships in one transaction",
+    ),
+    ("PUT", "/agents/{agentId}/availability"): (
+        10,
+        "the agent read and its availability written (2); going online picks up waiting work, each pick-up being "
+        "the agent's room (GetItem) and the waiting queues, their own and their groups' (2 Queries), and for a "
+        "ticket found, the ticket read and given in one transaction: here one ticket, then a search finding none",
+    ),
+    # knowledge base and canned replies
+    ("GET", "/kb/articles"): (1, "the published index's freshness in S3 (HeadObject); the index itself is cached"),
+    ("GET", "/kb/articles/{articleId}"): (1, "GetItem of the article"),
+    ("GET", "/kb/articles/{articleId}/history"): (2, "the article, then one Query of its versions"),
+    ("POST", "/kb/articles"): (1, "the article and its first version in one transaction"),
+    ("PUT", "/kb/articles/{articleId}"): (2, "the article read (If-Match), then it and its version in one transaction"),
+    ("POST", "/kb/articles/{articleId}/publish"): (
+        4,
+        "the article read and published (transaction), the published articles read (Query) and the index written "
+        "to S3 (PutObject)",
+    ),
+    ("GET", "/replies"): (1, "one Query of the replies"),
+    ("POST", "/replies"): (1, "PutItem of the reply"),
+    ("PUT", "/replies/{replyId}"): (2, "the reply read, then written"),
+    ("POST", "/replies/{replyId}/render"): (
+        5,
+        "the reply, the ticket, its customer and the agent (the template's values: 4 GetItems), then the use "
+        "counted with its timeline entry in one transaction",
+    ),
+    ("GET", "/replies/{replyId}/usage"): (2, "the reply, then one Query of its uses"),
+    # reports
+    ("GET", "/reports/kpis"): (3, "the period's day aggregates (BatchGetItem), the backlog at each end (2 Queries)"),
+    # customers (exact lists in tests/integration/test_customer_cost.py)
+    ("GET", "/customers"): (2, "a contact point and the record it names, or one Query by name prefix"),
+    ("GET", "/customers/{customerId}"): (3, "the record's partition, its tickets' keys, the read's audit entry"),
+    ("GET", "/customers/{customerId}/tickets"): (2, "the record (404 when absent), then one Query of its tickets"),
+    ("PATCH", "/customers/{customerId}"): (
+        2,
+        "the record read, then it, its contact points and audit in one transaction",
+    ),
+    ("GET", "/customers/{customerId}/audit"): (1, "one Query of the customer's trail"),
+    ("GET", "/audit"): (1, "one Query of the actor's trail"),
+    ("GET", "/me"): (1, "one Query of the caller's record with its contact points"),
+    ("PATCH", "/me"): (2, "the record read, then written in one transaction"),
+}
+
+
+def test_every_route_in_the_openapi_document_has_a_ceiling():
+    # Given the operations of the OpenAPI document, when compared with the ceilings, then each has one (and no
+    # ceiling is left for a route that is gone).
+    operations = set(document_operations())
+    missing = sorted(f"{method} {path}" for method, path in operations - set(ROUTE_CEILINGS))
+    assert not missing, "routes without a call ceiling in ROUTE_CEILINGS (tests/integration/test_cost.py): " + (
+        ", ".join(missing)
+    )
+    stale = sorted(f"{method} {path}" for method, path in set(ROUTE_CEILINGS) - operations)
+    assert not stale, f"ceilings for routes the document no longer has: {', '.join(stale)}"
+
+
+@pytest.fixture
+def every_route(api) -> bad_input.Desk:
+    """test_api_bad_input's desk (one group, AGENT's profile, one ticket of CUSTOMER's), to send its valid requests."""
+    assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
+    assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
+    opened = api("POST", "/tickets", who=CUSTOMER, body={"subject": "Parcel late", "description": "Order 1042."})
+    assert opened.status == 201
+    ticket_id = opened.json["id"]
+    ids = {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub, "customerId": CUSTOMER.sub}
+    return bad_input.Desk(api, ticket_id, ids)
+
+
+def test_every_route_stays_within_its_ceiling(every_route, aws_calls):
+    # Given the desk with what the routes need made beforehand (a survey link, a revisit task, knowledge ids),
+    token, task_id = bad_input.surveyed_ticket(every_route.api)
+    every_route.ids.update(token=token, revisitTaskId=task_id, **bad_input.knowledge_ids(every_route.api))
+    over = {}
+    for method, template, _ in bad_input.ROUTES:
+        if (method, template) not in ROUTE_CEILINGS:
+            continue  # named by test_every_route_in_the_openapi_document_has_a_ceiling
+        case = bad_input.case_for((method, template, True))
+        ids = {**every_route.ids, **{name: every_route.ids[alias] for name, alias in case.ids.items()}}
+        request: dict[str, Any] = {"who": case.who, "headers": dict(case.headers)}
+        if case.query is not None:
+            request["query"] = case.query
+        if case.body is not None:
+            request["body"] = every_route.body_of((method, template, True))
+        if method == "PATCH":  # the ETag read beforehand, outside the count
+            request["headers"]["if-match"] = every_route.etag(template)
+        # when its valid request is sent,
+        aws_calls.reset()
+        reply = every_route.api(method, every_route.path(template, ids), **request)
+        assert 200 <= reply.status < 300, (method, template, reply.text[:300])
+        made = [operation for _, operation, _ in aws_calls.calls]
+        # then it makes no more AWS calls than its ceiling.
+        if len(made) > ROUTE_CEILINGS[method, template][0]:
+            over[f"{method} {template}"] = made
+    assert not over, f"over their ceiling: {over}"
+
+
+# --- every event handler ------------------------------------------------------------------------------------------
+
+#: The AWS calls one record (or task) of each event handler makes at most, with why. Every function but the API
+#: needs at least one line here (test_every_event_handler_has_a_ceiling names those without).
+HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
+    "intake: a contact from a new customer": (
+        6,
+        "the key claimed and its result stored (Powertools idempotency: 2), the thread's ticket (GetItem), the "
+        "contact point's customer (GetItem), the group's roster (Query), the customer, ticket, thread and entry in "
+        "one transaction",
+    ),
+    "intake: a contact from a known customer": (
+        7,
+        "as a new customer's, and the repeat-contact count of their recent tickets (Query, Select=COUNT)",
+    ),
+    "email_inbound: a mail from a new sender": (
+        11,
+        "the mail's key claimed and its outcome stored (idempotency: 2), its record (GetItem: taken before the "
+        "idempotency record expired?), the raw mail (GetObject), its Message-ID from this sender (GetItem: a "
+        "duplicate under another SES id?), the sender's hourly burst counter (UpdateItem ADD), the sender's "
+        "customer by contact point (GetItem: none, so no thread to look up), then the opening: the contact point "
+        "again (GetItem), the group's roster (Query), the customer, ticket, entry, mail record and Message-ID item "
+        "in one transaction. Floor for a new mail: 7 (idempotency 2, the object, the burst counter, the contact "
+        "point, the roster, the transaction)",
+    ),
+    "email_outbound: an agent's reply on an e-mail ticket": (
+        14,
+        "mail: its key claimed and stored (2), the ticket and its customer (2 GetItems), the thread's Message-IDs "
+        "(2 Queries), the outgoing Message-ID reserved (PutItem), SendEmail, the sent mail recorded (transaction); "
+        "event: its key claimed and stored (2), the ticket and customer (2 GetItems), PutEvents",
+    ),
+    "escalation: a wake with a milestone due": (
+        3,
+        "the ticket (GetItem), the escalation recorded with its entry in one transaction, the notification "
+        "(PublishBatch)",
+    ),
+    "escalation_watcher: a complaint opened": (1, "StartExecution; the ticket is in the stream record"),
+    "revisit: a campaign's run selected": (
+        9,
+        "the run's key claimed and stored (idempotency: 2), one Query of resolved tickets per day of the window "
+        "(6 days here), the run written (PutItem)",
+    ),
+    "kpis: a ticket's change": (
+        5,
+        "the ticket and its customer (2 GetItems), its timeline and the customer's tickets (2 Queries), the changed "
+        "day aggregates in one transaction (a redelivery that changes nothing writes nothing)",
+    ),
+}
+
+
+def handler_calls(aws_calls, run) -> list[str]:
+    aws_calls.reset()
+    run()
+    return [operation for _, operation, _ in aws_calls.calls]
+
+
+def within(name: str, made: list[str]) -> None:
+    ceiling, reason = HANDLER_CEILINGS[name]
+    assert len(made) <= ceiling, f"{name}: {len(made)} calls {made} over {ceiling} ({reason})"
+
+
+def test_every_event_handler_has_a_ceiling():
+    from tests.conftest import ROOT
+
+    functions = {path.parent.name for path in (ROOT / "functions").glob("*/handler.py")} - {"api"}
+    covered = {name.split(":")[0] for name in HANDLER_CEILINGS}
+    assert not functions - covered, f"functions without a ceiling in HANDLER_CEILINGS: {sorted(functions - covered)}"
+
+
+def sqs_record(body: dict[str, Any]) -> dict[str, Any]:
+    import json
+    import uuid
+
+    from tests.conftest import EVENTS
+
+    record = json.loads((EVENTS / "sqs_intake_batch.json").read_text())["Records"][0]
+    return {**record, "messageId": str(uuid.uuid4()), "body": json.dumps(body)}
+
+
+def test_an_intake_contact_stays_within_its_ceiling(desk, aws_calls):
+    from tests.conftest import LambdaContext, load_function
+
+    intake = load_function("intake")
+    contact = {"channel": "phone", "customer": {"phone": "+8613900139000"}, "subject": "Refund", "body": "Twice"}
+    for name, external_id in (("new", "call-1"), ("known", "call-2")):
+        event = {"Records": [sqs_record({**contact, "externalId": external_id})]}
+        made = handler_calls(aws_calls, lambda event=event: intake.lambda_handler(event, LambdaContext()))
+        within(f"intake: a contact from a {name} customer", made)
+
+
+def test_inbound_and_outbound_mail_stay_within_their_ceilings(mailroom, aws_calls):
+    from tests.conftest import Api
+    from tests.integration.mailroom import as_stored_by_ses, mail, tickets_of
+
+    record = mailroom.record(mailroom.store(as_stored_by_ses(mail())))
+    made = handler_calls(aws_calls, lambda: mailroom.run([record]))
+    within("email_inbound: a mail from a new sender", made)
+    (ticket,) = tickets_of("li.lei@example.cn")
+    mailroom.skip_stream()
+    assert Api()("POST", f"/tickets/{ticket.id}/messages", who=AGENT, body={"body": "On its way."}).status == 201
+    (reply,) = mailroom.stream_records()
+    made = handler_calls(aws_calls, lambda: mailroom.send([reply]))
+    within("email_outbound: an agent's reply on an e-mail ticket", made)
+
+
+def test_the_escalation_task_and_watcher_stay_within_their_ceilings(desk, aws_calls, monkeypatch):
+    import json
+    import time
+    from datetime import datetime
+
+    import boto3
+
+    from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
+    from kefu.escalation import watch
+    from kefu.sla.config import sla_config
+    from kefu.store import tickets as ticket_store
+    from tests.conftest import LambdaContext, load_function
+    from tests.integration.mailroom import StreamReader
+
+    states = boto3.client("stepfunctions")
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    machine = states.create_state_machine(name="m", definition=definition, roleArn="arn:aws:iam::123456789012:role/m")
+    monkeypatch.setenv(ESCALATION_STATE_MACHINE_VAR, machine["stateMachineArn"])
+    monkeypatch.setenv(ESCALATION_TOPIC_VAR, boto3.client("sns").create_topic(Name="e")["TopicArn"])
+    stream = StreamReader()
+    complaint = open_ticket(desk, category="complaint")["id"]
+    (inserted,) = [
+        r
+        for r in stream.read()
+        if r["eventName"] == "INSERT" and r["dynamodb"]["NewImage"].get("kind", {}).get("S") == "ticket"
+    ]
+    watcher = load_function("escalation_watcher")
+    made = handler_calls(aws_calls, lambda: watcher.lambda_handler({"Records": [inserted]}, LambdaContext()))
+    within("escalation_watcher: a complaint opened", made)
+
+    plan = watch.orders(None, ticket_store.get(complaint), sla_config().escalation).start
+    assert plan is not None
+    # The clock a minute past the wake (kefu.clock's virtual clock, near real speed from a month back).
+    due = datetime.fromisoformat(plan.wakeAt.replace("Z", "+00:00")).timestamp() + 60
+    origin = time.time() - 30 * 86400
+    monkeypatch.setenv("KEFU_TIME_ORIGIN", str(origin))
+    monkeypatch.setenv("KEFU_TIME_SCALE", str((due - origin) / (time.time() - origin)))
+    task = load_function("escalation")
+    made = handler_calls(aws_calls, lambda: task.lambda_handler(plan.document(), LambdaContext()))
+    within("escalation: a wake with a milestone due", made)
+    assert "PublishBatch" in made or "Publish" in made, "the milestone was escalated (its notification sent)"
+
+
+def test_a_revisit_selection_and_a_kpi_refresh_stay_within_their_ceilings(desk, aws_calls, tmp_path, monkeypatch):
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from kefu import deployment
+    from tests.conftest import LambdaContext, load_function
+    from tests.integration.resolved import add_resolved
+    from tests.integration.test_kpis_consumer import kinesis_event, ticket_change
+
+    campaign = {
+        "id": "csat",
+        "schedule": {"cron": "0 11 * * ? *", "timezone": "Asia/Shanghai"},
+        "select": {"complaint": False, "channels": ["web", "email"], "resolved_days_ago": {"min": 2, "max": 7}},
+        "method": "email_survey",
+    }
+    document = {"mail": {"domain": "kefu.test", "recipients": ["support@kefu.test"]}, "campaigns": [campaign]}
+    (tmp_path / "deployment.json").write_text(json.dumps(document))
+    monkeypatch.setenv("KEFU_DEPLOYMENT_FILE", str(tmp_path / "deployment.json"))
+    deployment.reload()
+    resolved_at = datetime.now(UTC) - timedelta(days=3)
+    add_resolved(resolved_at)
+    event = {"action": "select", "campaignId": "csat", "scheduledAt": resolved_at.strftime("%Y-%m-%dT03:00:00Z")}
+    revisit = load_function("revisit")
+    made = handler_calls(aws_calls, lambda: revisit.lambda_handler(event, LambdaContext()))
+    within("revisit: a campaign's run selected", made)
+
+    ticket = open_ticket(desk)["id"]
+    kpis = load_function("kpis")
+    made = handler_calls(aws_calls, lambda: kpis.lambda_handler(kinesis_event(ticket_change(ticket)), LambdaContext()))
+    within("kpis: a ticket's change", made)
+    monkeypatch.delenv("KEFU_DEPLOYMENT_FILE")
+    deployment.reload()
+
+
+# --- write and read units ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def table_indexes() -> list:
+    """The domain table's GSIs as the synthesized template declares them (synthesized when stale)."""
+    from kefu_local.templates import cloud_assembly
+    from tests.integration.capacity import stateful_indexes
+
+    return stateful_indexes(cloud_assembly())
+
+
+#: Units of a web ticket's life (opened by its customer, answered by an agent, the customer's message, resolved),
+#: counted from the items written and the template's GSIs (tests/integration/capacity.py). Today's: 28 on the table
+#: (four transactions, each write doubled; the ticket item is over 1 KB, so 2 units a copy) and 42 on the GSIs (every
+#: index projects ALL: each index write of the ticket is 2 units; gsi2 and gsi4 are rewritten, delete and put, at
+#: every status change, gsi5 at each change of the waiting queue, gsi1 at each change). Issue 22's goal is 30; the
+#: way there (KEYS_ONLY or INCLUDE projections with reads by key after the query, a smaller ticket item, sparse
+#: index keys) is not done yet.
+WEB_TICKET_LIFE_WRITE_UNITS = 70
+#: The reads: the ticket read before each change, the customer's and the roster's reads at the opening.
+WEB_TICKET_LIFE_READ_UNITS = 5
+
+
+def test_a_web_tickets_life_stays_within_its_write_and_read_units(desk, table_indexes):
+    from kefu.store.models import dynamodb_client
+    from tests.integration.capacity import CapacityMeter
+
+    open_ticket(desk)  # the customer and their login exist: the usual case
+    meter = CapacityMeter(TABLE, table_indexes)
+    with meter.attached(dynamodb_client()):
+        tid = open_ticket(desk)["id"]
+        assert desk("POST", f"/tickets/{tid}/messages", who=AGENT, body={"body": "On its way."}).status == 201
+        assert desk("POST", f"/tickets/{tid}/messages", who=CUSTOMER, body={"body": "Thanks!"}).status == 201
+        body = {"to": "resolved", "resolution": {"kind": "answer"}}
+        assert desk("POST", f"/tickets/{tid}/transition", who=AGENT, body=body).status == 200
+    units = meter.units
+    assert units.writes <= WEB_TICKET_LIFE_WRITE_UNITS, units.counted
+    assert units.reads <= WEB_TICKET_LIFE_READ_UNITS, units.counted

@@ -18,8 +18,11 @@ def idempotent(function: Callable[..., Any], *, data: str, key: str, payload: st
         idempotent_function,
     )
 
-    # One persistence layer per function: Powertools configures it with that function's keys.
-    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
+    from kefu.store.models import dynamodb_client
+
+    # One persistence layer per function: Powertools configures it with that function's keys. It uses the table
+    # models' client: a client of its own would load DynamoDB's service model once more on every cold start.
+    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name, boto3_client=dynamodb_client())
 
     config = IdempotencyConfig(
         event_key_jmespath=key,

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from kefu.routing.hant import PAIRS
 
@@ -51,27 +52,50 @@ def _inflected(word: str) -> str:
     return re.escape(word) + f"(?:s|es|ed|ing|{last}ed|{last}ing)?"
 
 
+def _stem(word: str) -> str:
+    """What every inflection `_inflected` matches has in it, literally."""
+    if len(word) < 3 or not word.isalpha() or not word.isascii():
+        return word
+    if word.endswith("e") or (word.endswith("y") and word[-2] not in _VOWELS):
+        return word[:-1]
+    return word
+
+
 @dataclass(frozen=True)
 class Keyword:
     """One configured keyword, ready to be found in normalized, lower-cased text."""
 
     text: str
     needle: str
-    pattern: re.Pattern[str] | None
+    #: The first word's stem, which any match contains as it is (None: a CJK keyword, found as a substring). A text
+    #: without it is passed over without its pattern, which is compiled only for a text that has it: compiling every
+    #: keyword's pattern was a quarter of a function's first piece of work (tests/bench/test_function_cold_start.py).
+    stem: str | None
 
     @classmethod
     def compile(cls, keyword: str) -> Keyword:
         needle = normalize(keyword).strip().lower()
         if _CJK.search(needle):
             return cls(keyword, needle, None)
-        words = [_inflected(word) for word in _WORD_SEPARATOR.split(needle) if word]
-        return cls(keyword, needle, re.compile(r"(?<![a-z0-9])" + r"[\s\-]+".join(words) + r"(?![a-z0-9])"))
+        words = [word for word in _WORD_SEPARATOR.split(needle) if word]
+        return cls(keyword, needle, _stem(words[0]) if words else "")
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        if self.stem is None:
+            return None
+        words = [_inflected(word) for word in _WORD_SEPARATOR.split(self.needle) if word]
+        return re.compile(r"(?<![a-z0-9])" + r"[\s\-]+".join(words) + r"(?![a-z0-9])")
 
     def find(self, text: str) -> str | None:
         """The matched text in `text` (normalized, lower-cased), or None."""
-        if self.pattern is None:
+        if self.stem is None:
             return self.needle if self.needle in text else None
-        found = self.pattern.search(text)
+        if self.stem not in text:
+            return None
+        pattern = self.pattern
+        assert pattern is not None
+        found = pattern.search(text)
         return found.group(0) if found else None
 
 

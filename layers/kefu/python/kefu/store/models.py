@@ -60,6 +60,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -153,6 +154,30 @@ class KefuItem(Model):
     by_assignee = Gsi3()
     by_status = Gsi4()
     by_resolution_day = Gsi5()
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        # Every kind goes through the table's one connection. pynamodb otherwise makes one per model class, each with
+        # a botocore session and client of its own that loads DynamoDB's service model again: three or four loads
+        # on a cold start's first piece of work (tests/bench/test_function_cold_start.py), each as dear as the
+        # client the baseline makes.
+        if cls is not KefuItem:
+            return KefuItem._get_connection()
+        known = cls._connection
+        connection = super()._get_connection()
+        if connection is not known:
+            # boto3's clients (S3, SES, SQS, …) come from the same botocore session: a session of their own would
+            # load botocore's shared data (endpoints, partitions, retry rules) once more on a cold start.
+            import boto3
+
+            boto3.setup_default_session(botocore_session=connection.connection.session)
+        return connection
+
+
+def dynamodb_client() -> Any:
+    """The botocore DynamoDB client the models use, for what needs a client of its own (Powertools idempotency):
+    one client, one service model loaded, per process."""
+    return KefuItem._get_connection().connection.client
 
 
 class TicketItem(KefuItem, discriminator="ticket"):
