@@ -208,6 +208,8 @@ def test_the_owned_escalated_and_at_risk_lists_are_a_query_and_one_batch_read(de
         # tickets are read by key in one BatchGetItem (none when the page is empty), so no index projects tickets.
         operations = [operation for _, operation, _ in aws_calls.calls]
         assert operations in (["Query"], ["Query", "BatchGetItem"]), query
+
+
 # --- every route of the OpenAPI document ----------------------------------------------------------------------------
 
 
