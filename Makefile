@@ -29,9 +29,10 @@ test: $(STAMP) web-test
 	$(PY) -c 'from kefu_local.templates import cloud_assembly; cloud_assembly()'
 	$(BIN)/pytest -q -n 2 -m "not bench" --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR)
 
-## dev: run kefu locally (HTTP API on 127.0.0.1:3000)
+## dev: run kefu locally (HTTP API on 127.0.0.1:3000); MONTH=1 first writes a month of demo traffic (kefu local seed --month)
 dev: $(STAMP) web
-	$(BIN)/kefu local up $(if $(MONTH),--month)
+	$(if $(MONTH),$(BIN)/kefu local seed --month)
+	$(BIN)/kefu local up
 
 ## bench: benchmarks, reported as ratios to a baseline measured in the same run
 bench: $(STAMP)

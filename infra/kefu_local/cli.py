@@ -112,6 +112,32 @@ def up(
 
 
 @local.command()
+def seed(
+    month: Annotated[bool, typer.Option("--month", help="write a month of demo traffic ending today")] = False,
+    per_day: Annotated[
+        int,
+        typer.Option(min=1, max=2000, envvar="KEFU_LOCAL_SEED_MONTH", help="tickets a weekday (weekends about 60%)"),
+    ] = 100,
+    days: Annotated[int, typer.Option(min=1, max=92, help="desk days of traffic")] = 30,
+) -> None:
+    """Write demo data into the local state while the stack is stopped (the next `kefu local up` starts with it):
+    the demo people and knowledge base always, with --month a month of tickets from every channel, written by the
+    domain's own services under a held clock and aggregated for the KPI report."""
+    _configure_logging()
+    from kefu_local.stack import LocalStack
+
+    try:
+        written = LocalStack(LocalConfig.from_env()).seed(per_day if month else None, days)
+    except LocalStackError as err:
+        raise _fail(err) from None
+    console.print(
+        f"kefu local: demo data seeded, and {written} tickets of demo traffic"
+        if month
+        else "kefu local: demo data seeded"
+    )
+
+
+@local.command()
 def reset() -> None:
     """Start the next `kefu local up` clean: forget the tables, queues, buckets, schedules and executions it kept
     (the token signing key stays, so tokens already printed still work). Run it while the stack is stopped."""

@@ -144,37 +144,12 @@ class LocalStack:
         self.time_scale = start_time_scale()
         templates = Templates(cloud_assembly())
         with ExitStack() as starting:
-            # The state a previous run left is loaded before anything is built: the build finds it and keeps it.
-            self.restored = self.snapshots.restore()
-            aws = LocalAws(config.host, config.aws_port, wrap=self.snapshots.wrap)
-            aws.start()
-            starting.callback(aws.stop)
-            self.snapshots.start()
-            # Stopped (and saved a last time) after every other part has stopped, before the server goes.
-            starting.callback(self.snapshots.stop)
-
-            os.environ.update(base_env(aws.endpoint))
-            # moto's Step Functions interpreter calls AWS (Lambda, DynamoDB, SQS…) at localhost:$MOTO_PORT.
-            os.environ["MOTO_PORT"] = str(config.aws_port)
-            stepfunctions.install()
-            builder = ResourceBuilder(templates, aws.endpoint)
-            references.extend(templates)
-            self.resources = builder.build()
-            self.templates = templates
-            os.environ.update(function_environment(self.resources))
-            # The stage's API URL is API Gateway's, which has no local value: links kefu mails point here instead.
-            os.environ.setdefault(PUBLIC_API_URL_VAR, config.api_url)
-            # Browsers reach the local S3 endpoint through the web app's origin (its CSP allows no other).
-            os.environ.setdefault(ATTACHMENTS_PUBLIC_URL_VAR, WebSettings.from_env(config.host).url + S3_PREFIX)
-            reload_settings()
-            deployment.reload()
-            seed_demo_data()
-            if os.environ.get(SEED_MONTH_VAR):
+            month = os.environ.get(SEED_MONTH_VAR)
+            aws = self._start_aws(templates, starting, saving=not month)
+            if month:
                 # Before the stream readers start: a month of history starts no escalation executions.
-                from kefu_local.demo_month import seed_month
-
-                seeded = seed_month(per_day=int(os.environ[SEED_MONTH_VAR]), progress=log.warning)
-                log.warning("seeded a month of demo traffic: %d tickets", len(seeded))
+                self._seed_month(int(month))
+                self.snapshots.start()
 
             api_function, self.routes = load_api_function()
             self._dispatch_functions(api_function)
@@ -208,6 +183,57 @@ class LocalStack:
                 starting.callback(poller.stop)
                 self.pollers.append(poller)
             self._running = starting.pop_all()
+
+    def seed(self, per_day: int | None, days: int = 30) -> int:
+        """`kefu local seed [--month]`: write the demo data (and with `per_day`, a month of demo traffic) into the
+        local state, with only the AWS endpoint and the resources up (no API, no stream readers, no schedules),
+        saved for the next `kefu local up`. The tickets written."""
+        self.config.check_ports_free()
+        templates = Templates(cloud_assembly())
+        with ExitStack() as seeding:
+            self._start_aws(templates, seeding, saving=False)  # saved once, at the end
+            return self._seed_month(per_day, days) if per_day else 0
+
+    def _start_aws(self, templates: Templates, starting: ExitStack, *, saving: bool = True) -> LocalAws:
+        """The AWS endpoint with the state a previous run left, the templates' resources, their environment in
+        this process, and the demo data. Without `saving`, the state is not saved in the background (only when
+        stopped) until `self.snapshots.start()`: a month of demo traffic is thousands of writes, and saving after
+        them second by second pickled the whole growing state each time (most of what the month cost)."""
+        config = self.config
+        # The state a previous run left is loaded before anything is built: the build finds it and keeps it.
+        self.restored = self.snapshots.restore()
+        aws = LocalAws(config.host, config.aws_port, wrap=self.snapshots.wrap)
+        aws.start()
+        starting.callback(aws.stop)
+        if saving:
+            self.snapshots.start()
+        # Stopped (and saved a last time) after every other part has stopped, before the server goes.
+        starting.callback(self.snapshots.stop)
+
+        os.environ.update(base_env(aws.endpoint))
+        # moto's Step Functions interpreter calls AWS (Lambda, DynamoDB, SQS…) at localhost:$MOTO_PORT.
+        os.environ["MOTO_PORT"] = str(config.aws_port)
+        stepfunctions.install()
+        builder = ResourceBuilder(templates, aws.endpoint)
+        references.extend(templates)
+        self.resources = builder.build()
+        self.templates = templates
+        os.environ.update(function_environment(self.resources))
+        # The stage's API URL is API Gateway's, which has no local value: links kefu mails point here instead.
+        os.environ.setdefault(PUBLIC_API_URL_VAR, config.api_url)
+        # Browsers reach the local S3 endpoint through the web app's origin (its CSP allows no other).
+        os.environ.setdefault(ATTACHMENTS_PUBLIC_URL_VAR, WebSettings.from_env(config.host).url + S3_PREFIX)
+        reload_settings()
+        deployment.reload()
+        seed_demo_data()
+        return aws
+
+    def _seed_month(self, per_day: int, days: int = 30) -> int:
+        from kefu_local.demo_month import seed_month
+
+        seeded = seed_month(days=days, per_day=per_day, progress=log.warning)
+        log.warning("seeded a month of demo traffic: %d tickets", len(seeded))
+        return len(seeded)
 
     def _dispatch_functions(self, api_function: LocalFunction) -> None:
         """Every template function, loaded once and registered for in-process Invoke (the API's is the gateway's)."""

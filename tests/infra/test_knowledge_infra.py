@@ -41,3 +41,16 @@ def test_the_api_function_knows_the_bucket_and_may_touch_only_the_index(dev):
     assert objects["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{INDEX_KEY}"]]}
     listing = next(s for s in s3 if "s3:ListBucket" in actions_of(s))
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["kb/*"]}}
+
+
+def test_the_functions_that_open_tickets_read_the_index_and_never_write_it(dev):
+    bucket_id = dev.logical_id(dev.kefu.service.knowledge.bucket)
+    for opener in (dev.kefu.service.intake.consumer.function, dev.kefu.service.email.inbound.function):
+        function = props(dev.service["Resources"][dev.logical_id(opener)])
+        assert function["Environment"]["Variables"][KB_BUCKET_VAR] == {"Ref": bucket_id}
+        s3 = [s for s in statements(dev, opener.role) if any(a.startswith("s3:") for a in actions_of(s))]
+        index = {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{INDEX_KEY}"]]}
+        on_index = [s for s in s3 if index in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+        assert on_index and all(actions_of(s) == ["s3:GetObject"] for s in on_index)
+        listing = next(s for s in s3 if "s3:ListBucket" in actions_of(s))
+        assert listing["Condition"] == {"StringLike": {"s3:prefix": ["kb/*"]}}

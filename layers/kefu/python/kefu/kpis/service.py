@@ -52,6 +52,32 @@ def refresh(ticket_id: str, *, zone: ZoneInfo | None = None) -> int:
     return changed
 
 
+def refresh_many(ticket_ids: list[str], *, zone: ZoneInfo | None = None) -> int:
+    """Bring the aggregates in step with many tickets at once, for a writer nobody races: seeding the local stack
+    (kefu_local.demo_month) after its writes and before the stream readers start. The same facts as `refresh`
+    ticket by ticket, and so the same aggregates, for a fraction of the calls: stored facts read 100 a call, each
+    customer's tickets read once, the facts written 25 a call and each aggregate moved once by the sum of its
+    tickets' differences (no conditions: `refresh` is the path for everything else). How many facts changed."""
+    zone = zone or desk_zone()
+    stored = store.read_facts_of(ticket_ids)
+    by_customer: dict[str, list[Ticket]] = {}
+    written: dict[str, tuple[store.StoredFacts, dict[str, Any], dict[tuple[str, str], dict[str, int]]]] = {}
+    moves: dict[tuple[str, str], dict[str, int]] = {}
+    for ticket_id in stored:
+        ticket = ticket_store.get(ticket_id)
+        if ticket.customerId not in by_customer:
+            by_customer[ticket.customerId] = _customer_tickets(ticket.customerId)
+        plain = facts_json(facts := facts_of(ticket, _timeline(ticket_id), by_customer[ticket.customerId]))
+        if plain == stored[ticket_id].facts:
+            continue
+        slots = slot_counters(facts, zone)
+        written[ticket_id] = (stored[ticket_id], plain, slots)
+        for key, values in counters.difference(stored[ticket_id].slots, slots).items():
+            _add(moves.setdefault(key, {}), values)
+    store.write_facts_in_bulk(written, moves)
+    return len(written)
+
+
 def _refresh_one(ticket_id: str, zone: ZoneInfo) -> tuple[int, Ticket, list[Ticket]]:
     for _ in range(_ATTEMPTS):
         # The stored facts first, then the data: a write that happened in between fails the revision check.

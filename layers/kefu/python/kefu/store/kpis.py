@@ -1,6 +1,7 @@
 """KPI items (pattern 10): each ticket's facts, and the counters per desk day and dimension they add up to.
 
-  a ticket's facts:            GetItem pk=KPIFACT#<ticket id>, sk=FACT (its `revision` guards every change)
+  a ticket's facts:            GetItem pk=KPIFACT#<ticket id>, sk=FACT (its `revision` guards every change);
+                               BatchGetItem of many (seeding the local stack)
   a day's aggregates:          pk=KPI#<yyyy-mm-dd>, sk=all | <dimension>#<key>; BatchGetItem (totals of up to 100
                                days per call) or Query sk begins_with <dimension># (one day's rows)
   backlog changes of a month:  Query pk=KPIBACKLOG#<yyyy-mm> (sk <yyyy-mm-dd>)
@@ -78,8 +79,7 @@ def read_facts(ticket_id: str) -> StoredFacts:
     )
     if not found:
         return StoredFacts(0, None, {})
-    slots = {tuple(key.split("\x1f", 1)): counters for key, counters in json.loads(found["slots"]["S"]).items()}
-    return StoredFacts(int(found["revision"]["N"]), json.loads(found["facts"]["S"]), slots)
+    return _stored(found)
 
 
 def write_facts(
@@ -96,14 +96,7 @@ def write_facts(
     table = settings().table_name
     condition = "attribute_not_exists(pk)" if read.facts is None else "revision = :read"
     values: dict[str, Any] = {":read": {"N": str(read.revision)}} if read.facts is not None else {}
-    fact_item = {
-        "pk": {"S": f"KPIFACT#{ticket_id}"},
-        "sk": {"S": "FACT"},
-        "kind": {"S": "kpi_fact"},
-        "revision": {"N": str(read.revision + 1)},
-        "facts": {"S": json.dumps(facts, sort_keys=True)},
-        "slots": {"S": json.dumps({"\x1f".join(key): dict(c) for key, c in slots.items()}, sort_keys=True)},
-    }
+    fact_item = _fact_item(ticket_id, read, facts, slots)
     put: dict[str, Any] = {"TableName": table, "Item": fact_item, "ConditionExpression": condition}
     if values:
         put["ExpressionAttributeValues"] = values
@@ -116,6 +109,62 @@ def write_facts(
         if reasons and reasons[0].get("Code") == CONDITION_FAILED:
             raise FactsChanged(ticket_id) from None
         raise
+
+
+def read_facts_of(ticket_ids: Iterable[str]) -> dict[str, StoredFacts]:
+    """Many tickets' stored facts, up to 100 per BatchGetItem (a ticket without any: revision 0, no facts)."""
+    wanted = list(dict.fromkeys(ticket_ids))
+    table = settings().table_name
+    found = {ticket_id: StoredFacts(0, None, {}) for ticket_id in wanted}
+    for start in range(0, len(wanted), _BATCH_GET):
+        keys = [{"pk": {"S": f"KPIFACT#{t}"}, "sk": {"S": "FACT"}} for t in wanted[start : start + _BATCH_GET]]
+        request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            answer = _client().batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(table, []):
+                found[item["pk"]["S"].removeprefix("KPIFACT#")] = _stored(item)
+            request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
+def _stored(item: Mapping[str, Any]) -> StoredFacts:
+    slots = {tuple(key.split("\x1f", 1)): counters for key, counters in json.loads(item["slots"]["S"]).items()}
+    return StoredFacts(int(item["revision"]["N"]), json.loads(item["facts"]["S"]), slots)
+
+
+def write_facts_in_bulk(
+    written: Mapping[str, tuple[StoredFacts, dict[str, Any], Mapping[tuple[str, str], Mapping[str, int]]]],
+    moves: Mapping[tuple[str, str], Mapping[str, int]],
+) -> None:
+    """Many tickets' new facts (BatchWriteItem, 25 a call) and the summed moves of the aggregates (one UpdateItem
+    each), without conditions: for a writer that knows nobody else refreshes meanwhile (kefu.kpis.service.
+    refresh_many, seeding the local stack before its stream readers start)."""
+    table = settings().table_name
+    puts = [
+        {"PutRequest": {"Item": _fact_item(ticket_id, read, facts, slots)}}
+        for ticket_id, (read, facts, slots) in written.items()
+    ]
+    for start in range(0, len(puts), 25):
+        request: dict[str, Any] = {table: puts[start : start + 25]}
+        while request:
+            request = _client().batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+    for key, counters in sorted(moves.items()):
+        moved = {name: value for name, value in counters.items() if value}
+        if moved:
+            _client().update_item(**_adding(table, key, moved))
+
+
+def _fact_item(
+    ticket_id: str, read: StoredFacts, facts: dict[str, Any], slots: Mapping[tuple[str, str], Mapping[str, int]]
+) -> dict[str, Any]:
+    return {
+        "pk": {"S": f"KPIFACT#{ticket_id}"},
+        "sk": {"S": "FACT"},
+        "kind": {"S": "kpi_fact"},
+        "revision": {"N": str(read.revision + 1)},
+        "facts": {"S": json.dumps(facts, sort_keys=True)},
+        "slots": {"S": json.dumps({"\x1f".join(key): dict(c) for key, c in slots.items()}, sort_keys=True)},
+    }
 
 
 def _adding(table: str, key: tuple[str, str], counters: Mapping[str, int]) -> dict[str, Any]:
