@@ -5,6 +5,9 @@ a reassignment from there; axe-core finds nothing serious on any screen."""
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -54,6 +57,14 @@ def seeded(desk: Desk) -> list[dict]:
     token = link.rsplit("/", 1)[-1]
     answered = desk.api("POST", f"/surveys/{token}", "demo-customer", json={"csat": 5, "nps": 10})
     assert answered.status_code in (200, 201), answered.text
+    # The answer reaches the KPI aggregates through the table's stream: the dashboard is read once it is there.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    deadline = time.monotonic() + 20
+    while not desk.api("GET", f"/reports/kpis?from={today}&to={today}&by=day", "sup-wang").json()["totals"]["csat"][
+        "responses"
+    ]:
+        assert time.monotonic() < deadline, "the survey answer never reached the KPI report"
+        time.sleep(0.3)
     return tickets
 
 

@@ -78,6 +78,7 @@ export const en: Record<MessageKey, string> = {
   "availability.load": "Load {load}/{capacity}",
   "queue.title": "Queue",
   "queue.mine": "My tickets",
+  "queue.owned": "Tickets I own",
   "queue.group": "Group queue",
   "queue.groupPick": "Group",
   "queue.status": "Status",

@@ -77,6 +77,7 @@ export const zhCN = {
   "availability.load": "当前负载 {load}/{capacity}",
   "queue.title": "工单队列",
   "queue.mine": "我的工单",
+  "queue.owned": "我负责的工单",
   "queue.group": "组队列",
   "queue.groupPick": "选择组",
   "queue.status": "状态",

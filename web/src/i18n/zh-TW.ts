@@ -79,6 +79,7 @@ export const zhTW: Record<MessageKey, string> = {
   "availability.load": "當前負載 {load}/{capacity}",
   "queue.title": "工單佇列",
   "queue.mine": "我的工單",
+  "queue.owned": "我負責的工單",
   "queue.group": "組佇列",
   "queue.groupPick": "選擇組",
   "queue.status": "狀態",

@@ -15,6 +15,12 @@ describe("the SLA countdown", () => {
     expect(slaCountdown({ status: "open", sla }, now)).toMatchObject({ target: "resolution", urgency: "soon" });
   });
 
+  it("takes the desk's word for a breach over this browser's clock", () => {
+    const sla = { firstResponseDue: inMinutes(240), resolutionDue: inMinutes(900), breaches: ["first_response"], escalated: [] };
+    expect(slaCountdown({ status: "open", sla }, now)).toMatchObject({ target: "firstResponse", urgency: "breached" });
+    expect(slaCountdown({ status: "open", sla: { ...sla, breaches: ["resolution"] } }, now).urgency).toBe("ok");
+  });
+
   it("turns red under half an hour and when breached", () => {
     const sla = (m: number) => ({ firstResponseDue: inMinutes(m), breaches: [], escalated: [] });
     expect(slaCountdown({ status: "new", sla: sla(20) }, now).urgency).toBe("near");

@@ -26,7 +26,12 @@ export function slaCountdown(ticket: Pick<Ticket, "sla" | "status">, now: number
     // Due times are withheld while the ticket waits on the customer.
     return { target, due: null, remainingMs: null, urgency: ticket.status === "pending" ? "paused" : "ok" };
   }
-  const remainingMs = new Date(due).getTime() - now;
+  let remainingMs = new Date(due).getTime() - now;
+  // The desk's clock has the last word: a target it recorded as breached is overdue even if this browser's clock
+  // (slow, or a local stack running on virtual time) still counts down to it.
+  if (sla.breaches?.includes(target === "firstResponse" ? "first_response" : "resolution")) {
+    remainingMs = Math.min(remainingMs, -1);
+  }
   const urgency: SlaUrgency = remainingMs < 0 ? "breached" : remainingMs < NEAR_MS ? "near" : remainingMs < SOON_MS ? "soon" : "ok";
   return { target, due, remainingMs, urgency };
 }

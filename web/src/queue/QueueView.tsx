@@ -105,6 +105,15 @@ export function QueueView() {
         </button>
         <button
           type="button"
+          data-testid="queue-owned"
+          aria-pressed={source.kind === "owned"}
+          class={source.kind === "owned" ? "" : "outline"}
+          onClick={() => setSource({ ...source, kind: "owned", status: "open" })}
+        >
+          {t("queue.owned")}
+        </button>
+        <button
+          type="button"
           data-testid="queue-group"
           aria-pressed={source.kind === "group"}
           class={source.kind === "group" ? "" : "outline"}

@@ -23,8 +23,9 @@ describe("a queue as the desk works it", () => {
     expect(applyFilters(tickets, { channel: "email", category: "payment", priority: "P2" }).map((t) => t.id)).toEqual(["a"]);
   });
 
-  it("asks the API for an agent's own tickets or a group's", () => {
+  it("asks the API for an agent's own tickets, the ones they own or a group's", () => {
     expect(listQuery({ kind: "mine", group: "l1", status: "open" })).toEqual({ assignee: "me", status: "open" });
+    expect(listQuery({ kind: "owned", group: "l1", status: "pending" })).toEqual({ owner: "me", status: "pending" });
     expect(listQuery({ kind: "group", group: "vip", status: "new" })).toEqual({ group: "vip", status: "new" });
   });
 });

@@ -24,15 +24,16 @@ export function applyFilters(tickets: Ticket[], filters: QueueFilters): Ticket[]
     .sort(deskOrder);
 }
 
-/** Which list the API gives for a queue: an agent's own tickets, or a group's by status. */
+/** Which list the API gives for a queue: the tickets an agent holds, those they own (took first, wherever they are
+ * now), or a group's, each by status. */
 export interface QueueSource {
-  kind: "mine" | "group";
+  kind: "mine" | "owned" | "group";
   group: string;
   status: Status;
 }
 
 export function listQuery(source: QueueSource) {
-  return source.kind === "mine"
-    ? { assignee: "me", status: source.status }
-    : { group: source.group, status: source.status };
+  if (source.kind === "mine") return { assignee: "me", status: source.status };
+  if (source.kind === "owned") return { owner: "me", status: source.status };
+  return { group: source.group, status: source.status };
 }
