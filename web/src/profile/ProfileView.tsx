@@ -4,7 +4,7 @@ import { setLang, t } from "../i18n";
 import { Layout } from "../shell/Layout";
 import { ErrorMessage } from "../shell/ErrorMessage";
 import { changeProfile, readProfile, type OwnProfile } from "./api";
-import { appLanguage, changes, formOf, type ProfileForm } from "./profile";
+import { appLanguage, changes, formOf, type NotifyBy, type ProfileForm } from "./profile";
 
 type Notice = "saved" | "stale" | "unchanged";
 /** A save that switched the language re-renders every screen (this one anew): its notice is carried over. */
@@ -105,6 +105,22 @@ export function ProfileView() {
             <label>
               <input type="checkbox" role="switch" data-testid="contact-phone" checked={form.phone} onChange={(e) => set({ phone: (e.target as HTMLInputElement).checked })} />
               {t("profile.contactPhone")}
+            </label>
+          </fieldset>
+          <fieldset>
+            <legend>{t("profile.notices")}</legend>
+            <label>
+              <input type="checkbox" role="switch" data-testid="notices-on" checked={form.notifications} onChange={(e) => set({ notifications: (e.target as HTMLInputElement).checked })} />
+              {t("profile.noticesOn")}
+            </label>
+            <label>
+              {t("profile.noticesBy")}
+              <select data-testid="notices-by" value={form.notifyBy} disabled={!form.notifications} onChange={(e) => set({ notifyBy: (e.target as HTMLSelectElement).value as NotifyBy | "" })}>
+                <option value="">{t("profile.noticesByAuto")}</option>
+                <option value="email">{t("profile.contactEmail")}</option>
+                <option value="sms">{t("profile.noticesBySms")}</option>
+                <option value="app">{t("profile.noticesByApp")}</option>
+              </select>
             </label>
           </fieldset>
           {notice && (

@@ -6,7 +6,15 @@ const PROFILE = { id: "cust-demo", name: "Ann", email: "ann@example.com", prefer
 
 describe("the profile form", () => {
   it("starts from the record, with both contact channels agreed by default", () => {
-    expect(formOf(PROFILE)).toEqual({ name: "Ann", preferredLanguage: "", email: true, phone: true });
+    expect(formOf(PROFILE)).toEqual({
+      name: "Ann",
+      preferredLanguage: "",
+      email: true,
+      phone: true,
+      notifications: true,
+      notifyBy: "",
+      timeZone: null,
+    });
   });
 
   it("sends only what changed, and nothing when nothing did", () => {
@@ -16,8 +24,16 @@ describe("the profile form", () => {
     expect(changes(before, { ...before, name: " Ann Li ", preferredLanguage: "en", phone: false })).toEqual({
       name: "Ann Li",
       preferredLanguage: "en",
-      contactPreferences: { email: true, phone: false },
+      contactPreferences: { email: true, phone: false, notifications: true, notifyBy: null, timeZone: null },
     });
+  });
+
+  it("sends every preference when one changes, keeping the time zone the record has", () => {
+    const before = formOf({ ...PROFILE, contactPreferences: { email: true, phone: true, notifications: true, notifyBy: "sms", timeZone: "Asia/Taipei" } });
+    expect(changes(before, { ...before, notifications: false })).toEqual({
+      contactPreferences: { email: true, phone: true, notifications: false, notifyBy: "sms", timeZone: "Asia/Taipei" },
+    });
+    expect(changes(before, { ...before, notifyBy: "" })?.contactPreferences?.notifyBy).toBeNull();
   });
 
   it("switches the page to the preferred language", () => {

@@ -8,7 +8,14 @@ export interface ProfileForm {
   preferredLanguage: ProfileLanguage | "";
   email: boolean;
   phone: boolean;
+  /** Progress notices (reply, waiting on you, resolved) on or off, and the channel they come by ("" = kefu picks). */
+  notifications: boolean;
+  notifyBy: NotifyBy | "";
+  /** Kept as the record has it (the form does not edit it), so a save never drops it. */
+  timeZone: string | null;
 }
+
+export type NotifyBy = "email" | "sms" | "app";
 
 export function formOf(profile: OwnProfile): ProfileForm {
   return {
@@ -16,6 +23,9 @@ export function formOf(profile: OwnProfile): ProfileForm {
     preferredLanguage: profile.preferredLanguage ?? "",
     email: profile.contactPreferences?.email ?? true,
     phone: profile.contactPreferences?.phone ?? true,
+    notifications: profile.contactPreferences?.notifications ?? true,
+    notifyBy: profile.contactPreferences?.notifyBy ?? "",
+    timeZone: profile.contactPreferences?.timeZone ?? null,
   };
 }
 
@@ -25,7 +35,16 @@ export function changes(before: ProfileForm, after: ProfileForm): OwnProfilePatc
   const name = after.name.trim();
   if (name && name !== before.name) patch.name = name;
   if (after.preferredLanguage && after.preferredLanguage !== before.preferredLanguage) patch.preferredLanguage = after.preferredLanguage;
-  if (after.email !== before.email || after.phone !== before.phone) patch.contactPreferences = { email: after.email, phone: after.phone };
+  const prefs = ["email", "phone", "notifications", "notifyBy"] as const;
+  // The preferences are one value on the record: a change sends all of them, so none is reset to its default.
+  if (prefs.some((key) => after[key] !== before[key]))
+    patch.contactPreferences = {
+      email: after.email,
+      phone: after.phone,
+      notifications: after.notifications,
+      notifyBy: after.notifyBy || null,
+      timeZone: after.timeZone,
+    };
   return Object.keys(patch).length ? patch : null;
 }
 
