@@ -34,6 +34,7 @@ def caller() -> Caller:
     responses=responses(AttachmentLimits),
 )
 def attachment_limits():
+    caller()  # a protected route answers only with a token (401 otherwise), though the limits are the same for all
     return Response(200, "application/json", attachments.limits().model_dump_json())
 
 

@@ -107,7 +107,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/qa/reviews/{reviewId}"): Case(QA_REVIEWER),
     ("POST", "/qa/reviews/{reviewId}/score"): Case(QA_REVIEWER, QA_SCORES, {"items": "all five"}),
     ("POST", "/qa/reviews/{reviewId}/acknowledge"): Case(
-        AGENT, {"note": "Understood"}, {"note": ["x"]}, ids={"reviewId": "scoredReviewId"}
+        AGENT, {"note": "Understood"}, {"note": ["x"]}, ids={"reviewId": "acknowledgedReviewId"}
     ),
     ("POST", "/qa/reviews/{reviewId}/appeal"): Case(
         AGENT, {"reason": "The answer was right"}, {"reason": ["x"]}, ids={"reviewId": "scoredReviewId"}
@@ -117,12 +117,59 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/qa/coverage"): Case(QA_REVIEWER, query={"month": "2026-11"}),
     ("GET", "/qa/scorecards"): Case(AGENT, query={"month": "2026-11"}),
+    # merging, erasing and exporting customer records (functions/api/customer_routes.py), on records of their own
+    # (`privacy_ids`): the desk's customer goes on being used by the other routes
+    ("POST", "/customers/{customerId}/merge"): Case(SUPERVISOR, {"from": "{absorbedCustomerId}"}, {"from": 7}),
+    ("DELETE", "/customers/{customerId}"): Case(ADMIN, ids={"customerId": "erasedCustomerId"}),
+    ("POST", "/customers/{customerId}/export"): Case(ADMIN),
+    ("GET", "/customers/{customerId}/exports/{jobId}"): Case(ADMIN, ids={"jobId": "customerExportId"}),
+    ("POST", "/me/export"): Case(CUSTOMER),
+    ("GET", "/me/exports/{jobId}"): Case(CUSTOMER, ids={"jobId": "ownExportId"}),
+    # files on tickets (functions/api/attachment_routes.py)
+    ("GET", "/tickets/attachments/limits"): Case(CUSTOMER),
+    ("POST", "/tickets/attachments/uploads"): Case(
+        CUSTOMER,
+        {"name": "receipt.pdf", "contentType": "application/pdf", "size": 2048},
+        {"name": 1, "contentType": "application/pdf", "size": "2 KB"},
+    ),
+    ("GET", "/tickets/{ticketId}/attachments"): Case(
+        CUSTOMER, ids={"ticketId": "attachedTicketId"}, query={"key": "{attachmentKey}"}
+    ),
+    # the portal: rating a resolved ticket, self-service and deflections (rating_routes.py, knowledge_routes.py)
+    ("POST", "/tickets/{ticketId}/rating"): Case(
+        CUSTOMER, {"csat": 5, "nps": 9}, {"csat": "five"}, ids={"ticketId": "ratedTicketId"}
+    ),
+    ("POST", "/tickets/{ticketId}/self-service"): Case(
+        CUSTOMER, {"articleId": "{publicArticleId}"}, {"articleId": 7}, ids={"ticketId": "selfServiceTicketId"}
+    ),
+    ("POST", "/kb/articles/{articleId}/deflections"): Case(
+        CUSTOMER, {"query": "where is my parcel"}, {"query": 7}, ids={"articleId": "publicArticleId"}
+    ),
+}
+#: The routes whose valid request needs `portal_ids`: their records, jobs, tickets and article, or the attachments
+#: bucket and privacy state machine it names in the environment.
+PORTAL_ROUTES = {
+    ("POST", "/customers/{customerId}/merge"),
+    ("DELETE", "/customers/{customerId}"),
+    ("POST", "/customers/{customerId}/export"),
+    ("GET", "/customers/{customerId}/exports/{jobId}"),
+    ("POST", "/me/export"),
+    ("GET", "/me/exports/{jobId}"),
+    ("POST", "/tickets/attachments/uploads"),
+    ("GET", "/tickets/{ticketId}/attachments"),
+    ("POST", "/tickets/{ticketId}/rating"),
+    ("POST", "/tickets/{ticketId}/self-service"),
+    ("POST", "/kb/articles/{articleId}/deflections"),
 }
 
 #: Create-or-update routes: an id that does not exist yet is not an error there.
 UPSERTS = {("PUT", "/groups/{groupId}"), ("PUT", "/agents/{agentId}")}
 #: An audit trail outlives its record (erased, merged): an id with no record has an empty trail, not a 404.
 TRAILS = {("GET", "/customers/{customerId}/audit")}
+#: A customer's word about an article refuses every article that is not published and public alike, a missing one
+#: included, with a 422 (as its route documents): a 404 for a missing id only would confirm that internal and draft
+#: ids exist.
+CLAIMS = {("POST", "/kb/articles/{articleId}/deflections")}
 #: The routes that declare query parameters (limit and cursor; /tickets also status, group and assignee).
 LISTINGS = {
     ("GET", "/tickets"),
@@ -143,6 +190,7 @@ MISSING_IDS = {
 }
 MISSING_IDS |= {"articleId": "KB-00000000", "replyId": "RP-00000000"}
 MISSING_IDS |= {"reviewId": "TK-00000000-R1"}
+MISSING_IDS |= {"jobId": "EX-00000000"}
 
 
 def route_id(route: tuple[str, str, bool]) -> str:
@@ -153,8 +201,9 @@ def routes(predicate=lambda method, path, protected: True) -> list:
     return [pytest.param(route, id=route_id(route)) for route in ROUTES if predicate(*route)]
 
 
-def takes_body(method: str, _path: str, _protected: bool) -> bool:
-    return method in {"POST", "PUT", "PATCH"}
+def takes_body(method: str, path: str, _protected: bool) -> bool:
+    # A POST that only starts something (an export) has no body to get wrong.
+    return method in {"POST", "PUT", "PATCH"} and CASES.get((method, path), Case(None, {})).body is not None
 
 
 def has_path_params(_method: str, path: str, _protected: bool) -> bool:
@@ -170,6 +219,8 @@ class Desk:
     api: Any
     ticket_id: str
     ids: dict[str, str] = field(default_factory=dict)
+    #: Sets the attachments bucket and the privacy state machine in the environment, for this test only.
+    env: pytest.MonkeyPatch | None = None
 
     def path(self, template: str, ids: dict[str, str] | None = None) -> str:
         path = template
@@ -190,7 +241,21 @@ class Desk:
             self.ids.update(knowledge_ids(self.api))
         if route[1].startswith("/qa/") and "reviewId" not in self.ids:
             self.ids.update(qa_ids(self.api))
+        self.make_portal_ids(route)
         return {k: self.path(v) if isinstance(v, str) else v for k, v in case_for(route).body.items()}
+
+    def query_of(self, route: tuple[str, str, bool]) -> dict[str, str] | None:
+        """The case's query, with the desk's ids put in for `{attachmentKey}`-style values."""
+        self.make_portal_ids(route)
+        query = case_for(route).query
+        return None if query is None else {k: self.path(v) for k, v in query.items()}
+
+    def make_portal_ids(self, route: tuple[str, str, bool]) -> None:
+        """`portal_ids` (and the environment they need), made on the first need of a route that uses them."""
+        if route[:2] in PORTAL_ROUTES and "publicArticleId" not in self.ids:
+            if "articleId" not in self.ids:
+                self.ids.update(knowledge_ids(self.api))
+            self.ids.update(portal_ids(self.api, self.env))
 
     def send(self, route: tuple[str, str, bool], *, ids: dict[str, str] | None = None, **kwargs: Any) -> Reply:
         method, template, _ = route
@@ -203,11 +268,12 @@ class Desk:
             self.ids.update(knowledge_ids(self.api))
         if template.startswith("/qa/") and "reviewId" not in self.ids:
             self.ids.update(qa_ids(self.api))
+        self.make_portal_ids(route)
         if ids is None:
             ids = {**self.ids, **{name: self.ids[alias] for name, alias in case.ids.items()}}
         kwargs.setdefault("who", case.who)
         if case.query is not None:
-            kwargs["query"] = {**case.query, **(kwargs.get("query") or {})}
+            kwargs["query"] = {**(self.query_of(route) or {}), **(kwargs.get("query") or {})}
         if case.body is not None and "raw_body" not in kwargs:
             kwargs.setdefault("body", self.body_of(route))
         if case.headers:
@@ -225,14 +291,14 @@ def case_for(route: tuple[str, str, bool]) -> Case:
 
 
 @pytest.fixture
-def desk(api) -> Desk:
+def desk(api, monkeypatch) -> Desk:
     assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
     assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
     opened = api("POST", "/tickets", who=CUSTOMER, body={"subject": "Parcel late", "description": "Order 1042."})
     assert opened.status == 201
     ticket_id = opened.json["id"]
     ids = {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub, "customerId": CUSTOMER.sub}
-    return Desk(api, ticket_id, ids)
+    return Desk(api, ticket_id, ids, monkeypatch)
 
 
 def knowledge_ids(api) -> dict[str, str]:
@@ -255,19 +321,76 @@ def knowledge_ids(api) -> dict[str, str]:
 
 
 def qa_ids(api) -> dict[str, str]:
-    """Reviews of AGENT's resolved tickets: one pending, one scored, one appealed; and a resolved ticket of theirs."""
+    """Reviews of AGENT's resolved tickets: one pending, two scored (one to acknowledge, one to appeal: a desk's
+    routes may all be called in turn), one appealed; and a resolved ticket of theirs."""
     from tests.integration.qa_desk import resolved_by
 
     made = {}
-    for name in ("reviewId", "scoredReviewId", "appealedReviewId"):
+    for name in ("reviewId", "scoredReviewId", "acknowledgedReviewId", "appealedReviewId"):
         made[name] = api("POST", "/qa/reviews", who=QA_REVIEWER, body={"ticketId": resolved_by(AGENT.sub).id}).json[
             "id"
         ]
-    for name in ("scoredReviewId", "appealedReviewId"):
+    for name in ("scoredReviewId", "acknowledgedReviewId", "appealedReviewId"):
         assert api("POST", f"/qa/reviews/{made[name]}/score", who=QA_REVIEWER, body=QA_SCORES).status == 200
     appealed = api("POST", f"/qa/reviews/{made['appealedReviewId']}/appeal", who=AGENT, body={"reason": "r"})
     assert appealed.status == 200, appealed.text
     return {**made, "resolvedTicketId": resolved_by(AGENT.sub).id}
+
+
+def portal_ids(api, env: pytest.MonkeyPatch | None) -> dict[str, str]:
+    """Records to merge and erase, an export job of CUSTOMER's (asked by an admin and by them), and CUSTOMER's tickets
+    for the portal routes: one with an uploaded file, one resolved, one waiting; and a published public article."""
+    import boto3
+
+    from kefu.config import ATTACHMENTS_BUCKET_VAR, PRIVACY_STATE_MACHINE_VAR
+    from tests.integration.conftest import open_ticket
+
+    assert env is not None, "the desk sets the attachments bucket and the privacy state machine for its test only"
+    definition = '{"StartAt": "Step", "States": {"Step": {"Type": "Pass", "End": true}}}'
+    role = "arn:aws:iam::123456789012:role/kefu-test-privacy"
+    machine = boto3.client("stepfunctions").create_state_machine(name="privacy", definition=definition, roleArn=role)
+    env.setenv(PRIVACY_STATE_MACHINE_VAR, machine["stateMachineArn"])
+    boto3.client("s3").create_bucket(Bucket="kefu-test-attachments")
+    env.setenv(ATTACHMENTS_BUCKET_VAR, "kefu-test-attachments")
+    made = {
+        "absorbedCustomerId": open_ticket(api, who=AGENT, customer={"email": "carol@example.com"})["customerId"],
+        "erasedCustomerId": open_ticket(api, who=AGENT, customer={"email": "dan@example.com"})["customerId"],
+        "customerExportId": api("POST", f"/customers/{CUSTOMER.sub}/export", who=ADMIN).json["id"],
+        "ownExportId": api("POST", "/me/export", who=CUSTOMER).json["id"],
+    }
+    upload = CASES["POST", "/tickets/attachments/uploads"].body
+    granted = api("POST", "/tickets/attachments/uploads", who=CUSTOMER, body=upload).json
+    boto3.client("s3").put_object(
+        Bucket="kefu-test-attachments",
+        Key=granted["key"],
+        Body=b"%PDF-1.7 " + b"x" * 2039,
+        ContentType=granted["fields"]["Content-Type"],
+    )
+    attachment = {key: granted[key] for key in ("key", "name", "contentType", "size")}
+    made |= {"attachedTicketId": open_ticket(api, attachments=[attachment])["id"], "attachmentKey": granted["key"]}
+    made["ratedTicketId"] = open_ticket(api)["id"]
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    assert api("POST", f"/tickets/{made['ratedTicketId']}/transition", who=AGENT, body=body).status == 200
+    made["selfServiceTicketId"] = open_ticket(api)["id"]
+    # Out of l1's queue, so that an l1 agent going online picks up the desk's one ticket as before, not these.
+    assert api("PUT", "/groups/portal", who=ADMIN, body={"name": "Portal"}).status == 200
+    waiting = [made["attachedTicketId"], made["selfServiceTicketId"]]
+    for ticket_id in waiting + [ticket_of(api, made[name]) for name in ("absorbedCustomerId", "erasedCustomerId")]:
+        moved = api("POST", f"/tickets/{ticket_id}/assign", who=SUPERVISOR, body={"groupId": "portal"})
+        assert moved.status == 200, moved.text
+    article = {"title": "Where is my parcel?", "body": "Track it under My orders.", "language": "en"}
+    article = {**article, "category": "logistics", "visibility": "public"}
+    created = api("POST", "/kb/articles", who=EDITOR, body=article)
+    assert api("POST", f"/kb/articles/{created.json['id']}/publish", who=EDITOR, body={}).status == 200
+    return made | {"publicArticleId": created.json["id"]}
+
+
+def ticket_of(api, customer_id: str) -> str:
+    """The id of a customer's one ticket."""
+    reply = api("GET", f"/customers/{customer_id}/tickets", who=AGENT)
+    assert reply.status == 200, reply.text
+    (ticket,) = reply.json["items"]
+    return ticket["id"]
 
 
 def surveyed_ticket(api) -> tuple[str, str]:
@@ -431,11 +554,16 @@ def test_a_public_route_answers_without_a_token(desk, route):
 # --- ids in the path ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", routes(lambda m, p, _: "{" in p and (m, p) not in UPSERTS | TRAILS))
+@pytest.mark.parametrize("route", routes(lambda m, p, _: "{" in p and (m, p) not in UPSERTS | TRAILS | CLAIMS))
 def test_an_id_that_does_not_exist_is_a_404(desk, route):
     # Given a ticket, group or agent id nobody created, when the route is called with it, then 404
     reply = desk.send(route, ids=MISSING_IDS)
     assert_problem(reply, 404)
+
+
+@pytest.mark.parametrize("route", routes(lambda m, p, _: (m, p) in CLAIMS))
+def test_an_article_id_that_does_not_exist_is_a_422(desk, route):
+    assert_problem(desk.send(route, ids=MISSING_IDS), 422)
 
 
 def test_another_customers_ticket_is_a_404_not_a_403(desk):

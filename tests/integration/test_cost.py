@@ -311,6 +311,77 @@ ROUTE_CEILINGS: dict[tuple[str, str], tuple[int, str]] = {
     ("GET", "/audit"): (1, "one Query of the actor's trail"),
     ("GET", "/me"): (1, "one Query of the caller's record with its contact points"),
     ("PATCH", "/me"): (2, "the record read, then written in one transaction"),
+    # merging, erasing and exporting (exact lists in tests/integration/test_customer_cost.py)
+    ("POST", "/customers/{customerId}/merge"): (
+        21,
+        "a record with one ticket and one contact point: the merge begun (2 reads, a transaction), the absorbed "
+        "contact point moved (2), its logins (3), its ticket (a Query of its survey entries, a read and an update, "
+        "then a Query finding none left: 4, with the first Query 5), its surveys (1), the merge finished (2 reads, "
+        "the moved point read, a transaction), then the survivor's profile (2 Queries and its audit entry); each "
+        "further ticket adds 3, each contact point 1 or 2",
+    ),
+    ("DELETE", "/customers/{customerId}"): (
+        4,
+        "the record read, marked erasing, the audit entry, the privacy state machine's execution started (the "
+        "erasure itself runs there: HANDLER_CEILINGS' privacy steps)",
+    ),
+    ("POST", "/customers/{customerId}/export"): (
+        4,
+        "the record read (404/301/410 before anything is written), the job, the audit entry, the execution started",
+    ),
+    ("GET", "/customers/{customerId}/exports/{jobId}"): (1, "GetItem of the job (a done job's link is signed locally)"),
+    ("POST", "/me/export"): (4, "as an admin's export of the record: the record, the job, the audit entry, the start"),
+    ("GET", "/me/exports/{jobId}"): (1, "GetItem of the job"),
+    # files on tickets: the files go to and from S3 directly, by pre-signed POST and GET
+    ("GET", "/tickets/attachments/limits"): (0, "the limits are the deployment's settings"),
+    ("POST", "/tickets/attachments/uploads"): (
+        1,
+        "no request to AWS: the POST is signed in the process, but botocore builds it as a CreateBucket request, "
+        "which the hook counts",
+    ),
+    ("GET", "/tickets/{ticketId}/attachments"): (
+        2,
+        "the ticket (GetItem; a file on a timeline entry adds a Query per page of it), and the GET signed in the "
+        "process (GetObject counted by the hook, no request)",
+    ),
+    # the portal: rating, self-service, deflections
+    ("POST", "/tickets/{ticketId}/rating"): (
+        11,
+        "the ticket and its timeline (a campaign's e-mailed survey to answer?: GetItem, Query), none here so a "
+        "portal survey issued (transaction) and read back, then answered as through its link (the answer with "
+        "its entry, the survey marked answered, the campaign run's response counted, the customer marked "
+        "revisited: 7)",
+    ),
+    ("POST", "/tickets/{ticketId}/self-service"): (
+        3,
+        "the article (published and public?) and the ticket (2 GetItems), then the resolution with its status entry "
+        "in one transaction",
+    ),
+    ("POST", "/kb/articles/{articleId}/deflections"): (
+        3,
+        "the article (published and public?), the tally of this customer, article and day (GetItem: counted once), "
+        "the tally and the day's totals in one transaction",
+    ),
+    # quality inspection (exact lists in tests/integration/test_qa_cost.py)
+    ("GET", "/qa/reviews"): (1, "one Query of the queue, or of an agent's reviews"),
+    ("POST", "/qa/reviews"): (
+        3,
+        "the ticket, the reviews it has (the next number), the review and its agent's month in one transaction",
+    ),
+    ("GET", "/qa/reviews/{reviewId}"): (3, "the review, the ticket's findings, the ticket's reviews (calibration)"),
+    ("POST", "/qa/reviews/{reviewId}/score"): (2, "the review, then it and its agent's month in one transaction"),
+    ("POST", "/qa/reviews/{reviewId}/acknowledge"): (2, "the review read, then written"),
+    ("POST", "/qa/reviews/{reviewId}/appeal"): (2, "the review read, then written"),
+    ("POST", "/qa/reviews/{reviewId}/decision"): (
+        2,
+        "the review read, then written (an overturned score is written with its agent's month in one transaction)",
+    ),
+    ("GET", "/qa/coverage"): (1, "one Query of the month's coverage rows"),
+    ("GET", "/qa/scorecards"): (
+        5,
+        "the agent's and the desk's KPI aggregates for the month's days (a BatchGetItem each), the month's coverage "
+        "rows, the agent's canned-reply usage, the replies (one Query per 100)",
+    ),
 }
 
 
@@ -327,7 +398,7 @@ def test_every_route_in_the_openapi_document_has_a_ceiling():
 
 
 @pytest.fixture
-def every_route(api) -> bad_input.Desk:
+def every_route(api, monkeypatch) -> bad_input.Desk:
     """test_api_bad_input's desk (one group, AGENT's profile, one ticket of CUSTOMER's), to send its valid requests."""
     assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
     assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
@@ -335,13 +406,15 @@ def every_route(api) -> bad_input.Desk:
     assert opened.status == 201
     ticket_id = opened.json["id"]
     ids = {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub, "customerId": CUSTOMER.sub}
-    return bad_input.Desk(api, ticket_id, ids)
+    return bad_input.Desk(api, ticket_id, ids, monkeypatch)
 
 
 def test_every_route_stays_within_its_ceiling(every_route, aws_calls):
     # Given the desk with what the routes need made beforehand (a survey link, a revisit task, knowledge ids),
     token, task_id = bad_input.surveyed_ticket(every_route.api)
     every_route.ids.update(token=token, revisitTaskId=task_id, **bad_input.knowledge_ids(every_route.api))
+    every_route.ids.update(bad_input.qa_ids(every_route.api))  # reviews pending, scored and appealed
+    every_route.make_portal_ids(("POST", "/me/export", True))  # records to merge and erase, jobs, portal tickets
     over = {}
     for method, template, _ in bad_input.ROUTES:
         if (method, template) not in ROUTE_CEILINGS:
@@ -350,7 +423,7 @@ def test_every_route_stays_within_its_ceiling(every_route, aws_calls):
         ids = {**every_route.ids, **{name: every_route.ids[alias] for name, alias in case.ids.items()}}
         request: dict[str, Any] = {"who": case.who, "headers": dict(case.headers)}
         if case.query is not None:
-            request["query"] = case.query
+            request["query"] = every_route.query_of((method, template, True))
         if case.body is not None:
             request["body"] = every_route.body_of((method, template, True))
         if method == "PATCH":  # the ETag read beforehand, outside the count
@@ -412,6 +485,41 @@ HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
         5,
         "the ticket and its customer (2 GetItems), its timeline and the customer's tickets (2 Queries), the changed "
         "day aggregates in one transaction (a redelivery that changes nothing writes nothing)",
+    ),
+    "notifications: a reply notice by SMS": (
+        5,
+        "the ticket, the customer and their notice state (3 GetItems), the state written (PutItem), SNS Publish",
+    ),
+    "notifications: a reply notice by e-mail": (
+        10,
+        "as by SMS but for the send (4), then kefu.email.outbound's: the customer (GetItem), the mail thread's "
+        "Message-IDs (2 Queries), the outgoing Message-ID reserved (PutItem), SendEmail, the sent mail recorded "
+        "(transaction)",
+    ),
+    "privacy: one erasure step": (
+        9,
+        "a page of the customer's tickets (Query, up to 25 a step), then per ticket its files (the ticket and its "
+        "entries: GetItem, Query), its entries redacted (a Query, an UpdateItem each: 2 here), its mail threads "
+        "(Query), the ticket redacted (GetItem, UpdateItem): here one ticket of two entries and no files (files "
+        "add a DeleteObjects per bucket)",
+    ),
+    "privacy: one export step": (
+        9,
+        "the profile (the record's partition and its tickets' keys: 2 Queries), then the ticket, its public "
+        "timeline and its files (the ticket and its entries again) with the tickets' page: 5 for the one ticket "
+        "here (each file adds its GetObject), the archive written (PutObject), the job finished (UpdateItem)",
+    ),
+    "qa: a month's sampling": (
+        46,
+        "whether the month was sampled (GetItem), the month's resolved tickets (one Query per desk day: 30), their "
+        "findings (BatchGetItem), the agents (the groups and each one's members: 4 Queries for 3 groups), per agent "
+        "its resolved count (UpdateItem) and, without tickets, its mark (UpdateItem: 2 of the 3 here), per sampled "
+        "ticket its review with the agent's month (one transaction: 4 here), the run recorded (PutItem)",
+    ),
+    "qa_checks: one resolved ticket's record": (
+        4,
+        "the ticket (GetItem), its timeline (Query), the findings stored before (GetItem: a redelivery that "
+        "changes nothing writes nothing), the findings (PutItem)",
     ),
 }
 
@@ -546,6 +654,81 @@ def test_a_revisit_selection_and_a_kpi_refresh_stay_within_their_ceilings(desk, 
     within("kpis: a ticket's change", made)
     monkeypatch.delenv("KEFU_DEPLOYMENT_FILE")
     deployment.reload()
+
+
+def test_a_reply_notice_by_text_and_by_mail_stays_within_its_ceiling(aws, aws_calls, tmp_path, monkeypatch):
+    from tests.integration.test_notifications import setup_desk
+
+    notifying = setup_desk(tmp_path, monkeypatch, app_target=False)
+    notices = next(notifying)
+    for name, contact in (("SMS", {"phone": "+8613800138000"}), ("e-mail", {"email": "ann@example.com"})):
+        event = notices.event(notices.ticket(notices.customer(**contact)), "kefu.ticket.replied")
+        failed: list[list[str]] = []
+        made = handler_calls(aws_calls, lambda event=event, failed=failed: failed.append(notices.deliver(event)))
+        assert failed == [[]], f"the notice by {name} went out"
+        within(f"notifications: a reply notice by {name}", made)
+    next(notifying, None)  # the deployment document put back
+
+
+def privacy_task(job: str, customer_id: str) -> dict[str, Any]:
+    """The document the privacy state machine's execution for the customer's job hands its task first."""
+    import json
+
+    import boto3
+
+    states = boto3.client("stepfunctions")
+    (machine,) = states.list_state_machines()["stateMachines"]
+    executions = states.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
+    documents = [json.loads(states.describe_execution(executionArn=e["executionArn"])["input"]) for e in executions]
+    (document,) = [d for d in documents if (d["job"], d["customerId"]) == (job, customer_id)]
+    return document
+
+
+def test_an_erasure_step_and_an_export_stay_within_their_ceilings(desk, aws_calls, privacy_machine, monkeypatch):
+    import boto3
+
+    from kefu.config import ATTACHMENTS_BUCKET_VAR
+    from tests.conftest import LambdaContext, load_function
+
+    boto3.client("s3").create_bucket(Bucket="kefu-test-attachments")
+    monkeypatch.setenv(ATTACHMENTS_BUCKET_VAR, "kefu-test-attachments")
+    privacy = load_function("privacy")
+    exported = open_ticket(desk, who=AGENT, customer={"email": "carol@example.com"})["customerId"]
+    assert desk("POST", f"/customers/{exported}/export", who=ADMIN).status == 202
+    document = privacy_task("export", exported)
+    following: list[dict] = []
+    made = handler_calls(aws_calls, lambda: following.append(privacy.lambda_handler(document, LambdaContext())))
+    assert following[-1]["done"] and "PutObject" in made, "the archive was written"
+    within("privacy: one export step", made)
+    erased = open_ticket(desk, who=AGENT, customer={"email": "dan@example.com"})["customerId"]
+    assert desk("DELETE", f"/customers/{erased}", who=ADMIN).status == 202
+    document = privacy_task("erase", erased)
+    made = handler_calls(aws_calls, lambda: following.append(privacy.lambda_handler(document, LambdaContext())))
+    assert following[-1]["phase"] == "record", "the customer's one ticket was erased in this step"
+    within("privacy: one erasure step", made)
+
+
+def test_a_months_qa_sampling_and_a_resolved_tickets_checks_stay_within_their_ceilings(desk, aws_calls):
+    from tests.conftest import LambdaContext, load_function
+    from tests.integration.qa_desk import resolved_by
+    from tests.integration.test_qa_checks import kinesis_event, worked_and_resolved
+
+    for day in range(2, 6):
+        resolved_by(AGENT.sub, f"2026-11-{day:02d}T04:00:00+00:00")
+    sampling = load_function("qa")
+    reports: list[dict] = []
+    made = handler_calls(
+        aws_calls, lambda: reports.append(sampling.lambda_handler({"month": "2026-11"}, LambdaContext()))
+    )
+    assert (reports[0]["resolved"], reports[0]["reviewsMade"]) == (4, 4), reports
+    within("qa: a month's sampling", made)
+    ticket = worked_and_resolved(desk, "这个不归我管。")
+    checks = load_function("qa_checks")
+    made = handler_calls(
+        aws_calls, lambda: reports.append(checks.lambda_handler(kinesis_event(ticket["id"]), LambdaContext()))
+    )
+    assert reports[-1] == {"batchItemFailures": []} and "PutItem" in made, "the findings were written"
+    within("qa_checks: one resolved ticket's record", made)
 
 
 # --- write and read units ---------------------------------------------------------------------------------------
