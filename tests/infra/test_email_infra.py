@@ -118,8 +118,18 @@ def test_the_inbound_function_reads_raw_mail_and_stores_files_and_nothing_more_i
     email = dev.kefu.service.email
     s3 = [s for s in statements(dev, email.inbound.role) if any(a.startswith("s3:") for a in actions_of(s))]
 
-    assert sorted((actions_of(s)[0], s["Resource"]["Fn::Join"][1][1]) for s in s3) == [
+    # Each statement's resources as (action, the object-key pattern or the bucket itself); since issue 17 the function
+    # also reads the published knowledge index (its suggestions at opening), and that one key only.
+    granted = sorted(
+        (action, resource["Fn::Join"][1][1] if "Fn::Join" in resource else "bucket")
+        for s in s3
+        for action in actions_of(s)
+        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    )
+    assert granted == [
         ("s3:GetObject", "/inbound/*"),
+        ("s3:GetObject", "/kb/search-index.v1.bin"),
+        ("s3:ListBucket", "bucket"),
         ("s3:PutObject", "/mail/*"),
     ]
     assert not any(a.startswith("ses:") for s in statements(dev, email.inbound.role) for a in actions_of(s))

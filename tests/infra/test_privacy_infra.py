@@ -57,8 +57,9 @@ def test_the_api_starts_it_and_reads_only_the_export_archives(service):
 
     assert PRIVACY_STATE_MACHINE_VAR in environment and ATTACHMENTS_BUCKET_VAR in environment
     assert any("PrivacyStateMachine" in arn for arn in allowed["states:StartExecution"])
-    attachments = [arn for arn in allowed["s3:GetObject"] if "Attachments" in arn]
-    assert attachments and all(arn.endswith("/exports/*") for arn in attachments), attachments
+    attachments = sorted(arn.rsplit(">", 1)[-1] for arn in allowed["s3:GetObject"] if "Attachments" in arn)
+    # The export archives, and otherwise only where ticket files live (uploads, mail attachments): never the bucket.
+    assert attachments == ["/exports/*", "/mail/*", "/uploads/*"], attachments
 
 
 def test_the_task_deletes_every_version_of_the_customers_objects(service):

@@ -23,6 +23,7 @@ from constructs import Construct
 
 from kefu.config import ATTACHMENTS_BUCKET_VAR
 from kefu_infra import config
+from kefu_infra.capabilities.email import ATTACHMENTS_PREFIX as MAIL_FILES
 from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction, grant_idempotency, retention
 from kefu_infra.capabilities.monitoring import Monitoring
 from kefu_infra.checks import acknowledge
@@ -143,11 +144,13 @@ class Api(Construct):
 
     def _grant_attachments(self, bucket: s3.IBucket) -> None:
         """Pre-signed uploads under uploads/ (a pre-signed POST carries this function's permission, so the grant is
-        what lets the browser's upload in) and downloads of any ticket file, mail attachments included; reading an
+        what lets the browser's upload in) and downloads of ticket files, uploaded or from mail; reading an
         object's size and type back (HeadObject) is GetObject's."""
         function = self.handler.function
         function.add_environment(ATTACHMENTS_BUCKET_VAR, bucket.bucket_name)
-        grants = (("s3:PutObject", UPLOADS_PREFIX), ("s3:GetObject", ""))
+        # Reads only where ticket files live: uploads, and mail attachments (kefu.email stores them under mail/);
+        # export archives are the privacy capability's own grant (exports/).
+        grants = (("s3:PutObject", UPLOADS_PREFIX), ("s3:GetObject", UPLOADS_PREFIX), ("s3:GetObject", MAIL_FILES))
         for action, prefix in grants:
             iam.Grant.add_to_principal(
                 grantee=function, actions=[action], resource_arns=[bucket.arn_for_objects(f"{prefix}*")]
