@@ -39,6 +39,7 @@ def test_the_api_function_knows_the_bucket_and_may_touch_only_the_index(dev):
     index = {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{INDEX_KEY}"]]}
     # The statements naming the knowledge bucket (the function also reads and signs ticket attachments elsewhere).
     on_bucket = [s for s in s3 if bucket_id in str(s["Resource"])]
+
     def resources_of(statement: dict) -> list:
         resource = statement["Resource"]
         return resource if isinstance(resource, list) else [resource]
