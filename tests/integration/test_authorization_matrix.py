@@ -217,6 +217,20 @@ def test_each_role_gets_the_answer_its_rights_allow(desk, access_scope, privacy_
         assert reply.headers["content-type"] == "application/problem+json"
 
 
+#: Routes whose answers per role are pinned in their own capability's tests (not yet rows here): the portal's files
+#: and rating (tests/integration/test_attachments.py, test_portal_rating.py: the ticket's customer and agents who
+#: reach it, 404 for anyone else, 403 for staff rating) and self-service (test_knowledge_opening.py: the ticket's own
+#: customer, 404 for another's, 403 for staff).
+ROLE_TESTED_ELSEWHERE = {
+    ("GET", "/tickets/attachments/limits"),
+    ("POST", "/tickets/attachments/uploads"),
+    ("GET", "/tickets/{ticketId}/attachments"),
+    ("POST", "/tickets/{ticketId}/rating"),
+    ("POST", "/tickets/{ticketId}/self-service"),
+    ("POST", "/kb/articles/{articleId}/deflections"),
+}
+
+
 def test_the_matrix_covers_every_declared_route(api):
     covered = {(method, path.split("?")[0].replace("{id}", "{ticketId}")) for method, path, _, _ in MATRIX.values()}
     covered = {(m, p.replace("{revisit}", "{ticketId}")) for m, p in covered}
@@ -227,7 +241,7 @@ def test_the_matrix_covers_every_declared_route(api):
     from tests.integration.test_knowledge_authorization import TEMPLATES as KNOWLEDGE_ROUTES
     from tests.integration.test_qa_authorization import TEMPLATES as QA_ROUTES
 
-    KNOWLEDGE_ROUTES = KNOWLEDGE_ROUTES | QA_ROUTES  # each capability's matrix of its own
+    KNOWLEDGE_ROUTES = KNOWLEDGE_ROUTES | QA_ROUTES | ROLE_TESTED_ELSEWHERE  # each capability's matrix of its own
 
     covered = {(m, p.replace("{customer}", "{customerId}")) for m, p in covered}
     covered = {(m, p.replace("{export}", "{jobId}").replace("{own export}", "{jobId}")) for m, p in covered}
