@@ -257,6 +257,6 @@ def test_the_customer_changes_their_name_language_and_contact_preferences(
     assert (me["name"], me["preferredLanguage"], me["contactPreferences"]) == (
         name,
         language,
-        {"email": True, "phone": False},
+        {"email": True, "phone": False, "notifications": True, "notifyBy": None, "timeZone": None},
     )
     context.close()
