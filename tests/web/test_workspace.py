@@ -192,16 +192,19 @@ XSS_FILE = "<img src=x onerror=\"window.__xss='file'\">.pdf"
 
 
 def test_html_and_script_in_a_ticket_and_its_customer_are_shown_as_text(desk: Desk, page: Page):
-    # Given a ticket whose subject, body and attachment name carry markup, from a customer whose name does too
+    # Given a ticket whose subject, body and attachment name carry markup, from a customer whose name does too (the
+    # file uploaded as the portal does: a pre-signed POST, then named by its key)
+    import requests
+
+    pdf = {"name": XSS_FILE, "contentType": "application/pdf", "size": 10}
+    granted = desk.api("POST", "/tickets/attachments/uploads", "demo-customer", json=pdf).json()
+    uploaded = requests.post(granted["uploadUrl"], data=granted["fields"], files={"file": (XSS_FILE, b"%PDF-1.4 x")})
+    assert uploaded.status_code < 300, uploaded.text
     answer = desk.api(
         "POST",
         "/tickets",
         "demo-customer",
-        json={
-            "subject": XSS_SUBJECT,
-            "description": XSS_BODY,
-            "attachments": [{"name": XSS_FILE, "contentType": "application/pdf", "size": 10}],
-        },
+        json={"subject": XSS_SUBJECT, "description": XSS_BODY, "attachments": [{"key": granted["key"], **pdf}]},
     )
     assert answer.status_code == 201, answer.text
     ticket = answer.json()
