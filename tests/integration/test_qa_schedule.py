@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from kefu_local.schedules import Scheduler, schedule_request
 from kefu_local.stepfunctions import LocalStepFunctions
 from tests.conftest import AGENT, AGENT_2, load_function
 from tests.integration.qa_desk import REVIEWER, resolved_by
+from tests.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +89,5 @@ def test_the_schedule_fires_on_the_first_and_the_months_reviews_appear(shanghai_
     assert sorted(review["agentId"] for review in queue) == [AGENT_2.sub, AGENT.sub, AGENT.sub, AGENT.sub]
 
 
-def _wait_for(condition, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-    return found
+def _wait_for(condition):
+    return wait_for(condition, "the sampling run's reviews", poll_s=0.05)

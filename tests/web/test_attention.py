@@ -11,13 +11,14 @@ The stack runs at KEFU_TIME_SCALE=SCALE (its own module, one stack): the complai
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.waiting import wait_for
 
 from .browser import Desk, missing_prerequisite, new_web_stack, serious_violations, shoot, wait_for_web
 
@@ -60,10 +61,7 @@ def listed(desk: Desk, query: str) -> list[str]:
 def attention(desk: Desk) -> tuple[dict, dict]:
     complaint = opened(desk, "Complaint: nobody answers about my broken kettle", "complaint")
     question = opened(desk, "Where is my refund", "payment")
-    deadline = time.monotonic() + 30
-    while complaint["id"] not in listed(desk, "escalated"):
-        assert time.monotonic() < deadline, desk.stack.output()[-3000:]
-        time.sleep(0.5)
+    wait_for(lambda: complaint["id"] in listed(desk, "escalated"), lambda: desk.stack.output()[-3000:], poll_s=0.5)
     assert question["id"] in listed(desk, "atRisk")
     return desk.api("GET", f"/tickets/{complaint['id']}", "sup-wang").json(), question
 

@@ -5,7 +5,6 @@ a reassignment from there; axe-core finds nothing serious on any screen."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import test_local_surveys as survey_links
+from tests.waiting import wait_for
 
 from .browser import CJK, Desk, serious_violations, shoot, visible_text
 
@@ -59,12 +59,12 @@ def seeded(desk: Desk) -> list[dict]:
     assert answered.status_code in (200, 201), answered.text
     # The answer reaches the KPI aggregates through the table's stream: the dashboard is read once it is there.
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    deadline = time.monotonic() + 20
-    while not desk.api("GET", f"/reports/kpis?from={today}&to={today}&by=day", "sup-wang").json()["totals"]["csat"][
-        "responses"
-    ]:
-        assert time.monotonic() < deadline, "the survey answer never reached the KPI report"
-        time.sleep(0.3)
+    report = f"/reports/kpis?from={today}&to={today}&by=day"
+    wait_for(
+        lambda: desk.api("GET", report, "sup-wang").json()["totals"]["csat"]["responses"],
+        "the survey answer reached the KPI report",
+        poll_s=0.3,
+    )
     return tickets
 
 
