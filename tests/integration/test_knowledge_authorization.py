@@ -37,6 +37,13 @@ MATRIX = {
     "render a reply": ("POST", "/replies/{reply}/render", "ticket", expect(401, 403, 200, 200, 200, 403)),
     "reply usage": ("GET", "/replies/{reply}/usage", None, expect(401, 403, 200, 200, 200, 403)),
     "suggestions": ("GET", "/tickets/{ticket}/suggestions", None, expect(401, 403, 200, 200, 200, 403)),
+    # The editor group grants writing, not a staff role: an editor-only login is otherwise a customer (identity.py).
+    "say an article answered": (
+        "POST",
+        "/kb/articles/{public}/deflections",
+        {},
+        expect(401, 201, 403, 403, 403, 201),
+    ),
 }
 #: The declared route templates each entry stands for (test_authorization_matrix checks every route is covered).
 TEMPLATES = {
@@ -46,6 +53,7 @@ TEMPLATES = {
     ("POST", "/kb/articles"),
     ("PUT", "/kb/articles/{articleId}"),
     ("POST", "/kb/articles/{articleId}/publish"),
+    ("POST", "/kb/articles/{articleId}/deflections"),
     ("GET", "/replies"),
     ("POST", "/replies"),
     ("PUT", "/replies/{replyId}"),

@@ -23,6 +23,7 @@ from kefu_local.stepfunctions import as_templates
 from kefu_local.streams import StreamMapping, StreamPoller, stream_mappings
 from tests.conftest import SUPERVISOR, LambdaContext, load_function
 from tests.integration.conftest import open_ticket
+from tests.waiting import wait_for
 
 FUNCTION = "kefu-kpis-test"
 
@@ -100,13 +101,9 @@ def test_the_reason_a_record_is_unreadable_is_said():
         handler.changed_ticket(base64.b64encode(b'{"dynamodb": {}}').decode())
 
 
-def eventually(condition: Callable[[], bool], timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+def eventually(condition: Callable[[], bool]) -> bool:
+    """The first truthy value of `condition()` (a hang guard, not a speed check: tests/waiting.py)."""
+    return wait_for(condition, lambda: f"the condition at line {condition.__code__.co_firstlineno}", poll_s=0.05)
 
 
 def test_locally_a_kinesis_mapping_reads_the_tables_stream_in_kinesis_shape(aws):

@@ -16,17 +16,14 @@ from kefu_local.lambdas import dispatching
 from kefu_local.resources import ResourceBuilder
 from kefu_local.schedules import Scheduler, create_schedules
 from kefu_local.stepfunctions import LocalStepFunctions, as_templates
+from tests.waiting import wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/scheduler"
 
 
-def eventually(condition: Callable[[], object], timeout: float = 10) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.05)
-    return condition()
+def eventually(condition: Callable[[], object]) -> object:
+    """The first truthy value of `condition()` (a hang guard, not a speed check: tests/waiting.py)."""
+    return wait_for(condition, lambda: f"the condition at line {condition.__code__.co_firstlineno}", poll_s=0.05)
 
 
 @pytest.fixture

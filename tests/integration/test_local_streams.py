@@ -14,18 +14,15 @@ from kefu_local.resources import ResourceBuilder
 from kefu_local.stepfunctions import as_templates
 from kefu_local.streams import StreamMapping, StreamPoller, stream_mappings
 from tests.conftest import EVENTS
+from tests.waiting import wait_for
 
 TABLE = "kefu-streams-test"
 FUNCTION = "kefu-timeline-fanout"
 
 
-def eventually(condition: Callable[[], bool], timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+def eventually(condition: Callable[[], bool]) -> bool:
+    """The first truthy value of `condition()` (a hang guard, not a speed check: tests/waiting.py)."""
+    return wait_for(condition, lambda: f"the condition at line {condition.__code__.co_firstlineno}", poll_s=0.05)
 
 
 @pytest.fixture
