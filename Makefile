@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Bytecode caches on (some shells turn them off): without them every test worker, local stack and `kefu local`
+# command compiles kefu and re-rewrites the tests' asserts afresh (~10 s of CPU a worker).
+unexport PYTHONDONTWRITEBYTECODE
 # Line coverage of layers/, functions/ and infra/ below which `make test` fails; how it was set is beside
 # [tool.coverage.report] in pyproject.toml.
 COVERAGE_FLOOR := 55

@@ -239,9 +239,20 @@ def create_survey_secret() -> str:
     return arn
 
 
+#: moto's default resets boto3's default session on every start: each test's clients would then load their service
+#: models afresh (~0.5 s a client, most of an API test's time). kefu's tests never change credentials or region
+#: between tests, so one session serves them all; moto intercepts its clients all the same (a botocore hook).
+MOTO_CONFIG = {"core": {"reset_boto3_session": False}}
+
+
+def moto() -> Any:
+    """`mock_aws()` as every test here starts it (MOTO_CONFIG)."""
+    return mock_aws(config=MOTO_CONFIG)
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
-    with mock_aws():
+    with moto():
         reset_clients()
         create_tables()
         create_survey_secret()

@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from moto import mock_aws
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
@@ -42,6 +41,7 @@ from tests.conftest import (
     create_survey_secret,
     create_tables,
     load_function,
+    moto,
     reset_clients,
 )
 
@@ -177,7 +177,7 @@ schema.app = wsgi_app
 def desk() -> Iterator[dict[str, str]]:
     """One desk for the whole run (as a client meets one: it fills up as the examples go): a group (l1), AGENT's
     profile, a ticket of CUSTOMER's, an article and a canned reply, the ids the operations' paths name."""
-    with mock_aws():
+    with moto():
         reset_clients()
         create_tables()
         create_survey_secret()

@@ -10,7 +10,6 @@ from datetime import timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from moto import mock_aws
 
 from kefu import errors
 from kefu.agents import service as agents
@@ -20,7 +19,7 @@ from kefu.model.tickets import ACTIVE, AssignRequest, NewMessage, NewTicket, Sta
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
 from kefu.tickets import service as tickets
-from tests.conftest import create_tables, reset_clients
+from tests.conftest import create_tables, moto, reset_clients
 
 ADMIN = Caller(sub="admin", groups=frozenset({"admin"}))
 SURVEYS = Caller(sub="system:surveys", groups=frozenset({"agent"}))
@@ -37,7 +36,7 @@ def agent(agent_id: str) -> Caller:
 class Desk(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.mock = mock_aws()
+        self.mock = moto()
         self.mock.start()
         reset_clients()
         create_tables()

@@ -9,10 +9,10 @@ import time
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.backends import get_backend
 
 from kefu_local import persistence
+from tests.conftest import moto
 
 TABLE_KEYS = {
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -41,7 +41,7 @@ def build_resources(queue_attributes: dict[str, str] | None = None) -> str:
 
 @pytest.fixture
 def aws_process():
-    with mock_aws():
+    with moto():
         yield
         forget_everything()
 
