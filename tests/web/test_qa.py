@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from kefu_local.tokens import LocalUserPool
 
-from .browser import Desk, serious_violations, shoot
+from .browser import CJK, Desk, serious_violations, shoot, visible_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
 
@@ -124,6 +124,15 @@ def test_a_reviewer_scores_the_agent_appeals_and_a_supervisor_decides(desk: Desk
     page.get_by_label("申诉理由").fill("The customer thanked me for the quick answer; empathy deserves more.")
     shoot(page, "qa-appeal")
     assert serious_violations(page) == []
+    # Had the window closed meanwhile, the server's 409 would be said plainly (this answer stands in for it once)
+    closed = f"the window to answer review {review['id']} closed at 2026-12-01T00:00:00+00:00"
+    problem = {"type": "about:blank", "title": "Conflict", "status": 409, "detail": closed}
+    appeal_route = "**/api/qa/reviews/*/appeal"
+    refused = {"status": 409, "json": problem, "content_type": "application/problem+json"}
+    page.route(appeal_route, lambda route: route.fulfill(**refused))
+    page.get_by_test_id("qa-appeal").click()
+    expect(page.get_by_test_id("qa-refusal")).to_contain_text(closed)
+    page.unroute(appeal_route)
     page.get_by_test_id("qa-appeal").click()
     expect(page.get_by_test_id("qa-review")).to_have_attribute("data-status", "appealed")
     expect(page.get_by_test_id("qa-history")).to_contain_text("empathy deserves more")
@@ -147,3 +156,9 @@ def test_a_reviewer_scores_the_agent_appeals_and_a_supervisor_decides(desk: Desk
     expect(covered).to_contain_text("100%")
     shoot(page, "qa-coverage")
     assert serious_violations(page) == []
+    # In English, nothing on the screen is left in Chinese (but the language picker's own names)
+    page.get_by_test_id("language").select_option("en")
+    expect(page.locator("h1")).to_have_text("QA coverage")
+    lines = visible_text(page).splitlines()
+    leftover = [line for line in lines if CJK.search(line) and line not in ("简体中文", "繁體中文")]
+    assert leftover == [], leftover

@@ -45,20 +45,26 @@ export function AnswerPanel({ review, onAnswered }: { review: Review; onAnswered
   if (state.kind === "unscored") return null;
   if (state.kind === "calibration") return <p data-testid="qa-window">{qt("qa.window.calibration")}</p>;
   if (state.kind === "answered") return null;
+  if (state.kind === "closed") {
+    // Past the window the server refuses both answers (409): say so instead of offering them.
+    return (
+      <section aria-labelledby="qa-answer-title" data-testid="qa-answer">
+        <h2 id="qa-answer-title">{qt("qa.answer.title")}</h2>
+        <p class="error" role="status" data-testid="qa-window" data-window="closed">
+          {qt("qa.window.closed", { at: dateTime(state.closedAt) })}
+        </p>
+        <Refusal error={error} />
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="qa-answer-title" data-testid="qa-answer">
       <h2 id="qa-answer-title">{qt("qa.answer.title")}</h2>
-      {state.kind === "closed" ? (
-        <p class="error" data-testid="qa-window" data-window="closed">
-          {qt("qa.window.closed", { at: dateTime(state.closedAt) })}
-        </p>
-      ) : (
-        <p data-testid="qa-window" data-window="open">
-          {state.closesAt
-            ? qt("qa.window.open", { at: dateTime(state.closesAt), left: duration(state.remainingMs ?? 0) })
-            : qt("qa.window.openUntimed")}
-        </p>
-      )}
+      <p data-testid="qa-window" data-window="open">
+        {state.closesAt
+          ? qt("qa.window.open", { at: dateTime(state.closesAt), left: duration(state.remainingMs ?? 0) })
+          : qt("qa.window.openUntimed")}
+      </p>
       <Refusal error={error} />
       <div class="grid">
         <form
