@@ -1,7 +1,8 @@
 """Quality inspection as the desk works it, in the browser: a reviewer of the `qa` group scores a review item by item
 (the total and verdict computed as they type, the server's own answer after submitting), the agent reviewed finds it
-in their reviews and appeals it with a reason, a supervisor overturns the appeal and the month's coverage shows the
-ticket reviewed. The resolved ticket and its review are seeded through the HTTP API; axe-core checks each screen."""
+in their reviews, appeals it with a reason and reads their scorecard, a supervisor overturns the appeal and the
+month's coverage shows the ticket reviewed. The resolved ticket and its review are seeded through the HTTP API;
+axe-core checks each screen."""
 
 from __future__ import annotations
 
@@ -136,6 +137,13 @@ def test_a_reviewer_scores_the_agent_appeals_and_a_supervisor_decides(desk: Desk
     page.get_by_test_id("qa-appeal").click()
     expect(page.get_by_test_id("qa-review")).to_have_attribute("data-status", "appealed")
     expect(page.get_by_test_id("qa-history")).to_contain_text("empathy deserves more")
+    # Their scorecard for the month puts the review's total beside the group's average (theirs alone here)
+    page.goto(desk.url(f"/qa/scorecards?month={review['month']}"))
+    score = page.get_by_test_id("qa-card").locator("tr[data-figure='qaScore']")
+    expect(score.get_by_test_id("agent-value")).to_have_text("95.0")
+    expect(score.get_by_test_id("group-value")).to_have_text("95.0")
+    shoot(page, "qa-scorecard")
+    assert serious_violations(page) == []
 
     # A supervisor finds the appeal with its reason and overturns it
     page.goto(desk.url("/qa/appeals", "sup-wang"))
