@@ -90,6 +90,9 @@ def test_a_reviewer_scores_the_agent_appeals_and_a_supervisor_decides(desk: Desk
     expect(page.get_by_test_id("qa-nav-coverage")).to_be_visible()
     expect(page.get_by_test_id("qa-nav-appeals")).to_have_count(0)
     expect(page.get_by_test_id("qa-nav-mine")).to_have_count(0)
+    expect(page.locator(row)).to_be_visible()
+    shoot(page, "qa-queue")
+    assert serious_violations(page) == []
     page.locator(row).get_by_role("link", name=review["id"]).click()
 
     # Each rubric item shows its weight and fatal flag; points outside the scale are refused on the item itself
@@ -117,6 +120,7 @@ def test_a_reviewer_scores_the_agent_appeals_and_a_supervisor_decides(desk: Desk
     expect(page.get_by_test_id("qa-nav-queue")).to_have_count(0)
     mine = page.locator(row)
     expect(mine.locator("[data-status]")).to_have_attribute("data-status", "scored")
+    assert serious_violations(page) == []
     mine.get_by_role("link", name=review["id"]).click()
     expect(page.get_by_test_id("qa-window")).to_have_attribute("data-window", "open")
     expect(page.get_by_test_id("qa-scores").locator("tr[data-item='empathy']")).to_contain_text("3 / 5")

@@ -41,7 +41,6 @@ export function ReviewQueue() {
     <QaLayout title={qt("qa.queue.title")} here="/qa">
       <form
         class="qa-filters"
-        role="search"
         aria-label={qt("qa.queue.filters")}
         onSubmit={(event) => {
           event.preventDefault();
@@ -128,7 +127,7 @@ export function ReviewQueue() {
 export function ReviewTable({ reviews, withWindow }: { reviews: Review[]; withWindow?: (review: Review) => string }) {
   return (
     <div class="overflow-auto">
-      <table class="striped" data-testid="qa-reviews">
+      <table class="striped qa-table" data-testid="qa-reviews">
         <thead>
           <tr>
             <th scope="col">{qt("qa.review")}</th>
