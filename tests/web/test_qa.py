@@ -112,6 +112,16 @@ def test_a_reviewer_scores_the_agent_appeals_and_a_supervisor_decides(desk: Desk
     expect(form.get_by_test_id("qa-preview")).to_contain_text("95.0")
     shoot(page, "qa-score")
     assert serious_violations(page) == []
+    # A 422 from the server lands on the item it names (this answer stands in for one once: the form refuses what
+    # the server would before sending it)
+    unscorable = "'empathy' scores 0..5, got 7"
+    problem = {"type": "about:blank", "title": "Unprocessable", "status": 422, "detail": unscorable}
+    score_route = "**/api/qa/reviews/*/score"
+    refused = {"status": 422, "json": problem, "content_type": "application/problem+json"}
+    page.route(score_route, lambda route: route.fulfill(**refused))
+    form.get_by_test_id("qa-submit-score").click()
+    expect(form.get_by_test_id("problem-empathy")).to_contain_text(unscorable)
+    page.unroute(score_route)
     form.get_by_test_id("qa-submit-score").click()
     # And after submitting, the server's answer is shown
     answer = page.get_by_test_id("qa-server-answer")
@@ -136,8 +146,8 @@ def test_a_reviewer_scores_the_agent_appeals_and_a_supervisor_decides(desk: Desk
     closed = f"the window to answer review {review['id']} closed at 2026-12-01T00:00:00+00:00"
     problem = {"type": "about:blank", "title": "Conflict", "status": 409, "detail": closed}
     appeal_route = "**/api/qa/reviews/*/appeal"
-    refused = {"status": 409, "json": problem, "content_type": "application/problem+json"}
-    page.route(appeal_route, lambda route: route.fulfill(**refused))
+    conflict = {"status": 409, "json": problem, "content_type": "application/problem+json"}
+    page.route(appeal_route, lambda route: route.fulfill(**conflict))
     page.get_by_test_id("qa-appeal").click()
     expect(page.get_by_test_id("qa-refusal")).to_contain_text(closed)
     page.unroute(appeal_route)

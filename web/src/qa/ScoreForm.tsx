@@ -97,7 +97,11 @@ export function ScoreForm({ review, onScored }: { review: Review; onScored: (rev
                   value={entered[item.id] ?? ""}
                   aria-invalid={invalid ? "true" : undefined}
                   aria-describedby={`${described}${invalid ? ` qa-item-${item.id}-problem` : ""}`}
-                  onInput={(e) => setEntered({ ...entered, [item.id]: (e.target as HTMLInputElement).value })}
+                  onInput={(e) => {
+                    setEntered({ ...entered, [item.id]: (e.target as HTMLInputElement).value });
+                    // The server's word on this item was about the points it had; new points await a new answer.
+                    if (serverProblems[item.id]) setServerProblems({ ...serverProblems, [item.id]: [] });
+                  }}
                 />
               </label>
               <label>
