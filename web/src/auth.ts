@@ -81,9 +81,20 @@ export function isSupervisor(who: Identity | null): boolean {
   return !!who && who.groups.some((group) => group === "supervisor" || group === "admin");
 }
 
-/** Where a person lands after signing in: staff in the workspace, customers in the portal. */
+/** The inspection team (the `qa` group), supervisors and admins: they read and score QA reviews. */
+export function isReviewer(who: Identity | null): boolean {
+  return !!who && who.groups.some((group) => group === "qa" || group === "supervisor" || group === "admin");
+}
+
+/** A customer: neither staff nor on the inspection team (a `qa`-only login is not a customer). */
+export function isCustomer(who: Identity | null): boolean {
+  return !!who && !isStaff(who) && !isReviewer(who);
+}
+
+/** Where a person lands after signing in: staff in the workspace, reviewers in the QA queue, customers in the portal. */
 export function homeOf(who: Identity | null): string {
-  return isStaff(who) ? "/" : "/portal";
+  if (isStaff(who)) return "/";
+  return isReviewer(who) ? "/qa" : "/portal";
 }
 
 /** A 401 mid-session: sign in again and come back to the same place (a form keeps its draft, see drafts.ts). */

@@ -10,6 +10,7 @@ export const en: Record<MessageKey, string> = {
   "nav.signOut": "Sign out",
   "nav.language": "Language",
   "nav.main": "Main navigation",
+  "nav.qa": "Quality reviews",
   "signin.title": "Sign in",
   "signin.local": "Local demo: pick a demo user to sign in as. This page exists only in the local stack.",
   "signin.expired": "Your session expired. Sign in again to return to where you were.",

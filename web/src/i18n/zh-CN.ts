@@ -9,6 +9,7 @@ export const zhCN = {
   "nav.signOut": "退出登录",
   "nav.language": "语言",
   "nav.main": "主导航",
+  "nav.qa": "质检",
   "signin.title": "登录",
   "signin.local": "本地演示环境：选择一个演示用户登录。此页面只存在于本地环境。",
   "signin.expired": "登录已过期，请重新登录，之后会回到刚才的页面。",

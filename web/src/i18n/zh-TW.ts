@@ -11,6 +11,7 @@ export const zhTW: Record<MessageKey, string> = {
   "nav.signOut": "退出登入",
   "nav.language": "語言",
   "nav.main": "主導航",
+  "nav.qa": "質檢",
   "signin.title": "登入",
   "signin.local": "本地演示環境：選擇一個演示使用者登入。此頁面只存在於本地環境。",
   "signin.expired": "登入已過期，請重新登入，之後會回到剛才的頁面。",

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { identity, isStaff, isSupervisor, signOut } from "../auth";
+import { identity, isCustomer, isReviewer, isStaff, isSupervisor, signOut } from "../auth";
 import { LANGS, lang, setLang, t, type Lang } from "../i18n";
 import { config } from "../config";
 import { logoutUrl } from "../signin/cognito";
@@ -51,7 +51,14 @@ export function Layout({ children, extra }: { children: ComponentChildren; extra
                 </a>
               </li>
             )}
-            {who && !isStaff(who) && (
+            {who && (isStaff(who) || isReviewer(who)) && (
+              <li>
+                <a href={isReviewer(who) ? "/qa" : "/qa/mine"} data-testid="nav-qa">
+                  {t("nav.qa")}
+                </a>
+              </li>
+            )}
+            {who && isCustomer(who) && (
               <>
                 <li>
                   <a href="/portal">{t("nav.portal")}</a>
