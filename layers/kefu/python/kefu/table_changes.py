@@ -41,7 +41,7 @@ def changed_ticket(data: str, images: Sequence[str] = WRITTEN) -> str:
     except (binascii.Error, ValueError) as err:
         raise UnreadableRecord(f"the record is not base64 JSON: {err}") from None
     record = (change.get("dynamodb") or {}) if isinstance(change, dict) else {}
-    item = next((record[image] for image in images if record.get(image)), {})
+    item: dict[str, Any] = next((record[image] for image in images if record.get(image)), {})
     if (item.get("kind") or {}).get("S") != "ticket" or not (item.get("id") or {}).get("S"):
         raise UnreadableRecord("the record is not a ticket's change (kind ticket with an id)")
     return item["id"]["S"]
