@@ -38,8 +38,7 @@ READING = StreamReading(
     max_batching_window=Duration.seconds(1),
     pattern=TICKET_CHANGES,
     holds="the KPI aggregation",
-    fed_by="it is the on-failure destination of the KPI function's Kinesis mapping, where Lambda describes the "
-    "records it gave up on",
+    function_label="the KPI function",
     watched_as="kpis",
 )
 

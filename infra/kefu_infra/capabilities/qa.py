@@ -77,8 +77,7 @@ CHECKS = StreamReading(
     max_batching_window=Duration.seconds(5),
     pattern=RESOLVED_TICKETS,
     holds="the automatic QA checks",
-    fed_by="it is the on-failure destination of the QA checks function's Kinesis mapping, where Lambda describes "
-    "the records it gave up on",
+    function_label="the QA checks function",
     watched_as="qa-checks",
 )
 

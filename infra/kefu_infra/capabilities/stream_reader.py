@@ -41,9 +41,9 @@ class StreamReading:
     max_batching_window: Duration
     #: Lambda's event filter on the records' data: what wakes the function.
     pattern: dict[str, Any]
-    #: What the on-failure queue holds, as dead_letter_queue words it.
+    #: What the on-failure queue holds, as dead_letter_queue words it, and whose mapping feeds it.
     holds: str
-    fed_by: str
+    function_label: str
     #: The name its alarms and dashboard widgets go by.
     watched_as: str
 
@@ -66,7 +66,11 @@ class TableChangesReader(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         reading = self.reading
-        self.dead_letters = dead_letter_queue(self, "DeadLetters", holds=reading.holds, fed_by=reading.fed_by)
+        fed_by = (
+            f"it is the on-failure destination of {reading.function_label}'s Kinesis mapping, where Lambda describes "
+            "the records it gave up on"
+        )
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", holds=reading.holds, fed_by=fed_by)
         self.reader = KefuFunction(
             self,
             reading.function_id,
