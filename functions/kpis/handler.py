@@ -1,12 +1,12 @@
 """Keeps the KPI aggregates in step with the tickets (kefu.kpis.service.refresh), reading the domain table's changes
 from its Kinesis data stream (Kinesis Data Streams for DynamoDB; kefu_infra.capabilities.kpis says why).
 
-A record only says which ticket changed: the facts are computed from the ticket as it is now, so a record delivered
-twice, late, or out of order moves nothing more. A record that cannot be read (not JSON, not a ticket's change) is
-logged with its reason and reported as a batch item failure: after the mapping's bisected retries Lambda describes it
+The batch loop is kefu.table_changes' (shared with functions/qa_checks). A record only says which ticket changed: the
+facts are computed from the ticket as it is now, so a record delivered twice, late, or out of order moves nothing
+more. A record that cannot be read (not JSON, not a ticket's change), or a ticket whose refresh fails (throttled, a
+transaction cancelled), is reported as a batch item failure: after the mapping's bisected retries Lambda describes it
 (shard, sequence numbers) in the on-failure queue (alarmed); the stream keeps the record a week, and reading it again,
-or any later change of the ticket, brings the aggregates back exactly. A ticket whose refresh fails (throttled, a
-transaction cancelled) is reported the same way.
+or any later change of the ticket, brings the aggregates back exactly.
 """
 
 from __future__ import annotations
@@ -16,56 +16,28 @@ import gc
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
-import base64
-import binascii
-import json
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.kpis import service
 from kefu.observability import logger, metrics, tracer
-
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
-
-
-class UnreadableRecord(ValueError):
-    """A record that does not name a ticket's change: it goes to the on-failure queue with this reason."""
+from kefu.table_changes import WRITTEN_OR_REMOVED, TicketChangeReader
 
 
-def changed_ticket(data: str) -> str:
-    """The id of the ticket a Kinesis record (base64 JSON of the DynamoDB change) is about."""
-    try:
-        change = json.loads(base64.b64decode(data, validate=True))
-    except (binascii.Error, ValueError) as err:
-        raise UnreadableRecord(f"the record is not base64 JSON: {err}") from None
-    image = (change.get("dynamodb") or {}) if isinstance(change, dict) else {}
-    item = image.get("NewImage") or image.get("OldImage") or {}
-    if (item.get("kind") or {}).get("S") != "ticket" or not (item.get("id") or {}).get("S"):
-        raise UnreadableRecord("the record is not a ticket's change (kind ticket with an id)")
-    return item["id"]["S"]
-
-
-@tracer.capture_method
-def record_handler(record: KinesisStreamRecord) -> dict:
-    try:
-        ticket_id = changed_ticket(record.raw_event["kinesis"]["data"])
-    except UnreadableRecord as err:
-        logger.error("unreadable table change", extra={"reason": str(err), "sequence": record.kinesis.sequence_number})
-        metrics.add_metric(name="KpiRecordsUnreadable", unit="Count", value=1)
-        raise
+def refresh(ticket_id: str) -> dict:
     changed = service.refresh(ticket_id)
     metrics.add_metric(name="KpiFactsChanged", unit="Count", value=changed)
     return {"ticketId": ticket_id, "changed": changed}
+
+
+reader = TicketChangeReader(refresh, unreadable_metric="KpiRecordsUnreadable", images=WRITTEN_OR_REMOVED)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return reader.read(event, context)
 
 
 # End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.

@@ -12,6 +12,7 @@ import shlex
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -185,6 +186,55 @@ def token(
     )
 
 
+@local.command()
+def fire(
+    schedule: Annotated[str, typer.Argument(help="its name, or group/name (the banner lists them so)")],
+    at: Annotated[
+        str | None,
+        typer.Option(help="the occurrence's scheduled time, ISO 8601 (UTC without an offset); default: its next"),
+    ] = None,
+) -> None:
+    """Fire a schedule of the running local stack now, as EventBridge Scheduler fires one of its occurrences: the
+    target gets the schedule's input for that scheduled time (the monthly QA sampling, a campaign's run, without
+    waiting for them). The schedule's timetable is left as it is."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from kefu_local.firing import NoOccurrence, ScheduleNotFound
+    from kefu_local.firing import fire as fire_schedule
+    from kefu_local.schedules import Deliverer
+
+    try:
+        when = _instant(at) if at is not None else None
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--at") from None
+    config = LocalConfig.from_env()
+    # The local endpoint takes any credentials (kefu's are testing/testing): a shell's real ones never go to it.
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    try:
+        fired = fire_schedule(Deliverer(config.aws_endpoint), schedule, at=when)
+    except (ScheduleNotFound, NoOccurrence) as err:
+        raise _fail(LocalStackError(str(err))) from None
+    except EndpointConnectionError:
+        raise _fail(
+            LocalStackError(f"no local stack answers at {config.aws_endpoint} (start it: kefu local up)")
+        ) from None
+    name = f"{fired.schedule.group}/{fired.schedule.name}"
+    scheduled = fired.scheduled_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not fired.delivered:
+        errors.print(
+            f"[bold red]kefu local:[/] {name} for {scheduled} was not delivered to {fired.schedule.target['Arn']}"
+        )
+        raise typer.Exit(1)
+    console.print(f"kefu local: fired {name} for {scheduled} → {fired.schedule.target['Arn']}", soft_wrap=True)
+
+
+def _instant(text: str) -> datetime:
+    """An ISO 8601 time, UTC when it names no offset."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @events.command("tail")
 def events_tail(
     follow: Annotated[bool, typer.Option("--follow", "-f", help="keep showing new events as they come")] = False,
@@ -315,7 +365,10 @@ def _print_banner(stack: LocalStack) -> None:
         or "-",
     )
     table.add_row("state machines", "\n".join(m.name for m in stack.state_machines.values()) or "-")
-    table.add_row("schedules", "\n".join(arn.split(":schedule/", 1)[-1] for arn in stack.schedules) or "-")
+    schedules = [arn.split(":schedule/", 1)[-1] for arn in stack.schedules]
+    if schedules:
+        schedules[-1] += f"   [dim]({kefu} local fire <group/name> runs one now)[/]"
+    table.add_row("schedules", "\n".join(schedules) or "-")
     smtp = stack.smtp
     if smtp is not None:
         tls = "STARTTLS required, self-signed certificate" if smtp.tls_required else "STARTTLS offered"

@@ -12,6 +12,7 @@ from datetime import date
 import boto3
 import pytest
 
+from kefu import table_changes
 from kefu.config import settings
 from kefu.identity import Caller
 from kefu.kpis import reports
@@ -94,11 +95,19 @@ def test_an_unreadable_record_fails_alone_and_the_rest_of_the_batch_counts(desk,
 
 
 def test_the_reason_a_record_is_unreadable_is_said():
-    handler = load_function("kpis")
-    with pytest.raises(handler.UnreadableRecord, match="not base64 JSON"):
-        handler.changed_ticket("%%%")
-    with pytest.raises(handler.UnreadableRecord, match="not a ticket's change"):
-        handler.changed_ticket(base64.b64encode(b'{"dynamodb": {}}').decode())
+    with pytest.raises(table_changes.UnreadableRecord, match="not base64 JSON"):
+        table_changes.changed_ticket("%%%")
+    with pytest.raises(table_changes.UnreadableRecord, match="not a ticket's change"):
+        table_changes.changed_ticket(base64.b64encode(b'{"dynamodb": {}}').decode())
+
+
+def test_a_removed_tickets_change_names_it_only_for_a_reader_that_asks_for_removals():
+    removed = {"eventName": "REMOVE", "dynamodb": {"OldImage": {"kind": {"S": "ticket"}, "id": {"S": "TK-1"}}}}
+    data = base64.b64encode(json.dumps(removed).encode()).decode()
+
+    assert table_changes.changed_ticket(data, table_changes.WRITTEN_OR_REMOVED) == "TK-1"
+    with pytest.raises(table_changes.UnreadableRecord, match="not a ticket's change"):
+        table_changes.changed_ticket(data)
 
 
 def eventually(condition: Callable[[], bool]) -> bool:
@@ -149,7 +158,7 @@ def test_locally_a_kinesis_mapping_reads_the_tables_stream_in_kinesis_shape(aws)
     change = json.loads(base64.b64decode(record["kinesis"]["data"]))
     assert change["eventName"] == "INSERT" and change["tableName"] == "kefu-kinesis-test"
     assert change["dynamodb"]["NewImage"]["kind"] == {"S": "ticket"}
-    assert load_function("kpis").changed_ticket(record["kinesis"]["data"]) == "TK-1"
+    assert table_changes.changed_ticket(record["kinesis"]["data"]) == "TK-1"
 
 
 def test_the_templates_kinesis_mapping_is_run_from_the_tables_stream(aws):

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 
 from kefu import clock
 from kefu_local import references
+from kefu_local.firing import NoOccurrence, ScheduleNotFound, fire
 from kefu_local.lambdas import dispatching
 from kefu_local.resources import ResourceBuilder
-from kefu_local.schedules import Scheduler, create_schedules
+from kefu_local.schedules import Deliverer, Scheduler, create_schedules
 from kefu_local.stepfunctions import LocalStepFunctions, as_templates
 from tests.waiting import wait_for
 
@@ -180,3 +182,65 @@ def test_an_undeliverable_occurrence_goes_to_the_targets_dead_letter_queue(fast_
     assert attributes["TARGET_ARN"] == missing
     assert attributes["SCHEDULE_ARN"].endswith(":schedule/default/broken")
     assert attributes["ERROR_CODE"]
+
+
+def test_a_schedule_fired_by_hand_delivers_its_next_occurrence_now(aws, queue):
+    # Given the monthly sampling's schedule (03:00 in Shanghai on the 1st) and no scheduler running
+    url, arn = queue
+    boto3.client("scheduler").create_schedule_group(Name="kefu-dev-qa")
+    target = {"Arn": arn, "RoleArn": ROLE, "Input": '{"scheduledAt":"<aws.scheduler.scheduled-time>"}'}
+    create(
+        "monthly-sampling",
+        "cron(0 3 1 * ? *)",
+        target,
+        GroupName="kefu-dev-qa",
+        ScheduleExpressionTimezone="Asia/Shanghai",
+    )
+
+    # When it is fired by hand on 3 December
+    fired = fire(Deliverer(None), "monthly-sampling", now=datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
+
+    # Then its target got the input of its next occurrence, 1 January 03:00 in Shanghai, at once
+    assert fired.delivered and fired.schedule.group == "kefu-dev-qa"
+    assert fired.scheduled_time == datetime(2026, 12, 31, 19, 0, tzinfo=UTC)
+    assert [json.loads(body) for body in bodies(url)] == [{"scheduledAt": "2026-12-31T19:00:00Z"}]
+
+
+def test_a_schedule_is_fired_for_the_time_given_and_named_with_its_group_where_names_repeat(aws, queue):
+    url, arn = queue
+    for group in ("kefu-dev-qa", "kefu-dev-revisits"):
+        boto3.client("scheduler").create_schedule_group(Name=group)
+        target = {"Arn": arn, "RoleArn": ROLE, "Input": f'{{"group":"{group}","at":"<aws.scheduler.scheduled-time>"}}'}
+        create("nightly", "cron(0 2 * * ? *)", target, GroupName=group)
+    deliverer = Deliverer(None)
+
+    with pytest.raises(ScheduleNotFound, match="kefu-dev-qa/nightly, kefu-dev-revisits/nightly"):
+        fire(deliverer, "nightly")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    fired = fire(deliverer, "kefu-dev-revisits/nightly", at=datetime(2026, 12, 1, 3, 0, tzinfo=shanghai))
+
+    assert fired.delivered and fired.schedule.group == "kefu-dev-revisits"
+    assert [json.loads(body) for body in bodies(url)] == [{"group": "kefu-dev-revisits", "at": "2026-11-30T19:00:00Z"}]
+
+
+def test_firing_an_unknown_schedule_or_one_that_fires_no_more_is_refused_with_the_reason(aws, queue):
+    url, arn = queue
+    create("once", "at(2026-01-01T00:00:00)", {"Arn": arn, "RoleArn": ROLE, "Input": "{}"})
+    deliverer = Deliverer(None)
+
+    with pytest.raises(ScheduleNotFound, match="no schedule 'nope'"):
+        fire(deliverer, "nope")
+    with pytest.raises(NoOccurrence, match="default/once fires no more"):
+        fire(deliverer, "once", now=datetime(2026, 12, 3, tzinfo=UTC))
+    assert bodies(url) == []
+
+
+def test_the_fire_command_refuses_a_time_it_cannot_read():
+    from typer.testing import CliRunner
+
+    from kefu_local.cli import app
+
+    result = CliRunner().invoke(app, ["local", "fire", "kefu-dev-qa/monthly-sampling", "--at", "1st of January"])
+
+    assert result.exit_code == 2
+    assert "--at" in result.output

@@ -18,24 +18,9 @@ aggregate items. A report reads at most 2 calls per day of its period.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-
 from aws_cdk import Duration
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kinesis as kinesis
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
-from constructs import Construct
 
-from kefu_infra.capabilities.dead_letters import (
-    STREAM_MAX_RECORD_AGE,
-    STREAM_RETRY_ATTEMPTS,
-    dead_letter_queue,
-)
-from kefu_infra.capabilities.function import FunctionDefaults, KefuFunction
-from kefu_infra.capabilities.monitoring import Monitoring
-from kefu_infra.checks import acknowledge
+from kefu_infra.capabilities.stream_reader import StreamReading, TableChangesReader
 
 TIMEOUT = Duration.seconds(60)
 BATCH_SIZE = 100
@@ -43,65 +28,22 @@ BATCH_SIZE = 100
 #: written to the same table and must not wake the function again).
 TICKET_CHANGES = {"data": {"dynamodb": {"NewImage": {"kind": {"S": ["ticket"]}}}}}
 
+READING = StreamReading(
+    name="kpis",
+    function_id="AggregatorFunction",
+    description="Keeps the KPI aggregates in step with the tickets, from the table's Kinesis data stream",
+    memory_mb=512,
+    timeout=TIMEOUT,
+    batch_size=BATCH_SIZE,
+    max_batching_window=Duration.seconds(1),
+    pattern=TICKET_CHANGES,
+    holds="the KPI aggregation",
+    function_label="the KPI function",
+    watched_as="kpis",
+)
 
-class Kpis(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        table_changes: kinesis.IStream,
-        defaults: FunctionDefaults,
-        grant_domain_data: Callable[[iam.IGrantable], iam.Grant],
-        monitoring: Monitoring,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.dead_letters = dead_letter_queue(
-            self,
-            "DeadLetters",
-            holds="the KPI aggregation",
-            fed_by="it is the on-failure destination of the KPI function's Kinesis mapping, where Lambda describes "
-            "the records it gave up on",
-        )
-        self.aggregator = KefuFunction(
-            self,
-            "AggregatorFunction",
-            name="kpis",
-            defaults=defaults,
-            memory_mb=512,
-            timeout=TIMEOUT,
-            description="Keeps the KPI aggregates in step with the tickets, from the table's Kinesis data stream",
-        )
-        function = self.aggregator.function
-        grant_domain_data(function)
-        self.mapping = self._add_mapping(function, table_changes)
-        monitoring.watch_function("kpis", function)
-        monitoring.watch_dead_letter_queue("kpis", self.dead_letters)
-        monitoring.watch_dead_letter_age("kpis", self.dead_letters)
 
-    def _add_mapping(self, function: lambda_.Function, stream: kinesis.IStream) -> lambda_.EventSourceMapping:
-        stream.grant_read(function)
-        mapping = lambda_.EventSourceMapping(
-            self,
-            "TableChanges",
-            target=function,
-            event_source_arn=stream.stream_arn,
-            # Replaying the whole retention is harmless (facts are recomputed), so a new mapping misses nothing.
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-            batch_size=BATCH_SIZE,
-            max_batching_window=Duration.seconds(1),
-            bisect_batch_on_error=True,
-            retry_attempts=STREAM_RETRY_ATTEMPTS,
-            max_record_age=STREAM_MAX_RECORD_AGE,
-            report_batch_item_failures=True,
-            on_failure=sources.SqsDlq(self.dead_letters),
-            filters=[{"pattern": json.dumps(TICKET_CHANGES)}],
-        )
-        mapping.node.add_dependency(self.aggregator.role)
-        acknowledge(
-            function,
-            "Serverless-LambdaDLQ",
-            "Invoked by a Kinesis event source mapping, never asynchronously: records that still fail after their "
-            "bisected retries are described in the mapping's on-failure queue, which is alarmed.",
-        )
-        return mapping
+class Kpis(TableChangesReader):
+    """The KPI aggregation: functions/kpis reading the table's changes."""
+
+    reading = READING

@@ -29,14 +29,10 @@ ticket (resolved, closed, a survey answer), 80,000 a day at 10,000 tickets a day
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kinesis as kinesis
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_stepfunctions as sfn
@@ -44,7 +40,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from kefu.qa.config import Sampling
-from kefu_infra.capabilities.dead_letters import STREAM_MAX_RECORD_AGE, STREAM_RETRY_ATTEMPTS, dead_letter_queue
+from kefu_infra.capabilities.dead_letters import dead_letter_queue
 from kefu_infra.capabilities.function import (
     FunctionDefaults,
     KefuFunction,
@@ -53,6 +49,7 @@ from kefu_infra.capabilities.function import (
     state_machine_log_group,
 )
 from kefu_infra.capabilities.monitoring import Monitoring
+from kefu_infra.capabilities.stream_reader import StreamReading, TableChangesReader
 from kefu_infra.checks import acknowledge
 
 CHECKS_TIMEOUT = Duration.seconds(60)
@@ -70,67 +67,25 @@ RESOLVED_TICKETS = {
 }
 
 
-class QaChecks(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        table_changes: kinesis.IStream,
-        defaults: FunctionDefaults,
-        grant_domain_data: Callable[[iam.IGrantable], iam.Grant],
-        monitoring: Monitoring,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.dead_letters = dead_letter_queue(
-            self,
-            "DeadLetters",
-            holds="the automatic QA checks",
-            fed_by="it is the on-failure destination of the QA checks function's Kinesis mapping, where Lambda "
-            "describes the records it gave up on",
-        )
-        self.checker = KefuFunction(
-            self,
-            "Function",
-            name="qa_checks",
-            defaults=defaults,
-            memory_mb=512,
-            timeout=CHECKS_TIMEOUT,
-            description="Automatic QA checks on every resolved ticket, from the table's Kinesis data stream",
-        )
-        function = self.checker.function
-        grant_domain_data(function)
-        self.mapping = self._add_mapping(function, table_changes)
-        monitoring.watch_function("qa-checks", function)
-        monitoring.watch_dead_letter_queue("qa-checks", self.dead_letters)
-        monitoring.watch_dead_letter_age("qa-checks", self.dead_letters)
+CHECKS = StreamReading(
+    name="qa_checks",
+    function_id="Function",
+    description="Automatic QA checks on every resolved ticket, from the table's Kinesis data stream",
+    memory_mb=512,
+    timeout=CHECKS_TIMEOUT,
+    batch_size=CHECKS_BATCH_SIZE,
+    max_batching_window=Duration.seconds(5),
+    pattern=RESOLVED_TICKETS,
+    holds="the automatic QA checks",
+    function_label="the QA checks function",
+    watched_as="qa-checks",
+)
 
-    def _add_mapping(self, function: lambda_.Function, stream: kinesis.IStream) -> lambda_.EventSourceMapping:
-        stream.grant_read(function)
-        mapping = lambda_.EventSourceMapping(
-            self,
-            "TableChanges",
-            target=function,
-            event_source_arn=stream.stream_arn,
-            # Replaying the retention is harmless (findings are recomputed), so a new mapping misses nothing.
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-            batch_size=CHECKS_BATCH_SIZE,
-            max_batching_window=Duration.seconds(5),
-            bisect_batch_on_error=True,
-            retry_attempts=STREAM_RETRY_ATTEMPTS,
-            max_record_age=STREAM_MAX_RECORD_AGE,
-            report_batch_item_failures=True,
-            on_failure=sources.SqsDlq(self.dead_letters),
-            filters=[{"pattern": json.dumps(RESOLVED_TICKETS)}],
-        )
-        mapping.node.add_dependency(self.checker.role)
-        acknowledge(
-            function,
-            "Serverless-LambdaDLQ",
-            "Invoked by a Kinesis event source mapping, never asynchronously: records that still fail after their "
-            "bisected retries are described in the mapping's on-failure queue, which is alarmed.",
-        )
-        return mapping
+
+class QaChecks(TableChangesReader):
+    """The automatic QA checks: functions/qa_checks reading the tickets written resolved or closed."""
+
+    reading = CHECKS
 
 
 class QaSampling(Construct):

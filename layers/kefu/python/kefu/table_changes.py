@@ -1,0 +1,82 @@
+"""The domain table's changes, as its Kinesis data stream (Kinesis Data Streams for DynamoDB) hands them to the
+functions that read it (functions/kpis, functions/qa_checks; kefu_infra.capabilities.stream_reader builds their
+mappings). A function's code ships alone, so the batch loop the readers share lives here, beside the Logger and
+Metrics they share; the domain packages never see a record.
+
+A record only says which ticket changed: a reader recomputes what it keeps from the ticket as it is now, so a record
+delivered twice, late, or out of order writes nothing more. A record that cannot be read (not base64 JSON, not a
+ticket's change) is logged with its reason, counted, and reported as a batch item failure, as is a ticket whose work
+fails: after the mapping's bisected retries Lambda describes it in the on-failure queue (alarmed).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from kefu.observability import logger, metrics, tracer
+
+#: The images of a change that name its ticket: the new one (written), then the old one (a removal) if asked.
+WRITTEN = ("NewImage",)
+WRITTEN_OR_REMOVED = ("NewImage", "OldImage")
+
+
+class UnreadableRecord(ValueError):
+    """A record that does not name a ticket's change: it goes to the on-failure queue with this reason."""
+
+
+def changed_ticket(data: str, images: Sequence[str] = WRITTEN) -> str:
+    """The id of the ticket a Kinesis record's data (base64 JSON of the DynamoDB change) is about, read from the
+    first of `images` the change has."""
+    try:
+        change = json.loads(base64.b64decode(data, validate=True))
+    except (binascii.Error, ValueError) as err:
+        raise UnreadableRecord(f"the record is not base64 JSON: {err}") from None
+    record = (change.get("dynamodb") or {}) if isinstance(change, dict) else {}
+    item: dict[str, Any] = next((record[image] for image in images if record.get(image)), {})
+    if (item.get("kind") or {}).get("S") != "ticket" or not (item.get("id") or {}).get("S"):
+        raise UnreadableRecord("the record is not a ticket's change (kind ticket with an id)")
+    return item["id"]["S"]
+
+
+class TicketChangeReader:
+    """One function's reading of a batch: `work(ticket_id)` for each record's ticket, partial failures reported.
+
+    `unreadable_metric` counts the records that name no ticket; `images` are where a record's ticket is read from."""
+
+    def __init__(
+        self,
+        work: Callable[[str], dict[str, Any]],
+        *,
+        unreadable_metric: str,
+        images: Sequence[str] = WRITTEN,
+    ) -> None:
+        self.work = work
+        self.unreadable_metric = unreadable_metric
+        self.images = tuple(images)
+        self.processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
+
+    @tracer.capture_method
+    def record_handler(self, record: KinesisStreamRecord) -> dict[str, Any]:
+        # Powertools hands the record by keyword: the parameter must be named `record`.
+        try:
+            ticket_id = changed_ticket(record.raw_event["kinesis"]["data"], self.images)
+        except UnreadableRecord as err:
+            sequence = record.kinesis.sequence_number
+            logger.error("unreadable table change", extra={"reason": str(err), "sequence": sequence})
+            metrics.add_metric(name=self.unreadable_metric, unit="Count", value=1)
+            raise
+        return self.work(ticket_id)
+
+    def read(self, event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+        return process_partial_response(
+            event=event, record_handler=self.record_handler, processor=self.processor, context=context
+        )
