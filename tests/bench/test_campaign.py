@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from kefu_local.templates import cloud_assembly
-from tests.e2e.campaign_desk import SCALE, load_desk, run_campaign
+from tests.e2e.campaign_desk import BENCH_CUSTOMERS, SCALE, assert_surveyed_exactly_once, load_desk, run_campaign
 from tests.e2e.local_stack import LocalStackProcess, new_stack
 
 pytestmark = pytest.mark.bench
@@ -67,11 +67,11 @@ def floor_seconds(stack: LocalStackProcess, table: str, customers: int) -> float
 
 
 def test_a_campaign_over_1000_tickets_costs_a_small_multiple_of_the_aws_calls_it_must_make(stack):
-    desk, table = load_desk(stack)
+    desk, table = load_desk(stack, BENCH_CUSTOMERS)
     started = time.perf_counter()
-    _, described = run_campaign(stack, desk.scheduled_at)
+    execution, described = run_campaign(stack, desk.scheduled_at)
     campaign = time.perf_counter() - started
-    assert described["status"] == "SUCCEEDED", described.get("cause")
+    assert_surveyed_exactly_once(stack, desk, table, execution, described)
 
     baseline = floor_seconds(stack, table, len(desk.eligible))
     ratio = campaign / baseline

@@ -1,6 +1,7 @@
-"""A revisit campaign over 1,000 resolved tickets of 700 customers, written straight to a local stack's table: the
-desk, what the `daily-csat-survey` campaign (infra/config/dev.yaml) must do with it, and how to run it and read what
-it did. Shared by the end-to-end test (exactly once, complete) and the bench (how long, as a ratio).
+"""A revisit campaign over resolved tickets (1,000 of 700 customers in the bench, 150 in the test), written
+straight to a local stack's table: the desk, what the `daily-csat-survey` campaign (infra/config/dev.yaml) must do
+with it, and how to run it and read what it did. Shared by the end-to-end test (exactly once, complete) and the
+bench (the same, and how long, as a ratio).
 
 The local clock runs SCALE times faster, so the run's quiet-hours wait (up to 12 h, 21:00-09:00 in Shanghai) lasts
 seconds whatever the time of day. The campaign schedules are disabled first: at that speed their cron would start
@@ -46,14 +47,21 @@ class Desk:
     tickets: int
 
 
-def desk_of_1000_tickets(scheduled_at: datetime, seed: int = 8) -> tuple[Desk, list[dict]]:
-    """700 customers of every tier (a seventh revisited 10 days ago: within any cycle; some without an e-mail
-    address) and 1,000 tickets (each customer one, 300 a second): most resolved 2-7 days before the run, the rest
-    too recent or too old; some complaints, some by phone. Returns the desk, with the customers the campaign must
-    reach worked out from the rules' meaning (not from kefu's code), and the items to write."""
+#: The bench's desk (tests/bench/test_campaign.py): 1,000 tickets of 700 customers.
+BENCH_CUSTOMERS = 700
+#: `make test`'s (tests/e2e/test_local_campaign.py): the same mix at a seventh of the size, so the run still spans
+#: several Distributed Map batches and every rule, in a fraction of the time.
+TEST_CUSTOMERS = 105
+
+
+def desk_of_tickets(scheduled_at: datetime, customers: int, seed: int = 8) -> tuple[Desk, list[dict]]:
+    """`customers` customers of every tier (a seventh revisited 10 days ago: within any cycle; some without an
+    e-mail address) and 10/7 as many tickets (each customer one, 3 in 7 a second): most resolved 2-7 days before the
+    run, the rest too recent or too old; some complaints, some by phone. Returns the desk, with the customers the
+    campaign must reach worked out from the rules' meaning (not from kefu's code), and the items to write."""
     rng = random.Random(seed)
     items, tier_of, reachable = [], {}, {}
-    for n in range(700):
+    for n in range(customers):
         customer_id = f"CU-C{n:04d}"
         tier = Tier.VIP if n % 10 == 0 else Tier.HIGH_VALUE if n % 5 == 0 else Tier.STANDARD
         last = scheduled_at - 10 * DAY if n % 7 == 0 else scheduled_at - 120 * DAY if n % 7 == 1 else None
@@ -69,7 +77,10 @@ def desk_of_1000_tickets(scheduled_at: datetime, seed: int = 8) -> tuple[Desk, l
             last is None or scheduled_at - last >= CYCLE_DAYS[tier] * DAY
         )
     eligible: set[str] = set()
-    owners = [f"CU-C{n:04d}" for n in range(700)] + [f"CU-C{rng.randrange(700):04d}" for _ in range(300)]
+    seconds = customers * 3 // 7
+    owners = [f"CU-C{n:04d}" for n in range(customers)] + [
+        f"CU-C{rng.randrange(customers):04d}" for _ in range(seconds)
+    ]
     for customer_id in owners:
         days_ago = rng.uniform(2.2, 6.8) if rng.random() < 0.85 else rng.choice([0.5, 9.0])
         category = Category.COMPLAINT if rng.random() < 0.1 else rng.choice([Category.ORDER, Category.LOGISTICS])
@@ -89,7 +100,7 @@ def desk_of_1000_tickets(scheduled_at: datetime, seed: int = 8) -> tuple[Desk, l
             and channel is not Channel.PHONE
         ):
             eligible.add(customer_id)
-    return Desk(scheduled_at, eligible, 700, len(owners)), items
+    return Desk(scheduled_at, eligible, customers, len(owners)), items
 
 
 def write(stack: LocalStackProcess, table: str, items: list) -> None:
@@ -152,11 +163,11 @@ def campaign_table(stack: LocalStackProcess) -> str:
     return table
 
 
-def load_desk(stack: LocalStackProcess) -> tuple[Desk, str]:
-    """Quiet the schedules and write the 1,000 tickets for a run scheduled now; the desk and the table."""
+def load_desk(stack: LocalStackProcess, customers: int) -> tuple[Desk, str]:
+    """Quiet the schedules and write the desk's tickets for a run scheduled now; the desk and the table."""
     quiet(stack)
     table = campaign_table(stack)
-    desk, items = desk_of_1000_tickets(datetime.now(UTC).replace(microsecond=0))
+    desk, items = desk_of_tickets(datetime.now(UTC).replace(microsecond=0), customers)
     write(stack, table, items)
     return desk, table
 
@@ -173,3 +184,19 @@ def run_campaign(stack: LocalStackProcess, scheduled_at: datetime) -> tuple[str,
         assert time.monotonic() < give_up, f"never ended:\n{stack.output()[-3000:]}"
         time.sleep(0.25)
     return execution, described
+
+
+def assert_surveyed_exactly_once(stack: LocalStackProcess, desk: Desk, table: str, execution: str, described: dict):
+    """The run succeeded through the Distributed Map, every customer it may reach got one survey and one mail, and
+    nobody else any."""
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    report = json.loads(described["output"])
+    eligible = len(desk.eligible)
+    assert (report["selected"], report["sent"], report["failed"], report["skipped"]) == (eligible, eligible, 0, 0)
+    surveyed = surveys_by_customer(stack, table)
+    assert set(surveyed) == desk.eligible and set(surveyed.values()) == {1}
+    recipients = mail_recipients(stack)
+    assert recipients == Counter(f"{customer_id.lower()}@example.com" for customer_id in desk.eligible)
+    history = stack.client("stepfunctions").get_execution_history(executionArn=execution, maxResults=1000)
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history["events"] if "stateEnteredEventDetails" in e]
+    assert "SendFromBucket" in entered
