@@ -47,16 +47,16 @@ def seed_replies() -> tuple[dict, ...]:
 
 def seed_knowledge() -> dict[str, int]:
     """Write and publish the seed articles and replies unless the knowledge base already has articles (a local stack
-    started again keeps what people wrote). The index is rebuilt once, at the end."""
-    from kefu.knowledge import articles, published, replies
+    started again keeps what people wrote): the articles imported in batches, the index rebuilt once."""
+    from kefu.knowledge import articles, replies
     from kefu.model.knowledge import ArticleDraft, ReplySpec
     from kefu.store import knowledge as store
 
     existing, _ = store.list_articles(language=None, category=None, limit=1, cursor=None)
     if existing:
         return {"articles": 0, "replies": 0}
-    for seed in seed_articles():
-        draft = ArticleDraft(
+    drafts = [
+        ArticleDraft(
             title=seed.title,
             body=seed.body,
             language=seed.language,
@@ -64,9 +64,9 @@ def seed_knowledge() -> dict[str, int]:
             tags=list(seed.tags),
             visibility=seed.visibility,
         )
-        article = articles.create_article(_EDITOR, draft)
-        articles.publish_article(_EDITOR, article.id, if_match=None, reindex=False)
+        for seed in seed_articles()
+    ]
+    articles.import_published(_EDITOR, drafts)
     for row in seed_replies():
         replies.create_reply(_SUPERVISOR, ReplySpec(**row))
-    published.rebuild()
     return {"articles": len(seed_articles()), "replies": len(seed_replies())}

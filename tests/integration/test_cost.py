@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN, AGENT, CUSTOMER, SUPERVISOR
-from tests.integration import test_api_bad_input as bad_input
+from tests.integration import api_cases as bad_input
 from tests.integration.conftest import open_ticket
 from tests.integration.mailroom import mailroom_fixture  # noqa: F401 (a fixture)
 from tests.integration.scoped import deploy_access

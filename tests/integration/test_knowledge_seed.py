@@ -40,6 +40,38 @@ def test_the_seed_publishes_every_article_and_reply_once(seeded):
     assert seed_knowledge() == {"articles": 0, "replies": 0}  # a restarted stack keeps what it has
 
 
+def test_seeded_articles_are_imported_published_each_with_one_history_entry_and_readable_by_id(seeded):
+    api, counts = seeded
+    listed, query = [], {"limit": "50"}
+    while True:
+        page = api("GET", "/kb/articles", who=EDITOR, query=query).json
+        listed += page["items"]
+        if not page.get("nextCursor"):
+            break
+        query = {"limit": "50", "cursor": page["nextCursor"]}
+    assert len(listed) == counts["articles"] and {item["status"] for item in listed} == {"published"}
+    article = api("GET", f"/kb/articles/{listed[0]['id']}", who=EDITOR)
+    assert article.status == 200 and article.json["publishedAt"] and article.json["version"] == 1
+    (entry,) = api("GET", f"/kb/articles/{listed[0]['id']}/history", who=EDITOR).json["items"]
+    assert (entry["action"], entry["version"], entry["article"]["status"]) == ("imported", 1, "published")
+    # and an editor can change one under its ETag like any other (the import set its version)
+    changed = api(
+        "PUT", f"/kb/articles/{listed[0]['id']}", who=EDITOR, body={"title": "New"}, headers={"If-Match": '"1"'}
+    )
+    assert changed.status == 200, changed.text
+
+
+def test_only_article_writers_import_articles(seeded):
+    from kefu.errors import Forbidden
+    from kefu.identity import Caller
+    from kefu.knowledge.articles import import_published
+    from kefu.model.knowledge import ArticleDraft
+
+    draft = ArticleDraft(title="Lockers", body="Use the code.", language="en", category="logistics")
+    with pytest.raises(Forbidden):
+        import_published(Caller(sub=CUSTOMER.sub, groups=frozenset()), [draft])
+
+
 def test_customers_search_the_seeded_base_in_three_languages_and_never_see_internal_articles(seeded):
     api, _ = seeded
     for question, lang in (

@@ -105,7 +105,7 @@ class ArticleVersion(BaseModel):
     version: int
     at: datetime
     by: str
-    action: str  # created | updated | published
+    action: str  # created | updated | published | imported (created and published at once)
     changed: list[str]
     note: str | None = None
     article: Article

@@ -121,7 +121,36 @@ def save_article(article: Article, terms: dict[str, int], entry: ArticleVersion,
     """Write the article and its history entry in one transaction. `article.version` is the one it was read at
     (0 for a new article); the stored article must still be at it, else KnowledgeVersionConflict."""
     item = _article_item(article, terms, is_new=is_new)
-    history = ArticleHistoryItem(
+    history = _history_item(article, entry)
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.save(item)  # pynamodb adds the version condition and increments `version`
+            transaction.save(history, condition=KefuItem.pk.does_not_exist())
+    except TransactWriteError as err:
+        if CONDITION_FAILED in cancellation_codes(err):
+            raise KnowledgeVersionConflict(article.id) from err
+        raise
+    return article.model_copy(update={"version": item.version})
+
+
+def import_articles(entries: list[tuple[Article, dict[str, int], ArticleVersion]]) -> list[Article]:
+    """New articles (version 0, ids never used) and their first history entries, written 25 items a request: a
+    knowledge base loaded whole (the local stack's seed). No condition guards them, unlike `save_article`: their ids
+    are new, so there is nothing to race with."""
+    saved = []
+    with ArticleItem.batch_write() as batch:
+        for article, terms, entry in entries:
+            item = _article_item(article, terms, is_new=True)
+            item.version = 1
+            batch.save(item)
+            batch.save(_history_item(article, entry))
+            saved.append(article.model_copy(update={"version": 1}))
+    return saved
+
+
+def _history_item(article: Article, entry: ArticleVersion) -> ArticleHistoryItem:
+    """The history entry `entry` of `article` as read at `article.version` (its number is the version it makes)."""
+    return ArticleHistoryItem(
         article_key(article.id),
         f"V#{article.version + 1:08d}",
         article_id=article.id,
@@ -133,15 +162,6 @@ def save_article(article: Article, terms: dict[str, int], entry: ArticleVersion,
         note=entry.note,
         snapshot=json.loads(article.model_copy(update={"version": article.version + 1}).model_dump_json()),
     )
-    try:
-        with TransactWrite(connection=connection()) as transaction:
-            transaction.save(item)  # pynamodb adds the version condition and increments `version`
-            transaction.save(history, condition=KefuItem.pk.does_not_exist())
-    except TransactWriteError as err:
-        if CONDITION_FAILED in cancellation_codes(err):
-            raise KnowledgeVersionConflict(article.id) from err
-        raise
-    return article.model_copy(update={"version": item.version})
 
 
 def article_history(article_id: str, *, limit: int, cursor: str | None) -> tuple[list[ArticleVersion], str | None]:
