@@ -17,7 +17,6 @@ from problems import responses
 from pydantic import BaseModel
 
 from kefu.identity import Caller
-from kefu.qa import coverage, reviews, scorecards
 from kefu.qa.model import (
     AcknowledgeRequest,
     AppealRequest,
@@ -32,6 +31,8 @@ from kefu.qa.model import (
 )
 from kefu.tickets.queries import page_size
 
+# Each route imports the service it calls (kefu.qa.reviews, coverage, scorecards) on its first call: with them come the
+# automatic checks, the routing and the SLA settings, which no other route needs on the API's cold start.
 router = APIGatewayHttpRouter()
 
 #: A desk month, yyyy-mm, from 1970 to 8999 (kefu.qa.months reads any real month; these bound what is asked).
@@ -69,6 +70,8 @@ def list_reviews(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ):
+    from kefu.qa import reviews
+
     page = reviews.list_reviews(
         _caller(),
         status=status,
@@ -92,6 +95,8 @@ def list_reviews(
     responses=responses(Review, 201, "The review", errors=(403, 404, 409)),
 )
 def request_review(body: NewReview):
+    from kefu.qa import reviews
+
     return _json(reviews.request_review(_caller(), body), 201)
 
 
@@ -103,6 +108,8 @@ def request_review(body: NewReview):
     responses=responses(Review, errors=(403,)),
 )
 def get_review(reviewId: str):
+    from kefu.qa import reviews
+
     return _json(reviews.get_review(_caller(), reviewId))
 
 
@@ -117,6 +124,8 @@ def get_review(reviewId: str):
     responses=responses(Review, errors=(403, 409)),
 )
 def score_review(reviewId: str, body: ScoreRequest):
+    from kefu.qa import reviews
+
     return _json(reviews.score(_caller(), reviewId, body))
 
 
@@ -129,6 +138,8 @@ def score_review(reviewId: str, body: ScoreRequest):
     responses=responses(Review, errors=(403, 409)),
 )
 def acknowledge_review(reviewId: str, body: AcknowledgeRequest):
+    from kefu.qa import reviews
+
     return _json(reviews.acknowledge(_caller(), reviewId, body))
 
 
@@ -141,6 +152,8 @@ def acknowledge_review(reviewId: str, body: AcknowledgeRequest):
     responses=responses(Review, errors=(403, 409)),
 )
 def appeal_review(reviewId: str, body: AppealRequest):
+    from kefu.qa import reviews
+
     return _json(reviews.appeal(_caller(), reviewId, body))
 
 
@@ -153,6 +166,8 @@ def appeal_review(reviewId: str, body: AppealRequest):
     responses=responses(Review, errors=(403, 409)),
 )
 def decide_appeal(reviewId: str, body: DecisionRequest):
+    from kefu.qa import reviews
+
     return _json(reviews.decide(_caller(), reviewId, body))
 
 
@@ -167,6 +182,8 @@ def decide_appeal(reviewId: str, body: DecisionRequest):
     responses=responses(Coverage, errors=(403,)),
 )
 def month_coverage(month: Annotated[str, Query(pattern=MONTH, max_length=7)]):
+    from kefu.qa import coverage
+
     return _json(coverage.coverage(_caller(), month))
 
 
@@ -186,4 +203,6 @@ def agent_scorecard(
     month: Annotated[str, Query(pattern=MONTH, max_length=7)],
     agent: Annotated[str | None, Query(max_length=128)] = None,
 ):
+    from kefu.qa import scorecards
+
     return _json(scorecards.scorecard(_caller(), month, agent))

@@ -115,9 +115,9 @@ def report_undelivered(ticket: Ticket, kind: str, event_id: str, channel: Channe
 
 @cache
 def _events_client() -> Any:
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("events", region_name=settings().region)
+    return boto3_client("events", region_name=settings().region)
 
 
 def put_event(entry: dict[str, Any]) -> None:

@@ -257,9 +257,9 @@ def delivered_message_id(ses_message_id: str) -> str:
 
 @cache
 def _sesv2() -> Any:
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("sesv2", region_name=settings().region)
+    return boto3_client("sesv2", region_name=settings().region)
 
 
 def _send(message: EmailMessage, mailbox: str, recipient: str) -> str:

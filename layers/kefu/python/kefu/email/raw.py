@@ -11,9 +11,9 @@ from kefu.config import settings
 
 @cache
 def _s3() -> Any:
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("s3", region_name=settings().region)
+    return boto3_client("s3", region_name=settings().region)
 
 
 def read(bucket: str, key: str) -> bytes:

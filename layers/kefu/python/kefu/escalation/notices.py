@@ -105,6 +105,6 @@ def mail(ticket: Ticket, said: str, recipients: Sequence[Notice]) -> list[str]:
 
 @cache
 def _sesv2():
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("sesv2", region_name=settings().region)
+    return boto3_client("sesv2", region_name=settings().region)

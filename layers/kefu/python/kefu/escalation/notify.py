@@ -48,9 +48,9 @@ class Taken:
 
 @cache
 def _sns():
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("sns", region_name=settings().region)
+    return boto3_client("sns", region_name=settings().region)
 
 
 def announce(ticket: Ticket, taken: Sequence[Taken]) -> None:

@@ -89,9 +89,9 @@ def follow_change(change: Mapping[str, Any]) -> tuple[Ticket, Orders]:
 
 @cache
 def _states():
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("stepfunctions", region_name=settings().region)
+    return boto3_client("stepfunctions", region_name=settings().region)
 
 
 def _state_machine() -> str:

@@ -46,9 +46,9 @@ def _refresh_seconds() -> float:
 
 @cache
 def _s3() -> Any:
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("s3", region_name=settings().region)
+    return boto3_client("s3", region_name=settings().region)
 
 
 def forget() -> None:

@@ -47,8 +47,13 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Model(BaseModel):
+    # Schemas built on first use: most functions import these models and never validate one.
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Strict(_Model):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ArticleDraft(_Strict):
@@ -82,7 +87,7 @@ class PublishRequest(_Strict):
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
-class Article(BaseModel):
+class Article(_Model):
     id: str
     title: str
     body: str
@@ -99,7 +104,7 @@ class Article(BaseModel):
     publishedAt: datetime | None = None
 
 
-class ArticleVersion(BaseModel):
+class ArticleVersion(_Model):
     """One step of an article's history: who, when, which fields changed, and the article as it then was."""
 
     version: int
@@ -111,7 +116,7 @@ class ArticleVersion(BaseModel):
     article: Article
 
 
-class ArticleHit(BaseModel):
+class ArticleHit(_Model):
     """A listing or search result (`score` and `snippet` only when searched)."""
 
     id: str
@@ -124,7 +129,7 @@ class ArticleHit(BaseModel):
     snippet: str | None = None
 
 
-class Page(BaseModel, Generic[T]):
+class Page(_Model, Generic[T]):
     items: list[T]
     nextCursor: str | None = None
 
@@ -145,7 +150,7 @@ class ReplySpec(_Strict):
     tags: list[Tag] = Field(default_factory=list, max_length=20)
 
 
-class Reply(BaseModel):
+class Reply(_Model):
     id: str
     title: str
     body: str
@@ -164,13 +169,13 @@ class RenderRequest(_Strict):
     ticketId: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class Rendered(BaseModel):
+class Rendered(_Model):
     replyId: str
     ticketId: str
     text: str
 
 
-class ReplyUsage(BaseModel):
+class ReplyUsage(_Model):
     replyId: str
     agentId: str
     uses: int
@@ -180,7 +185,7 @@ class ReplyUsage(BaseModel):
 # --- suggestions --------------------------------------------------------------------------------------------
 
 
-class SuggestedArticle(BaseModel):
+class SuggestedArticle(_Model):
     id: str
     title: str
     language: Language
@@ -192,7 +197,7 @@ class SuggestedArticle(BaseModel):
     snippet: str | None = None
 
 
-class SuggestedReply(BaseModel):
+class SuggestedReply(_Model):
     id: str
     title: str
     group: str
@@ -202,7 +207,7 @@ class SuggestedReply(BaseModel):
     why: str
 
 
-class Suggestions(BaseModel):
+class Suggestions(_Model):
     ticketId: str
     language: Language
     articles: list[SuggestedArticle]

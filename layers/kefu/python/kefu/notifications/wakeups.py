@@ -66,6 +66,6 @@ def schedule_wake(ticket_id: str, due: datetime) -> str:
 
 @cache
 def _scheduler() -> Any:
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("scheduler", region_name=settings().region)
+    return boto3_client("scheduler", region_name=settings().region)

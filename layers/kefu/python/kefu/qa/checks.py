@@ -26,42 +26,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import cache
-
-from pydantic import BaseModel, ConfigDict
 
 from kefu.model.tickets import EntryKind, Ticket, TimelineEntry
 from kefu.qa.config import QaSettings
+from kefu.qa.model import Finding, Rule
 from kefu.routing import RoutingConfig, Sentiment, assess_emotion
 from kefu.routing.text import Lexicon, normalize
 
 _PEOPLE = frozenset({"agent", "supervisor", "admin"})
 _DONE = frozenset({"resolved", "closed"})
-
-
-class Rule(StrEnum):
-    FIRST_RESPONSE_LATE = "first_response_late"
-    REPLY_GAP = "reply_gap"
-    FORBIDDEN_PHRASE = "forbidden_phrase"
-    MISSING_GREETING = "missing_greeting"
-    MISSING_CLOSING = "missing_closing"
-    NEGATIVE_AT_END = "negative_at_end"
-    REOPENED = "reopened"
-    ESCALATED = "escalated"
-    LOW_CSAT = "low_csat"
-
-
-class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    rule: Rule
-    #: The timeline entry the finding comes from.
-    entryId: str
-    #: Why, in words a reviewer reads.
-    detail: str
-    #: The phrases or cues found, when the rule matches words.
-    evidence: list[str] = []
 
 
 @dataclass(frozen=True)

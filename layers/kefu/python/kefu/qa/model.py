@@ -8,11 +8,36 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from kefu.qa.checks import Finding
 from kefu.qa.rubric import Rubric
 
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+# The automatic checks' rules and findings (kefu.qa.checks makes them) live here, with the reviews that carry them,
+# so that the API's models do not import the checks, and with them the routing and SLA settings, at every cold start.
+class Rule(StrEnum):
+    FIRST_RESPONSE_LATE = "first_response_late"
+    REPLY_GAP = "reply_gap"
+    FORBIDDEN_PHRASE = "forbidden_phrase"
+    MISSING_GREETING = "missing_greeting"
+    MISSING_CLOSING = "missing_closing"
+    NEGATIVE_AT_END = "negative_at_end"
+    REOPENED = "reopened"
+    ESCALATED = "escalated"
+    LOW_CSAT = "low_csat"
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    rule: Rule
+    #: The timeline entry the finding comes from.
+    entryId: str
+    #: Why, in words a reviewer reads.
+    detail: str
+    #: The phrases or cues found, when the rule matches words.
+    evidence: list[str] = []
 
 
 class ReviewStatus(StrEnum):

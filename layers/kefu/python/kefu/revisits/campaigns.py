@@ -226,9 +226,9 @@ def work_bucket() -> str:
 
 @cache
 def _s3() -> Any:
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("s3", region_name=settings().region)
+    return boto3_client("s3", region_name=settings().region)
 
 
 # --- send ------------------------------------------------------------------------------------------------------

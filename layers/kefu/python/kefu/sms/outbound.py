@@ -53,9 +53,9 @@ class TextDelivery(BaseModel):
 
 @cache
 def _sns() -> Any:
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("sns", region_name=settings().region)
+    return boto3_client("sns", region_name=settings().region)
 
 
 def send_text(phone: str, text: str) -> str:

@@ -66,6 +66,7 @@ from pynamodb.models import Model
 
 from kefu.config import settings
 from kefu.store.attributes import UtcDateTimeAttribute
+from kefu.store.service_models import use_service_folders
 
 
 class _FromSettings:
@@ -166,11 +167,8 @@ class KefuItem(Model):
         known = cls._connection
         connection = super()._get_connection()
         if connection is not known:
-            # boto3's clients (S3, SES, SQS, …) come from the same botocore session: a session of their own would
-            # load botocore's shared data (endpoints, partitions, retry rules) once more on a cold start.
-            import boto3
-
-            boto3.setup_default_session(botocore_session=connection.connection.session)
+            # The session is new (pynamodb makes it on first use): its models are found without listing every service.
+            use_service_folders(connection.connection.session)
         return connection
 
 

@@ -226,6 +226,6 @@ def forget_keys() -> None:
 
 @cache
 def _client() -> Any:
-    import boto3
+    from kefu.store.clients import boto3_client
 
-    return boto3.client("secretsmanager", region_name=settings().region)
+    return boto3_client("secretsmanager", region_name=settings().region)
