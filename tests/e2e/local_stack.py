@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
@@ -20,6 +22,25 @@ import requests
 STARTUP_TIMEOUT_S = 240
 # A clean stop writes the state snapshot (kefu_local.persistence): seconds for a 1,000-ticket desk under load.
 STOP_TIMEOUT_S = 60
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _libc() if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_the_test_process() -> None:
+    """In the child before it runs `kefu`: the kernel kills it when the test process dies. A test run killed
+    mid-way (Ctrl-C twice, CI's timeout) would otherwise leave `kefu local up` running, holding ports and a core.
+    Looked up before the fork, so the child only makes the one call."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def kefu_command() -> list[str]:
@@ -86,6 +107,7 @@ class LocalStackProcess:
                 cwd=self.workdir,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_the_test_process,
             )
         self.wait_until_healthy()
 

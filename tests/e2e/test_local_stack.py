@@ -132,18 +132,6 @@ def test_a_taken_port_is_reported_with_the_variable_that_moves_it(running_stack:
     assert "Traceback" not in done.stderr
 
 
-def test_it_stops_cleanly_on_ctrl_c_and_starts_again_on_the_same_ports(fresh_stack: LocalStackProcess):
-    fresh_stack.start()
-
-    assert fresh_stack.stop(signal.SIGINT) == 0
-    assert "kefu local stopped" in fresh_stack.output()
-
-    fresh_stack.start()
-    token = fresh_stack.token("--role", "customer")
-    assert open_ticket(fresh_stack, token).status_code == 201
-    assert fresh_stack.stop(signal.SIGTERM) == 0
-
-
 # --- state across restarts ---------------------------------------------------------------------------------
 
 
@@ -153,7 +141,12 @@ def _dead_letter_queue(stack: LocalStackProcess) -> str:
     return next(url for url in urls if "DeadLetters" in url or "dlq" in url.lower())
 
 
-def test_tickets_messages_and_objects_survive_a_clean_stop_and_start(fresh_stack: LocalStackProcess):
+# Each test below starts one stack more than once (a start costs seconds of CPU): one journey each.
+
+
+def test_ctrl_c_stops_it_cleanly_and_a_start_on_the_same_ports_has_tickets_messages_and_objects_as_they_were(
+    fresh_stack: LocalStackProcess,
+):
     # Given a ticket opened, a message on a dead-letter queue and an object in a bucket
     fresh_stack.start()
     token = fresh_stack.token("--role", "customer")
@@ -164,8 +157,9 @@ def test_tickets_messages_and_objects_survive_a_clean_stop_and_start(fresh_stack
     bucket = fresh_stack.client("s3").list_buckets()["Buckets"][0]["Name"]
     fresh_stack.client("s3").put_object(Bucket=bucket, Key="kept.txt", Body=b"still here")
 
-    # When the stack is stopped (Ctrl-C) and started again
+    # When the stack is stopped (Ctrl-C) and started again on the same ports
     assert fresh_stack.stop(signal.SIGINT) == 0
+    assert "kefu local stopped" in fresh_stack.output()
     fresh_stack.start()
 
     # Then all three are there, as they were
@@ -175,10 +169,13 @@ def test_tickets_messages_and_objects_survive_a_clean_stop_and_start(fresh_stack
     messages = fresh_stack.client("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
     assert [m["Body"] for m in messages] == ["kept across restarts"]
     assert fresh_stack.client("s3").get_object(Bucket=bucket, Key="kept.txt")["Body"].read() == b"still here"
-    assert fresh_stack.stop(signal.SIGINT) == 0
+    # And SIGTERM (how a service manager stops it) is as clean
+    assert fresh_stack.stop(signal.SIGTERM) == 0
 
 
-def test_a_hard_kill_loses_at_most_the_last_second(fresh_stack: LocalStackProcess):
+def test_a_hard_kill_loses_at_most_the_last_second_and_kefu_local_reset_starts_the_next_run_clean(
+    fresh_stack: LocalStackProcess,
+):
     # Given a ticket opened, and more than a second of quiet after it
     fresh_stack.start()
     token = fresh_stack.token("--role", "customer")
@@ -193,14 +190,6 @@ def test_a_hard_kill_loses_at_most_the_last_second(fresh_stack: LocalStackProces
     # Then the ticket is there
     again = requests.get(f"{fresh_stack.url}/tickets/{opened.json()['id']}", headers=bearer(token), timeout=10)
     assert again.status_code == 200
-    assert fresh_stack.stop(signal.SIGINT) == 0
-
-
-def test_kefu_local_reset_starts_the_next_run_clean(fresh_stack: LocalStackProcess):
-    # Given a ticket kept from a run
-    fresh_stack.start()
-    token = fresh_stack.token("--role", "customer")
-    opened = open_ticket(fresh_stack, token)
     assert fresh_stack.stop(signal.SIGINT) == 0
 
     # When `kefu local reset` runs, and the stack starts again
