@@ -4,7 +4,8 @@
 How each count is priced:
 
 - a function invocation: one Lambda request, and its configured memory (GB) × its duration rounded up to the
-  millisecond, at the arm64 GB-second price; an invocation of the API function is also one HTTP API request;
+  millisecond, at the arm64 GB-second price (the duration: its own CPU time, measured, and `AWS_CALL_SECONDS` for
+  each AWS call it made); an invocation of the API function is also one HTTP API request;
 - DynamoDB: the write and read request units counted from the items (tests/integration/capacity.py), and for each
   item changed on the domain table its change data capture units (Kinesis Data Streams for DynamoDB) with the KB it
   puts on the on-demand stream and the KB each of the stream's readers takes off it;
@@ -53,8 +54,10 @@ CALL_PRICES: dict[tuple[str, str], str] = {
     ("ses", "SendEmail"): "ses.outbound",
     ("ses", "SendRawEmail"): "ses.outbound",
     ("secretsmanager", "GetSecretValue"): "secretsmanager.calls",
-    # An occurrence of a schedule (not an API call: the run counts each schedule it fires under this name).
+    # An occurrence of a schedule (not an API call: the run counts each schedule it fires under this name), and a
+    # one-time schedule created (a deferred notice), which fires once (the local scheduler is stopped in the run).
     ("scheduler", "Fire"): "eventbridge.scheduler",
+    ("scheduler", "CreateSchedule"): "eventbridge.scheduler",
 }
 
 #: Calls that cost nothing as calls, with why.
@@ -64,6 +67,7 @@ FREE: dict[str, str] = {
     "stepfunctions": "StartExecution, StopExecution…: Standard workflows bill state transitions only",
     "dynamodbstreams": "reads of a table's stream by Lambda triggers are free",
     "kinesis": "the stream's data in and out is priced with the item changes",
+    "scheduler": "Scheduler's API calls are free; what it invokes is priced",
 }
 
 #: Price keys grouped into the table's rows.
@@ -85,11 +89,27 @@ ROWS: dict[str, tuple[str, ...]] = {
 INBOUND_CHUNK_BYTES = 256 * 1024
 
 
+#: What one AWS call adds to a function's duration in AWS: the round trip within the region (DynamoDB's typical
+#: single-digit milliseconds). Locally the calls go to moto in the same process, whose time is no measure of it, so
+#: an invocation's duration is its own CPU time, measured, plus this for each call it made.
+AWS_CALL_SECONDS = 0.008
+
+
 @dataclass(frozen=True)
 class Invocation:
     function: str
     memory_mb: int
-    seconds: float
+    #: The handler's own CPU time in this invocation (its thread's), measured.
+    cpu_seconds: float
+    #: The AWS calls it made.
+    calls: int = 0
+    #: Wall time locally (moto in-process, a shared machine): shown, not billed.
+    wall_seconds: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """The duration it would have in AWS: its CPU time and a round trip per call."""
+        return self.cpu_seconds + self.calls * AWS_CALL_SECONDS
 
     @property
     def gb_seconds(self) -> float:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import pytest
 
-from tests.cost.bill import CALL_PRICES, ROWS, Invocation, Usage, difference, price, quantities, table
+from tests.cost.bill import AWS_CALL_SECONDS, CALL_PRICES, ROWS, Invocation, Usage, difference, price, quantities, table
 from tests.cost.prices import PRICES, Price
 
 #: Round prices, so each expected figure below is worked out by hand.
@@ -16,6 +17,12 @@ ROUND = {key: Price(1.0, 1, "unit", "test") for key in PRICES}
 def test_a_functions_duration_is_billed_to_the_started_millisecond_at_its_configured_memory():
     assert Invocation("kefu-api", 512, 0.0101).gb_seconds == pytest.approx(0.5 * 0.011)
     assert Invocation("kefu-api", 2048, 0.25).gb_seconds == pytest.approx(2 * 0.25)
+
+
+def test_each_aws_call_adds_its_round_trip_to_the_cpu_time_measured_and_the_local_wall_time_is_not_billed():
+    invocation = Invocation("kefu-api", 1024, 0.004, calls=3, wall_seconds=2.0)
+    assert invocation.seconds == pytest.approx(0.004 + 3 * AWS_CALL_SECONDS)
+    assert invocation.gb_seconds == pytest.approx(math.ceil((0.004 + 3 * AWS_CALL_SECONDS) * 1000) / 1000)
 
 
 def test_each_count_is_priced_per_ticket_and_scaled_to_ten_thousand_tickets():
