@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cost.bill import FREE, Bill, Invocation, difference, price, table
+from tests.cost.bill import FREE, ROWS, Bill, Invocation, difference, price, table
 from tests.cost.desk import SCALE, Desk, Measured, complaint, email, local_stack, revisit, web, web_life
 from tests.cost.meter import METER
 from tests.cost.prices import DATE, PRICES, REGION
@@ -46,7 +46,9 @@ def details(name: str, measured: Measured, bill: Bill) -> str:
     by_function: dict[str, list[Invocation]] = defaultdict(list)
     for invocation in usage.invocations:
         by_function[invocation.function].append(invocation)
-    lines = [f"{name}: {per} tickets; per ticket:"]
+    largest = sorted(ROWS, key=bill.row, reverse=True)[:3]
+    shares = ", ".join(f"{row} ${bill.row(row):.2f}" for row in largest)
+    lines = [f"{name}: {per} tickets; ${bill.total:.2f} per 10,000, most in {shares}; per ticket:"]
     for function, runs in sorted(by_function.items()):
         n = len(runs)
         cpu, billed = (1000 * sum(getattr(r, a) for r in runs) / n for a in ("cpu_seconds", "seconds"))
@@ -81,6 +83,8 @@ def ladder_note(measured: dict[str, Measured], bills: dict[str, Bill]) -> str:
         f"complaint ladder extra: ${extra:.2f}, of which Step Functions ${sfn:.2f} "
         f"({extra_transitions:.1f} more Standard transitions a ticket than a web ticket)"
     ]
+    others = sorted((row for row in ROWS if row != "Step Functions"), key=bills["complaint extra"].row, reverse=True)
+    lines.append("  the rest mostly " + ", ".join(f"{row} ${bills['complaint extra'].row(row):.2f}" for row in others[:3]))
     if extra > COMPLAINT_EXTRA_GOAL:
         wakes = extra_transitions / 3
         scheduler = wakes * PRICES["eventbridge.scheduler"].each * 10_000
