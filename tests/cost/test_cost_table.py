@@ -83,8 +83,9 @@ def ladder_note(measured: dict[str, Measured], bills: dict[str, Bill]) -> str:
         f"complaint ladder extra: ${extra:.2f}, of which Step Functions ${sfn:.2f} "
         f"({extra_transitions:.1f} more Standard transitions a ticket than a web ticket)"
     ]
-    others = sorted((row for row in ROWS if row != "Step Functions"), key=bills["complaint extra"].row, reverse=True)
-    lines.append("  the rest mostly " + ", ".join(f"{row} ${bills['complaint extra'].row(row):.2f}" for row in others[:3]))
+    rest = bills["complaint extra"]
+    others = sorted((row for row in ROWS if row != "Step Functions"), key=rest.row, reverse=True)[:3]
+    lines.append("  the rest mostly " + ", ".join(f"{row} ${rest.row(row):.2f}" for row in others))
     if extra > COMPLAINT_EXTRA_GOAL:
         wakes = extra_transitions / 3
         scheduler = wakes * PRICES["eventbridge.scheduler"].each * 10_000
