@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # [tool.coverage.report] in pyproject.toml.
 COVERAGE_FLOOR := 55
 
-.PHONY: test dev bench synth lint format lock clean web web-schema web-test chromium
+.PHONY: test dev bench cost synth lint format lock clean web web-schema web-test chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kefu needs Python 3.11 or newer")'
@@ -40,6 +40,11 @@ dev: $(STAMP) web
 ## bench: benchmarks, reported as ratios to a baseline measured in the same run
 bench: $(STAMP)
 	$(BIN)/pytest -q -s -m bench -p no:randomly
+
+## cost: $ per 10,000 tickets (web, e-mail, complaint ladder, revisit) from counts measured in this run against a
+## local stack and the price table in tests/cost/prices.py; KEFU_COST_TICKETS tickets a scenario (5); build/cost/report.txt
+cost: $(STAMP)
+	$(BIN)/pytest -q -s -m bench -p no:randomly tests/cost
 
 ## synth: write cdk.out (no AWS credentials, no Docker); STAGE=prod for another stage than dev
 synth: $(STAMP) web

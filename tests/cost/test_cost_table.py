@@ -1,0 +1,147 @@
+"""`make cost`: dollars per 10,000 tickets for the web, e-mail, complaint-through-the-ladder and revisit scenarios,
+from what each used in this run against a local stack (tests/cost/desk.py, meter.py) and the one price table
+(tests/cost/prices.py). The goals are reported, not asserted (nothing here is timed); what is asserted is that the
+run saw what it prices: invocations and units in every scenario, executions where there are clocks, no AWS call
+without a price rule.
+
+`KEFU_COST_TICKETS` tickets a scenario (default 5). The report is printed and written to build/cost/report.txt.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests.cost.bill import FREE, ROWS, Bill, Invocation, difference, price, table
+from tests.cost.desk import SCALE, Desk, Measured, complaint, email, local_stack, revisit, web, web_life
+from tests.cost.meter import METER
+from tests.cost.prices import DATE, PRICES, REGION
+
+pytestmark = pytest.mark.bench
+
+ROOT = Path(__file__).resolve().parents[2]
+TICKETS = int(os.environ.get("KEFU_COST_TICKETS", "5"))
+#: Issue 22's goals, in $ per 10,000 tickets.
+WEB_GOAL = 0.80
+COMPLAINT_EXTRA_GOAL = 1.50
+
+
+def function_memory(stack) -> dict[str, int]:
+    """Each function's configured memory (MB) as the synthesized template declares it, by its local name."""
+    from kefu_local.stack import API_FUNCTION_NAME, API_HANDLER_FILE
+
+    memory = {spec.name: spec.memory_mb for spec in stack.resources.functions.values()}
+    for spec in stack.resources.functions.values():
+        if spec.handler_file.resolve() == API_HANDLER_FILE.resolve():
+            memory[API_FUNCTION_NAME] = spec.memory_mb
+    return memory
+
+
+def details(name: str, measured: Measured, bill: Bill) -> str:
+    usage = measured.usage
+    per = usage.tickets
+    by_function: dict[str, list[Invocation]] = defaultdict(list)
+    for invocation in usage.invocations:
+        by_function[invocation.function].append(invocation)
+    largest = sorted(ROWS, key=bill.row, reverse=True)[:3]
+    shares = ", ".join(f"{row} ${bill.row(row):.2f}" for row in largest)
+    lines = [f"{name}: {per} tickets; ${bill.total:.2f} per 10,000, most in {shares}; per ticket:"]
+    for function, runs in sorted(by_function.items()):
+        n = len(runs)
+        cpu, billed = (1000 * sum(getattr(r, a) for r in runs) / n for a in ("cpu_seconds", "seconds"))
+        wall, calls = 1000 * sum(r.wall_seconds for r in runs) / n, sum(r.calls for r in runs) / n
+        lines.append(
+            f"  {function.removeprefix('kefu-dev-service-')}: {n / per:.2f} invocations at {runs[0].memory_mb} MB, "
+            f"mean CPU {cpu:.0f} ms, {calls:.1f} AWS calls, billed as {billed:.0f} ms (local wall {wall:.0f} ms)"
+        )
+    lines.append(
+        f"  DynamoDB: {usage.write_units / per:.1f} write units, {usage.read_units / per:.1f} read units; "
+        f"{usage.cdc_units / per:.1f} change capture units ({usage.stream_readers} Kinesis readers)"
+    )
+    lines.append(f"  Step Functions: {usage.transitions / per:.1f} state transitions; {', '.join(measured.notes)}")
+    calls = ", ".join(f"{s}:{o} {n / per:.2f}" for (s, o), n in sorted(usage.calls.items()) if s not in FREE)
+    lines.append(f"  other calls: {calls or 'none'}")
+    if usage.mails_received:
+        lines.append(
+            f"  mails received: {usage.mails_received / per:.1f} ({usage.mail_bytes_received / per:.0f} bytes)"
+        )
+    if bill.unpriced:
+        lines.append(f"  UNPRICED calls: {dict(bill.unpriced)}")
+    return "\n".join(lines)
+
+
+def ladder_note(measured: dict[str, Measured], bills: dict[str, Bill]) -> str:
+    """What the complaint's extra is made of and, over its goal, what would bring it down."""
+    complaint, web = measured["complaint"].usage, measured["web"].usage
+    extra_transitions = complaint.transitions / complaint.tickets - web.transitions / web.tickets
+    sfn = bills["complaint extra"].row("Step Functions")
+    extra = bills["complaint extra"].total
+    lines = [
+        f"complaint ladder extra: ${extra:.2f}, of which Step Functions ${sfn:.2f} "
+        f"({extra_transitions:.1f} more Standard transitions a ticket than a web ticket)"
+    ]
+    rest = bills["complaint extra"]
+    others = sorted((row for row in ROWS if row != "Step Functions"), key=rest.row, reverse=True)[:3]
+    lines.append("  the rest mostly " + ", ".join(f"{row} ${rest.row(row):.2f}" for row in others))
+    if extra > COMPLAINT_EXTRA_GOAL:
+        wakes = extra_transitions / 3
+        scheduler = wakes * PRICES["eventbridge.scheduler"].each * 10_000
+        lines += [
+            "  over its goal. The waits are hours to days (WaitForMilestone, TimestampPath): Express runs at most",
+            "  5 minutes, so the Wait must stay in a Standard workflow, and moving RunMilestones and Done? into an",
+            "  Express child saves nothing (the parent's task that starts the child is a transition itself).",
+            f"  What would bring it down: about {wakes:.1f} wakes a complaint at 3 transitions each (WaitForMilestone,",
+            "  RunMilestones, Done?). One EventBridge Scheduler one-time schedule per wake invoking the escalation",
+            f"  function (stopped by deleting the schedule, as StopExecution is today) would cost ${scheduler:.3f} per",
+            "  10,000 for the same wakes: the semantics allow it (retries and a dead-letter queue on the schedule's",
+            "  target, at most one pending wake per clock generation, the task already idempotent per milestone).",
+        ]
+    return "\n".join(lines)
+
+
+def test_cost_per_ten_thousand_tickets(tmp_path):
+    from kefu_local.templates import cloud_assembly
+    from tests.integration.capacity import stateful_indexes
+
+    indexes = stateful_indexes(cloud_assembly())
+    with local_stack(tmp_path) as stack:
+        desk = Desk(stack)
+        with METER.metering(stack.domain_table, indexes, function_memory(stack)):
+            web_life(desk, "warm-up")  # every function warm and every per-process cache filled, as in a busy desk
+            desk.settle()
+            measured = {
+                "web": web(desk, TICKETS),
+                "e-mail": email(desk, TICKETS),
+                "complaint": complaint(desk, TICKETS),
+                "revisit": revisit(desk, TICKETS),
+            }
+    bills = {name: price(m.usage, PRICES) for name, m in measured.items()}
+    bills["complaint extra"] = difference(bills["complaint"], bills["web"])
+    web_total, extra = bills["web"].total, bills["complaint extra"].total
+    report = "\n\n".join(
+        [
+            f"kefu: $ per 10,000 tickets, {REGION} list prices of {DATE} (tests/cost/prices.py), "
+            f"{TICKETS} tickets a scenario, local clock x{SCALE}",
+            table(bills),
+            f"goals: web {web_total:.2f} <= {WEB_GOAL:.2f}: {'met' if web_total <= WEB_GOAL else 'NOT met'}; "
+            f"complaint ladder extra {extra:.2f} <= {COMPLAINT_EXTRA_GOAL:.2f}: "
+            f"{'met' if extra <= COMPLAINT_EXTRA_GOAL else 'NOT met'}",
+            ladder_note(measured, bills),
+            *(details(name, m, bills[name]) for name, m in measured.items()),
+        ]
+    )
+    out = ROOT / "build" / "cost" / "report.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report + "\n")
+    print("\n" + report)
+
+    for name, m in measured.items():
+        assert m.usage.invocations and m.usage.write_units > 0, f"{name}: the meter saw no work"
+        assert not bills[name].unpriced, f"{name}: calls without a price rule in tests/cost/bill.py"
+    for name in ("web", "complaint"):
+        assert measured[name].usage.transitions > 0, f"{name}: no state transitions counted"
+    for name in ("web", "e-mail"):
+        assert not [n for n in measured[name].notes if "breached" in n], measured[name].notes
