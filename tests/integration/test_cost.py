@@ -795,3 +795,42 @@ def test_a_web_tickets_life_stays_within_its_write_and_read_units(desk, table_in
     units = meter.units
     assert units.writes <= WEB_TICKET_LIFE_WRITE_UNITS, units.counted
     assert units.reads <= WEB_TICKET_LIFE_READ_UNITS, units.counted
+
+
+#: Units of an e-mail ticket's opening: a mail from a new sender taken by functions/email_inbound (was 33 with
+#: every index projecting ALL, now 29, issue 22): idempotency's claim and result (2); on the table 21, the burst
+#: counter (1) and the opening's transaction, each item doubled (the customer and its contact point, the ticket at
+#: 2 units a copy, its entries, the mail record, the Message-ID item); on the indexes one unit per entry put (6).
+NEW_MAIL_TICKET_WRITE_UNITS = 29
+#: A contact from a known customer taken by functions/intake (was 23, now 19, issue 22): idempotency (2), the
+#: transaction of the ticket, its thread item and entries, each doubled (12), one unit per index entry put (5).
+INTAKE_CONTACT_WRITE_UNITS = 19
+
+
+def test_a_new_mails_ticket_stays_within_its_write_units(mailroom, table_indexes):
+    from kefu.store.models import dynamodb_client
+    from tests.integration.capacity import CapacityMeter
+    from tests.integration.mailroom import as_stored_by_ses, mail, tickets_of
+
+    record = mailroom.record(mailroom.store(as_stored_by_ses(mail())))
+    meter = CapacityMeter(TABLE, table_indexes)
+    with meter.attached(dynamodb_client()):
+        mailroom.run([record])
+    assert len(tickets_of("li.lei@example.cn")) == 1, "the mail opened its ticket"
+    assert meter.units.writes <= NEW_MAIL_TICKET_WRITE_UNITS, meter.units.counted
+
+
+def test_an_intake_contact_stays_within_its_write_units(desk, table_indexes):
+    from kefu.store.models import dynamodb_client
+    from tests.conftest import LambdaContext, load_function
+    from tests.integration.capacity import CapacityMeter
+
+    intake = load_function("intake")
+    contact = {"channel": "phone", "customer": {"phone": "+8613900139000"}, "subject": "Refund", "body": "Twice"}
+    intake.lambda_handler({"Records": [sqs_record({**contact, "externalId": "call-1"})]}, LambdaContext())
+    meter = CapacityMeter(TABLE, table_indexes)
+    event = {"Records": [sqs_record({**contact, "externalId": "call-2"})]}
+    with meter.attached(dynamodb_client()):
+        answer = intake.lambda_handler(event, LambdaContext())
+    assert answer == {"batchItemFailures": []}, answer
+    assert meter.units.writes <= INTAKE_CONTACT_WRITE_UNITS, meter.units.counted
