@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
 from kefu.model.customers import CustomerSummary
-from kefu.model.tickets import EntryKind, TimelineEntry
+from kefu.model.tickets import Channel, EntryKind, TimelineEntry
 from kefu.store.customers import CONTACT_SK, contact_key
 from kefu.store.models import BurstItem, ContactItem, KefuItem, MailRecordItem, MailThreadItem, MessageIdItem
 from kefu.store.tickets import TIMELINE_PREFIX, ticket_key, timeline_entry_id
@@ -352,7 +352,8 @@ OPENING_ENTRY_SK = f"{TIMELINE_PREFIX}{timeline_entry_id(1, 0)}"
 
 def outbound_stream_filters(*, acknowledgements: bool) -> list[dict]:
     """Lambda event filter patterns over the table's stream: new public replies, and (when tickets opened by
-    e-mail are acknowledged) new tickets' opening messages. Everything else never invokes the sender."""
+    e-mail are acknowledged) the opening messages of new e-mail tickets (their entry carries the ticket's channel:
+    a web, app or chat ticket's opening never invokes the sender). Everything else never invokes the sender."""
     replies = {
         "eventName": ["INSERT"],
         "dynamodb": {
@@ -367,7 +368,11 @@ def outbound_stream_filters(*, acknowledgements: bool) -> list[dict]:
         "eventName": ["INSERT"],
         "dynamodb": {
             "Keys": {"sk": {"S": [OPENING_ENTRY_SK]}},
-            "NewImage": {"kind": {"S": ["timeline"]}, "entryKind": {"S": ["message"]}},
+            "NewImage": {
+                "kind": {"S": ["timeline"]},
+                "entryKind": {"S": ["message"]},
+                "channel": {"S": [Channel.EMAIL.value]},
+            },
         },
     }
     return [replies, openings] if acknowledgements else [replies]

@@ -236,6 +236,9 @@ class TimelineItem(KefuItem, discriminator="timeline"):
     data = JSONAttribute(default=dict)
     attachments = JSONAttribute(default=list)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
+    #: The ticket's channel, on a new ticket's opening message only: the outbound dispatcher's stream filter lets
+    #: e-mail openings through (their acknowledgement) and no other channel's (kefu.store.mail).
+    channel = UnicodeAttribute(null=True)
 
 
 class CustomerItem(KefuItem, discriminator="customer"):

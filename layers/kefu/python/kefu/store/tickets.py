@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from kefu.clock import iso
 from kefu.errors import TicketNotFound
 from kefu.ids import is_ticket_id
-from kefu.model.tickets import ACTIVE, Page, Status, Ticket, TimelineEntry
+from kefu.model.tickets import ACTIVE, EntryKind, Page, Status, Ticket, TimelineEntry
 from kefu.store import cursor as cursors
 from kefu.store import views
 from kefu.store.agents import Turn
@@ -87,7 +87,10 @@ def save(
     transaction = _Refusals()
     transaction.add(item, None, VersionConflict(ticket.id))  # pynamodb adds the version condition
     for entry in entries:
-        transaction.add(_entry_item(entry), TimelineItem.pk.does_not_exist(), VersionConflict(ticket.id))
+        entry_item = _entry_item(entry)
+        if is_new and entry.kind is EntryKind.MESSAGE and entry.data.get("event") == "created":
+            entry_item.channel = ticket.channel.value  # for the outbound stream filter (kefu.store.mail)
+        transaction.add(entry_item, TimelineItem.pk.does_not_exist(), VersionConflict(ticket.id))
     for new in new_items:
         transaction.add(new, KefuItem.pk.does_not_exist(), AlreadyExists(f"{new.pk}/{new.sk}"))
     for lookup in lookups:
