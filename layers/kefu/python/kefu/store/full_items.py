@@ -9,7 +9,7 @@ item half a unit (eventually consistent, as the index itself is).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import TypeVar
 
@@ -30,7 +30,7 @@ def read_in_full(found: Iterable[Item]) -> list[Item]:
 
 
 def read_matching(
-    found: Iterable[Item], keep: Callable[[Item], bool], *, limit: int, key_names: Sequence[str]
+    found: Iterable[Item], keep: Callable[[Item], bool], *, limit: int, key_names: Iterable[str]
 ) -> tuple[list[Item], dict[str, dict[str, str]] | None]:
     """Up to `limit` full items of an index query that `keep` keeps, and the key to start the next page at: what a
     filter on the Query would give, for an attribute the index does not hold. `found` is the Query without a limit
