@@ -134,15 +134,23 @@ def machine_arn(stack: LocalStackProcess) -> str:
 
 
 def surveys_by_customer(stack: LocalStackProcess, table: str) -> Counter:
-    """The campaign's surveys (gsi1 CAMPAIGN#<campaign>), counted by customer."""
-    paginator = stack.client("dynamodb").get_paginator("query")
-    pages = paginator.paginate(
+    """The campaign's surveys (gsi1 CAMPAIGN#<campaign>, which holds their keys), read by key, counted by customer."""
+    dynamodb = stack.client("dynamodb")
+    pages = dynamodb.get_paginator("query").paginate(
         TableName=table,
         IndexName="gsi1",
         KeyConditionExpression="gsi1pk = :campaign",
         ExpressionAttributeValues={":campaign": {"S": f"CAMPAIGN#{CAMPAIGN}"}},
     )
-    return Counter(item["customerId"]["S"] for page in pages for item in page["Items"] if item["kind"]["S"] == "survey")
+    keys = [{"pk": i["pk"], "sk": i["sk"]} for page in pages for i in page["Items"] if i["kind"]["S"] == "survey"]
+    customers: Counter = Counter()
+    for first in range(0, len(keys), 100):
+        wanted = {table: {"Keys": keys[first : first + 100]}}
+        while wanted:
+            answer = dynamodb.batch_get_item(RequestItems=wanted)
+            customers.update(item["customerId"]["S"] for item in answer["Responses"].get(table, []))
+            wanted = answer.get("UnprocessedKeys") or {}
+    return customers
 
 
 def mail_recipients(stack: LocalStackProcess) -> Counter:

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from kefu.store.dispatch import dispatch_stream_filters
-from kefu.store.mail import outbound_stream_filters
+from kefu.store.mail import OPENING_ENTRY_SK, outbound_stream_filters
 from kefu.store.models import BurstItem
 from kefu_infra import config
 from kefu_infra.capabilities.dead_letters import STREAM_RETRY_ATTEMPTS as RETRY_ATTEMPTS
@@ -240,6 +240,22 @@ def test_the_stages_configure_their_mail(dev):
 def test_a_bad_mail_setting_is_refused_naming_its_key(extra, message):
     with pytest.raises(config.ConfigError, match=message):
         config.parse(BASE + extra + "\n", "test.yaml")
+
+
+def test_the_outbound_mapping_lets_through_only_e_mail_tickets_openings(dev):
+    from kefu_local.patterns import matches
+
+    email = dev.kefu.service.email
+    mapping = dev.service["Resources"][dev.logical_id(email.outbound_mapping)]["Properties"]
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+
+    def opening(channel: str) -> dict:
+        image = {"kind": {"S": "timeline"}, "entryKind": {"S": "message"}, "channel": {"S": channel}}
+        keys = {"pk": {"S": "TICKET#TK-1"}, "sk": {"S": OPENING_ENTRY_SK}}
+        return {"eventName": "INSERT", "dynamodb": {"Keys": keys, "NewImage": image}}
+
+    assert any(matches(pattern, opening("email")) for pattern in patterns)
+    assert not any(matches(pattern, opening(channel)) for pattern in patterns for channel in ("web", "app", "chat"))
 
 
 def test_without_acknowledgements_only_public_replies_invoke_the_outbound_function():

@@ -73,7 +73,8 @@ class Desk:
 
     def flush(self) -> list[dict[str, Any]]:
         records = self.records()
-        assert self.dispatch(records) == []
+        if records:  # Lambda never invokes a function with an empty batch (an opening passes no filter now)
+            assert self.dispatch(records) == []
         return records
 
     def delivered(self, channel: str) -> list[dict[str, Any]]:

@@ -155,6 +155,26 @@ def test_a_reply_on_a_ticket_that_did_not_come_by_email_is_not_sent(quiet, api):
     assert sent_messages() == []
 
 
+def test_a_web_tickets_opening_does_not_even_invoke_the_sender_when_acknowledgements_are_on(mailroom, api):
+    from tests.conftest import CUSTOMER
+
+    mailroom.skip_stream()
+    created = api("POST", "/tickets", who=CUSTOMER, body={"subject": "App question", "description": "How do I?"})
+    assert created.status == 201
+
+    # The opening entry carries its ticket's channel: the mapping's filter leaves a web opening out.
+    assert mailroom.stream_records() == []
+
+
+def test_an_emailed_tickets_opening_passes_the_mappings_filter(mailroom):
+    mailroom.skip_stream()
+    _, ticket = emailed_ticket(mailroom)
+
+    [opening] = mailroom.stream_records()
+
+    assert opening["dynamodb"]["NewImage"]["ticketId"]["S"] == ticket.id
+
+
 def test_a_ticket_opened_by_email_is_acknowledged_automatically_in_the_thread(mailroom):
     first, ticket = emailed_ticket(mailroom)
 

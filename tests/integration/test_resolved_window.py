@@ -49,14 +49,15 @@ def test_both_ends_of_the_window_are_included(aws):
     assert [t.id for t in resolved_between(START, END, limit=10, cursor=None).items] == [first.id, last.id]
 
 
-def test_the_window_is_read_with_one_query_per_day_and_never_a_scan(aws, aws_calls):
+def test_the_window_is_read_with_one_query_per_day_then_by_key_and_never_a_scan(aws, aws_calls):
     # Given tickets on each of the three days
     for day in (1, 2, 3):
         add_resolved(at(day, 12))
     aws_calls.reset()
-    # When the window is read in one page, then three Queries on the table's index, and no other call
+    # When the window is read in one page, then three Queries on the table's index (which holds keys), the page's
+    # tickets read by key in one BatchGetItem, and no other call
     resolved_between(START, END, limit=50, cursor=None)
-    assert aws_calls.count() == {("dynamodb", "Query"): 3}
+    assert aws_calls.count() == {("dynamodb", "Query"): 3, ("dynamodb", "BatchGetItem"): 1}
 
 
 def test_a_long_window_is_walked_in_pages_each_ticket_once_in_order(aws):

@@ -17,11 +17,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from kefu.store.models import INDEXED_ATTRIBUTES
 from kefu_infra.checks import acknowledge
 from kefu_infra.config import Retention, Web
 
 #: The domain table's secondary indexes (see layers/kefu/python/kefu/store/models.py): each `gsiN` is keyed
-#: by `gsiNpk` / `gsiNsk` and projects every attribute. A test holds this to the pynamodb model.
+#: by `gsiNpk` / `gsiNsk` and projects the keys and `kind` only (INDEXED_ATTRIBUTES: lists read the items by key
+#: afterwards). A test holds this to the pynamodb model.
 DOMAIN_GSIS = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5")
 #: Cognito groups, strongest first; `cognito:groups` in the token carries them to the API (kefu.identity.Role).
 STAFF_GROUPS = {
@@ -117,7 +119,8 @@ class StatefulStack(Stack):
                 index_name=name,
                 partition_key=dynamodb.Attribute(name=f"{name}pk", type=dynamodb.AttributeType.STRING),
                 sort_key=dynamodb.Attribute(name=f"{name}sk", type=dynamodb.AttributeType.STRING),
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=dynamodb.ProjectionType.INCLUDE,
+                non_key_attributes=INDEXED_ATTRIBUTES[name],
             )
         return table
 

@@ -36,7 +36,7 @@ from kefu.errors import Conflict, TicketNotFound
 from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.ids import is_group_id
-from kefu.model.customers import normalize_email
+from kefu.model.customers import CustomerSummary, normalize_email
 from kefu.model.tickets import Attachment, Category, Channel, CustomerRef, NewTicket, Status, Ticket
 from kefu.store import customers as customer_store
 from kefu.store import mail as mail_store
@@ -119,13 +119,16 @@ def receive(stored: StoredMail) -> MailOutcome:
     assert mail is not None and mail.sender is not None
     sender = normalize_email(mail.sender.address)
     if mail.message_id:
-        seen = mail_store.received(mail.message_id, sender)
+        # Whether this mail came before under another SES id, and who sent it, in one read.
+        seen, customer = mail_store.received_and_sender(mail.message_id, sender)
         if seen is not None:
             return _keep(_as_duplicate(record, seen.ticket_id))
+    else:
+        customer = customer_store.by_contact("email", sender)
     if mail_store.count_mail_from(sender, moment) > config.burst_per_hour:
         detail = f"more than {config.burst_per_hour} mails from {sender} this hour"
         return _keep(_replace(record, outcome=Outcome.IGNORE.value, reason="burst", detail=detail))
-    return _ticket(mail, sender, record, config)
+    return _ticket(mail, sender, customer, record, config)
 
 
 def _read(content: bytes, config: MailSettings) -> tuple[InboundMail | None, Screening]:
@@ -138,8 +141,13 @@ def _read(content: bytes, config: MailSettings) -> tuple[InboundMail | None, Scr
     return mail, screen(mail, own_addresses=config.own_addresses(), own_domain=config.domain)
 
 
-def _ticket(mail: InboundMail, sender: str, record: mail_store.MailRecord, config: MailSettings) -> MailOutcome:
-    customer = customer_store.by_contact("email", sender)
+def _ticket(
+    mail: InboundMail,
+    sender: str,
+    customer: CustomerSummary | None,
+    record: mail_store.MailRecord,
+    config: MailSettings,
+) -> MailOutcome:
     found = _thread(mail, customer.id, config) if customer else None
     attachments = _store_attachments(mail, record.ses_message_id, config)
     addresses = tuple(a.address for a in (*mail.to, *mail.cc))

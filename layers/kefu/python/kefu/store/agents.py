@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 from kefu.clock import now
 from kefu.model.agents import Agent, AgentSpec, AssignmentMode, Availability, Group, GroupMember, GroupSpec
 from kefu.store.attributes import as_stored
+from kefu.store.full_items import read_in_full
 from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem, RotationItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
 
@@ -198,7 +199,7 @@ def put_group(group_id: str, spec: GroupSpec) -> Group:
 
 def list_groups() -> list[Group]:
     """The groups an admin added, in id order."""
-    return [_group(item) for item in GroupItem.by_customer.query(ALL_GROUPS)]
+    return [_group(item) for item in read_in_full(GroupItem.by_customer.query(ALL_GROUPS))]
 
 
 def _member(agent_id: str, group_id: str, agent: AgentItem) -> MemberItem:

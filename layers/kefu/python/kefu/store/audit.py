@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
 from kefu.clock import iso
 from kefu.model.audit import AuditEntry, AuditNote
 from kefu.model.tickets import Page
 from kefu.store import cursor as cursors
+from kefu.store.full_items import read_in_full
 from kefu.store.models import AuditItem
 
 
@@ -47,17 +49,18 @@ def of_customer(customer_id: str, *, limit: int, cursor: str | None) -> Page[Aud
     partition = customer_partition(customer_id)
     start = cursors.decode(cursor, key_names={"pk", "sk"}, partition=("pk", partition))
     result = AuditItem.query(partition, limit=limit, page_size=limit, last_evaluated_key=start)
-    return _page(result)
+    return _page(result, result)
 
 
 def of_actor(actor_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:
     partition = actor_partition(actor_id)
     start = cursors.decode(cursor, key_names={"pk", "sk", "gsi1pk", "gsi1sk"}, partition=("gsi1pk", partition))
     result = AuditItem.by_customer.query(partition, limit=limit, page_size=limit, last_evaluated_key=start)
-    return _page(result)
+    return _page(result, read_in_full(result))
 
 
-def _page(result) -> Page[AuditEntry]:
+def _page(result, found: Iterable[AuditItem]) -> Page[AuditEntry]:
+    """A page of `found` (the items `result`, a Query, returned; read in full when it was of the index)."""
     items = [
         AuditEntry(
             id=item.entry_id,
@@ -68,6 +71,6 @@ def _page(result) -> Page[AuditEntry]:
             fields=list(item.fields or []),
             at=item.at,
         )
-        for item in result
+        for item in found
     ]
     return Page[AuditEntry](items=items, nextCursor=cursors.encode(result.last_evaluated_key))

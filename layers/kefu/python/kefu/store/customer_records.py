@@ -33,6 +33,7 @@ from kefu.store.customers import (
     fold_name,
     name_keys,
 )
+from kefu.store.full_items import read_in_full
 from kefu.store.models import ContactItem, CustomerItem, CustomerSurveyItem, KefuItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
 
@@ -155,7 +156,7 @@ def by_name_prefix(prefix: str, *, limit: int, cursor: str | None) -> Page[Custo
         page_size=limit,
         last_evaluated_key=start,
     )
-    items = [_summary(item) for item in result]
+    items = [_summary(item) for item in read_in_full(result)]
     return Page[CustomerSummary](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
 
 

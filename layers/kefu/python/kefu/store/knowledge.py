@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import islice
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
@@ -28,6 +29,7 @@ from pynamodb.transactions import TransactWrite
 
 from kefu.model.knowledge import Article, ArticleVersion, Reply, ReplyUsage
 from kefu.store import cursor as cursors
+from kefu.store.full_items import read_in_full
 from kefu.store.models import KefuItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
 
@@ -209,12 +211,15 @@ def list_articles(
         page_size=limit,
         last_evaluated_key=start,
     )
-    return [article_of(item) for item in result], cursors.encode(result.last_evaluated_key)
+    return [article_of(item) for item in read_in_full(result)], cursors.encode(result.last_evaluated_key)
 
 
 def published_articles(page_size: int = 500) -> Iterator[ArticleItem]:
-    """Every published article with its stored terms (the index rebuild reads them all, page by page)."""
-    yield from KefuItem.by_resolution_day.query(PUBLISHED, page_size=page_size)
+    """Every published article with its stored terms (the index rebuild reads them all, page by page: each page's
+    keys from the index, then the articles by key)."""
+    found = KefuItem.by_resolution_day.query(PUBLISHED, page_size=page_size)
+    while page := list(islice(found, page_size)):
+        yield from read_in_full(page)
 
 
 def article_of(item: ArticleItem) -> Article:
@@ -344,7 +349,7 @@ def list_replies(
         page_size=limit,
         last_evaluated_key=start,
     )
-    return [reply_of(item) for item in result], cursors.encode(result.last_evaluated_key)
+    return [reply_of(item) for item in read_in_full(result)], cursors.encode(result.last_evaluated_key)
 
 
 def count_use(reply_id: str, agent_id: str, at: datetime) -> None:
@@ -374,7 +379,7 @@ def reply_usage(reply_id: str) -> list[ReplyUsage]:
 
 
 def usage_by_agent(agent_id: str) -> list[ReplyUsage]:
-    return [_usage(item) for item in KefuItem.by_assignee.query(f"USAGE#{agent_id}")]
+    return [_usage(item) for item in read_in_full(KefuItem.by_assignee.query(f"USAGE#{agent_id}"))]
 
 
 def _usage(item: ReplyUsageItem) -> ReplyUsage:

@@ -61,7 +61,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import TableConnection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from kefu.config import settings
@@ -79,10 +79,25 @@ class _FromSettings:
         return self._read()
 
 
+#: What each GSI holds beside the table's and its own keys: the discriminator, so a subclass's query can filter on
+#: it, and the attributes a query of it filters on (QA reviews: by agent, narrowed by status; by status, narrowed by
+#: month); a ticket's status is in its gsi2 key already, so projecting it there costs a ticket nothing. Nothing else:
+#: an index write happens only when an item enters or leaves the index, changes its key there or a projected
+#: attribute, not at every write (a reply, an SLA tick) as with ALL, and costs one unit; a list reads its items in
+#: full by key afterwards (kefu.store.full_items; docs/architecture.md, access patterns).
+INDEXED_ATTRIBUTES = {
+    "gsi1": ["kind"],
+    "gsi2": ["kind", "status"],
+    "gsi3": ["kind"],
+    "gsi4": ["kind", "month"],
+    "gsi5": ["kind"],
+}
+
+
 class Gsi1(GlobalSecondaryIndex):
     class Meta:
         index_name = "gsi1"
-        projection = AllProjection()
+        projection = IncludeProjection(INDEXED_ATTRIBUTES["gsi1"])
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
@@ -91,7 +106,7 @@ class Gsi1(GlobalSecondaryIndex):
 class Gsi2(GlobalSecondaryIndex):
     class Meta:
         index_name = "gsi2"
-        projection = AllProjection()
+        projection = IncludeProjection(INDEXED_ATTRIBUTES["gsi2"])
 
     gsi2pk = UnicodeAttribute(hash_key=True)
     gsi2sk = UnicodeAttribute(range_key=True)
@@ -100,7 +115,7 @@ class Gsi2(GlobalSecondaryIndex):
 class Gsi3(GlobalSecondaryIndex):
     class Meta:
         index_name = "gsi3"
-        projection = AllProjection()
+        projection = IncludeProjection(INDEXED_ATTRIBUTES["gsi3"])
 
     gsi3pk = UnicodeAttribute(hash_key=True)
     gsi3sk = UnicodeAttribute(range_key=True)
@@ -109,7 +124,7 @@ class Gsi3(GlobalSecondaryIndex):
 class Gsi4(GlobalSecondaryIndex):
     class Meta:
         index_name = "gsi4"
-        projection = AllProjection()
+        projection = IncludeProjection(INDEXED_ATTRIBUTES["gsi4"])
 
     gsi4pk = UnicodeAttribute(hash_key=True)
     gsi4sk = UnicodeAttribute(range_key=True)
@@ -118,7 +133,7 @@ class Gsi4(GlobalSecondaryIndex):
 class Gsi5(GlobalSecondaryIndex):
     class Meta:
         index_name = "gsi5"
-        projection = AllProjection()
+        projection = IncludeProjection(INDEXED_ATTRIBUTES["gsi5"])
 
     gsi5pk = UnicodeAttribute(hash_key=True)
     gsi5sk = UnicodeAttribute(range_key=True)
@@ -219,6 +234,9 @@ class TimelineItem(KefuItem, discriminator="timeline"):
     data = JSONAttribute(default=dict)
     attachments = JSONAttribute(default=list)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
+    #: The ticket's channel, on a new ticket's opening message only: the outbound dispatcher's stream filter lets
+    #: e-mail openings through (their acknowledgement) and no other channel's (kefu.store.mail).
+    channel = UnicodeAttribute(null=True)
 
 
 class CustomerItem(KefuItem, discriminator="customer"):

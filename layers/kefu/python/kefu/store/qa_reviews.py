@@ -33,6 +33,7 @@ from kefu.ids import is_ticket_id
 from kefu.model.tickets import Page
 from kefu.store import cursor as cursors
 from kefu.store.attributes import UtcDateTimeAttribute
+from kefu.store.full_items import read_in_full
 from kefu.store.models import KefuItem
 from kefu.store.qa_coverage import CoverageChange, coverage_update
 from kefu.store.tickets import ticket_key
@@ -280,7 +281,7 @@ def _query(index, name: str, partition: str, prefix: str | None, condition, *, l
         page_size=limit,
         last_evaluated_key=start,
     )
-    items = [record_of(item) for item in result]
+    items = [record_of(item) for item in read_in_full(result)]
     return Page[dict](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
 
 

@@ -13,6 +13,7 @@ from kefu.clock import iso
 from kefu.errors import BadCursor, BadRequest
 from kefu.model.tickets import Page, Ticket
 from kefu.store import cursor as cursors
+from kefu.store.full_items import read_in_full
 from kefu.store.models import TicketItem
 from kefu.store.tickets import ticket_of
 
@@ -34,7 +35,8 @@ def resolved_between(start: datetime, end: datetime, *, limit: int, cursor: str 
     window = f"{iso(start)}/{iso(end)}"
     resume = _resume(cursor, window, days)
     low, high = iso(start), iso(end) + _AFTER_IDS
-    items: list[Ticket] = []
+    # The index holds keys: the window's entries first, day by day, then the tickets by key all at once.
+    found: list[TicketItem] = []
     last: dict[str, str] | None = None
     first_day = days.index(resume["gsi5pk"]) if resume else 0
     for day in days[first_day:]:
@@ -42,17 +44,18 @@ def resolved_between(start: datetime, end: datetime, *, limit: int, cursor: str 
         result = TicketItem.by_resolution_day.query(
             day,
             TicketItem.gsi5sk.between(low, high),
-            limit=limit - len(items),
-            page_size=limit - len(items),
+            limit=limit - len(found),
+            page_size=limit - len(found),
             last_evaluated_key={name: {"S": value} for name, value in start_key.items()} if start_key else None,
         )
         for item in result:
-            items.append(ticket_of(item))
+            found.append(item)
             last = {"pk": item.pk, "sk": item.sk, "gsi5pk": item.gsi5pk, "gsi5sk": item.gsi5sk}
-        if len(items) >= limit:
+        if len(found) >= limit:
             break
+    items = [ticket_of(item) for item in read_in_full(found)]
     next_cursor = None
-    if len(items) >= limit and last is not None:
+    if len(found) >= limit and last is not None:
         next_cursor = cursors.encode({name: {"S": value} for name, value in {**last, "window": window}.items()})
     return Page[Ticket](items=items, nextCursor=next_cursor)
 

@@ -21,6 +21,7 @@ from kefu.model.tickets import Page
 from kefu.store import cursor as cursors
 from kefu.store.customers import CUSTOMER_SK, customer_key
 from kefu.store.customers import get as get_customer
+from kefu.store.full_items import read_in_full
 from kefu.store.models import (
     CustomerItem,
     CustomerSurveyItem,
@@ -257,7 +258,7 @@ def campaign_surveys(campaign_id: str, *, limit: int, cursor: str | None) -> Pag
     partition = campaign_key(campaign_id)
     start = cursors.decode(cursor, key_names={"pk", "sk", "gsi1pk", "gsi1sk"}, partition=("gsi1pk", partition))
     result = SurveyItem.by_customer.query(partition, limit=limit, page_size=limit, last_evaluated_key=start)
-    items = [_survey(item) for item in result]
+    items = [_survey(item) for item in read_in_full(result)]
     return Page[Survey](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
 
 

@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from kefu.clock import iso
 from kefu.errors import TicketNotFound
 from kefu.ids import is_ticket_id
-from kefu.model.tickets import ACTIVE, Page, Status, Ticket, TimelineEntry
+from kefu.model.tickets import ACTIVE, EntryKind, Page, Status, Ticket, TimelineEntry
 from kefu.store import cursor as cursors
 from kefu.store import views
 from kefu.store.agents import Turn
@@ -29,6 +29,7 @@ from kefu.store.failures import (
     VersionConflict,
     WriteRefused,
 )
+from kefu.store.full_items import read_in_full, read_matching
 from kefu.store.models import AgentItem, KefuItem, MemberItem, TicketItem, TimelineItem
 from kefu.store.writes import CONDITION_FAILED, TRANSACTION_CONFLICT, cancellation_codes, connection
 
@@ -86,7 +87,10 @@ def save(
     transaction = _Refusals()
     transaction.add(item, None, VersionConflict(ticket.id))  # pynamodb adds the version condition
     for entry in entries:
-        transaction.add(_entry_item(entry), TimelineItem.pk.does_not_exist(), VersionConflict(ticket.id))
+        entry_item = _entry_item(entry)
+        if is_new and entry.kind is EntryKind.MESSAGE and entry.data.get("event") == "created":
+            entry_item.channel = ticket.channel.value  # for the outbound stream filter (kefu.store.mail)
+        transaction.add(entry_item, TimelineItem.pk.does_not_exist(), VersionConflict(ticket.id))
     for new in new_items:
         transaction.add(new, KefuItem.pk.does_not_exist(), AlreadyExists(f"{new.pk}/{new.sk}"))
     for lookup in lookups:
@@ -195,15 +199,19 @@ def _query_index(
 ):
     key_names = {"pk", "sk", partition_name, partition_name[:-2] + "sk"}
     start = cursors.decode(cursor, key_names=key_names, partition=(partition_name, partition))
+    if status is not None:
+        # The index holds no status (a ticket's status change would rewrite it): narrowed after the read by key.
+        found = index.query(partition, scan_index_forward=not newest_first, page_size=limit, last_evaluated_key=start)
+        kept, last = read_matching(found, lambda item: item.status == status.value, limit=limit, key_names=key_names)
+        return Page[Ticket](items=[ticket_of(item) for item in kept], nextCursor=cursors.encode(last))
     result = index.query(
         partition,
         scan_index_forward=not newest_first,
-        filter_condition=(TicketItem.status == status.value) if status else None,
         limit=limit,
         page_size=limit,
         last_evaluated_key=start,
     )
-    items = [ticket_of(item) for item in result]
+    items = [ticket_of(item) for item in read_in_full(result)]
     return Page[Ticket](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
 
 
