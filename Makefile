@@ -33,7 +33,7 @@ test: $(STAMP) web-test
 	@# mypy (one core, ~80 s cold) runs beside the tests: four workers on two cores, because the local-stack and
 	@# browser journeys spend most of their time waiting on a stack, a clock or a browser, not computing.
 	@mkdir -p build; $(BIN)/mypy > build/mypy.txt 2>&1 & typing=$$!; \
-	$(BIN)/pytest -q -n 4 -m "not bench" --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR); \
+	$(BIN)/pytest -q -n 4 -m "not bench" --durations=10 --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR); \
 	tests=$$?; wait $$typing; typed=$$?; echo "mypy:"; cat build/mypy.txt; exit $$(( tests || typed ))
 
 ## dev: run kefu locally (HTTP API on 127.0.0.1:3000); MONTH=1 first writes a month of demo traffic (kefu local seed --month)
