@@ -8,10 +8,10 @@ inbound dead-letter queue, where EventBridge also puts events it could not deliv
 
 Sending: `functions/email_outbound`, kefu's outbound dispatcher, reads the domain table's stream, filtered so that
 only timeline entries that may go to a customer invoke it (an agent's public reply; an e-mail ticket's opening
-message, for its acknowledgement, when acknowledgements are on: the entry carries its ticket's channel; status changes and survey entries, which become outbound events
-on the bus of capabilities/channels.py). A failing batch is bisected and retried (capabilities/dead_letters.py);
-what still fails is described in the outbound dead-letter queue (alarmed). It sends with `ses:SendEmail` on the mail
-domain's identity.
+message, for its acknowledgement, when acknowledgements are on: the entry carries its ticket's channel; status
+changes and survey entries, which become outbound events on the bus of capabilities/channels.py). A failing batch
+is bisected and retried (capabilities/dead_letters.py); what still fails is described in the outbound dead-letter
+queue (alarmed). It sends with `ses:SendEmail` on the mail domain's identity.
 
 SES receives through the account's single *active* rule set; activating this one is an operator step (README),
 because doing it from CloudFormation would silently switch off another application's rule set.
