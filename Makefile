@@ -27,7 +27,6 @@ $(STAMP): pyproject.toml constraints.txt
 test: $(STAMP) web-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
 	@# The local stack's templates, synthesized once before the journeys start stacks (not inside a start's timeout).
 	$(PY) -c 'from kefu_local.templates import cloud_assembly; cloud_assembly()'
 	@# mypy (one core, ~80 s cold) runs beside the tests: four workers on two cores, because the local-stack and

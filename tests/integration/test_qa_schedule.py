@@ -19,7 +19,7 @@ from kefu_local.schedules import Scheduler, schedule_request
 from kefu_local.stepfunctions import LocalStepFunctions
 from tests.conftest import AGENT, AGENT_2, load_function
 from tests.integration.qa_desk import REVIEWER, resolved_by
-from tests.waiting import wait_for
+from tests.waiting import HANG_S, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_the_schedule_fires_on_the_first_and_the_months_reviews_appear(shanghai_
             clock.move_to("2026-11-30T19:00:05+00:00")
             arn = sfn.machine("QaSampling").arn
             executions = _wait_for(lambda: sfn.client.list_executions(stateMachineArn=arn)["executions"])
-            result = sfn.wait(executions[0]["executionArn"], timeout=60)
+            result = sfn.wait(executions[0]["executionArn"], timeout=HANG_S)
         finally:
             scheduler.stop()
 

@@ -40,6 +40,7 @@ from tests.conftest import load_function
 from tests.integration.mailroom import sent_messages
 from tests.integration.resolved import add_in_bulk, customer, resolved
 from tests.integration.sla_desk import run_clock_fast
+from tests.waiting import HANG_S
 
 DAY = timedelta(days=1)
 DOMAIN = "kefu.test"
@@ -84,7 +85,7 @@ class CampaignDesk:
         self.monkeypatch.setenv("KEFU_DEPLOYMENT_FILE", str(path))
         deployment.reload()
 
-    def run(self, scheduled_at: datetime, timeout: float = 60) -> ExecutionResult:
+    def run(self, scheduled_at: datetime, timeout: float = HANG_S) -> ExecutionResult:
         payload = {"campaignId": CAMPAIGN, "scheduledAt": timestamp(scheduled_at)}
         return self.sfn.run("RevisitsStateMachine", payload, timeout=timeout)
 
@@ -211,7 +212,7 @@ def test_a_large_selection_is_read_from_the_work_bucket_by_the_distributed_map(d
     eligible = INLINE_LIMIT + 30
     chosen = seed(moment, eligible, ineligible=20)
 
-    result = desk.run(moment, timeout=120)
+    result = desk.run(moment)
 
     assert result.status == "SUCCEEDED", result.cause
     assert "SendFromBucket" in result.states_entered and "SendInline" not in result.states_entered
