@@ -32,6 +32,17 @@ def merge(desk, survivor: str, absorbed: str, who: Identity = SUPERVISOR):
     return desk("POST", f"/customers/{survivor}/merge", who=who, body={"from": absorbed})
 
 
+def merged(who: Identity, survivor: str, absorbed: str) -> tuple[int, str]:
+    """`kefu.customers.merge.merge` as `who`: (200, the survivor's id) or (409, why)."""
+    from kefu.customers import merge as merging
+    from kefu.identity import Caller
+
+    try:
+        return 200, merging.merge(Caller(sub=who.sub, groups=frozenset(who.groups)), survivor, absorbed).id
+    except customer_merge.MergeRefused as refused:
+        return 409, str(refused)
+
+
 def test_a_merge_moves_tickets_contact_points_and_surveys_to_the_survivor(desk, twins):
     survivor, absorbed = twins
     CustomerSurveyItem(
@@ -188,9 +199,12 @@ def test_two_merges_of_two_records_into_each_other_leave_one_of_them(desk, twins
 def test_one_record_merged_into_two_at_once_ends_in_one(desk, twins):
     a, b = twins
     c = open_for(desk, {"email": "c@example.com"})["customerId"]
-    replies = race(lambda: merge(desk, c, a), lambda: merge(desk, b, a, who=ADMIN))
-    assert sorted(r.status for r in replies) == [200, 409], [r.text for r in replies]
-    survivor = next(r.json["id"] for r in replies if r.status == 200)
+    # Raced through the domain, not the in-process API: Powertools' resolver keeps the request being resolved on
+    # the app object (Lambda never runs two at once in a process), so two threads through one handler can swap
+    # requests and both run the same merge.
+    outcomes = race(lambda: merged(SUPERVISOR, c, a), lambda: merged(ADMIN, b, a))
+    assert sorted(status for status, _ in outcomes) == [200, 409], outcomes
+    survivor = next(survivor for status, survivor in outcomes if status == 200)
     loser = b if survivor == c else c
     assert desk("GET", f"/customers/{a}", who=AGENT).headers["location"] == f"/customers/{survivor}"
     assert desk("GET", f"/customers/{survivor}", who=AGENT).json["ticketCount"] == 2
