@@ -10,7 +10,7 @@ import os
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,24 +181,40 @@ def knowledge_read_afresh() -> None:
     knowledge.forget()
 
 
+class SettingsEnv(pytest.MonkeyPatch):
+    """A monkeypatch whose environment changes kefu's settings follow: after each `setenv`/`delenv` the next
+    `settings()` reads the environment again. Every test's `monkeypatch` is one (below); a module-scoped fixture
+    makes its own (`SettingsEnv()`, undone at its end)."""
+
+    def setenv(self, name: str, value: str, prepend: str | None = None) -> None:
+        from kefu.config import reload_settings
+
+        super().setenv(name, value, prepend)
+        reload_settings()
+
+    def delenv(self, name: str, raising: bool = True) -> None:
+        from kefu.config import reload_settings
+
+        super().delenv(name, raising)
+        reload_settings()
+
+
+@pytest.fixture
+def monkeypatch() -> Iterator[SettingsEnv]:
+    """pytest's monkeypatch, as a SettingsEnv."""
+    with SettingsEnv.context() as patch:
+        yield patch
+
+
 @pytest.fixture(autouse=True)
-def settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def settings_follow_the_environment() -> None:
     """kefu reads its settings once per process (kefu.config), as a deployed function does. Tests change them the way
     a deployment does, through the environment: every test starts from settings read afresh, and every
-    `monkeypatch.setenv`/`delenv` makes the next `settings()` read them again. Code that changes `os.environ`
-    otherwise calls `kefu.config.reload_settings()` itself."""
+    `monkeypatch.setenv`/`delenv` makes the next `settings()` read them again (SettingsEnv). Code that changes
+    `os.environ` otherwise calls `kefu.config.reload_settings()` itself."""
     from kefu.config import reload_settings
 
     reload_settings()
-    for name in ("setenv", "delenv"):
-        change = getattr(monkeypatch, name)
-
-        def change_and_reload(*args: Any, _change: Callable[..., None] = change, **kwargs: Any) -> None:
-            _change(*args, **kwargs)
-            reload_settings()
-
-        # On this test's instance only; it is discarded with the test.
-        setattr(monkeypatch, name, change_and_reload)
 
 
 def reset_clients() -> None:

@@ -419,8 +419,6 @@ def assert_problem(reply: Reply, status: int | None = None) -> None:
     assert all(isinstance(problem[name], str) and problem[name] for name in ("type", "title", "detail"))
 
 
-# --- the routes themselves ----------------------------------------------------------------------------------
-
-
 def patch(desk: Desk, headers: dict[str, str]) -> Reply:
+    """An agent's PATCH of the desk's ticket (a priority) with `headers` (If-Match, or not)."""
     return desk.api("PATCH", f"/tickets/{desk.ticket_id}", who=AGENT, body={"priority": "P1"}, headers=headers)

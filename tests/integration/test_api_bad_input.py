@@ -105,6 +105,7 @@ def test_a_patch_with_a_stale_if_match_is_a_412(desk):
     )
 
 
+# Values the models accept somewhere, so that some bodies get past the first field and validation goes deeper.
 plausible = st.sampled_from(["web", "email", "P1", "order", "public", "internal", "vip", "li.wei@example.com", "x"])
 
 

@@ -17,6 +17,7 @@ from tests.conftest import (
     CUSTOMER,
     OTHER_CUSTOMER,
     Api,
+    SettingsEnv,
     create_survey_secret,
     create_tables,
     moto,
@@ -53,17 +54,6 @@ def desk() -> Iterator[Desk]:
             yield new_desk(Api(), env)
         finally:
             env.undo()
-
-
-class SettingsEnv(pytest.MonkeyPatch):
-    """A monkeypatch for the module whose environment changes kefu's settings follow (as a test's own does:
-    tests/conftest.py `settings_follow_the_environment`)."""
-
-    def setenv(self, name: str, value: str, prepend: str | None = None) -> None:
-        from kefu.config import reload_settings
-
-        super().setenv(name, value, prepend)
-        reload_settings()
 
 
 @pytest.mark.parametrize("route", routes(takes_body))
@@ -257,9 +247,6 @@ def test_an_infinite_refund_amount_is_a_422(desk):
         headers={"content-type": "application/json"},
     )
     assert_problem(reply, 422)
-
-
-# Values the models accept somewhere, so that some bodies get past the first field and validation goes deeper.
 
 
 @pytest.mark.parametrize(

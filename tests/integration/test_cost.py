@@ -411,14 +411,8 @@ def test_every_route_in_the_openapi_document_has_a_ceiling():
 
 @pytest.fixture
 def every_route(api, monkeypatch) -> bad_input.Desk:
-    """test_api_bad_input's desk (one group, AGENT's profile, one ticket of CUSTOMER's), to send its valid requests."""
-    assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
-    assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
-    opened = api("POST", "/tickets", who=CUSTOMER, body={"subject": "Parcel late", "description": "Order 1042."})
-    assert opened.status == 201
-    ticket_id = opened.json["id"]
-    ids = {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub, "customerId": CUSTOMER.sub}
-    return bad_input.Desk(api, ticket_id, ids, monkeypatch)
+    """The bad input tests' desk (one group, AGENT's profile, one ticket of CUSTOMER's), to send its valid requests."""
+    return bad_input.new_desk(api, monkeypatch)
 
 
 def test_every_route_stays_within_its_ceiling(every_route, aws_calls):

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-LAYER = ROOT / "layers" / "kefu" / "python"
+from tests.unit.lambda_process import run_in_function
+
 PARSER_MODELS = "aws_lambda_powertools.utilities.parser.models"
 
 
 def modules_after_init(name: str) -> set[str]:
-    function = ROOT / "functions" / name
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
-    env.update(
-        AWS_LAMBDA_FUNCTION_NAME=f"kefu-{name}",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        PYTHONPATH=os.pathsep.join([str(function), str(LAYER)]),
-    )
     probe = "import json, sys, handler; print(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, cwd=function, capture_output=True, text=True, timeout=120
-    )
+    done = run_in_function(name, probe)
     assert done.returncode == 0, done.stderr[-3000:]
     return set(json.loads(done.stdout.splitlines()[-1]))
 

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/handler.py"))
-LAYER = ROOT / "layers" / "kefu" / "python"
+from tests.unit.lambda_process import FUNCTIONS, run_in_function
 
 PROBE = textwrap.dedent(
     """
@@ -44,21 +38,8 @@ def test_every_function_is_checked():
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_a_functions_init_triggers_no_collection_and_leaves_the_collector_on_with_init_frozen(name: str):
     # Given a fresh interpreter set up as Lambda sets up the function
-    function = ROOT / "functions" / name
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
-    env.update(
-        AWS_LAMBDA_FUNCTION_NAME=f"kefu-{name}",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        LAMBDA_TASK_ROOT=str(function),
-        PYTHONPATH=os.pathsep.join([str(function), str(LAYER)]),
-        KEFU_TABLE="kefu-test",
-        KEFU_IDEMPOTENCY_TABLE="kefu-test-idempotency",
-    )
     # When its handler module is run (the init phase)
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, cwd=function, capture_output=True, text=True, timeout=60
-    )
+    done = run_in_function(name, PROBE, timeout=60)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     # Then no collection ran during it (an import this size triggers dozens otherwise), the collector is on again,

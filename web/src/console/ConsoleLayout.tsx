@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useLocation } from "preact-iso";
 import { t, type MessageKey } from "../i18n";
-import { Layout } from "../shell/Layout";
+import { SectionLayout } from "../shell/SectionLayout";
 
 const SCREENS: { path: string; label: MessageKey; testid: string }[] = [
   { path: "/console", label: "console.dashboard", testid: "console-dashboard" },
@@ -12,21 +12,10 @@ const SCREENS: { path: string; label: MessageKey; testid: string }[] = [
 /** The supervisor console's screens share a heading and a second line of navigation. */
 export function ConsoleLayout({ title, children }: { title: MessageKey; children: ComponentChildren }) {
   const { path } = useLocation();
+  const links = SCREENS.map((screen) => ({ ...screen, label: t(screen.label) }));
   return (
-    <Layout>
-      <h1>{t(title)}</h1>
-      <nav aria-label={t("console.nav")}>
-        <ul>
-          {SCREENS.map((screen) => (
-            <li key={screen.path}>
-              <a href={screen.path} data-testid={screen.testid} aria-current={path === screen.path ? "page" : undefined}>
-                {t(screen.label)}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+    <SectionLayout title={t(title)} navLabel={t("console.nav")} links={links} here={path}>
       {children}
-    </Layout>
+    </SectionLayout>
   );
 }

@@ -5,7 +5,8 @@ import { t } from "../i18n";
 import { dateTime } from "../lib/format";
 import { ErrorMessage } from "../shell/ErrorMessage";
 import { qt } from "./messages";
-import { MONTH_PATTERN, monthOf } from "./month";
+import { monthOf } from "./month";
+import { MonthField } from "./MonthField";
 import { QaLayout } from "./QaLayout";
 import { percent } from "./show";
 
@@ -32,19 +33,7 @@ export function CoverageView() {
   const totals = coverage?.totals;
   return (
     <QaLayout title={qt("qa.coverage.title")} here="/qa/coverage">
-      <label>
-        {qt("qa.filter.month")}
-        <input
-          type="month"
-          data-testid="qa-coverage-month"
-          value={month}
-          required
-          onChange={(e) => {
-            const value = (e.target as HTMLInputElement).value;
-            if (MONTH_PATTERN.test(value)) setMonth(value);
-          }}
-        />
-      </label>
+      <MonthField month={month} onMonth={setMonth} testid="qa-coverage-month" />
       <ErrorMessage error={error} onRetry={() => void load()} />
       {!coverage && !error && <p aria-busy="true">{t("app.loading")}</p>}
       {coverage && totals && (

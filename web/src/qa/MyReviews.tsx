@@ -1,9 +1,10 @@
-import { useEffect, useState } from "preact/hooks";
-import { REVIEW_STATUSES, listReviews, type Review, type ReviewStatus } from "../api/qa";
+import { useState } from "preact/hooks";
+import { REVIEW_STATUSES, type Review, type ReviewStatus } from "../api/qa";
 import { t } from "../i18n";
 import { dateTime } from "../lib/format";
 import { ErrorMessage } from "../shell/ErrorMessage";
 import { qt, qv } from "./messages";
+import { useReviewPages } from "./pages";
 import { QaLayout } from "./QaLayout";
 import { ReviewTable } from "./ReviewQueue";
 import { reviewWindow } from "./window";
@@ -21,24 +22,10 @@ function windowText(review: Review, now: number): string {
 export function MyReviews() {
   const [status, setStatus] = useState<ReviewStatus | "">("");
   const [month, setMonth] = useState("");
-  const [reviews, setReviews] = useState<Review[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  async function load(cursor?: string) {
-    try {
-      const page = await listReviews({ agent: "me", status: status || undefined, month: month || undefined, cursor });
-      setReviews((before) => (cursor && before ? [...before, ...page.items] : page.items));
-      setNext(page.nextCursor ?? null);
-      setError(null);
-    } catch (err) {
-      setError(err);
-    }
-  }
-  useEffect(() => {
-    setReviews(null);
-    void load();
-  }, [status, month]);
+  const { reviews, next, error, load } = useReviewPages(
+    (cursor) => ({ agent: "me", status: status || undefined, month: month || undefined, cursor }),
+    [status, month],
+  );
 
   const now = Date.now();
   return (

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { identity, isReviewer, isStaff, isSupervisor, type Identity } from "../auth";
-import { Layout } from "../shell/Layout";
+import { SectionLayout } from "../shell/SectionLayout";
 import { qt, type QaKey } from "./messages";
 
 interface Screen {
@@ -24,21 +24,10 @@ const SCREENS: Screen[] = [
  */
 export function QaLayout({ title, here, children }: { title: string; here?: string; children: ComponentChildren }) {
   const who = identity();
+  const links = SCREENS.filter((screen) => screen.shown(who)).map((screen) => ({ ...screen, label: qt(screen.label) }));
   return (
-    <Layout>
-      <h1>{title}</h1>
-      <nav aria-label={qt("qa.nav")}>
-        <ul>
-          {SCREENS.filter((screen) => screen.shown(who)).map((screen) => (
-            <li key={screen.path}>
-              <a href={screen.path} data-testid={screen.testid} aria-current={here === screen.path ? "page" : undefined}>
-                {qt(screen.label)}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+    <SectionLayout title={title} navLabel={qt("qa.nav")} links={links} here={here}>
       {children}
-    </Layout>
+    </SectionLayout>
   );
 }

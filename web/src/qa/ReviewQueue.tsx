@@ -1,10 +1,11 @@
-import { useEffect, useState } from "preact/hooks";
-import { REVIEW_STATUSES, listReviews, type Review, type ReviewStatus } from "../api/qa";
+import { useState } from "preact/hooks";
+import { REVIEW_STATUSES, type Review, type ReviewStatus } from "../api/qa";
 import { t } from "../i18n";
 import { dateTime } from "../lib/format";
 import { ErrorMessage } from "../shell/ErrorMessage";
 import { agentProblem, filtersSearch, parseFilters, reviewQuery, type QueueFilters, type ReviewerFilter } from "./filters";
 import { qt, qv } from "./messages";
+import { useReviewPages } from "./pages";
 import { QaLayout } from "./QaLayout";
 import { StatusBadge, Verdict } from "./show";
 
@@ -12,27 +13,10 @@ import { StatusBadge, Verdict } from "./show";
 export function ReviewQueue() {
   const [filters, setFilters] = useState<QueueFilters>(() => parseFilters(window.location.search));
   const [agentText, setAgentText] = useState(filters.agent);
-  const [reviews, setReviews] = useState<Review[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  async function load(cursor?: string) {
-    try {
-      const page = await listReviews(reviewQuery(filters, cursor));
-      setReviews((before) => (cursor && before ? [...before, ...page.items] : page.items));
-      setNext(page.nextCursor ?? null);
-      setError(null);
-    } catch (err) {
-      setError(err);
-    }
-  }
-
-  useEffect(() => {
-    setReviews(null);
+  const { reviews, next, error, load } = useReviewPages((cursor) => reviewQuery(filters, cursor), [filters.status, filters.agent, filters.reviewer, filters.month], () =>
     // The address follows the filters (bookmarkable) without a navigation: the router keeps this screen as it is.
-    window.history.replaceState(null, "", `/qa${filtersSearch(filters)}`);
-    void load();
-  }, [filters.status, filters.agent, filters.reviewer, filters.month]);
+    window.history.replaceState(null, "", `/qa${filtersSearch(filters)}`),
+  );
 
   const change = (patch: Partial<QueueFilters>) => setFilters({ ...filters, ...patch });
   const badAgent = agentProblem(agentText) !== null;

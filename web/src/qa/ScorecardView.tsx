@@ -6,7 +6,8 @@ import { t } from "../i18n";
 import { ErrorMessage } from "../shell/ErrorMessage";
 import { agentProblem } from "./filters";
 import { qt, type QaKey } from "./messages";
-import { MONTH_PATTERN, monthOf } from "./month";
+import { monthOf } from "./month";
+import { MonthField } from "./MonthField";
 import { QaLayout } from "./QaLayout";
 import { scorecardRows, type Comparison } from "./scorecard";
 import { figure } from "./show";
@@ -61,19 +62,7 @@ export function ScorecardView() {
           if (!badAgent) setAgent(agentText.trim());
         }}
       >
-        <label>
-          {qt("qa.filter.month")}
-          <input
-            type="month"
-            data-testid="qa-card-month"
-            value={month}
-            required
-            onChange={(e) => {
-              const value = (e.target as HTMLInputElement).value;
-              if (MONTH_PATTERN.test(value)) setMonth(value);
-            }}
-          />
-        </label>
+        <MonthField month={month} onMonth={setMonth} testid="qa-card-month" />
         {reviewer && (
           <label>
             {qt("qa.filter.agent")}

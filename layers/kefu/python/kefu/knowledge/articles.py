@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from datetime import datetime
 
 from kefu.clock import now
 from kefu.errors import BadRequest, InvalidRequest, NotFound, StaleVersion
@@ -80,19 +81,7 @@ def create_article(caller: Caller, draft: ArticleDraft) -> Article:
     access.require_article_writer(caller)
     if draft.status is ArticleStatus.PUBLISHED:
         raise InvalidRequest("an article is published with POST /kb/articles/{id}/publish, after it is saved")
-    moment = now()
-    article = Article(
-        id=new_article_id(),
-        **draft.model_dump(),
-        version=0,
-        createdAt=moment,
-        createdBy=caller.sub,
-        updatedAt=moment,
-        updatedBy=caller.sub,
-    )
-    entry = ArticleVersion(
-        version=1, at=moment, by=caller.sub, action="created", changed=list(_FIELDS), article=article
-    )
+    article, entry = _new_article(caller, draft, now(), "created")
     return store.save_article(article, _terms(article), entry, is_new=True)
 
 
@@ -104,23 +93,31 @@ def import_published(caller: Caller, drafts: list[ArticleDraft]) -> list[Article
     moment = now()
     entries = []
     for draft in drafts:
-        article = Article(
-            id=new_article_id(),
-            **{**draft.model_dump(), "status": ArticleStatus.PUBLISHED},
-            version=0,
-            createdAt=moment,
-            createdBy=caller.sub,
-            updatedAt=moment,
-            updatedBy=caller.sub,
-            publishedAt=moment,
-        )
-        entry = ArticleVersion(
-            version=1, at=moment, by=caller.sub, action="imported", changed=list(_FIELDS), article=article
-        )
+        published_draft = draft.model_copy(update={"status": ArticleStatus.PUBLISHED})
+        article, entry = _new_article(caller, published_draft, moment, "imported", publishedAt=moment)
         entries.append((article, _terms(article), entry))
     saved = store.import_articles(entries)
     published.rebuild()
     return saved
+
+
+def _new_article(
+    caller: Caller, draft: ArticleDraft, moment: datetime, action: str, **more: datetime
+) -> tuple[Article, ArticleVersion]:
+    """A new article written by `caller` at `moment` (version 0, as read before its first save) and its first
+    history entry."""
+    article = Article(
+        id=new_article_id(),
+        **draft.model_dump(),
+        version=0,
+        createdAt=moment,
+        createdBy=caller.sub,
+        updatedAt=moment,
+        updatedBy=caller.sub,
+        **more,
+    )
+    entry = ArticleVersion(version=1, at=moment, by=caller.sub, action=action, changed=list(_FIELDS), article=article)
+    return article, entry
 
 
 def update_article(caller: Caller, article_id: str, change: ArticleChange, *, if_match: int | None) -> Article:
