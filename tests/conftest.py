@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import importlib.util
 import json
 import os
@@ -46,6 +47,9 @@ import threading  # noqa: E402
 import botocore.handlers  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
+
+from tests import moto_images  # noqa: E402
+from tests.moto_images import MotoImage  # noqa: E402
 
 
 def _atomic_requests() -> None:
@@ -225,15 +229,21 @@ def reset_clients() -> None:
     reload_settings()
 
 
-def create_tables() -> None:
+@functools.cache
+def client(service: str) -> Any:
+    """A boto3 client for the fixtures here, made once per process: a client costs ~10 ms of CPU to make, and moto
+    intercepts a kept client as it does a new one (see MOTO_CONFIG)."""
     import boto3
 
+    return boto3.client(service)
+
+
+def create_tables() -> None:
     from kefu.config import settings
     from kefu.store.models import KefuItem
 
     KefuItem.create_table(wait=False)
-    client = boto3.client("dynamodb")
-    client.create_table(
+    client("dynamodb").create_table(
         TableName=settings().idempotency_table_name,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -241,14 +251,21 @@ def create_tables() -> None:
     )
 
 
+#: The survey signing key of this test process: one value, so that a survey link made in a restored set-up
+#: (tests/moto_images.py) is signed as the test's own secret signs.
+SURVEY_KEY = uuid.uuid4().hex * 2
+#: Its version's id, which names the key in every token (kefu.surveys.tokens.key_id): the same in every test.
+SURVEY_KEY_VERSION = str(uuid.uuid4())
+
+
 def create_survey_secret() -> str:
     """The survey signing secret, as the stateful stack makes it; a new one (a new ARN) for every test."""
-    import boto3
-
     from kefu.config import SURVEY_SECRET_ARN_VAR, reload_settings
 
-    name, value = f"kefu-test-survey-{uuid.uuid4().hex[:12]}", uuid.uuid4().hex * 2
-    arn = boto3.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
+    name = f"kefu-test-survey-{uuid.uuid4().hex[:12]}"
+    arn = client("secretsmanager").create_secret(
+        Name=name, SecretString=SURVEY_KEY, ClientRequestToken=SURVEY_KEY_VERSION
+    )["ARN"]
     os.environ[SURVEY_SECRET_ARN_VAR] = arn
 
     reload_settings()
@@ -266,11 +283,16 @@ def moto() -> Any:
     return mock_aws(config=MOTO_CONFIG)
 
 
+#: Every test's tables, empty (tests/moto_images.py).
+EMPTY_TABLES = MotoImage("tables", "dynamodb")
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     with moto():
         reset_clients()
-        create_tables()
+        moto_images.begin()
+        EMPTY_TABLES.restore_or_build(create_tables)
         create_survey_secret()
         AWS_CALLS.reset()
         yield

@@ -322,6 +322,8 @@ class Scheduler:
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
         self._schedules: dict[str, Schedule] = {}
         self._next: dict[str, datetime | None] = {}
+        #: When the previous refresh read the schedules (the clock's time); None before the first.
+        self._looked: datetime | None = None
         self.fired: list[tuple[str, datetime]] = []
 
     def start(self) -> None:
@@ -351,6 +353,9 @@ class Scheduler:
     def _refresh(self) -> None:
         """Follow the schedules in moto: new ones, changed ones (re-read), deleted ones (dropped)."""
         scheduler = self.deliverer.client("scheduler")
+        # A schedule new here was made after the previous look: its occurrences count from then, not from now. On a
+        # loaded machine a poll comes late, and a one-time schedule due since would otherwise never fire.
+        looked, self._looked = self._looked, self._now()
         listed: dict[str, dict[str, Any]] = {}
         for page in scheduler.get_paginator("list_schedules").paginate():
             for summary in page["Schedules"]:
@@ -368,9 +373,9 @@ class Scheduler:
             except InvalidExpression as err:
                 log.warning("schedule %s is not run locally: %s", summary["Name"], err)
                 continue
-            schedule.seen = known.seen if known is not None else self._now()
+            schedule.seen = known.seen if known is not None else (looked or self._looked)
             self._schedules[arn] = schedule
-            self._next[arn] = schedule.next_fire(self._now())
+            self._next[arn] = schedule.next_fire(self._now() if known is not None else schedule.seen)
 
     def _fire_due(self) -> float:
         """Fire what is due; the real seconds until the next occurrence (at most the poll interval)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -49,7 +50,31 @@ def kefu_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "kefu_local"]
 
 
+def _ephemeral_ports() -> range:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
+_EPHEMERAL = _ephemeral_ports()
+#: Ports for stacks are drawn below the ephemeral range: a port the kernel hands out as free (bind to 0) comes from
+#: that range, where every outgoing connection of the machine (the tests' own requests, the stacks' pollers) takes
+#: its source port too, so one could take it in the seconds before a starting stack binds it.
+_CANDIDATES = range(20000, _EPHEMERAL.start) if _EPHEMERAL.start > 21000 else range(0)
+
+
 def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now, outside the ephemeral range."""
+    for _ in range(200 if _CANDIDATES else 0):
+        port = random.choice(_CANDIDATES)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

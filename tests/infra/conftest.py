@@ -63,3 +63,14 @@ def synthesized_stage(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str
 @pytest.fixture(scope="session")
 def dev(synthesized_stage: Callable[[str], Synthesized]) -> Synthesized:
     return synthesized_stage("dev")
+
+
+# Before xdist's own hook, which reads the group from the marker.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The infra tests run on one xdist worker (`--dist loadgroup`): each worker that runs any would synthesize the
+    dev stage (and some the prod stage) for itself, ~20-45 s of CPU each time, with its Node.js process beside it."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("cdk"))

@@ -15,6 +15,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN, AGENT, CUSTOMER, SUPERVISOR, Identity, Reply, load_function
+from tests.moto_images import MotoImage
+
+# What the desk and its first needs make, kept per test process (tests/moto_images.py): the portal's records alone
+# are ~1.3 s of CPU to make, and the bad-input tests need them again and again.
+DESK = MotoImage("bad-input desk", "dynamodb")
+KNOWLEDGE = MotoImage("knowledge records", "dynamodb", "s3")
+QA = MotoImage("qa records", "dynamodb")
+PORTAL = MotoImage("portal records", "dynamodb", "s3", "stepfunctions")
+SURVEYED = MotoImage("surveyed ticket", "dynamodb")
+PRIVACY_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:privacy"
 
 PROBLEM = "application/problem+json"
 MAX_BODY = 256 * 1024
@@ -291,28 +301,36 @@ def case_for(route: tuple[str, str, bool]) -> Case:
 
 def new_desk(api, env: pytest.MonkeyPatch) -> Desk:
     """The desk: group l1, AGENT's profile, a ticket of CUSTOMER's (the rest is made on first need, see Desk)."""
+    ticket_id = DESK.restore_or_build(lambda: _desk(api))
+    ids = {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub, "customerId": CUSTOMER.sub}
+    return Desk(api, ticket_id, ids, env)
+
+
+def _desk(api) -> str:
     assert api("PUT", "/groups/l1", who=ADMIN, body={"name": "General enquiries"}).status == 200
     assert api("PUT", f"/agents/{AGENT.sub}", who=ADMIN, body={"name": "Zhang", "groupIds": ["l1"]}).status == 200
     opened = api("POST", "/tickets", who=CUSTOMER, body={"subject": "Parcel late", "description": "Order 1042."})
     assert opened.status == 201
-    ticket_id = opened.json["id"]
-    ids = {"ticketId": ticket_id, "groupId": "l1", "agentId": AGENT.sub, "customerId": CUSTOMER.sub}
-    return Desk(api, ticket_id, ids, env)
+    return opened.json["id"]
 
 
 def knowledge_ids(api) -> dict[str, str]:
     """The knowledge index bucket, a draft article and a canned reply (made on the first knowledge route's need)."""
     import os
 
-    import boto3
-
     from kefu.config import reload_settings
     from kefu.knowledge import published
 
-    boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
     os.environ["KEFU_KB_BUCKET"] = "kefu-test-kb"
     reload_settings()
     published.forget()
+    return KNOWLEDGE.restore_or_build(lambda: _knowledge(api))
+
+
+def _knowledge(api) -> dict[str, str]:
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
     article = api("POST", "/kb/articles", who=EDITOR, body=CASES["POST", "/kb/articles"].body)
     reply = api("POST", "/replies", who=SUPERVISOR, body=KB_REPLY)
     assert (article.status, reply.status) == (201, 201), (article.text, reply.text)
@@ -322,6 +340,10 @@ def knowledge_ids(api) -> dict[str, str]:
 def qa_ids(api) -> dict[str, str]:
     """Reviews of AGENT's resolved tickets: one pending, two scored (one to acknowledge, one to appeal: a desk's
     routes may all be called in turn), one appealed; and a resolved ticket of theirs."""
+    return QA.restore_or_build(lambda: _qa(api))
+
+
+def _qa(api) -> dict[str, str]:
     from tests.integration.qa_desk import resolved_by
 
     made = {}
@@ -339,18 +361,24 @@ def qa_ids(api) -> dict[str, str]:
 def portal_ids(api, env: pytest.MonkeyPatch | None) -> dict[str, str]:
     """Records to merge and erase, an export job of CUSTOMER's (asked by an admin and by them), and CUSTOMER's tickets
     for the portal routes: one with an uploaded file, one resolved, one waiting; and a published public article."""
-    import boto3
-
     from kefu.config import ATTACHMENTS_BUCKET_VAR, PRIVACY_STATE_MACHINE_VAR
-    from tests.integration.conftest import open_ticket
 
     assert env is not None, "the desk sets the attachments bucket and the privacy state machine for its test only"
+    env.setenv(PRIVACY_STATE_MACHINE_VAR, PRIVACY_MACHINE_ARN)
+    env.setenv(ATTACHMENTS_BUCKET_VAR, "kefu-test-attachments")
+    return PORTAL.restore_or_build(lambda: _portal(api))
+
+
+def _portal(api) -> dict[str, str]:
+    import boto3
+
+    from tests.integration.conftest import open_ticket
+
     definition = '{"StartAt": "Step", "States": {"Step": {"Type": "Pass", "End": true}}}'
     role = "arn:aws:iam::123456789012:role/kefu-test-privacy"
     machine = boto3.client("stepfunctions").create_state_machine(name="privacy", definition=definition, roleArn=role)
-    env.setenv(PRIVACY_STATE_MACHINE_VAR, machine["stateMachineArn"])
+    assert machine["stateMachineArn"] == PRIVACY_MACHINE_ARN
     boto3.client("s3").create_bucket(Bucket="kefu-test-attachments")
-    env.setenv(ATTACHMENTS_BUCKET_VAR, "kefu-test-attachments")
     made = {
         "absorbedCustomerId": open_ticket(api, who=AGENT, customer={"email": "carol@example.com"})["customerId"],
         "erasedCustomerId": open_ticket(api, who=AGENT, customer={"email": "dan@example.com"})["customerId"],
@@ -394,6 +422,10 @@ def ticket_of(api, customer_id: str) -> str:
 
 def surveyed_ticket(api) -> tuple[str, str]:
     """A resolved ticket's survey token and phone-revisit task."""
+    return SURVEYED.restore_or_build(lambda: _surveyed(api))
+
+
+def _surveyed(api) -> tuple[str, str]:
     from kefu.store import tickets as ticket_store
     from kefu.surveys import service as surveys
 

@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Api, Identity
 from tests.integration.conftest import open_ticket
 from tests.integration.mailroom import mailroom_fixture  # noqa: F401 - provides the `mailroom` fixture
+from tests.moto_images import MotoImage
 
 EDITOR = Identity("editor-sun", ("editor",), "sun@kefu.example")
 LOGISTICS_ZH = {
@@ -50,12 +51,9 @@ OTHERS = [
 @pytest.fixture
 def kb(desk, tmp_path, monkeypatch):
     """A knowledge base with its index bucket, and a deployment offering self-service for logistics tickets."""
-    import boto3
-
     from kefu import deployment
     from kefu.knowledge import published, suggestions
 
-    boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
     monkeypatch.setenv("KEFU_KB_BUCKET", "kefu-test-kb")
     path = tmp_path / "kefu-deployment.json"
     path.write_text(json.dumps({"knowledge": {"self_service_categories": ["logistics"]}}), encoding="utf-8")
@@ -63,13 +61,25 @@ def kb(desk, tmp_path, monkeypatch):
     deployment.reload()
     published.forget()
     suggestions.forget()
-    for title, body, language, category in OTHERS:
-        published_article(desk, title=title, body=body, language=language, category=category, visibility="public")
+    PUBLISHED.restore_or_build(lambda: publish_others(desk))
     yield desk
     published.forget()
     suggestions.forget()
     monkeypatch.delenv("KEFU_DEPLOYMENT_FILE")
     deployment.reload()
+
+
+#: The knowledge base with OTHERS published, kept per test process (tests/moto_images.py): each publication
+#: rebuilds the search index.
+PUBLISHED = MotoImage("published articles", "dynamodb", "s3")
+
+
+def publish_others(desk) -> None:
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="kefu-test-kb")
+    for title, body, language, category in OTHERS:
+        published_article(desk, title=title, body=body, language=language, category=category, visibility="public")
 
 
 def published_article(api, **fields) -> dict:

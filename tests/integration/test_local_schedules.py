@@ -244,3 +244,27 @@ def test_the_fire_command_refuses_a_time_it_cannot_read():
 
     assert result.exit_code == 2
     assert "--at" in result.output
+
+
+def test_a_one_time_schedule_that_came_due_before_a_late_poll_saw_it_fires_once(aws, queue):
+    # Given a scheduler that looked at 10:00, and a one-time schedule for 10:01 made just after that look
+    url, arn = queue
+    moment = [datetime(2026, 12, 3, 10, 0, tzinfo=UTC)]
+    scheduler = Scheduler(None, now=lambda: moment[0])
+    scheduler._refresh()
+    create("reminder", "at(2026-12-03T10:01:00)", {"Arn": arn, "RoleArn": ROLE, "Input": "{}"})
+
+    # When the next look comes late (a loaded machine), at 10:05
+    moment[0] = datetime(2026, 12, 3, 10, 5, tzinfo=UTC)
+    scheduler._refresh()
+    scheduler._fire_due()
+    scheduler._refresh()
+    scheduler._fire_due()
+
+    # Then the schedule fired once, for 10:01, and a one-time schedule made after its time had passed does not fire
+    assert scheduler.fired == [("reminder", datetime(2026, 12, 3, 10, 1, tzinfo=UTC))]
+    assert len(bodies(url)) == 1
+    create("missed", "at(2026-12-03T10:02:00)", {"Arn": arn, "RoleArn": ROLE, "Input": "{}"})
+    scheduler._refresh()
+    scheduler._fire_due()
+    assert [name for name, _ in scheduler.fired] == ["reminder"]

@@ -23,10 +23,11 @@ from tests.waiting import HANG_S, wait_for
 
 
 @pytest.fixture(scope="module")
-def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.infra.conftest import synthesize
+def cdk_out() -> Path:
+    # The local stack's synthesized templates (`make test` writes them once; synthesized here if stale).
+    from kefu_local.templates import cloud_assembly
 
-    return synthesize("dev", tmp_path_factory.mktemp("cdk.out-qa")).outdir
+    return cloud_assembly()
 
 
 class HeldClock:
