@@ -20,6 +20,17 @@ import requests
 # A start takes ~10 s on an idle machine, 35-95 s on a shared 2-core one under heavy load (`make test` synthesizes
 # the templates first, so no start pays for a synth). A guard against a start that never ends, not a speed check.
 STARTUP_TIMEOUT_S = 240
+#: The xdist group of the tests that use the shared default-configuration stack (conftest.py `running_stack`): one
+#: worker runs them all, one after the other, and starts the stack once (`pytest --dist loadgroup`).
+DEFAULT_STACK = pytest.mark.xdist_group(name="default-stack")
+
+
+def own_stack(name: str) -> pytest.MarkDecorator:
+    """The xdist group of a module whose tests share a stack of its own configuration (a module-scoped fixture): on
+    one worker, the stack starts once, not once on each worker that gets one of its tests."""
+    return pytest.mark.xdist_group(name=f"{name}-stack")
+
+
 # A clean stop writes the state snapshot (kefu_local.persistence): seconds for a 1,000-ticket desk under load.
 STOP_TIMEOUT_S = 60
 
