@@ -1,4 +1,5 @@
-"""Fixtures of the browser journeys (see browser.py): one local stack serving the web app per module, one browser."""
+"""Fixtures of the browser journeys (see browser.py): one local stack serving the web app and one browser per test
+process, each test in a browser context of its own."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from .browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Desk, missing_prerequisit
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """The stack serving the web app, one per test process, shared by the journeys (their xdist groups, browser.py,
+    keep them on one or two workers): each journey works with tickets of its own, and leaves the desk as it found it."""
     missing = missing_prerequisite()
     if missing:
         pytest.fail(missing)
@@ -28,7 +31,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
         stack.stop_if_running()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
