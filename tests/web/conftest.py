@@ -1,5 +1,5 @@
-"""Fixtures of the browser journeys (see browser.py): one local stack serving the web app and one browser per test
-process, each test in a browser context of its own."""
+"""Fixtures of the browser journeys (see browser.py): one local stack serving the web app per test process, one
+browser per module, each test in a browser context of its own."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         stop_idle_stacks(item, nextitem)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
