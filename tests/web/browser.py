@@ -40,7 +40,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 #: The xdist groups of the journeys on the shared web stack (conftest.py `desk`, one a worker), `pytest --dist
 #: loadgroup`: each group runs on one worker, one journey after the other. Two groups of about the same length
-#: (~4 min on a busy 2-core machine), so that neither is the suite's long pole: at most two starts of the stack.
+#: (2-3 min each on a busy 2-core machine), so that neither is the suite's long pole: at most two starts of the stack.
 CUSTOMER_JOURNEYS = pytest.mark.xdist_group(name="web-stack-customer")
 DESK_JOURNEYS = pytest.mark.xdist_group(name="web-stack-desk")
 
