@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,17 @@ import requests
 # A start takes ~10 s on an idle machine, 35-95 s on a shared 2-core one under heavy load (`make test` synthesizes
 # the templates first, so no start pays for a synth). A guard against a start that never ends, not a speed check.
 STARTUP_TIMEOUT_S = 240
+#: The xdist group of the tests that use the shared default-configuration stack (conftest.py `running_stack`): one
+#: worker runs them all, one after the other, and starts the stack once (`pytest --dist loadgroup`).
+DEFAULT_STACK = pytest.mark.xdist_group(name="default-stack")
+
+
+def own_stack(name: str) -> pytest.MarkDecorator:
+    """The xdist group of a module whose tests share a stack of its own configuration (a module-scoped fixture): on
+    one worker, the stack starts once, not once on each worker that gets one of its tests."""
+    return pytest.mark.xdist_group(name=f"{name}-stack")
+
+
 # A clean stop writes the state snapshot (kefu_local.persistence): seconds for a 1,000-ticket desk under load.
 STOP_TIMEOUT_S = 60
 
@@ -205,3 +217,82 @@ def new_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> LocalSt
     return LocalStackProcess(
         workdir, api_port, aws_port, workdir / "state", extra_env=dict(extra_env or {}), smtp_port=smtp_port
     )
+
+
+def group_names(item: pytest.Item) -> set[str]:
+    """The xdist groups `item` is in."""
+    marks = item.iter_markers("xdist_group")
+    return {mark.kwargs.get("name", mark.args[0] if mark.args else "default") for mark in marks}
+
+
+def honour_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--dist loadgroup` keeps a group on one worker by the group's name appended to each test's id, which
+    pytest-xdist 3.8 writes where pytest 9.2 no longer reads it (pytest-dev/pytest-xdist#1386: every test is then
+    scheduled alone, and a shared stack starts on every worker). Appended here as its fix does, where it is missing."""
+    if not getattr(config.option, "loadgroup", False):  # set on the workers of `--dist loadgroup` only
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # a pytest whose ids xdist still appends to
+        return
+    for item in items:
+        names = group_names(item)
+        suffix = f"@{'_'.join(sorted(names))}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
+class SharedStack:
+    """One stack for the tests of some xdist groups, as their worker runs them (`pytest --dist loadgroup` runs a group
+    whole, on one worker): started by the first of them, stopped once each group begun here is done and the worker's
+    next test is not one of them (a stack left alive polls, ~3 s of CPU a minute), started again from its saved
+    state if another of the groups comes later. Elsewhere (a group split over workers) it lives until the end."""
+
+    def __init__(self, marks: Iterable[pytest.MarkDecorator], make: Callable[[], LocalStackProcess]) -> None:
+        self.groups = {mark.mark.kwargs["name"] for mark in marks}
+        self._make = make
+        self.stack: LocalStackProcess | None = None
+        self._left: dict[str, int] | None = None
+        self._sizes: dict[str, int] = {}
+
+    def running(self) -> LocalStackProcess:
+        if self.stack is None:
+            self.stack = self._make()
+        if self.stack.process is None or self.stack.process.poll() is not None:
+            self.stack.start()
+        return self.stack
+
+    def done(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        """After `item`'s teardown (its module's included): stop the stack if nothing begun here still needs it."""
+        mine = group_names(item) & self.groups
+        if not mine:
+            return
+        if self._left is None:
+            self._sizes = {group: 0 for group in self.groups}
+            for each in item.session.items:
+                for group in group_names(each) & self.groups:
+                    self._sizes[group] += 1
+            self._left = dict(self._sizes)
+        for group in mine:
+            self._left[group] -= 1
+        begun = [group for group in self.groups if 0 < self._left[group] < self._sizes[group]]
+        if self.stack is not None and not begun and not (nextitem is not None and group_names(nextitem) & self.groups):
+            self.stack.stop_if_running()
+
+    def stop(self) -> None:
+        if self.stack is not None:
+            self.stack.stop_if_running()
+
+
+#: The shared stacks made in this test process (conftest.py's session fixtures), for `stop_idle_stacks`.
+SHARED_STACKS = pytest.StashKey[list[SharedStack]]()
+
+
+def share(config: pytest.Config, shared: SharedStack) -> None:
+    config.stash.setdefault(SHARED_STACKS, []).append(shared)
+
+
+def stop_idle_stacks(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Called by the conftests after each test's teardown: see SharedStack."""
+    for shared in item.config.stash.get(SHARED_STACKS, []):
+        shared.done(item, nextitem)

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from .local_stack import LocalStackProcess, kefu_command, new_stack
+from .local_stack import LocalStackProcess, kefu_command, new_stack, own_stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, own_stack("channels")]
 
 INTAKE = "kefu-dev-service-Intake-Queue"
 CHAT = "kefu-dev-service-Channels-ChatQueue"

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from .local_stack import LocalStackProcess, kefu_command, new_stack
+from .local_stack import LocalStackProcess, kefu_command, new_stack, own_stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, own_stack("intake")]
 
 QUEUE = "kefu-dev-service-Intake-Queue"
 DEAD_LETTERS = "kefu-dev-service-Intake-DeadLetters"

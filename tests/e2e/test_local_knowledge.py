@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .local_stack import LocalStackProcess
+from .local_stack import DEFAULT_STACK, LocalStackProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, DEFAULT_STACK]
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -22,9 +22,9 @@ import pytest
 
 from kefu_local.templates import cloud_assembly
 
-from .local_stack import LocalStackProcess, new_stack
+from .local_stack import LocalStackProcess, new_stack, own_stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, own_stack("mail")]
 
 SERVICE = "kefu-dev-service.template.json"
 SMOKE_QUEUE = "kefu-dev-service-SmtpSmokeQueue"

@@ -18,10 +18,10 @@ import requests
 
 from kefu_local.templates import cloud_assembly
 
-from .local_stack import LocalStackProcess
+from .local_stack import DEFAULT_STACK, LocalStackProcess
 from .test_local_mail import SERVICE, receipt_rule
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, DEFAULT_STACK]
 
 NAME, EMAIL, PHONE = "Zhou Meiling", "meiling.zhou@example.org", "+8613912345678"
 #: The fixture's personal data as it could appear anywhere (the phone also as national digits).

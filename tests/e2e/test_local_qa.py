@@ -24,9 +24,9 @@ from kefu_local.seed import demo_person
 from kefu_local.tokens import LocalUserPool
 from tests.waiting import wait_for
 
-from .local_stack import LocalStackProcess, kefu_command
+from .local_stack import DEFAULT_STACK, LocalStackProcess, kefu_command
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, DEFAULT_STACK]
 
 SCHEDULE = "kefu-dev-qa/monthly-sampling"
 MACHINE = "kefu-dev-qa-sampling"

@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from .local_stack import LocalStackProcess, free_port, kefu_command
+from .local_stack import DEFAULT_STACK, LocalStackProcess, free_port, kefu_command
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +26,7 @@ def open_ticket(stack: LocalStackProcess, token: str, **headers: str) -> request
     return requests.post(f"{stack.url}/tickets", json=NEW_TICKET, headers=bearer(token) | headers, timeout=10)
 
 
+@DEFAULT_STACK
 def test_health_and_the_openapi_document_need_no_token(running_stack: LocalStackProcess):
     health = requests.get(f"{running_stack.url}/health", timeout=5)
     openapi = requests.get(f"{running_stack.url}/openapi.json", timeout=10)
@@ -36,6 +37,7 @@ def test_health_and_the_openapi_document_need_no_token(running_stack: LocalStack
     assert "/tickets" in openapi.json()["paths"]
 
 
+@DEFAULT_STACK
 def test_a_customer_opens_a_ticket_and_reads_it_back(running_stack: LocalStackProcess):
     token = running_stack.token("--role", "customer")
 
@@ -51,6 +53,7 @@ def test_a_customer_opens_a_ticket_and_reads_it_back(running_stack: LocalStackPr
     assert read.headers["apigw-requestid"]
 
 
+@DEFAULT_STACK
 def test_an_agent_reads_a_customers_ticket_but_another_customer_cannot(running_stack: LocalStackProcess):
     # The agent's group claim reaches the API as API Gateway renders it ("[agent]"), and each
     # customer is told apart by the token's sub.
@@ -65,6 +68,7 @@ def test_an_agent_reads_a_customers_ticket_but_another_customer_cannot(running_s
     assert as_stranger.status_code in (403, 404), as_stranger.text
 
 
+@DEFAULT_STACK
 def test_a_retried_post_with_the_same_idempotency_key_returns_the_same_ticket(running_stack: LocalStackProcess):
     token = running_stack.token("--role", "customer")
     key = str(uuid.uuid4())
@@ -76,6 +80,7 @@ def test_a_retried_post_with_the_same_idempotency_key_returns_the_same_ticket(ru
     assert again.json()["id"] == first.json()["id"]
 
 
+@DEFAULT_STACK
 def test_a_chunked_request_body_arrives_whole(running_stack: LocalStackProcess):
     token = running_stack.token("--role", "customer")
     payload = json.dumps(NEW_TICKET).encode()
@@ -92,6 +97,7 @@ def test_a_chunked_request_body_arrives_whole(running_stack: LocalStackProcess):
     assert response.json()["subject"] == NEW_TICKET["subject"]
 
 
+@DEFAULT_STACK
 def test_a_request_without_a_token_is_refused_as_api_gateway_does(running_stack: LocalStackProcess):
     response = requests.get(f"{running_stack.url}/tickets", timeout=5)
 
@@ -100,6 +106,7 @@ def test_a_request_without_a_token_is_refused_as_api_gateway_does(running_stack:
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+@DEFAULT_STACK
 def test_a_token_signed_with_another_key_is_refused(running_stack: LocalStackProcess, tmp_path):
     foreign = running_stack.token("--role", "admin", state_dir=tmp_path / "another-state")
 
@@ -109,6 +116,7 @@ def test_a_token_signed_with_another_key_is_refused(running_stack: LocalStackPro
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
 
 
+@DEFAULT_STACK
 def test_an_undeclared_route_answers_404_as_api_gateway_does(running_stack: LocalStackProcess):
     token = running_stack.token("--role", "agent")
 
@@ -118,6 +126,7 @@ def test_an_undeclared_route_answers_404_as_api_gateway_does(running_stack: Loca
     assert response.json() == {"message": "Not Found"}
 
 
+@DEFAULT_STACK
 def test_a_taken_port_is_reported_with_the_variable_that_moves_it(running_stack: LocalStackProcess, tmp_path):
     # A second stack on the running one's API port.
     env = running_stack.env | {"KEFU_AWS_PORT": str(free_port())}

@@ -10,9 +10,9 @@ import textwrap
 import pytest
 import requests
 
-from .local_stack import LocalStackProcess
+from .local_stack import DEFAULT_STACK, LocalStackProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, DEFAULT_STACK]
 
 ISSUE = textwrap.dedent(
     """

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from playwright.sync_api import Page
 
@@ -35,6 +36,13 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+#: The xdist groups of the journeys on the shared web stack (conftest.py `desk`, one a worker), `pytest --dist
+#: loadgroup`: each group runs on one worker, one journey after the other. Two groups of about the same length
+#: (2-3 min each on a busy 2-core machine), so that neither is the suite's long pole: at most two starts of the stack.
+CUSTOMER_JOURNEYS = pytest.mark.xdist_group(name="web-stack-customer")
+DESK_JOURNEYS = pytest.mark.xdist_group(name="web-stack-desk")
 
 
 def missing_prerequisite() -> str | None:

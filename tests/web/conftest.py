@@ -1,4 +1,5 @@
-"""Fixtures of the browser journeys (see browser.py): one local stack serving the web app per module, one browser."""
+"""Fixtures of the browser journeys (see browser.py): one local stack serving the web app per test process, one
+browser per module, each test in a browser context of its own."""
 
 from __future__ import annotations
 
@@ -7,25 +8,59 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Desk, missing_prerequisite, new_web_stack, wait_for_web
+from tests.e2e.local_stack import SharedStack, honour_xdist_groups, share, stop_idle_stacks
+
+from .browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CUSTOMER_JOURNEYS,
+    DESK_JOURNEYS,
+    DESKTOP,
+    Desk,
+    missing_prerequisite,
+    new_web_stack,
+    wait_for_web,
+)
 
 # The journeys share two cores with the stack, the browser and other test workers: a screen may take seconds.
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+@pytest.fixture(scope="session")
+def _web_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedStack]:
     missing = missing_prerequisite()
     if missing:
         pytest.fail(missing)
-    stack, web_port = new_web_stack(tmp_path_factory.mktemp("kefu-web"))
-    stack.start()
-    web_url = f"http://127.0.0.1:{web_port}"
+    shared = SharedStack(
+        [CUSTOMER_JOURNEYS, DESK_JOURNEYS], lambda: new_web_stack(tmp_path_factory.mktemp("kefu-web"))[0]
+    )
+    share(request.config, shared)
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture(scope="module")
+def desk(_web_stack: SharedStack) -> Desk:
+    """The stack serving the web app, one per test process, shared by the journeys (their xdist groups, browser.py,
+    keep them on one or two workers; SharedStack stops it after them): each journey works with tickets of its own,
+    and leaves the desk as it found it."""
+    stack = _web_stack.running()
+    web_url = f"http://127.0.0.1:{stack.extra_env['KEFU_WEB_PORT']}"
+    wait_for_web(web_url)
+    return Desk(stack, web_url)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    honour_xdist_groups(config, items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     try:
-        wait_for_web(web_url)
-        yield Desk(stack, web_url)
+        return (yield)
     finally:
-        stack.stop_if_running()
+        stop_idle_stacks(item, nextitem)
 
 
 @pytest.fixture(scope="module")

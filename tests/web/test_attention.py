@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.local_stack import own_stack
 from tests.waiting import wait_for
 
 from .browser import Desk, missing_prerequisite, new_web_stack, serious_violations, shoot, wait_for_web
 
-pytestmark = [pytest.mark.e2e, pytest.mark.web]
+pytestmark = [pytest.mark.e2e, pytest.mark.web, own_stack("attention")]
 
 SCALE = 1000
 DESK_ZONE = ZoneInfo("Asia/Shanghai")

@@ -12,9 +12,9 @@ from playwright.sync_api import Page, expect
 
 from kefu_local.tokens import LocalUserPool
 
-from .browser import CJK, Desk, serious_violations, shoot, visible_text
+from .browser import CJK, DESK_JOURNEYS, Desk, serious_violations, shoot, visible_text
 
-pytestmark = [pytest.mark.e2e, pytest.mark.web]
+pytestmark = [pytest.mark.e2e, pytest.mark.web, DESK_JOURNEYS]
 
 AGENT = "agent-li"
 #: Not a demo user: a member of the inspection team only (the `qa` group), as Cognito would sign them in.

@@ -16,9 +16,9 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e import test_local_surveys as survey_links
 
-from .browser import PHONE, Desk, serious_violations, shoot
+from .browser import CUSTOMER_JOURNEYS, PHONE, Desk, serious_violations, shoot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.web]
+pytestmark = [pytest.mark.e2e, pytest.mark.web, CUSTOMER_JOURNEYS]
 
 
 def resolved_ticket(desk: Desk, subject: str) -> str:

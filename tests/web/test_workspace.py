@@ -4,24 +4,31 @@ edit meets the conflict dialog; the whole screen switches to English; axe-core f
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from kefu_local.seed import DEMO_PEOPLE
 
-from .browser import CJK, Desk, serious_violations, shoot, visible_text
+from .browser import CJK, DESK_JOURNEYS, Desk, serious_violations, shoot, visible_text
 
-pytestmark = [pytest.mark.e2e, pytest.mark.web]
+pytestmark = [pytest.mark.e2e, pytest.mark.web, DESK_JOURNEYS]
 
 FIRST_LINE = ("agent-li", "sup-wang")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def first_line_away(desk: Desk) -> None:
+def first_line_away(desk: Desk) -> Iterator[None]:
     # With l1's agents away, routing leaves a new ticket unassigned in the group's queue for someone to take.
+    roster = desk.api("GET", "/groups/l1/agents", "sup-wang").json()
+    before = {member["agentId"]: member["availability"] for member in roster}
     for agent in FIRST_LINE:
         desk.set_availability(agent, "away")
+    yield
+    # As they were: the other journeys on the shared stack count on routing reaching them.
+    for agent in FIRST_LINE:
+        desk.set_availability(agent, before[agent])
 
 
 def name_customer(desk: Desk, customer_id: str, name: str) -> None:
