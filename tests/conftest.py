@@ -50,6 +50,7 @@ from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
 
 from tests import moto_images  # noqa: E402
 from tests.moto_images import MotoImage  # noqa: E402
+from tests.xdist_groups import honour_xdist_groups  # noqa: E402
 
 
 def _atomic_requests() -> None:
@@ -162,6 +163,12 @@ class AwsCalls:
 AWS_CALLS = AwsCalls()
 # Registered before any client exists, so every client (pynamodb's, Powertools') reports its calls.
 botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", AWS_CALLS))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # After every conftest has marked its groups (tests/infra, tests/e2e, tests/web), and after xdist's own hook.
+    honour_xdist_groups(config, items)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ from .local_stack import (
     DEFAULT_STACK,
     LocalStackProcess,
     SharedStack,
-    honour_xdist_groups,
     new_stack,
     share,
     stop_idle_stacks,
@@ -33,11 +32,6 @@ def running_stack(_default_stack: SharedStack) -> LocalStackProcess:
     worker starts it once, and stops it after the group's last test (SharedStack). Its tests see each other's data:
     each works with subjects, customers and agents of its own, and counts only those."""
     return _default_stack.running()
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    honour_xdist_groups(config, items)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -19,6 +19,8 @@ import boto3
 import pytest
 import requests
 
+from tests.xdist_groups import group_names
+
 # A start takes ~10 s on an idle machine, 35-95 s on a shared 2-core one under heavy load (`make test` synthesizes
 # the templates first, so no start pays for a synth). A guard against a start that never ends, not a speed check.
 STARTUP_TIMEOUT_S = 240
@@ -217,29 +219,6 @@ def new_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> LocalSt
     return LocalStackProcess(
         workdir, api_port, aws_port, workdir / "state", extra_env=dict(extra_env or {}), smtp_port=smtp_port
     )
-
-
-def group_names(item: pytest.Item) -> set[str]:
-    """The xdist groups `item` is in."""
-    marks = item.iter_markers("xdist_group")
-    return {mark.kwargs.get("name", mark.args[0] if mark.args else "default") for mark in marks}
-
-
-def honour_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`--dist loadgroup` keeps a group on one worker by the group's name appended to each test's id, which
-    pytest-xdist 3.8 writes where pytest 9.2 no longer reads it (pytest-dev/pytest-xdist#1386: every test is then
-    scheduled alone, and a shared stack starts on every worker). Appended here as its fix does, where it is missing."""
-    if not getattr(config.option, "loadgroup", False):  # set on the workers of `--dist loadgroup` only
-        return
-    try:
-        from _pytest.nodeid import NodeId
-    except ImportError:  # a pytest whose ids xdist still appends to
-        return
-    for item in items:
-        names = group_names(item)
-        suffix = f"@{'_'.join(sorted(names))}"
-        if names and not item.nodeid.endswith(suffix):
-            item._id = NodeId.parse(item.nodeid + suffix)
 
 
 class SharedStack:

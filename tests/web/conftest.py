@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.e2e.local_stack import SharedStack, honour_xdist_groups, share, stop_idle_stacks
+from tests.e2e.local_stack import SharedStack, share, stop_idle_stacks
 
 from .browser import (
     CHROMIUM,
@@ -48,11 +48,6 @@ def desk(_web_stack: SharedStack) -> Desk:
     web_url = f"http://127.0.0.1:{stack.extra_env['KEFU_WEB_PORT']}"
     wait_for_web(web_url)
     return Desk(stack, web_url)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    honour_xdist_groups(config, items)
 
 
 @pytest.hookimpl(wrapper=True)
