@@ -49,6 +49,7 @@ from moto import mock_aws  # noqa: E402
 from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
 
 from tests import moto_images  # noqa: E402
+from tests.e2e.local_stack import stop_idle_stacks  # noqa: E402
 from tests.moto_images import MotoImage  # noqa: E402
 from tests.xdist_groups import honour_xdist_groups  # noqa: E402
 
@@ -169,6 +170,15 @@ botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", AWS_CALLS))
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # After every conftest has marked its groups (tests/infra, tests/e2e, tests/web), and after xdist's own hook.
     honour_xdist_groups(config, items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A shared local stack (tests/e2e, tests/web) stops once its groups' tests on this worker are done."""
+    try:
+        return (yield)
+    finally:
+        stop_idle_stacks(item, nextitem)
 
 
 @pytest.fixture(autouse=True)

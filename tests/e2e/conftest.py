@@ -13,7 +13,6 @@ from .local_stack import (
     SharedStack,
     new_stack,
     share,
-    stop_idle_stacks,
 )
 
 
@@ -32,14 +31,6 @@ def running_stack(_default_stack: SharedStack) -> LocalStackProcess:
     worker starts it once, and stops it after the group's last test (SharedStack). Its tests see each other's data:
     each works with subjects, customers and agents of its own, and counts only those."""
     return _default_stack.running()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    try:
-        return (yield)
-    finally:
-        stop_idle_stacks(item, nextitem)
 
 
 @pytest.fixture

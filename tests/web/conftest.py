@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.e2e.local_stack import SharedStack, share, stop_idle_stacks
+from tests.e2e.local_stack import SharedStack, share
 
 from .browser import (
     CHROMIUM,
@@ -48,14 +48,6 @@ def desk(_web_stack: SharedStack) -> Desk:
     web_url = f"http://127.0.0.1:{stack.extra_env['KEFU_WEB_PORT']}"
     wait_for_web(web_url)
     return Desk(stack, web_url)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    try:
-        return (yield)
-    finally:
-        stop_idle_stacks(item, nextitem)
 
 
 @pytest.fixture(scope="module")
