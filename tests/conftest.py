@@ -95,7 +95,10 @@ def _lighter_transaction_backups() -> None:
     def backup(table: Table) -> Table:
         clone = copy.copy(table)
         clone.items = defaultdict(dict)
-        for hash_key, stored in table.items.items():
+        # Over a copy made in one step (C-level, under the GIL): kefu_local.moto_dynamodb, once an in-process local
+        # AWS installed it, puts a cancelled transaction's items back outside this module's request lock, and a
+        # concurrent request's backup iterating the live dict failed "dictionary changed size during iteration".
+        for hash_key, stored in list(table.items.items()):
             clone.items[hash_key] = dict(stored) if table.has_range_key else stored
         for hash_key, range_key in getattr(touched, "keys", {}).get(table.name, ()):
             if hash_key not in table.items:
