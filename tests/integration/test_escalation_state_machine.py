@@ -297,8 +297,11 @@ def test_a_paused_complaint_moves_its_deadlines_by_the_time_it_waited(escalation
     assert reply.status == 201  # answered: the resolution milestones (30 and 40 min) remain
     body = {"to": "pending", "note": "waiting for the photo"}
     assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
-    for generation in (1, 2):  # stopped by the answer, and by the pause
-        assert escalation_desk.finished(ticket_id, generation).status == "ABORTED"
+    # Stopped by the watcher at the answer and at the pause; or, on a machine slow enough that a milestone woke
+    # first, ended by its task seeing the ticket answered or paused. Either way without an escalation: the one
+    # escalation below is the resumed clock's.
+    for generation in (1, 2):
+        assert escalation_desk.finished(ticket_id, generation).status in ("ABORTED", "SUCCEEDED")
     time.sleep(1)  # ten minutes on hold
     tickets.relay_customer_message(AS_AGENT, ticket_id, "Here is the photo.")  # their answer resumes the clock
 
