@@ -15,15 +15,15 @@ in an image: the autouse fixtures in tests/conftest.py clear those for every tes
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import botocore.handlers
+
+from kefu_local import persistence
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 #: The services an image may hold; a call to any of them outside an image's build ends restoring for the test.
@@ -31,7 +31,6 @@ CAPTURED = frozenset({"dynamodb", "s3", "stepfunctions"})
 #: Variables that differ between tests without changing what a build writes: each test's own survey secret, and the
 #: deployment document's path (a folder of each test's own: the document counts by its content, below).
 _PER_TEST = {"KEFU_SURVEY_SECRET_ARN", "KEFU_DEPLOYMENT_FILE"}
-_LOCKS = (type(threading.Lock()), type(threading.RLock()))
 T = TypeVar("T")
 
 
@@ -59,15 +58,6 @@ def begin() -> None:
     """A new mock (empty backends): no image applied yet."""
     _Lineage.names = []
     _Lineage.mark = _Calls.count
-
-
-class _Pickler(pickle.Pickler):
-    """A lock inside a moto object is pickled as a new lock (a lock cannot be pickled; none is held between tests)."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, _LOCKS):
-            return (threading.RLock if type(obj) is _LOCKS[1] else threading.Lock), ()
-        return NotImplemented
 
 
 def _holders(service: str) -> list[Any]:
@@ -113,10 +103,8 @@ class MotoImage:
         saved = self._saved.get(key)
         if saved is None:
             value = build()
-            buffer = io.BytesIO()
             state = [vars(holder) for service in self.services for holder in _holders(service)]
-            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((state, value))
-            self._saved[key] = buffer.getvalue()
+            self._saved[key] = persistence.dumps((state, value))
         else:
             state, value = pickle.loads(saved)
             holders = [holder for service in self.services for holder in _holders(service)]

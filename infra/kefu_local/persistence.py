@@ -82,6 +82,13 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
+def dumps(state: Any) -> bytes:
+    """Pickled moto state (backends, or parts of them): the locks inside moto's objects come back as new ones."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    return buffer.getvalue()
+
+
 def _backends() -> dict[str, Any]:
     from moto.backends import get_backend
 
@@ -151,14 +158,13 @@ class Snapshots:
 
     def save(self) -> None:
         """Every kept backend, pickled while no request runs, written atomically."""
-        buffer = io.BytesIO()
+        pickled = b""
         self._lock.acquire_exclusive()
         try:
             self._changed.clear()
             for attempt in range(_ATTEMPTS):
                 try:
-                    buffer = io.BytesIO()
-                    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dict(_backends()))
+                    pickled = dumps(dict(_backends()))
                     break
                 except RuntimeError:
                     # A long poll moved a message while the queue was being read ("changed size during
@@ -169,7 +175,7 @@ class Snapshots:
             self._lock.release_exclusive()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".partial")
-        partial.write_bytes(buffer.getvalue())
+        partial.write_bytes(pickled)
         os.replace(partial, self.path)
         self.saved += 1
 

@@ -12,16 +12,16 @@ from .local_stack import (
     LocalStackProcess,
     SharedStack,
     new_stack,
-    share,
+    shared_stack,
 )
 
 
 @pytest.fixture(scope="session")
 def _default_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedStack]:
-    shared = SharedStack([DEFAULT_STACK], lambda: new_stack(tmp_path_factory.mktemp("kefu-local")))
-    share(request.config, shared)
-    yield shared
-    shared.stop()
+    with shared_stack(
+        request.config, [DEFAULT_STACK], lambda: new_stack(tmp_path_factory.mktemp("kefu-local"))
+    ) as shared:
+        yield shared
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -267,8 +268,17 @@ class SharedStack:
 SHARED_STACKS = pytest.StashKey[list[SharedStack]]()
 
 
-def share(config: pytest.Config, shared: SharedStack) -> None:
+@contextmanager
+def shared_stack(
+    config: pytest.Config, marks: Iterable[pytest.MarkDecorator], make: Callable[[], LocalStackProcess]
+) -> Iterator[SharedStack]:
+    """A SharedStack for a session fixture: known to `stop_idle_stacks` while it lives, stopped at its end."""
+    shared = SharedStack(marks, make)
     config.stash.setdefault(SHARED_STACKS, []).append(shared)
+    try:
+        yield shared
+    finally:
+        shared.stop()
 
 
 def stop_idle_stacks(item: pytest.Item, nextitem: pytest.Item | None) -> None:

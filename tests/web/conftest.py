@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.e2e.local_stack import SharedStack, share
+from tests.e2e.local_stack import SharedStack, shared_stack
 
 from .browser import (
     CHROMIUM,
@@ -31,12 +31,11 @@ def _web_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     missing = missing_prerequisite()
     if missing:
         pytest.fail(missing)
-    shared = SharedStack(
-        [CUSTOMER_JOURNEYS, DESK_JOURNEYS], lambda: new_web_stack(tmp_path_factory.mktemp("kefu-web"))[0]
-    )
-    share(request.config, shared)
-    yield shared
-    shared.stop()
+    journeys = [CUSTOMER_JOURNEYS, DESK_JOURNEYS]
+    with shared_stack(
+        request.config, journeys, lambda: new_web_stack(tmp_path_factory.mktemp("kefu-web"))[0]
+    ) as shared:
+        yield shared
 
 
 @pytest.fixture(scope="module")
