@@ -36,13 +36,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## test: install what is needed, lint, type-check (mypy, configured in pyproject.toml), and run the whole test suite (benchmarks excluded) with coverage, and the web app's
 test:
-	@# The steps before the tests are independent of each other (Python and web installs, then lint, web checks and
-	@# the local stack's templates), so they run side by side: about 2 minutes of serial set-up in under one.
-	@$(MAKE) --no-print-directory -j4 --output-sync=target test-ready
-	@# mypy (one core, ~80 s cold) runs beside the tests: four workers on two cores, because the local-stack and
-	@# browser journeys spend most of their time waiting on a stack, a clock or a browser, not computing.
+	@# The installs run side by side, then mypy (one core, ~80 s cold) starts beside everything after them; the
+	@# steps before the tests are independent of each other (lint, web checks, the local stack's templates), so
+	@# they run side by side too. The tests run four workers on two cores: the local-stack and browser journeys
+	@# spend most of their time waiting on a stack, a clock or a browser, not computing.
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(STAMP) $(WEB_STAMP)
 	@mkdir -p build; $(BIN)/mypy > build/mypy.txt 2>&1 & typing=$$!; \
-	$(BIN)/pytest -q -n 4 --dist loadgroup -m "not bench" --durations=10 --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR); \
+	$(MAKE) --no-print-directory -j4 --output-sync=target test-ready \
+	&& $(BIN)/pytest -q -n 4 --dist loadgroup -m "not bench" --durations=10 --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR); \
 	tests=$$?; wait $$typing; typed=$$?; echo "mypy:"; cat build/mypy.txt; exit $$(( tests || typed ))
 
 .PHONY: test-ready ruff templates
