@@ -6,6 +6,7 @@ clock, one failing send among sent ones, and the same scheduled run started twic
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections import Counter
@@ -27,7 +28,8 @@ from kefu.model.agents import GroupSpec
 from kefu.model.customers import Tier
 from kefu.model.surveys import SurveyAnswer
 from kefu.model.tickets import Category, Channel
-from kefu.revisits.runs import BATCH_SIZE, INLINE_LIMIT, run_id_for, timestamp
+from kefu.revisits import campaigns, runs
+from kefu.revisits.runs import run_id_for, timestamp
 from kefu.store import agents as agent_store
 from kefu.store import campaign_runs
 from kefu.store import surveys as survey_store
@@ -208,21 +210,26 @@ def test_the_survey_mail_carries_its_link_threads_to_the_ticket_and_says_it_is_a
     assert verify(token, now()).survey_id == survey.id
 
 
-def test_a_large_selection_is_read_from_the_work_bucket_by_the_distributed_map(desk):
+def test_a_large_selection_is_read_from_the_work_bucket_by_the_distributed_map(desk, monkeypatch):
+    # The path is the same at any size, so the limits are lowered: ~50 targets cross them, not ~230 (the deployed
+    # sizes run on the local stack in `make bench`, tests/bench/test_campaign.py).
+    inline_limit, batch_size = 20, 8
+    monkeypatch.setattr(campaigns, "INLINE_LIMIT", inline_limit)
+    monkeypatch.setattr(campaigns, "batches_of", functools.partial(runs.batches_of, size=batch_size))
     moment = now()
-    eligible = INLINE_LIMIT + 30
+    eligible = inline_limit + 30
     chosen = seed(moment, eligible, ineligible=20)
 
     result = desk.run(moment)
 
     assert result.status == "SUCCEEDED", result.cause
     assert "SendFromBucket" in result.states_entered and "SendInline" not in result.states_entered
-    batches = -(-eligible // BATCH_SIZE)
+    batches = -(-eligible // batch_size)
     assert desk.task.actions == {"select": 1, "send": batches, "report": 1}
     run_id = result.output["runId"]
     items = boto3.client("s3").get_object(Bucket=os.environ[REVISIT_BUCKET_VAR], Key=f"runs/{CAMPAIGN}/{run_id}.json")
-    assert [len(batch["targets"]) for batch in json.loads(items["Body"].read())] == [BATCH_SIZE] * (batches - 1) + [
-        eligible - BATCH_SIZE * (batches - 1)
+    assert [len(batch["targets"]) for batch in json.loads(items["Body"].read())] == [batch_size] * (batches - 1) + [
+        eligible - batch_size * (batches - 1)
     ]
     surveyed = surveyed_customers()
     assert set(surveyed) == set(chosen) and set(surveyed.values()) == {1}
