@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import dynamodb_backends
@@ -164,3 +165,48 @@ def test_a_table_copied_outside_a_transaction_is_a_deep_copy(table):
 
     assert copied is not live and copied.items is not live.items
     assert sorted(map(str, copied.items)) == sorted(map(str, live.items))
+
+
+def stream_records() -> list[dict]:
+    """Every record of the table's stream, from its start, through GetRecords as a client reads them."""
+    # moto answers stream calls at the regional endpoint, not the account's.
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+    records = []
+    answer = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=7)
+    while answer["Records"]:
+        records += answer["Records"]
+        answer = streams.get_records(ShardIterator=answer["NextShardIterator"], Limit=7)
+    return records
+
+
+def test_the_streams_records_read_as_moto_serializes_them(table):
+    # Every attribute type, changed and removed, so the images hold all of them, old and new
+    client = boto3.client("dynamodb")
+    every_type = {
+        "pk": {"S": "P#typed"},
+        "sk": {"S": "S#01"},
+        "n": {"N": "12.50"},
+        "b": {"B": b"\x00\xffbytes"},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2.5"]},
+        "bs": {"BS": [b"\x01", b"\x02"]},
+        "m": {"M": {"nested": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}, {"BOOL": False}]}}},
+        "text": {"S": "客服 ✓"},
+    }
+    client.put_item(TableName=TABLE, Item=every_type)
+    client.put_item(TableName=TABLE, Item={**every_type, "n": {"N": "13"}, "flag": {"BOOL": True}})
+    client.delete_item(TableName=TABLE, Key={"pk": {"S": "P#1"}, "sk": {"S": "S#03"}})
+    by_moto = stream_records()
+
+    moto_dynamodb.install()
+    patched = stream_records()
+
+    assert len(patched) == len(by_moto) == 28
+    assert patched == by_moto
+    typed = [record for record in patched if record["dynamodb"]["Keys"]["pk"] == {"S": "P#typed"}]
+    assert typed[1]["dynamodb"]["OldImage"]["b"] == {"B": b"\x00\xffbytes"}
+    assert typed[1]["dynamodb"]["NewImage"]["n"] == {"N": "13"}
+    assert typed[0]["dynamodb"]["ApproximateCreationDateTime"].tzinfo is not None
