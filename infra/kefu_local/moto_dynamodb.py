@@ -57,7 +57,7 @@ def install() -> None:
         Table.all_items = _all_items
         Table.__deepcopy__ = _deepcopy_table  # type: ignore[attr-defined]  # moto's Table has none of its own
         DynamoDBBackend.transact_write_items = _transact_write_items
-        DynamoDBStreamsHandler.get_records = _get_records  # type: ignore[method-assign,assignment]
+        DynamoDBStreamsHandler.get_records = _get_records  # type: ignore[assignment]
 
 
 def uninstall() -> None:
