@@ -74,12 +74,24 @@ class _SharedLock:
 
 
 class _Pickler(pickle.Pickler):
-    """Locks inside moto's objects (a queue's) are pickled as new, unlocked locks."""
+    """Locks inside moto's objects (a queue's) are pickled as new, unlocked locks. A DynamoDB item's attributes
+    (moto's LimitedSizeDict) are pickled as the plain dict they hold and built back in one step: unpickled as
+    themselves, each attribute put back would re-add the sizes of all the others (moto's item size check, quadratic
+    in the attributes), most of the time a restore takes."""
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, _LOCK_TYPES):
             return (threading.RLock if type(obj) is _LOCK_TYPES[1] else threading.Lock), ()
+        if type(obj) is _limited_size_dict():
+            # LimitedSizeDict(mapping) fills itself with dict.update, which does not call its __setitem__.
+            return type(obj), (dict(obj),), vars(obj) or None
         return NotImplemented
+
+
+def _limited_size_dict() -> type:
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    return LimitedSizeDict
 
 
 def dumps(state: Any) -> bytes:

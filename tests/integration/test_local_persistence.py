@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import pickle
 import threading
 import time
 
@@ -144,3 +145,21 @@ def test_a_long_poll_waiting_in_the_server_does_not_hold_snapshots_back(aws_proc
     finally:
         release.set()
         waiting.join()
+
+
+def test_an_items_attributes_come_back_whole_without_moto_resizing_them_one_by_one(monkeypatch):
+    # Given an item's attributes as moto keeps them (a size-checking dict), one with an attribute of its own
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+
+    attributes = LimitedSizeDict({f"field{i}": DynamoType({"S": f"value {i}"}) for i in range(30)})
+    attributes.marker = "kept"
+    pickled = persistence.dumps([attributes])
+    resized = []
+    monkeypatch.setattr(LimitedSizeDict, "__setitem__", lambda self, key, value: resized.append(key))
+
+    # When they are loaded back
+    (loaded,) = pickle.loads(pickled)
+
+    # Then they are the same, of the same type, built in one step: the item size check ran for none of them
+    assert type(loaded) is LimitedSizeDict and loaded == attributes and loaded.marker == "kept"
+    assert resized == []
