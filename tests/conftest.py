@@ -299,7 +299,12 @@ MOTO_CONFIG = {"core": {"reset_boto3_session": False}}
 
 
 def moto() -> Any:
-    """`mock_aws()` as every test here starts it (MOTO_CONFIG)."""
+    """`mock_aws()` as every test here starts it (MOTO_CONFIG), DynamoDB's item answers and stream records written
+    as JSON directly, as on the local stack (kefu_local.moto_dynamodb: the same answers at a fraction of the CPU;
+    tests/integration/test_local_moto_dynamodb.py compares them with moto's own)."""
+    from kefu_local import moto_dynamodb
+
+    moto_dynamodb.install_answers()
     return mock_aws(config=MOTO_CONFIG)
 
 

@@ -88,7 +88,7 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def _limited_size_dict() -> type:
+def _limited_size_dict() -> type[dict[str, Any]]:
     from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
     return LimitedSizeDict

@@ -12,6 +12,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import dynamodb_backends
 
@@ -210,3 +212,96 @@ def test_the_streams_records_read_as_moto_serializes_them(table):
     assert typed[1]["dynamodb"]["OldImage"]["b"] == {"B": b"\x00\xffbytes"}
     assert typed[1]["dynamodb"]["NewImage"]["n"] == {"N": "13"}
     assert typed[0]["dynamodb"]["ApproximateCreationDateTime"].tzinfo is not None
+
+
+# -- the item operations' answers, written as JSON directly -------------------------------------------------------
+
+SCALARS = {
+    "S": st.text(min_size=1, max_size=8),
+    "N": st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False).map(str),
+    "B": st.binary(min_size=1, max_size=8),
+}
+VALUES = st.recursive(
+    st.one_of(
+        *(strategy.map(lambda v, t=t: {t: v}) for t, strategy in SCALARS.items()),
+        st.booleans().map(lambda v: {"BOOL": v}),
+        st.just({"NULL": True}),
+        st.sets(SCALARS["S"], min_size=1, max_size=3).map(lambda v: {"SS": sorted(v)}),
+        st.sets(st.integers(-99, 99).map(str), min_size=1, max_size=3).map(lambda v: {"NS": sorted(v)}),
+        st.sets(SCALARS["B"], min_size=1, max_size=3).map(lambda v: {"BS": sorted(v)}),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda v: {"L": v}),
+        st.dictionaries(st.text("abc", min_size=1, max_size=3), inner, max_size=3).map(lambda v: {"M": v}),
+    ),
+    max_leaves=6,
+)
+ITEMS = st.lists(st.dictionaries(st.text("xyz", min_size=1, max_size=4), VALUES, max_size=5), min_size=2, max_size=5)
+
+
+def answers(items: list[dict]) -> list[dict]:
+    """What a client reads back from every item operation over `items` (response metadata aside)."""
+    client = boto3.client("dynamodb")
+    key = lambda i: {"pk": {"S": "P#v"}, "sk": {"S": f"S#{i}"}}  # noqa: E731
+    found = []
+    for i, attributes in enumerate(items):
+        item = {**attributes, **key(i), "gsi1pk": {"S": "G#v"}, "gsi1sk": {"S": f"{i}"}}
+        found.append(client.put_item(TableName=TABLE, Item=item, ReturnValues="ALL_OLD"))
+        found.append(
+            client.put_item(TableName=TABLE, Item=item, ReturnValues="ALL_OLD", ReturnConsumedCapacity="TOTAL")
+        )
+        found.append(client.get_item(TableName=TABLE, Key=key(i), ReturnConsumedCapacity="INDEXES"))
+    found.append(client.get_item(TableName=TABLE, Key=key(99)))
+    found.append(
+        client.update_item(
+            TableName=TABLE,
+            Key=key(0),
+            UpdateExpression="SET added = :v",
+            ExpressionAttributeValues={":v": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        )
+    )
+    found.append(
+        client.update_item(
+            TableName=TABLE,
+            Key=key(1),
+            UpdateExpression="SET added = :v",
+            ExpressionAttributeValues={":v": {"S": "x"}},
+            ReturnValues="UPDATED_OLD",
+        )
+    )
+    condition = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "P#v"}}}
+    found.append(client.query(TableName=TABLE, Limit=2, **condition))
+    found.append(client.query(TableName=TABLE, Select="COUNT", **condition))
+    index = {"KeyConditionExpression": "gsi1pk = :g", "ExpressionAttributeValues": {":g": {"S": "G#v"}}}
+    found.append(client.query(TableName=TABLE, IndexName="gsi1", Limit=3, **index))
+    found.append(client.scan(TableName=TABLE, Limit=4, ReturnConsumedCapacity="TOTAL"))
+    found.append(client.batch_get_item(RequestItems={TABLE: {"Keys": [key(0), key(1), key(99)]}}))
+    found.append(
+        client.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key(i)}} for i in (0, 99)])
+    )
+    found.append(client.delete_item(TableName=TABLE, Key=key(1), ReturnValues="ALL_OLD"))
+    for answer in found:
+        answer.pop("ResponseMetadata")
+    return found
+
+
+def empty_the_partition() -> None:
+    client = boto3.client("dynamodb")
+    for item in client.scan(TableName=TABLE)["Items"]:
+        if item["pk"]["S"] == "P#v":
+            client.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=ITEMS)
+def test_the_item_operations_answer_as_moto_serializes_them(table, items):
+    moto_dynamodb.uninstall()
+    empty_the_partition()
+    by_moto = answers(items)
+
+    moto_dynamodb.install()
+    empty_the_partition()
+    written = answers(items)
+
+    assert written == by_moto
