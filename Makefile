@@ -134,7 +134,8 @@ web-types: $(STAMP) $(WEB_STAMP)
 		{ echo "the API changed: run 'make web-schema' and commit web/src/api/schema.d.ts"; exit 1; }
 
 web-unit: $(WEB_STAMP)
-	cd web && npm test
+	@# In `make test` beside the templates, which the tests wait for: it yields the CPU to them.
+	cd web && nice -n 5 npm test
 
 # The browser journeys (tests/web) drive the distribution's Chromium: Playwright's own download does not work here.
 chromium:
