@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # [tool.coverage.report] in pyproject.toml.
 COVERAGE_FLOOR := 90
 
-.PHONY: test dev bench cost synth lint format lock clean web web-schema web-test chromium
+.PHONY: test test-ready ruff templates bytecode dev bench cost synth lint format lock clean web web-schema web-test web-types web-unit chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kefu needs Python 3.11 or newer")'
@@ -36,19 +36,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## test: install what is needed, lint, type-check (mypy, configured in pyproject.toml), and run the whole test suite (benchmarks excluded) with coverage, and the web app's
 test:
-	@# The installs run side by side, then mypy (one core, ~35 s cold) starts beside everything after them; the
-	@# steps before the tests are independent of each other (lint, web checks, the local stack's templates), so
-	@# they run side by side too. The tests run four workers on two cores: the local-stack and browser journeys
-	@# spend most of their time waiting on a stack, a clock or a browser, not computing.
-	@# The web build goes with the installs (it needs only Node's): the templates take it in, and they are the
-	@# longest step after them. mypy runs at a lower priority, on what the other steps leave of the CPU.
+	@# The installs run side by side, with the web build (it needs only Node's; the templates take it in, and they
+	@# are the longest step after the installs). Then mypy (one core, ~35 s cold) starts at a lower priority, on
+	@# what the rest leaves of the CPU, beside the other steps, which are independent of each other (lint, web
+	@# checks, templates, bytecode), and beside the tests: four workers on two cores, as the local-stack and
+	@# browser journeys spend most of their time waiting on a stack, a clock or a browser, not computing.
 	@$(MAKE) --no-print-directory -j3 --output-sync=target $(STAMP) web
 	@mkdir -p build; nice -n 10 $(BIN)/mypy > build/mypy.txt 2>&1 & typing=$$!; \
 	$(MAKE) --no-print-directory -j4 --output-sync=target test-ready \
 	&& $(BIN)/pytest -q -n 4 --dist loadgroup -m "not bench" --durations=10 --cov --cov-report=html:build/coverage --cov-fail-under=$(COVERAGE_FLOOR); \
 	tests=$$?; wait $$typing; typed=$$?; echo "mypy:"; cat build/mypy.txt; exit $$(( tests || typed ))
 
-.PHONY: test-ready ruff templates bytecode
 test-ready: ruff web-test templates bytecode
 
 # uv installs no bytecode: the libraries are compiled here, beside the other steps, so that the test workers and
@@ -125,7 +123,6 @@ web-schema: $(STAMP) $(WEB_STAMP)
 ## web-test: API types regenerated and diffed (app and API cannot drift), unit tests, build, Chromium for journeys
 web-test: web-types web-unit web chromium
 
-.PHONY: web-types web-unit
 web-types: $(STAMP) $(WEB_STAMP)
 	@mkdir -p build/web
 	$(PY) web/scripts/openapi.py > build/web/openapi.json

@@ -1,5 +1,6 @@
-"""moto's DynamoDB at the size of a campaign run: two of its costs grow with the whole table, and are made to grow
-with what a request touches instead, with the same answers.
+"""moto's DynamoDB at the cost of what a request touches, with the same answers.
+
+Two of its costs grow with the whole table, and are made to grow with what a request touches instead:
 
 * A Query sorts every item of the table (`Table.all_items`), then keeps those of its partition and sorts them again.
   Here a Query of the table reads only its partition, and a Query of an index all items unsorted: each sorts its
@@ -12,19 +13,15 @@ with what a request touches instead, with the same answers.
 With a few thousand items (a campaign over 1,000 resolved tickets and what revisiting them writes), a transaction
 drops from about a hundred milliseconds to one, and a Query of a partition from tens to one.
 
-* A GetRecords of a table's stream is answered through moto's generic serializer, which walks every attribute of
-  every record's images against the service model: on a busy local stack (stream pollers read every change of the
-  domain table) about half of the server's CPU. The records are in the wire format already (moto keeps their
-  attribute values as DynamoDB's JSON), so here they are written as JSON directly, timestamps as the serializer
-  writes them (epoch seconds, to the millisecond) and bytes in base64.
-
-* The answers of the item operations (GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem,
-  TransactGetItems) go through the same serializer, whose walk over every attribute value is ~15% of an in-process
-  test's time; their results are already DynamoDB's JSON (attribute values as `{type: value}`), so they are written
-  directly too. Every other answer, and every error, is moto's own.
+And two kinds of answer skip moto's generic serializer, which walks every attribute value against the service model:
+a stream's GetRecords (on a busy local stack, whose pollers read every change of the domain table, about half of the
+server's CPU) and the item operations (GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem,
+TransactGetItems: ~15% of an in-process test's time). Their results are DynamoDB's JSON already (attribute values as
+`{type: value}`), so they are written as JSON directly, timestamps and bytes as the serializer writes them. Every
+other answer, and every error, is moto's own.
 
 `install()` patches the moto classes of this process (the local stack's server thread and `mock_aws` alike);
-`uninstall()` undoes it.
+`uninstall()` undoes it. `install_answers()` patches the answers alone.
 """
 
 from __future__ import annotations
@@ -215,13 +212,12 @@ def _get_records(self: DynamoDBStreamsHandler) -> str:
 
 
 def _wire(value: Any) -> float | int | str:
-    """What JSON has no type for, as moto's serializer writes it: a record's ApproximateCreationDateTime (a naive
-    UTC datetime) in epoch seconds to the millisecond; binary values (in sets and nested ones moto keeps as bytes)
-    in base64."""
+    """What JSON has no type for, as moto's serializer writes it: a stream record's ApproximateCreationDateTime (a
+    naive UTC datetime) in epoch seconds to the millisecond; binary values (moto keeps them as bytes) in base64."""
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if not isinstance(value, datetime):
-        raise TypeError(f"{type(value).__name__} in a stream record")
+        raise TypeError(f"{type(value).__name__} in a DynamoDB answer")
     seconds = calendar.timegm(value.timetuple())
     return seconds + (value.microsecond // 1000) / 1000.0 if value.microsecond else seconds
 

@@ -79,25 +79,26 @@ class _Pickler(pickle.Pickler):
     themselves, each attribute put back would re-add the sizes of all the others (moto's item size check, quadratic
     in the attributes), most of the time a restore takes."""
 
+    def __init__(self, file: io.BytesIO) -> None:
+        from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        # Looked up once: reducer_override runs for every object pickled.
+        self._limited_size_dict: type[dict[str, Any]] = LimitedSizeDict
+
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, _LOCK_TYPES):
             return (threading.RLock if type(obj) is _LOCK_TYPES[1] else threading.Lock), ()
-        if type(obj) is _limited_size_dict():
+        if type(obj) is self._limited_size_dict:
             # LimitedSizeDict(mapping) fills itself with dict.update, which does not call its __setitem__.
             return type(obj), (dict(obj),), vars(obj) or None
         return NotImplemented
 
 
-def _limited_size_dict() -> type[dict[str, Any]]:
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
-
-    return LimitedSizeDict
-
-
 def dumps(state: Any) -> bytes:
     """Pickled moto state (backends, or parts of them): the locks inside moto's objects come back as new ones."""
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    _Pickler(buffer).dump(state)
     return buffer.getvalue()
 
 

@@ -252,24 +252,16 @@ def answers(items: list[dict]) -> list[dict]:
         )
         found.append(client.get_item(TableName=TABLE, Key=key(i), ReturnConsumedCapacity="INDEXES"))
     found.append(client.get_item(TableName=TABLE, Key=key(99)))
-    found.append(
-        client.update_item(
-            TableName=TABLE,
-            Key=key(0),
-            UpdateExpression="SET added = :v",
-            ExpressionAttributeValues={":v": {"N": "1"}},
-            ReturnValues="ALL_NEW",
+    for i, value, returned in ((0, {"N": "1"}, "ALL_NEW"), (1, {"S": "x"}, "UPDATED_OLD")):
+        found.append(
+            client.update_item(
+                TableName=TABLE,
+                Key=key(i),
+                UpdateExpression="SET added = :v",
+                ExpressionAttributeValues={":v": value},
+                ReturnValues=returned,
+            )
         )
-    )
-    found.append(
-        client.update_item(
-            TableName=TABLE,
-            Key=key(1),
-            UpdateExpression="SET added = :v",
-            ExpressionAttributeValues={":v": {"S": "x"}},
-            ReturnValues="UPDATED_OLD",
-        )
-    )
     condition = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "P#v"}}}
     found.append(client.query(TableName=TABLE, Limit=2, **condition))
     found.append(client.query(TableName=TABLE, Select="COUNT", **condition))
