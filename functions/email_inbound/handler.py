@@ -8,8 +8,6 @@ reported alone as a batch item failure, retried by SQS and parked in the dead-le
 The other records of the batch are not redone.
 """
 
-from __future__ import annotations
-
 import gc
 
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made

@@ -8,8 +8,6 @@ item failure, its reason logged; SQS hands it out again and, after the queue's m
 dead-letter queue. Either way the other records of the batch are not redone.
 """
 
-from __future__ import annotations
-
 import gc
 
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made

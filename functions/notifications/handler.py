@@ -8,8 +8,6 @@ item failure and comes back; after the queue's maxReceiveCount it is parked in t
 A provider's refusal is not a failure here: it is final for that notice and noted on the ticket's timeline.
 """
 
-from __future__ import annotations
-
 import gc
 
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made

@@ -8,14 +8,12 @@ recorded report and writes nothing; a run cut short and started again draws the 
 reviews still missing.
 """
 
-from __future__ import annotations
-
 import gc
 
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -33,7 +31,7 @@ class SampleTask(BaseModel):
     scheduledAt: AwareDatetime | None = None
 
     @model_validator(mode="after")
-    def _one_of(self) -> SampleTask:
+    def _one_of(self) -> Self:
         if (self.month is None) == (self.scheduledAt is None):
             raise ValueError("give exactly one of month or scheduledAt")
         return self

@@ -11,8 +11,6 @@ Settings are read once per process. Whatever changes the environment afterwards 
 a test) calls `reload_settings()`; the test suite does it on every `monkeypatch.setenv` (tests/conftest.py).
 """
 
-from __future__ import annotations
-
 import math
 import os
 from functools import cache

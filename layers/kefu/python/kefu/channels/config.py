@@ -1,8 +1,6 @@
 """Which contact channels have a target for kefu's outbound events: the deployment document's `channels` section
 (infra/config/<stage>.yaml, validated at synth), and the bus the deployment names in the environment."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints

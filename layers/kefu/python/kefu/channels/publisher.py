@@ -12,8 +12,6 @@ idempotency); should a record come again after that record expired, the event ca
 the consumer drops it. A PutEvents that fails fails the record, to be retried.
 """
 
-from __future__ import annotations
-
 from functools import cache
 from typing import Any
 

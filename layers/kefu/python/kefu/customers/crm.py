@@ -8,8 +8,6 @@ and both are changed together. Delivery is at least once and in any order: apply
 carrying `occurredAt` older than the last one applied changes nothing.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints

@@ -13,8 +13,6 @@ written in the ticket's transaction) and once per Message-ID and sender (the Mes
 same transaction): a mail delivered again, or sent again under another SES id, never makes a second ticket.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import replace
 from datetime import timedelta

@@ -14,8 +14,6 @@ gives its claim back and fails, to be retried; a claim found still `sending` (an
 claiming and marking) is not sent again — it is reported, since SES may have sent it.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
 from email.headerregistry import Address

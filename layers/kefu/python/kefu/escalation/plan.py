@@ -5,10 +5,9 @@ so the stream watcher starting it twice (a redelivered record) finds it already 
 ticket's clock has moved on to another generation, or the ticket is resolved or closed.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,7 +33,7 @@ class Plan(BaseModel):
     milestone: str | None = None
 
     @classmethod
-    def finished(cls, ticket_id: str, generation: int) -> Plan:
+    def finished(cls, ticket_id: str, generation: int) -> Self:
         return cls(ticketId=ticket_id, generation=generation, done=True)
 
     @property

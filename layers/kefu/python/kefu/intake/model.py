@@ -1,8 +1,6 @@
 """The intake queue message: what a contact system puts on the queue, as JSON (docs/architecture.md, "Intake queue
 message")."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated, Any
 

@@ -1,8 +1,6 @@
 """The deployment's knowledge settings (the `knowledge` section of infra/config/<stage>.yaml, validated at synth
 with this model): which ticket categories may be offered a public article when a ticket opens (self-service)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator

@@ -13,8 +13,6 @@ with other totals moves the difference, so the aggregates equal a recount of the
 | `revisit-done:<campaign>:<run>`          | the run's scheduled day    | `revDone`: customers it revisited        |
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any

@@ -1,8 +1,6 @@
 """Handle time agents record on a ticket (`POST /tickets/{id}/work`): a `work` entry on its timeline, which the
 ticket's KPI facts add up with the handle time contact systems report on intake messages."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.clock import now

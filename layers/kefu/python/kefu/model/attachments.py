@@ -1,8 +1,6 @@
 """Files customers and agents attach to tickets: what they ask to upload, the pre-signed upload kefu answers, the
 limits it applies, and a download link."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 

@@ -1,7 +1,5 @@
 """An audit entry: who did what to a customer's record, and when (never the personal data itself)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 

@@ -1,10 +1,8 @@
 """The customer record as staff and the customer see and change it (the HTTP API's customer routes)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -69,7 +67,7 @@ class ContactPreferences(_Strict):
     timeZone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)] | None = None
 
     @model_validator(mode="after")
-    def _notify_by_an_allowed_channel(self) -> ContactPreferences:
+    def _notify_by_an_allowed_channel(self) -> Self:
         if self.notifyBy is NotifyBy.EMAIL and not self.email:
             raise ValueError("notifyBy is email but email is false: allow e-mail or choose another channel")
         if self.notifyBy is NotifyBy.SMS and not self.phone:

@@ -1,7 +1,5 @@
 """The knowledge base's shapes: articles with their versions, search hits, canned replies (话术), suggestions."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar

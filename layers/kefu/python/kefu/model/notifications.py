@@ -1,7 +1,5 @@
 """Customer notices as kefu.notifications decides them and kefu.store.notices keeps them."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum

@@ -1,11 +1,9 @@
 """Revisit surveys as the domain and the API see them (the stored items live in kefu.store.surveys)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -55,7 +53,7 @@ class RevisitAnswer(_Strict):
     comment: Comment | None = None
 
     @model_validator(mode="after")
-    def _scores_when_reached(self) -> RevisitAnswer:
+    def _scores_when_reached(self) -> Self:
         if self.reached and self.csat is None:
             raise ValueError("a customer reached gives a CSAT score (csat, 1-5)")
         if not self.reached and (self.csat is not None or self.nps is not None):
@@ -111,7 +109,7 @@ class TicketSummary(_View):
     resolvedAt: datetime | None = None
 
     @classmethod
-    def of(cls, ticket: Ticket) -> TicketSummary:
+    def of(cls, ticket: Ticket) -> Self:
         return cls(
             id=ticket.id,
             subject=ticket.subject,

@@ -1,7 +1,5 @@
 """The ticket as the domain and the API see it (the stored item lives in kefu.store)."""
 
-from __future__ import annotations
-
 import re
 from datetime import datetime
 from enum import StrEnum

@@ -1,7 +1,5 @@
 """The deployment's `notifications` section (infra/config/<stage>.yaml, validated at synth with this model)."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from typing import Any
 

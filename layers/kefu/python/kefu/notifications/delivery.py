@@ -6,8 +6,6 @@ What the provider refused is `Delivered(sent=False)` with why: final for this no
 What may go out on a retry (throttled, not reached) raises `NoticeNotSentYet`.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError

@@ -16,8 +16,6 @@ succeed on a retry (throttled) gives the claim back and fails the record; a refu
 ticket's timeline, never retried.
 """
 
-from __future__ import annotations
-
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any

@@ -6,10 +6,8 @@ The same models validate `infra/config/<stage>.yaml` at synth (kefu_infra.config
 in the functions, so a rubric that synthesized is one the functions score with.
 """
 
-from __future__ import annotations
-
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -107,7 +105,7 @@ class Sampling(_Strict):
     enabled: bool = True
 
     @model_validator(mode="after")
-    def _room_for_the_minimum(self) -> Sampling:
+    def _room_for_the_minimum(self) -> Self:
         if self.max_per_agent < self.per_agent:
             raise ValueError(f"max_per_agent ({self.max_per_agent}) is below per_agent ({self.per_agent})")
         return self

@@ -1,7 +1,5 @@
 """QA reviews as the domain and the API see them (the stored item lives in kefu.store.qa_reviews)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal

@@ -8,9 +8,7 @@ Scoring: each item gets 0..`max` points; the total is the weighted mean of score
 (identity check, accuracy) scored 0 fails the review whatever else it scored: the total is 0.
 """
 
-from __future__ import annotations
-
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -40,7 +38,7 @@ class Rubric(_Strict):
     items: list[RubricItem] = Field(min_length=1, max_length=30)
 
     @model_validator(mode="after")
-    def _unique_items(self) -> Rubric:
+    def _unique_items(self) -> Self:
         seen: set[str] = set()
         for item in self.items:
             if item.id in seen:

@@ -4,12 +4,10 @@ The same models validate `infra/config/<stage>.yaml` at synth (kefu_infra.config
 in the functions, so a campaign that synthesized is a campaign the functions understand.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import time, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -85,7 +83,7 @@ class DaysAgo(_Strict):
     max: int = Field(ge=0, le=365)
 
     @model_validator(mode="after")
-    def _ordered(self) -> DaysAgo:
+    def _ordered(self) -> Self:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is more than max ({self.max})")
         return self
@@ -102,7 +100,7 @@ class Select(_Strict):
     resolved_days_ago: DaysAgo
 
     @model_validator(mode="after")
-    def _complaints_can_match(self) -> Select:
+    def _complaints_can_match(self) -> Self:
         if self.complaint and self.categories and Category.COMPLAINT not in self.categories:
             raise ValueError("complaint is true but categories leave out complaint: nothing could be selected")
         return self
@@ -128,7 +126,7 @@ class QuietHours(_Strict):
     timezone: TimeZoneName
 
     @model_validator(mode="after")
-    def _not_empty(self) -> QuietHours:
+    def _not_empty(self) -> Self:
         if self.start == self.end:
             raise ValueError(f"start and end are both {self.start}: quiet hours must have a length")
         return self
@@ -156,7 +154,7 @@ class Campaign(_Strict):
     enabled: bool = True
 
     @model_validator(mode="after")
-    def _group_for_phone_only(self) -> Campaign:
+    def _group_for_phone_only(self) -> Self:
         if self.method is Method.PHONE_REVISIT and self.group is None:
             raise ValueError(f"campaign {self.id!r} revisits by phone: give the agents' group (group)")
         if self.method is not Method.PHONE_REVISIT and self.group is not None:
@@ -175,7 +173,7 @@ class RevisitsConfig(_Strict):
     surveys: SurveySettings = Field(default_factory=SurveySettings)
 
     @model_validator(mode="after")
-    def _ids_are_unique(self) -> RevisitsConfig:
+    def _ids_are_unique(self) -> Self:
         ids = [campaign.id for campaign in self.campaigns]
         repeated = sorted({campaign_id for campaign_id in ids if ids.count(campaign_id) > 1})
         if repeated:

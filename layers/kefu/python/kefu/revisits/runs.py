@@ -5,8 +5,6 @@ A run is named by its scheduled time (`20261124T030000Z`): the schedule firing t
 same scheduled run again, works on the same run record and the same surveys.
 """
 
-from __future__ import annotations
-
 import hashlib
 import math
 from collections.abc import Sequence

@@ -4,11 +4,9 @@ The deployment document's `routing` key (infra/config/<stage>.yaml) is read as a
 leaves out keeps its built-in value, and an unknown key is refused rather than ignored.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -79,7 +77,7 @@ class Rule(_Strict):
     category: Category | None = None
 
     @model_validator(mode="after")
-    def _sets_something(self) -> Rule:
+    def _sets_something(self) -> Self:
         if self.group is None and self.priority is None and self.category is None:
             raise ValueError(f"rule {self.name!r} sets nothing: give it a group, a priority or a category")
         return self
@@ -122,7 +120,7 @@ class RoutingConfig(_Strict):
     raises: list[Raise] = Field(default_factory=lambda: [Raise.model_validate(item) for item in defaults.RAISES])
 
     @model_validator(mode="after")
-    def _names_are_unique(self) -> RoutingConfig:
+    def _names_are_unique(self) -> Self:
         for kind, names in (("rule", [r.name for r in self.rules]), ("raise", [r.name for r in self.raises])):
             repeated = sorted({name for name in names if names.count(name) > 1})
             if repeated:
@@ -130,7 +128,7 @@ class RoutingConfig(_Strict):
         return self
 
     @cached_property
-    def compiled(self) -> Compiled:
+    def compiled(self) -> "Compiled":
         """Every keyword list compiled to patterns, once per configuration."""
         return Compiled(
             categories={category: Lexicon.compile(getattr(self.categories, category)) for category in Category},

@@ -1,7 +1,5 @@
 """What routing reads (a contact) and what it decides (a routing decision)."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Any
 

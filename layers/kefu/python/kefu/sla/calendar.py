@@ -10,14 +10,12 @@ happens twice (fall-back) means its first occurrence.
 All instants in and out are timezone-aware; results are in UTC.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from itertools import pairwise
-from typing import Annotated, NamedTuple
+from typing import Annotated, NamedTuple, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -119,7 +117,7 @@ class BusinessCalendar(_Strict):
     always_open: bool = False
 
     @model_validator(mode="after")
-    def _has_working_time(self) -> BusinessCalendar:
+    def _has_working_time(self) -> Self:
         if self.always_open:
             if self.hours != WeeklyHours() or self.holidays or self.working_days or self.time_zone != "UTC":
                 raise ValueError("an always_open calendar takes no time_zone, hours, holidays or working_days")
@@ -159,7 +157,7 @@ class BusinessCalendar(_Strict):
             return ()
         return self.hours.on(day.weekday())
 
-    def since(self, day: date) -> BusinessCalendar:
+    def since(self, day: date) -> "BusinessCalendar":
         """The same calendar without the holidays and working days before `day` (what a ticket still needs)."""
         # Validated anew rather than copied: a copy would carry the cached sets of the whole calendar.
         data = self.model_dump()

@@ -21,10 +21,8 @@ stops that clock. Their first response is fast but in business hours, since a co
 act on it; a P1 complaint (a regulator, the media, a lawyer) is answered within the hour, day and night.
 """
 
-from __future__ import annotations
-
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -152,7 +150,7 @@ class SlaConfig(BaseModel):
         return parse_duration(self.auto_close_after)
 
     @model_validator(mode="after")
-    def _consistent(self) -> SlaConfig:
+    def _consistent(self) -> Self:
         """Checks across keys, each problem reported at its own key (`policies.2.calendar`), once."""
         problems: dict[tuple[str | int, ...], str] = {}
         always = self.calendars.get(TWENTY_FOUR_SEVEN)

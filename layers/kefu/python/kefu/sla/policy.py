@@ -5,12 +5,10 @@ A target is a duration of business time on a calendar (the policy's, or its own)
 on the 24x7 calendar also days ("2d" = 48 hours).
 """
 
-from __future__ import annotations
-
 import re
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -146,7 +144,7 @@ class EscalationStep(_Strict):
     categories: list[Category] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _group_goes_with_moving(self) -> EscalationStep:
+    def _group_goes_with_moving(self) -> Self:
         if self.action is Action.MOVE_TO_GROUP and self.group is None:
             raise ValueError("move_to_group needs a group")
         if self.action is not Action.MOVE_TO_GROUP and self.group is not None:

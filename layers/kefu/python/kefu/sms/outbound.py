@@ -13,8 +13,6 @@ SNS's internal errors and an endpoint never reached raise `TextNotSentYet`: noth
 the way kefu.email.outbound claims a mail: a repeated campaign batch sends nothing twice.
 """
 
-from __future__ import annotations
-
 from functools import cache
 from typing import Any
 

@@ -1,8 +1,6 @@
 """Survey thresholds, from the deployment document's `surveys` section or built in: what makes an answer a low
 score, and where the follow-up ticket it opens goes. The revisit campaigns' configuration embeds this section."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -9,8 +9,6 @@ Supervisors and admins reach every ticket under either, as do kefu's own workers
 queue). A ticket out of an agent's reach is answered as one that does not exist (`kefu.tickets.policy`).
 """
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Any
 
