@@ -91,6 +91,16 @@ class Raise(_Strict):
     steps: int = Field(default=1, ge=1, le=3)
 
 
+@dataclass(frozen=True)
+class Compiled:
+    categories: dict[Category, Lexicon]
+    angry: Lexicon
+    negative: Lexicon
+    threat: Lexicon
+    rule_keywords: dict[str, Lexicon]
+    raise_keywords: dict[str, Lexicon]
+
+
 class RoutingConfig(_Strict):
     default_group: GroupId = "l1"
     default_priority: Priority = Priority.P3
@@ -128,7 +138,7 @@ class RoutingConfig(_Strict):
         return self
 
     @cached_property
-    def compiled(self) -> "Compiled":
+    def compiled(self) -> Compiled:
         """Every keyword list compiled to patterns, once per configuration."""
         return Compiled(
             categories={category: Lexicon.compile(getattr(self.categories, category)) for category in Category},
@@ -138,16 +148,6 @@ class RoutingConfig(_Strict):
             rule_keywords={rule.name: Lexicon.compile(rule.match.keywords) for rule in self.rules},
             raise_keywords={item.name: Lexicon.compile(item.match.keywords) for item in self.raises},
         )
-
-
-@dataclass(frozen=True)
-class Compiled:
-    categories: dict[Category, Lexicon]
-    angry: Lexicon
-    negative: Lexicon
-    threat: Lexicon
-    rule_keywords: dict[str, Lexicon]
-    raise_keywords: dict[str, Lexicon]
 
 
 @deployment.per_document
