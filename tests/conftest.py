@@ -301,10 +301,12 @@ MOTO_CONFIG = {"core": {"reset_boto3_session": False}}
 def moto() -> Any:
     """`mock_aws()` as every test here starts it (MOTO_CONFIG), DynamoDB's item answers and stream records written
     as JSON directly, as on the local stack (kefu_local.moto_dynamodb: the same answers at a fraction of the CPU;
-    tests/integration/test_local_moto_dynamodb.py compares them with moto's own)."""
-    from kefu_local import moto_dynamodb
+    tests/integration/test_local_moto_dynamodb.py compares them with moto's own), and an action's method found
+    without listing its class's methods on every request (kefu_local.moto_dispatch)."""
+    from kefu_local import moto_dispatch, moto_dynamodb
 
     moto_dynamodb.install_answers()
+    moto_dispatch.install()
     return mock_aws(config=MOTO_CONFIG)
 
 

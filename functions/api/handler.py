@@ -10,6 +10,7 @@ import gc
 gc.disable()
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
+import functools
 import json
 import re
 import sys
@@ -424,6 +425,7 @@ def swagger_ui():
     return Response(status_code=200, content_type="text/html", body=html)
 
 
+@functools.cache  # the routes are fixed once the module is loaded, and the document (~0.2 s to build) with them
 def openapi_json() -> str:
     import contract
 

@@ -9,7 +9,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
-from kefu_local import moto_dynamodb
+from kefu_local import moto_dispatch, moto_dynamodb
 from kefu_local.config import AWS_PORT_VAR, ensure_port_free
 from kefu_local.runtime import LOCAL_REGION
 
@@ -80,6 +80,7 @@ class LocalAws:
         ensure_port_free(self.host, self.port, AWS_PORT_VAR)
         # Queries and transactions cost what they touch, not the whole table (a campaign over 1,000 tickets).
         moto_dynamodb.install()
+        moto_dispatch.install()
         self._server = _WrappedMotoServer(self.host, self.port, self._wrap)
         self._server.start()
 

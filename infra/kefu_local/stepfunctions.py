@@ -78,6 +78,7 @@ def install() -> None:
     with _patch_lock:
         if _waits_patched:
             return
+        _import_the_interpreter_without_batch()
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -92,6 +93,32 @@ def install() -> None:
         # The retrier reads the time module it imported; an object with the functions it calls stands in.
         retrier_decl.time = _RetryIntervals()  # type: ignore[assignment]
         _waits_patched = True
+
+
+def _import_the_interpreter_without_batch() -> None:
+    """Import moto's ASL interpreter without moto's Batch and EC2 models.
+
+    Its Batch task integration imports one enum (`moto.batch.utils.JobStatus`), and the `moto.batch` package imports
+    all of Batch's and EC2's models with it: ~0.9 s of CPU, two thirds of the interpreter's import, paid at every
+    start of a local stack and in every test process that runs a state machine. kefu's state machines call Lambda,
+    SNS and DynamoDB, never Batch. For the import, `moto.batch` is a bare package (its submodules load from its
+    folder as usual; its `__init__` does not run); it is taken out of `sys.modules` after, so whatever imports
+    `moto.batch` later gets the whole package."""
+    import importlib.util
+    import sys
+
+    if "moto.batch" in sys.modules or "moto.stepfunctions.parser.models" in sys.modules:
+        return
+    spec = importlib.util.find_spec("moto.batch")
+    if spec is None or spec.submodule_search_locations is None:
+        return
+    bare = importlib.util.module_from_spec(spec)  # the package's folder, its __init__ not run
+    sys.modules["moto.batch"] = bare
+    try:
+        import moto.stepfunctions.parser.models  # noqa: F401
+    finally:
+        if sys.modules.get("moto.batch") is bare:
+            del sys.modules["moto.batch"]
 
 
 def _unless_stopped(set_error: Any) -> Any:
