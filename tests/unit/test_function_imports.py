@@ -34,3 +34,14 @@ def test_the_apis_init_leaves_out_the_qa_checks_routing_and_boto3():
     # boto3 (the first request reads DynamoDB through pynamodb's botocore client) is not imported
     assert "qa_routes" in modules and "kefu.qa.model" in modules
     assert not {"kefu.qa.checks", "kefu.routing", "kefu.sla", "boto3"} & modules
+
+
+def test_reading_tickets_does_not_import_the_customer_records():
+    # Given the API function, when the module that reads tickets is imported
+    probe = "import json, sys, kefu.tickets.queries; print(json.dumps(sorted(sys.modules)))"
+    done = run_in_function("api", probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    # then the customer-records subsystem (its service, audit trail, models and store) is not imported with it
+    records = {"kefu.customers.service", "kefu.customers.audit", "kefu.store.audit", "kefu.model.customer_records"}
+    assert not records & modules
