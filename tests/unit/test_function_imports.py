@@ -27,12 +27,17 @@ def test_a_queue_consumers_init_leaves_out_powertools_parser_models_of_every_eve
     assert PARSER_MODELS not in modules
 
 
-def test_the_apis_init_leaves_out_the_qa_checks_routing_and_boto3():
+def test_the_apis_init_leaves_out_the_capabilities_routes_and_their_domains_the_qa_checks_routing_and_boto3():
     # Given the API function, when its handler module is imported
     modules = modules_after_init("api")
-    # then the QA routes are there without the automatic checks (and the routing and SLA settings they read), and
-    # boto3 (the first request reads DynamoDB through pynamodb's botocore client) is not imported
-    assert "qa_routes" in modules and "kefu.qa.model" in modules
+    # then the ticket routes are there, without the capabilities' route modules (each included with the first
+    # request for one of its paths) and their domains,
+    assert "kefu.tickets.service" in modules
+    assert not {name for name in modules if name.endswith("_routes")}
+    capabilities = {"kefu.attachments", "kefu.customers.service", "kefu.knowledge", "kefu.kpis", "kefu.qa"}
+    assert not capabilities & modules
+    # without the automatic QA checks (and the routing and SLA settings they read), and without boto3 (the first
+    # request reads DynamoDB through pynamodb's botocore client)
     assert not {"kefu.qa.checks", "kefu.routing", "kefu.sla", "boto3"} & modules
 
 
