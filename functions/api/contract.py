@@ -114,6 +114,9 @@ def document(app: APIGatewayHttpResolver, *, public_paths: Iterable[str], **info
         security_schemes={BEARER: HTTPBearer(bearerFormat="JWT", description=BEARER_DESCRIPTION)}, **info
     )
     doc = json.loads(generated)
+    # Powertools lists paths in the order routes were added, and routers are added when first needed (routers.py):
+    # sorted, the document is the same whatever requests came first.
+    doc["paths"] = dict(sorted(doc.get("paths", {}).items()))
     doc.pop("security", None)
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_COMPONENT

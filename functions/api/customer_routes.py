@@ -33,7 +33,7 @@ from kefu.model.customer_records import (
 )
 from kefu.model.tickets import Page, Ticket
 from kefu.tickets import policy
-from kefu.tickets import service as tickets
+from kefu.tickets.customer_tickets import customer_tickets as tickets_of_customer
 
 PROBLEM = "application/problem+json"
 router = APIGatewayHttpRouter()
@@ -137,7 +137,7 @@ def customer_tickets(
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ):
     who = caller()
-    found = tickets.customer_tickets(who, customerId, limit=limit, cursor=cursor)
+    found = tickets_of_customer(who, customerId, limit=limit, cursor=cursor)
     return page([policy.ticket_view(who, ticket) for ticket in found.items], found.nextCursor)
 
 

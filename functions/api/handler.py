@@ -22,18 +22,14 @@ from typing import Annotated, Any, TypeVar
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.append(str(Path(__file__).resolve().parent))
 
-import attachment_routes
-import customer_routes
 import envelope
-import knowledge_routes
-import kpi_routes
 import problems
-import qa_routes
-import rating_routes
+import routers
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from problems import responses
 from pydantic import BaseModel
 
@@ -73,13 +69,9 @@ problems.install(app)
 app.use([envelope.strict_types])
 
 
-# Each capability's routes, in a module of their own beside this one (a Router the resolver includes).
-app.include_router(attachment_routes.router)
-app.include_router(customer_routes.router)
-app.include_router(knowledge_routes.router)
-app.include_router(kpi_routes.router)
-app.include_router(qa_routes.router)
-app.include_router(rating_routes.router)
+# Each capability's routes, in a module of their own beside this one (a Router the resolver includes), included
+# with the first request for one of its paths (routers.py says why and why that is safe).
+features = routers.LazyRouters(app)
 
 
 # --- who is calling ----------------------------------------------------------------------------------------
@@ -429,6 +421,7 @@ def swagger_ui():
 def openapi_json() -> str:
     import contract
 
+    features.include_all()
     doc = contract.document(
         app,
         public_paths=PUBLIC_PATHS,
@@ -442,6 +435,7 @@ def openapi_json() -> str:
 
 def declared_routes() -> list[tuple[str, str, bool]]:
     """(method, path template, needs a token) for each route: the infrastructure and local stack read this."""
+    features.include_all()
     return [
         (route.method, route.openapi_path, route.openapi_path not in PUBLIC_PATHS)
         for route in app._static_routes + app._dynamic_routes
@@ -455,6 +449,7 @@ def lambda_handler(event: dict, context: Any) -> dict:
     refused, event = envelope.check(event)
     if refused is not None:
         return refused
+    features.include_for(APIGatewayProxyEventV2(event).path)
     return app.resolve(event, context)
 
 

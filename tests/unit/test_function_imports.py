@@ -27,10 +27,26 @@ def test_a_queue_consumers_init_leaves_out_powertools_parser_models_of_every_eve
     assert PARSER_MODELS not in modules
 
 
-def test_the_apis_init_leaves_out_the_qa_checks_routing_and_boto3():
+def test_the_apis_init_leaves_out_the_capabilities_routes_and_their_domains_the_qa_checks_routing_and_boto3():
     # Given the API function, when its handler module is imported
     modules = modules_after_init("api")
-    # then the QA routes are there without the automatic checks (and the routing and SLA settings they read), and
-    # boto3 (the first request reads DynamoDB through pynamodb's botocore client) is not imported
-    assert "qa_routes" in modules and "kefu.qa.model" in modules
+    # then the ticket routes are there, without the capabilities' route modules (each included with the first
+    # request for one of its paths) and their domains,
+    assert "kefu.tickets.service" in modules
+    assert not {name for name in modules if name.endswith("_routes")}
+    capabilities = {"kefu.attachments", "kefu.customers.service", "kefu.knowledge", "kefu.kpis", "kefu.qa"}
+    assert not capabilities & modules
+    # without the automatic QA checks (and the routing and SLA settings they read), and without boto3 (the first
+    # request reads DynamoDB through pynamodb's botocore client)
     assert not {"kefu.qa.checks", "kefu.routing", "kefu.sla", "boto3"} & modules
+
+
+def test_reading_tickets_does_not_import_the_customer_records():
+    # Given the API function, when the module that reads tickets is imported
+    probe = "import json, sys, kefu.tickets.queries; print(json.dumps(sorted(sys.modules)))"
+    done = run_in_function("api", probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    # then the customer-records subsystem (its service, audit trail, models and store) is not imported with it
+    records = {"kefu.customers.service", "kefu.customers.audit", "kefu.store.audit", "kefu.model.customer_records"}
+    assert not records & modules

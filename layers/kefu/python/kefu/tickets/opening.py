@@ -28,7 +28,6 @@ from kefu.tickets import policy
 from kefu.tickets import sla as sla_clock
 from kefu.tickets.customer import Whose, customer_for, customer_of
 from kefu.tickets.handover import Pick, group_exists, pick_assignee
-from kefu.tickets.knowledge import advice_at_opening
 from kefu.tickets.writes import RETRIES, Change, Draft, change, status_draft, timeline_entries
 
 if TYPE_CHECKING:
@@ -145,6 +144,10 @@ def _decided(
     group_id = group or decision.group
     pick = pick_assignee(group_id, decision, whose.customer, follow_up_of, full)
     ticket = _new_ticket(request, channel, whose.customer, decision, group_id, pick, follow_up_of, moment)
+    # The knowledge base's search (its index, text analysis, models) loads with the first ticket a process opens, not
+    # with every import of tickets: a function that reads tickets never needs it.
+    from kefu.tickets.knowledge import advice_at_opening
+
     # Suggestions and a self-service offer ride in the ticket's own transaction: no write of their own.
     advice = advice_at_opening(caller, ticket)
     drafts = [_created(ticket, request, origin, advice.offer), _routed(decision, group_id, pick)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kefu.clock import now
 from kefu.config import settings
-from kefu.customers import service as customers
 from kefu.errors import BadRequest, Forbidden
 from kefu.identity import Caller, Role
 from kefu.ids import is_agent_id, is_group_id
@@ -110,14 +109,3 @@ def page_size(limit: int | None) -> int:
     if not 1 <= limit <= config.max_page_size:
         raise BadRequest(f"limit must be between 1 and {config.max_page_size}")
     return limit
-
-
-def customer_tickets(caller: Caller, customer_id: str, *, limit: int | None, cursor: str | None) -> Page[Ticket]:
-    """A customer's tickets, newest first (access pattern 2), those within the caller's reach: under the `groups`
-    access scope an agent's page leaves out other groups' tickets (it may come out short, even empty, with a
-    `nextCursor` still to follow). Tickets depend on customers, never the other way (tests/unit/test_import_graph)."""
-    caller.require_staff()
-    size = customers.page_size(limit)
-    customers.require_known(customer_id)
-    found = store.by_customer(customer_id, status=None, limit=size, cursor=cursor)
-    return found.model_copy(update={"items": [ticket for ticket in found.items if policy.reaches(caller, ticket)]})

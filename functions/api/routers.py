@@ -1,0 +1,82 @@
+"""The capabilities' routes, included in the resolver on the first request that needs them.
+
+Each capability's routes live in a module of their own beside handler.py (a Powertools Router). Importing one
+imports its domain (pynamodb models, pydantic models, the generic pages its `responses=` document, compiled
+patterns): included at import, they were most of the function's init, though a request for a ticket never needs
+them. So the handler includes a module's Router before resolving the first request whose path it serves (`OWNERS`),
+and every one of them before anything reads the whole route table (the OpenAPI document, `declared_routes()`).
+
+A Router included late answers exactly as one included at import:
+- Powertools matches a request by walking its static, then its dynamic routes on every resolve; nothing is cached
+  from one resolve to the next but each route's own middleware stack, built on its first call from the app's
+  middlewares, which including a Router that has none leaves as they are.
+- The routers add no middlewares, exception handlers or context of their own: the app's (problems, strict_types,
+  validation, the not-found handler) serve their routes as they serve the core ones.
+- A module's patterns cover every path its routes match, and match no path a route of another module or of the
+  handler itself can match: so no request that a module's route answers is resolved before the module is included,
+  and the order modules are included in cannot change which route answers.
+tests/unit/test_api_routers.py checks the last two against the routers' real routes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Iterable
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+#: Route module → the paths it serves, as patterns of path segments: `*` stands for any one segment, and a pattern
+#: covers every path that starts with its segments (`/customers` covers `/customers/CUST-1/tickets`).
+OWNERS: dict[str, tuple[str, ...]] = {
+    "attachment_routes": ("/tickets/attachments/limits", "/tickets/attachments/uploads", "/tickets/*/attachments"),
+    "customer_routes": ("/customers", "/me", "/audit"),
+    "knowledge_routes": ("/kb", "/replies", "/tickets/*/suggestions", "/tickets/*/self-service"),
+    "kpi_routes": ("/reports", "/tickets/*/work"),
+    "qa_routes": ("/qa",),
+    "rating_routes": ("/tickets/*/rating",),
+}
+
+
+def segments(path: str) -> list[str]:
+    return path.strip("/").split("/")
+
+
+def covers(pattern: str, path: str) -> bool:
+    """Whether `path` (a request's) starts with the segments of `pattern`."""
+    wanted, given = segments(pattern), segments(path)
+    return len(given) >= len(wanted) and all(w in ("*", g) for w, g in zip(wanted, given, strict=False))
+
+
+def serving(path: str, owners: dict[str, tuple[str, ...]] = OWNERS) -> list[str]:
+    """The route modules among `owners` whose patterns cover `path`."""
+    return [name for name, patterns in owners.items() if any(covers(pattern, path) for pattern in patterns)]
+
+
+class LazyRouters:
+    """Includes the Router of each module in `owners` in `app`, on the first request for one of its paths."""
+
+    def __init__(self, app: APIGatewayHttpResolver, owners: dict[str, tuple[str, ...]] = OWNERS) -> None:
+        self._app = app
+        self._pending = dict(owners)
+        # Concurrent first requests (threads of the local stack, the tests' races) include a module once.
+        self._lock = threading.Lock()
+
+    def include_for(self, path: str) -> None:
+        """Include the modules that serve `path` (the request's, as the resolver matches it)."""
+        if self._pending:
+            self._include(serving(path, dict(self._pending)))
+
+    def include_all(self) -> None:
+        """Include every module: for what reads all routes."""
+        if self._pending:
+            self._include(list(self._pending))
+
+    def _include(self, names: Iterable[str]) -> None:
+        for name in names:
+            with self._lock:
+                # Still pending once the lock is held: no other thread included it meanwhile. Taken off the list
+                # only once included, so a concurrent request for its paths waits here rather than resolving first.
+                if name in self._pending:
+                    self._app.include_router(importlib.import_module(name).router)
+                    del self._pending[name]
