@@ -417,7 +417,7 @@ def swagger_ui():
     return Response(status_code=200, content_type="text/html", body=html)
 
 
-@functools.cache  # the routes are fixed once the module is loaded, and the document (~0.2 s to build) with them
+@functools.cache  # every router included (its first line), the routes are fixed; so is the document (~0.2 s to build)
 def openapi_json() -> str:
     import contract
 
