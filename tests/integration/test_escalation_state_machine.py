@@ -60,14 +60,15 @@ class Step:
     lose_next_answer: bool = False
     calls: list[dict] = field(default_factory=list)
     answers: list[dict] = field(default_factory=list)
-    #: the (virtual) moment each call began
+    #: the (virtual) moment each answered call began, beside `answers`
     began: list[datetime] = field(default_factory=list)
 
     def __call__(self, event: dict, context: Any) -> Any:
         self.calls.append(event)
-        self.began.append(now())
+        began = now()
         result = self.handler(event, context)
         self.answers.append(result)
+        self.began.append(began)
         if self.lose_next_answer:
             self.lose_next_answer = False
             raise TimeoutError("the task's answer was lost after its work was done")
@@ -230,8 +231,8 @@ def test_an_unanswered_complaint_reaches_each_escalation_level_in_order(escalati
     # Milestones passed by the time the task runs are escalated in that run: the next wake it asks for is always
     # later than the run began. (How many wakes that takes is not fixed: on a loaded machine the first wake can come
     # late enough for two milestones, and one planned from the ticket as opened can find its target moved since.)
-    step = escalation_desk.step
-    asked = [(began, answer["wakeAt"]) for began, answer in zip(step.began, step.answers) if not answer["done"]]
+    runs = zip(escalation_desk.step.began, escalation_desk.step.answers, strict=True)
+    asked = [(began, answer["wakeAt"]) for began, answer in runs if not answer["done"]]
     assert asked and all(moment_of(wake_at) > began for began, wake_at in asked), asked
 
 
