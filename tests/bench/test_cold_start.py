@@ -66,6 +66,7 @@ LAMBDA_ENV = {
     "POWERTOOLS_SERVICE_NAME": "kefu",
     "POWERTOOLS_METRICS_NAMESPACE": "kefu",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",
     # Lambda mounts code read-only: Python never writes bytecode there, so the source variant compiles every time.
     "PYTHONDONTWRITEBYTECODE": "1",
 }

@@ -11,6 +11,7 @@ from aws_lambda_powertools.shared.constants import METRICS_NAMESPACE_ENV, POWERT
 
 from kefu.config import variable_names
 from kefu_infra import layers
+from kefu_infra.stacks.service import PYDANTIC_PLUGINS_ENV
 from tests.infra.template_checks import (
     function_problems,
     log_retention_problems,
@@ -139,12 +140,14 @@ def test_every_function_gets_the_table_names_stage_and_powertools_settings(dev):
             "kefu",
             "kefu",
         )
+        # No pydantic plugin to look for at the first validator of a cold start
+        assert env[PYDANTIC_PLUGINS_ENV] == "__all__"
 
 
 def test_every_variable_a_function_is_given_is_one_its_code_reads(dev):
     # The CDK app and the runtime share the names (kefu.config; Powertools' from Powertools): a variable set here
     # under a name nothing reads would be a setting silently lost.
-    read = {*variable_names(), SERVICE_NAME_ENV, METRICS_NAMESPACE_ENV, POWERTOOLS_LOG_LEVEL_ENV}
+    read = {*variable_names(), SERVICE_NAME_ENV, METRICS_NAMESPACE_ENV, POWERTOOLS_LOG_LEVEL_ENV, PYDANTIC_PLUGINS_ENV}
 
     for function_id, function in resources(dev.service, "AWS::Lambda::Function").items():
         given = set(function["Properties"]["Environment"]["Variables"])

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class Tier(StrEnum):
@@ -11,6 +11,9 @@ class Tier(StrEnum):
 
 
 class Customer(BaseModel):
+    # Validators built on first use, as the other models' (kefu.model): a function's init does not pay for them.
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     name: str | None = None
     email: str | None = None
@@ -24,6 +27,8 @@ class Customer(BaseModel):
 
 class CustomerSummary(BaseModel):
     """What a contact point tells about its customer without reading the customer record."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str
     tier: Tier = Tier.STANDARD
