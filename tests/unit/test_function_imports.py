@@ -39,6 +39,23 @@ def test_the_apis_init_leaves_out_the_capabilities_routes_and_their_domains_the_
     # without the automatic QA checks (and the routing and SLA settings they read), and without boto3 (the first
     # request reads DynamoDB through pynamodb's botocore client)
     assert not {"kefu.qa.checks", "kefu.routing", "kefu.sla", "boto3"} & modules
+    # and without the ticket pieces a read does not use (kefu.tickets.service loads each with its first use)
+    unread = {"kefu.tickets.opening", "kefu.tickets.conversation", "kefu.tickets.handover", "kefu.tickets.transitions"}
+    assert not unread & modules
+
+
+def test_the_tickets_service_offers_each_name_as_its_module_defines_it():
+    # Given the tickets service, whose names are loaded from their modules on first use
+    probe = (
+        "import json, importlib, kefu.tickets.service as s; "
+        "print(json.dumps({n: getattr(s, n) is getattr(importlib.import_module(h), n) for n, h in s.HOMES.items()}"
+        " | {'__all__': sorted(s.__all__) == sorted(s.HOMES), 'dir': set(s.HOMES) <= set(dir(s))}))"
+    )
+    done = run_in_function("api", probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # then every name it lists is the very object of the module it names, all of them and only them in __all__
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found and all(found.values()), {name: ok for name, ok in found.items() if not ok}
 
 
 def test_reading_tickets_does_not_import_the_customer_records():
