@@ -115,6 +115,11 @@ def is_public(path: str, public_paths: Iterable[str]) -> bool:
     return False
 
 
+def declared_routes_of(module: Any) -> list[Route]:
+    """The routes a handler module declares with `declared_routes()` (what the infrastructure reads too)."""
+    return [Route(method, path, needs_auth) for method, path, needs_auth in module.declared_routes()]
+
+
 def routes_of(resolver: Any, public_paths: Iterable[str]) -> list[Route]:
     """The routes a Powertools HTTP resolver declares, each needing a token unless it is public."""
     public = list(public_paths)

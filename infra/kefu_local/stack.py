@@ -30,7 +30,7 @@ from kefu_local.lambdas import ImportModuleError, TemplateFunction
 from kefu_local.persistence import Snapshots
 from kefu_local.pollers import QueuePoller
 from kefu_local.resources import LocalFunctionSpec, LocalResources, ResourceBuilder
-from kefu_local.runtime import LOCAL_REGION, LocalFunction, routes_of
+from kefu_local.runtime import LOCAL_REGION, LocalFunction, declared_routes_of, routes_of
 from kefu_local.schedules import Scheduler, create_schedules
 from kefu_local.seed import seed_demo_data
 from kefu_local.server import ApiServer
@@ -58,7 +58,7 @@ def load_api_function(handler_file: Path = API_HANDLER_FILE) -> tuple[LocalFunct
     function = LocalFunction(API_FUNCTION_NAME, handler_file)
     module = function.module
     if hasattr(module, "declared_routes"):
-        return function, [Route(method, path, needs_auth) for method, path, needs_auth in module.declared_routes()]
+        return function, declared_routes_of(module)
     if not hasattr(module, "app") or not hasattr(module, "PUBLIC_PATHS"):
         raise LocalStackError(f"{handler_file} must define `app` (the HTTP resolver) and `PUBLIC_PATHS`")
     return function, routes_of(module.app, module.PUBLIC_PATHS)

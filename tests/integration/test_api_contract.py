@@ -27,7 +27,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 
-from kefu_local.gateway import Gateway, HttpRequest, Route, RouteTable
+from kefu_local.gateway import Gateway, HttpRequest, RouteTable
+from kefu_local.runtime import declared_routes_of
 from kefu_local.tokens import LocalUserPool
 from tests.conftest import (
     ADMIN,
@@ -53,7 +54,7 @@ POOL = LocalUserPool.load_or_create(Path(__file__).resolve().parents[2] / "build
 @functools.cache
 def gateway() -> Gateway:
     """One gateway for the run, as a deployed API has one (it keeps no state between requests)."""
-    routes = RouteTable([Route(method, path, needs_token) for method, path, needs_token in API.declared_routes()])
+    routes = RouteTable(declared_routes_of(API))
     return Gateway(routes, lambda event: API.lambda_handler(event, LambdaContext()), POOL.verifier())
 
 

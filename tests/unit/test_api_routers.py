@@ -35,6 +35,13 @@ def fresh_handler() -> ModuleType:
     return module
 
 
+def warm_handler() -> ModuleType:
+    """A handler with every router included before its first request."""
+    handler = fresh_handler()
+    handler.features.include_all()
+    return handler
+
+
 @pytest.fixture(scope="module")
 def routers() -> ModuleType:
     fresh_handler()  # puts functions/api on sys.path
@@ -167,8 +174,7 @@ def answer(handler: ModuleType, method: str, path: str, body: Any) -> tuple[Any,
 
 def test_a_handler_including_its_routers_on_demand_answers_as_one_that_included_them_at_import():
     # Given a handler with every router included before its first request, and a cold one,
-    warm, cold = fresh_handler(), fresh_handler()
-    warm.features.include_all()
+    warm, cold = warm_handler(), fresh_handler()
     # the handler's own routes asked first, so that routers are included after routes were resolved,
     asked = sorted(requests(), key=lambda request: cold.routers.serving(request[1]) != [])
     # when both answer the same requests in turn (the cold one including each router when a request needs it),
@@ -184,12 +190,6 @@ def test_a_modules_route_answers_on_the_first_request_of_a_cold_handler(routers,
     method, rule = module_routes(name)[0]
     path = re.sub(r"<(\w+)>", lambda m: f"{m.group(1)}-1", rule)
     assert answer(fresh_handler(), method, path, None) == answer(warm_handler(), method, path, None)
-
-
-def warm_handler() -> ModuleType:
-    handler = fresh_handler()
-    handler.features.include_all()
-    return handler
 
 
 def test_a_request_for_a_core_route_includes_no_router():
