@@ -47,6 +47,10 @@ VISIBILITY_S = "10"
 SUPPORT = "support@dev.kefu.example.com"
 #: How long the counts must stand still, with every queue empty, before what is missing is called lost.
 STILL_S = 30.0
+#: How long the stack may take to stop after the load. It finishes the batches in flight and saves its state (every
+#: item of the ~3,300 tickets and their queues) before it exits: on a busy 2-core machine that took more than the
+#: 60 s the journeys allow a stack with a few dozen tickets (the full-size run of 2026-12-04, at load average 8).
+LOADED_STOP_S = 600.0
 
 
 def every() -> int:
@@ -68,7 +72,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProces
     stack = new_stack(tmp_path_factory.mktemp("kefu-load"), {"KEFU_LOCAL_VISIBILITY_TIMEOUT": VISIBILITY_S})
     stack.start()
     yield stack
-    stack.stop_if_running()
+    stack.stop_if_running(timeout=LOADED_STOP_S)
 
 
 # --- the stack's queues and items -------------------------------------------------------------------------------

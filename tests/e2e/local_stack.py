@@ -165,19 +165,19 @@ class LocalStackProcess:
         self.kill()
         pytest.fail(f"kefu local up was not healthy within {STARTUP_TIMEOUT_S} s:\n{self.output()}")
 
-    def stop(self, signum: int = signal.SIGINT) -> int:
+    def stop(self, signum: int = signal.SIGINT, timeout: float = STOP_TIMEOUT_S) -> int:
         """Send `signum` and wait for the process to end; its exit code."""
         assert self.process is not None
         self.process.send_signal(signum)
         try:
-            return self.process.wait(timeout=STOP_TIMEOUT_S)
+            return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            pytest.fail(f"kefu local up did not stop within {STOP_TIMEOUT_S} s:\n{self.output()}")
+            pytest.fail(f"kefu local up did not stop within {timeout} s:\n{self.output()}")
 
-    def stop_if_running(self) -> None:
+    def stop_if_running(self, timeout: float = STOP_TIMEOUT_S) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.stop()
+            self.stop(timeout=timeout)
 
     def client(self, service: str):
         """A boto3 client of the stack's local AWS endpoint."""
