@@ -18,7 +18,7 @@ def modules_after_init(name: str) -> set[str]:
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
-@pytest.mark.parametrize("name", ["intake", "email_inbound", "notifications"])
+@pytest.mark.parametrize("name", ["intake", "email_inbound", "email_outbound", "notifications"])
 def test_a_queue_consumers_init_leaves_out_powertools_parser_models_of_every_event_source(name: str):
     # Given the function's folder, when its handler module is imported (the init phase)
     modules = modules_after_init(name)
