@@ -67,3 +67,13 @@ def test_reading_tickets_does_not_import_the_customer_records():
     # then the customer-records subsystem (its service, audit trail, models and store) is not imported with it
     records = {"kefu.customers.service", "kefu.customers.audit", "kefu.store.audit", "kefu.model.customer_records"}
     assert not records & modules
+
+
+def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():
+    # Given the revisit function, whose first invocation of a run selects its targets, when its handler is imported
+    modules = modules_after_init("revisit")
+    # then the campaign steps are there, without the surveys, the invitation, e-mail and text messages (sending
+    # imports them when it runs)
+    assert "kefu.revisits.campaigns" in modules
+    sending = {"kefu.surveys.service", "kefu.revisits.invitation", "kefu.email.outbound", "kefu.sms.outbound"}
+    assert not sending & modules
