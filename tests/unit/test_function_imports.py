@@ -77,3 +77,13 @@ def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():
     assert "kefu.revisits.campaigns" in modules
     sending = {"kefu.surveys.service", "kefu.revisits.invitation", "kefu.email.outbound", "kefu.sms.outbound"}
     assert not sending & modules
+
+
+def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_records():
+    # Given the intake function, whose queue carries contacts and the CRM's customer.updated messages, when its
+    # handler is imported
+    modules = modules_after_init("intake")
+    # then the CRM message's model is there, without the customer-records subsystem that applies one (imported with
+    # the first such message)
+    assert "kefu.customers.updates" in modules
+    assert not {"kefu.customers.crm", "kefu.store.customer_records", "kefu.model.customer_records"} & modules
