@@ -24,8 +24,7 @@ from pydantic import BaseModel, Json, ValidationError
 
 from kefu.clock import iso, now
 from kefu.config import INTAKE_DEAD_LETTER_URL_VAR, settings
-from kefu.customers import crm
-from kefu.customers.crm import CustomerUpdated
+from kefu.customers.updates import CustomerUpdated
 from kefu.errors import BadRequest, Forbidden, InvalidRequest
 from kefu.intake import service as intake
 from kefu.intake.model import (
@@ -123,6 +122,9 @@ def record_handler(record: IntakeRecord) -> dict:
 
 def customer_updated(message_id: str, update: CustomerUpdated) -> dict:
     """A CRM's change of a customer: applied at once (setting is idempotent; a stale one changes nothing)."""
+    # Imported with the first CRM message: a contact, the usual first work, needs none of the customer records.
+    from kefu.customers import crm
+
     applied = crm.apply(update)
     logger.info(
         "customer update applied",

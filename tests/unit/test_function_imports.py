@@ -18,7 +18,7 @@ def modules_after_init(name: str) -> set[str]:
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
-@pytest.mark.parametrize("name", ["intake", "email_inbound", "notifications"])
+@pytest.mark.parametrize("name", ["intake", "email_inbound", "email_outbound", "notifications"])
 def test_a_queue_consumers_init_leaves_out_powertools_parser_models_of_every_event_source(name: str):
     # Given the function's folder, when its handler module is imported (the init phase)
     modules = modules_after_init(name)
@@ -67,3 +67,23 @@ def test_reading_tickets_does_not_import_the_customer_records():
     # then the customer-records subsystem (its service, audit trail, models and store) is not imported with it
     records = {"kefu.customers.service", "kefu.customers.audit", "kefu.store.audit", "kefu.model.customer_records"}
     assert not records & modules
+
+
+def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():
+    # Given the revisit function, whose first invocation of a run selects its targets, when its handler is imported
+    modules = modules_after_init("revisit")
+    # then the campaign steps are there, without the surveys, the invitation, e-mail and text messages (sending
+    # imports them when it runs)
+    assert "kefu.revisits.campaigns" in modules
+    sending = {"kefu.surveys.service", "kefu.revisits.invitation", "kefu.email.outbound", "kefu.sms.outbound"}
+    assert not sending & modules
+
+
+def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_records():
+    # Given the intake function, whose queue carries contacts and the CRM's customer.updated messages, when its
+    # handler is imported
+    modules = modules_after_init("intake")
+    # then the CRM message's model is there, without the customer-records subsystem that applies one (imported with
+    # the first such message)
+    assert "kefu.customers.updates" in modules
+    assert not {"kefu.customers.crm", "kefu.store.customer_records", "kefu.model.customer_records"} & modules

@@ -228,6 +228,20 @@ def test_a_ladder_step_is_between_1_and_1000_percent(at):
     assert error_of({"escalation": [step]})[0] == "escalation.0.at"
 
 
+@pytest.mark.parametrize("person", ["a", "agent-7", "li.lei@example.cn", "A1:ops+esc", "w王芳", "a" + "x" * 127])
+def test_a_notice_reaches_an_agent_id_or_address_of_up_to_128_characters(person):
+    notices = {"head_of_service": [person], "managers": {person: person}, "supervisors": {"l1": [person]}}
+
+    config = SlaConfig.model_validate({"notices": notices})
+
+    assert config.notices.head_of_service == [person] and config.notices.managers == {person: person}
+
+
+@pytest.mark.parametrize("person", ["", "-agent", "li lei", "a/b", "a" + "x" * 128])
+def test_a_notice_to_someone_who_cannot_be_an_agent_id_or_address_is_refused(person):
+    assert error_of({"notices": {"head_of_service": [person]}})[0] == "notices.head_of_service.0"
+
+
 # Where the functions read it.
 
 

@@ -8,38 +8,20 @@ and both are changed together. Delivery is at least once and in any order: apply
 carrying `occurredAt` older than the last one applied changes nothing.
 """
 
-from typing import Annotated, Literal
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
-
 from kefu.clock import now
 from kefu.customers import contact
+from kefu.customers.updates import CustomerUpdated
 from kefu.errors import InvalidRequest
 from kefu.ids import new_customer_id
 from kefu.model.audit import AuditAction, AuditNote
-from kefu.model.customer_records import CustomerProfile, Tag
-from kefu.model.customers import Customer, Tier
+from kefu.model.customer_records import CustomerProfile
+from kefu.model.customers import Customer
 from kefu.model.tickets import CustomerRef
 from kefu.store import customer_records as records
 from kefu.store import customers as customer_store
 
-CUSTOMER_UPDATED = "customer.updated"
 #: Who the audit trail says changed a record on the CRM's word (`system:` is no Cognito sub).
 CRM_ACTOR = "system:crm"
-
-
-class CustomerUpdated(BaseModel):
-    """One CRM change. Unknown fields are refused, as for contacts."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: Literal["customer.updated"]
-    #: The CRM's own id for the customer (kept on the record as `externalId`).
-    externalId: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
-    customer: CustomerRef
-    tier: Tier | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=20)
-    occurredAt: AwareDatetime | None = None
 
 
 def apply(message: CustomerUpdated) -> CustomerProfile:

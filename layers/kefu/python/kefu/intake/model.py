@@ -105,7 +105,7 @@ MESSAGE_KINDS = ("contact", "customer.updated")
 
 
 def _message_type() -> Any:
-    from kefu.customers.crm import CustomerUpdated
+    from kefu.customers.updates import CustomerUpdated
 
     return Annotated[
         Annotated[IntakeMessage, Tag("contact")] | Annotated[CustomerUpdated, Tag("customer.updated")],

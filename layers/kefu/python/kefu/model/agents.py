@@ -63,7 +63,8 @@ class AgentSpec(_Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     groupIds: list[GroupId] = Field(min_length=1, max_length=20)
-    skills: list[Annotated[str, StringConstraints(pattern=r"^[\w\-]{1,40}$")]] = Field(
+    # The length is a max_length, not a counted repeat of `\w` (`{1,40}`): see kefu.sla.config.Person.
+    skills: list[Annotated[str, StringConstraints(max_length=40, pattern=r"^[\w\-]+$")]] = Field(
         default_factory=list, max_length=50
     )
     tier: AgentTier = AgentTier.L1

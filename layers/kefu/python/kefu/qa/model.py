@@ -103,7 +103,8 @@ class NewReview(_Strict):
 
     ticketId: Annotated[str, StringConstraints(pattern=r"^TK-[0-9A-HJKMNP-TV-Z]{8}$")]
     #: Who is to score it; left out, any reviewer takes it from the queue.
-    reviewerId: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][\w\-.@:+]{0,127}$")] | None = None
+    #: (Its length is a max_length, not a counted repeat of `\w`: see kefu.sla.config.Person.)
+    reviewerId: Annotated[str, StringConstraints(max_length=128, pattern=r"^[A-Za-z0-9][\w\-.@:+]*$")] | None = None
 
 
 class Appeal(_View):
