@@ -21,7 +21,8 @@ moto server (a cold then a warm invocation, their answers recorded), then OPERAT
 invocation's answers replayed; p50 and p95 of `time.process_time()` per invocation, beside the floor of one replayed
 GetItem through a warm boto3 client, and the p50 less that floor once per call the operation makes (botocore builds,
 signs and parses every call, stubbed or not: that is the SDK's CPU, not kefu's). Figures go to
-build/bench/cpu_per_operation.json.
+build/bench/cpu_per_operation.json; each replayed child's code and environment to build/bench/cpu_per_operation/
+(`<kind>.warm.child.py`, `<kind>.warm.env.json`), to profile by hand.
 """
 
 from __future__ import annotations
@@ -586,7 +587,15 @@ def warm_child(
     env = {**child_env(functions.variant), **scenarios.deployment_env()}
     env.update({replay.MODE_VAR: mode, replay.FILE_VAR: str(functions.work / f"{kind}.warm.answers.json")})
     env.update(AWS_LAMBDA_FUNCTION_NAME=name, **({"AWS_ENDPOINT_URL": endpoint} if endpoint else {}))
+    if "KEFU_DEPLOYMENT_FILE" in env:  # kept beside the answers: the test's own folder goes with the test
+        deployment = functions.work / "kefu-deployment.json"
+        shutil.copyfile(env["KEFU_DEPLOYMENT_FILE"], deployment)
+        env["KEFU_DEPLOYMENT_FILE"] = str(deployment)
     source = code.format(events_file=str(events_file), function_name=name, table=settings().table_name)
+    if mode == "replay":  # kept as files, to profile by hand: the child's code, environment and path
+        kept = _PRELUDE.format(sys_path=[str(p) for p in sys_path]) + replay.CHILD_HOOK + "import json as _json\n"
+        (functions.work / f"{kind}.warm.child.py").write_text(kept + textwrap.dedent(source) + _REPORT)
+        scenarios.write_json(functions.work / f"{kind}.warm.env.json", env)
     return run_child(sys_path, functions.work, source, env, f"{kind} ({mode})")
 
 

@@ -461,18 +461,18 @@ HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
         "as a new customer's, and the repeat-contact count of their recent tickets (Query, Select=COUNT)",
     ),
     "email_inbound: a mail from a new sender": (
-        10,
+        9,
         "the mail's key claimed and its outcome stored (idempotency: 2), its record (GetItem: taken before the "
         "idempotency record expired?), the raw mail (GetObject), its Message-ID from this sender and the sender's "
         "customer by contact point in one BatchGetItem (a duplicate under another SES id? whose mail?), the "
-        "sender's hourly burst counter (UpdateItem ADD), then the opening: the contact point again (GetItem), the "
-        "group's roster (Query), the customer, ticket, entry, mail record and Message-ID item in one transaction. "
-        "Lowered from 11 (issue 22): the Message-ID and the contact point were two GetItems. The floor is 7: "
+        "sender's hourly burst counter (UpdateItem ADD), then the opening: the group's roster (Query), the "
+        "customer, ticket, entry, mail record and Message-ID item in one transaction. Lowered from 11 (issue 22): "
+        "the Message-ID and the contact point were two GetItems; then from 10: the opening read the contact point "
+        "again (it takes the owner read here, kefu.tickets.opening's contact_owners). The floor is 7: "
         "idempotency's 2 (Powertools' claim and result), the object, one read of what is known by key (the record, "
         "the Message-ID and the contact point in one BatchGetItem, the record read after the object rather than "
         "before), the burst counter (an atomic ADD: a read cannot count), the roster (a Query) and the transaction. "
-        "Not taken yet: the opening's second contact read (kefu.tickets.opening resolves the customer itself; "
-        "handing it the one read here changes the ticket core's interface) and the record joining the batch",
+        "Not taken yet: the record joining the batch",
     ),
     "email_outbound: an agent's reply on an e-mail ticket": (
         14,

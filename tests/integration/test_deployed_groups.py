@@ -42,3 +42,18 @@ def test_a_ticket_can_be_transferred_to_a_deployed_group(desk, deployed):
 def test_a_deployed_group_cannot_be_changed_through_the_api(desk, deployed):
     reply = desk("PUT", "/groups/logistics", who=ADMIN, body={"name": "Renamed"})
     assert reply.status == 409
+
+
+def test_the_deployed_groups_are_those_of_the_document_in_force(desk, deployed, tmp_path, monkeypatch):
+    # Given the deployed groups read once (they are kept per deployment document),
+    assert list(deployment.configured_groups()) == ["logistics"]
+    # when a new deployment document names other groups,
+    path = tmp_path / "next-deployment.json"
+    path.write_text(json.dumps({"stage": "test", "groups": {"finance": {"name": "Finance", "kind": "back_office"}}}))
+    monkeypatch.setenv("KEFU_DEPLOYMENT_FILE", str(path))
+    deployment.reload()
+
+    # then they are the deployed groups, and the old one is no longer one.
+    ids = [group["id"] for group in desk("GET", "/groups", who=AGENT).json]
+    assert ids[0] == "finance" and "logistics" not in ids
+    assert desk("PUT", "/groups/logistics", who=ADMIN, body={"name": "Now stored", "kind": "back_office"}).status == 200

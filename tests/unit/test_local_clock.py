@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -106,3 +106,23 @@ def test_the_time_scale_is_read_once_until_the_clock_is_reset(monkeypatch, real_
 
     clock.reset()
     assert clock.epoch_seconds() == 1_799_999_000.0 + 3000
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2026, 3, 2, 10, 0, tzinfo=UTC), "2026-03-02T10:00:00.000Z"),
+        (datetime(2026, 3, 2, 1, 2, 3, 456789, tzinfo=UTC), "2026-03-02T01:02:03.456Z"),
+        (datetime(2026, 3, 2, 8, 0, 0, 999999, tzinfo=timezone(timedelta(hours=8))), "2026-03-02T00:00:00.999Z"),
+        (datetime(2026, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=-5, minutes=-30))), "2026-01-01T05:30:00.000Z"),
+    ],
+)
+def test_iso_is_utc_at_the_millisecond_with_a_z_whatever_the_zone(moment, text):
+    assert clock.iso(moment) == text
+
+
+def test_iso_sorts_as_text_in_time_order():
+    start = datetime(2026, 12, 31, 23, 59, 59, 998000, tzinfo=UTC)
+    moments = [start + timedelta(milliseconds=n) for n in range(4)]
+
+    assert sorted(clock.iso(m) for m in reversed(moments)) == [clock.iso(m) for m in moments]

@@ -245,6 +245,33 @@ def test_since_keeps_only_the_dates_a_ticket_can_still_meet():
     assert trimmed.hours == SHANGHAI.hours
 
 
+def test_since_is_kept_per_calendar_and_day_and_never_answers_for_another():
+    # Given a calendar trimmed to one day (kept: every ticket opened that day starts its clock from it),
+    feb_14 = local("2026-02-14 00:00").date()
+    kept = SHANGHAI.since(feb_14)
+    # when it is asked again for that day, for another day, and a calendar with other holidays for that day,
+    again, later = SHANGHAI.since(feb_14), SHANGHAI.since(local("2026-02-20 00:00").date())
+    changed = BusinessCalendar.model_validate({**SHANGHAI.model_dump(), "holidays": ["2026-02-16"]}).since(feb_14)
+
+    # then the same day gives the kept calendar, and neither the other day nor the other calendar gets it.
+    assert again is kept
+    assert [d.isoformat() for d in later.holidays][:2] == ["2026-02-20", "2026-02-21"] and not later.working_days
+    assert [d.isoformat() for d in changed.holidays] == ["2026-02-16"]
+    assert kept.holidays[0].isoformat() == "2026-02-15"
+
+
+def test_since_keeps_a_few_days_only():
+    # Given a calendar trimmed to more days than it keeps,
+    calendar = BusinessCalendar.model_validate(SHANGHAI.model_dump())
+    first = calendar.since(local("2026-01-01 00:00").date())
+    for day in range(2, 20):
+        calendar.since(local(f"2026-01-{day:02d} 00:00").date())
+
+    # when the first day is asked for again, then it is trimmed afresh, as it was.
+    again = calendar.since(local("2026-01-01 00:00").date())
+    assert again is not first and again == first
+
+
 # Validation: a calendar that cannot be counted is refused, naming the key.
 
 

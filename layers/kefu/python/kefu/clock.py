@@ -48,4 +48,5 @@ def now() -> datetime:
 
 def iso(moment: datetime) -> str:
     """ISO 8601 UTC with milliseconds and a Z; sorts as text in time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: every key and stored time goes through here, and it is half strftime's cost.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"

@@ -7,10 +7,11 @@ changes them only by deploying. Groups an admin adds through the API are stored 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from kefu.config import reload_settings, settings
@@ -33,13 +34,6 @@ def _read(path: str | None) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def configured_groups() -> dict[str, Group]:
-    return {
-        group_id: Group(id=group_id, updatedAt=_DEPLOYED_AT, **GroupSpec.model_validate(spec).model_dump())
-        for group_id, spec in document().get("groups", {}).items()
-    }
-
-
 def reload() -> None:
     """Read the document again on next use (and the settings that name it)."""
     reload_settings()
@@ -60,3 +54,15 @@ def per_document(read: Callable[[dict[str, Any]], T]) -> Callable[[], T]:
 
     current.__name__, current.__qualname__, current.__doc__ = read.__name__, read.__qualname__, read.__doc__
     return current
+
+
+@per_document
+def configured_groups(document: dict[str, Any]) -> Mapping[str, Group]:
+    """The groups the deployment declares, by id: built once per deployment document (a ticket's opening asks for
+    them several times: its group, its roster's assignment mode), read-only as every caller shares them."""
+    return MappingProxyType(
+        {
+            group_id: Group(id=group_id, updatedAt=_DEPLOYED_AT, **GroupSpec.model_validate(spec).model_dump())
+            for group_id, spec in document.get("groups", {}).items()
+        }
+    )

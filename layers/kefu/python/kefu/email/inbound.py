@@ -160,7 +160,17 @@ def _ticket(
     for _ in range(3):
         try:
             if found is None:
-                return _open(mail, sender, record, attachments, mailbox, origin, follow_up_of=None, threaded_by=None)
+                return _open(
+                    mail,
+                    sender,
+                    record,
+                    attachments,
+                    mailbox,
+                    origin,
+                    follow_up_of=None,
+                    threaded_by=None,
+                    owner=customer,
+                )
             ticket_id, threaded_by = found
             ticket = ticket_store.get(ticket_id)
             if _too_late_to_reopen(ticket):
@@ -231,7 +241,10 @@ def _open(
     *,
     follow_up_of: Ticket | None,
     threaded_by: str | None,
+    owner: CustomerSummary | None = None,
 ) -> MailOutcome:
+    """A new ticket for the mail; a follow-up's belongs to the earlier ticket's customer. `owner`: whose the sender's
+    address is as `receive` read it (None: nobody's yet), so opening does not read it a second time."""
     subject = _clip(normalize_subject(mail.subject) or mail.subject.strip(), MAX_SUBJECT) or "(no subject)"
     name = mail.sender.name[:200] if mail.sender and mail.sender.name else None
     customer = CustomerRef(id=follow_up_of.customerId) if follow_up_of else CustomerRef(email=sender, name=name)
@@ -260,7 +273,13 @@ def _open(
         return _lookup_items(ticket, mail, done, mailbox)
 
     ticket = tickets.open_ticket(
-        SYSTEM, request, lookups=lookups, origin=data, follow_up_of=follow_up_of, group=_group_of(mailbox)
+        SYSTEM,
+        request,
+        lookups=lookups,
+        origin=data,
+        follow_up_of=follow_up_of,
+        group=_group_of(mailbox),
+        contact_owners=None if follow_up_of else {("email", sender): owner},
     )
     return _outcome_of(accepted[0], opened=True, ticket_id=ticket.id)
 

@@ -32,6 +32,8 @@ from pydantic import (
 _DAY_MINUTES = 24 * 60
 _SHIFT = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Days of `BusinessCalendar.since` kept per calendar (a warm function sees today's and yesterday's, in every zone).
+_SINCE_KEPT = 8
 
 
 class Shift(NamedTuple):
@@ -157,8 +159,23 @@ class BusinessCalendar(_Strict):
             return ()
         return self.hours.on(day.weekday())
 
+    @cached_property
+    def _since(self) -> dict[date, "BusinessCalendar"]:
+        return {}
+
     def since(self, day: date) -> "BusinessCalendar":
-        """The same calendar without the holidays and working days before `day` (what a ticket still needs)."""
+        """The same calendar without the holidays and working days before `day` (what a ticket still needs).
+
+        Kept per day on this calendar (frozen, so the result cannot go stale): every ticket opened that day starts
+        its clock from it, and validating it anew each time was a third of starting a clock."""
+        trimmed = self._since.get(day)
+        if trimmed is None:
+            if len(self._since) >= _SINCE_KEPT:
+                self._since.clear()
+            trimmed = self._since[day] = self._trimmed_to(day)
+        return trimmed
+
+    def _trimmed_to(self, day: date) -> "BusinessCalendar":
         # Validated anew rather than copied: a copy would carry the cached sets of the whole calendar.
         data = self.model_dump()
         data["holidays"] = [d for d in self.holidays if d >= day]

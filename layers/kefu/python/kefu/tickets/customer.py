@@ -3,6 +3,7 @@ ticket when there is no record of them yet; a follow-up's is its earlier ticket'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kefu.clock import now
@@ -15,6 +16,9 @@ from kefu.model.customers import Customer, CustomerSummary, Tier
 from kefu.model.tickets import NewTicket, Ticket
 from kefu.store import customers as customer_store
 from kefu.store.customers import ContactClaims
+
+#: Owners of contact points, as read a moment ago: (kind, value as kept) -> the customer, or None for nobody.
+ContactOwners = Mapping[tuple[str, str], CustomerSummary | None]
 
 
 @dataclass(frozen=True)
@@ -35,14 +39,25 @@ def customer_of(earlier: Ticket) -> CustomerSummary:
     return CustomerSummary(id=existing.id, tier=existing.tier, name=existing.name)
 
 
-def customer_for(caller: Caller, request: NewTicket, *, contested: bool = False) -> Whose:
+def customer_for(
+    caller: Caller,
+    request: NewTicket,
+    *,
+    contested: bool = False,
+    known: ContactOwners | None = None,
+) -> Whose:
     """The customer a new ticket belongs to, and the customer record to create with it if there is none yet.
 
     A customer caller is resolved already (kefu.customers.linking): `caller.sub` is their record's id. Their new
     record claims only contact points the identity provider verified and nobody else owns: a claim another record
     holds would refuse the whole ticket on every try, and an unverified one must never take an address away. Linking
     found them free a moment ago; `contested` (a claim was refused meanwhile) reads who owns them now.
+
+    `known`: owners of contact points as whoever opens the ticket read them a moment ago (inbound mail, with the
+    mail's own lookups): not read again, unless `contested` (a claim refused since says one of them changed).
     """
+    read = {} if contested else known
+
     if caller.is_customer:
         existing = customer_store.get(caller.sub)
         if existing:
@@ -71,14 +86,21 @@ def customer_for(caller: Caller, request: NewTicket, *, contested: bool = False)
     email = contact.email_address(ref.email) if ref.email else None
     phone = contact.phone_number(ref.phone) if ref.phone else None
     if email:
-        found = customer_store.by_contact("email", email)
+        found = _owner_of("email", email, read)
         if found:
             return Whose(found, None)
     if phone:
-        found = customer_store.by_contact("phone", phone) or _by_legacy_phone(ref.phone or "", phone)
+        found = _owner_of("phone", phone, read) or _by_legacy_phone(ref.phone or "", phone)
         if found:
             return Whose(found, None)
     return _new_customer(new_customer_id(), email=email, phone=phone, name=ref.name, claims=(email, phone))
+
+
+def _owner_of(kind: str, value: str, read: ContactOwners | None) -> CustomerSummary | None:
+    """Whose a contact point is: as `read` says when it was read a moment ago, else read now."""
+    if read is not None and (kind, value) in read:
+        return read[kind, value]
+    return customer_store.by_contact(kind, value)
 
 
 def contact_email(raw: str) -> str | None:

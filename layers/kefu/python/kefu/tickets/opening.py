@@ -26,7 +26,7 @@ from kefu.store.models import KefuItem
 from kefu.store.tickets import LoadChange
 from kefu.tickets import policy
 from kefu.tickets import sla as sla_clock
-from kefu.tickets.customer import Whose, customer_for, customer_of
+from kefu.tickets.customer import ContactOwners, Whose, customer_for, customer_of
 from kefu.tickets.handover import Pick, group_exists, pick_assignee
 from kefu.tickets.writes import RETRIES, Change, Draft, change, status_draft, timeline_entries
 
@@ -56,6 +56,7 @@ def open_ticket(
     origin: Mapping[str, Any] | None = None,
     follow_up_of: Ticket | None = None,
     group: str | None = None,
+    contact_owners: ContactOwners | None = None,
 ) -> Ticket:
     """Open a ticket: routed (category, priority, group, with reasons), and given to an agent of its group with room,
     or left waiting in the group's queue.
@@ -63,7 +64,9 @@ def open_ticket(
     `lookups` gives items that point at the new ticket (an external thread's), written in its transaction only if
     their keys are new (for a follow-up: or if they still point at the earlier ticket, which they then leave);
     `origin` goes on the opening entry (where a relayed contact came from); `group` sends the ticket to that group
-    instead of the one routing chose (category and priority are still routed).
+    instead of the one routing chose (category and priority are still routed). `contact_owners`: who owns contact points
+    (None: nobody) as the caller read them a moment ago (inbound mail, with the mail's own lookups): the customer a
+    request names by one of them is not looked up again.
 
     `follow_up_of` opens a follow-up of an earlier ticket (closed, resolved too long ago to reopen, answered with a
     low survey score). The follow-up belongs to the earlier ticket's customer (`request.customer` is not consulted)
@@ -81,7 +84,7 @@ def open_ticket(
     contested = False  # a new customer's claim was refused: who owns their contact points is read again
     while attempts < RETRIES and turns_lost <= _TURNS_LOST:
         attempts += 1
-        opening = _decided(caller, request, origin, follow_up_of, group, frozenset(full), contested)
+        opening = _decided(caller, request, origin, follow_up_of, group, frozenset(full), contested, contact_owners)
         linked = list(lookups(opening.ticket)) if lookups else []
         try:
             saved = _write(caller, opening, linked, follow_up_of)
@@ -133,10 +136,13 @@ def _decided(
     group: str | None,
     full: frozenset[str],
     contested: bool = False,
+    contact_owners: ContactOwners | None = None,
 ) -> _Opening:
     """The new ticket as routed and assigned now, with its entries and what its transaction writes with it."""
     whose = (
-        Whose(customer_of(follow_up_of), None) if follow_up_of else customer_for(caller, request, contested=contested)
+        Whose(customer_of(follow_up_of), None)
+        if follow_up_of
+        else customer_for(caller, request, contested=contested, known=contact_owners)
     )
     moment = now()
     channel = request.channel or Channel.WEB
