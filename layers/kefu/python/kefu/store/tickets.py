@@ -15,9 +15,10 @@ from pynamodb.transactions import TransactWrite
 from kefu.clock import iso
 from kefu.errors import TicketNotFound
 from kefu.ids import is_ticket_id
-from kefu.model.tickets import ACTIVE, EntryKind, Page, Status, Ticket, TimelineEntry
+from kefu.model.customers import Tier
+from kefu.model.tickets import ACTIVE, EntryKind, Page, Sla, Status, Ticket, TimelineEntry
+from kefu.store import calendars, views
 from kefu.store import cursor as cursors
-from kefu.store import views
 from kefu.store.agents import Turn
 from kefu.store.failures import (
     AgentAtCapacity,
@@ -102,7 +103,13 @@ def save(
     view = views.view_change(previous, ticket)
     if view is not None:
         transaction.view(*view)
+    # The calendar versions the process's clocks name and has not written yet (content-addressed: a put of the same
+    # content, so no condition): a ticket never names a calendar the table does not hold.
+    kept = calendars.unwritten()
+    for calendar in kept:
+        transaction.add(calendar, None, VersionConflict(ticket.id))
     transaction.write()
+    calendars.written(kept)
     return ticket.model_copy(update={"version": item.version})
 
 
@@ -316,21 +323,21 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
         priority=ticket.priority.value,
         channel=ticket.channel.value,
         customer_id=ticket.customerId,
-        customer_tier=ticket.customerTier.value,
+        customer_tier=None if ticket.customerTier is Tier.STANDARD else ticket.customerTier.value,
         group_id=ticket.groupId,
         assignee_id=ticket.assigneeId,
         owner_id=ticket.ownerId,
-        helper_ids=list(ticket.helperIds),
+        helper_ids=list(ticket.helperIds) or None,
         awaiting_owner=ticket.awaitingOwner or None,
         follow_up_of=ticket.followUpOf,
-        escalation_level=ticket.escalationLevel,
+        escalation_level=ticket.escalationLevel or None,
         sentiment=ticket.sentiment,
         threat=ticket.threat or None,
         worsening_raised=ticket.worseningRaised or None,
-        tags=list(ticket.tags),
-        attachments=[a.model_dump(mode="json", exclude_none=True) for a in ticket.attachments],
+        tags=list(ticket.tags) or None,
+        attachments=[a.model_dump(mode="json", exclude_none=True) for a in ticket.attachments] or None,
         resolution=ticket.resolution.model_dump(mode="json", exclude_none=True) if ticket.resolution else None,
-        sla=ticket.sla.model_dump(mode="json", exclude_none=True),
+        sla=_sla_json(ticket.sla),
         sla_clock=ticket.slaClock,
         created_at=ticket.createdAt,
         updated_at=ticket.updatedAt,
@@ -346,6 +353,14 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
     if not is_new:
         item.version = ticket.version  # the version read: the write's condition, then incremented
     return item
+
+
+def _sla_json(sla: Sla) -> dict[str, Any]:
+    """The SLA view as stored: what is set, moments at the millisecond (as everywhere in the item)."""
+    return {
+        name: iso(value) if isinstance(value, datetime) else value
+        for name, value in sla.model_dump(exclude_defaults=True).items()
+    }
 
 
 class _AgentKeys(TypedDict):
@@ -391,7 +406,7 @@ def ticket_of(item: TicketItem) -> Ticket:
         priority=item.priority,
         channel=item.channel,
         customerId=item.customer_id,
-        customerTier=item.customer_tier,
+        customerTier=item.customer_tier or Tier.STANDARD,
         groupId=item.group_id,
         assigneeId=item.assignee_id,
         ownerId=item.owner_id,
