@@ -275,3 +275,28 @@ def test_a_ticket_stored_with_its_calendars_inside_reads_and_moves_as_before(des
     moved = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])["clock"]["calendars"]["24x7"]
     assert isinstance(moved, str), "written again by version"
     assert stored_item(f"CALENDAR#{moved}", "CALENDAR")
+
+
+def test_the_stored_clock_leaves_out_what_the_ticket_item_holds_and_reads_back_whole(desk, clock):
+    ticket = complaint(desk)
+    stored = json.loads(stored_item(f"TICKET#{ticket['id']}", "TICKET")["slaClock"]["S"])["clock"]
+
+    read = store.get(ticket["id"])
+    read_back = clock_of(read)
+
+    assert not {"priority", "tier", "startedAt"} & set(stored), "the ticket item holds them"
+    assert read_back is not None
+    assert (read_back.clock.priority, read_back.clock.tier) == (read.priority, read.customerTier)
+    assert read_back.clock.started_at == read.createdAt
+
+
+def test_a_clock_that_says_otherwise_than_its_ticket_keeps_its_own(desk, clock):
+    ticket = store.get(complaint(desk)["id"])
+    assert ticket.slaClock is not None
+    other = {**ticket.slaClock, "clock": {**ticket.slaClock["clock"], "priority": "P4"}}
+
+    store.save(ticket.model_copy(update={"slaClock": other}), [], previous=ticket)
+    read_back = clock_of(store.get(ticket.id))
+
+    assert ticket.priority != "P4"
+    assert read_back is not None and read_back.clock.priority == "P4"
