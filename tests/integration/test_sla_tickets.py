@@ -300,3 +300,12 @@ def test_a_clock_that_says_otherwise_than_its_ticket_keeps_its_own(desk, clock):
 
     assert ticket.priority != "P4"
     assert read_back is not None and read_back.clock.priority == "P4"
+
+
+def test_a_process_that_read_a_clocks_calendar_from_the_deployment_writes_no_copy_of_it(desk, clock):
+    ticket = complaint(desk)
+    calendars.forget()  # another process
+
+    assert clock_of(store.get(ticket["id"])) is not None
+
+    assert calendars.unwritten() == [], "the clock was stored with its calendar: it is in the table"

@@ -43,6 +43,14 @@ def remember(calendars: Iterable[BusinessCalendar]) -> None:
         _known.setdefault(calendar.version, calendar)
 
 
+def stored(calendars: Iterable[BusinessCalendar]) -> None:
+    """Calendars a stored clock names (read from a ticket item or its stream image): known, and in the table already,
+    since a clock is stored with its calendars."""
+    for calendar in calendars:
+        _known.setdefault(calendar.version, calendar)
+        _written.add(calendar.version)
+
+
 def unwritten() -> list[CalendarVersionItem]:
     """The items of the remembered versions this process has not written yet (to put with a ticket)."""
     return [

@@ -82,7 +82,7 @@ def _calendar(name: str, version: str, started_at: datetime) -> BusinessCalendar
     except KeyError:  # the deployment has no calendar of that name any more
         current = None
     if current is not None and current.version == version:
-        calendars.remember([current])
+        calendars.stored([current])
         return current
     return calendars.read(version)
 
