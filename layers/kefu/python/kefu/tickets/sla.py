@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from kefu.model.tickets import Category, Priority, Sla, Status, Ticket
@@ -82,9 +83,11 @@ def _calendar(name: str, version: str, started_at: datetime) -> BusinessCalendar
     except KeyError:  # the deployment has no calendar of that name any more
         current = None
     if current is not None and current.version == version:
-        calendars.stored([current])
+        calendars.stored(version, current)
         return current
-    return calendars.read(version)
+    kept = sla.BusinessCalendar.model_validate(calendars.read(version))
+    calendars.stored(version, kept)
+    return kept
 
 
 def clock_of(ticket: Ticket) -> TicketClock | None:
@@ -185,5 +188,6 @@ def _stored(ticket_clock: TicketClock, sla: Sla, moment: datetime) -> dict[str, 
     from kefu.store import calendars
 
     # The ticket's next write keeps the versions its clock names (once per process).
-    calendars.remember(ticket_clock.clock.calendars.values())
+    for calendar in ticket_clock.clock.calendars.values():
+        calendars.remember(calendar.version, calendar, partial(calendar.model_dump, mode="json", exclude_defaults=True))
     return {"slaClock": ticket_clock.to_json(), "sla": view(sla, ticket_clock.clock, moment)}
