@@ -194,6 +194,15 @@ def logins_read_afresh() -> None:
 
 
 @pytest.fixture(autouse=True)
+def calendars_read_afresh() -> None:
+    """The calendar versions a process knows and has written (kefu.store.calendars) are forgotten with each test's
+    table: a version another test wrote is not in this one's."""
+    from kefu.store import calendars
+
+    calendars.forget()
+
+
+@pytest.fixture(autouse=True)
 def knowledge_read_afresh() -> None:
     """The search index and the reply catalogue a function holds (kefu.knowledge.published, .suggestions) are read
     again from each test's bucket and table: a new ticket's suggestions never come from another test's articles."""

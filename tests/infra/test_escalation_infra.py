@@ -225,7 +225,7 @@ def test_the_state_machine_may_invoke_the_escalation_function_and_nothing_else(s
     assert all(on == {"*"} for on in allowed.values())
 
 
-def test_the_watcher_starts_and_stops_escalations_reads_the_stream_and_touches_no_table(
+def test_the_watcher_starts_and_stops_escalations_reads_the_stream_and_of_the_table_only_calendar_versions(
     service, machine, watcher_function
 ):
     allowed = grants(statements(service, watcher_function))
@@ -234,7 +234,7 @@ def test_the_watcher_starts_and_stops_escalations_reads_the_stream_and_touches_n
     assert allowed["states:StopExecution"] == {
         "arn:aws:states:eu-west-1:<AWS::AccountId>:execution:kefu-dev-escalation:*"
     }
-    stream_actions = {a for a in allowed if a.startswith("dynamodb:")}
+    stream_actions = {a for a in allowed if a.startswith("dynamodb:") and a != "dynamodb:GetItem"}
     assert stream_actions == {
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
@@ -243,6 +243,8 @@ def test_the_watcher_starts_and_stops_escalations_reads_the_stream_and_touches_n
     }
     assert all("StreamArn" in resource for action in stream_actions for resource in allowed[action])
     assert not any(action.startswith(("sns:", "kms:", "lambda:")) for action in allowed)
+    (calendars,) = [s for s in statements(service, watcher_function) if s["Action"] == "dynamodb:GetItem"]
+    assert calendars["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CALENDAR#*"]}}
 
 
 def test_the_task_function_publishes_to_the_escalation_topic_only_and_starts_nothing(service, task_function):

@@ -155,6 +155,25 @@ def test_a_reply_on_a_ticket_that_did_not_come_by_email_is_not_sent(quiet, api):
     assert sent_messages() == []
 
 
+def test_a_reply_on_a_ticket_that_did_not_come_by_email_claims_no_idempotency_record(quiet, api):
+    from kefu.config import settings
+    from kefu.email import outbound
+    from kefu.store import tickets as ticket_store
+    from tests.conftest import CUSTOMER
+
+    created = api("POST", "/tickets", who=CUSTOMER, body={"subject": "App question", "description": "How do I?"})
+    answer(api, created.json["id"])
+    entries = ticket_store.timeline(created.json["id"], public_only=True, limit=10, cursor=None).items
+    reply = next(entry for entry in entries if entry.kind == "reply")
+    _forget_idempotency_records()
+
+    delivery = outbound.deliver_once(reply)
+
+    assert (delivery.sent, delivery.reason) == (False, "not-an-email-ticket")
+    table = settings().idempotency_table_name
+    assert boto3.client("dynamodb", region_name=REGION).scan(TableName=table)["Items"] == [], "nothing to remember"
+
+
 def test_a_web_tickets_opening_does_not_even_invoke_the_sender_when_acknowledgements_are_on(mailroom, api):
     from tests.conftest import CUSTOMER
 

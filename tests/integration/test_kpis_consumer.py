@@ -232,3 +232,43 @@ def test_a_ticket_change_costs_five_calls_and_a_redelivery_four_reads(desk, aws_
 
     assert sorted(first) == ["GetItem", "GetItem", "Query", "Query", "TransactWriteItems"]
     assert sorted(again) == ["GetItem", "GetItem", "Query", "Query"]
+
+
+# --- the facts item (issue 22: its size is billed at each change of the ticket) -------------------------------
+
+
+def facts_item(ticket_id: str) -> dict:
+    return boto3.client("dynamodb").get_item(
+        TableName=settings().table_name, Key={"pk": {"S": f"KPIFACT#{ticket_id}"}, "sk": {"S": "FACT"}}
+    )["Item"]
+
+
+def test_a_tickets_facts_item_holds_each_set_of_counters_once_and_stays_under_2_kb(desk):
+    ticket = open_ticket(desk)
+    kpis.refresh(ticket["id"])
+    assert desk("POST", f"/tickets/{ticket['id']}/messages", who=SUPERVISOR, body={"body": "Done."}).status == 201
+    assert kpis.refresh(ticket["id"]) == 1
+
+    item = facts_item(ticket["id"])
+    day = date.fromisoformat(ticket["createdAt"][:10])
+    total = kpi_store.day_items([(day, "all")])[(day, "all")]
+
+    assert (total["created"], total["frtN"]) == (1, 1), "the second change moved the day by its difference only"
+    assert item["slots"]["S"].count('"created"') == 1, "the day's rows share their counters"
+    assert sum(len(name) + len(value.get("S", value.get("N", ""))) for name, value in item.items()) < 2048
+
+
+def test_facts_stored_slot_by_slot_before_read_back_as_they_were(desk):
+    ticket = open_ticket(desk)
+    kpis.refresh(ticket["id"])
+    written = kpi_store.read_facts(ticket["id"])
+    old_form = {"\x1f".join(key): counters for key, counters in written.slots.items()}
+    boto3.client("dynamodb").update_item(
+        TableName=settings().table_name,
+        Key={"pk": {"S": f"KPIFACT#{ticket['id']}"}, "sk": {"S": "FACT"}},
+        UpdateExpression="SET slots = :slots",
+        ExpressionAttributeValues={":slots": {"S": json.dumps(old_form, sort_keys=True)}},
+    )
+
+    assert kpi_store.read_facts(ticket["id"]) == written
+    assert kpis.refresh(ticket["id"]) == 0, "the same facts: nothing moves"

@@ -4,11 +4,14 @@ customer sees due times only, and nobody sees the clock itself. Time is held sti
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
+from kefu import deployment
+from kefu.store import calendars
 from kefu.store import tickets as store
 from kefu.tickets import conversation, customer, handover, opening, transitions
 from kefu.tickets.sla import clock_of
@@ -184,5 +187,125 @@ def test_the_clock_is_kept_on_the_ticket_item_itself(desk, clock):
         TableName="kefu-test", Key={"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}}
     )["Item"]
 
-    assert '"generation": 1' in item["slaClock"]["S"]
-    assert '"policy": "complaint"' in item["slaClock"]["S"]
+    stored = json.loads(item["slaClock"]["S"])
+    assert stored["generation"] == 1
+    assert stored["clock"]["policy"] == "complaint"
+
+
+# --- the calendars a clock counts on, kept once by version (issue 22) -----------------------------------------
+
+
+def office_hours(monkeypatch, tmp_path, hours: list[str]) -> None:
+    """A deployment whose every ticket runs on the `office` calendar, open `hours` on weekdays."""
+    week = {day: hours for day in ("mon", "tue", "wed", "thu", "fri")}
+    document = {
+        "sla": {
+            "calendars": {"office": {"time_zone": "Asia/Shanghai", "hours": week}},
+            "policies": [{"name": "standard", "calendar": "office", "first_response": "2h", "resolution": "8h"}],
+        }
+    }
+    path = tmp_path / "kefu-deployment.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.setenv("KEFU_DEPLOYMENT_FILE", str(path))
+    deployment.reload()
+
+
+def stored_item(key: str, sort_key: str) -> dict:
+    return boto3.client("dynamodb").get_item(TableName="kefu-test", Key={"pk": {"S": key}, "sk": {"S": sort_key}})[
+        "Item"
+    ]
+
+
+def test_a_clock_names_its_calendars_by_version_and_the_table_keeps_each_version_once(desk, clock):
+    first, second = complaint(desk), complaint(desk)
+
+    versions = {
+        json.loads(stored_item(f"TICKET#{t['id']}", "TICKET")["slaClock"]["S"])["clock"]["calendars"]["24x7"]
+        for t in (first, second)
+    }
+
+    assert len(versions) == 1, "the same calendar is one version"
+    (version,) = versions
+    assert json.loads(stored_item(f"CALENDAR#{version}", "CALENDAR")["calendar"]["S"]) == {"always_open": True}
+
+
+@pytest.fixture
+def deployments():
+    yield
+    deployment.reload()  # the next test reads its own deployment document
+
+
+def test_a_ticket_keeps_the_calendar_it_was_opened_under_after_the_calendar_changes(
+    desk, deployments, monkeypatch, tmp_path
+):
+    office_hours(monkeypatch, tmp_path, ["09:00-18:00"])
+    ticket = open_ticket(desk)
+    opened_under = clock_of(store.get(ticket["id"]))
+    assert opened_under is not None
+
+    office_hours(monkeypatch, tmp_path, ["10:00-12:00"])
+    calendars.forget()  # a process that never saw the old calendar: it is read from the table
+    later = clock_of(store.get(ticket["id"]))
+
+    assert later is not None
+    assert later.clock.calendars["office"].hours.mon == [(9 * 60, 18 * 60)]
+    assert later.clock.first_response_due == opened_under.clock.first_response_due
+    assert read(desk, ticket["id"])["sla"]["firstResponseDue"] == ticket["sla"]["firstResponseDue"]
+
+
+def test_a_ticket_stored_with_its_calendars_inside_reads_and_moves_as_before(desk, clock):
+    ticket = complaint(desk)
+    key = {"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}}
+    stored = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
+    stored["clock"]["calendars"] = {"24x7": {"always_open": True}}  # as tickets were written before versions
+    boto3.client("dynamodb").update_item(
+        TableName="kefu-test",
+        Key=key,
+        UpdateExpression="SET slaClock = :clock",
+        ExpressionAttributeValues={":clock": {"S": json.dumps(stored)}},
+    )
+    calendars.forget()
+
+    before = clock_of(store.get(ticket["id"]))
+    clock.at(5)
+    pending = transition(desk, ticket["id"], "pending")
+
+    assert before is not None and before.clock.first_response_due == minutes(20)
+    assert pending["sla"]["firstResponseDue"] is None, "the clock moved: paused before its first response"
+    moved = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])["clock"]["calendars"]["24x7"]
+    assert isinstance(moved, str), "written again by version"
+    assert stored_item(f"CALENDAR#{moved}", "CALENDAR")
+
+
+def test_the_stored_clock_leaves_out_what_the_ticket_item_holds_and_reads_back_whole(desk, clock):
+    ticket = complaint(desk)
+    stored = json.loads(stored_item(f"TICKET#{ticket['id']}", "TICKET")["slaClock"]["S"])["clock"]
+
+    read = store.get(ticket["id"])
+    read_back = clock_of(read)
+
+    assert not {"priority", "tier", "startedAt"} & set(stored), "the ticket item holds them"
+    assert read_back is not None
+    assert (read_back.clock.priority, read_back.clock.tier) == (read.priority, read.customerTier)
+    assert read_back.clock.started_at == read.createdAt
+
+
+def test_a_clock_that_says_otherwise_than_its_ticket_keeps_its_own(desk, clock):
+    ticket = store.get(complaint(desk)["id"])
+    assert ticket.slaClock is not None
+    other = {**ticket.slaClock, "clock": {**ticket.slaClock["clock"], "priority": "P4"}}
+
+    store.save(ticket.model_copy(update={"slaClock": other}), [], previous=ticket)
+    read_back = clock_of(store.get(ticket.id))
+
+    assert ticket.priority != "P4"
+    assert read_back is not None and read_back.clock.priority == "P4"
+
+
+def test_a_process_that_read_a_clocks_calendar_from_the_deployment_writes_no_copy_of_it(desk, clock):
+    ticket = complaint(desk)
+    calendars.forget()  # another process
+
+    assert clock_of(store.get(ticket["id"])) is not None
+
+    assert calendars.unwritten() == [], "the clock was stored with its calendar: it is in the table"

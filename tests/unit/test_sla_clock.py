@@ -8,7 +8,7 @@ Mon-Fri 09:00-12:00 and 13:30-18:00 (7.5 h a day). 2026-03-02 is a Monday. Times
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from kefu.model.customers import Tier
 from kefu.model.tickets import Category, Priority
 from kefu.sla import (
+    ALWAYS_OPEN,
+    BusinessCalendar,
     Milestone,
     MilestoneKind,
     SlaClock,
@@ -396,7 +398,32 @@ def test_a_clock_reads_back_what_it_writes():
         sh("2026-03-02 14:30"),
     )
 
-    assert SlaClock.from_json(json.loads(json.dumps(clock.to_json()))) == clock
+    by_version = {calendar.version: calendar for calendar in clock.calendars.values()}
+
+    assert SlaClock.from_json(json.loads(json.dumps(clock.to_json())), lambda _, v, __: by_version[v]) == clock
+
+
+def test_a_clock_written_with_its_calendars_inside_reads_back_without_a_lookup():
+    clock = standard("2026-03-02 09:00")
+    data = clock.to_json()
+    data["calendars"] = {
+        name: calendar.model_dump(mode="json", exclude_defaults=True) for name, calendar in clock.calendars.items()
+    }
+
+    assert SlaClock.from_json(json.loads(json.dumps(data))) == clock
+
+
+def test_a_clock_naming_a_calendar_version_needs_a_lookup_to_read_it():
+    with pytest.raises(ValueError, match="version"):
+        SlaClock.from_json(standard("2026-03-02 09:00").to_json())
+
+
+def test_a_calendars_version_follows_its_content():
+    clock = standard("2026-05-04 10:00")
+    shanghai = clock.calendars["shanghai"]
+
+    assert BusinessCalendar.model_validate(shanghai.model_dump()).version == shanghai.version
+    assert shanghai.since(date(2026, 5, 5)).version != shanghai.version, "a holiday less is another calendar"
 
 
 def test_the_json_form_of_a_clock_is_plain_and_in_utc():
@@ -412,25 +439,20 @@ def test_the_json_form_of_a_clock_is_plain_and_in_utc():
         "startedAt": "2026-03-02T02:00:00.000Z",
         "firstResponse": {"within": "2h", "calendar": "shanghai"},
         "resolution": {"within": "48h", "calendar": "24x7"},
-        "calendars": {
-            "shanghai": {
-                "time_zone": "Asia/Shanghai",
-                "hours": {"mon": WORKDAY, "tue": WORKDAY, "wed": WORKDAY, "thu": WORKDAY, "fri": WORKDAY},
-                "holidays": ["2026-05-01", "2026-05-04", "2026-05-05"],
-            },
-            "24x7": {"always_open": True},
-        },
+        "calendars": {"shanghai": clock.calendars["shanghai"].version, "24x7": ALWAYS_OPEN.version},
         "pauses": [["2026-03-02T03:00:00.000Z", "2026-03-02T04:00:00.000Z"]],
-        "pausedAt": None,
-        "firstResponseAt": None,
-        "resolvedAt": None,
+    }
+    assert clock.calendars["shanghai"].model_dump(mode="json", exclude_defaults=True) == {
+        "time_zone": "Asia/Shanghai",
+        "hours": {"mon": WORKDAY, "tue": WORKDAY, "wed": WORKDAY, "thu": WORKDAY, "fri": WORKDAY},
+        "holidays": ["2026-05-01", "2026-05-04", "2026-05-05"],
     }
 
 
 def test_a_clock_keeps_only_the_holidays_it_can_still_meet():
     clock = standard("2026-05-04 10:00")
 
-    assert clock.to_json()["calendars"]["shanghai"]["holidays"] == ["2026-05-04", "2026-05-05"]
+    assert clock.calendars["shanghai"].holidays == [date(2026, 5, 4), date(2026, 5, 5)]
 
 
 def test_a_milestone_reads_back_what_it_writes():

@@ -7,7 +7,8 @@ stopping the previous generation's (an answer, a pause, a resolution, a reopen, 
 bisected and retried, then described in the watcher's dead-letter queue (alarmed; see dead_letters.py). Two functions,
 not one: the task function is what the state machine invokes and the watcher starts the state machine, so with one
 function its environment and policy would name the state machine that names it (a dependency cycle), and each would
-hold the other's permissions. The watcher touches no table; the task function starts nothing.
+hold the other's permissions. The watcher reads nothing of the table but the calendar versions tickets' clocks name
+(kefu.store.calendars); the task function starts nothing.
 
 The state machine (ASL below) waits with a timestamp for each milestone, then runs `functions/escalation`:
 
@@ -227,6 +228,15 @@ class Escalation(Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         iam.Grant.add_to_principal(grantee=function, actions=["states:StopExecution"], resource_arns=[executions])
+        # A ticket's clock names its calendars by version (kefu.store.calendars): the watcher reads a version from the
+        # table only when the deployment no longer has it, and nothing else of the table.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem"],
+                resources=[table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CALENDAR#*"]}},
+            )
+        )
         acknowledge(
             watcher.role,
             f"AwsSolutions-IAM5[Resource::{nag_print(Stack.of(self).resolve(executions))}]",

@@ -80,17 +80,19 @@ def mail_kind(entry: TimelineEntry) -> str | None:
     return None
 
 
-def deliver(entry: TimelineEntry) -> Delivery:
+def deliver(entry: TimelineEntry, ticket: Ticket | None = None) -> Delivery:
+    """Mail the entry to the ticket's customer if it is one to mail; `ticket` as just read, if it was."""
     config = mail_settings()
     kind = mail_kind(entry)
     if kind is None:
         return _not_sent(entry, "not-a-mail")
     if kind == ACKNOWLEDGEMENT and not config.acknowledge:
         return _not_sent(entry, "acknowledgements-off")
-    try:
-        ticket = ticket_store.get(entry.ticketId)
-    except TicketNotFound:
-        return _not_sent(entry, "no-ticket")
+    if ticket is None:
+        try:
+            ticket = ticket_store.get(entry.ticketId)
+        except TicketNotFound:
+            return _not_sent(entry, "no-ticket")
     if ticket.channel is not Channel.EMAIL:
         return _not_sent(entry, "not-an-email-ticket")
     customer = customer_store.get(ticket.customerId)
@@ -278,8 +280,8 @@ def _not_sent(entry: TimelineEntry, reason: str, message_id: str | None = None) 
 
 @cache
 def _idempotent_deliver():
-    def deliver_once(entry: dict) -> dict:
-        return deliver(TimelineEntry.model_validate(entry)).model_dump(mode="json")
+    def deliver_once(entry: dict, ticket: Ticket | None = None) -> dict:
+        return deliver(TimelineEntry.model_validate(entry), ticket).model_dump(mode="json")
 
     return idempotent(deliver_once, data="entry", key="[ticketId, id]", payload="[kind, visibility, body]")
 
@@ -290,6 +292,16 @@ def idempotency_config():
 
 
 def deliver_once(entry: TimelineEntry) -> Delivery:
-    """`deliver`, at most once per timeline entry."""
+    """`deliver`, at most once per timeline entry. An entry that can never be mailed (not a mail; its ticket gone or
+    not come by e-mail: an agent's reply on a web ticket) is answered before the idempotency record is claimed: the
+    answer is the same however often the entry comes, and its record would be two writes for nothing."""
+    if mail_kind(entry) is None:
+        return _not_sent(entry, "not-a-mail")
+    try:
+        ticket = ticket_store.get(entry.ticketId)
+    except TicketNotFound:
+        return _not_sent(entry, "no-ticket")
+    if ticket.channel is not Channel.EMAIL:
+        return _not_sent(entry, "not-an-email-ticket")
     _, deliver_idempotently = _idempotent_deliver()
-    return Delivery.model_validate(deliver_idempotently(entry=entry.model_dump(mode="json")))
+    return Delivery.model_validate(deliver_idempotently(entry=entry.model_dump(mode="json"), ticket=ticket))

@@ -5,10 +5,12 @@ Pure: no AWS and no I/O besides reading the deployment document once (kefu.deplo
 
 from kefu.sla.calendar import ALWAYS_OPEN, BusinessCalendar, Shift, add_business_time, business_time_between, is_open
 from kefu.sla.clock import (
+    CalendarLookup,
     ClockTarget,
     Milestone,
     SlaClock,
     breaches,
+    calendar_as_of,
     milestones,
     next_milestone,
     pause,
@@ -36,6 +38,7 @@ __all__ = [
     "TWENTY_FOUR_SEVEN",
     "Action",
     "BusinessCalendar",
+    "CalendarLookup",
     "ClockTarget",
     "EscalationStep",
     "Milestone",
@@ -49,6 +52,7 @@ __all__ = [
     "add_business_time",
     "breaches",
     "business_time_between",
+    "calendar_as_of",
     "format_duration",
     "is_open",
     "milestones",

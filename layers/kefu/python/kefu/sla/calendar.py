@@ -10,6 +10,8 @@ happens twice (fall-back) means its first occurrence.
 All instants in and out are timezone-aware; results are in UTC.
 """
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -162,6 +164,13 @@ class BusinessCalendar(_Strict):
     @cached_property
     def _since(self) -> dict[date, "BusinessCalendar"]:
         return {}
+
+    @cached_property
+    def version(self) -> str:
+        """A hash of the calendar's content: the name one exact calendar is kept under, which a ticket's SLA clock
+        refers to instead of carrying a copy (kefu.store.calendars). Equal calendars have equal versions."""
+        content = json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(content.encode()).hexdigest()[:16]
 
     def since(self, day: date) -> "BusinessCalendar":
         """The same calendar without the holidays and working days before `day` (what a ticket still needs).

@@ -1,8 +1,13 @@
 """The SLA clock of one ticket: its targets, pauses and events, and the due times and milestones they give.
 
 Pure data and pure functions: every instant is a parameter, nothing reads the time. A clock is plain JSON
-(`to_json`/`from_json`) so the escalation state machine can carry it and the ticket can store it; it holds
-the calendars it counts on, so its due times never change after the fact, whatever later deployments say.
+(`to_json`/`from_json`) so the ticket can store it; it holds the calendars it counts on, as they were when it
+started, so its due times never change after the fact, whatever later deployments say. Its JSON names each
+calendar by its version (`BusinessCalendar.version`, a hash of its content) rather than carrying a copy of it
+(~250 bytes a calendar, in every ticket item, rewritten at each of the ticket's writes): whoever reads it back
+says where a version is found (kefu.tickets.sla: the deployment's calendar when it is still the same, else the
+immutable copy kept once in the table, kefu.store.calendars). A clock written before, with its calendars inside,
+reads back as it was.
 
 Pauses (waiting on the customer): a target's due time is the moment the business time counted outside pauses
 reaches it, so a pause moves the due time later by the business time spent paused, on that target's calendar
@@ -16,7 +21,7 @@ whole minutes, so every due time and milestone is exact at the millisecond too.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +34,9 @@ from kefu.sla.config import SlaConfig, sla_config
 from kefu.sla.policy import EscalationStep, MilestoneKind, format_duration, parse_duration
 
 _KINDS = tuple(MilestoneKind)
+
+#: (calendar name, version, the clock's start) -> that version of the calendar.
+CalendarLookup = Callable[[str, str, datetime], BusinessCalendar]
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,9 @@ class SlaClock:
             yield paused, resumed
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON types, instants as ISO 8601 UTC strings with milliseconds."""
-        return {
+        """Plain JSON types, instants as ISO 8601 UTC strings with milliseconds; each calendar by its version; what
+        has not happened (no category, no pause, no answer yet) left out."""
+        data: dict[str, Any] = {
             "policy": self.policy,
             "priority": str(self.priority),
             "tier": str(self.tier),
@@ -136,27 +145,30 @@ class SlaClock:
             "startedAt": iso(self.started_at),
             "firstResponse": self.first_response.to_json(),
             "resolution": self.resolution.to_json(),
-            "calendars": {
-                name: calendar.model_dump(mode="json", exclude_defaults=True)
-                for name, calendar in self.calendars.items()
-            },
+            "calendars": {name: calendar.version for name, calendar in self.calendars.items()},
             "pauses": [[iso(paused), iso(resumed)] for paused, resumed in self.pauses],
             "pausedAt": _iso_or_none(self.paused_at),
             "firstResponseAt": _iso_or_none(self.first_response_at),
             "resolvedAt": _iso_or_none(self.resolved_at),
         }
+        return {name: value for name, value in data.items() if value is not None and value != []}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SlaClock:
+    def from_json(cls, data: Mapping[str, Any], calendar: CalendarLookup | None = None) -> SlaClock:
+        """The clock of its JSON form; `calendar(name, version, started_at)` gives the calendar a version names (a
+        clock written with its calendars inside needs none)."""
+        started_at = _parse(data["startedAt"])
         return cls(
             policy=data["policy"],
             priority=Priority(data["priority"]),
             tier=Tier(data["tier"]),
             category=None if data.get("category") is None else Category(data["category"]),
-            started_at=_parse(data["startedAt"]),
+            started_at=started_at,
             first_response=ClockTarget.from_json(data["firstResponse"]),
             resolution=ClockTarget.from_json(data["resolution"]),
-            calendars={name: BusinessCalendar.model_validate(c) for name, c in data["calendars"].items()},
+            calendars={
+                name: _calendar_of(name, value, started_at, calendar) for name, value in data["calendars"].items()
+            },
             pauses=tuple((_parse(paused), _parse(resumed)) for paused, resumed in data.get("pauses", ())),
             paused_at=_parse_or_none(data.get("pausedAt")),
             first_response_at=_parse_or_none(data.get("firstResponseAt")),
@@ -213,8 +225,7 @@ def start(
     calendars: dict[str, BusinessCalendar] = {}
     for kind in _KINDS:
         name = policy.calendar_of(kind)
-        calendar = config.calendar(name)
-        calendars[name] = calendar.since(started_at.astimezone(calendar.zone).date() - timedelta(days=1))
+        calendars[name] = calendar_as_of(config, name, started_at)
     return SlaClock(
         policy=policy.name,
         priority=priority,
@@ -225,6 +236,13 @@ def start(
         resolution=ClockTarget(policy.resolution.duration, policy.calendar_of(MilestoneKind.RESOLUTION)),
         calendars=calendars,
     )
+
+
+def calendar_as_of(config: SlaConfig, name: str, started_at: datetime) -> BusinessCalendar:
+    """The configured calendar `name` as a clock started at `started_at` keeps it: from the day before its start on
+    (KeyError when the configuration has no such calendar)."""
+    calendar = config.calendar(name)
+    return calendar.since(started_at.astimezone(calendar.zone).date() - timedelta(days=1))
 
 
 def pause(clock: SlaClock, at: datetime) -> SlaClock:
@@ -336,6 +354,16 @@ def _moment(at: datetime) -> datetime:
         raise ValueError(f"{at.isoformat()} has no time zone: give a timezone-aware datetime")
     at = at.astimezone(UTC)
     return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def _calendar_of(
+    name: str, value: str | Mapping[str, Any], started_at: datetime, lookup: CalendarLookup | None
+) -> BusinessCalendar:
+    if not isinstance(value, str):  # written before calendars were kept by version: the copy itself
+        return BusinessCalendar.model_validate(value)
+    if lookup is None:
+        raise ValueError(f"the clock's calendar {name!r} is version {value}: give a lookup to read it with")
+    return lookup(name, value, started_at)
 
 
 def _parse(text: str) -> datetime:

@@ -128,8 +128,34 @@ def read_facts_of(ticket_ids: Iterable[str]) -> dict[str, StoredFacts]:
 
 
 def _stored(item: Mapping[str, Any]) -> StoredFacts:
-    slots = {tuple(key.split("\x1f", 1)): counters for key, counters in json.loads(item["slots"]["S"]).items()}
-    return StoredFacts(int(item["revision"]["N"]), json.loads(item["facts"]["S"]), slots)
+    return StoredFacts(int(item["revision"]["N"]), json.loads(item["facts"]["S"]), _slots_of(item["slots"]["S"]))
+
+
+def _slots_json(slots: Mapping[tuple[str, str], Mapping[str, int]]) -> str:
+    """The slots as stored: by aggregate partition (the day), each set of counters once with the sort keys that hold
+    it (a ticket adds the same counters to every dimension row of a day: ~1.3 KB written out slot by slot, ~0.3 KB
+    so, which keeps the facts item, written in a transaction at each change of the ticket, at 2 KB instead of 3)."""
+    days: dict[str, dict[str, tuple[dict[str, int], list[str]]]] = {}
+    for (pk, sk), counters in sorted(slots.items()):
+        plain = dict(sorted(counters.items()))
+        days.setdefault(pk, {}).setdefault(json.dumps(plain), (plain, []))[1].append(sk)
+    grouped = {pk: [[counters, sks] for counters, sks in groups.values()] for pk, groups in days.items()}
+    return json.dumps(grouped, separators=(",", ":"))
+
+
+def _slots_of(text: str) -> dict[tuple[str, str], dict[str, int]]:
+    """The slots of either stored form: grouped by day (`_slots_json`), or slot by slot as `<pk>\x1f<sk>` keys
+    (facts written before)."""
+    slots: dict[tuple[str, str], dict[str, int]] = {}
+    for key, value in json.loads(text).items():
+        if isinstance(value, dict):
+            pk, sk = key.split("\x1f", 1)
+            slots[(pk, sk)] = value
+            continue
+        for counters, sks in value:
+            for sk in sks:
+                slots[(key, sk)] = dict(counters)
+    return slots
 
 
 def write_facts_in_bulk(
@@ -162,8 +188,8 @@ def _fact_item(
         "sk": {"S": "FACT"},
         "kind": {"S": "kpi_fact"},
         "revision": {"N": str(read.revision + 1)},
-        "facts": {"S": json.dumps(facts, sort_keys=True)},
-        "slots": {"S": json.dumps({"\x1f".join(key): dict(c) for key, c in slots.items()}, sort_keys=True)},
+        "facts": {"S": json.dumps(facts, sort_keys=True, separators=(",", ":"))},
+        "slots": {"S": _slots_json(slots)},
     }
 
 

@@ -42,6 +42,7 @@
    reviewer: gsi4 gsi4pk=QA#STATUS#<status>, gsi4sk=<reviewer or ->#<month>#<review id>
    a ticket's QA findings:        GetItem pk=TICKET#<id>, sk=QA#FINDINGS (kefu.store.qa_findings)
    a month's QA coverage:         Query pk=QAMONTH#<yyyy-mm> (sk AGENT#<agent> rows, RUN: kefu.store.qa_coverage)
+   a calendar an SLA clock names:  GetItem pk=CALENDAR#<version>, sk=CALENDAR (immutable; kefu.store.calendars)
    a ticket's customer notices:   GetItem pk=NOTICES#<ticket id>, sk=STATE (rate limit, waiting notice, handled)
    a text message sent once:      GetItem pk=SMS#<ticket id>#<key>, sk=OUT (claimed, then sent or failed)
 """
@@ -65,7 +66,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from kefu.config import settings
-from kefu.store.attributes import UtcDateTimeAttribute
+from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
 from kefu.store.service_models import use_service_folders
 
 
@@ -202,23 +203,25 @@ class TicketItem(KefuItem, discriminator="ticket"):
     priority = UnicodeAttribute()
     channel = UnicodeAttribute()
     customer_id = UnicodeAttribute(attr_name="customerId")
-    customer_tier = UnicodeAttribute(attr_name="customerTier")
+    #: Left out for the standard tier, as the empty lists below are.
+    customer_tier = UnicodeAttribute(attr_name="customerTier", null=True)
     group_id = UnicodeAttribute(attr_name="groupId", null=True)
     assignee_id = UnicodeAttribute(attr_name="assigneeId", null=True)
     owner_id = UnicodeAttribute(attr_name="ownerId", null=True)
-    helper_ids = ListAttribute(of=UnicodeAttribute, attr_name="helperIds", default=list)
+    # Empty lists and a zero level are left out (kefu.store.tickets): the item is billed by its size at every write.
+    helper_ids = ListAttribute(of=UnicodeAttribute, attr_name="helperIds", null=True)
     awaiting_owner = BooleanAttribute(attr_name="awaitingOwner", null=True)
     follow_up_of = UnicodeAttribute(attr_name="followUpOf", null=True)
-    escalation_level = NumberAttribute(attr_name="escalationLevel", default=0)
+    escalation_level = NumberAttribute(attr_name="escalationLevel", null=True)
     sentiment = UnicodeAttribute(null=True)
     threat = BooleanAttribute(null=True)
     worsening_raised = BooleanAttribute(attr_name="worseningRaised", null=True)
-    tags = ListAttribute(of=UnicodeAttribute, default=list)
-    attachments = JSONAttribute(default=list)
-    resolution = JSONAttribute(null=True)
-    sla = JSONAttribute(default=dict)
-    #: The SLA clock (kefu.tickets.sla): targets, calendars, pauses, events and its generation, as JSON.
-    sla_clock = JSONAttribute(attr_name="slaClock", null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    attachments = CompactJSONAttribute(null=True)
+    resolution = CompactJSONAttribute(null=True)
+    sla = CompactJSONAttribute(default=dict)
+    #: The SLA clock (kefu.tickets.sla): targets, calendars by version, pauses, events and its generation, as JSON.
+    sla_clock = CompactJSONAttribute(attr_name="slaClock", null=True)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
     updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
     version = VersionAttribute()
@@ -544,6 +547,13 @@ class NoticeStateItem(KefuItem, discriminator="notice_state"):
     due = UtcDateTimeAttribute(null=True)
     handled = ListAttribute(of=UnicodeAttribute, default=list)
     version = VersionAttribute()
+
+
+class CalendarVersionItem(KefuItem, discriminator="calendar"):
+    """One version of a business calendar, as SLA clocks count on it: pk=CALENDAR#<version>, sk=CALENDAR. The
+    version is a hash of the content, so the item never changes: clocks name it instead of carrying a copy."""
+
+    calendar = JSONAttribute()
 
 
 class TextSendItem(KefuItem, discriminator="text_send"):

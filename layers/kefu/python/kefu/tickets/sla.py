@@ -1,9 +1,13 @@
 """The SLA clock a ticket carries, and the `sla` view kept in step with it.
 
-The clock (kefu.sla) is stored whole on the ticket item (`slaClock`), so due times and milestones are computed from
-the ticket as read, never looked up elsewhere. It starts when the ticket opens, under the policy its priority, tier
-and category choose, and follows the ticket: waiting on the customer (pending) pauses it, leaving pending resumes it,
-the first public answer and the resolution are recorded, a reopen lets the resolution target run on.
+The clock (kefu.sla) is stored on the ticket item (`slaClock`), its calendars by version: the deployment's calendar
+when it is still that version (the usual case: no I/O), else the copy kept in the table when a clock was first
+stored with it (kefu.store.calendars, read once per process). So a ticket's due times stay those of the calendars
+it was opened under, whatever later deployments say, without a copy of them in every ticket item.
+
+It starts when the ticket opens, under the policy its priority, tier and category choose, and follows the ticket:
+waiting on the customer (pending) pauses it, leaving pending resumes it, the first public answer and the resolution
+are recorded, a reopen lets the resolution target run on.
 
 A change of priority or category chooses the policy again as if the ticket had been opened with them: the new clock
 counts from the ticket's creation, with the pauses and events it has had. So a P3 raised to P1 after two hours is
@@ -26,12 +30,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from kefu.model.tickets import Category, Priority, Sla, Status, Ticket
 
 if TYPE_CHECKING:
-    from kefu.sla import SlaClock, SlaConfig
+    from kefu.sla import BusinessCalendar, SlaClock, SlaConfig
 
 
 class ClockEvent(StrEnum):
@@ -61,7 +66,28 @@ class TicketClock:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TicketClock:
-        return cls(generation=int(data["generation"]), clock=_sla().SlaClock.from_json(data["clock"]))
+        return cls(generation=int(data["generation"]), clock=_sla().SlaClock.from_json(data["clock"], _calendar))
+
+
+def _calendar(name: str, version: str, started_at: datetime) -> BusinessCalendar:
+    """The calendar a clock names by version: known to this process, else the deployment's own if it is still that
+    version, else the one kept in the table."""
+    from kefu.store import calendars
+
+    found = calendars.known(version)
+    if found is not None:
+        return found
+    sla = _sla()
+    try:
+        current = sla.calendar_as_of(sla.sla_config(), name, started_at)
+    except KeyError:  # the deployment has no calendar of that name any more
+        current = None
+    if current is not None and current.version == version:
+        calendars.stored(version, current)
+        return current
+    kept = sla.BusinessCalendar.model_validate(calendars.read(version))
+    calendars.stored(version, kept)
+    return kept
 
 
 def clock_of(ticket: Ticket) -> TicketClock | None:
@@ -159,4 +185,9 @@ def view(sla: Sla, clock: SlaClock, moment: datetime) -> Sla:
 
 
 def _stored(ticket_clock: TicketClock, sla: Sla, moment: datetime) -> dict[str, Any]:
+    from kefu.store import calendars
+
+    # The ticket's next write keeps the versions its clock names (once per process).
+    for calendar in ticket_clock.clock.calendars.values():
+        calendars.remember(calendar.version, calendar, partial(calendar.model_dump, mode="json", exclude_defaults=True))
     return {"slaClock": ticket_clock.to_json(), "sla": view(sla, ticket_clock.clock, moment)}
