@@ -15,8 +15,8 @@ gc.disable()  # for the init phase only, as in functions/api/handler.py: its end
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from kefu.escalation.plan import Plan
-from kefu.escalation.service import run_due_milestones
+from kefu.escalation.plan import CLOSE, Plan
+from kefu.escalation.service import run_due_milestones, wake
 from kefu.observability import logger, metrics, tracer
 
 
@@ -26,7 +26,11 @@ from kefu.observability import logger, metrics, tracer
 @event_parser(model=Plan)
 def lambda_handler(event: Plan, context: LambdaContext) -> dict:
     logger.append_keys(ticketId=event.ticketId, generation=event.generation, milestone=event.milestone)
-    following = run_due_milestones(event.ticketId, event.generation)
+    if event.milestone == CLOSE:
+        # A resolved ticket's close is a one-time schedule (kefu.escalation.wakes), invoked asynchronously.
+        following = wake(event, context.invoked_function_arn)
+    else:
+        following = run_due_milestones(event.ticketId, event.generation)
     logger.info("escalation step", extra={"next": following.document()})
     return following.document()
 

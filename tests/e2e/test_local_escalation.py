@@ -26,6 +26,8 @@ SCALE = 10_000
 DEADLINE_S = 60
 TOPIC = "kefu-dev-escalations"
 MACHINE = "kefu-dev-escalation"
+#: The schedule group of the clocks' wakes (kefu.escalation.wakes).
+WAKES = "kefu-dev-escalation"
 
 
 @pytest.fixture(scope="module")
@@ -107,18 +109,30 @@ def test_an_unanswered_complaint_climbs_the_escalation_ladder_on_its_timeline(fa
     executions = {e["name"]: e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
     assert executions[f"{ticket['id']}-1"] == "SUCCEEDED"
 
-    # Resolved, its clock's next generation waits to close it after the quiet period (7 days: a minute here).
+    # Resolved, its clock's next generation waits to close it after the quiet period (7 days: a minute here): a
+    # one-time schedule invoking the escalation task with the close's plan.
     resolve = {"to": "resolved", "resolution": {"kind": "answer"}}
     moved = requests.post(
         f"{fast_stack.url}/tickets/{ticket['id']}/transition", json=resolve, headers=supervisor, timeout=10
     )
     assert moved.status_code == 200, moved.text
-    waiting: dict[str, str] = {}
+    scheduler = fast_stack.client("scheduler")
+    waiting: list[dict] = []
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not any(n != f"{ticket['id']}-1" for n in waiting):
-        listed_executions = sfn.list_executions(stateMachineArn=machine)["executions"]
-        waiting = {e["name"]: e["executionArn"] for e in listed_executions if e["status"] == "RUNNING"}
-        waiting = {n: arn for n, arn in waiting.items() if n.startswith(ticket["id"])}
+    while time.monotonic() < deadline and not waiting:
+        waiting = scheduler.list_schedules(GroupName=WAKES, NamePrefix=f"{ticket['id']}-")["Schedules"]
         time.sleep(0.2)
-    (arn,) = waiting.values()
-    assert json.loads(sfn.describe_execution(executionArn=arn)["input"])["milestone"] == "close"
+    (wake,) = waiting
+    described = scheduler.get_schedule(Name=wake["Name"], GroupName=WAKES)
+    assert json.loads(described["Target"]["Input"])["milestone"] == "close"
+    assert described["ScheduleExpression"].startswith("at(")
+
+    # The local scheduler fires it when the quiet period is over (about a minute here): the ticket closes.
+    ticket_url = f"{fast_stack.url}/tickets/{ticket['id']}"
+    deadline = time.monotonic() + 120
+    status = None
+    while time.monotonic() < deadline and status != "closed":
+        status = requests.get(ticket_url, headers=supervisor, timeout=10).json()["status"]
+        time.sleep(1)
+    assert status == "closed", fast_stack.output()[-3000:]
+    assert not scheduler.list_schedules(GroupName=WAKES, NamePrefix=f"{ticket['id']}-")["Schedules"]

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
+from kefu.config import (
+    ESCALATION_DEAD_LETTERS_VAR,
+    ESCALATION_FUNCTION_VAR,
+    ESCALATION_SCHEDULE_GROUP_VAR,
+    ESCALATION_SCHEDULER_ROLE_VAR,
+    ESCALATION_STATE_MACHINE_VAR,
+    ESCALATION_TOPIC_VAR,
+)
 from tests.infra.template_checks import props, resources, target
 
 STATE_MACHINE = "AWS::StepFunctions::StateMachine"
@@ -276,6 +283,88 @@ def test_the_functions_are_told_the_state_machine_and_the_topic_by_the_names_the
     assert target(watcher_env[ESCALATION_STATE_MACHINE_VAR]) == machine[0]
     assert target(task_env[ESCALATION_TOPIC_VAR]) == topic
     assert ESCALATION_TOPIC_VAR not in watcher_env and ESCALATION_STATE_MACHINE_VAR not in task_env
+
+
+# --- the wakes (one-time schedules) -------------------------------------------------------------------------------
+
+WAKES = "arn:aws:scheduler:eu-west-1:<AWS::AccountId>:schedule/kefu-dev-escalation/*"
+
+
+@pytest.fixture(scope="module")
+def wake_dead_letters(service) -> str:
+    return logical_id(service, "AWS::SQS::Queue", "EscalationWakeDeadLetters")
+
+
+@pytest.fixture(scope="module")
+def scheduler_role(service) -> str:
+    return logical_id(service, "AWS::IAM::Role", "EscalationSchedulerRole")
+
+
+def test_the_wakes_are_a_schedule_group_of_the_stages(service):
+    (group,) = [
+        props(g)
+        for g in resources(service, "AWS::Scheduler::ScheduleGroup").values()
+        if "escalation" in g["Properties"]["Name"]
+    ]
+
+    assert group["Name"] == "kefu-dev-escalation"
+
+
+def test_the_schedulers_role_may_invoke_the_task_and_send_to_the_wakes_dead_letters_and_nothing_else(
+    service, scheduler_role, task_function, wake_dead_letters
+):
+    role = props(resources(service, "AWS::IAM::Role")[scheduler_role])
+    allowed = grants(role_statements(service, scheduler_role))
+
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+    assert allowed.pop("lambda:InvokeFunction") == {f"<{task_function}.Arn>"}
+    assert allowed.pop("sqs:SendMessage") == {f"<{wake_dead_letters}.Arn>"}
+    assert set(allowed) <= {"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # CDK's grantSendMessages
+
+
+def test_a_wake_the_task_fails_is_retried_then_kept_in_the_alarmed_wakes_dead_letter_queue(
+    service, task_function, wake_dead_letters
+):
+    (config,) = [
+        props(c)
+        for c in resources(service, "AWS::Lambda::EventInvokeConfig").values()
+        if target(props(c)["FunctionName"]) == task_function
+    ]
+
+    assert config["MaximumRetryAttempts"] == 2
+    assert target(config["DestinationConfig"]["OnFailure"]["Destination"]) == wake_dead_letters
+    alarmed = {
+        props(alarm)["MetricName"]
+        for alarm in resources(service, "AWS::CloudWatch::Alarm").values()
+        if [target(d["Value"]) for d in props(alarm).get("Dimensions", [])] == [wake_dead_letters]
+    }
+    assert alarmed == {"ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"}
+    assert "sqs:SendMessage" in grants(statements(service, task_function))
+
+
+def test_the_watcher_creates_and_deletes_wakes_and_the_task_creates_them_in_the_group_only(
+    service, watcher_function, task_function, scheduler_role
+):
+    watcher, task = grants(statements(service, watcher_function)), grants(statements(service, task_function))
+
+    assert watcher["scheduler:CreateSchedule"] == watcher["scheduler:DeleteSchedule"] == {WAKES}
+    assert task["scheduler:CreateSchedule"] == {WAKES} and "scheduler:DeleteSchedule" not in task
+    assert watcher["iam:PassRole"] == task["iam:PassRole"] == {f"<{scheduler_role}.Arn>"}
+
+
+def test_the_functions_are_told_the_wakes_group_role_dead_letters_and_target_by_the_names_the_domain_reads(
+    service, task_function, watcher_function, scheduler_role, wake_dead_letters
+):
+    functions = resources(service, "AWS::Lambda::Function")
+    for function in (task_function, watcher_function):
+        env = props(functions[function])["Environment"]["Variables"]
+        assert env[ESCALATION_SCHEDULE_GROUP_VAR] == "kefu-dev-escalation"
+        assert target(env[ESCALATION_SCHEDULER_ROLE_VAR]) == scheduler_role
+        assert target(env[ESCALATION_DEAD_LETTERS_VAR]) == wake_dead_letters
+    watcher_env = props(functions[watcher_function])["Environment"]["Variables"]
+    assert target(watcher_env[ESCALATION_FUNCTION_VAR]) == task_function
 
 
 def _next_states(state: dict) -> set[str]:

@@ -23,7 +23,15 @@ import boto3
 import pytest
 
 from kefu.clock import now
-from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR, reload_settings
+from kefu.config import (
+    ESCALATION_DEAD_LETTERS_VAR,
+    ESCALATION_FUNCTION_VAR,
+    ESCALATION_SCHEDULE_GROUP_VAR,
+    ESCALATION_SCHEDULER_ROLE_VAR,
+    ESCALATION_STATE_MACHINE_VAR,
+    ESCALATION_TOPIC_VAR,
+    reload_settings,
+)
 from kefu.escalation import service as escalation
 from kefu.escalation.plan import wake_time
 from kefu.identity import Caller
@@ -32,8 +40,9 @@ from kefu.store import agents as agent_store
 from kefu.store import tickets as store
 from kefu.tickets import service as tickets
 from kefu.tickets.sla import clock_of
-from kefu_local.lambdas import dispatching
+from kefu_local.lambdas import dispatching, function_arn
 from kefu_local.resources import FUNCTION
+from kefu_local.schedules import Scheduler
 from kefu_local.stepfunctions import ExecutionResult, LocalStepFunctions, running_executions
 from kefu_local.streams import StreamPoller, stream_mappings
 from kefu_local.templates import cloud_assembly
@@ -43,6 +52,9 @@ from tests.waiting import HANG_S, wait_for
 
 SCALE = 600
 WATCHER = "kefu-test-escalation-watcher"
+#: The escalation task as the wakes' schedules invoke it, and their group.
+TASK = "kefu-test-escalation"
+WAKES = "kefu-test-escalation"
 AS_AGENT = Caller(sub=AGENT.sub, groups=frozenset({"agent"}))
 
 
@@ -92,6 +104,21 @@ class Desk:
     step: Step
     watcher: Watcher
     notifications_url: str
+    scheduler: Scheduler
+
+    def wakes(self, ticket_id: str) -> dict[str, dict]:
+        """The ticket's pending wakes (one-time schedules) by name: their input, the plan."""
+        client = boto3.client("scheduler")
+        listed = client.list_schedules(GroupName=WAKES, NamePrefix=f"{ticket_id}-")["Schedules"]
+        found = {}
+        for summary in listed:
+            described = client.get_schedule(Name=summary["Name"], GroupName=WAKES)
+            found[summary["Name"]] = json.loads(described["Target"]["Input"])
+        return found
+
+    def fired(self, ticket_id: str) -> list[str]:
+        """The names of the ticket's wakes the scheduler fired, in order."""
+        return [name for name, _ in self.scheduler.fired if name.startswith(f"{ticket_id}-")]
 
     @property
     def machine_arn(self) -> str:
@@ -163,19 +190,36 @@ def escalation_desk(desk: Api, cdk_out: Path, monkeypatch, tmp_path) -> Iterator
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
         monkeypatch.setenv(ESCALATION_TOPIC_VAR, topic)
         monkeypatch.setenv(ESCALATION_STATE_MACHINE_VAR, sfn.machine("EscalationStateMachine").arn)
+        use_wakes(monkeypatch)
         reload_settings()
-        with dispatching({WATCHER: watcher}):
+        with dispatching({WATCHER: watcher, TASK: step}):
             poller = StreamPoller(watcher_mapping(sfn), None)
+            # The local stack's scheduler: it fires each wake at its time, invoking the task with the plan.
+            scheduler = Scheduler(None, poll_seconds=0.1)
             poller.start()
+            scheduler.start()
             try:
-                yield Desk(desk, sfn, step, watcher, queue)
+                yield Desk(desk, sfn, step, watcher, queue, scheduler)
             finally:
+                scheduler.stop()
                 poller.stop()
                 # The watcher's executions too, not only those the harness started: none outlives its test.
                 for arn in list(running_executions(sfn.client, sfn.machines)):
                     sfn.stop(arn, error="Test.Ended", cause="the test ended")
     undo_clock()
     undo_targets()
+
+
+def use_wakes(monkeypatch) -> None:
+    """The wakes' schedule group, dead-letter queue and Scheduler role, as the deployment names them."""
+    boto3.client("scheduler").create_schedule_group(Name=WAKES)
+    sqs = boto3.client("sqs")
+    dead_letters = sqs.create_queue(QueueName="kefu-test-escalation-wakes-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    monkeypatch.setenv(ESCALATION_SCHEDULE_GROUP_VAR, WAKES)
+    monkeypatch.setenv(ESCALATION_DEAD_LETTERS_VAR, arn)
+    monkeypatch.setenv(ESCALATION_SCHEDULER_ROLE_VAR, "arn:aws:iam::123456789012:role/kefu-test-escalation-wakes")
+    monkeypatch.setenv(ESCALATION_FUNCTION_VAR, function_arn(TASK))
 
 
 def watcher_mapping(sfn: LocalStepFunctions):
@@ -268,10 +312,9 @@ def test_a_complaint_answered_and_resolved_in_time_reaches_no_escalation(escalat
     # close the ticket after the quiet period.
     for generation in (1, 2):
         assert escalation_desk.finished(ticket_id, generation).status in ("ABORTED", "SUCCEEDED")
-    eventually(lambda: f"{ticket_id}-3" in escalation_desk.executions(ticket_id))
-    assert escalation_desk.executions(ticket_id)[f"{ticket_id}-3"] == "RUNNING"
-    assert escalation_desk.escalations(ticket_id) == []
-    assert escalation_desk.execution_input(ticket_id, 3)["milestone"] == "close"
+    (closing,) = eventually(lambda: escalation_desk.wakes(ticket_id).values())
+    assert (closing["generation"], closing["milestone"]) == (3, "close")
+    assert f"{ticket_id}-3" not in escalation_desk.executions(ticket_id)
     assert escalation_desk.escalations(ticket_id) == []
     assert store.get(ticket_id).escalationLevel == 0
     assert escalation_desk.notifications() == []
@@ -295,9 +338,9 @@ def test_a_complaint_resolved_midway_ends_its_execution_without_a_further_escala
     assert [e["data"]["key"] for e in entries][:3] == ["first_response:75", "first_response:100", "first_response:100"]
     assert all(moment_of(e["createdAt"]) <= resolved.sla.resolvedAt for e in entries)  # none after it
     assert "resolution:100" not in resolved.sla.escalated
-    # The resolved generation's execution only waits to close the ticket (7 days).
-    executions = escalation_desk.executions(ticket_id)
-    assert executions[f"{ticket_id}-1"] == result.status and executions[f"{ticket_id}-2"] == "RUNNING"
+    # The resolved generation only waits to close the ticket (7 days): a wake, not an execution.
+    assert escalation_desk.executions(ticket_id) == {f"{ticket_id}-1": result.status}
+    assert [(p["generation"], p["milestone"]) for p in escalation_desk.wakes(ticket_id).values()] == [(2, "close")]
 
 
 def test_a_paused_complaint_moves_its_deadlines_by_the_time_it_waited(escalation_desk):
@@ -466,9 +509,12 @@ def test_a_resolved_ticket_closes_on_its_own_after_the_quiet_period(escalation_d
     ticket_id = escalation_desk.complaint()
     resolve(escalation_desk, ticket_id)
 
-    assert escalation_desk.finished(ticket_id, 3).status == "SUCCEEDED"
+    eventually(lambda: store.get(ticket_id).status.value == "closed")
 
     closed = store.get(ticket_id)
+    (fired,) = escalation_desk.fired(ticket_id)
+    assert fired.startswith(f"{ticket_id}-3-")
+    assert eventually(lambda: not escalation_desk.wakes(ticket_id))  # deleted once it fired
     assert closed.status.value == "closed"
     assert closed.sla.closedAt >= closed.sla.resolvedAt + timedelta(minutes=20)
     timeline = escalation_desk.api("GET", f"/tickets/{ticket_id}/timeline", who=ADMIN, query={"limit": "100"})
@@ -485,13 +531,74 @@ def test_a_customer_who_writes_before_the_close_reopens_the_ticket_and_cancels_t
     quiet_period(monkeypatch, tmp_path, "2h")
     ticket_id = escalation_desk.complaint()
     resolve(escalation_desk, ticket_id)
-    escalation_desk.waiting(ticket_id, 3)
+    (closing,) = eventually(lambda: escalation_desk.wakes(ticket_id))
+    assert closing.startswith(f"{ticket_id}-3-")
 
     # The complaint was opened for alice@example.com: CUSTOMER's verified address makes them that customer.
     said = escalation_desk.api("POST", f"/tickets/{ticket_id}/messages", who=CUSTOMER, body={"body": "Still broken"})
     assert said.status == 201, said.text
 
-    assert escalation_desk.finished(ticket_id, 3).status == "ABORTED"
+    assert eventually(lambda: closing not in escalation_desk.wakes(ticket_id))  # the watcher deleted it
     reopened_at = store.get(ticket_id).updatedAt
     eventually(lambda: now() > reopened_at + timedelta(hours=2, minutes=5))
     assert store.get(ticket_id).status.value == "open"
+    assert escalation_desk.fired(ticket_id) == []
+
+
+# --- the wakes' schedules ------------------------------------------------------------------------------------------
+
+
+def test_a_wake_made_twice_is_one_schedule_and_cancelling_one_that_is_gone_is_no_error(escalation_desk):
+    from kefu.escalation import wakes
+    from kefu.escalation.plan import Plan
+
+    plan = Plan(ticketId="TK-7F3K9Q2M", generation=3, wakeAt="2099-03-02T10:50:00Z", milestone="close")
+
+    assert (
+        wakes.schedule(plan, function_arn(TASK))
+        == wakes.schedule(plan, function_arn(TASK))
+        == wakes.schedule_name(plan)
+    )
+
+    (made,) = escalation_desk.wakes("TK-7F3K9Q2M").items()
+    assert made == ("TK-7F3K9Q2M-3-20990302105000", plan.document())
+    described = boto3.client("scheduler").get_schedule(Name=made[0], GroupName=WAKES)
+    assert described["ScheduleExpression"] == "at(2099-03-02T10:50:00)"
+    assert described["Target"]["Arn"] == function_arn(TASK)
+    assert described["Target"]["DeadLetterConfig"]["Arn"].endswith(":kefu-test-escalation-wakes-dlq")
+    assert described["Target"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    wakes.cancel(plan, "the test is over")
+    wakes.cancel(plan, "the test is over")
+    assert escalation_desk.wakes("TK-7F3K9Q2M") == {}
+
+
+def test_a_wake_that_comes_before_its_time_fails_so_that_lambda_retries_it(escalation_desk, monkeypatch, tmp_path):
+    from kefu.escalation.plan import Plan
+
+    quiet_period(monkeypatch, tmp_path, "2h")
+    ticket_id = escalation_desk.complaint()
+    resolve(escalation_desk, ticket_id)
+    (closing,) = eventually(lambda: escalation_desk.wakes(ticket_id).values())
+    woken = Plan.model_validate(closing)
+
+    with pytest.raises(escalation.WokeEarly):
+        escalation.wake(woken, function_arn(TASK))
+
+    assert store.get(ticket_id).status.value == "resolved"
+    assert list(escalation_desk.wakes(ticket_id).values()) == [closing]  # nothing else scheduled
+
+
+def test_a_wake_whose_time_has_passed_is_made_for_a_minute_from_now_and_keeps_its_name(escalation_desk):
+    from kefu.escalation import wakes
+    from kefu.escalation.plan import Plan
+    from kefu_local.schedules import parse_expression
+
+    overdue = Plan(ticketId="TK-OVERDUE1", generation=2, wakeAt="2020-01-01T00:00:00Z", milestone="resolution:75")
+
+    name = wakes.schedule(overdue, function_arn(TASK))
+
+    assert name == "TK-OVERDUE1-2-20200101000000"
+    described = boto3.client("scheduler").get_schedule(Name=name, GroupName=WAKES)
+    fires = parse_expression(described["ScheduleExpression"]).next_after(now() - timedelta(seconds=1))
+    assert fires is not None and now() < fires <= now() + timedelta(minutes=2)
+    assert eventually(lambda: escalation_desk.fired("TK-OVERDUE1"))  # the local scheduler fires it

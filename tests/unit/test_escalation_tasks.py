@@ -301,7 +301,7 @@ def test_an_answer_replaces_the_execution_with_one_waiting_for_the_resolution_mi
 
     found = orders(ticket, after(ticket, ClockEvent.FIRST_RESPONSE, minutes(10)), LADDER)
 
-    assert found.stop == "TK-7F3K9Q2M-1"
+    assert found.stop is not None and found.stop.execution_name == "TK-7F3K9Q2M-1"
     assert found.start is not None
     assert (found.start.execution_name, found.start.milestone) == ("TK-7F3K9Q2M-2", "resolution:75")
 
@@ -311,7 +311,7 @@ def test_resolving_stops_the_running_execution_and_starts_none():
 
     found = orders(ticket, after(ticket, ClockEvent.RESOLUTION, minutes(60), status=Status.RESOLVED), LADDER)
 
-    assert (found.stop, found.start) == ("TK-7F3K9Q2M-1", None)
+    assert found.stop is not None and (found.stop.execution_name, found.start) == ("TK-7F3K9Q2M-1", None)
 
 
 def test_resuming_starts_the_next_generation_with_the_moved_due_times():
@@ -340,7 +340,7 @@ def test_a_stream_record_of_a_ticket_put_on_hold_stops_its_execution_and_starts_
     found = orders(old, new, LADDER)
 
     assert (old.status, new.status) == (Status.NEW, Status.PENDING)
-    assert found.stop == f"{new.id}-1"
+    assert found.stop is not None and found.stop.execution_name == f"{new.id}-1"
     assert found.start is None
 
 
@@ -434,7 +434,8 @@ def test_a_resolved_tickets_clock_waits_to_close_it_after_the_quiet_period():
 def test_the_watcher_starts_the_wait_to_close_when_a_ticket_is_resolved():
     before, after = complaint(), resolved_complaint()
     found = orders(before, after, LADDER, close_after=QUIET)
-    assert found.stop == execution_name(before.id, 1)
+    assert found.stop == plan_for(before, 1, LADDER, close_after=QUIET)
+    assert found.stop is not None and found.stop.execution_name == execution_name(before.id, 1)
     assert found.start is not None and found.start.milestone == "close"
 
 
@@ -444,7 +445,8 @@ def test_a_reopen_stops_the_wait_to_close():
     moved = sla_clock.moved(resolved, sla, minutes(120), ClockEvent.REOPEN)
     reopened = resolved.model_copy(update={"status": Status.OPEN, "sla": sla, **moved})
     found = orders(resolved, reopened, LADDER, close_after=QUIET)
-    assert found.stop == execution_name(resolved.id, 2)
+    assert found.stop == plan_for(resolved, 2, LADDER, close_after=QUIET)
+    assert found.stop is not None and found.stop.milestone == "close"
 
 
 def test_the_close_is_written_once_the_quiet_period_is_over_and_not_before():

@@ -30,7 +30,7 @@ State transitions (each state entered, retries included, is one): an execution c
 built-in ladder (75% and 100% of both targets): a ticket answered and resolved before 75% of its targets costs 2
 (a Wait for each of its two generations, both stopped); an unanswered complaint reaching all four milestones 13;
 each pause adds 1 (the resumed generation's Wait). At $0.025 per 1,000 transitions, 10,000 tickets cost $0.50 when
-all are handled in time and $3.25 if every one escalated all the way.
+all are handled in time and $3.25 if every one escalated all the way (the close after resolution is a schedule, below).
 
 The ladder goes on after the breach as configured (`sla.escalation` steps at 150%, 200%…: the supervisor again with
 the owner's manager, then the head of service), each step on the ticket's timeline. A step that tells people
@@ -42,8 +42,15 @@ for any other subscriber (a chat integration). An `Escalations` metric per step 
 the kefu namespace.
 
 A resolved ticket's generation waits for its close instead (`{"milestone": "close"}`, `sla.auto_close_after`, 7 days
-by default): the task closes the ticket if it is still resolved under that generation (kefu.escalation.closing); a
-reopen stops it. That adds 4 transitions per resolved ticket (start, the task, Done?, Ended), or 1 when reopened.
+by default), not in an execution: the watcher creates a one-time EventBridge Scheduler schedule (`at(…)`, in the
+`<prefix>-escalation` group, named `<ticketId>-<generation>-<time>`, deleted once it fired; kefu.escalation.wakes)
+that invokes the task function asynchronously with the plan; the task closes the ticket if it is still resolved under
+that generation (kefu.escalation.closing); a reopen deletes the schedule. The Scheduler's role may invoke the task
+function and send to the wakes' dead-letter queue, nothing else. A wake Scheduler cannot deliver is retried (10
+times, for up to 6 hours) and then put in that queue with the error; a wake the task fails is retried by Lambda
+(twice) and then put there by the function's on-failure destination, with the error; the queue is alarmed on depth
+and age. The close cost 4 transitions per resolved ticket as an execution ($1.00 per 10,000 tickets); as a schedule
+it costs one Scheduler invocation ($1 per million: $0.01 per 10,000), Scheduler's API calls being free.
 
 The domain table's stream has two consumers with this one (outbound mail, escalation): the most DynamoDB Streams
 serves without throttling its readers. A third (KPI aggregates) would need a fan-out (Kinesis Data Streams for
@@ -59,13 +66,22 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
+from kefu.config import (
+    ESCALATION_DEAD_LETTERS_VAR,
+    ESCALATION_FUNCTION_VAR,
+    ESCALATION_SCHEDULE_GROUP_VAR,
+    ESCALATION_SCHEDULER_ROLE_VAR,
+    ESCALATION_STATE_MACHINE_VAR,
+    ESCALATION_TOPIC_VAR,
+)
 from kefu.store.tickets import ticket_changes_filter
 from kefu_infra.capabilities.dead_letters import consume_table_stream, dead_letter_queue
 from kefu_infra.capabilities.function import (
@@ -81,6 +97,8 @@ from kefu_infra.checks import acknowledge, nag_print
 TASK_TIMEOUT = Duration.seconds(30)
 WATCHER_TIMEOUT = Duration.seconds(30)
 WATCHER_BATCH_SIZE = 50
+#: Lambda's retries of a wake the task failed (an asynchronous invocation: at most two), before the dead letters.
+ASYNC_RETRIES = 2
 
 
 class Escalation(Construct):
@@ -113,12 +131,29 @@ class Escalation(Construct):
             fed_by="it is the on-failure destination of the escalation watcher's stream mapping, where Lambda "
             "describes batches it gave up on",
         )
+        self.wake_dead_letters = dead_letter_queue(
+            self,
+            "WakeDeadLetters",
+            holds="the escalation clocks' wakes",
+            fed_by="EventBridge Scheduler puts here the wakes it could not deliver after its retries, and Lambda "
+            "the wakes the task function failed after its asynchronous retries (each the plan, with the error)",
+        )
+        self.schedule_group = scheduler.ScheduleGroup(
+            self, "Wakes", schedule_group_name=f"{prefix}-escalation", removal_policy=RemovalPolicy.DESTROY
+        )
+        self.scheduler_role = self._add_scheduler_role()
+        self._deliver_failed_wakes()
         self.watcher = self._add_watcher(defaults, table)
+        self._grant_wakes(self.task, ["scheduler:CreateSchedule"])
+        self._grant_wakes(self.watcher, ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"])
+        self.watcher.function.add_environment(ESCALATION_FUNCTION_VAR, self.task.function.function_arn)
         monitoring.watch_state_machine("escalation", self.state_machine)
         monitoring.watch_function("escalation", self.task.function)
         monitoring.watch_function("escalation-watcher", self.watcher.function)
         monitoring.watch_dead_letter_queue("escalation-watcher", self.dead_letters)
         monitoring.watch_dead_letter_age("escalation-watcher", self.dead_letters)
+        monitoring.watch_dead_letter_queue("escalation-wakes", self.wake_dead_letters)
+        monitoring.watch_dead_letter_age("escalation-wakes", self.wake_dead_letters)
 
     # --- notifications -------------------------------------------------------------------------------------
 
@@ -157,13 +192,62 @@ class Escalation(Construct):
         # Publishing to an encrypted topic: sns:Publish on it, and data keys of its key (no wildcard actions).
         iam.Grant.add_to_principal(grantee=function, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn])
         self.topic_key.grant(function, "kms:GenerateDataKey", "kms:Decrypt")
-        acknowledge(
-            function,
-            "Serverless-LambdaDLQ",
-            "Invoked synchronously by the escalation state machine, never asynchronously: a failed invocation is "
-            "retried by the state machine and, when retries run out, fails the execution, which is alarmed.",
-        )
         return task
+
+    # --- the wakes (one-time schedules, kefu.escalation.wakes) -------------------------------------------------
+
+    def _add_scheduler_role(self) -> iam.Role:
+        """The role the wakes invoke the task with: lambda:InvokeFunction on it and the wakes' dead-letter queue."""
+        role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
+            description=f"{self.prefix}: EventBridge Scheduler wakes the escalation task at a ticket's milestones",
+        )
+        iam.Grant.add_to_principal(
+            grantee=role, actions=["lambda:InvokeFunction"], resource_arns=[self.task.function.function_arn]
+        )
+        self.wake_dead_letters.grant_send_messages(role)
+        return role
+
+    def _deliver_failed_wakes(self) -> None:
+        """A wake the task failed, after Lambda's two retries of an asynchronous invocation, goes to the wakes'
+        dead-letter queue as Lambda's on-failure record: the plan (`requestPayload`) and the error
+        (`responsePayload`: errorType, errorMessage)."""
+        self.task.function.configure_async_invoke(
+            retry_attempts=ASYNC_RETRIES,
+            max_event_age=Duration.hours(6),
+            on_failure=destinations.SqsDestination(self.wake_dead_letters),
+        )
+        acknowledge(
+            self.task.function,
+            "Serverless-LambdaDLQ",
+            "Its asynchronous invocations (the wakes) that fail after their retries go to an on-failure destination, "
+            "the wakes' alarmed dead-letter queue: Lambda's successor to a DLQ, whose record carries the error "
+            "beside the plan. A DeadLetterConfig as well would put each failure there twice.",
+        )
+
+    def _grant_wakes(self, of: KefuFunction, actions: list[str]) -> None:
+        """`actions` on the wakes of the stage's escalation group, and passing the Scheduler's role to them."""
+        function = of.function
+        function.add_environment(ESCALATION_SCHEDULE_GROUP_VAR, self.schedule_group.schedule_group_name)
+        function.add_environment(ESCALATION_SCHEDULER_ROLE_VAR, self.scheduler_role.role_arn)
+        function.add_environment(ESCALATION_DEAD_LETTERS_VAR, self.wake_dead_letters.queue_arn)
+        stack = Stack.of(self)
+        wakes = stack.format_arn(
+            service="scheduler", resource="schedule", resource_name=f"{self.schedule_group.schedule_group_name}/*"
+        )
+        iam.Grant.add_to_principal(grantee=function, actions=actions, resource_arns=[wakes])
+        self.scheduler_role.grant_pass_role(of.role)
+        acknowledge(
+            of.role,
+            f"AwsSolutions-IAM5[Resource::{nag_print(stack.resolve(wakes))}]",
+            f"{', '.join(actions)} on the schedules of the escalation group only: each wake is named by its ticket, "
+            "clock generation and time, so they cannot be listed in advance.",
+        )
 
     # --- the state machine ---------------------------------------------------------------------------------
 

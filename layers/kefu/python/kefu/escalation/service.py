@@ -22,7 +22,7 @@ from typing import Any
 
 from kefu.clock import iso, now
 from kefu.errors import TicketNotFound
-from kefu.escalation import notify
+from kefu.escalation import notify, wakes
 from kefu.escalation.closing import closed_if_due
 from kefu.escalation.notices import people_for
 from kefu.escalation.notify import Taken
@@ -146,6 +146,23 @@ def run_due_milestones(ticket_id: str, generation: int, *, config: SlaConfig | N
                 # Escalation moved the ticket away from them: they have room again, for another ticket than this.
                 pick_up_next(agent_id, skip=ticket_id)
     return plan_for(saved, generation, ladder, close_after=close_after)
+
+
+class WokeEarly(RuntimeError):
+    """A wake came before its time (clocks differ by a moment): failing it makes Lambda retry it a minute later, as
+    its next wake would have the name of the schedule that woke it, which Scheduler deletes once it fired."""
+
+
+def wake(woken: Plan, task_arn: str, *, config: SlaConfig | None = None) -> Plan:
+    """The task woken by a schedule with `woken`: the milestones due run (or the ticket closed), and the next wake
+    scheduled, invoking `task_arn` (kefu.escalation.wakes); the plan of that wake (done when none follows)."""
+    following = run_due_milestones(woken.ticketId, woken.generation, config=config)
+    if following.done:
+        return following
+    if wakes.schedule_name(following) == wakes.schedule_name(woken):
+        raise WokeEarly(f"woken for {woken.milestone} of {woken.ticketId} before {woken.wakeAt}")
+    wakes.schedule(following, task_arn)
+    return following
 
 
 def _said(milestone: Milestone, step: EscalationStep, data: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The domain table's stream, watched for clocks that change: the escalation executions started and stopped.
+"""The domain table's stream, watched for clocks that change: the escalation executions and wakes started and stopped.
 
 A ticket's execution follows one generation of its clock (kefu.tickets.sla). From a stream record's images:
 
@@ -7,13 +7,14 @@ A ticket's execution follows one generation of its clock (kefu.tickets.sla). Fro
   the old generation's execution is stopped, if it had anything to wait for, and the new one's started if it has.
   Resolving a ticket thus ends its execution at once, without a further escalation; a pause ends it too, and the
   resume starts one that counts from the new due times;
-- a ticket resolved: its new generation's execution waits to close it after the quiet period
-  (kefu.escalation.closing); a reopen stops that wait as it stops any other;
+- a ticket resolved: its new generation waits to close it after the quiet period (kefu.escalation.closing), not in an
+  execution but as a one-time schedule (kefu.escalation.wakes); a reopen deletes that schedule;
 - any other change (an escalation, a note, a transfer, closing a resolved ticket): nothing.
 
 Redelivered records are harmless: starting an execution by a name already taken is ExecutionAlreadyExists (success),
-stopping one that does not exist is ExecutionDoesNotExist (success). The execution's input is the plan of its first
-wake (kefu.escalation.plan), so it begins with its Wait state.
+stopping one that does not exist is ExecutionDoesNotExist (success), and a wake's schedule is named as uniquely
+(kefu.escalation.wakes). The execution's input is the plan of its first wake (kefu.escalation.plan), so it begins with
+its Wait state.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from kefu.config import ESCALATION_STATE_MACHINE_VAR, settings
-from kefu.escalation.plan import Plan, execution_name, plan_for
+from kefu.config import ESCALATION_FUNCTION_VAR, ESCALATION_STATE_MACHINE_VAR, required, settings
+from kefu.escalation import wakes
+from kefu.escalation.plan import CLOSE, Plan, plan_for
 from kefu.model.tickets import Ticket
 from kefu.observability import logger
 from kefu.sla import EscalationStep, sla_config
@@ -36,18 +38,18 @@ from kefu.tickets.sla import clock_of
 
 @dataclass(frozen=True)
 class Orders:
-    """What a change of a ticket does to its executions."""
+    """What a change of a ticket does to its clock's waits."""
 
-    #: The execution of the previous generation, to stop.
-    stop: str | None = None
-    #: The plan of the new generation's execution, to start.
+    #: The plan the previous generation waits on, to stop.
+    stop: Plan | None = None
+    #: The plan of the new generation, to start.
     start: Plan | None = None
 
 
 def orders(
     old: Ticket | None, new: Ticket, ladder: Sequence[EscalationStep], *, close_after: timedelta | None = None
 ) -> Orders:
-    """The executions to stop and start for a ticket that was `old` (None: just opened) and is now `new`; with
+    """The waits to stop and start for a ticket that was `old` (None: just opened) and is now `new`; with
     `close_after`, a resolved ticket's generation waits to close it (kefu.escalation.closing)."""
     old_clock = clock_of(old) if old is not None else None
     new_clock = clock_of(new)
@@ -56,12 +58,9 @@ def orders(
     if old is not None and old_generation == new_generation:
         return Orders()
     stop = None
-    if (
-        old is not None
-        and old_generation is not None
-        and not plan_for(old, old_generation, ladder, close_after=close_after).done
-    ):
-        stop = execution_name(old.id, old_generation)
+    if old is not None and old_generation is not None:
+        pending = plan_for(old, old_generation, ladder, close_after=close_after)
+        stop = None if pending.done else pending
     start = None
     if new_generation is not None:
         plan = plan_for(new, new_generation, ladder, close_after=close_after)
@@ -74,9 +73,16 @@ def follow(old: Ticket | None, new: Ticket) -> Orders:
     config = sla_config()
     found = orders(old, new, config.escalation, close_after=config.auto_close_after_duration)
     if found.stop:
-        _stop(found.stop, f"the SLA clock of {new.id} moved on ({new.status.value})")
+        cause = f"the SLA clock of {new.id} moved on ({new.status.value})"
+        if found.stop.milestone == CLOSE:
+            wakes.cancel(found.stop, cause)
+        else:
+            _stop(found.stop.execution_name, cause)
     if found.start:
-        _start(found.start)
+        if found.start.milestone == CLOSE:
+            wakes.schedule(found.start, required(settings().escalation_function_arn, ESCALATION_FUNCTION_VAR))
+        else:
+            _start(found.start)
     return found
 
 
