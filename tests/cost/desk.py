@@ -6,7 +6,8 @@ In this process rather than `kefu local up` in a child, so that tests/cost/meter
 and every AWS call. The local clock runs `SCALE` times faster (`KEFU_TIME_SCALE`): a ticket's life is played in
 about a second (minutes of desk time: no SLA milestone comes due), the 7-day wait before a resolved ticket closes
 passes in under a minute and a half, a complaint's 96-hour ladder in under a minute. Each scenario runs alone and to
-its end (every execution it started finished, no function running for `QUIET_S`), so what was counted is its own.
+its end (every wake it scheduled fired, every execution it started finished, no function running for `QUIET_S`), so
+what was counted is its own.
 The scheduler fires only the escalation clocks' wakes (one-time schedules of the `kefu-dev-escalation` group, per
 ticket): campaigns, QA sampling and KPI refreshes run on the clock, not per ticket (the revisit scenario fires its
 campaign itself, once).

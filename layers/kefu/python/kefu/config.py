@@ -29,8 +29,6 @@ DEPLOYMENT_FILE_VAR = "KEFU_DEPLOYMENT_FILE"
 SURVEY_SECRET_ARN_VAR = "KEFU_SURVEY_SECRET_ARN"
 #: Where the intake function sends a message it cannot take, with the reason (functions/intake).
 INTAKE_DEAD_LETTER_URL_VAR = "KEFU_INTAKE_DLQ_URL"
-#: The escalation state machine, whose executions the stream watcher starts and stops (kefu.escalation).
-ESCALATION_STATE_MACHINE_VAR = "KEFU_ESCALATION_STATE_MACHINE_ARN"
 #: The SNS topic escalation notifications are published to.
 ESCALATION_TOPIC_VAR = "KEFU_ESCALATION_TOPIC_ARN"
 #: A ticket clock's wakes are one-time EventBridge Scheduler schedules (kefu.escalation.wakes): created in this
@@ -105,7 +103,6 @@ class Settings(BaseModel):
     reopen_window_days: int = Field(7, ge=0, validation_alias=REOPEN_WINDOW_DAYS_VAR)
     stage: str = Field("dev", validation_alias=STAGE_VAR)
     deployment_file: str | None = Field(None, validation_alias=DEPLOYMENT_FILE_VAR)
-    escalation_state_machine_arn: str | None = Field(None, validation_alias=ESCALATION_STATE_MACHINE_VAR)
     escalation_topic_arn: str | None = Field(None, validation_alias=ESCALATION_TOPIC_VAR)
     escalation_schedule_group: str | None = Field(None, validation_alias=ESCALATION_SCHEDULE_GROUP_VAR)
     escalation_scheduler_role_arn: str | None = Field(None, validation_alias=ESCALATION_SCHEDULER_ROLE_VAR)

@@ -7,8 +7,10 @@ The name makes every order safe to repeat:
 
 - creating a wake that exists is ConflictException: success (a redelivered stream record, a retried task);
 - deleting one that does not exist is ResourceNotFoundException: success (it fired, or was never made);
-- a wake whose time has passed (an overdue milestone, a task that ran late) is made for a minute from now: a one-time
-  schedule whose moment is past never fires (Scheduler invokes with a minute's precision anyway);
+- a wake whose time has passed or is about to (an overdue milestone, a task that ran late) is made for a minute from
+  now: Scheduler refuses or never fires a one-time schedule whose moment is past (it invokes with a minute's
+  precision anyway). On a faster clock (`KEFU_TIME_SCALE`, locally) that is at least 2 real seconds: time enough for
+  the schedule to be made and seen by the local scheduler before its moment, on a loaded machine too;
 - the task's next wake never takes the name of the one that woke it, which Scheduler deletes after it fired: the
   next plan is a later milestone, hence a later time (a wake that came before its time is retried instead,
   kefu.escalation.service.WokeEarly).
@@ -30,7 +32,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from kefu.clock import now
+from kefu import clock
 from kefu.config import (
     ESCALATION_DEAD_LETTERS_VAR,
     ESCALATION_SCHEDULE_GROUP_VAR,
@@ -44,8 +46,10 @@ from kefu.observability import logger
 #: Scheduler's retries of a wake it could not deliver, and how old a wake may get before it goes to the DLQ.
 RETRY_ATTEMPTS = 10
 MAX_EVENT_AGE_SECONDS = 6 * 3600
-#: The soonest a wake is made for: a moment already past would never fire.
+#: The soonest a wake is made for: a moment already past would never fire. On a faster clock, at least so many real
+#: seconds from now.
 SOONEST = timedelta(minutes=1)
+SOONEST_REAL_SECONDS = 2
 
 
 def schedule_name(plan: Plan) -> str:
@@ -59,7 +63,8 @@ def schedule(plan: Plan, task_arn: str) -> str:
     """Create the wake `plan` asks for, invoking the escalation task `task_arn` (an existing one is kept)."""
     name = schedule_name(plan)
     assert plan.wakeAt is not None  # schedule_name refused a plan without one
-    fire = max(_moment(plan.wakeAt), now().replace(microsecond=0) + SOONEST)
+    soonest = max(SOONEST, timedelta(seconds=SOONEST_REAL_SECONDS * clock.scale()))
+    fire = max(_moment(plan.wakeAt), clock.now().replace(microsecond=0) + soonest)
     config = settings()
     client = _scheduler()
     try:

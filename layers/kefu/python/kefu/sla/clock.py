@@ -1,7 +1,7 @@
 """The SLA clock of one ticket: its targets, pauses and events, and the due times and milestones they give.
 
 Pure data and pure functions: every instant is a parameter, nothing reads the time. A clock is plain JSON
-(`to_json`/`from_json`) so the escalation state machine can carry it and the ticket can store it; it holds
+(`to_json`/`from_json`) so the ticket can store it and a stream record carry it; it holds
 the calendars it counts on, so its due times never change after the fact, whatever later deployments say.
 
 Pauses (waiting on the customer): a target's due time is the moment the business time counted outside pauses
