@@ -1,8 +1,10 @@
-"""The SLA escalation state machine's task: run the ticket's milestones that are due, say when to wake next.
+"""The escalation task, woken by a ticket clock's one-time schedule: run the milestones due, schedule the next wake.
 
-Invoked by the state machine with its state document (kefu.escalation.plan.Plan, `{"ticketId", "generation", …}`)
-and returning the next one, which the state machine carries as it is (payload only). Retrying it is safe: each
-milestone is escalated once, by the write that records it on the ticket (kefu.escalation.service).
+Invoked asynchronously by EventBridge Scheduler with the wake's plan (kefu.escalation.plan.Plan, `{"ticketId",
+"generation", …}`); it runs what is due (or closes a resolved ticket) and creates the schedule of the next wake, if
+any (kefu.escalation.wakes). Retrying it is safe: each milestone is escalated once, by the write that records it on
+the ticket, and the next wake's schedule is created once (kefu.escalation.service). A failure is retried by Lambda
+twice, then kept with its error in the wakes' dead-letter queue (the function's on-failure destination).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.escalation.plan import Plan
-from kefu.escalation.service import run_due_milestones
+from kefu.escalation.service import wake
 from kefu.observability import logger, metrics, tracer
 
 
@@ -26,7 +28,8 @@ from kefu.observability import logger, metrics, tracer
 @event_parser(model=Plan)
 def lambda_handler(event: Plan, context: LambdaContext) -> dict:
     logger.append_keys(ticketId=event.ticketId, generation=event.generation, milestone=event.milestone)
-    following = run_due_milestones(event.ticketId, event.generation)
+    # The next wake invokes this same function (its schedule's target), named by the context.
+    following = wake(event, context.invoked_function_arn)
     logger.info("escalation step", extra={"next": following.document()})
     return following.document()
 

@@ -1,10 +1,10 @@
-"""Watches the domain table's stream for tickets whose SLA clock changed, and starts or stops their escalation
-executions (kefu.escalation.watch).
+"""Watches the domain table's stream for tickets whose SLA clock changed, and schedules or cancels their clocks' wakes
+(kefu.escalation.watch).
 
-The event source mapping's filter lets only tickets' INSERT and MODIFY records through. A record whose start or stop
-failed (Step Functions throttled or unavailable) is reported as a batch item failure; Lambda retries from it,
-bisecting the batch, a limited number of times, then describes it in the on-failure queue (alarmed). Records retried
-after it are harmless again: executions are named by ticket and clock generation.
+The event source mapping's filter lets only tickets' INSERT and MODIFY records through. A record whose schedule could
+not be created or deleted (Scheduler throttled or unavailable) is reported as a batch item failure; Lambda retries
+from it, bisecting the batch, a limited number of times, then describes it in the on-failure queue (alarmed).
+Records retried after it are harmless again: wakes are named by ticket, clock generation and time.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from kefu.escalation import watch
+from kefu.escalation import wakes, watch
 from kefu.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
@@ -29,10 +29,14 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire
 def record_handler(record: DynamoDBRecord) -> dict:
     new, orders = watch.follow_change(record.raw_event["dynamodb"])
     if orders.start:
-        metrics.add_metric(name="EscalationExecutionsStarted", unit="Count", value=1)
+        metrics.add_metric(name="EscalationWakesScheduled", unit="Count", value=1)
     if orders.stop:
-        metrics.add_metric(name="EscalationExecutionsStopped", unit="Count", value=1)
-    return {"ticketId": new.id, "stop": orders.stop, "start": orders.start.execution_name if orders.start else None}
+        metrics.add_metric(name="EscalationWakesCancelled", unit="Count", value=1)
+    return {
+        "ticketId": new.id,
+        "stop": wakes.schedule_name(orders.stop) if orders.stop else None,
+        "start": wakes.schedule_name(orders.start) if orders.start else None,
+    }
 
 
 @logger.inject_lambda_context

@@ -5,7 +5,7 @@ closes of tickets resolved longer than the quiet period ago (as the escalation t
 aggregates brought in step in bulk (kefu.kpis.service.refresh_many: the facts the KPI function computes, ticket by
 ticket, summed per aggregate).
 
-It runs before the stack's stream readers start, so a month of history starts no escalation executions.
+It runs before the stack's stream readers start, so a month of history schedules no escalation wakes.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def _resolve(move: Callable[[datetime], None], ticket_id: str, at: datetime) -> 
 
 
 def _closed_when_quiet(move: Callable[[datetime], None], ticket_id: str, until: datetime) -> None:
-    """A ticket resolved longer than the quiet period before `until` closed as the escalation state machine would
+    """A ticket resolved longer than the quiet period before `until` closed as the escalation task would
     have closed it then (its task, run at that moment); the stream readers that start those waits run only later."""
     ticket = tickets.get_ticket(AGENT, ticket_id)
     clock_now = sla_clock.clock_of(ticket)

@@ -313,8 +313,17 @@ class Deliverer:
 class Scheduler:
     """Fires the schedules held in moto on the local clock, in a thread, until stopped."""
 
-    def __init__(self, endpoint: str | None, *, now: Callable[[], datetime] = clock.now, poll_seconds: float = 1.0):
+    def __init__(
+        self,
+        endpoint: str | None,
+        *,
+        now: Callable[[], datetime] = clock.now,
+        poll_seconds: float = 1.0,
+        groups: frozenset[str] | None = None,
+    ):
+        """`groups`: fire only the schedules of these groups (all when None)."""
         self.endpoint = endpoint
+        self.groups = groups
         self.deliverer = Deliverer(endpoint)
         self._now = now
         self._poll = poll_seconds
@@ -359,7 +368,8 @@ class Scheduler:
         listed: dict[str, dict[str, Any]] = {}
         for page in scheduler.get_paginator("list_schedules").paginate():
             for summary in page["Schedules"]:
-                listed[summary["Arn"]] = summary
+                if self.groups is None or (summary.get("GroupName") or "default") in self.groups:
+                    listed[summary["Arn"]] = summary
         for arn in set(self._schedules) - set(listed):
             self._schedules.pop(arn)
             self._next.pop(arn, None)

@@ -147,7 +147,7 @@ class LocalStack:
             month = os.environ.get(SEED_MONTH_VAR)
             aws = self._start_aws(templates, starting, saving=not month)
             if month:
-                # Before the stream readers start: a month of history starts no escalation executions.
+                # Before the stream readers start: a month of history schedules no escalation wakes.
                 self._seed_month(int(month))
                 self.snapshots.start()
 

@@ -9,8 +9,8 @@ in moto's in-process backends, which the moto server of the bench serves to the 
 - intake:             one phone contact from the intake queue (a new customer, a new ticket)
 - email_inbound:      one stored mail from a new sender (a new ticket, its acknowledgement's entry)
 - email_outbound:     an agent's public reply on an e-mail ticket, from the table's stream (sent by SES, put on the bus)
-- escalation:         the state machine's wake when a complaint's first milestone is due (it escalates)
-- escalation_watcher: a complaint's INSERT from the table's stream (its escalation execution started)
+- escalation:         a complaint's wake when its first milestone is due (it escalates, schedules the next wake)
+- escalation_watcher: a complaint's INSERT from the table's stream (its first wake scheduled)
 - revisit:            a campaign's scheduled run selected (one resolved ticket eligible)
 - kpis:               a ticket's change from the table's Kinesis stream (its KPI facts refreshed)
 """
@@ -145,12 +145,25 @@ def kpis_change(ticket_id: str) -> Scenario:
     return Scenario("kpis", "a ticket's change, KPI facts refreshed", {"Records": [record]})
 
 
-def state_machine(name: str) -> str:
-    """A state machine in moto for the watcher to start executions of (moto does not run them)."""
-    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
-    role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
-    client = boto3.client("stepfunctions", region_name=REGION)
-    return client.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role)["stateMachineArn"]
+def wakes(name: str) -> dict[str, str]:
+    """The escalation wakes' schedule group and dead-letter queue in moto, as the settings that name them."""
+    from kefu.config import (
+        ESCALATION_DEAD_LETTERS_VAR,
+        ESCALATION_FUNCTION_VAR,
+        ESCALATION_SCHEDULE_GROUP_VAR,
+        ESCALATION_SCHEDULER_ROLE_VAR,
+    )
+
+    boto3.client("scheduler", region_name=REGION).create_schedule_group(Name=name)
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName=f"{name}-wakes-dlq")["QueueUrl"]
+    dead_letters = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return {
+        ESCALATION_SCHEDULE_GROUP_VAR: name,
+        ESCALATION_DEAD_LETTERS_VAR: dead_letters,
+        ESCALATION_SCHEDULER_ROLE_VAR: f"arn:aws:iam::{ACCOUNT}:role/{name}-wakes",
+        ESCALATION_FUNCTION_VAR: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
+    }
 
 
 def topic(name: str) -> str:

@@ -267,7 +267,7 @@ def with_campaign(campaign_id: str) -> None:
 
 
 def set_up(desk, mailroom, monkeypatch) -> dict[str, Scenario]:  # noqa: F811 (fixtures)
-    from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR, REVISIT_BUCKET_VAR
+    from kefu.config import ESCALATION_TOPIC_VAR, REVISIT_BUCKET_VAR
     from kefu.escalation import watch
     from kefu.escalation.plan import Plan
     from kefu.sla.config import sla_config
@@ -275,7 +275,8 @@ def set_up(desk, mailroom, monkeypatch) -> dict[str, Scenario]:  # noqa: F811 (f
     from tests.integration.mailroom import StreamReader, tickets_of
     from tests.integration.resolved import add_customer, add_resolved
 
-    monkeypatch.setenv(ESCALATION_STATE_MACHINE_VAR, scenarios.state_machine("kefu-bench-escalation"))
+    for name, value in scenarios.wakes("kefu-bench-escalation").items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv(ESCALATION_TOPIC_VAR, scenarios.topic("kefu-bench-escalations"))
     import boto3
 

@@ -6,9 +6,11 @@ In this process rather than `kefu local up` in a child, so that tests/cost/meter
 and every AWS call. The local clock runs `SCALE` times faster (`KEFU_TIME_SCALE`): a ticket's life is played in
 about a second (minutes of desk time: no SLA milestone comes due), the 7-day wait before a resolved ticket closes
 passes in under a minute and a half, a complaint's 96-hour ladder in under a minute. Each scenario runs alone and to
-its end (every execution it started finished, no function running for `QUIET_S`), so what was counted is its own.
-The scheduler is stopped: campaigns, QA sampling and KPI refreshes run on the clock, not per ticket (the revisit
-scenario fires its campaign itself, once).
+its end (every wake it scheduled fired, every execution it started finished, no function running for `QUIET_S`), so
+what was counted is its own.
+The scheduler fires only the escalation clocks' wakes (one-time schedules of the `kefu-dev-escalation` group, per
+ticket): campaigns, QA sampling and KPI refreshes run on the clock, not per ticket (the revisit scenario fires its
+campaign itself, once).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ QUIET_S = 3.0
 SUPPORT = "support@dev.kefu.example.com"
 AGENT_SUB = "agent-li"
 SUPERVISOR_SUB = "sup-wang"
+#: The schedule group of the escalation clocks' wakes (kefu.escalation.wakes), the only one fired in the run.
+WAKES = "kefu-dev-escalation"
 
 
 def free_port() -> int:
@@ -53,11 +57,12 @@ def free_port() -> int:
 
 @contextmanager
 def local_stack(workdir: Path) -> Iterator[Any]:
-    """A local stack in this process on free ports, its clock `SCALE` times faster, its scheduler stopped; the
-    environment as it was afterwards."""
+    """A local stack in this process on free ports, its clock `SCALE` times faster, its scheduler firing only the
+    escalation wakes; the environment as it was afterwards."""
     from kefu import clock
     from kefu.config import TIME_SCALE_VAR, reload_settings
     from kefu_local.config import LocalConfig
+    from kefu_local.schedules import Scheduler
     from kefu_local.stack import LocalStack
 
     saved = dict(os.environ)
@@ -68,11 +73,14 @@ def local_stack(workdir: Path) -> Iterator[Any]:
     os.environ[TIME_SCALE_VAR] = str(SCALE)
     stack = LocalStack(LocalConfig("127.0.0.1", api_port, aws_port, workdir / "state", smtp_port))
     stack.start()
+    wakes = Scheduler(stack.config.aws_endpoint, groups=frozenset({WAKES}), poll_seconds=0.2)
     try:
         if stack.scheduler is not None:
             stack.scheduler.stop()
+        wakes.start()
         yield stack
     finally:
+        wakes.stop()
         stack.stop()
         os.environ.clear()
         os.environ.update(saved)
@@ -151,12 +159,20 @@ class Desk:
                 entered += sum(1 for event in page["events"] if event["type"].endswith("StateEntered"))
         return entered
 
+    def wakes(self) -> set[str]:
+        """The escalation clocks' wakes not fired yet (one-time schedules), by name."""
+        scheduler = self.client("scheduler")
+        found: set[str] = set()
+        for page in scheduler.get_paginator("list_schedules").paginate(GroupName=WAKES):
+            found.update(s["Name"] for s in page["Schedules"])
+        return found
+
     def settle(self, started_before: set[str] | None = None) -> None:
-        """Until no execution runs (only those started since `started_before` if given) and no function has run
-        for QUIET_S."""
+        """Until no execution runs and no wake is pending (only those made since `started_before`, execution ARNs
+        and wake names, if given) and no function has run for QUIET_S."""
 
         def settled() -> bool:
-            running = {arn for arn, status in self.executions().items() if status == "RUNNING"}
+            running = {arn for arn, status in self.executions().items() if status == "RUNNING"} | self.wakes()
             if started_before is not None:
                 running -= started_before
             return not running and METER.idle_for() >= QUIET_S
@@ -198,13 +214,14 @@ def measure(desk: Desk, tickets: int, play: Any, *, own_executions_only: bool = 
     """Play a scenario from a quiet stack and price what it used: `play()` returns notes."""
     from kefu_local.stack import API_FUNCTION_NAME
 
-    before = set(desk.executions())
+    before = set(desk.executions()) | desk.wakes()
     METER.take()
     mails, mail_bytes = desk.mails_received, desk.mail_bytes_received
     notes = play() or []
     desk.settle(before if own_executions_only else None)
     phase = METER.take()
     started = set(desk.executions()) - before
+    scheduled = phase.calls[("scheduler", "CreateSchedule")]
     usage = Usage(
         tickets=tickets,
         invocations=phase.invocations,
@@ -219,7 +236,7 @@ def measure(desk: Desk, tickets: int, play: Any, *, own_executions_only: bool = 
         mails_received=desk.mails_received - mails,
         mail_bytes_received=desk.mail_bytes_received - mail_bytes,
     )
-    return Measured(usage, phase, [f"{len(started)} executions", *notes])
+    return Measured(usage, phase, [f"{len(started)} executions", f"{scheduled} wakes scheduled", *notes])
 
 
 # --- the scenarios ----------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Complaint escalation on the local stack, as a desk sees it: a P1 complaint opened over HTTP is left unanswered,
-and with KEFU_TIME_SCALE its 48-hour closed loop passes in seconds. The table's stream starts its execution, the
-state machine's waits keep the local clock, and every step of the ladder lands on the ticket's timeline and on
-the escalation topic.
+and with KEFU_TIME_SCALE its 48-hour closed loop passes in seconds. The table's stream schedules its first wake,
+the local scheduler fires each wake on the local clock (the task scheduling the next), and every step of the ladder
+lands on the ticket's timeline and on the escalation topic.
 
 The P1 complaint's policy (complaint-urgent, 24x7): a first response within 1 h, resolution within 48 h. At SCALE
 those milestones (45 min, 1 h, 36 h, 48 h) come about 0.3, 0.4, 13 and 17 seconds after it is opened; the dev
@@ -25,7 +25,8 @@ pytestmark = pytest.mark.e2e
 SCALE = 10_000
 DEADLINE_S = 60
 TOPIC = "kefu-dev-escalations"
-MACHINE = "kefu-dev-escalation"
+#: The schedule group of the clocks' wakes (kefu.escalation.wakes).
+WAKES = "kefu-dev-escalation"
 
 
 @pytest.fixture(scope="module")
@@ -102,23 +103,33 @@ def test_an_unanswered_complaint_climbs_the_escalation_ladder_on_its_timeline(fa
         )
     assert sorted(sent) == sorted(e["data"]["action"] for e in escalations)
 
-    sfn = fast_stack.client("stepfunctions")
-    (machine,) = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == MACHINE]
-    executions = {e["name"]: e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
-    assert executions[f"{ticket['id']}-1"] == "SUCCEEDED"
+    # The ladder ran on the clock's wakes (one-time schedules), each deleted once it fired: none is left.
+    scheduler = fast_stack.client("scheduler")
+    assert not scheduler.list_schedules(GroupName=WAKES, NamePrefix=f"{ticket['id']}-")["Schedules"]
 
-    # Resolved, its clock's next generation waits to close it after the quiet period (7 days: a minute here).
+    # Resolved, its clock's next generation waits to close it after the quiet period (7 days: a minute here): a
+    # one-time schedule invoking the escalation task with the close's plan.
     resolve = {"to": "resolved", "resolution": {"kind": "answer"}}
     moved = requests.post(
         f"{fast_stack.url}/tickets/{ticket['id']}/transition", json=resolve, headers=supervisor, timeout=10
     )
     assert moved.status_code == 200, moved.text
-    waiting: dict[str, str] = {}
+    waiting: list[dict] = []
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not any(n != f"{ticket['id']}-1" for n in waiting):
-        listed_executions = sfn.list_executions(stateMachineArn=machine)["executions"]
-        waiting = {e["name"]: e["executionArn"] for e in listed_executions if e["status"] == "RUNNING"}
-        waiting = {n: arn for n, arn in waiting.items() if n.startswith(ticket["id"])}
+    while time.monotonic() < deadline and not waiting:
+        waiting = scheduler.list_schedules(GroupName=WAKES, NamePrefix=f"{ticket['id']}-")["Schedules"]
         time.sleep(0.2)
-    (arn,) = waiting.values()
-    assert json.loads(sfn.describe_execution(executionArn=arn)["input"])["milestone"] == "close"
+    (wake,) = waiting
+    described = scheduler.get_schedule(Name=wake["Name"], GroupName=WAKES)
+    assert json.loads(described["Target"]["Input"])["milestone"] == "close"
+    assert described["ScheduleExpression"].startswith("at(")
+
+    # The local scheduler fires it when the quiet period is over (about a minute here): the ticket closes.
+    ticket_url = f"{fast_stack.url}/tickets/{ticket['id']}"
+    deadline = time.monotonic() + 120
+    status = None
+    while time.monotonic() < deadline and status != "closed":
+        status = requests.get(ticket_url, headers=supervisor, timeout=10).json()["status"]
+        time.sleep(1)
+    assert status == "closed", fast_stack.output()[-3000:]
+    assert not scheduler.list_schedules(GroupName=WAKES, NamePrefix=f"{ticket['id']}-")["Schedules"]

@@ -1,6 +1,7 @@
-"""The escalation capability as synthesized: a Standard state machine that waits for each milestone with a
-timestamp (no polling), a task retried on Lambda's errors, logs and traces, alarms, a stream watcher with its
-dead-letter queue, a KMS-encrypted topic, and each role allowed what it needs and nothing more."""
+"""The escalation capability as synthesized: no state machine, the clocks' wakes one-time schedules in a group of the
+stage's (kefu.escalation.wakes) invoking the task function with a role that may do that and nothing else, a retry
+policy and an alarmed dead-letter queue for what fails, a stream watcher with its dead-letter queue, a KMS-encrypted
+topic, and each role allowed what it needs and nothing more."""
 
 from __future__ import annotations
 
@@ -9,24 +10,14 @@ from typing import Any
 
 import pytest
 
-from kefu.config import ESCALATION_STATE_MACHINE_VAR, ESCALATION_TOPIC_VAR
+from kefu.config import (
+    ESCALATION_DEAD_LETTERS_VAR,
+    ESCALATION_FUNCTION_VAR,
+    ESCALATION_SCHEDULE_GROUP_VAR,
+    ESCALATION_SCHEDULER_ROLE_VAR,
+    ESCALATION_TOPIC_VAR,
+)
 from tests.infra.template_checks import props, resources, target
-
-STATE_MACHINE = "AWS::StepFunctions::StateMachine"
-TRACING_AND_LOG_DELIVERY = {
-    "logs:CreateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:DescribeLogGroups",
-    "logs:DescribeResourcePolicies",
-    "logs:GetLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:UpdateLogDelivery",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "xray:PutTelemetryRecords",
-    "xray:PutTraceSegments",
-}
 
 
 def rendered(value: Any) -> str:
@@ -52,17 +43,6 @@ def service(dev) -> dict:
 def logical_id(template: dict, kind: str, prefix: str) -> str:
     (found,) = [lid for lid in resources(template, kind) if lid.startswith(prefix)]
     return found
-
-
-@pytest.fixture(scope="module")
-def machine(service) -> tuple[str, dict]:
-    (found,) = [(lid, r) for lid, r in resources(service, STATE_MACHINE).items() if lid.startswith("Escalation")]
-    return found
-
-
-@pytest.fixture(scope="module")
-def asl(machine) -> dict:
-    return json.loads(rendered(props(machine[1])["DefinitionString"]))
 
 
 @pytest.fixture(scope="module")
@@ -99,82 +79,19 @@ def grants(statements: list[dict]) -> dict[str, set[str]]:
     return allowed
 
 
-# --- the state machine -----------------------------------------------------------------------------------------
+# --- no state machine -------------------------------------------------------------------------------------------
 
 
-def test_it_waits_for_each_milestone_until_a_timestamp_and_never_polls(asl):
-    states = asl["States"]
-    waits = {name: state for name, state in states.items() if state["Type"] == "Wait"}
+def test_no_state_machine_runs_the_clocks(service):
+    machines = {lid for lid in resources(service, "AWS::StepFunctions::StateMachine") if lid.startswith("Escalation")}
+    groups = {lid for lid in resources(service, "AWS::Logs::LogGroup") if lid.startswith("EscalationStateMachine")}
 
-    assert list(waits) == ["WaitForMilestone"] == [asl["StartAt"]]
-    assert waits["WaitForMilestone"] == {
-        **waits["WaitForMilestone"],
-        "TimestampPath": "$.wakeAt",
-        "Next": "RunMilestones",
-    }
-    assert not {"Seconds", "SecondsPath", "Timestamp"} & set(waits["WaitForMilestone"])
-    # Every loop goes through the timestamp wait: without it, the states form no cycle.
-    edges = {name: _next_states(state) for name, state in states.items() if name != "WaitForMilestone"}
-    assert not _has_cycle(edges)
-
-
-def test_each_milestone_costs_three_state_transitions_and_the_end_one(asl):
-    states = asl["States"]
-
-    assert states["RunMilestones"]["Next"] == "Done?"
-    assert states["Done?"]["Default"] == "WaitForMilestone"
-    assert states["Done?"]["Choices"] == [{"Variable": "$.done", "BooleanEquals": True, "Next": "Ended"}]
-    assert states["Ended"]["Type"] == "Succeed"
-    assert len(states) == 4
-
-
-def test_the_task_is_the_escalation_function_with_its_answer_as_the_state(asl, task_function):
-    task = asl["States"]["RunMilestones"]
-
-    assert task["Type"] == "Task"
-    assert task["Resource"] == f"<{task_function}.Arn>"  # payload only: no `Payload` wrapper, no result selection
-    assert not {"Parameters", "ResultSelector", "ResultPath", "OutputPath", "InputPath"} & set(task)
-
-
-def test_the_task_is_retried_on_lambdas_errors_and_throttling_with_backoff_then_on_its_own_failures(asl):
-    service_errors, own_failures = asl["States"]["RunMilestones"]["Retry"]
-
-    assert {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException"} <= set(
-        service_errors["ErrorEquals"]
-    )
-    assert "Lambda.TooManyRequestsException" in service_errors["ErrorEquals"]
-    assert service_errors["BackoffRate"] > 1 and service_errors["MaxAttempts"] >= 3
-    assert own_failures["ErrorEquals"] == ["States.TaskFailed"]
-    assert own_failures["BackoffRate"] > 1 and own_failures["MaxAttempts"] >= 2
-    assert "Catch" not in asl["States"]["RunMilestones"]  # a task that keeps failing fails the execution: alarmed
-
-
-def test_it_is_a_standard_state_machine_logging_every_event_to_its_own_retained_log_group_with_tracing(
-    service, machine
-):
-    p = props(machine[1])
-
-    assert p["StateMachineType"] == "STANDARD"
-    assert p["StateMachineName"] == "kefu-dev-escalation"
-    assert p["TracingConfiguration"] == {"Enabled": True}
-    logging = p["LoggingConfiguration"]
-    assert logging["Level"] == "ALL"
-    (destination,) = logging["Destinations"]
-    group = resources(service, "AWS::Logs::LogGroup")[target(destination["CloudWatchLogsLogGroup"]["LogGroupArn"])]
-    assert props(group)["RetentionInDays"] > 0
-    assert props(group)["LogGroupName"].startswith("/aws/vendedlogs/states/")
-
-
-def test_failed_or_timed_out_executions_raise_an_alarm(service, machine):
-    alarmed = {
-        props(alarm)["MetricName"]
+    assert machines == set() and groups == set()
+    assert not [
+        alarm
         for alarm in resources(service, "AWS::CloudWatch::Alarm").values()
-        if props(alarm).get("Namespace") == "AWS/States"
-        and [target(d["Value"]) for d in props(alarm)["Dimensions"]] == [machine[0]]
-        and props(alarm).get("AlarmActions")
-    }
-
-    assert alarmed == {"ExecutionsFailed", "ExecutionsTimedOut"}
+        if props(alarm).get("Namespace") == "AWS/States" and "escalation" in json.dumps(props(alarm)).lower()
+    ]
 
 
 # --- the watcher -------------------------------------------------------------------------------------------------
@@ -216,24 +133,13 @@ def test_the_table_stream_has_no_more_than_two_consumers(service):
 # --- least privilege -----------------------------------------------------------------------------------------------
 
 
-def test_the_state_machine_may_invoke_the_escalation_function_and_nothing_else(service, machine, task_function):
-    role = target(props(machine[1])["RoleArn"])
-    allowed = grants(role_statements(service, role))
-
-    assert allowed.pop("lambda:InvokeFunction") == {f"<{task_function}.Arn>", f"<{task_function}.Arn>:*"}
-    assert set(allowed) <= TRACING_AND_LOG_DELIVERY
-    assert all(on == {"*"} for on in allowed.values())
-
-
-def test_the_watcher_starts_and_stops_escalations_reads_the_stream_and_of_the_table_only_calendar_versions(
-    service, machine, watcher_function
+def test_the_watcher_schedules_and_cancels_wakes_reads_the_stream_and_of_the_table_only_calendar_versions(
+    service, watcher_function
 ):
     allowed = grants(statements(service, watcher_function))
 
-    assert allowed["states:StartExecution"] == {f"<{machine[0]}>"}
-    assert allowed["states:StopExecution"] == {
-        "arn:aws:states:eu-west-1:<AWS::AccountId>:execution:kefu-dev-escalation:*"
-    }
+    assert not any(action.startswith("states:") for action in allowed)
+    assert allowed["scheduler:CreateSchedule"] == allowed["scheduler:DeleteSchedule"] == {WAKES}
     stream_actions = {a for a in allowed if a.startswith("dynamodb:") and a != "dynamodb:GetItem"}
     assert stream_actions == {
         "dynamodb:DescribeStream",
@@ -267,40 +173,93 @@ def test_the_topic_is_encrypted_with_a_rotated_key_of_its_own(service):
     assert topic["TopicName"] == "kefu-dev-escalations"
 
 
-def test_the_functions_are_told_the_state_machine_and_the_topic_by_the_names_the_domain_reads(
-    service, machine, task_function, watcher_function
-):
+def test_the_task_is_told_the_topic_by_the_name_the_domain_reads(service, task_function, watcher_function):
     functions = resources(service, "AWS::Lambda::Function")
     watcher_env = props(functions[watcher_function])["Environment"]["Variables"]
     task_env = props(functions[task_function])["Environment"]["Variables"]
     topic = logical_id(service, "AWS::SNS::Topic", "EscalationTopic")
 
-    assert target(watcher_env[ESCALATION_STATE_MACHINE_VAR]) == machine[0]
     assert target(task_env[ESCALATION_TOPIC_VAR]) == topic
-    assert ESCALATION_TOPIC_VAR not in watcher_env and ESCALATION_STATE_MACHINE_VAR not in task_env
+    assert ESCALATION_TOPIC_VAR not in watcher_env
 
 
-def _next_states(state: dict) -> set[str]:
-    following = {state["Next"]} if "Next" in state else set()
-    following |= {choice["Next"] for choice in state.get("Choices", [])}
-    if "Default" in state:
-        following.add(state["Default"])
-    return following
+# --- the wakes (one-time schedules) -------------------------------------------------------------------------------
+
+WAKES = "arn:aws:scheduler:eu-west-1:<AWS::AccountId>:schedule/kefu-dev-escalation/*"
 
 
-def _has_cycle(edges: dict[str, set[str]]) -> bool:
-    visiting: set[str] = set()
-    done: set[str] = set()
+@pytest.fixture(scope="module")
+def wake_dead_letters(service) -> str:
+    return logical_id(service, "AWS::SQS::Queue", "EscalationWakeDeadLetters")
 
-    def visit(name: str) -> bool:
-        if name in done or name not in edges:
-            return False
-        if name in visiting:
-            return True
-        visiting.add(name)
-        found = any(visit(n) for n in edges[name])
-        visiting.discard(name)
-        done.add(name)
-        return found
 
-    return any(visit(name) for name in edges)
+@pytest.fixture(scope="module")
+def scheduler_role(service) -> str:
+    return logical_id(service, "AWS::IAM::Role", "EscalationSchedulerRole")
+
+
+def test_the_wakes_are_a_schedule_group_of_the_stages(service):
+    (group,) = [
+        props(g)
+        for g in resources(service, "AWS::Scheduler::ScheduleGroup").values()
+        if "escalation" in g["Properties"]["Name"]
+    ]
+
+    assert group["Name"] == "kefu-dev-escalation"
+
+
+def test_the_schedulers_role_may_invoke_the_task_and_send_to_the_wakes_dead_letters_and_nothing_else(
+    service, scheduler_role, task_function, wake_dead_letters
+):
+    role = props(resources(service, "AWS::IAM::Role")[scheduler_role])
+    allowed = grants(role_statements(service, scheduler_role))
+
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+    assert allowed.pop("lambda:InvokeFunction") == {f"<{task_function}.Arn>"}
+    assert allowed.pop("sqs:SendMessage") == {f"<{wake_dead_letters}.Arn>"}
+    assert set(allowed) <= {"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # CDK's grantSendMessages
+
+
+def test_a_wake_the_task_fails_is_retried_then_kept_in_the_alarmed_wakes_dead_letter_queue(
+    service, task_function, wake_dead_letters
+):
+    (config,) = [
+        props(c)
+        for c in resources(service, "AWS::Lambda::EventInvokeConfig").values()
+        if target(props(c)["FunctionName"]) == task_function
+    ]
+
+    assert config["MaximumRetryAttempts"] == 2
+    assert target(config["DestinationConfig"]["OnFailure"]["Destination"]) == wake_dead_letters
+    alarmed = {
+        props(alarm)["MetricName"]
+        for alarm in resources(service, "AWS::CloudWatch::Alarm").values()
+        if [target(d["Value"]) for d in props(alarm).get("Dimensions", [])] == [wake_dead_letters]
+    }
+    assert alarmed == {"ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"}
+    assert "sqs:SendMessage" in grants(statements(service, task_function))
+
+
+def test_the_watcher_creates_and_deletes_wakes_and_the_task_creates_them_in_the_group_only(
+    service, watcher_function, task_function, scheduler_role
+):
+    watcher, task = grants(statements(service, watcher_function)), grants(statements(service, task_function))
+
+    assert watcher["scheduler:CreateSchedule"] == watcher["scheduler:DeleteSchedule"] == {WAKES}
+    assert task["scheduler:CreateSchedule"] == {WAKES} and "scheduler:DeleteSchedule" not in task
+    assert watcher["iam:PassRole"] == task["iam:PassRole"] == {f"<{scheduler_role}.Arn>"}
+
+
+def test_the_functions_are_told_the_wakes_group_role_dead_letters_and_target_by_the_names_the_domain_reads(
+    service, task_function, watcher_function, scheduler_role, wake_dead_letters
+):
+    functions = resources(service, "AWS::Lambda::Function")
+    for function in (task_function, watcher_function):
+        env = props(functions[function])["Environment"]["Variables"]
+        assert env[ESCALATION_SCHEDULE_GROUP_VAR] == "kefu-dev-escalation"
+        assert target(env[ESCALATION_SCHEDULER_ROLE_VAR]) == scheduler_role
+        assert target(env[ESCALATION_DEAD_LETTERS_VAR]) == wake_dead_letters
+    watcher_env = props(functions[watcher_function])["Environment"]["Variables"]
+    assert target(watcher_env[ESCALATION_FUNCTION_VAR]) == task_function

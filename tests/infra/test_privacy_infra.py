@@ -10,7 +10,9 @@ import pytest
 
 from kefu.config import ATTACHMENTS_BUCKET_VAR, PRIVACY_STATE_MACHINE_VAR, RAW_MAIL_BUCKET_VAR
 from tests.infra.template_checks import props, resources
-from tests.infra.test_escalation_infra import STATE_MACHINE, grants, logical_id, rendered, statements
+from tests.infra.test_escalation_infra import grants, logical_id, rendered, statements
+
+STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 
 
 @pytest.fixture(scope="module")

@@ -120,7 +120,7 @@ def test_the_first_public_reply_records_the_first_response_and_an_internal_note_
     assert when(read(desk, ticket["id"])["sla"]["firstResponseAt"]) == minutes(3)
     stored = clock_of(store.get(ticket["id"]))
     assert stored is not None and stored.clock.first_response_at == minutes(3)
-    assert stored.generation == 2  # the answer replaces the escalation execution: resolution milestones only
+    assert stored.generation == 2  # the answer replaces the escalation wake: resolution milestones only
 
 
 def test_resolving_late_records_the_resolution_and_both_breaches(desk, clock):

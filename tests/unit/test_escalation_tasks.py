@@ -1,4 +1,4 @@
-"""The escalation task code, pure: the plan an execution carries, what a wake escalates, what the stream watcher
+"""The escalation task code, pure: the plan a wake carries, what a wake escalates, what the stream watcher
 orders for each change of a ticket.
 
 Policies (CONFIG, 24x7 so times are plain arithmetic): complaints get a first response within 2h and are resolved
@@ -10,10 +10,14 @@ A complaint opened at T0 thus has milestones at 90 min, 120 min, 36 h and 48 h.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
-from kefu.escalation.plan import Plan, execution_name, plan_for, wake_time
+import pytest
+
+from kefu.escalation.plan import Plan, plan_for, wake_time
 from kefu.escalation.service import escalate_due
+from kefu.escalation.wakes import schedule_name
 from kefu.escalation.watch import Orders, orders
 from kefu.model.customers import Tier
 from kefu.model.tickets import Category, Channel, EntryKind, Priority, Status, Ticket, Visibility
@@ -123,7 +127,7 @@ def test_there_is_nothing_to_wait_for_once_resolved_or_closed():
     assert plan_for(resolved.model_copy(update={"status": Status.CLOSED}), 2, LADDER).done
 
 
-def test_an_execution_of_an_earlier_generation_is_done():
+def test_a_plan_of_an_earlier_generation_is_done():
     paused = after(complaint(), ClockEvent.PAUSE, minutes(30), status=Status.PENDING)
     resumed = after(paused, ClockEvent.RESUME, minutes(50), status=Status.OPEN)
 
@@ -145,9 +149,18 @@ def test_a_clock_paused_after_a_missed_milestone_still_escalates_it():
     assert (plan.milestone, plan.wakeAt) == ("first_response:75", "2026-03-02T10:30:00Z")
 
 
-def test_executions_are_named_by_ticket_and_generation():
-    assert execution_name("TK-7F3K9Q2M", 3) == "TK-7F3K9Q2M-3"
-    assert Plan(ticketId="TK-7F3K9Q2M", generation=3).execution_name == "TK-7F3K9Q2M-3"
+def test_wakes_are_named_by_ticket_generation_and_time_as_scheduler_allows():
+    plan = Plan(ticketId="TK-7F3K9Q2M", generation=3, wakeAt="2026-03-02T10:50:00Z", milestone="resolution:75")
+
+    name = schedule_name(plan)
+
+    assert name == "TK-7F3K9Q2M-3-20260302105000"
+    assert len(name) <= 64 and re.fullmatch(r"[0-9A-Za-z_.-]+", name)
+
+
+def test_a_plan_that_waits_for_nothing_has_no_wake():
+    with pytest.raises(ValueError, match="waits for nothing"):
+        schedule_name(Plan.finished("TK-7F3K9Q2M", 3))
 
 
 def test_the_state_document_always_says_whether_it_is_done():
@@ -281,12 +294,12 @@ def test_a_resolved_ticket_or_an_earlier_generation_escalates_nothing():
 # --- what the stream watcher orders ----------------------------------------------------------------------------
 
 
-def test_a_new_ticket_starts_the_execution_of_its_first_generation_at_its_first_milestone():
+def test_a_new_ticket_schedules_the_wake_of_its_first_generation_at_its_first_milestone():
     found = orders(None, complaint(), LADDER)
 
     assert found.stop is None
     assert found.start == plan_for(complaint(), 1, LADDER)
-    assert found.start.execution_name == "TK-7F3K9Q2M-1"
+    assert schedule_name(found.start) == "TK-7F3K9Q2M-1-20260302103000"
 
 
 def test_a_change_that_keeps_the_generation_orders_nothing():
@@ -296,22 +309,22 @@ def test_a_change_that_keeps_the_generation_orders_nothing():
     assert orders(ticket, ticket.model_copy(update={"tags": ["courier"], "version": 4}), LADDER) == Orders()
 
 
-def test_an_answer_replaces_the_execution_with_one_waiting_for_the_resolution_milestones():
+def test_an_answer_replaces_the_wake_with_one_for_the_resolution_milestones():
     ticket = complaint()
 
     found = orders(ticket, after(ticket, ClockEvent.FIRST_RESPONSE, minutes(10)), LADDER)
 
-    assert found.stop == "TK-7F3K9Q2M-1"
+    assert found.stop == plan_for(ticket, 1, LADDER)  # the wake pending: its name is the one scheduled
     assert found.start is not None
-    assert (found.start.execution_name, found.start.milestone) == ("TK-7F3K9Q2M-2", "resolution:75")
+    assert (found.start.generation, found.start.milestone) == (2, "resolution:75")
 
 
-def test_resolving_stops_the_running_execution_and_starts_none():
+def test_resolving_cancels_the_pending_wake_and_schedules_none():
     ticket = complaint()
 
     found = orders(ticket, after(ticket, ClockEvent.RESOLUTION, minutes(60), status=Status.RESOLVED), LADDER)
 
-    assert (found.stop, found.start) == ("TK-7F3K9Q2M-1", None)
+    assert found.stop is not None and (schedule_name(found.stop), found.start) == ("TK-7F3K9Q2M-1-20260302103000", None)
 
 
 def test_resuming_starts_the_next_generation_with_the_moved_due_times():
@@ -320,9 +333,9 @@ def test_resuming_starts_the_next_generation_with_the_moved_due_times():
 
     found = orders(paused, resumed, LADDER)
 
-    assert found.stop is None  # the paused clock had nothing to wait for: no execution ran
+    assert found.stop is None  # the paused clock had nothing to wait for: no wake was pending
     assert found.start is not None
-    assert (found.start.execution_name, found.start.wakeAt) == ("TK-7F3K9Q2M-3", "2026-03-02T10:50:00Z")
+    assert (found.start.generation, found.start.wakeAt) == (3, "2026-03-02T10:50:00Z")
 
 
 def test_a_ticket_without_a_clock_orders_nothing():
@@ -332,7 +345,7 @@ def test_a_ticket_without_a_clock_orders_nothing():
     assert orders(legacy, legacy.model_copy(update={"status": Status.PENDING}), LADDER) == Orders()
 
 
-def test_a_stream_record_of_a_ticket_put_on_hold_stops_its_execution_and_starts_none():
+def test_a_stream_record_of_a_ticket_put_on_hold_cancels_its_wake_and_schedules_none():
     (record,) = json.loads((EVENTS / "dynamodb_stream_ticket_pending.json").read_text())["Records"]
     old = from_stream_image(record["dynamodb"]["OldImage"])
     new = from_stream_image(record["dynamodb"]["NewImage"])
@@ -340,7 +353,7 @@ def test_a_stream_record_of_a_ticket_put_on_hold_stops_its_execution_and_starts_
     found = orders(old, new, LADDER)
 
     assert (old.status, new.status) == (Status.NEW, Status.PENDING)
-    assert found.stop == f"{new.id}-1"
+    assert found.stop is not None and schedule_name(found.stop).startswith(f"{new.id}-1-")
     assert found.start is None
 
 
@@ -434,7 +447,8 @@ def test_a_resolved_tickets_clock_waits_to_close_it_after_the_quiet_period():
 def test_the_watcher_starts_the_wait_to_close_when_a_ticket_is_resolved():
     before, after = complaint(), resolved_complaint()
     found = orders(before, after, LADDER, close_after=QUIET)
-    assert found.stop == execution_name(before.id, 1)
+    assert found.stop == plan_for(before, 1, LADDER, close_after=QUIET)
+    assert found.stop is not None and schedule_name(found.stop).startswith(f"{before.id}-1-")
     assert found.start is not None and found.start.milestone == "close"
 
 
@@ -444,7 +458,8 @@ def test_a_reopen_stops_the_wait_to_close():
     moved = sla_clock.moved(resolved, sla, minutes(120), ClockEvent.REOPEN)
     reopened = resolved.model_copy(update={"status": Status.OPEN, "sla": sla, **moved})
     found = orders(resolved, reopened, LADDER, close_after=QUIET)
-    assert found.stop == execution_name(resolved.id, 2)
+    assert found.stop == plan_for(resolved, 2, LADDER, close_after=QUIET)
+    assert found.stop is not None and found.stop.milestone == "close"
 
 
 def test_the_close_is_written_once_the_quiet_period_is_over_and_not_before():

@@ -299,15 +299,21 @@ class ServiceStack(Stack):
         )
         CfnOutput(
             self,
-            "EscalationStateMachineArn",
-            value=self.escalation.state_machine.state_machine_arn,
-            description="One execution per ticket clock generation, named <ticketId>-<generation>",
+            "EscalationWakesScheduleGroup",
+            value=self.escalation.schedule_group.schedule_group_name,
+            description="The wakes of tickets' SLA clocks: one-time schedules named <ticketId>-<generation>-<time>",
         )
         CfnOutput(
             self,
             "EscalationDeadLetterQueueName",
             value=self.escalation.dead_letters.queue_name,
             description="Stream batches the escalation watcher gave up on (each names its shard range)",
+        )
+        CfnOutput(
+            self,
+            "EscalationWakeDeadLetterQueueName",
+            value=self.escalation.wake_dead_letters.queue_name,
+            description="Clock wakes Scheduler could not deliver or the escalation task failed (plan and error)",
         )
         CfnOutput(
             self,

@@ -29,10 +29,16 @@ DEPLOYMENT_FILE_VAR = "KEFU_DEPLOYMENT_FILE"
 SURVEY_SECRET_ARN_VAR = "KEFU_SURVEY_SECRET_ARN"
 #: Where the intake function sends a message it cannot take, with the reason (functions/intake).
 INTAKE_DEAD_LETTER_URL_VAR = "KEFU_INTAKE_DLQ_URL"
-#: The escalation state machine, whose executions the stream watcher starts and stops (kefu.escalation).
-ESCALATION_STATE_MACHINE_VAR = "KEFU_ESCALATION_STATE_MACHINE_ARN"
 #: The SNS topic escalation notifications are published to.
 ESCALATION_TOPIC_VAR = "KEFU_ESCALATION_TOPIC_ARN"
+#: A ticket clock's wakes are one-time EventBridge Scheduler schedules (kefu.escalation.wakes): created in this
+#: schedule group, invoking the escalation task function with this role, and sending what they could not deliver to
+#: this dead-letter queue (an ARN).
+ESCALATION_SCHEDULE_GROUP_VAR = "KEFU_ESCALATION_SCHEDULE_GROUP"
+ESCALATION_SCHEDULER_ROLE_VAR = "KEFU_ESCALATION_SCHEDULER_ROLE_ARN"
+ESCALATION_DEAD_LETTERS_VAR = "KEFU_ESCALATION_DLQ_ARN"
+#: The escalation task function the stream watcher's schedules invoke (the task names itself from its context).
+ESCALATION_FUNCTION_VAR = "KEFU_ESCALATION_FUNCTION_ARN"
 #: The bucket a revisit campaign run keeps its selected batches in (kefu.revisits.campaigns).
 REVISIT_BUCKET_VAR = "KEFU_REVISIT_BUCKET"
 #: The HTTP API's public base URL; survey links are `<it>/surveys/<token>`.
@@ -97,8 +103,11 @@ class Settings(BaseModel):
     reopen_window_days: int = Field(7, ge=0, validation_alias=REOPEN_WINDOW_DAYS_VAR)
     stage: str = Field("dev", validation_alias=STAGE_VAR)
     deployment_file: str | None = Field(None, validation_alias=DEPLOYMENT_FILE_VAR)
-    escalation_state_machine_arn: str | None = Field(None, validation_alias=ESCALATION_STATE_MACHINE_VAR)
     escalation_topic_arn: str | None = Field(None, validation_alias=ESCALATION_TOPIC_VAR)
+    escalation_schedule_group: str | None = Field(None, validation_alias=ESCALATION_SCHEDULE_GROUP_VAR)
+    escalation_scheduler_role_arn: str | None = Field(None, validation_alias=ESCALATION_SCHEDULER_ROLE_VAR)
+    escalation_dead_letters_arn: str | None = Field(None, validation_alias=ESCALATION_DEAD_LETTERS_VAR)
+    escalation_function_arn: str | None = Field(None, validation_alias=ESCALATION_FUNCTION_VAR)
     survey_secret_arn: str | None = Field(None, validation_alias=SURVEY_SECRET_ARN_VAR)
     intake_dead_letter_url: str | None = Field(None, validation_alias=INTAKE_DEAD_LETTER_URL_VAR)
     revisit_bucket: str | None = Field(None, validation_alias=REVISIT_BUCKET_VAR)

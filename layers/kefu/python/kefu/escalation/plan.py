@@ -1,8 +1,9 @@
-"""What an escalation execution waits for next: its state document, and how it is worked out from a ticket.
+"""What a ticket's clock waits for next: the plan of its next wake, and how it is worked out from a ticket.
 
-One execution follows one generation of a ticket's clock (kefu.tickets.sla): it is named `<ticketId>-<generation>`,
-so the stream watcher starting it twice (a redelivered record) finds it already there, and it ends as soon as the
-ticket's clock has moved on to another generation, or the ticket is resolved or closed.
+A plan belongs to one generation of a ticket's clock (kefu.tickets.sla): its wake is a one-time schedule named
+`<ticketId>-<generation>-<time>` (kefu.escalation.wakes), so the stream watcher creating it twice (a redelivered
+record) finds it already there, and the plans of a generation are done as soon as the ticket's clock has moved on
+to another generation, or the ticket is resolved (but for its close) or closed.
 """
 
 from collections.abc import Sequence
@@ -20,9 +21,9 @@ _FINISHED = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
 class Plan(BaseModel):
-    """The state machine's state, in and out of each step: `{"ticketId", "generation", "done", "wakeAt",
-    "milestone"}`. `wakeAt` (whole seconds, UTC, what the Wait state's TimestampPath reads) and `milestone` (its key,
-    for people reading the execution) are given while `done` is false."""
+    """A wake's input, and what the task answers: `{"ticketId", "generation", "done", "wakeAt", "milestone"}`.
+    `wakeAt` (whole seconds, UTC: the schedule's `at()`) and `milestone` (its key, for people reading the schedule)
+    are given while `done` is false."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -36,22 +37,14 @@ class Plan(BaseModel):
     def finished(cls, ticket_id: str, generation: int) -> Self:
         return cls(ticketId=ticket_id, generation=generation, done=True)
 
-    @property
-    def execution_name(self) -> str:
-        return execution_name(self.ticketId, self.generation)
-
     def document(self) -> dict:
-        """The JSON the state machine carries (`done` always there: the Choice state reads it)."""
+        """The plan as JSON (`done` always there)."""
         return self.model_dump(mode="json", exclude_none=True)
 
 
-def execution_name(ticket_id: str, generation: int) -> str:
-    return f"{ticket_id}-{generation}"
-
-
 def wake_time(at: datetime) -> str:
-    """A milestone's moment as the Wait state's timestamp: rounded up to the second, so it never wakes early (a
-    timestamp's fraction of a second is not honoured everywhere: moto drops it)."""
+    """A milestone's moment as a wake's time: rounded up to the second (`at()` takes whole seconds), so it never wakes
+    early."""
     at = at.astimezone(UTC)
     if at.microsecond:
         at = at.replace(microsecond=0) + timedelta(seconds=1)
@@ -77,15 +70,15 @@ def current_clock(ticket: Ticket, generation: int) -> TicketClock | None:
     return clock
 
 
-#: The milestone a resolved ticket's execution waits for: its close after the quiet period (kefu.escalation.closing).
+#: The milestone a resolved ticket's clock waits for: its close after the quiet period (kefu.escalation.closing).
 CLOSE = "close"
 
 
 def plan_for(
     ticket: Ticket, generation: int, ladder: Sequence[EscalationStep], *, close_after: timedelta | None = None
 ) -> Plan:
-    """The next milestone not escalated yet (possibly overdue: the Wait returns at once), the close of a resolved
-    ticket when `close_after` is given, or done."""
+    """The next milestone not escalated yet (possibly overdue: its wake is made for a minute from now), the close of
+    a resolved ticket when `close_after` is given, or done."""
     closing = closing_at(ticket, generation, close_after)
     if closing is not None:
         return Plan(ticketId=ticket.id, generation=generation, wakeAt=wake_time(closing), milestone=CLOSE)

@@ -1,16 +1,17 @@
-"""The escalation state machine's task: run the milestones that are due, then say when to wake next.
+"""The escalation task: run the milestones that are due, then schedule the next wake.
 
-Each time the execution wakes, the ticket is read again and every milestone of its ladder that is due now and not
-escalated yet is run, in time order, in one write through `kefu.tickets.writes.write`: the ladder's steps (warn
-the owner, notify the supervisor, raise `escalationLevel`, move to a group as a transfer does), an ESCALATION
-timeline entry for each, and the milestones' keys added to `sla.escalated`. The decision skips any key already
-there and the write is made against the version read, so a retried task, a redelivered execution or two runs at
-once escalate a milestone once: whoever writes the key first runs it, the others find it done. Notifications and
-metrics follow that write, so each key is announced at most once.
+Each time a ticket's clock wakes (kefu.escalation.wakes), the ticket is read again and every milestone of its
+ladder that is due now and not escalated yet is run, in time order, in one write through
+`kefu.tickets.writes.write`: the ladder's steps (warn the owner, notify the supervisor, raise `escalationLevel`, move
+to a group as a transfer does), an ESCALATION timeline entry for each, and the milestones' keys added to
+`sla.escalated`. The decision skips any key already there and the write is made against the version read, so a
+retried task, a wake delivered twice or two runs at once escalate a milestone once: whoever writes the key first
+runs it, the others find it done. Notifications and metrics follow that write, so each key is announced at most once.
 
 A milestone that is no longer due when the task wakes is not run: answered or resolved (its target stopped), moved
-later by a pause or a new policy. The execution ends when the ticket is resolved or closed, when its clock has moved
-on to a newer generation (whose own execution takes over), or when nothing is left to wait for.
+later by a pause or a new policy. No wake follows when the ticket is resolved or closed (but for its close), when its
+clock has moved on to a newer generation (whose own wake the stream watcher scheduled), or when nothing is left to
+wait for; otherwise the task schedules the next one itself (`wake`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from kefu.clock import iso, now
 from kefu.errors import TicketNotFound
-from kefu.escalation import notify
+from kefu.escalation import notify, wakes
 from kefu.escalation.closing import closed_if_due
 from kefu.escalation.notices import people_for
 from kefu.escalation.notify import Taken
@@ -146,6 +147,23 @@ def run_due_milestones(ticket_id: str, generation: int, *, config: SlaConfig | N
                 # Escalation moved the ticket away from them: they have room again, for another ticket than this.
                 pick_up_next(agent_id, skip=ticket_id)
     return plan_for(saved, generation, ladder, close_after=close_after)
+
+
+class WokeEarly(RuntimeError):
+    """A wake came before its time (clocks differ by a moment): failing it makes Lambda retry it a minute later, as
+    its next wake would have the name of the schedule that woke it, which Scheduler deletes once it fired."""
+
+
+def wake(woken: Plan, task_arn: str, *, config: SlaConfig | None = None) -> Plan:
+    """The task woken by a schedule with `woken`: the milestones due run (or the ticket closed), and the next wake
+    scheduled, invoking `task_arn` (kefu.escalation.wakes); the plan of that wake (done when none follows)."""
+    following = run_due_milestones(woken.ticketId, woken.generation, config=config)
+    if following.done:
+        return following
+    if wakes.schedule_name(following) == wakes.schedule_name(woken):
+        raise WokeEarly(f"woken for {woken.milestone} of {woken.ticketId} before {woken.wakeAt}")
+    wakes.schedule(following, task_arn)
+    return following
 
 
 def _said(milestone: Milestone, step: EscalationStep, data: dict[str, Any]) -> str:

@@ -1,34 +1,36 @@
-"""The domain table's stream, watched for clocks that change: the escalation executions started and stopped.
+"""The domain table's stream, watched for clocks that change: each clock generation's wake scheduled and cancelled.
 
-A ticket's execution follows one generation of its clock (kefu.tickets.sla). From a stream record's images:
+A ticket's clock (kefu.tickets.sla) waits for its next milestone, one generation at a time, as a one-time schedule
+(kefu.escalation.wakes) that wakes the escalation task, which schedules the wake after it. From a stream record's
+images:
 
-- a new ticket whose clock has something to wait for: its execution starts (`<ticketId>-1`);
+- a new ticket whose clock has something to wait for: its first wake is scheduled (`<ticketId>-1-<time>`);
 - a ticket whose clock moved to a new generation (answered, paused, resumed, resolved, reopened, given a new policy):
-  the old generation's execution is stopped, if it had anything to wait for, and the new one's started if it has.
-  Resolving a ticket thus ends its execution at once, without a further escalation; a pause ends it too, and the
-  resume starts one that counts from the new due times;
-- a ticket resolved: its new generation's execution waits to close it after the quiet period
-  (kefu.escalation.closing); a reopen stops that wait as it stops any other;
+  the old generation's pending wake is deleted, if it had anything to wait for, and the new one's scheduled if it
+  has. Resolving a ticket thus ends its escalation at once, without a further one; a pause ends it too, and the
+  resume schedules a wake that counts from the new due times;
+- a ticket resolved: its new generation's wake is its close after the quiet period (kefu.escalation.closing); a
+  reopen deletes it as it deletes any other;
 - any other change (an escalation, a note, a transfer, closing a resolved ticket): nothing.
 
-Redelivered records are harmless: starting an execution by a name already taken is ExecutionAlreadyExists (success),
-stopping one that does not exist is ExecutionDoesNotExist (success). The execution's input is the plan of its first
-wake (kefu.escalation.plan), so it begins with its Wait state.
+The pending wake of the old generation is the one its plan names, worked out from the ticket as it was (the old
+image): the task that scheduled it worked it out from the same ticket. Should a task schedule its next wake just after
+the watcher deleted it (the ticket answered in between), that wake finds the generation gone and does nothing.
+Redelivered records are harmless: a wake scheduled twice is one schedule (ConflictException: success), deleting one
+that is gone is ResourceNotFoundException (success).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
-from kefu.config import ESCALATION_STATE_MACHINE_VAR, settings
-from kefu.escalation.plan import Plan, execution_name, plan_for
+from kefu.config import ESCALATION_FUNCTION_VAR, required, settings
+from kefu.escalation import wakes
+from kefu.escalation.plan import Plan, plan_for
 from kefu.model.tickets import Ticket
-from kefu.observability import logger
 from kefu.sla import EscalationStep, sla_config
 from kefu.store.tickets import from_stream_image
 from kefu.tickets.sla import clock_of
@@ -36,18 +38,18 @@ from kefu.tickets.sla import clock_of
 
 @dataclass(frozen=True)
 class Orders:
-    """What a change of a ticket does to its executions."""
+    """What a change of a ticket does to its clock's waits."""
 
-    #: The execution of the previous generation, to stop.
-    stop: str | None = None
-    #: The plan of the new generation's execution, to start.
+    #: The plan the previous generation waits on, to stop.
+    stop: Plan | None = None
+    #: The plan of the new generation, to start.
     start: Plan | None = None
 
 
 def orders(
     old: Ticket | None, new: Ticket, ladder: Sequence[EscalationStep], *, close_after: timedelta | None = None
 ) -> Orders:
-    """The executions to stop and start for a ticket that was `old` (None: just opened) and is now `new`; with
+    """The waits to stop and start for a ticket that was `old` (None: just opened) and is now `new`; with
     `close_after`, a resolved ticket's generation waits to close it (kefu.escalation.closing)."""
     old_clock = clock_of(old) if old is not None else None
     new_clock = clock_of(new)
@@ -56,12 +58,9 @@ def orders(
     if old is not None and old_generation == new_generation:
         return Orders()
     stop = None
-    if (
-        old is not None
-        and old_generation is not None
-        and not plan_for(old, old_generation, ladder, close_after=close_after).done
-    ):
-        stop = execution_name(old.id, old_generation)
+    if old is not None and old_generation is not None:
+        pending = plan_for(old, old_generation, ladder, close_after=close_after)
+        stop = None if pending.done else pending
     start = None
     if new_generation is not None:
         plan = plan_for(new, new_generation, ladder, close_after=close_after)
@@ -74,9 +73,9 @@ def follow(old: Ticket | None, new: Ticket) -> Orders:
     config = sla_config()
     found = orders(old, new, config.escalation, close_after=config.auto_close_after_duration)
     if found.stop:
-        _stop(found.stop, f"the SLA clock of {new.id} moved on ({new.status.value})")
+        wakes.cancel(found.stop, f"the SLA clock of {new.id} moved on ({new.status.value})")
     if found.start:
-        _start(found.start)
+        wakes.schedule(found.start, required(settings().escalation_function_arn, ESCALATION_FUNCTION_VAR))
     return found
 
 
@@ -85,41 +84,3 @@ def follow_change(change: Mapping[str, Any]) -> tuple[Ticket, Orders]:
     new = from_stream_image(change["NewImage"])
     old = from_stream_image(change["OldImage"]) if "OldImage" in change else None
     return new, follow(old, new)
-
-
-@cache
-def _states():
-    from kefu.store.clients import boto3_client
-
-    return boto3_client("stepfunctions", region_name=settings().region)
-
-
-def _state_machine() -> str:
-    arn = settings().escalation_state_machine_arn
-    if not arn:
-        raise RuntimeError(f"{ESCALATION_STATE_MACHINE_VAR} is unset: the watcher does not know the state machine")
-    return arn
-
-
-def _start(plan: Plan) -> None:
-    client = _states()
-    try:
-        client.start_execution(
-            stateMachineArn=_state_machine(), name=plan.execution_name, input=json.dumps(plan.document())
-        )
-    except client.exceptions.ExecutionAlreadyExists:
-        logger.info("escalation execution already started", extra={"execution": plan.execution_name})
-        return
-    logger.info("escalation execution started", extra={"execution": plan.execution_name, "wakeAt": plan.wakeAt})
-
-
-def _stop(name: str, cause: str) -> None:
-    client = _states()
-    # arn:aws:states:<region>:<account>:stateMachine:<machine> → …:execution:<machine>:<name>
-    execution = _state_machine().replace(":stateMachine:", ":execution:", 1) + f":{name}"
-    try:
-        client.stop_execution(executionArn=execution, error="Kefu.ClockMovedOn", cause=cause)
-    except client.exceptions.ExecutionDoesNotExist:
-        logger.info("escalation execution to stop does not exist", extra={"execution": name})
-        return
-    logger.info("escalation execution stopped", extra={"execution": name, "cause": cause})

@@ -14,11 +14,11 @@ counts from the ticket's creation, with the pauses and events it has had. So a P
 at once two hours into its one-hour P1 target (and escalates as such), not given a fresh hour. The milestones already
 escalated stay done under the new policy: a ticket is warned, escalated a level and moved once per milestone.
 
-`generation` counts the clock's schedules. Each event that changes what the escalation state machine waits for
-(pause, resume, first response, resolution, reopen, a new policy) starts a new one; kefu.escalation's stream watcher
-then stops the execution of the old generation and starts one for the new (named `<ticketId>-<generation>`). Even
-a first response, which only removes milestones, does: a new execution waiting for the resolution milestones costs
-one state transition, the old one waking to skip the answered milestone three.
+`generation` counts the clock's schedules. Each event that changes what the escalation task waits for (pause,
+resume, first response, resolution, reopen, a new policy) starts a new one; kefu.escalation's stream watcher then
+deletes the pending wake of the old generation and schedules one for the new (named `<ticketId>-<generation>-<time>`,
+kefu.escalation.wakes). Even a first response, which only removes milestones, does: scheduling the wake for the
+resolution milestones is a free API call, the old wake firing to skip the answered milestone an invocation.
 
 Nobody sees the clock itself (`Ticket.slaClock` is never serialized); agents see the view (`Ticket.sla`), customers
 only its due and answer times (kefu.tickets.policy).
@@ -162,7 +162,7 @@ def replanned(
     )
     if clock == old:
         return {}
-    # The same policy with the same targets keeps the schedule (and the execution following it).
+    # The same policy with the same targets keeps the schedule (and the wake waiting for it).
     same = (clock.policy, clock.first_response, clock.resolution, clock.calendars) == (
         old.policy,
         old.first_response,
