@@ -138,8 +138,15 @@ class Desk:
         return tickets.open_ticket(AS_AGENT, request, group=group).id
 
     def ladder_run(self, ticket_id: str, keys: int = 4) -> None:
-        """Until the ticket's clock has escalated `keys` milestones and no wake of it is pending."""
-        eventually(lambda: len(store.get(ticket_id).sla.escalated) >= keys and not self.wakes(ticket_id))
+        """Until the ticket's clock has escalated `keys` milestones, no wake of it is pending and the task has
+        finished (the last run records its milestone before it publishes the step's notifications)."""
+        eventually(
+            lambda: (
+                len(store.get(ticket_id).sla.escalated) >= keys
+                and not self.wakes(ticket_id)
+                and len(self.step.answers) == len(self.step.calls)
+            )
+        )
 
     def only_wake(self, ticket_id: str, generation: int) -> dict:
         """The plan of the ticket's one pending wake, once it is the only one and of this clock generation."""
