@@ -419,6 +419,10 @@ def test_every_route_stays_within_its_ceiling(every_route, aws_calls):
     # Given the desk with what the routes need made beforehand (a survey link, a revisit task, knowledge ids),
     token, task_id = bad_input.surveyed_ticket(every_route.api)
     every_route.ids.update(token=token, revisitTaskId=task_id, **bad_input.knowledge_ids(every_route.api))
+    # The survey secret is read once per process (kefu.surveys.tokens.Keyring); a survey restored from an earlier
+    # test's snapshot was signed before this process's keyring was reset, so its first read is done here, outside
+    # the count, as the PATCH routes' ETag reads are below.
+    assert every_route.api("GET", f"/surveys/{token}").status == 200
     every_route.ids.update(bad_input.qa_ids(every_route.api))  # reviews pending, scored and appealed
     every_route.make_portal_ids(("POST", "/me/export", True))  # records to merge and erase, jobs, portal tickets
     over = {}
