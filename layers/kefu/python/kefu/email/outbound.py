@@ -88,13 +88,10 @@ def deliver(entry: TimelineEntry, ticket: Ticket | None = None) -> Delivery:
         return _not_sent(entry, "not-a-mail")
     if kind == ACKNOWLEDGEMENT and not config.acknowledge:
         return _not_sent(entry, "acknowledgements-off")
-    if ticket is None:
-        try:
-            ticket = ticket_store.get(entry.ticketId)
-        except TicketNotFound:
-            return _not_sent(entry, "no-ticket")
-    if ticket.channel is not Channel.EMAIL:
-        return _not_sent(entry, "not-an-email-ticket")
+    found = _email_ticket(entry, ticket)
+    if isinstance(found, Delivery):
+        return found
+    ticket = found
     customer = customer_store.get(ticket.customerId)
     if customer is None or not customer.email:
         return _not_sent(entry, "no-customer-address")
@@ -297,11 +294,21 @@ def deliver_once(entry: TimelineEntry) -> Delivery:
     answer is the same however often the entry comes, and its record would be two writes for nothing."""
     if mail_kind(entry) is None:
         return _not_sent(entry, "not-a-mail")
-    try:
-        ticket = ticket_store.get(entry.ticketId)
-    except TicketNotFound:
-        return _not_sent(entry, "no-ticket")
-    if ticket.channel is not Channel.EMAIL:
-        return _not_sent(entry, "not-an-email-ticket")
+    ticket = _email_ticket(entry, None)
+    if isinstance(ticket, Delivery):
+        return ticket
     _, deliver_idempotently = _idempotent_deliver()
     return Delivery.model_validate(deliver_idempotently(entry=entry.model_dump(mode="json"), ticket=ticket))
+
+
+def _email_ticket(entry: TimelineEntry, ticket: Ticket | None) -> Ticket | Delivery:
+    """The ticket the entry would be mailed on (read unless given), or the answer that it never can be: the ticket
+    is gone, or did not come by e-mail."""
+    if ticket is None:
+        try:
+            ticket = ticket_store.get(entry.ticketId)
+        except TicketNotFound:
+            return _not_sent(entry, "no-ticket")
+    if ticket.channel is not Channel.EMAIL:
+        return _not_sent(entry, "not-an-email-ticket")
+    return ticket

@@ -25,14 +25,9 @@ wake of an execution cost three state transitions ($0.025 per 1,000) and its sta
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
-from functools import cache
-from typing import Any
+from datetime import datetime, timedelta
 
-from botocore.exceptions import ClientError
-
-from kefu import clock
+from kefu import clock, schedules
 from kefu.config import (
     ESCALATION_DEAD_LETTERS_VAR,
     ESCALATION_SCHEDULE_GROUP_VAR,
@@ -66,62 +61,39 @@ def schedule(plan: Plan, task_arn: str) -> str:
     soonest = max(SOONEST, timedelta(seconds=SOONEST_REAL_SECONDS * clock.scale()))
     fire = max(_moment(plan.wakeAt), clock.now().replace(microsecond=0) + soonest)
     config = settings()
-    client = _scheduler()
-    try:
-        client.create_schedule(
-            Name=name,
-            GroupName=required(config.escalation_schedule_group, ESCALATION_SCHEDULE_GROUP_VAR),
-            ScheduleExpression=f"at({fire.astimezone(UTC):%Y-%m-%dT%H:%M:%S})",
-            ScheduleExpressionTimezone="UTC",
-            FlexibleTimeWindow={"Mode": "OFF"},
-            ActionAfterCompletion="DELETE",
-            Description=f"Ticket {plan.ticketId}, clock generation {plan.generation}: {plan.milestone}",
-            Target={
-                "Arn": task_arn,
-                "RoleArn": required(config.escalation_scheduler_role_arn, ESCALATION_SCHEDULER_ROLE_VAR),
-                "Input": json.dumps(plan.document()),
-                "RetryPolicy": {
-                    "MaximumRetryAttempts": RETRY_ATTEMPTS,
-                    "MaximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS,
-                },
-                "DeadLetterConfig": {"Arn": required(config.escalation_dead_letters_arn, ESCALATION_DEAD_LETTERS_VAR)},
-            },
-        )
-    except ClientError as err:
-        if _code(err) != "ConflictException":
-            raise
+    created = schedules.create_once(
+        name,
+        _group(),
+        fire,
+        f"Ticket {plan.ticketId}, clock generation {plan.generation}: {plan.milestone}",
+        {
+            "Arn": task_arn,
+            "RoleArn": required(config.escalation_scheduler_role_arn, ESCALATION_SCHEDULER_ROLE_VAR),
+            "RetryPolicy": {"MaximumRetryAttempts": RETRY_ATTEMPTS, "MaximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS},
+            "DeadLetterConfig": {"Arn": required(config.escalation_dead_letters_arn, ESCALATION_DEAD_LETTERS_VAR)},
+        },
+        plan.document(),
+    )
+    if created:
+        logger.info("escalation wake scheduled", extra={"schedule": name, "wakeAt": plan.wakeAt})
+    else:
         logger.info("escalation wake already scheduled", extra={"schedule": name})
-        return name
-    logger.info("escalation wake scheduled", extra={"schedule": name, "wakeAt": plan.wakeAt})
     return name
 
 
 def cancel(plan: Plan, cause: str) -> str:
     """Delete the wake `plan` asked for, if it has not fired yet."""
     name = schedule_name(plan)
-    try:
-        _scheduler().delete_schedule(
-            Name=name, GroupName=required(settings().escalation_schedule_group, ESCALATION_SCHEDULE_GROUP_VAR)
-        )
-    except ClientError as err:
-        if _code(err) != "ResourceNotFoundException":
-            raise
+    if schedules.delete(name, _group()):
+        logger.info("escalation wake cancelled", extra={"schedule": name, "cause": cause})
+    else:
         logger.info("escalation wake to cancel is not there", extra={"schedule": name})
-        return name
-    logger.info("escalation wake cancelled", extra={"schedule": name, "cause": cause})
     return name
+
+
+def _group() -> str:
+    return required(settings().escalation_schedule_group, ESCALATION_SCHEDULE_GROUP_VAR)
 
 
 def _moment(wake_at: str) -> datetime:
     return datetime.fromisoformat(wake_at.replace("Z", "+00:00"))
-
-
-def _code(err: ClientError) -> str:
-    return str(err.response.get("Error", {}).get("Code", ""))
-
-
-@cache
-def _scheduler() -> Any:
-    from kefu.store.clients import boto3_client
-
-    return boto3_client("scheduler", region_name=settings().region)

@@ -5,14 +5,11 @@ and the schedule's name (ticket and due time) makes creating it twice harmless."
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from kefu import schedules
 from kefu.clock import iso
 from kefu.config import NOTICES_QUEUE_ARN_VAR, NOTICES_SCHEDULER_ROLE_VAR, required, settings
 
@@ -39,33 +36,19 @@ def schedule_wake(ticket_id: str, due: datetime) -> str:
     """Create the wake-up for the ticket's notice due at `due` (an existing one of the same name is kept)."""
     when = fire_time(due)
     name = schedule_name(ticket_id, when)
-    try:
-        _scheduler().create_schedule(
-            Name=name,
-            GroupName=GROUP,
-            ScheduleExpression=f"at({when:%Y-%m-%dT%H:%M:%S})",
-            ScheduleExpressionTimezone="UTC",
-            FlexibleTimeWindow={"Mode": "OFF"},
-            ActionAfterCompletion="DELETE",
-            Description=f"The customer notice of ticket {ticket_id} deferred until {iso(when)}",
-            Target={
-                "Arn": required(settings().notices_queue_arn, NOTICES_QUEUE_ARN_VAR),
-                "RoleArn": required(settings().notices_scheduler_role_arn, NOTICES_SCHEDULER_ROLE_VAR),
-                "Input": json.dumps(wake_message(ticket_id, when)),
-                "RetryPolicy": {
-                    "MaximumRetryAttempts": 10,
-                    "MaximumEventAgeInSeconds": int(timedelta(hours=6).total_seconds()),
-                },
+    schedules.create_once(
+        name,
+        GROUP,
+        when,
+        f"The customer notice of ticket {ticket_id} deferred until {iso(when)}",
+        {
+            "Arn": required(settings().notices_queue_arn, NOTICES_QUEUE_ARN_VAR),
+            "RoleArn": required(settings().notices_scheduler_role_arn, NOTICES_SCHEDULER_ROLE_VAR),
+            "RetryPolicy": {
+                "MaximumRetryAttempts": 10,
+                "MaximumEventAgeInSeconds": int(timedelta(hours=6).total_seconds()),
             },
-        )
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") != "ConflictException":
-            raise
+        },
+        wake_message(ticket_id, when),
+    )
     return name
-
-
-@cache
-def _scheduler() -> Any:
-    from kefu.store.clients import boto3_client
-
-    return boto3_client("scheduler", region_name=settings().region)
