@@ -13,8 +13,9 @@ registered function runs in this process and its result comes back as Lambda ret
 * `LambdaServiceException` raised by a handler as the Invoke call failing with Lambda's `ServiceException`
   (HTTP 500, `Lambda.ServiceException` in ASL): how a test exercises the service-error retries CDK adds;
 * a run longer than the function's timeout as Lambda's timeout error (`Sandbox.Timedout`; the run is not cut short);
-* `InvocationType=Event` run in a background thread (retried twice on error, as Lambda's async invocations are),
-  `DryRun` not run at all.
+* `InvocationType=Event` run in a background thread, retried on error as Lambda's asynchronous invocations are
+  (twice, or the function's `MaximumRetryAttempts`), then handed to its on-failure destination (`on_failure`: the
+  record Lambda sends there, condition `RetriesExhausted`) or, without one, logged; `DryRun` not run at all.
 
 The lookup happens *before* moto's own: registered functions need not exist in moto's Lambda backend (the local
 stack does not create them there), so moto never looks for their code and never starts a container. An
@@ -37,6 +38,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +53,12 @@ log = logging.getLogger(__name__)
 #: A Lambda handler as the Python runtime calls it.
 Handler = Callable[[dict[str, Any], Any], Any]
 
-#: Lambda's asynchronous invocations are retried twice; locally after these many seconds (1 and 2 minutes in AWS).
+#: Lambda's asynchronous invocations are retried (twice by default); locally after these many seconds (1 and 2
+#: minutes in AWS).
 ASYNC_RETRY_DELAYS_S = (1.0, 2.0)
+
+#: What receives the record of an asynchronous event whose retries are exhausted (Lambda's on-failure destination).
+OnFailure = Callable[[dict[str, Any]], None]
 
 
 class LambdaServiceException(Exception):
@@ -134,6 +140,10 @@ class DispatchedFunction:
     target: Dispatchable
     timeout_seconds: float
     memory_mb: int
+    #: Retries of a failed asynchronous event (the function's event invoke config, 2 by default).
+    async_retries: int = 2
+    #: Where an asynchronous event goes once its retries are exhausted; None: logged only.
+    on_failure: OnFailure | None = None
     #: The events it was invoked with, in order (for tests' assertions).
     events: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -198,13 +208,20 @@ class Registry:
         self._lock = threading.Lock()
 
     def register(
-        self, name_or_arn: str, target: Dispatchable, *, timeout_seconds: float | None = None, memory_mb: int = 512
+        self,
+        name_or_arn: str,
+        target: Dispatchable,
+        *,
+        timeout_seconds: float | None = None,
+        memory_mb: int = 512,
+        async_retries: int = 2,
+        on_failure: OnFailure | None = None,
     ) -> DispatchedFunction:
         name = function_name(name_or_arn)
         if timeout_seconds is None:
             timeout_seconds = float(getattr(target, "timeout_seconds", 900))
         memory_mb = int(getattr(target, "memory_mb", memory_mb))
-        dispatched = DispatchedFunction(name, target, timeout_seconds, memory_mb)
+        dispatched = DispatchedFunction(name, target, timeout_seconds, memory_mb, async_retries, on_failure)
         with self._lock:
             self._functions[name] = dispatched
         return dispatched
@@ -246,7 +263,12 @@ def invoke(name_or_arn: str, payload: bytes | str | None, invocation_type: str =
 
 
 def _run_async(dispatched: DispatchedFunction, event: Any) -> None:
-    for attempt, delay in enumerate((0.0, *ASYNC_RETRY_DELAYS_S)):
+    delays = (
+        0.0,
+        *(ASYNC_RETRY_DELAYS_S[min(i, len(ASYNC_RETRY_DELAYS_S) - 1)] for i in range(dispatched.async_retries)),
+    )
+    invocation = Invocation(b"")
+    for attempt, delay in enumerate(delays):
         time.sleep(delay)
         try:
             invocation = dispatched.invoke(event)
@@ -255,6 +277,42 @@ def _run_async(dispatched: DispatchedFunction, event: Any) -> None:
         if invocation.function_error is None:
             return
         log.warning("%s failed on an asynchronous event (attempt %d): %s", dispatched.name, attempt + 1, invocation)
+    if dispatched.on_failure is None:
+        log.error(
+            "%s: an asynchronous event's retries are exhausted and it has no on-failure destination; dropped: %s",
+            dispatched.name,
+            json.dumps(event)[:2000],
+        )
+        return
+    try:
+        dispatched.on_failure(failure_record(dispatched.name, event, invocation, len(delays)))
+    except Exception:
+        log.exception("%s: the on-failure destination refused an exhausted event: %s", dispatched.name, event)
+
+
+def failure_record(name: str, event: Any, invocation: Invocation, attempts: int) -> dict[str, Any]:
+    """The record Lambda sends an asynchronous invocation's on-failure destination once its retries are exhausted."""
+    try:
+        response = invocation.result
+    except ValueError:
+        response = invocation.payload.decode(errors="replace")
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function_arn(name)}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": invocation.function_error or "Unhandled",
+        },
+        "responsePayload": response,
+    }
 
 
 _installed = False

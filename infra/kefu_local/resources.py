@@ -43,6 +43,8 @@ EVENT_BUS = "AWS::Events::EventBus"
 EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
 FUNCTION = "AWS::Lambda::Function"
 MAPPING = "AWS::Lambda::EventSourceMapping"
+#: A function's asynchronous invocations: their retries and on-failure destination.
+INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
 #: A role a function hands to a service (the notices' wake-up schedules): only its ARN matters locally, where
 #: nothing assumes it.
 ROLE = "AWS::IAM::Role"
@@ -98,6 +100,10 @@ class LocalFunctionSpec:
     environment: dict[str, str]
     timeout_seconds: int
     memory_mb: int
+    #: Retries of a failed asynchronous invocation (its event invoke config; Lambda's default 2).
+    async_retries: int = 2
+    #: The SQS queue a failed asynchronous invocation goes to once its retries are exhausted (its ARN), if any.
+    on_failure_arn: str | None = None
 
 
 @dataclass
@@ -156,6 +162,8 @@ class ResourceBuilder:
             self._ref(resource)
         for resource in self.templates.resources(FUNCTION):
             self._function(resource)
+        for resource in self.templates.resources(INVOKE_CONFIG):
+            self._invoke_config(resource)
         for resource in self.templates.resources(MAPPING):
             self._mapping(resource)
         return self.created
@@ -388,6 +396,24 @@ class ResourceBuilder:
                 if asset is not None and (asset / value.removeprefix("/opt/")).exists():
                     return str(asset / value.removeprefix("/opt/"))
         return value
+
+    def _invoke_config(self, resource: Resource) -> None:
+        props = resource.properties
+        function_ref = props.get("FunctionName", {})
+        function_id = function_ref.get("Ref") if isinstance(function_ref, dict) else None
+        spec = self.created.functions.get(function_id) if isinstance(function_id, str) else None
+        if spec is None:
+            log.warning("event invoke config %s: function %s is not run locally", resource.logical_id, function_ref)
+            return
+        spec.async_retries = int(props.get("MaximumRetryAttempts", 2))
+        destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        if destination is None:
+            return
+        arn = str(self.templates.resolve(resource.stack, destination))
+        if ":sqs:" not in arn:
+            log.warning("%s: on-failure destination %s is not an SQS queue; not delivered locally", spec.name, arn)
+            return
+        spec.on_failure_arn = arn
 
     def _mapping(self, resource: Resource) -> None:
         props = resource.properties

@@ -10,6 +10,7 @@ rules' targets and the SMTP server SES receiving stands for.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -37,6 +38,7 @@ from kefu_local.server import ApiServer
 from kefu_local.smtp import SesReceiving, SmtpServer, receipt_rules
 from kefu_local.stepfunctions import LocalStateMachine, create_state_machines, running_executions
 from kefu_local.streams import StreamPoller, stream_mappings
+from kefu_local.targets import send_to_queue
 from kefu_local.templates import Templates, Unresolvable, cloud_assembly
 from kefu_local.tokens import LocalUserPool
 from kefu_local.web import S3_PREFIX, WebServer, WebSettings, start_web
@@ -242,7 +244,19 @@ class LocalStack:
             if spec.handler_file.resolve() != API_HANDLER_FILE.resolve() or spec.handler != "lambda_handler":
                 function = _template_function(spec)
             self.functions[logical_id] = function
-            lambdas.register(spec.name, function)
+            lambdas.register(spec.name, function, async_retries=spec.async_retries, on_failure=self._on_failure(spec))
+
+    def _on_failure(self, spec: LocalFunctionSpec) -> lambdas.OnFailure | None:
+        """What sends a function's exhausted asynchronous events to its on-failure queue, as Lambda does."""
+        destination = spec.on_failure_arn
+        if destination is None:
+            return None
+        sqs = _client("sqs", self.config.aws_endpoint)
+
+        def send(record: dict[str, Any]) -> None:
+            send_to_queue(sqs, destination, json.dumps(record), group=spec.name)
+
+        return send
 
     def _undispatch_functions(self) -> None:
         for spec in self.resources.functions.values():

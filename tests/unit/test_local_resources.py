@@ -14,7 +14,7 @@ from moto.core.config import default_user_config
 from kefu_local import references, stepfunctions
 from kefu_local.aws import LocalAws
 from kefu_local.pollers import failed_ids, sqs_event
-from kefu_local.resources import MAPPING, QUEUE, TABLE_TYPES, LocalResources, ResourceBuilder
+from kefu_local.resources import INVOKE_CONFIG, MAPPING, QUEUE, TABLE_TYPES, LocalResources, ResourceBuilder
 from kefu_local.schedules import SCHEDULE, create_schedules, schedule_request
 from kefu_local.stepfunctions import STATE_MACHINE, create_state_machines, definition_of
 from kefu_local.templates import Templates, cloud_assembly
@@ -136,6 +136,22 @@ def test_functions_get_the_local_names_through_their_template_environment(built)
         deployment_file = spec.environment.get("KEFU_DEPLOYMENT_FILE")
         if deployment_file:
             assert not deployment_file.startswith("/opt/"), "the layer's file is read from its asset in cdk.out"
+
+
+def test_a_function_invoked_asynchronously_gets_its_retries_and_on_failure_queue_from_its_invoke_config(built):
+    templates, resources, endpoint = built
+    configs = {c.properties["FunctionName"]["Ref"]: c for c in templates.resources(INVOKE_CONFIG)}
+    assert configs, "the template configures at least the escalation task's asynchronous invocations"
+    for logical_id, spec in resources.functions.items():
+        config = configs.get(logical_id)
+        if config is None:
+            assert (spec.async_retries, spec.on_failure_arn) == (2, None), spec.name
+            continue
+        assert spec.async_retries == config.properties["MaximumRetryAttempts"]
+        queue = config.properties["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        url = templates.resolve(config.stack, {"Ref": queue})
+        attributes = client(endpoint, "sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        assert spec.on_failure_arn == attributes["Attributes"]["QueueArn"], spec.name
 
 
 def test_each_sqs_event_source_mapping_becomes_a_poller_with_the_templates_settings(built):
