@@ -319,11 +319,11 @@ class Scheduler:
         *,
         now: Callable[[], datetime] = clock.now,
         poll_seconds: float = 1.0,
-        groups: frozenset[str] | None = None,
+        only: Callable[[str, str], bool] | None = None,
     ):
-        """`groups`: fire only the schedules of these groups (all when None)."""
+        """`only(group, name)`: fire only the schedules it is true of (all when None)."""
         self.endpoint = endpoint
-        self.groups = groups
+        self.only = only
         self.deliverer = Deliverer(endpoint)
         self._now = now
         self._poll = poll_seconds
@@ -368,7 +368,7 @@ class Scheduler:
         listed: dict[str, dict[str, Any]] = {}
         for page in scheduler.get_paginator("list_schedules").paginate():
             for summary in page["Schedules"]:
-                if self.groups is None or (summary.get("GroupName") or "default") in self.groups:
+                if self.only is None or self.only(summary.get("GroupName") or "default", summary["Name"]):
                     listed[summary["Arn"]] = summary
         for arn in set(self._schedules) - set(listed):
             self._schedules.pop(arn)

@@ -8,8 +8,10 @@ about a second (minutes of desk time: no SLA milestone comes due), the 7-day wai
 passes in under a minute and a half, a complaint's 96-hour ladder in under a minute. Each scenario runs alone and to
 its end (every wake it scheduled fired, every execution it started finished, no function running for `QUIET_S`), so
 what was counted is its own.
-The scheduler fires only the escalation clocks' wakes (one-time schedules of the `kefu-dev-escalation` group, per
-ticket): campaigns, QA sampling and KPI refreshes run on the clock, not per ticket (the revisit scenario fires its
+The scheduler fires only the one-time schedules made per ticket: the escalation clocks' wakes (the
+`kefu-dev-escalation` group) and the customer notices' wake-ups (`kefu-notice-…`: a notice deferred by quiet hours or
+by its ticket's rate limit is mailed when it comes due, so what a scenario mails does not depend on the hour it is
+played at). Campaigns, QA sampling and KPI refreshes run on the clock, not per ticket (the revisit scenario fires its
 campaign itself, once).
 """
 
@@ -45,8 +47,16 @@ QUIET_S = 3.0
 SUPPORT = "support@dev.kefu.example.com"
 AGENT_SUB = "agent-li"
 SUPERVISOR_SUB = "sup-wang"
-#: The schedule group of the escalation clocks' wakes (kefu.escalation.wakes), the only one fired in the run.
+#: The schedule group of the escalation clocks' wakes (kefu.escalation.wakes).
 WAKES = "kefu-dev-escalation"
+
+
+def per_ticket(group: str, name: str) -> bool:
+    """Whether a schedule is one a ticket made: an escalation wake, or a deferred notice's wake-up
+    (kefu.notifications.wakeups). Only these fire in the run."""
+    from kefu.notifications import wakeups
+
+    return group == WAKES or (group == wakeups.GROUP and name.startswith(wakeups.PREFIX))
 
 
 def free_port() -> int:
@@ -58,7 +68,7 @@ def free_port() -> int:
 @contextmanager
 def local_stack(workdir: Path) -> Iterator[Any]:
     """A local stack in this process on free ports, its clock `SCALE` times faster, its scheduler firing only the
-    escalation wakes; the environment as it was afterwards."""
+    schedules tickets make (`per_ticket`); the environment as it was afterwards."""
     from kefu import clock
     from kefu.config import TIME_SCALE_VAR, reload_settings
     from kefu_local.config import LocalConfig
@@ -73,7 +83,7 @@ def local_stack(workdir: Path) -> Iterator[Any]:
     os.environ[TIME_SCALE_VAR] = str(SCALE)
     stack = LocalStack(LocalConfig("127.0.0.1", api_port, aws_port, workdir / "state", smtp_port))
     stack.start()
-    wakes = Scheduler(stack.config.aws_endpoint, groups=frozenset({WAKES}), poll_seconds=0.2)
+    wakes = Scheduler(stack.config.aws_endpoint, only=per_ticket, poll_seconds=0.2)
     try:
         if stack.scheduler is not None:
             stack.scheduler.stop()
@@ -160,11 +170,15 @@ class Desk:
         return entered
 
     def wakes(self) -> set[str]:
-        """The escalation clocks' wakes not fired yet (one-time schedules), by name."""
+        """The one-time schedules tickets made (`per_ticket`) not fired yet, by group and name."""
         scheduler = self.client("scheduler")
         found: set[str] = set()
-        for page in scheduler.get_paginator("list_schedules").paginate(GroupName=WAKES):
-            found.update(s["Name"] for s in page["Schedules"])
+        for page in scheduler.get_paginator("list_schedules").paginate():
+            found.update(
+                f"{group}/{s['Name']}"
+                for s in page["Schedules"]
+                if per_ticket(group := s.get("GroupName") or "default", s["Name"])
+            )
         return found
 
     def settle(self, started_before: set[str] | None = None) -> None:

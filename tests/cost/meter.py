@@ -73,6 +73,8 @@ class Phase:
     #: (function or thread, service, operation) → calls, to read who made what.
     callers: Counter = field(default_factory=Counter)
     units: Units = field(default_factory=Units)
+    #: function (or thread) → the DynamoDB write units of its calls, to read who wrote what.
+    writes_by: Counter = field(default_factory=Counter)
     cdc_units: int = 0
     change_kb: int = 0
 
@@ -111,11 +113,15 @@ class Meter:
             return
         self._local.pending = None
         service, operation, units = pending
+        who = getattr(self._local, "function", None)
         if service == "dynamodb":
-            self._thread_meter().after(model, parsed if isinstance(parsed, dict) else {})
+            meter = self._thread_meter()
+            written = meter.units.writes
+            meter.after(model, parsed if isinstance(parsed, dict) else {})
+            with self._lock:
+                self.phase.writes_by[who or threading.current_thread().name] += meter.units.writes - written
         if (service, operation) == ("sqs", "ReceiveMessage") and not (parsed or {}).get("Messages"):
             return  # an empty long poll: the pollers' standing cost, not the traffic's
-        who = getattr(self._local, "function", None)
         if who is not None:
             self._local.calls = getattr(self._local, "calls", 0) + 1
         if service == "lambda" and who is None:

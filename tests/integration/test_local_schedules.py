@@ -270,18 +270,21 @@ def test_a_one_time_schedule_that_came_due_before_a_late_poll_saw_it_fires_once(
     assert [name for name, _ in scheduler.fired] == ["reminder"]
 
 
-def test_a_scheduler_given_groups_fires_only_their_schedules(aws, queue):
+def test_a_scheduler_given_a_choice_fires_only_the_schedules_chosen(aws, queue):
     url, arn = queue
     boto3.client("scheduler").create_schedule_group(Name="wakes")
     moment = [datetime(2026, 12, 3, 10, 0, tzinfo=UTC)]
-    scheduler = Scheduler(None, now=lambda: moment[0], groups=frozenset({"wakes"}))
+    scheduler = Scheduler(
+        None, now=lambda: moment[0], only=lambda group, name: group == "wakes" or name.startswith("notice-")
+    )
     scheduler._refresh()
     create("wake", "at(2026-12-03T10:01:00)", {"Arn": arn, "RoleArn": ROLE, "Input": "{}"}, GroupName="wakes")
+    create("notice-1", "at(2026-12-03T10:01:00)", {"Arn": arn, "RoleArn": ROLE, "Input": "{}"})
     create("campaign", "at(2026-12-03T10:01:00)", {"Arn": arn, "RoleArn": ROLE, "Input": "{}"})
 
     moment[0] = datetime(2026, 12, 3, 10, 2, tzinfo=UTC)
     scheduler._refresh()
     scheduler._fire_due()
 
-    assert [name for name, _ in scheduler.fired] == ["wake"]
-    assert len(bodies(url)) == 1
+    assert sorted(name for name, _ in scheduler.fired) == ["notice-1", "wake"]
+    assert len(bodies(url)) == 2
