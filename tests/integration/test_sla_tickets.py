@@ -353,6 +353,26 @@ def test_a_ticket_stored_with_its_whole_clock_reads_as_before(desk, clock):
     assert moved is not None and (moved.clock.first_response_at, moved.clock.resolved_at) == (minutes(5), minutes(10))
 
 
+def test_a_clock_stored_whole_that_has_not_what_its_view_has_reads_as_stored(desk, clock):
+    ticket = complaint(desk)
+    clock.at(5)
+    assert desk("POST", f"/tickets/{ticket['id']}/messages", who=AGENT, body={"body": "Sorry."}).status == 201
+    whole = store.get(ticket["id"]).slaClock
+    assert whole is not None
+    unanswered = {**whole, "clock": {k: v for k, v in whole["clock"].items() if k != "firstResponseAt"}}
+    boto3.client("dynamodb").update_item(  # stored before issue 22, the clock saying otherwise than its view
+        TableName="kefu-test",
+        Key={"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}},
+        UpdateExpression="SET slaClock = :clock",
+        ExpressionAttributeValues={":clock": {"S": json.dumps(unanswered)}},
+    )
+
+    read = store.get(ticket["id"])
+
+    assert read.sla.firstResponseAt == minutes(5)
+    assert read.slaClock == unanswered, "nothing taken from the view for a clock stored whole"
+
+
 def test_a_process_that_read_a_clocks_calendar_from_the_deployment_writes_no_copy_of_it(desk, clock):
     ticket = complaint(desk)
     calendars.forget()  # another process
