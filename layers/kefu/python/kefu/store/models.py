@@ -220,7 +220,8 @@ class TicketItem(KefuItem, discriminator="ticket"):
     attachments = CompactJSONAttribute(null=True)
     resolution = CompactJSONAttribute(null=True)
     sla = CompactJSONAttribute(default=dict)
-    #: The SLA clock (kefu.tickets.sla): targets, calendars by version, pauses, events and its generation, as JSON.
+    #: The SLA clock (kefu.tickets.sla): targets, calendars by version, pauses, events and its generation, as JSON,
+    #: less what the item holds anyway (kefu.store.tickets._clock_as_stored: put back when read).
     sla_clock = CompactJSONAttribute(attr_name="slaClock", null=True)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
     updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
