@@ -24,6 +24,7 @@
                                   ticket's view item pk=TICKET#<id>, sk=VIEWS (kefu.store.views: why not a sixth GSI)
 13 escalated tickets:             gsi2 gsi2pk=ESCALATED, gsi2sk=<level>#<createdAt>#<id> (descending), view item
    at-risk tickets:               gsi3 gsi3pk=ATRISK, gsi3sk=<next unmet due>#<id> (ascending, <= now + margin)
+                                  on the ticket item while its gsi3 is free (unassigned), else on its view item
    ticket of an external thread:  GetItem pk=THREAD#<channel>#<thread id>, sk=THREAD (intake queue)
 5  ticket by e-mail Message-ID:   Query pk=MSGID#<message-id> (sk IN#<sender> received, OUT sent)
    a ticket's mail thread:        Query pk=TICKET#<id>, sk begins_with MAIL#

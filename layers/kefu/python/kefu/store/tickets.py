@@ -100,7 +100,10 @@ def save(
         transaction.add(turn.item(), turn.condition(), TurnTaken(turn.group_id))
     for change in load_changes:
         transaction.load(change)
-    view = views.view_change(previous, ticket)
+    # The view item as read: the ticket's own item carried its at-risk key unless it was stored before it could;
+    # as written now: `item`'s gsi3 tells (the ticket written may be a copy of the one read, mark and all).
+    carried = previous is not None and previous._stored_as != _AT_RISK_ON_VIEW and _at_risk_on_item(previous)
+    view = views.view_change(previous, ticket, at_risk_on_ticket=(carried, item.gsi3pk == views.AT_RISK))
     if view is not None:
         transaction.view(*view)
     # The calendar versions the process's clocks name and has not written yet (content-addressed: a put of the same
@@ -110,7 +113,9 @@ def save(
         transaction.add(calendar, None, VersionConflict(ticket.id))
     transaction.write()
     calendars.written(kept)
-    return ticket.model_copy(update={"version": item.version})
+    saved = ticket.model_copy(update={"version": item.version})
+    saved._stored_as = None  # stored as written now, whatever it was read as
+    return saved
 
 
 class _Refusals:
@@ -282,7 +287,7 @@ def escalated(*, limit: int, cursor: str | None) -> Page[Ticket]:
 
 def at_risk(before: datetime, *, limit: int, cursor: str | None) -> Page[Ticket]:
     """Active tickets with an unmet SLA target due before `before`, most urgent first (pattern 13)."""
-    return _by_ids(views.at_risk(before, limit=limit, cursor=cursor))
+    return _by_ids(views.at_risk(before, limit=limit, cursor=cursor, ticket_sk=TICKET_SK))
 
 
 def _by_ids(listed: views.Listed) -> Page[Ticket]:
@@ -439,12 +444,28 @@ class _ResolutionKeys(TypedDict):
 
 def _agent_keys(ticket: Ticket, queue_key: str) -> _AgentKeys:
     """An assigned ticket is found under its assignee and status (pattern 4); an unassigned active one awaiting its
-    owner, under that owner (what they take first when they have room)."""
+    owner, under that owner (what they take first when they have room). Any other ticket leaves gsi3 free: there it
+    is in the at-risk list while it has an unmet target (pattern 13), which its view item holds only while gsi3 is
+    taken (kefu.store.views): the unassigned ticket, whose due moves with no other view key, has no view to write."""
     if ticket.assigneeId:
         return {"gsi3pk": f"ASSIGNEE#{ticket.assigneeId}#{ticket.status.value}", "gsi3sk": queue_key}
     if ticket.awaitingOwner and ticket.ownerId and ticket.status in ACTIVE:
         return {"gsi3pk": f"AWAITING#{ticket.ownerId}", "gsi3sk": queue_key}
+    risk = views.at_risk_key(ticket)
+    if risk is not None:
+        return {"gsi3pk": views.AT_RISK, "gsi3sk": risk}
     return {"gsi3pk": None, "gsi3sk": None}
+
+
+#: A ticket's `_stored_as` (kefu.model.tickets.Ticket) when its item was written before the ticket item carried its
+#: own at-risk key: its view item carries it instead, though the ticket item's gsi3 is free. Its next write moves the
+#: key to the ticket item and takes it off the view item, in the one transaction.
+_AT_RISK_ON_VIEW = "at-risk key on the view item"
+
+
+def _at_risk_on_item(ticket: Ticket) -> bool:
+    """Whether the ticket's item, written now, carries the ticket's at-risk key."""
+    return _agent_keys(ticket, "")["gsi3pk"] == views.AT_RISK
 
 
 def _resolution_keys(ticket: Ticket, queue_key: str) -> _ResolutionKeys:
@@ -461,7 +482,7 @@ def _resolution_keys(ticket: Ticket, queue_key: str) -> _ResolutionKeys:
 
 def ticket_of(item: TicketItem) -> Ticket:
     """The domain's ticket of a stored ticket item (the other store modules that query tickets use it too)."""
-    return Ticket(
+    ticket = Ticket(
         id=item.ticket_id,
         subject=item.subject,
         description=item.description,
@@ -490,6 +511,11 @@ def ticket_of(item: TicketItem) -> Ticket:
         updatedAt=item.updated_at,
         version=item.version,
     )
+    # Where its at-risk key lives is told by the stored gsi3 itself: written before the ticket item could carry it,
+    # an item whose gsi3 would now say ATRISK says nothing, and its view item has the key (kefu.store.views).
+    if item.gsi3pk != views.AT_RISK and _at_risk_on_item(ticket):
+        ticket._stored_as = _AT_RISK_ON_VIEW
+    return ticket
 
 
 def _entry_item(entry: TimelineEntry) -> TimelineItem:
