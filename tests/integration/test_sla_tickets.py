@@ -189,7 +189,7 @@ def test_the_clock_is_kept_on_the_ticket_item_itself(desk, clock):
 
     stored = json.loads(item["slaClock"]["S"])
     assert stored["generation"] == 1
-    assert stored["clock"]["policy"] == "complaint"
+    assert stored["clock"]["firstResponse"]["within"] and stored["clock"]["calendars"], "its targets and calendars"
 
 
 # --- the calendars a clock counts on, kept once by version (issue 22) -----------------------------------------
@@ -300,6 +300,77 @@ def test_a_clock_that_says_otherwise_than_its_ticket_keeps_its_own(desk, clock):
 
     assert ticket.priority != "P4"
     assert read_back is not None and read_back.clock.priority == "P4"
+
+
+def test_the_stored_clock_leaves_out_what_the_sla_view_and_category_say_and_reads_back_whole(desk, clock):
+    ticket = complaint(desk)
+    clock.at(5)
+    assert desk("POST", f"/tickets/{ticket['id']}/messages", who=AGENT, body={"body": "Sorry."}).status == 201
+    clock.at(10)
+    transition(desk, ticket["id"], "resolved", resolution={"kind": "answer"})
+    item = stored_item(f"TICKET#{ticket['id']}", "TICKET")
+    stored = json.loads(item["slaClock"]["S"])["clock"]
+
+    read_back = clock_of(store.get(ticket["id"]))
+
+    assert not {"policy", "category", "firstResponseAt", "resolvedAt"} & set(stored), "the item holds them"
+    assert read_back is not None
+    assert (read_back.clock.policy, read_back.clock.category) == ("complaint", "complaint")
+    assert (read_back.clock.first_response_at, read_back.clock.resolved_at) == (minutes(5), minutes(10))
+
+
+def test_a_clock_that_has_not_what_its_view_has_is_stored_so(desk, clock):
+    ticket = store.get(complaint(desk)["id"])
+    assert ticket.slaClock is not None
+    answered = ticket.sla.model_copy(update={"firstResponseAt": minutes(3)})  # the view says so, not the clock
+
+    store.save(ticket.model_copy(update={"sla": answered}), [], previous=ticket)
+    read = store.get(ticket.id)
+
+    assert read.sla.firstResponseAt == minutes(3)
+    assert read.slaClock == ticket.slaClock, "the clock as it was: no first response"
+
+
+def test_a_ticket_stored_with_its_whole_clock_reads_as_before(desk, clock):
+    ticket = complaint(desk)
+    clock.at(5)
+    assert desk("POST", f"/tickets/{ticket['id']}/messages", who=AGENT, body={"body": "Sorry."}).status == 201
+    key = {"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}}
+    whole = store.get(ticket["id"]).slaClock
+    assert whole is not None and whole["clock"]["firstResponseAt"] and whole["clock"]["policy"]
+    boto3.client("dynamodb").update_item(  # as tickets were written before the view's moments were left out
+        TableName="kefu-test",
+        Key=key,
+        UpdateExpression="SET slaClock = :clock",
+        ExpressionAttributeValues={":clock": {"S": json.dumps(whole)}},
+    )
+
+    assert store.get(ticket["id"]).slaClock == whole
+    clock.at(10)
+    resolved = transition(desk, ticket["id"], "resolved", resolution={"kind": "answer"})
+    assert when(resolved["sla"]["resolvedAt"]) == minutes(10)
+    moved = clock_of(store.get(ticket["id"]))
+    assert moved is not None and (moved.clock.first_response_at, moved.clock.resolved_at) == (minutes(5), minutes(10))
+
+
+def test_a_clock_stored_whole_that_has_not_what_its_view_has_reads_as_stored(desk, clock):
+    ticket = complaint(desk)
+    clock.at(5)
+    assert desk("POST", f"/tickets/{ticket['id']}/messages", who=AGENT, body={"body": "Sorry."}).status == 201
+    whole = store.get(ticket["id"]).slaClock
+    assert whole is not None
+    unanswered = {**whole, "clock": {k: v for k, v in whole["clock"].items() if k != "firstResponseAt"}}
+    boto3.client("dynamodb").update_item(  # stored before issue 22, the clock saying otherwise than its view
+        TableName="kefu-test",
+        Key={"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}},
+        UpdateExpression="SET slaClock = :clock",
+        ExpressionAttributeValues={":clock": {"S": json.dumps(unanswered)}},
+    )
+
+    read = store.get(ticket["id"])
+
+    assert read.sla.firstResponseAt == minutes(5)
+    assert read.slaClock == unanswered, "nothing taken from the view for a clock stored whole"
 
 
 def test_a_process_that_read_a_clocks_calendar_from_the_deployment_writes_no_copy_of_it(desk, clock):

@@ -171,3 +171,138 @@ def _due(ticket_id: str, first_response, resolution=None) -> None:
         return Change(ticket.model_copy(update={"sla": ticket.sla.model_copy(update=update)}), [])
 
     write(ESCALATION, ticket_id, decide)
+
+
+# --- where the at-risk key lives -----------------------------------------------------------------------------
+# An unassigned ticket's item carries its at-risk key on its own gsi3 (free while nobody holds or awaits it); the
+# view item carries it while gsi3 is taken. Tickets written before that carry it on the view item whatever gsi3
+# holds: their next write moves it.
+
+
+def at_risk_entries(ticket_id: str) -> list[str]:
+    """The ticket's entries in the at-risk partition of gsi3, by the sort key of the item that carries each."""
+    import boto3
+
+    pages = (
+        boto3.client("dynamodb")
+        .get_paginator("query")
+        .paginate(
+            TableName="kefu-test",
+            IndexName="gsi3",
+            KeyConditionExpression="gsi3pk = :p",
+            ExpressionAttributeValues={":p": {"S": "ATRISK"}},
+        )
+    )
+    return [i["sk"]["S"] for page in pages for i in page["Items"] if i["pk"]["S"] == f"TICKET#{ticket_id}"]
+
+
+def stored_before_the_ticket_carried_its_at_risk_key(ticket_id: str) -> None:
+    """The ticket's items as kefu wrote them before: the at-risk key on a view item, none on the ticket item."""
+    import boto3
+
+    dynamodb = boto3.client("dynamodb")
+    key = {"pk": {"S": f"TICKET#{ticket_id}"}, "sk": {"S": "TICKET"}}
+    ticket = dynamodb.get_item(TableName="kefu-test", Key=key)["Item"]
+    assert ticket["gsi3pk"]["S"] == "ATRISK", "an unassigned ticket with a due carries its key now"
+    dynamodb.update_item(TableName="kefu-test", Key=key, UpdateExpression="REMOVE gsi3pk, gsi3sk")
+    view = {
+        "pk": {"S": f"TICKET#{ticket_id}"},
+        "sk": {"S": "VIEWS"},
+        "kind": {"S": "ticket_view"},
+        "ticketId": {"S": ticket_id},
+        "gsi3pk": ticket["gsi3pk"],
+        "gsi3sk": ticket["gsi3sk"],
+    }
+    dynamodb.put_item(TableName="kefu-test", Item=view)
+    assert at_risk_entries(ticket_id) == ["VIEWS"]
+
+
+def test_an_unassigned_tickets_item_carries_its_at_risk_key_and_it_moves_to_the_view_when_taken(desk):
+    tid = open_ticket(desk)["id"]
+    _due(tid, now() + timedelta(minutes=20))
+    assert at_risk_entries(tid) == ["TICKET"]  # no view item written for it
+    assert listed(desk, SUPERVISOR, atRisk="true") == [tid]
+
+    take(desk, tid)  # gsi3 now holds it under its assignee: the view item carries the at-risk key
+    assert at_risk_entries(tid) == ["VIEWS"]
+    assert listed(desk, SUPERVISOR, atRisk="true") == [tid]
+
+    transfer(desk, tid, "l2")  # unassigned again: back on the ticket item, off the view item
+    assert at_risk_entries(tid) == ["TICKET"]
+    assert listed(desk, SUPERVISOR, atRisk="true") == [tid]
+
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    assert desk("POST", f"/tickets/{tid}/transition", who=SUPERVISOR, body=body).status == 200
+    assert at_risk_entries(tid) == []
+    assert listed(desk, SUPERVISOR, atRisk="true") == []
+
+
+def test_the_at_risk_list_pages_over_ticket_items_and_view_items_alike(desk):
+    ids = [open_ticket(desk)["id"] for _ in range(3)]
+    for minutes, tid in zip((10, 20, 30), ids, strict=True):
+        _due(tid, now() + timedelta(minutes=minutes))
+    take(desk, ids[1])  # the middle one on its view item, the others on their ticket items
+    assert [at_risk_entries(t) for t in ids] == [["TICKET"], ["VIEWS"], ["TICKET"]]
+
+    pages, cursor = [], None
+    while True:
+        query = {"atRisk": "true", "limit": "1", **({"cursor": cursor} if cursor else {})}
+        reply = desk("GET", "/tickets", who=SUPERVISOR, query=query)
+        assert reply.status == 200, reply.text
+        pages += [t["id"] for t in reply.json["items"]]
+        if not (cursor := reply.json.get("nextCursor")):
+            break
+    assert pages == ids
+
+
+def test_a_ticket_stored_with_its_at_risk_key_on_its_view_is_listed_once_and_its_next_write_moves_the_key(desk):
+    tid = open_ticket(desk)["id"]
+    _due(tid, now() + timedelta(minutes=20))
+    stored_before_the_ticket_carried_its_at_risk_key(tid)
+    assert listed(desk, SUPERVISOR, atRisk="true") == [tid]  # the list answers as before
+
+    _due(tid, now() + timedelta(minutes=30))  # still unassigned, still at risk
+
+    assert at_risk_entries(tid) == ["TICKET"], "moved, not copied: never listed twice"
+    assert listed(desk, SUPERVISOR, atRisk="true") == [tid]
+
+
+def test_a_ticket_stored_with_its_at_risk_key_on_its_view_leaves_the_list_when_it_should(desk):
+    tid = open_ticket(desk)["id"]
+    _due(tid, now() + timedelta(minutes=20))
+    stored_before_the_ticket_carried_its_at_risk_key(tid)
+
+    _due(tid, now() + timedelta(hours=5))  # out of the margin: its key moves, later in time
+    assert at_risk_entries(tid) == ["TICKET"]
+    assert listed(desk, SUPERVISOR, atRisk="true") == []
+
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    assert desk("POST", f"/tickets/{tid}/transition", who=SUPERVISOR, body=body).status == 200
+    assert at_risk_entries(tid) == [], "no entry left behind for ever"
+
+
+def test_a_ticket_stored_with_its_at_risk_key_on_its_view_keeps_it_there_when_taken_and_resolving_drops_it(desk):
+    tid = open_ticket(desk)["id"]
+    _due(tid, now() + timedelta(minutes=20))
+    stored_before_the_ticket_carried_its_at_risk_key(tid)
+
+    take(desk, tid)  # gsi3 taken: where the key already was
+    assert at_risk_entries(tid) == ["VIEWS"]
+    assert listed(desk, SUPERVISOR, atRisk="true") == [tid]
+
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    assert desk("POST", f"/tickets/{tid}/transition", who=AGENT, body=body).status == 200
+    assert at_risk_entries(tid) == []
+    assert listed(desk, SUPERVISOR, atRisk="true") == []
+
+
+def test_an_old_shaped_ticket_resolved_at_its_first_write_leaves_nothing_behind(desk):
+    tid = open_ticket(desk)["id"]
+    _due(tid, now() + timedelta(minutes=20))
+    stored_before_the_ticket_carried_its_at_risk_key(tid)
+
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    assert desk("POST", f"/tickets/{tid}/transition", who=SUPERVISOR, body=body).status == 200
+
+    assert at_risk_entries(tid) == []
+    assert listed(desk, SUPERVISOR, atRisk="true") == []

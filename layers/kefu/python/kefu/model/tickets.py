@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
 from kefu.model.customers import Tier
 
@@ -239,6 +239,9 @@ class Ticket(_View):
     createdAt: datetime
     updatedAt: datetime
     version: int
+    #: kefu.store's note of how the ticket as read is stored, where that differs from how it is written now (None:
+    #: as now); carried to the ticket's next write, which mends it. The domain never reads or sets it.
+    _stored_as: str | None = PrivateAttr(default=None)
 
 
 class TimelineEntry(_View):

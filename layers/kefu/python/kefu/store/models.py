@@ -24,6 +24,7 @@
                                   ticket's view item pk=TICKET#<id>, sk=VIEWS (kefu.store.views: why not a sixth GSI)
 13 escalated tickets:             gsi2 gsi2pk=ESCALATED, gsi2sk=<level>#<createdAt>#<id> (descending), view item
    at-risk tickets:               gsi3 gsi3pk=ATRISK, gsi3sk=<next unmet due>#<id> (ascending, <= now + margin)
+                                  on the ticket item while its gsi3 is free (unassigned), else on its view item
    ticket of an external thread:  GetItem pk=THREAD#<channel>#<thread id>, sk=THREAD (intake queue)
 5  ticket by e-mail Message-ID:   Query pk=MSGID#<message-id> (sk IN#<sender> received, OUT sent)
    a ticket's mail thread:        Query pk=TICKET#<id>, sk begins_with MAIL#
@@ -220,7 +221,8 @@ class TicketItem(KefuItem, discriminator="ticket"):
     attachments = CompactJSONAttribute(null=True)
     resolution = CompactJSONAttribute(null=True)
     sla = CompactJSONAttribute(default=dict)
-    #: The SLA clock (kefu.tickets.sla): targets, calendars by version, pauses, events and its generation, as JSON.
+    #: The SLA clock (kefu.tickets.sla): targets, calendars by version, pauses, events and its generation, as JSON,
+    #: less what the item holds anyway (kefu.store.tickets._clock_as_stored: put back when read).
     sla_clock = CompactJSONAttribute(attr_name="slaClock", null=True)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
     updated_at = UtcDateTimeAttribute(attr_name="updatedAt")

@@ -100,7 +100,10 @@ def save(
         transaction.add(turn.item(), turn.condition(), TurnTaken(turn.group_id))
     for change in load_changes:
         transaction.load(change)
-    view = views.view_change(previous, ticket)
+    # The view item as read: the ticket's own item carried its at-risk key unless it was stored before it could;
+    # as written now: `item`'s gsi3 tells (the ticket written may be a copy of the one read, mark and all).
+    carried = previous is not None and previous._stored_as != _AT_RISK_ON_VIEW and _at_risk_on_item(previous)
+    view = views.view_change(previous, ticket, at_risk_on_ticket=(carried, item.gsi3pk == views.AT_RISK))
     if view is not None:
         transaction.view(*view)
     # The calendar versions the process's clocks name and has not written yet (content-addressed: a put of the same
@@ -110,7 +113,9 @@ def save(
         transaction.add(calendar, None, VersionConflict(ticket.id))
     transaction.write()
     calendars.written(kept)
-    return ticket.model_copy(update={"version": item.version})
+    saved = ticket.model_copy(update={"version": item.version})
+    saved._stored_as = None  # stored as written now, whatever it was read as
+    return saved
 
 
 class _Refusals:
@@ -282,7 +287,7 @@ def escalated(*, limit: int, cursor: str | None) -> Page[Ticket]:
 
 def at_risk(before: datetime, *, limit: int, cursor: str | None) -> Page[Ticket]:
     """Active tickets with an unmet SLA target due before `before`, most urgent first (pattern 13)."""
-    return _by_ids(views.at_risk(before, limit=limit, cursor=cursor))
+    return _by_ids(views.at_risk(before, limit=limit, cursor=cursor, ticket_sk=TICKET_SK))
 
 
 def _by_ids(listed: views.Listed) -> Page[Ticket]:
@@ -312,6 +317,8 @@ def ticket_changes_filter() -> dict[str, Any]:
 def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
     age_key = f"{iso(ticket.createdAt)}#{ticket.id}"
     queue_key = f"{ticket.priority.value}#{age_key}"
+    sla = _sla_json(ticket.sla)
+    category = ticket.category.value if ticket.category else None
     item = TicketItem(
         ticket_key(ticket.id),
         TICKET_SK,
@@ -319,7 +326,7 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
         subject=ticket.subject,
         description=ticket.description,
         status=ticket.status.value,
-        category=ticket.category.value if ticket.category else None,
+        category=category,
         priority=ticket.priority.value,
         channel=ticket.channel.value,
         customer_id=ticket.customerId,
@@ -337,9 +344,11 @@ def _item(ticket: Ticket, *, is_new: bool) -> TicketItem:
         tags=list(ticket.tags) or None,
         attachments=[a.model_dump(mode="json", exclude_none=True) for a in ticket.attachments] or None,
         resolution=ticket.resolution.model_dump(mode="json", exclude_none=True) if ticket.resolution else None,
-        sla=_sla_json(ticket.sla),
+        sla=sla,
         sla_clock=_clock_as_stored(
-            ticket.slaClock, _shared_with_clock(ticket.priority, ticket.customerTier, ticket.createdAt)
+            ticket.slaClock,
+            _shared_with_clock(ticket.priority, ticket.customerTier, ticket.createdAt),
+            _viewed_with_clock(sla, category),
         ),
         created_at=ticket.createdAt,
         updated_at=ticket.updatedAt,
@@ -363,16 +372,42 @@ def _shared_with_clock(priority: str, tier: str, created_at: datetime) -> dict[s
     return {"priority": str(priority), "tier": str(tier), "startedAt": iso(created_at)}
 
 
-def _clock_as_stored(ticket_clock: dict[str, Any] | None, shared: dict[str, str]) -> dict[str, Any] | None:
+#: In a stored clock's wrapper, beside `generation` and `clock`: the clock leaves out what its ticket's SLA view and
+#: category say too (`_viewed_with_clock`). A clock stored without it (before issue 22) has all of those itself.
+_VIEWED = "v"
+
+
+def _viewed_with_clock(sla: dict[str, Any], category: str | None) -> dict[str, Any]:
+    """What a clock may say (kefu.sla.SlaClock.to_json, each left out there when it has not happened) that the ticket
+    item holds too, as stored: the view's policy and moments (kefu.tickets.sla.view stamps them with the clock's),
+    and the category. None where the item has none."""
+    return {
+        "policy": sla.get("policy"),
+        "firstResponseAt": sla.get("firstResponseAt"),
+        "resolvedAt": sla.get("resolvedAt"),
+        "category": category,
+    }
+
+
+def _clock_as_stored(
+    ticket_clock: dict[str, Any] | None, shared: dict[str, str], viewed: dict[str, Any]
+) -> dict[str, Any] | None:
     """The clock without what it shares with the ticket item (~70 bytes of a ticket item rewritten at every change):
     a field is left out only when equal to the ticket's, and `_clock_as_read` puts it back (the clock's JSON always
-    has these fields, so one missing was left out here)."""
+    has these fields, so one missing was left out here). What it shares with the SLA view and the category (~120
+    bytes once resolved: what kept a resolved ticket over 1 KB, 2 units a copy) is left out the same way; as the clock
+    leaves those out when they have not happened, one it has not while the item has is written as null, and the
+    wrapper says the clock was stored so (`_VIEWED`)."""
     if not ticket_clock or "clock" not in ticket_clock:
         return ticket_clock
+    given = ticket_clock["clock"]
     clock = {
-        name: value for name, value in ticket_clock["clock"].items() if name not in shared or shared[name] != value
+        name: value
+        for name, value in given.items()
+        if not (name in shared and shared[name] == value) and not (name in viewed and viewed[name] == value)
     }
-    return {**ticket_clock, "clock": clock}
+    clock.update({name: None for name, value in viewed.items() if value is not None and name not in given})
+    return {**ticket_clock, "clock": clock, _VIEWED: 1}
 
 
 def _clock_as_read(item: TicketItem) -> dict[str, Any] | None:
@@ -380,8 +415,13 @@ def _clock_as_read(item: TicketItem) -> dict[str, Any] | None:
     if not stored or "clock" not in stored:
         return stored
     tier = item.customer_tier or Tier.STANDARD
-    shared = _shared_with_clock(item.priority, tier, item.created_at)
-    return {**stored, "clock": {**shared, **stored["clock"]}}
+    clock = {**_shared_with_clock(item.priority, tier, item.created_at), **stored["clock"]}
+    if not stored.get(_VIEWED):
+        return {**stored, "clock": clock}
+    clock = {**_viewed_with_clock(item.sla or {}, item.category), **clock}
+    wrapper = {name: value for name, value in stored.items() if name != _VIEWED}
+    # A clock's JSON holds no nulls (kefu.sla.SlaClock.to_json): a null is what the clock has not, stored or viewed.
+    return {**wrapper, "clock": {name: value for name, value in clock.items() if value is not None}}
 
 
 def _sla_json(sla: Sla) -> dict[str, Any]:
@@ -404,12 +444,28 @@ class _ResolutionKeys(TypedDict):
 
 def _agent_keys(ticket: Ticket, queue_key: str) -> _AgentKeys:
     """An assigned ticket is found under its assignee and status (pattern 4); an unassigned active one awaiting its
-    owner, under that owner (what they take first when they have room)."""
+    owner, under that owner (what they take first when they have room). Any other ticket leaves gsi3 free: there it
+    is in the at-risk list while it has an unmet target (pattern 13), which its view item holds only while gsi3 is
+    taken (kefu.store.views): the unassigned ticket, whose due moves with no other view key, has no view to write."""
     if ticket.assigneeId:
         return {"gsi3pk": f"ASSIGNEE#{ticket.assigneeId}#{ticket.status.value}", "gsi3sk": queue_key}
     if ticket.awaitingOwner and ticket.ownerId and ticket.status in ACTIVE:
         return {"gsi3pk": f"AWAITING#{ticket.ownerId}", "gsi3sk": queue_key}
+    risk = views.at_risk_key(ticket)
+    if risk is not None:
+        return {"gsi3pk": views.AT_RISK, "gsi3sk": risk}
     return {"gsi3pk": None, "gsi3sk": None}
+
+
+#: A ticket's `_stored_as` (kefu.model.tickets.Ticket) when its item was written before the ticket item carried its
+#: own at-risk key: its view item carries it instead, though the ticket item's gsi3 is free. Its next write moves the
+#: key to the ticket item and takes it off the view item, in the one transaction.
+_AT_RISK_ON_VIEW = "at-risk key on the view item"
+
+
+def _at_risk_on_item(ticket: Ticket) -> bool:
+    """Whether the ticket's item, written now, carries the ticket's at-risk key."""
+    return _agent_keys(ticket, "")["gsi3pk"] == views.AT_RISK
 
 
 def _resolution_keys(ticket: Ticket, queue_key: str) -> _ResolutionKeys:
@@ -426,7 +482,7 @@ def _resolution_keys(ticket: Ticket, queue_key: str) -> _ResolutionKeys:
 
 def ticket_of(item: TicketItem) -> Ticket:
     """The domain's ticket of a stored ticket item (the other store modules that query tickets use it too)."""
-    return Ticket(
+    ticket = Ticket(
         id=item.ticket_id,
         subject=item.subject,
         description=item.description,
@@ -455,6 +511,11 @@ def ticket_of(item: TicketItem) -> Ticket:
         updatedAt=item.updated_at,
         version=item.version,
     )
+    # Where its at-risk key lives is told by the stored gsi3 itself: written before the ticket item could carry it,
+    # an item whose gsi3 would now say ATRISK says nothing, and its view item has the key (kefu.store.views).
+    if item.gsi3pk != views.AT_RISK and _at_risk_on_item(ticket):
+        ticket._stored_as = _AT_RISK_ON_VIEW
+    return ticket
 
 
 def _entry_item(entry: TimelineEntry) -> TimelineItem:

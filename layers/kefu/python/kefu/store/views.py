@@ -9,7 +9,10 @@ while the ticket is in that list, and the item is deleted when it is in none):
                                     (active tickets with escalationLevel > 0; highest level, then newest, first)
   13 at-risk tickets:               gsi3 gsi3pk=ATRISK, gsi3sk=<next unmet due>#<id> (active tickets whose clock
                                     runs: first response or resolution still to come; most urgent first, a
-                                    `Query gsi3sk <= now + margin` is the list)
+                                    `Query gsi3sk <= now + margin` is the list); on the view item only while the
+                                    ticket item's own gsi3 is taken (assignee or awaiting owner): an unassigned
+                                    ticket's item carries this key itself (kefu.store.tickets), so a ticket opened
+                                    unassigned, the usual case, has no view item to write until it is taken
 
 Why an item of its own on existing indexes rather than a sixth GSI with these keys on the ticket item: the ticket
 item's five GSI key pairs are all taken (customer, queue, assignee or awaiting owner, status, waiting or resolved
@@ -72,8 +75,15 @@ def next_due(ticket: Ticket) -> datetime | None:
     return min(dues, default=None)
 
 
-def keys_of(ticket: Ticket | None) -> ViewKeys:
-    """The view item's keys for a ticket as it is (all None: it belongs in no list)."""
+def at_risk_key(ticket: Ticket) -> str | None:
+    """The ticket's key in the at-risk list (gsi3sk under ATRISK), None while it is in none."""
+    due = next_due(ticket)
+    return None if due is None else f"{iso(due)}#{ticket.id}"
+
+
+def keys_of(ticket: Ticket | None, *, at_risk_on_ticket: bool = False) -> ViewKeys:
+    """The view item's keys for a ticket as it is (all None: it belongs in no list); without the at-risk key when
+    the ticket item carries it (`at_risk_on_ticket`)."""
     keys: ViewKeys = {"gsi1pk": None, "gsi1sk": None, "gsi2pk": None, "gsi2sk": None, "gsi3pk": None, "gsi3sk": None}
     if ticket is None:
         return keys
@@ -82,16 +92,21 @@ def keys_of(ticket: Ticket | None) -> ViewKeys:
         keys["gsi1pk"], keys["gsi1sk"] = f"OWNER#{ticket.ownerId}#{ticket.status.value}", age
     if ticket.escalationLevel > 0 and ticket.status in ACTIVE:
         keys["gsi2pk"], keys["gsi2sk"] = ESCALATED, f"{min(ticket.escalationLevel, 999):03d}#{age}"
-    due = next_due(ticket)
-    if due is not None:
-        keys["gsi3pk"], keys["gsi3sk"] = AT_RISK, f"{iso(due)}#{ticket.id}"
+    risk = None if at_risk_on_ticket else at_risk_key(ticket)
+    if risk is not None:
+        keys["gsi3pk"], keys["gsi3sk"] = AT_RISK, risk
     return keys
 
 
-def view_change(before: Ticket | None, after: Ticket) -> tuple[str, TicketViewItem] | None:
+def view_change(
+    before: Ticket | None, after: Ticket, *, at_risk_on_ticket: tuple[bool, bool] = (False, False)
+) -> tuple[str, TicketViewItem] | None:
     """What the ticket's transaction does to its view item: ("save", item) with the new keys, ("delete", item) when
-    the ticket left every list, or None when its keys did not change (nothing is written)."""
-    old, new = keys_of(before), keys_of(after)
+    the ticket left every list, or None when its keys did not change (nothing is written). `at_risk_on_ticket`:
+    whether the ticket item carried the at-risk key as read, and whether it does as written (then the view item
+    does not: the key moves between the two items in the one transaction, never in both, never left behind)."""
+    old = keys_of(before, at_risk_on_ticket=at_risk_on_ticket[0])
+    new = keys_of(after, at_risk_on_ticket=at_risk_on_ticket[1])
     if old == new:
         return None
     item = TicketViewItem(f"TICKET#{after.id}", VIEWS_SK, ticket_id=after.id, **new)
@@ -119,11 +134,13 @@ def escalated(*, limit: int, cursor: str | None) -> Listed:
     return _listed(KefuItem.by_queue, "gsi2pk", ESCALATED, limit=limit, cursor=cursor)
 
 
-def at_risk(before: datetime, *, limit: int, cursor: str | None) -> Listed:
+def at_risk(before: datetime, *, limit: int, cursor: str | None, ticket_sk: str) -> Listed:
     """Active tickets with an unmet SLA target due before `before` (now plus the margin; overdue ones included),
-    most urgent first (pattern 13)."""
+    most urgent first (pattern 13): view items and ticket items (`ticket_sk`) alike, each ticket under one of them."""
     bound = f"{iso(before)}#~"  # every id sorts before "~": the whole instant is included
-    return _listed(KefuItem.by_assignee, "gsi3pk", AT_RISK, limit=limit, cursor=cursor, oldest_first=True, upper=bound)
+    index = KefuItem.by_assignee
+    sks = (VIEWS_SK, ticket_sk)
+    return _listed(index, "gsi3pk", AT_RISK, limit=limit, cursor=cursor, oldest_first=True, upper=bound, sks=sks)
 
 
 def _listed(
@@ -135,14 +152,15 @@ def _listed(
     cursor: str | None,
     oldest_first: bool = False,
     upper: str | None = None,
+    sks: tuple[str, ...] = (VIEWS_SK,),
 ) -> Listed:
     sort_name = partition_name[:-2] + "sk"
     key_names = {"pk", "sk", partition_name, sort_name}
     start = cursors.decode(cursor, key_names=key_names, partition=(partition_name, partition))
-    if start is not None and (start["sk"]["S"] != VIEWS_SK or (upper and start[sort_name]["S"] > upper)):
+    if start is not None and (start["sk"]["S"] not in sks or (upper and start[sort_name]["S"] > upper)):
         raise BadCursor("the cursor belongs to another listing")
-    # The root model's index: no discriminator filter (these partitions hold view items only, and an index that
-    # projects keys only has no `kind` to filter on).
+    # The root model's index: no discriminator filter (these partitions hold view items, and ATRISK ticket items,
+    # only; only their keys are read).
     sort_condition = getattr(KefuItem, sort_name) <= upper if upper else None
     result = index.query(
         partition,
