@@ -14,7 +14,6 @@ import gc
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.escalation.plan import Plan
@@ -25,11 +24,13 @@ from kefu.observability import logger, metrics, tracer
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=Plan)
-def lambda_handler(event: Plan, context: LambdaContext) -> dict:
-    logger.append_keys(ticketId=event.ticketId, generation=event.generation, milestone=event.milestone)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    # Validated by its model, as Powertools' event_parser validates it, but without importing Powertools' whole
+    # parser package for one model: 8-14 M instructions less of the cold start (the boto3 floor is 1,140 M).
+    plan = Plan.model_validate(event)
+    logger.append_keys(ticketId=plan.ticketId, generation=plan.generation, milestone=plan.milestone)
     # The next wake invokes this same function (its schedule's target), named by the context.
-    following = wake(event, context.invoked_function_arn)
+    following = wake(plan, context.invoked_function_arn)
     logger.info("escalation step", extra={"next": following.document()})
     return following.document()
 

