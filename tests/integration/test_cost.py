@@ -465,18 +465,19 @@ HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
         "as a new customer's, and the repeat-contact count of their recent tickets (Query, Select=COUNT)",
     ),
     "email_inbound: a mail from a new sender": (
-        9,
-        "the mail's key claimed and its outcome stored (idempotency: 2), its record (GetItem: taken before the "
-        "idempotency record expired?), the raw mail (GetObject), its Message-ID from this sender and the sender's "
-        "customer by contact point in one BatchGetItem (a duplicate under another SES id? whose mail?), the "
-        "sender's hourly burst counter (UpdateItem ADD), then the opening: the group's roster (Query), the "
-        "customer, ticket, entry, mail record and Message-ID item in one transaction. Lowered from 11 (issue 22): "
-        "the Message-ID and the contact point were two GetItems; then from 10: the opening read the contact point "
-        "again (it takes the owner read here, kefu.tickets.opening's contact_owners). The floor is 7: "
-        "idempotency's 2 (Powertools' claim and result), the object, one read of what is known by key (the record, "
-        "the Message-ID and the contact point in one BatchGetItem, the record read after the object rather than "
-        "before), the burst counter (an atomic ADD: a read cannot count), the roster (a Query) and the transaction. "
-        "Not taken yet: the record joining the batch",
+        7,
+        "the mail's key claimed and its outcome stored (idempotency: 2), the raw mail (GetObject), one BatchGetItem "
+        "of what is known by key: its record (taken before the idempotency record expired?), its Message-ID from "
+        "this sender (a duplicate under another SES id?), the sender's customer by contact point (whose mail?) and "
+        "the group an admin may have named after its mailbox (support@… → `support`), then the sender's hourly "
+        "burst counter (UpdateItem ADD) and the opening: the group's roster (Query), the customer, ticket, entry, "
+        "mail record and Message-ID item in one transaction. Was 11 (issue 22): the Message-ID and the contact "
+        "point were two GetItems; then 10: the opening read the contact point again (it takes the owner read here, "
+        "kefu.tickets.opening's contact_owners); then 9. Now 7: the record was a GetItem before the object (now read "
+        "with the rest after it; a mail kept unticketed learns it from the record's conditional write, and only a "
+        "mail whose object is gone reads it first), the mailbox's group a GetItem at the opening. 7 is the floor "
+        "of this design: idempotency's 2 (Powertools' claim and result), the object, the read by key, the burst "
+        "counter (an atomic ADD: a read cannot count), the roster (a Query) and the transaction",
     ),
     "email_outbound: an agent's reply on an e-mail ticket": (
         14,
