@@ -13,6 +13,7 @@ from tests.conftest import EVENTS, ROOT
 from tests.integration.mailroom import (
     ATTACHMENTS_BUCKET,
     COMPLAINTS,
+    RAW_BUCKET,
     REGION,
     all_tickets,
     as_stored_by_ses,
@@ -130,6 +131,41 @@ def test_the_same_stored_mail_after_its_idempotency_record_expired_still_opens_o
 
     [ticket] = tickets_of("li.lei@example.cn")
     assert len(messages(ticket.id)) == 1
+
+
+def test_a_taken_mail_whose_raw_object_is_gone_keeps_its_first_outcome(mailroom):
+    # Given a mail taken, its idempotency record expired and then its raw object removed,
+    key = mailroom.store(as_stored_by_ses(mail()))
+    mailroom.run([mailroom.record(key)])
+    _forget_idempotency_records()
+    boto3.client("s3", region_name=REGION).delete_object(Bucket=RAW_BUCKET, Key=key)
+
+    # when it is delivered again, then its record answers: no failure, still one ticket with one message.
+    assert mailroom.run([mailroom.record(key)]).failures == []
+    [ticket] = tickets_of("li.lei@example.cn")
+    assert len(messages(ticket.id)) == 1
+
+
+def test_a_mail_never_taken_whose_raw_object_is_gone_fails_for_a_retry(mailroom):
+    key = mailroom.store(as_stored_by_ses(mail()))
+    boto3.client("s3", region_name=REGION).delete_object(Bucket=RAW_BUCKET, Key=key)
+    record = mailroom.record(key)
+
+    assert mailroom.run([record]).failures == [record["messageId"]]
+    assert tickets_of("li.lei@example.cn") == []
+
+
+def test_a_kept_mail_after_its_idempotency_record_expired_keeps_its_first_outcome(mailroom):
+    # Given an auto-reply kept (ignored), its idempotency record expired since,
+    key = mailroom.store(as_stored_by_ses(mail(headers={"Auto-Submitted": "auto-replied"})))
+    mailroom.run([mailroom.record(key)])
+    first = record_of(key.rsplit("/", 1)[-1])
+    _forget_idempotency_records()
+
+    # when it is delivered again, then nothing fails and its first record stands.
+    assert mailroom.run([mailroom.record(key)]).failures == []
+    assert record_of(key.rsplit("/", 1)[-1]) == first
+    assert first.outcome == "ignore"
 
 
 def test_the_same_message_id_from_the_same_sender_under_another_ses_id_is_a_recorded_duplicate(mailroom):
@@ -327,3 +363,19 @@ def test_each_mail_of_the_corpus_is_ticketed_or_kept_as_screened(mailroom, name)
     assert all(a.key for a in ticket.attachments)
     for phrase in expected["reply_contains"]:
         assert phrase in ticket.description
+
+
+def test_a_mail_to_a_mailbox_an_admin_named_a_group_after_opens_its_ticket_in_that_group(mailroom):
+    # Given no deployed group named after the support mailbox, a mail to it goes where routing sends it;
+    from kefu.model.agents import GroupSpec
+    from kefu.store import agents as agent_store
+
+    mailroom.deliver(mail())
+    [routed] = tickets_of("li.lei@example.cn")
+    assert routed.groupId != "support"
+
+    # when an admin adds a group named after it, then a new mail to it opens its ticket in that group.
+    agent_store.put_group("support", GroupSpec(name="Support desk"))
+    mailroom.deliver(mail(sender="Han Meimei <han.meimei@example.cn>"))
+    [grouped] = tickets_of("han.meimei@example.cn")
+    assert grouped.groupId == "support"

@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from kefu.agents.groups import find_group
 from kefu.clock import now
 from kefu.config import settings
+from kefu.deployment import configured_groups
 from kefu.email import raw as raw_mail
 from kefu.email.config import MailSettings, attachments_bucket, mail_settings
 from kefu.email.model import InboundMail, Outcome, Screening
@@ -36,7 +36,6 @@ from kefu.identity import Caller, Role
 from kefu.ids import is_group_id
 from kefu.model.customers import CustomerSummary, normalize_email
 from kefu.model.tickets import Attachment, Category, Channel, CustomerRef, NewTicket, Status, Ticket
-from kefu.store import customers as customer_store
 from kefu.store import mail as mail_store
 from kefu.store import tickets as ticket_store
 from kefu.store.failures import WriteRefused
@@ -88,12 +87,20 @@ class MailOutcome(BaseModel):
 
 
 def receive(stored: StoredMail) -> MailOutcome:
-    """Take one stored mail: ticket it, add it to its ticket, or keep it with the reason it was not."""
+    """Take one stored mail: ticket it, add it to its ticket, or keep it with the reason it was not.
+
+    A mail taken before (its idempotency record has expired since) gets its first outcome again. Whether it was is
+    read late, to save a call: with the Message-ID and the sender in one BatchGetItem for a mail to ticket, and by
+    the record's conditional write for a mail kept; only a mail whose raw object is gone reads its record first.
+    """
     ses_id = stored.ses_message_id
-    earlier = mail_store.record_of(ses_id)
-    if earlier is not None:  # taken before (its idempotency record has expired since): the first outcome stands
-        return _outcome_of(earlier)
-    content = raw_mail.read(stored.bucket, stored.key)
+    try:
+        content = raw_mail.read(stored.bucket, stored.key)
+    except raw_mail.RawMailGone:
+        earlier = mail_store.record_of(ses_id)
+        if earlier is not None:
+            return _outcome_of(earlier)
+        raise
     moment = now()
     config = mail_settings()
     mail, screening = _read(content, config)
@@ -113,20 +120,23 @@ def receive(stored: StoredMail) -> MailOutcome:
         defects=tuple(mail.defects) if mail else (),
     )
     if unreadable or screening.outcome is not Outcome.ACCEPT:
-        return _keep(record).model_copy(update={"unreadable": unreadable})
+        return _keep(record, unreadable=unreadable)
     assert mail is not None and mail.sender is not None
     sender = normalize_email(mail.sender.address)
-    if mail.message_id:
-        # Whether this mail came before under another SES id, and who sent it, in one read.
-        seen, customer = mail_store.received_and_sender(mail.message_id, sender)
-        if seen is not None:
-            return _keep(_as_duplicate(record, seen.ticket_id))
-    else:
-        customer = customer_store.by_contact("email", sender)
+    mailbox = config.mailbox_for(_addresses(mail))
+    named_after = _group_named_after(mailbox)
+    # A deployed group is in the configuration; a stored one (an admin's) is read with the rest.
+    unsure = named_after if named_after is not None and named_after not in configured_groups() else None
+    known = mail_store.known(ses_id, mail.message_id, sender, group_id=unsure)
+    if known.record is not None:
+        return _outcome_of(known.record)
+    if known.seen is not None:
+        return _keep(_as_duplicate(record, known.seen.ticket_id))
     if mail_store.count_mail_from(sender, moment) > config.burst_per_hour:
         detail = f"more than {config.burst_per_hour} mails from {sender} this hour"
         return _keep(_replace(record, outcome=Outcome.IGNORE.value, reason="burst", detail=detail))
-    return _ticket(mail, sender, customer, record, config)
+    group = named_after if named_after in configured_groups() or known.group_stored else None
+    return _ticket(mail, sender, known.customer, record, config, group)
 
 
 def _read(content: bytes, config: MailSettings) -> tuple[InboundMail | None, Screening]:
@@ -145,10 +155,12 @@ def _ticket(
     customer: CustomerSummary | None,
     record: mail_store.MailRecord,
     config: MailSettings,
+    group: str | None,
 ) -> MailOutcome:
+    """`group`: the group the mail's mailbox is named after (complaints@… → complaints), if there is one."""
     found = _thread(mail, customer.id, config) if customer else None
     attachments = _store_attachments(mail, record.ses_message_id, config)
-    addresses = tuple(a.address for a in (*mail.to, *mail.cc))
+    addresses = _addresses(mail)
     mailbox = config.mailbox_for(addresses)
     origin: dict[str, Any] = {"channel": Channel.EMAIL.value, "sesMessageId": record.ses_message_id, "from": sender}
     if config.to_complaints(addresses):
@@ -170,6 +182,7 @@ def _ticket(
                     follow_up_of=None,
                     threaded_by=None,
                     owner=customer,
+                    group=group,
                 )
             ticket_id, threaded_by = found
             ticket = ticket_store.get(ticket_id)
@@ -177,7 +190,15 @@ def _ticket(
                 follow_up = _open_follow_up_of(ticket)
                 if follow_up is None:
                     return _open(
-                        mail, sender, record, attachments, mailbox, origin, follow_up_of=ticket, threaded_by=threaded_by
+                        mail,
+                        sender,
+                        record,
+                        attachments,
+                        mailbox,
+                        origin,
+                        follow_up_of=ticket,
+                        threaded_by=threaded_by,
+                        group=group,
                     )
                 # The conversation already went on in a follow-up: this mail belongs there too.
                 origin = {**origin, "threadOf": ticket.id}
@@ -242,9 +263,11 @@ def _open(
     follow_up_of: Ticket | None,
     threaded_by: str | None,
     owner: CustomerSummary | None = None,
+    group: str | None = None,
 ) -> MailOutcome:
     """A new ticket for the mail; a follow-up's belongs to the earlier ticket's customer. `owner`: whose the sender's
-    address is as `receive` read it (None: nobody's yet), so opening does not read it a second time."""
+    address is as `receive` read it (None: nobody's yet), so opening does not read it a second time; `group`: the
+    group its mailbox is named after, if there is one (routing's choice otherwise)."""
     subject = _clip(normalize_subject(mail.subject) or mail.subject.strip(), MAX_SUBJECT) or "(no subject)"
     name = mail.sender.name[:200] if mail.sender and mail.sender.name else None
     customer = CustomerRef(id=follow_up_of.customerId) if follow_up_of else CustomerRef(email=sender, name=name)
@@ -278,7 +301,7 @@ def _open(
         lookups=lookups,
         origin=data,
         follow_up_of=follow_up_of,
-        group=_group_of(mailbox),
+        group=group,
         contact_owners=None if follow_up_of else {("email", sender): owner},
     )
     return _outcome_of(accepted[0], opened=True, ticket_id=ticket.id)
@@ -332,10 +355,15 @@ def _taken(record: mail_store.MailRecord) -> MailOutcome | None:
     return None
 
 
-def _group_of(mailbox: str) -> str | None:
-    """Mail to a group's own address (complaints@…) opens its ticket in that group."""
+def _addresses(mail: InboundMail) -> tuple[str, ...]:
+    return tuple(a.address for a in (*mail.to, *mail.cc))
+
+
+def _group_named_after(mailbox: str) -> str | None:
+    """The group a mailbox would open its tickets in (complaints@… → complaints), if its name can be a group's;
+    whether that group exists is asked of the configuration, then of the table."""
     local = mailbox.split("@", 1)[0].lower()
-    return local if is_group_id(local) and find_group(local) is not None else None
+    return local if is_group_id(local) else None
 
 
 # --- attachments -------------------------------------------------------------------------------------------
@@ -409,14 +437,16 @@ def _as_duplicate(record: mail_store.MailRecord, ticket_id: str) -> mail_store.M
     return _replace(record, outcome=DUPLICATE, reason="same-message-id", detail=detail, ticket_id=ticket_id)
 
 
-def _keep(record: mail_store.MailRecord) -> MailOutcome:
+def _keep(record: mail_store.MailRecord, *, unreadable: bool = False) -> MailOutcome:
+    """Record a mail that opened nothing; if it was recorded before, its first outcome stands (and an unreadable
+    mail is reported for a person only the first time)."""
     try:
         mail_store.keep(record)
     except mail_store.AlreadyRecorded:
         earlier = mail_store.record_of(record.ses_message_id)
         if earlier is not None:
             return _outcome_of(earlier)
-    return _outcome_of(record)
+    return _outcome_of(record).model_copy(update={"unreadable": unreadable})
 
 
 def _outcome_of(record: mail_store.MailRecord, *, opened: bool = False, ticket_id: str | None = None) -> MailOutcome:

@@ -16,6 +16,7 @@ from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.policy import EmailPolicy
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from kefu.email import decoding, quoting
@@ -42,7 +43,18 @@ class _Policy(EmailPolicy):
     full headers itself, from the raw values."""
 
     def header_fetch_parse(self, name: str, value: str) -> str:
-        return super().header_fetch_parse(name, value[:_MAX_PARSED_HEADER] if isinstance(value, str) else value)
+        if isinstance(value, str):
+            return _parsed_header(self, name, value[:_MAX_PARSED_HEADER])
+        return super().header_fetch_parse(name, value)
+
+
+@lru_cache(maxsize=64)
+def _parsed_header(policy: _Policy, name: str, value: str) -> str:
+    """The header object `policy.default` makes of a value, made once per (name, value): the parser and `Message`
+    fetch the same Content-Type of a part three or four times (its type, its boundary, its charset), each a parse
+    of the whole header grammar (a tenth of a mail's own CPU). The objects are immutable strings; sharing one is
+    as good as parsing again."""
+    return EmailPolicy.header_fetch_parse(policy, name, value)
 
 
 _PARSER_POLICY = _Policy()

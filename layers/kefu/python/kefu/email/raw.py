@@ -16,8 +16,16 @@ def _s3() -> Any:
     return boto3_client("s3", region_name=settings().region)
 
 
+class RawMailGone(Exception):
+    """The stored mail is no longer in its bucket (taken long ago, then expired, or removed by hand)."""
+
+
 def read(bucket: str, key: str) -> bytes:
-    return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    s3 = _s3()
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey as err:
+        raise RawMailGone(f"s3://{bucket}/{key}") from err
 
 
 def store(bucket: str, key: str, content: bytes, content_type: str) -> None:

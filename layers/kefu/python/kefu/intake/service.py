@@ -17,6 +17,7 @@ from kefu.intake.model import IntakeMessage, IntakeOutcome
 from kefu.model.tickets import Channel, NewTicket
 from kefu.store import threads as thread_store
 from kefu.tickets import service as tickets
+from kefu.tickets.customer import contact_points
 
 #: The content that must match when a (channel, externalId) comes again; `channel` and `externalId` are the key.
 CONTENT = "[customer, subject, body, category, priority, occurredAt, metadata]"
@@ -52,9 +53,12 @@ def take(message: IntakeMessage) -> IntakeOutcome:
     """
     caller = system_caller(message.channel)
     channel, thread = message.channel.value, message.thread_id
+    points = contact_points(message.customer)
     for _ in range(3):
         follow_up_of = None
-        ticket_id = thread_store.ticket_of(channel, thread)
+        # The thread's ticket and the customer's contact points in one read (the owners are unused when the thread
+        # has its ticket: a read unit or two more, a call fewer when it has none).
+        ticket_id, owners = thread_store.ticket_and_owners(channel, thread, points)
         if ticket_id is not None:
             try:
                 tickets.relay_customer_message(caller, ticket_id, message.body, origin=message.origin())
@@ -76,6 +80,7 @@ def take(message: IntakeMessage) -> IntakeOutcome:
                 lookups=lambda t: [thread_store.new_item(channel, thread, t.id, t.createdAt)],
                 origin=message.origin(),
                 follow_up_of=follow_up_of,
+                contact_owners=None if follow_up_of else owners,
             )
         except Conflict:
             continue  # another contact of the thread opened its ticket (or follow-up) meanwhile: add this one to it

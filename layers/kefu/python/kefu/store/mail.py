@@ -17,8 +17,9 @@ from pynamodb.transactions import TransactWrite
 from kefu.clock import iso
 from kefu.model.customers import CustomerSummary
 from kefu.model.tickets import Channel, EntryKind, TimelineEntry
+from kefu.store.agents import GROUP_SK, group_key
 from kefu.store.customers import CONTACT_SK, contact_key
-from kefu.store.models import BurstItem, ContactItem, KefuItem, MailRecordItem, MailThreadItem, MessageIdItem
+from kefu.store.models import BurstItem, ContactItem, GroupItem, KefuItem, MailRecordItem, MailThreadItem, MessageIdItem
 from kefu.store.tickets import TIMELINE_PREFIX, ticket_key, timeline_entry_id
 from kefu.store.writes import condition_failed, connection
 
@@ -105,20 +106,39 @@ def received(message_id: str, sender: str) -> MessageRef | None:
     return _ref(message_id, item)
 
 
-def received_and_sender(message_id: str, sender: str) -> tuple[MessageRef | None, CustomerSummary | None]:
-    """`received` and the sender's customer by e-mail (`customers.by_contact`), both read in one BatchGetItem
-    (consistent): a new mail's two lookups before it is ticketed, one call rather than two."""
-    message = (message_key(message_id), _sender_sk(sender))
+@dataclass(frozen=True)
+class Known:
+    """What kefu knows already of a new mail, read in one BatchGetItem (consistent) before it is ticketed: its
+    record (taken before, its idempotency record expired since?), its Message-ID from this sender (sent again
+    under another SES id?) and the sender's customer by e-mail (`customers.by_contact`)."""
+
+    record: MailRecord | None
+    seen: MessageRef | None
+    customer: CustomerSummary | None
+    #: Whether the group asked about (the one its mailbox is named after) is stored, if one was asked about.
+    group_stored: bool = False
+
+
+def known(ses_message_id: str, message_id: str | None, sender: str, *, group_id: str | None = None) -> Known:
+    """One call where these were up to four GetItems: without a Message-ID, no Message-ID; without `group_id`, no
+    group (an admin may add a group named after a mailbox, support@… → group `support`)."""
+    record = (_record_key(ses_message_id), RECORD_SK)
     contact = (contact_key("email", sender), CONTACT_SK)
-    found = {(item.pk, item.sk): item for item in KefuItem.batch_get([message, contact], consistent_read=True)}
-    seen, owner = found.get(message), found.get(contact)
-    ref = _ref(message_id, seen) if isinstance(seen, MessageIdItem) else None
-    customer = (
-        CustomerSummary(id=owner.customer_id, tier=owner.tier, name=owner.name)
-        if isinstance(owner, ContactItem)
-        else None
+    message = (message_key(message_id), _sender_sk(sender)) if message_id else None
+    group = (group_key(group_id), GROUP_SK) if group_id else None
+    keys = [key for key in (record, message, contact, group) if key is not None]
+    found = {(item.pk, item.sk): item for item in KefuItem.batch_get(keys, consistent_read=True)}
+    taken, seen, owner = found.get(record), found.get(message) if message else None, found.get(contact)
+    return Known(
+        record=_mail_record(taken) if isinstance(taken, MailRecordItem) else None,
+        seen=_ref(message_id, seen) if message_id and isinstance(seen, MessageIdItem) else None,
+        customer=(
+            CustomerSummary(id=owner.customer_id, tier=owner.tier, name=owner.name)
+            if isinstance(owner, ContactItem)
+            else None
+        ),
+        group_stored=group is not None and isinstance(found.get(group), GroupItem),
     )
-    return ref, customer
 
 
 def received_item(message_id: str, sender: str, ticket_id: str, customer_id: str, at: datetime) -> MessageIdItem:
@@ -225,6 +245,10 @@ def record_of(ses_message_id: str) -> MailRecord | None:
         item = MailRecordItem.get(_record_key(ses_message_id), RECORD_SK, consistent_read=True)
     except DoesNotExist:
         return None
+    return _mail_record(item)
+
+
+def _mail_record(item: MailRecordItem) -> MailRecord:
     return MailRecord(
         ses_message_id=item.ses_message_id,
         outcome=item.outcome,

@@ -69,6 +69,7 @@ from pynamodb.models import Model
 from kefu.config import settings
 from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
 from kefu.store.service_models import use_service_folders
+from kefu.store.user_agent import fix_user_agent
 
 
 class _FromSettings:
@@ -186,6 +187,7 @@ class KefuItem(Model):
         if connection is not known:
             # The session is new (pynamodb makes it on first use): its models are found without listing every service.
             use_service_folders(connection.connection.session)
+            fix_user_agent(connection.connection.session)
         return connection
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from kefu.store.models import ThreadItem
+from kefu.model.customers import CustomerSummary
+from kefu.store.customers import CONTACT_SK, contact_key
+from kefu.store.models import ContactItem, KefuItem, ThreadItem
 
 THREAD_SK = "THREAD"
 
@@ -22,6 +25,26 @@ def ticket_of(channel: str, thread_id: str) -> str | None:
     except DoesNotExist:
         return None
     return item.ticket_id
+
+
+def ticket_and_owners(
+    channel: str, thread_id: str, contacts: Iterable[tuple[str, str]]
+) -> tuple[str | None, dict[tuple[str, str], CustomerSummary | None]]:
+    """`ticket_of` and the owners of contact points (`customers.by_contact`, None: nobody's) in one consistent
+    BatchGetItem: a contact's lookups before it is taken, one call where they were two or three GetItems."""
+    thread = (thread_key(channel, thread_id), THREAD_SK)
+    points = {(contact_key(kind, value), CONTACT_SK): (kind, value) for kind, value in contacts}
+    found = {(item.pk, item.sk): item for item in KefuItem.batch_get([thread, *points], consistent_read=True)}
+    lookup = found.get(thread)
+    owners: dict[tuple[str, str], CustomerSummary | None] = {}
+    for key, point in points.items():
+        owner = found.get(key)
+        owners[point] = (
+            CustomerSummary(id=owner.customer_id, tier=owner.tier, name=owner.name)
+            if isinstance(owner, ContactItem)
+            else None
+        )
+    return (lookup.ticket_id if isinstance(lookup, ThreadItem) else None), owners
 
 
 def new_item(channel: str, thread_id: str, ticket_id: str, created_at: datetime) -> ThreadItem:

@@ -13,7 +13,7 @@ from kefu.errors import InvalidRequest
 from kefu.identity import Caller
 from kefu.ids import new_customer_id
 from kefu.model.customers import Customer, CustomerSummary, Tier
-from kefu.model.tickets import NewTicket, Ticket
+from kefu.model.tickets import CustomerRef, NewTicket, Ticket
 from kefu.store import customers as customer_store
 from kefu.store.customers import ContactClaims
 
@@ -101,6 +101,21 @@ def _owner_of(kind: str, value: str, read: ContactOwners | None) -> CustomerSumm
     if read is not None and (kind, value) in read:
         return read[kind, value]
     return customer_store.by_contact(kind, value)
+
+
+def contact_points(ref: CustomerRef) -> list[tuple[str, str]]:
+    """The contact points `customer_for` looks a ticket's customer up by, as kept (a value that is not one is left
+    out: `customer_for` refuses it), for a caller that reads their owners beforehand along with its own lookups."""
+    if ref.id:
+        return []
+    points = []
+    for kind, raw, normal in (("email", ref.email, contact.email_address), ("phone", ref.phone, contact.phone_number)):
+        if raw:
+            try:
+                points.append((kind, normal(raw)))
+            except InvalidRequest:
+                continue
+    return points
 
 
 def contact_email(raw: str) -> str | None:
