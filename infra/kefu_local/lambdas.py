@@ -296,22 +296,27 @@ def failure_record(name: str, event: Any, invocation: Invocation, attempts: int)
         response = invocation.result
     except ValueError:
         response = invocation.payload.decode(errors="replace")
+    error = invocation.function_error or "Unhandled"
+    record = destination_record(f"{function_arn(name)}:$LATEST", "RetriesExhausted", attempts, error)
+    return {**record, "requestPayload": event, "responsePayload": response}
+
+
+def destination_record(arn: str, condition: str, invocations: int, function_error: str | None) -> dict[str, Any]:
+    """What every record Lambda sends an on-failure destination holds (an asynchronous invocation's, a stream
+    batch's): its version and time, the request's context and the response's."""
+    response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+    if function_error:
+        response["functionError"] = function_error
     return {
         "version": "1.0",
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
         "requestContext": {
             "requestId": str(uuid.uuid4()),
-            "functionArn": f"{function_arn(name)}:$LATEST",
-            "condition": "RetriesExhausted",
-            "approximateInvokeCount": attempts,
+            "functionArn": arn,
+            "condition": condition,
+            "approximateInvokeCount": invocations,
         },
-        "requestPayload": event,
-        "responseContext": {
-            "statusCode": 200,
-            "executedVersion": "$LATEST",
-            "functionError": invocation.function_error or "Unhandled",
-        },
-        "responsePayload": response,
+        "responseContext": response,
     }
 
 

@@ -368,21 +368,12 @@ class StreamPoller:
         )
         if not destination:
             return
-        response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
-        if invocation is not None and invocation.function_error:
-            response_context["functionError"] = invocation.function_error
         created = [_arrival(r) for r in records]
         sequences = [_sequence(r) for r in records]
+        arn = lambdas.function_arn(self.mapping.function, self.region)
+        error = invocation.function_error if invocation is not None else None
         document = {
-            "requestContext": {
-                "requestId": str(uuid.uuid4()),
-                "functionArn": lambdas.function_arn(self.mapping.function, self.region),
-                "condition": condition,
-                "approximateInvokeCount": invocations,
-            },
-            "responseContext": response_context,
-            "version": "1.0",
-            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            **lambdas.destination_record(arn, condition, invocations, error),
             ("KinesisBatchInfo" if self.mapping.shape == "kinesis" else "DDBStreamBatchInfo"): {
                 "shardId": shard_id,
                 "startSequenceNumber": sequences[0],

@@ -24,6 +24,12 @@ def transfer(desk: Api, ticket_id: str, group: str) -> dict:
     return reply.json
 
 
+def resolve(desk: Api, ticket_id: str, who=AGENT) -> None:
+    body = {"to": "resolved", "resolution": {"kind": "answer"}}
+    reply = desk("POST", f"/tickets/{ticket_id}/transition", who=who, body=body)
+    assert reply.status == 200, reply.text
+
+
 def listed(desk: Api, who=AGENT, **query) -> list[str]:
     reply = desk("GET", "/tickets", who=who, query={k: str(v) for k, v in query.items()})
     assert reply.status == 200, reply.text
@@ -51,8 +57,7 @@ def test_the_owners_list_is_by_status_newest_first_and_follows_status_changes(de
         take(desk, tid)
     assert listed(desk, owner="me", status="open") == [second, first]
 
-    body = {"to": "resolved", "resolution": {"kind": "answer"}}
-    assert desk("POST", f"/tickets/{first}/transition", who=AGENT, body=body).status == 200
+    resolve(desk, first, who=AGENT)
 
     assert listed(desk, owner="me") == [second]  # `open` by default
     assert listed(desk, owner="me", status="resolved") == [first]
@@ -138,8 +143,7 @@ def test_supervisors_list_escalated_tickets_across_groups_highest_level_first(de
     assert calm not in listed(desk, ADMIN, escalated="true")
     assert desk("GET", "/tickets", who=AGENT, query={"escalated": "true"}).status == 403
 
-    body = {"to": "resolved", "resolution": {"kind": "answer"}}
-    assert desk("POST", f"/tickets/{high}/transition", who=SUPERVISOR, body=body).status == 200
+    resolve(desk, high, who=SUPERVISOR)
     assert listed(desk, SUPERVISOR, escalated="true") == [low]  # a resolved ticket leaves the list
 
 
@@ -231,8 +235,7 @@ def test_an_unassigned_tickets_item_carries_its_at_risk_key_and_it_moves_to_the_
     assert at_risk_entries(tid) == ["TICKET"]
     assert listed(desk, SUPERVISOR, atRisk="true") == [tid]
 
-    body = {"to": "resolved", "resolution": {"kind": "answer"}}
-    assert desk("POST", f"/tickets/{tid}/transition", who=SUPERVISOR, body=body).status == 200
+    resolve(desk, tid, who=SUPERVISOR)
     assert at_risk_entries(tid) == []
     assert listed(desk, SUPERVISOR, atRisk="true") == []
 
@@ -276,8 +279,7 @@ def test_a_ticket_stored_with_its_at_risk_key_on_its_view_leaves_the_list_when_i
     assert at_risk_entries(tid) == ["TICKET"]
     assert listed(desk, SUPERVISOR, atRisk="true") == []
 
-    body = {"to": "resolved", "resolution": {"kind": "answer"}}
-    assert desk("POST", f"/tickets/{tid}/transition", who=SUPERVISOR, body=body).status == 200
+    resolve(desk, tid, who=SUPERVISOR)
     assert at_risk_entries(tid) == [], "no entry left behind for ever"
 
 
@@ -290,8 +292,7 @@ def test_a_ticket_stored_with_its_at_risk_key_on_its_view_keeps_it_there_when_ta
     assert at_risk_entries(tid) == ["VIEWS"]
     assert listed(desk, SUPERVISOR, atRisk="true") == [tid]
 
-    body = {"to": "resolved", "resolution": {"kind": "answer"}}
-    assert desk("POST", f"/tickets/{tid}/transition", who=AGENT, body=body).status == 200
+    resolve(desk, tid, who=AGENT)
     assert at_risk_entries(tid) == []
     assert listed(desk, SUPERVISOR, atRisk="true") == []
 
@@ -301,8 +302,7 @@ def test_an_old_shaped_ticket_resolved_at_its_first_write_leaves_nothing_behind(
     _due(tid, now() + timedelta(minutes=20))
     stored_before_the_ticket_carried_its_at_risk_key(tid)
 
-    body = {"to": "resolved", "resolution": {"kind": "answer"}}
-    assert desk("POST", f"/tickets/{tid}/transition", who=SUPERVISOR, body=body).status == 200
+    resolve(desk, tid, who=SUPERVISOR)
 
     assert at_risk_entries(tid) == []
     assert listed(desk, SUPERVISOR, atRisk="true") == []

@@ -136,7 +136,7 @@ def receive(stored: StoredMail) -> MailOutcome:
         detail = f"more than {config.burst_per_hour} mails from {sender} this hour"
         return _keep(_replace(record, outcome=Outcome.IGNORE.value, reason="burst", detail=detail))
     group = named_after if named_after in configured_groups() or known.group_stored else None
-    return _ticket(mail, sender, known.customer, record, config, group)
+    return _ticket(mail, sender, known.customer, record, config, mailbox, group)
 
 
 def _read(content: bytes, config: MailSettings) -> tuple[InboundMail | None, Screening]:
@@ -155,13 +155,14 @@ def _ticket(
     customer: CustomerSummary | None,
     record: mail_store.MailRecord,
     config: MailSettings,
+    mailbox: str,
     group: str | None,
 ) -> MailOutcome:
-    """`group`: the group the mail's mailbox is named after (complaints@… → complaints), if there is one."""
+    """`mailbox`: the desk's address the mail was sent to; `group`: the group that mailbox is named after
+    (complaints@… → complaints), if there is one."""
     found = _thread(mail, customer.id, config) if customer else None
     attachments = _store_attachments(mail, record.ses_message_id, config)
     addresses = _addresses(mail)
-    mailbox = config.mailbox_for(addresses)
     origin: dict[str, Any] = {"channel": Channel.EMAIL.value, "sesMessageId": record.ses_message_id, "from": sender}
     if config.to_complaints(addresses):
         # Written to the complaints address: a complaint whatever the words say, so the complaint policy (the
@@ -169,37 +170,21 @@ def _ticket(
         origin["complaintsAddress"] = config.complaints
     if mail.message_id:
         origin["messageId"] = mail.message_id
+
+    def opened(**how: Any) -> MailOutcome:
+        """The mail's new ticket (`_open`), with the origin as it stands at that round."""
+        return _open(mail, sender, record, attachments, mailbox, origin, group=group, **how)
+
     for _ in range(3):
         try:
             if found is None:
-                return _open(
-                    mail,
-                    sender,
-                    record,
-                    attachments,
-                    mailbox,
-                    origin,
-                    follow_up_of=None,
-                    threaded_by=None,
-                    owner=customer,
-                    group=group,
-                )
+                return opened(follow_up_of=None, threaded_by=None, owner=customer)
             ticket_id, threaded_by = found
             ticket = ticket_store.get(ticket_id)
             if _too_late_to_reopen(ticket):
                 follow_up = _open_follow_up_of(ticket)
                 if follow_up is None:
-                    return _open(
-                        mail,
-                        sender,
-                        record,
-                        attachments,
-                        mailbox,
-                        origin,
-                        follow_up_of=ticket,
-                        threaded_by=threaded_by,
-                        group=group,
-                    )
+                    return opened(follow_up_of=ticket, threaded_by=threaded_by)
                 # The conversation already went on in a follow-up: this mail belongs there too.
                 origin = {**origin, "threadOf": ticket.id}
                 ticket = follow_up

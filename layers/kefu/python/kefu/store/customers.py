@@ -59,6 +59,14 @@ def by_contact(kind: str, value: str) -> CustomerSummary | None:
         item = ContactItem.get(contact_key(kind, value), CONTACT_SK, consistent_read=True)
     except DoesNotExist:
         return None
+    return owner_of(item)
+
+
+def owner_of(item: object) -> CustomerSummary | None:
+    """The customer a contact point item names (None when `item` is none: the point is nobody's), for callers that
+    read contact points in a batch with their own lookups."""
+    if not isinstance(item, ContactItem):
+        return None
     return CustomerSummary(id=item.customer_id, tier=item.tier, name=item.name)
 
 

@@ -18,8 +18,8 @@ from kefu.clock import iso
 from kefu.model.customers import CustomerSummary
 from kefu.model.tickets import Channel, EntryKind, TimelineEntry
 from kefu.store.agents import GROUP_SK, group_key
-from kefu.store.customers import CONTACT_SK, contact_key
-from kefu.store.models import BurstItem, ContactItem, GroupItem, KefuItem, MailRecordItem, MailThreadItem, MessageIdItem
+from kefu.store.customers import CONTACT_SK, contact_key, owner_of
+from kefu.store.models import BurstItem, GroupItem, KefuItem, MailRecordItem, MailThreadItem, MessageIdItem
 from kefu.store.tickets import TIMELINE_PREFIX, ticket_key, timeline_entry_id
 from kefu.store.writes import condition_failed, connection
 
@@ -132,11 +132,7 @@ def known(ses_message_id: str, message_id: str | None, sender: str, *, group_id:
     return Known(
         record=_mail_record(taken) if isinstance(taken, MailRecordItem) else None,
         seen=_ref(message_id, seen) if message_id and isinstance(seen, MessageIdItem) else None,
-        customer=(
-            CustomerSummary(id=owner.customer_id, tier=owner.tier, name=owner.name)
-            if isinstance(owner, ContactItem)
-            else None
-        ),
+        customer=owner_of(owner),
         group_stored=group is not None and isinstance(found.get(group), GroupItem),
     )
 

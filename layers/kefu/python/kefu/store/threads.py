@@ -8,8 +8,8 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from kefu.model.customers import CustomerSummary
-from kefu.store.customers import CONTACT_SK, contact_key
-from kefu.store.models import ContactItem, KefuItem, ThreadItem
+from kefu.store.customers import CONTACT_SK, contact_key, owner_of
+from kefu.store.models import KefuItem, ThreadItem
 
 THREAD_SK = "THREAD"
 
@@ -36,14 +36,7 @@ def ticket_and_owners(
     points = {(contact_key(kind, value), CONTACT_SK): (kind, value) for kind, value in contacts}
     found = {(item.pk, item.sk): item for item in KefuItem.batch_get([thread, *points], consistent_read=True)}
     lookup = found.get(thread)
-    owners: dict[tuple[str, str], CustomerSummary | None] = {}
-    for key, point in points.items():
-        owner = found.get(key)
-        owners[point] = (
-            CustomerSummary(id=owner.customer_id, tier=owner.tier, name=owner.name)
-            if isinstance(owner, ContactItem)
-            else None
-        )
+    owners = {point: owner_of(found.get(key)) for key, point in points.items()}
     return (lookup.ticket_id if isinstance(lookup, ThreadItem) else None), owners
 
 

@@ -512,8 +512,10 @@ def ticket_of(item: TicketItem) -> Ticket:
         version=item.version,
     )
     # Where its at-risk key lives is told by the stored gsi3 itself: written before the ticket item could carry it,
-    # an item whose gsi3 would now say ATRISK says nothing, and its view item has the key (kefu.store.views).
-    if item.gsi3pk != views.AT_RISK and _at_risk_on_item(ticket):
+    # an item whose gsi3 would now say ATRISK says nothing, and its view item has the key (kefu.store.views). Only
+    # a free gsi3 can be such an item (a taken one is the ticket's assignee or awaiting owner): the due is computed
+    # for those alone, not for every ticket read.
+    if item.gsi3pk is None and _at_risk_on_item(ticket):
         ticket._stored_as = _AT_RISK_ON_VIEW
     return ticket
 
