@@ -14,14 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from kefu.batches import KINESIS, Batch, PartialItemFailureResponse
 from kefu.observability import logger, metrics, tracer
 
 #: The images of a change that name its ticket: the new one (written), then the old one (a removal) if asked.
@@ -62,21 +58,18 @@ class TicketChangeReader:
         self.work = work
         self.unreadable_metric = unreadable_metric
         self.images = tuple(images)
-        self.processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
+        self.batch = Batch(KINESIS, failure_log="table change failed")
 
     @tracer.capture_method
-    def record_handler(self, record: KinesisStreamRecord) -> dict[str, Any]:
-        # Powertools hands the record by keyword: the parameter must be named `record`.
+    def record_handler(self, record: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            ticket_id = changed_ticket(record.raw_event["kinesis"]["data"], self.images)
+            ticket_id = changed_ticket(record["kinesis"]["data"], self.images)
         except UnreadableRecord as err:
-            sequence = record.kinesis.sequence_number
+            sequence = KINESIS.identifier(record)
             logger.error("unreadable table change", extra={"reason": str(err), "sequence": sequence})
             metrics.add_metric(name=self.unreadable_metric, unit="Count", value=1)
             raise
         return self.work(ticket_id)
 
-    def read(self, event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-        return process_partial_response(
-            event=event, record_handler=self.record_handler, processor=self.processor, context=context
-        )
+    def read(self, event: dict[str, Any]) -> PartialItemFailureResponse:
+        return self.batch.process(event, self.record_handler)
