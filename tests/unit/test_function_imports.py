@@ -91,6 +91,8 @@ def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():
     assert "kefu.revisits.campaigns" in modules
     sending = {"kefu.surveys.service", "kefu.revisits.invitation", "kefu.email.outbound", "kefu.sms.outbound"}
     assert not sending & modules
+    # nor the knowledge base, which the KPI tallies it counts its runs with read only for the API's deflections
+    assert "kefu.knowledge" not in modules
 
 
 def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_records():
