@@ -6,7 +6,8 @@ kefu's own loop rather than Powertools' batch utility: importing `aws_lambda_pow
 async and FIFO processors, the data class of every event source (its `data_classes` package) and, when pydantic is
 loaded first, every event model of its parser, on each cold start of the function that reads the batch
 (tests/bench/test_function_cold_start.py has the figures). The functions used only this part of it, which is this
-module.
+module. Like kefu.table_changes and kefu.observability it serves the functions, not the domain: no domain package
+imports it, and it knows a record only as far as its identifier.
 
 The semantics are the utility's with `raise_on_entire_batch_failure=False`: a batch whose records all failed returns
 their failures (it does not raise). A failed record whose identifier cannot be read cannot be reported alone: the
