@@ -43,6 +43,23 @@ def changed_ticket(data: str, images: Sequence[str] = WRITTEN) -> str:
     return item["id"]["S"]
 
 
+class _Changes(Batch):
+    """A reader's batches: an unreadable record is logged as such and counted (`unreadable_metric`), once; any other
+    failure as every batch logs it."""
+
+    def __init__(self, unreadable_metric: str) -> None:
+        super().__init__(KINESIS, failure_log="table change failed")
+        self.unreadable_metric = unreadable_metric
+
+    def failed(self, record: Mapping[str, Any], error: Exception) -> bool:
+        if not isinstance(error, UnreadableRecord):
+            return super().failed(record, error)
+        sequence = KINESIS.identifier(record)
+        logger.error("unreadable table change", extra={"reason": str(error), "sequence": sequence})
+        metrics.add_metric(name=self.unreadable_metric, unit="Count", value=1)
+        return False
+
+
 class TicketChangeReader:
     """One function's reading of a batch: `work(ticket_id)` for each record's ticket, partial failures reported.
 
@@ -58,18 +75,11 @@ class TicketChangeReader:
         self.work = work
         self.unreadable_metric = unreadable_metric
         self.images = tuple(images)
-        self.batch = Batch(KINESIS, failure_log="table change failed")
+        self.batch = _Changes(unreadable_metric)
 
     @tracer.capture_method
     def record_handler(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        try:
-            ticket_id = changed_ticket(record["kinesis"]["data"], self.images)
-        except UnreadableRecord as err:
-            sequence = KINESIS.identifier(record)
-            logger.error("unreadable table change", extra={"reason": str(err), "sequence": sequence})
-            metrics.add_metric(name=self.unreadable_metric, unit="Count", value=1)
-            raise
-        return self.work(ticket_id)
+        return self.work(changed_ticket(record["kinesis"]["data"], self.images))
 
     def read(self, event: dict[str, Any]) -> PartialItemFailureResponse:
         return self.batch.process(event, self.record_handler)
