@@ -22,6 +22,13 @@ from typing import Annotated, Any, TypeVar
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.append(str(Path(__file__).resolve().parent))
 
+from kefu import lazy_packages
+
+# Powertools' event_handler package imports every resolver it has and its data_classes package every event class;
+# the API needs one resolver and a few events: each name is loaded with its own submodule (kefu.lazy_packages).
+for _package in lazy_packages.POWERTOOLS:
+    lazy_packages.defer(_package)
+
 import envelope
 import problems
 import routers
