@@ -52,12 +52,14 @@ PROBE = textwrap.dedent(
             for value in [getattr(package, attribute)]
         }
     its_module = importlib.import_module("aws_lambda_powertools.utilities.data_classes.event_source")
+    kafka = packages["aws_lambda_powertools.utilities.data_classes"].kafka_event
     from aws_lambda_powertools.utilities.data_classes import event_source
     print(json.dumps({
         "lazy": [isinstance(p, lazy_packages.LazyPackage) for p in packages.values()],
         "init": init,
         "names": names,
         "event_source": [callable(event_source), event_source is not its_module],
+        "submodule": kafka is sys.modules["aws_lambda_powertools.utilities.data_classes.kafka_event"],
     }))
     """
 )
@@ -90,3 +92,5 @@ def test_the_apis_init_loads_one_resolver_and_a_few_event_classes_and_every_publ
     assert not any(value.startswith("module:") for value in [*event_handler.values(), *data_classes.values()])
     # (a name that is also its submodule's, `event_source`, stays the decorator once the submodule is imported)
     assert result["event_source"] == [True, True]
+    # (and a submodule the real __init__ imports is an attribute of the package, imported when first read)
+    assert result["submodule"] is True

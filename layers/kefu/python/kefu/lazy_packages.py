@@ -10,8 +10,9 @@ and a handful of event classes.
 `defer(package)` reads the package's `__init__` source (not its code) and, when it holds nothing but a docstring,
 `from .sub import name` re-exports and `__all__` (checked on every import, so a release that changes that falls
 back to the normal import), installs a module object in its place whose missing attributes are looked up in the
-submodule the `__init__` names for them. What it exports is then the same objects, loaded later; nothing else
-changes. tests/unit/test_lazy_packages.py fails when a package kefu defers stops qualifying.
+submodule the `__init__` names for them (and the submodules it imports, which are the real package's attributes too).
+What it exports is then the same objects, loaded later; nothing else changes. tests/unit/test_lazy_packages.py fails
+when a package kefu defers stops qualifying.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ class LazyPackage(ModuleType):
     def __getattr__(self, name: str) -> Any:
         exports = self.__dict__.get("_kefu_exports", {})
         if name not in exports:
+            if any(
+                module == f"{self.__name__}.{name}" or module.startswith(f"{self.__name__}.{name}.")
+                for module, _ in exports.values()
+            ):
+                # A submodule the real `__init__` imports (`data_classes.sqs_event`): an attribute of the package
+                # there, so one here too, imported now.
+                return importlib.import_module(f"{self.__name__}.{name}")
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
         module, attribute = exports[name]
         value = getattr(importlib.import_module(module), attribute)
