@@ -22,6 +22,13 @@ from typing import Annotated, Any, TypeVar
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.append(str(Path(__file__).resolve().parent))
 
+from kefu import lazy_packages
+
+# Powertools' event_handler package imports every resolver it has and its data_classes package every event class;
+# the API needs one resolver and a few events: each name is loaded with its own submodule (kefu.lazy_packages).
+for _package in lazy_packages.POWERTOOLS:
+    lazy_packages.defer(_package)
+
 import envelope
 import problems
 import routers
@@ -34,11 +41,8 @@ from problems import responses
 from pydantic import BaseModel
 
 from kefu import errors
-from kefu.agents import service as agents
 from kefu.customers import linking
 from kefu.identity import Caller
-from kefu.model.agents import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
-from kefu.model.surveys import RevisitAnswer, RevisitOutcome, SurveyAnswer, SurveyResult, SurveyView
 from kefu.model.tickets import (
     AssignRequest,
     NewMessage,
@@ -299,97 +303,6 @@ def transition(ticketId: str, body: TransitionRequest):
 def assign(ticketId: str, body: AssignRequest):
     who = caller()
     return ticket_response(who, tickets.assign(who, ticketId, body))
-
-
-@app.post(
-    "/tickets/<ticketId>/revisit",
-    tags=["surveys"],
-    summary="Record a revisit call (agents): the customer's answer when reached, else a note",
-    description="Reached (`reached: true`) needs `csat`; not reached takes no scores. 409 when the ticket is not "
-    "an open revisit task; 404 when the caller does not reach it.",
-    responses=responses(RevisitOutcome, errors=(403, 409)),
-)
-def record_revisit(ticketId: str, body: RevisitAnswer):
-    from kefu.surveys import service as surveys
-
-    return json_response(surveys.record_revisit(caller(), ticketId, body))
-
-
-@app.get(
-    "/surveys/<token>",
-    tags=["surveys"],
-    summary="A revisit survey: its questions and the ticket it is about (no token: the link is the credential)",
-    description="404 for a link kefu did not sign, 403 once it expired, 409 once answered.",
-    responses=responses(SurveyView, errors=(403, 409)),
-)
-def show_survey(token: str):
-    from kefu.surveys import service as surveys
-
-    return json_response(surveys.show_survey(token))
-
-
-@app.post(
-    "/surveys/<token>",
-    tags=["surveys"],
-    summary="Answer a revisit survey, once: CSAT 1-5, NPS 0-10, a comment",
-    description="404 for a link kefu did not sign, 403 once it expired, 409 once answered.",
-    responses=responses(SurveyResult, 201, "The recorded answer", errors=(403, 409)),
-)
-def answer_survey(token: str, body: SurveyAnswer):
-    from kefu.surveys import service as surveys
-
-    return json_response(surveys.answer_survey(token, body), 201)
-
-
-@app.get("/groups", tags=["agents"], summary="The groups", responses=responses(list[Group], errors=(403,)))
-def list_groups():
-    return json_response(agents.list_groups(caller()))
-
-
-@app.put(
-    "/groups/<groupId>",
-    tags=["agents"],
-    summary="Create or update a group (admins)",
-    description="409 for a group the deployment configuration defines (change it there).",
-    responses=responses(Group, errors=(403, 409)),
-)
-def put_group(groupId: str, body: GroupSpec):
-    return json_response(agents.upsert_group(caller(), groupId, body))
-
-
-@app.get(
-    "/groups/<groupId>/agents",
-    tags=["agents"],
-    summary="A group's agents with availability and load",
-    responses=responses(list[GroupMember], errors=(403,)),
-)
-def group_agents(groupId: str):
-    return json_response(agents.group_roster(caller(), groupId))
-
-
-@app.put(
-    "/agents/<agentId>",
-    tags=["agents"],
-    summary="Create or update an agent (admins)",
-    description="The groups in `groupIds` must exist (422 otherwise).",
-    responses=responses(Agent, errors=(403, 409)),
-)
-def put_agent(agentId: str, body: AgentSpec):
-    # A group named twice is one membership (the store writes one item per group, in one transaction that may not
-    # touch an item twice).
-    body = body.model_copy(update={"groupIds": list(dict.fromkeys(body.groupIds))})
-    return json_response(agents.upsert_agent(caller(), agentId, body))
-
-
-@app.put(
-    "/agents/<agentId>/availability",
-    tags=["agents"],
-    summary="Set availability (`me` for yourself)",
-    description="Agents set their own; supervisors anyone's (403 otherwise).",
-    responses=responses(Agent, errors=(403, 409)),
-)
-def put_availability(agentId: str, body: AvailabilityUpdate):
-    return json_response(tickets.set_availability(caller(), agentId, body))
 
 
 @app.get("/openapi.json", include_in_schema=False)

@@ -50,6 +50,9 @@ def test_the_apis_init_leaves_out_the_capabilities_routes_and_their_domains_the_
     assert not {name for name in modules if name.endswith("_routes")}
     capabilities = {"kefu.attachments", "kefu.customers.service", "kefu.knowledge", "kefu.kpis", "kefu.qa"}
     assert not capabilities & modules
+    # nor the agents' domain and store or the survey models (the agent and survey routes are route modules; only the
+    # `groups` access scope reads an agent's record, on a request),
+    assert not {"kefu.agents", "kefu.store.agents", "kefu.model.surveys", "kefu.surveys"} & modules
     # without the automatic QA checks (and the routing and SLA settings they read), and without boto3 (the first
     # request reads DynamoDB through pynamodb's botocore client)
     assert not {"kefu.qa.checks", "kefu.routing", "kefu.sla", "boto3"} & modules

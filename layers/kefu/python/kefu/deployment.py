@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kefu.config import reload_settings, settings
-from kefu.model.agents import Group, GroupSpec
+
+if TYPE_CHECKING:
+    from kefu.model.agents import Group
 
 _DEPLOYED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -60,6 +62,9 @@ def per_document(read: Callable[[dict[str, Any]], T]) -> Callable[[], T]:
 def configured_groups(document: dict[str, Any]) -> Mapping[str, Group]:
     """The groups the deployment declares, by id: built once per deployment document (a ticket's opening asks for
     them several times: its group, its roster's assignment mode), read-only as every caller shares them."""
+    # Imported here: what else reads the document (the access scope a ticket read checks) needs no group model.
+    from kefu.model.agents import Group, GroupSpec
+
     return MappingProxyType(
         {
             group_id: Group(id=group_id, updatedAt=_DEPLOYED_AT, **GroupSpec.model_validate(spec).model_dump())

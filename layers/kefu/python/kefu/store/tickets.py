@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -19,7 +19,6 @@ from kefu.model.customers import Tier
 from kefu.model.tickets import ACTIVE, EntryKind, Page, Sla, Status, Ticket, TimelineEntry
 from kefu.store import calendars, views
 from kefu.store import cursor as cursors
-from kefu.store.agents import Turn
 from kefu.store.failures import (
     AgentAtCapacity,
     AgentUnavailable,
@@ -33,6 +32,11 @@ from kefu.store.failures import (
 from kefu.store.full_items import read_in_full, read_matching
 from kefu.store.models import AgentItem, KefuItem, MemberItem, TicketItem, TimelineItem
 from kefu.store.writes import CONDITION_FAILED, TRANSACTION_CONFLICT, cancellation_codes, connection
+
+if TYPE_CHECKING:
+    # Only the assignment path passes a Turn (kefu.tickets.handover, which imports the agents' store itself): a
+    # ticket read does not import the agents' store.
+    from kefu.store.agents import Turn
 
 TICKET_SK = "TICKET"
 TIMELINE_PREFIX = "TL#"

@@ -4,13 +4,16 @@ or helped on."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kefu.errors import Forbidden, TicketNotFound
 from kefu.identity import Caller
 from kefu.ids import is_agent_id
-from kefu.model.agents import Agent
 from kefu.model.tickets import Ticket, Visibility
-from kefu.store import agents as agent_store
 from kefu.tickets.access import AgentScope, access_settings
+
+if TYPE_CHECKING:
+    from kefu.model.agents import Agent
 
 #: Parts of the SLA view a customer never sees (they see their due times, and when they were answered).
 INTERNAL_SLA_FIELDS = ("policy", "breaches", "escalated")
@@ -55,6 +58,10 @@ def agent_groups(caller: Caller) -> frozenset[str]:
 
 def own_agent_record(caller: Caller) -> Agent | None:
     """The caller's agent record (None without one), read once per caller: one GetItem a request, whoever asks."""
+    # Imported here: only the `groups` access scope reads it, and the agents' store and models are not otherwise
+    # imported by a request that reads a ticket (the API's cold start).
+    from kefu.store import agents as agent_store
+
     return caller.remember("agent", lambda: agent_store.get_agent(caller.sub) if is_agent_id(caller.sub) else None)
 
 

@@ -1,0 +1,115 @@
+"""Third-party packages whose `__init__` only re-exports its submodules' names, imported so that each name loads
+its own submodule on first use (PEP 562) instead of every submodule at once.
+
+Powertools' `aws_lambda_powertools.event_handler` imports every resolver it has (AppSync, which imports asyncio;
+Bedrock agents; VPC Lattice; the HTTP resolver...) and `aws_lambda_powertools.utilities.data_classes` every event
+class (about forty modules): Python runs a package's `__init__` before any of its submodules, so even
+`from aws_lambda_powertools.event_handler.api_gateway import ...` pays for all of them. The API uses one resolver
+and a handful of event classes.
+
+`defer(package)` reads the package's `__init__` source (not its code) and, when it holds nothing but a docstring,
+`from .sub import name` re-exports and `__all__` (checked on every import, so a release that changes that falls
+back to the normal import), installs a module object in its place whose missing attributes are looked up in the
+submodule the `__init__` names for them (and the submodules it imports, which are the real package's attributes too).
+What it exports is then the same objects, loaded later; nothing else changes. tests/unit/test_lazy_packages.py fails
+when a package kefu defers stops qualifying.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import sys
+from types import ModuleType
+from typing import Any
+
+#: Powertools' packages whose `__init__` imports every resolver (event_handler) or every event class (data_classes).
+POWERTOOLS = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
+
+
+class LazyPackage(ModuleType):
+    """A package whose re-exported names are imported from their submodule on first access."""
+
+    _kefu_exports: dict[str, tuple[str, str]]
+
+    def __getattr__(self, name: str) -> Any:
+        exports = self.__dict__.get("_kefu_exports", {})
+        if name not in exports:
+            if any(
+                module == f"{self.__name__}.{name}" or module.startswith(f"{self.__name__}.{name}.")
+                for module, _ in exports.values()
+            ):
+                # A submodule the real `__init__` imports (`data_classes.sqs_event`): an attribute of the package
+                # there, so one here too, imported now.
+                return importlib.import_module(f"{self.__name__}.{name}")
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        module, attribute = exports[name]
+        value = getattr(importlib.import_module(module), attribute)
+        setattr(self, name, value)
+        return value
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self.__dict__.get("_kefu_exports", {})))
+
+
+def exports_of(package: str, source: str) -> tuple[dict[str, tuple[str, str]], list[str] | None] | None:
+    """What an `__init__` re-exports (name → (submodule, name in it)) and its `__all__`; None when it does more."""
+    exports: dict[str, tuple[str, str]] = {}
+    public: list[str] | None = None
+    for index, node in enumerate(ast.parse(source).body):
+        if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the docstring
+        if isinstance(node, ast.ImportFrom) and node.module and not any(a.name == "*" for a in node.names):
+            module = f"{package}.{node.module}" if node.level == 1 else node.module
+            if node.level > 1 or not module.startswith(package + "."):
+                return None  # a re-export from outside the package: keep the package as it is
+            exports.update({alias.asname or alias.name: (module, alias.name) for alias in node.names})
+            continue
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(target, "id", None) for target in node.targets] == ["__all__"]
+            and isinstance(node.value, ast.List | ast.Tuple)
+            and all(isinstance(item, ast.Constant) and isinstance(item.value, str) for item in node.value.elts)
+        ):
+            public = [item.value for item in node.value.elts]  # type: ignore[attr-defined]
+            continue
+        return None
+    return exports, public
+
+
+def defer(package: str) -> bool:
+    """Install `package` as a LazyPackage unless it is imported already or its `__init__` does more than
+    re-export; whether it was."""
+    if package in sys.modules:
+        return isinstance(sys.modules[package], LazyPackage)
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
+        return False
+    try:
+        with open(spec.origin, encoding="utf-8") as init:
+            found = exports_of(package, init.read())
+    except (OSError, SyntaxError, ValueError):
+        found = None
+    if found is None:
+        return False
+    exports, public = found
+    module = LazyPackage(package)
+    module.__spec__ = spec
+    module.__file__ = spec.origin
+    module.__path__ = list(spec.submodule_search_locations)
+    module.__package__ = package
+    module.__loader__ = spec.loader
+    module._kefu_exports = exports
+    if public is not None:
+        module.__all__ = public  # type: ignore[attr-defined]
+    sys.modules[package] = module
+    parent, _, child = package.rpartition(".")
+    if parent:
+        setattr(importlib.import_module(parent), child, module)
+    # A name that is also the name of its submodule (`event_source` in data_classes) would be shadowed by the module
+    # as soon as the submodule is imported (the import system sets it on the package): resolved now instead.
+    for name, (submodule, _) in exports.items():
+        if submodule.rpartition(".")[2] == name:
+            getattr(module, name)
+    return True

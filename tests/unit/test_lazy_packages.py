@@ -1,0 +1,96 @@
+"""Powertools' packages the API imports name by name (kefu.lazy_packages): still only re-exports, still complete."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import textwrap
+
+import pytest
+
+from kefu import lazy_packages
+from tests.unit.lambda_process import run_in_function
+
+
+@pytest.mark.parametrize("package", lazy_packages.POWERTOOLS)
+def test_a_deferred_powertools_package_still_only_re_exports_its_submodules_names(package: str):
+    # Given the package's __init__ as the installed Powertools ships it
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.origin is not None
+    with open(spec.origin, encoding="utf-8") as init:
+        found = lazy_packages.exports_of(package, init.read())
+    # Then it holds nothing but re-exports (a release that adds anything else would be imported whole again: the
+    # API's cold start grows by its resolvers and event classes), and every public name is one of them
+    assert found is not None, f"{package}'s __init__ now does more than re-export: kefu.lazy_packages skips it"
+    exports, public = found
+    assert public and set(public) <= set(exports)
+
+
+def test_an_init_that_does_anything_but_re_export_is_left_to_import_as_usual():
+    assert lazy_packages.exports_of("p", "from .a import A\nA.x = 1\n") is None
+    assert lazy_packages.exports_of("p", "from .a import *\n") is None
+    assert lazy_packages.exports_of("p", "from os import path\n") is None
+    assert lazy_packages.exports_of("p", '"""Doc."""\nfrom .a import A as B\n__all__ = ["B"]\n') == (
+        {"B": ("p.a", "A")},
+        ["B"],
+    )
+
+
+PROBE = textwrap.dedent(
+    """
+    import importlib, json, sys
+    import handler
+    from kefu import lazy_packages
+    init = sorted(sys.modules)
+    packages = {name: sys.modules[name] for name in lazy_packages.POWERTOOLS}
+    names = {}
+    for name, package in packages.items():
+        # every public name, read as a client of the package reads it
+        names[name] = {
+            attribute: f"{type(value).__name__}:{getattr(value, '__module__', '')}"
+            for attribute in package.__all__
+            for value in [getattr(package, attribute)]
+        }
+    its_module = importlib.import_module("aws_lambda_powertools.utilities.data_classes.event_source")
+    kafka = packages["aws_lambda_powertools.utilities.data_classes"].kafka_event
+    from aws_lambda_powertools.utilities.data_classes import event_source
+    print(json.dumps({
+        "lazy": [isinstance(p, lazy_packages.LazyPackage) for p in packages.values()],
+        "init": init,
+        "names": names,
+        "event_source": [callable(event_source), event_source is not its_module],
+        "submodule": kafka is sys.modules["aws_lambda_powertools.utilities.data_classes.kafka_event"],
+    }))
+    """
+)
+
+
+def test_the_apis_init_loads_one_resolver_and_a_few_event_classes_and_every_public_name_still_resolves():
+    # Given the API function's init (its handler imported as Lambda imports it)
+    done = run_in_function("api", PROBE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # Then both Powertools packages were imported name by name,
+    assert result["lazy"] == [True, True]
+    init = set(result["init"])
+    # without the resolvers the API does not use (AppSync's, Bedrock's, VPC Lattice's) or other event sources' classes
+    unused = {
+        "aws_lambda_powertools.event_handler.appsync",
+        "aws_lambda_powertools.event_handler.bedrock_agent",
+        "aws_lambda_powertools.event_handler.vpc_lattice",
+        "aws_lambda_powertools.utilities.data_classes.sqs_event",
+        "aws_lambda_powertools.utilities.data_classes.kafka_event",
+    }
+    assert not unused & init
+    assert "aws_lambda_powertools.event_handler.api_gateway" in init
+    # and every name the packages export still reads as the class or function it is
+    event_handler = result["names"]["aws_lambda_powertools.event_handler"]
+    assert event_handler["APIGatewayHttpResolver"] == "ABCMeta:aws_lambda_powertools.event_handler.api_gateway"
+    assert event_handler["AppSyncResolver"].endswith(":aws_lambda_powertools.event_handler.appsync")
+    data_classes = result["names"]["aws_lambda_powertools.utilities.data_classes"]
+    assert data_classes["SQSEvent"].endswith(":aws_lambda_powertools.utilities.data_classes.sqs_event")
+    assert not any(value.startswith("module:") for value in [*event_handler.values(), *data_classes.values()])
+    # (a name that is also its submodule's, `event_source`, stays the decorator once the submodule is imported)
+    assert result["event_source"] == [True, True]
+    # (and a submodule the real __init__ imports is an attribute of the package, imported when first read)
+    assert result["submodule"] is True
