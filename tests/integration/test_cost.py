@@ -850,3 +850,65 @@ def test_an_intake_contact_stays_within_its_write_units(desk, table_indexes):
         answer = intake.lambda_handler(event, LambdaContext())
     assert answer == {"batchItemFailures": []}, answer
     assert meter.units.writes <= INTAKE_CONTACT_WRITE_UNITS, meter.units.counted
+
+
+# --- the KPI function's write units (each also a change-capture unit on the table's Kinesis stream) -------------
+
+#: Units the KPI function (functions/kpis) writes for a web ticket's life (opened, answered by an agent, the
+#: customer's message, resolved), the ticket's change record delivered after each step, one per invocation.
+#: Now 82: three of the four changes move counters, each one transaction doubling its items: the opening 28 (the
+#: facts item, ~960 bytes: 1 unit a copy; 13 aggregates: the day's total and 7 dimension rows, the backlog's changes
+#: on 4 days and its month), the agent's reply 20 (the facts, ~1,060 bytes: 2 units a copy; the first response on
+#: the day's 8 rows), the resolve 30 (the facts at 2 units; 13 aggregates); the customer's message moves nothing but
+#: changes the facts' ticket version: the facts item alone, 4.
+KPI_WEB_TICKET_WRITE_UNITS = 82
+#: Units it writes for five web tickets of one customer, desk day and group living that life together, the five
+#: records of each step delivered in one invocation as a stream batches them.
+#: Now 410: five times one ticket's, each ticket refreshed alone whatever the batch.
+KPI_FIVE_TICKETS_IN_BATCHES_WRITE_UNITS = 410
+
+
+def kpi_units_of_lives(desk, table_indexes, count: int, *, batched: bool) -> float:
+    """The units the KPI function writes while `count` web tickets live a web ticket's life step by step, each
+    step's records delivered after it (all in one invocation when `batched`, else one per invocation)."""
+    from kefu.store.models import dynamodb_client
+    from tests.conftest import LambdaContext, load_function
+    from tests.integration.capacity import CapacityMeter
+    from tests.integration.test_kpis_consumer import kinesis_event, ticket_change
+
+    kpis = load_function("kpis")
+    meter = CapacityMeter(TABLE, table_indexes)
+
+    def deliver(tickets: list[str]) -> None:
+        events = (
+            [kinesis_event(*map(ticket_change, tickets))]
+            if batched
+            else [kinesis_event(ticket_change(tid)) for tid in tickets]
+        )
+        with meter.attached(dynamodb_client()):
+            for event in events:
+                assert kpis.lambda_handler(event, LambdaContext()) == {"batchItemFailures": []}
+
+    tickets = [open_ticket(desk)["id"] for _ in range(count)]
+    deliver(tickets)
+    for who, body in ((AGENT, {"body": "On its way."}), (CUSTOMER, {"body": "Thanks!"})):
+        for tid in tickets:
+            assert desk("POST", f"/tickets/{tid}/messages", who=who, body=body).status == 201
+        deliver(tickets)
+    for tid in tickets:
+        body = {"to": "resolved", "resolution": {"kind": "answer"}}
+        assert desk("POST", f"/tickets/{tid}/transition", who=AGENT, body=body).status == 200
+    deliver(tickets)
+    return meter.units.writes
+
+
+def test_the_kpi_function_stays_within_its_write_units_for_a_web_tickets_life(desk, table_indexes):
+    open_ticket(desk)  # the customer exists: the usual case
+    units = kpi_units_of_lives(desk, table_indexes, 1, batched=False)
+    assert units <= KPI_WEB_TICKET_WRITE_UNITS, units
+
+
+def test_the_kpi_function_stays_within_its_write_units_for_five_tickets_read_in_batches(desk, table_indexes):
+    open_ticket(desk)
+    units = kpi_units_of_lives(desk, table_indexes, 5, batched=True)
+    assert units <= KPI_FIVE_TICKETS_IN_BATCHES_WRITE_UNITS, units
