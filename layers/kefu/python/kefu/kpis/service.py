@@ -6,7 +6,8 @@ customer's tickets for first-contact resolution), and moves the aggregates by th
 last time, in one transaction conditioned on their revision. The same facts twice move nothing; a stale record
 recomputes from the current ticket; two at once: one wins, the other computes again. A ticket changes the facts of
 the customer's earlier tickets (a repeat contact ends their first-contact resolution), so those resolved within the
-7 days before it was opened are refreshed too.
+7 days before it was opened are refreshed too. Facts that move no counter are not written (the stored slots still
+subtract what the ticket adds).
 """
 
 from __future__ import annotations
@@ -89,8 +90,13 @@ def _refresh_one(ticket_id: str, zone: ZoneInfo) -> tuple[int, Ticket, list[Tick
         if plain == stored.facts:
             return 0, ticket, customer_tickets
         slots = slot_counters(facts, zone)
+        moves = counters.difference(stored.slots, slots)
+        if not moves:
+            # Facts that move no counter (a customer's message, a change of subject) are not worth a transaction:
+            # the stored slots still subtract exactly what the ticket adds.
+            return 0, ticket, customer_tickets
         try:
-            store.write_facts(ticket_id, stored, plain, slots, counters.difference(stored.slots, slots))
+            store.write_facts(ticket_id, stored, plain, slots, moves)
         except store.FactsChanged:
             continue
         announce(stored.facts, facts)
