@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -50,7 +50,10 @@ def changed_ticket(data: str, images: Sequence[str] = WRITTEN) -> str:
 class TicketChangeReader:
     """One function's reading of a batch: `work(ticket_id)` for each record's ticket, partial failures reported.
 
-    `unreadable_metric` counts the records that name no ticket; `images` are where a record's ticket is read from."""
+    `unreadable_metric` counts the records that name no ticket; `images` are where a record's ticket is read from.
+    With `together`, the batch's tickets (each once) are first handed to `together(ticket_ids)`, which does the work
+    of many at once and answers those it did; the records of the others go to `work` one by one, and so do all of
+    them if `together` raises, so that a failure is still a record's own."""
 
     def __init__(
         self,
@@ -58,11 +61,14 @@ class TicketChangeReader:
         *,
         unreadable_metric: str,
         images: Sequence[str] = WRITTEN,
+        together: Callable[[list[str]], Collection[str]] | None = None,
     ) -> None:
         self.work = work
         self.unreadable_metric = unreadable_metric
         self.images = tuple(images)
+        self.together = together
         self.processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
+        self._done: Collection[str] = ()
 
     @tracer.capture_method
     def record_handler(self, record: KinesisStreamRecord) -> dict[str, Any]:
@@ -74,9 +80,31 @@ class TicketChangeReader:
             logger.error("unreadable table change", extra={"reason": str(err), "sequence": sequence})
             metrics.add_metric(name=self.unreadable_metric, unit="Count", value=1)
             raise
+        if ticket_id in self._done:
+            return {"ticketId": ticket_id, "together": True}
         return self.work(ticket_id)
 
     def read(self, event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-        return process_partial_response(
-            event=event, record_handler=self.record_handler, processor=self.processor, context=context
-        )
+        self._done = self._work_together(event) if self.together else ()
+        try:
+            return process_partial_response(
+                event=event, record_handler=self.record_handler, processor=self.processor, context=context
+            )
+        finally:
+            self._done = ()
+
+    def _work_together(self, event: dict[str, Any]) -> Collection[str]:
+        assert self.together is not None
+        tickets: list[str] = []
+        for record in event.get("Records") or ():
+            try:
+                tickets.append(changed_ticket(record["kinesis"]["data"], self.images))
+            except (UnreadableRecord, KeyError, TypeError):
+                continue  # said and reported by its record's handling
+        if not tickets:
+            return ()
+        try:
+            return set(self.together(list(dict.fromkeys(tickets))))
+        except Exception:
+            logger.exception("the batch's tickets could not be worked together: one by one")
+            return ()
