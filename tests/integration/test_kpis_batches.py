@@ -105,3 +105,16 @@ def test_a_ticket_whose_change_is_too_large_for_one_transaction_is_left_to_its_o
 
     assert read(ticket) == {"batchItemFailures": [{"itemIdentifier": "1000"}]}, "refreshed alone, it failed alone"
     assert kpi_store.read_facts(ticket).facts is None
+
+
+def test_a_batch_that_cannot_be_refreshed_together_is_refreshed_record_by_record(desk, monkeypatch):
+    first, second = open_ticket(desk), open_ticket(desk)
+
+    def throttled(ticket_ids, **_):
+        raise RuntimeError("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(kpis, "refresh_together", throttled)
+    assert read(first["id"], second["id"]) == {"batchItemFailures": []}
+
+    assert created_today(first) == 2
+    aggregates_are_the_sum_of_the_facts([first["id"], second["id"]])

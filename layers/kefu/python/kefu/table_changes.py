@@ -85,7 +85,7 @@ class TicketChangeReader:
         return self.work(ticket_id)
 
     def read(self, event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-        self._done = self._work_together(event) if self.together else ()
+        self._done = _work_together(self.together, event, self.images) if self.together else ()
         try:
             return process_partial_response(
                 event=event, record_handler=self.record_handler, processor=self.processor, context=context
@@ -93,18 +93,21 @@ class TicketChangeReader:
         finally:
             self._done = ()
 
-    def _work_together(self, event: dict[str, Any]) -> Collection[str]:
-        assert self.together is not None
-        tickets: list[str] = []
-        for record in event.get("Records") or ():
-            try:
-                tickets.append(changed_ticket(record["kinesis"]["data"], self.images))
-            except (UnreadableRecord, KeyError, TypeError):
-                continue  # said and reported by its record's handling
-        if not tickets:
-            return ()
+
+def _work_together(
+    together: Callable[[list[str]], Collection[str]], event: dict[str, Any], images: Sequence[str]
+) -> Collection[str]:
+    """The tickets `together` did of the batch's readable records (each ticket once); none when it raised."""
+    tickets: list[str] = []
+    for record in event.get("Records") or ():
         try:
-            return set(self.together(list(dict.fromkeys(tickets))))
-        except Exception:
-            logger.exception("the batch's tickets could not be worked together: one by one")
-            return ()
+            tickets.append(changed_ticket(record["kinesis"]["data"], images))
+        except (UnreadableRecord, KeyError, TypeError):
+            continue  # said and reported by its record's handling
+    if not tickets:
+        return ()
+    try:
+        return set(together(list(dict.fromkeys(tickets))))
+    except Exception:
+        logger.exception("the batch's tickets could not be worked together: one by one")
+        return ()
