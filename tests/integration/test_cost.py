@@ -502,9 +502,9 @@ HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
     ),
     "kpis: a ticket's change": (
         6,
-        "the ticket and its customer (2 GetItems), its timeline and the customer's tickets (2 Queries, the tickets "
-        "then by key" + KEYS + "), the changed day aggregates in one transaction (a redelivery that changes nothing "
-        "writes nothing)",
+        "the batch's stored facts (BatchGetItem) and the ticket (GetItem), its timeline and the customer's tickets "
+        "(2 Queries, the tickets then by key" + KEYS + "), the facts and the day aggregates they move in one "
+        "transaction, shared by the batch's tickets (a redelivery, or a change that moves no counter, writes nothing)",
     ),
     "notifications: a reply notice by SMS": (
         5,
