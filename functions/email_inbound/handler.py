@@ -15,11 +15,10 @@ gc.disable()  # for the init phase only, as in functions/api/handler.py: its end
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Json
 
+from kefu.batches import SQS, Batch, PartialItemFailureResponse
 from kefu.email import inbound
 from kefu.observability import logger, metrics, tracer
 
@@ -58,30 +57,20 @@ class StoredMailRecord(BaseModel):
     body: Json[StoredMailEvent]
 
 
-class MailProcessor(BatchProcessor):
-    """Logs why each record failed, with its message id, in one structured line."""
+class MailBatch(Batch):
+    """Logs why each record failed, with its message id, in one structured line, and counts it."""
 
-    def failure_handler(self, record: Any, exception):
-        message_id = getattr(record, "messageId", None) or getattr(record, "message_id", None)
-        error = exception[1]
-        logger.warning(
-            "inbound mail record failed",
-            extra={"messageId": message_id, "reason": f"{type(error).__name__}: {error}"},
-        )
+    def failed(self, record: Any, error: Exception) -> bool:
         metrics.add_metric(name="MailRecordsFailed", unit="Count", value=1)
-        return super().failure_handler(record, exception)
+        return super().failed(record, error)
 
 
-# Typed for Powertools' own record models; the processor only validates the record with the model and reads messageId.
-processor = MailProcessor(
-    event_type=EventType.SQS,
-    model=StoredMailRecord,  # type: ignore[arg-type]
-    raise_on_entire_batch_failure=False,
-)
+batch = MailBatch(SQS, failure_log="inbound mail record failed")
 
 
 @tracer.capture_method
-def record_handler(record: StoredMailRecord) -> dict:
+def record_handler(delivered: dict) -> dict:
+    record = StoredMailRecord.model_validate(delivered)
     detail = record.body.detail
     stored = inbound.StoredMail(bucket=detail.bucket.name, key=detail.object.key)
     outcome = inbound.receive_once(stored)
@@ -111,7 +100,7 @@ def record_handler(record: StoredMailRecord) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     inbound.idempotency_config().register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return batch.process(event, record_handler)
 
 
 # End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.

@@ -24,37 +24,40 @@ gc.disable()  # for the init phase only, as in functions/api/handler.py: its end
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.shared.dynamodb_deserializer import TypeDeserializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kefu.batches import DYNAMODB_STREAMS, Batch, PartialItemFailureResponse
 from kefu.channels import events, publisher
 from kefu.email import outbound
 from kefu.observability import logger, metrics, tracer
 
 
-class OutboundProcessor(BatchProcessor):
-    def failure_handler(self, record: Any, exception):
-        error = exception[1]
-        logger.warning("outbound record failed", extra={"reason": f"{type(error).__name__}: {error}"})
+class OutboundBatch(Batch):
+    def failed(self, record: Any, error: Exception) -> bool:
         metric = "EventsFailed" if isinstance(error, publisher.PublishFailed) else "MailSendsFailed"
         metrics.add_metric(name=metric, unit="Count", value=1)
-        return super().failure_handler(record, exception)
+        return super().failed(record, error)
 
 
-# Records as Powertools' data class (the batch utility imports it anyway), not its parser model: importing
-# `DynamoDBStreamRecordModel` runs the parser's model package, which builds every event source's models (about a
-# third of this function's cold start). Both deserialize the image with the same TypeDeserializer.
-processor = OutboundProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+batch = OutboundBatch(DYNAMODB_STREAMS, failure_log="outbound record failed")
+
+# The new image read as Powertools' `DynamoDBRecord` data class read it, with its deserializer; not the data class
+# itself (importing it runs the package of every event source's data class) nor its parser model (importing
+# `DynamoDBStreamRecordModel` builds every event source's models: about a third of this function's cold start).
+_deserializer = TypeDeserializer()
+
+
+def _new_image(record: dict[str, Any]) -> dict[str, Any]:
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    return {name: _deserializer.deserialize(value) for name, value in image.items()}
 
 
 @tracer.capture_method
-def record_handler(record: DynamoDBRecord) -> dict:
-    change = record.dynamodb
-    entry = outbound.written_entry(change.new_image if change is not None else {})
+def record_handler(record: dict[str, Any]) -> dict:
+    entry = outbound.written_entry(_new_image(record))
     if entry is None:
-        logger.info("not a timeline entry: nothing to send", extra={"eventID": record.event_id})
+        logger.info("not a timeline entry: nothing to send", extra={"eventID": record.get("eventID")})
         return {"sent": False, "reason": "not-a-timeline-entry"}
     mail, event = outbound.mail_kind(entry), events.detail_type(entry)
     if mail is None and event is None:
@@ -84,7 +87,7 @@ def record_handler(record: DynamoDBRecord) -> dict:
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     outbound.idempotency_config().register_lambda_context(context)
     publisher.idempotency_config().register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return batch.process(event, record_handler)
 
 
 # End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.

@@ -14,20 +14,20 @@ import gc
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from typing import Any
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kefu.batches import DYNAMODB_STREAMS, Batch, PartialItemFailureResponse
 from kefu.escalation import wakes, watch
 from kefu.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+batch = Batch(DYNAMODB_STREAMS, failure_log="ticket change not followed")
 
 
 @tracer.capture_method
-def record_handler(record: DynamoDBRecord) -> dict:
-    new, orders = watch.follow_change(record.raw_event["dynamodb"])
+def record_handler(record: dict[str, Any]) -> dict:
+    new, orders = watch.follow_change(record["dynamodb"])
     if orders.start:
         metrics.add_metric(name="EscalationWakesScheduled", unit="Count", value=1)
     if orders.stop:
@@ -43,7 +43,7 @@ def record_handler(record: DynamoDBRecord) -> dict:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return batch.process(event, record_handler)
 
 
 # End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.

@@ -17,11 +17,10 @@ import base64
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Json, ValidationError
 
+from kefu.batches import SQS, Batch, PartialItemFailureResponse
 from kefu.clock import iso, now
 from kefu.config import INTAKE_DEAD_LETTER_URL_VAR, settings
 from kefu.customers.updates import CustomerUpdated
@@ -45,25 +44,19 @@ _DETAIL_CHARS = 2000
 class IntakeRecord(BaseModel):
     """An SQS record, as far as this function reads it: its id and its body (a queue message, as JSON). Powertools'
     `SqsRecordModel` would do, but importing it runs its parser's model package, which defines every event model of
-    every source (about a tenth of this function's cold start); Lambda's SQS records always carry the rest. (The
-    batch utility imports that package too when pydantic is loaded before it: this module imports it first.)"""
+    every source (about a tenth of this function's cold start); Lambda's SQS records always carry the rest."""
 
     messageId: str
     body: Json[QueueMessage]
 
 
-class IntakeProcessor(BatchProcessor):
+class IntakeBatch(Batch):
     """Parks what can never be taken in the dead-letter queue at once; reports the rest of what failed for a retry.
     Logs why each record failed, with its message id, in one structured line (what an operator greps for)."""
 
-    def _process_record(self, record: dict):
-        # The record as SQS delivered it: a message parked in the dead-letter queue goes there byte for byte.
-        self._delivered = record
-        return super()._process_record(record)
-
-    def failure_handler(self, record: Any, exception):
-        error = exception[1]
-        delivered = self._delivered
+    def failed(self, delivered: Any, error: Exception) -> bool:
+        # `delivered` is the record as SQS delivered it: a message parked in the dead-letter queue goes there byte
+        # for byte.
         message_id = delivered.get("messageId")
         receives = _receive_count(delivered)
         detail = _reason(error)
@@ -82,25 +75,21 @@ class IntakeProcessor(BatchProcessor):
                     extra={"messageId": message_id, "receiveCount": receives, "reason": hopeless, "detail": detail},
                 )
                 metrics.add_metric(name="IntakeRecordsDeadLettered", unit="Count", value=1)
-                return self.success_handler(record, {"deadLettered": hopeless})
+                return True
         logger.warning(
             "intake record failed",
             extra={"messageId": message_id, "receiveCount": receives, "reason": detail},
         )
         metrics.add_metric(name="IntakeRecordsFailed", unit="Count", value=1)
-        return super().failure_handler(record, exception)
+        return False
 
 
-# Typed for Powertools' own record models; the processor only validates the record with the model and reads messageId.
-processor = IntakeProcessor(
-    event_type=EventType.SQS,
-    model=IntakeRecord,  # type: ignore[arg-type]
-    raise_on_entire_batch_failure=False,
-)
+batch = IntakeBatch(SQS, failure_log="intake record failed")
 
 
 @tracer.capture_method
-def record_handler(record: IntakeRecord) -> dict:
+def record_handler(delivered: dict) -> dict:
+    record = IntakeRecord.model_validate(delivered)
     if isinstance(record.body, CustomerUpdated):
         return customer_updated(record.messageId, record.body)
     contact = record.body
@@ -139,7 +128,7 @@ def customer_updated(message_id: str, update: CustomerUpdated) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     intake.idempotency_config().register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return batch.process(event, record_handler)
 
 
 def _never_takeable(error: BaseException | None) -> str | None:

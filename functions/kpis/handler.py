@@ -18,9 +18,9 @@ import gc
 gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kefu.batches import PartialItemFailureResponse
 from kefu.kpis import service
 from kefu.observability import logger, metrics, tracer
 from kefu.table_changes import WRITTEN_OR_REMOVED, TicketChangeReader
@@ -47,7 +47,7 @@ reader = TicketChangeReader(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
-    return reader.read(event, context)
+    return reader.read(event)
 
 
 # End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.

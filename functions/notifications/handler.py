@@ -15,11 +15,10 @@ gc.disable()  # for the init phase only, as in functions/api/handler.py: its end
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, Json
 
+from kefu.batches import SQS, Batch, PartialItemFailureResponse
 from kefu.notifications import bounces
 from kefu.notifications import service as notifications
 from kefu.observability import logger, metrics, tracer
@@ -47,27 +46,20 @@ class NotificationRecord(BaseModel):
     body: Json[QueuedMessage]
 
 
-class NotificationProcessor(BatchProcessor):
-    def failure_handler(self, record: Any, exception):
-        error = exception[1]
-        logger.warning("notification record failed", extra={"reason": f"{type(error).__name__}: {error}"})
+class NotificationBatch(Batch):
+    def failed(self, record: Any, error: Exception) -> bool:
         metrics.add_metric(name="NotificationsFailed", unit="Count", value=1)
-        return super().failure_handler(record, exception)
+        return super().failed(record, error)
 
 
-# Typed for Powertools' own record models; the processor only validates the record with the model and reads messageId.
-processor = NotificationProcessor(
-    event_type=EventType.SQS,
-    model=NotificationRecord,  # type: ignore[arg-type]
-    raise_on_entire_batch_failure=False,
-)
+batch = NotificationBatch(SQS, failure_log="notification record failed")
 
 _METRICS = {"send": "NotificationsSent", "defer": "NotificationsDeferred", "opted-out": "NotificationsOptedOut"}
 
 
 @tracer.capture_method
-def record_handler(record: NotificationRecord) -> dict:
-    message = record.body
+def record_handler(delivered: dict) -> dict:
+    message = NotificationRecord.model_validate(delivered).body
     if message.wake is not None:
         outcome = notifications.wake(message.wake.ticketId)
     elif message.detail_type in bounces.DETAIL_TYPES and message.detail is not None:
@@ -92,7 +84,7 @@ def record_handler(record: NotificationRecord) -> dict:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return batch.process(event, record_handler)
 
 
 # End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.

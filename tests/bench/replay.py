@@ -14,6 +14,14 @@ makes a client pays nothing, and the baseline's import of botocore is timed as i
 
 `CHILD_HOOK` is the code a child runs before its timed part; it reads `BENCH_REPLAY_MODE` (`record` or `replay`) and
 `BENCH_REPLAY_FILE` from the environment.
+
+It also measures botocore's own share of the CPU (`_bench_sdk_seconds()`: the process's CPU seconds spent inside
+AWS calls so far), so that what kefu does itself can be told from what the SDK does for each call: the time from an
+API call's first event (`provide-client-params`: before its parameters are validated and serialized) to its last
+(`after-call`, or `after-call-error`: its answer parsed), which holds building, signing, the replayed answer's
+parsing and any retry. Tracing around the call (X-Ray's subsegment) and what kefu does with the answer (pynamodb
+building its models) are outside it: kefu's. The handlers are botocore's built-in handlers of every session made
+after `botocore.handlers` is imported, so the clients of Powertools, pynamodb and boto3 alike are measured.
 """
 
 from __future__ import annotations
@@ -85,16 +93,38 @@ if _os.environ.get("BENCH_REPLAY_MODE"):
         endpoint.Endpoint._do_get_response = _do_get_response
         endpoint.Endpoint._send = _record if _MODE == "record" else _send
 
+    import time as _sdk_time
+
+    _sdk = [0.0, None]  # CPU seconds inside AWS calls so far; when the current call started
+
+    def _sdk_started(**_):
+        _sdk[1] = _sdk_time.process_time()
+
+    def _sdk_ended(**_):
+        if _sdk[1] is not None:
+            _sdk[0] += _sdk_time.process_time() - _sdk[1]
+            _sdk[1] = None
+
+    def _bench_sdk_seconds():
+        return _sdk[0]
+
+    def _measure_sdk(handlers):
+        handlers.BUILTIN_HANDLERS.append(("provide-client-params", _sdk_started))
+        handlers.BUILTIN_HANDLERS.append(("after-call", _sdk_ended))
+        handlers.BUILTIN_HANDLERS.append(("after-call-error", _sdk_ended))
+
+    _INSTALLERS = {"botocore.endpoint": lambda module: _install(module), "botocore.handlers": _measure_sdk}
+
     class _Hook:
         def find_spec(self, name, path, target=None):
-            if name != "botocore.endpoint":
+            if name not in _INSTALLERS:
                 return None
             spec = _machinery.PathFinder.find_spec(name, path)
             exec_module = spec.loader.exec_module
 
             def exec_and_install(module):
                 exec_module(module)
-                _install(module)
+                _INSTALLERS[name](module)
 
             spec.loader.exec_module = exec_and_install
             return spec
@@ -132,4 +162,7 @@ else:
 
     def _bench_replay_done():
         return 0
+
+    def _bench_sdk_seconds():
+        return 0.0
 '''

@@ -207,3 +207,29 @@ def table(bills: dict[str, Bill]) -> str:
             lines.append(f"{row:<26}" + "".join(f"{value:>{width}.4f}" for value in values))
     lines.append(f"{'total':<26}" + "".join(f"{bills[name].total:>{width}.4f}" for name in names))
     return "\n".join(lines)
+
+
+#: The column headings of `shares_table`, short: a row per function makes it wide enough.
+_SHORT = {
+    "API Gateway": "API GW",
+    "DynamoDB writes": "DDB writes",
+    "DynamoDB reads": "DDB reads",
+    "Kinesis (table changes)": "Kinesis",
+}
+
+
+def shares_table(bills: dict[str, Bill], *, strip: str = "") -> str:
+    """A text table of one scenario's shares (tests/cost/meter.py `Phase.shares`): one row per function, costliest
+    first, one column per service used and the total, in $ per 10,000 tickets; the last row adds them up."""
+    columns = [row for row in ROWS if any(abs(bill.row(row)) >= 0.00005 for bill in bills.values())]
+    headings = [_SHORT.get(column, column) for column in columns] + ["total"]
+    names = sorted(bills, key=lambda name: bills[name].total, reverse=True)
+    width = max(10, *(len(heading) + 2 for heading in headings))
+    label = max(26, *(len(name.removeprefix(strip)) + 2 for name in names))
+    lines = [f"{'':<{label}}" + "".join(f"{heading:>{width}}" for heading in headings)]
+    for name in names:
+        values = [bills[name].row(column) for column in columns] + [bills[name].total]
+        lines.append(f"{name.removeprefix(strip):<{label}}" + "".join(f"{value:>{width}.4f}" for value in values))
+    sums = [sum(bill.row(column) for bill in bills.values()) for column in columns]
+    lines.append(f"{'all':<{label}}" + "".join(f"{v:>{width}.4f}" for v in (*sums, sum(sums))))
+    return "\n".join(lines)

@@ -27,7 +27,7 @@ from typing import Any
 
 import botocore.handlers
 
-from tests.cost.bill import Invocation
+from tests.cost.bill import Invocation, Usage
 from tests.integration.capacity import KB, CapacityMeter, Index, Units, _snapshot, _units
 
 
@@ -75,8 +75,67 @@ class Phase:
     units: Units = field(default_factory=Units)
     #: function (or thread) → the DynamoDB write units of its calls, to read who wrote what.
     writes_by: Counter = field(default_factory=Counter)
+    #: function (or thread) → the read units, change capture units and change KB of its DynamoDB calls, and
+    #: (function or thread, service, operation) → billed units of its calls: what prices each one's share
+    #: (tests/cost/bill.py `Share`).
+    reads_by: Counter = field(default_factory=Counter)
+    cdc_by: Counter = field(default_factory=Counter)
+    kb_by: Counter = field(default_factory=Counter)
+    billed_by: Counter = field(default_factory=Counter)
     cdc_units: int = 0
     change_kb: int = 0
+
+    def shares(self, usage: Usage, api_function: str) -> dict[str, Usage]:
+        """`usage` (this phase's, whole) split by who used it: each function's invocations, calls, units and table
+        changes; what ran outside any function (the local stack's queue pollers, scheduler and event delivery, on
+        their own threads, and what the run added itself) as one share; the state transitions and the mail received
+        on their own. Priced one by one, the shares add up to the whole (tests/cost/test_cost_table.py checks it)."""
+        functions = {i.function for i in self.invocations}
+        outside = "outside the functions"
+
+        def share_of(who: str) -> str:
+            return who if who in functions else outside
+
+        calls: dict[str, Counter] = {}
+        for (who, service, operation), units in self.billed_by.items():
+            calls.setdefault(share_of(who), Counter())[(service, operation)] += units
+        made = sum(calls.values(), Counter())
+        # What the run added to the whole itself (a campaign's schedule fired by hand: tests/cost/desk.py revisit).
+        calls.setdefault(outside, Counter()).update(
+            {call: units - made[call] for call, units in usage.calls.items() if units != made[call]}
+        )
+        amounts: dict[str, Counter] = {}
+        for name, by in (
+            ("writes", self.writes_by),
+            ("reads", self.reads_by),
+            ("cdc", self.cdc_by),
+            ("kb", self.kb_by),
+        ):
+            for who, amount in by.items():
+                amounts.setdefault(share_of(who), Counter())[name] += amount
+        shares = {
+            name: Usage(
+                tickets=usage.tickets,
+                invocations=[i for i in self.invocations if i.function == name],
+                api_requests=usage.api_requests if name == api_function else 0,
+                calls=calls.get(name, Counter()),
+                write_units=amounts.get(name, Counter())["writes"],
+                read_units=amounts.get(name, Counter())["reads"],
+                cdc_units=amounts.get(name, Counter())["cdc"],
+                change_kb=amounts.get(name, Counter())["kb"],
+                stream_readers=usage.stream_readers,
+            )
+            for name in sorted(functions | set(calls) | set(amounts))
+        }
+        if usage.transitions:
+            shares["Step Functions executions"] = Usage(tickets=usage.tickets, transitions=usage.transitions)
+        if usage.mails_received:
+            shares["mail received (SES)"] = Usage(
+                tickets=usage.tickets,
+                mails_received=usage.mails_received,
+                mail_bytes_received=usage.mail_bytes_received,
+            )
+        return shares
 
 
 class Meter:
@@ -114,12 +173,16 @@ class Meter:
         self._local.pending = None
         service, operation, units = pending
         who = getattr(self._local, "function", None)
+        whom = who or threading.current_thread().name
         if service == "dynamodb":
             meter = self._thread_meter()
-            written = meter.units.writes
+            written, read, captured, kb = meter.units.writes, meter.units.reads, meter.cdc_units, meter.change_kb
             meter.after(model, parsed if isinstance(parsed, dict) else {})
             with self._lock:
-                self.phase.writes_by[who or threading.current_thread().name] += meter.units.writes - written
+                self.phase.writes_by[whom] += meter.units.writes - written
+                self.phase.reads_by[whom] += meter.units.reads - read
+                self.phase.cdc_by[whom] += meter.cdc_units - captured
+                self.phase.kb_by[whom] += meter.change_kb - kb
         if (service, operation) == ("sqs", "ReceiveMessage") and not (parsed or {}).get("Messages"):
             return  # an empty long poll: the pollers' standing cost, not the traffic's
         if who is not None:
@@ -128,7 +191,8 @@ class Meter:
             return  # Step Functions' Invoke of a task: counted as the invocation
         with self._lock:
             self.phase.calls[(service, operation)] += units
-            self.phase.callers[(who or threading.current_thread().name, service, operation)] += 1
+            self.phase.callers[(whom, service, operation)] += 1
+            self.phase.billed_by[(whom, service, operation)] += units
 
     def _thread_meter(self) -> _ChangeCountingMeter:
         meter = getattr(self._local, "meter", None)

@@ -7,7 +7,18 @@ from collections import Counter
 
 import pytest
 
-from tests.cost.bill import AWS_CALL_SECONDS, CALL_PRICES, ROWS, Invocation, Usage, difference, price, quantities, table
+from tests.cost.bill import (
+    AWS_CALL_SECONDS,
+    CALL_PRICES,
+    ROWS,
+    Invocation,
+    Usage,
+    difference,
+    price,
+    quantities,
+    shares_table,
+    table,
+)
 from tests.cost.prices import PRICES, Price
 
 #: Round prices, so each expected figure below is worked out by hand.
@@ -100,3 +111,14 @@ def test_the_table_shows_a_row_per_service_used_and_the_totals():
     text = table(bills)
     assert "DynamoDB writes" in text and "SES" not in text
     assert text.splitlines()[-1].split() == ["total", "10000.0000", "0.0000"]
+
+
+def test_a_scenarios_shares_show_each_function_costliest_first_and_add_up_to_the_whole():
+    shares = {
+        "kefu-api": price(Usage(tickets=1, invocations=[Invocation("kefu-api", 1024, 0.0)], write_units=3), ROUND),
+        "kefu-dev-service-Kpis": price(Usage(tickets=1, write_units=5), ROUND),
+    }
+    lines = shares_table(shares, strip="kefu-dev-service-").splitlines()
+    assert lines[0].split() == ["Lambda", "DDB", "writes", "total"]
+    assert [line.split()[0] for line in lines[1:]] == ["Kpis", "kefu-api", "all"]
+    assert lines[-1].split()[1:] == ["10000.0000", "80000.0000", "90000.0000"]

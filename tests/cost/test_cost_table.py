@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cost.bill import FREE, ROWS, Bill, Invocation, difference, price, table
+from tests.cost.bill import FREE, ROWS, Bill, Invocation, difference, price, shares_table, table
 from tests.cost.desk import SCALE, Desk, Measured, complaint, email, local_stack, revisit, web, web_life
 from tests.cost.meter import METER
 from tests.cost.prices import DATE, PRICES, REGION
@@ -78,6 +78,18 @@ def details(name: str, measured: Measured, bill: Bill) -> str:
     return "\n".join(lines)
 
 
+def by_function(name: str, measured: Measured, bill: Bill) -> tuple[str, dict[str, Bill]]:
+    """The scenario's bill split by the function that ran up each part (tests/cost/meter.py `Phase.shares`), as a
+    table: which feature of the desk costs what for each ticket."""
+    from kefu_local.stack import API_FUNCTION_NAME
+
+    shares = {
+        who: price(usage, PRICES) for who, usage in measured.phase.shares(measured.usage, API_FUNCTION_NAME).items()
+    }
+    heading = f"{name} by function, $ per 10,000 tickets (${bill.total:.2f} in all):"
+    return heading + "\n" + shares_table(shares, strip="kefu-dev-service-"), shares
+
+
 def ladder_note(measured: dict[str, Measured], bills: dict[str, Bill]) -> str:
     """What the complaint's extra is made of: the clock's wakes (EventBridge Scheduler one-time schedules, since
     issue 22: each wake of a Standard execution cost 3 state transitions, its start and end one each, $5.75 per
@@ -135,6 +147,7 @@ def test_cost_per_ten_thousand_tickets(tmp_path):
     bills = {name: price(m.usage, PRICES) for name, m in measured.items()}
     bills["complaint extra"] = difference(bills["complaint"], bills["web"])
     web_total, extra = bills["web"].total, bills["complaint extra"].total
+    split = {name: by_function(name, m, bills[name]) for name, m in measured.items()}
     report = "\n\n".join(
         [
             f"kefu: $ per 10,000 tickets, {REGION} list prices of {DATE} (tests/cost/prices.py), "
@@ -146,6 +159,7 @@ def test_cost_per_ten_thousand_tickets(tmp_path):
             without_mail_to_people(bills),
             ladder_note(measured, bills),
             *(details(name, m, bills[name]) for name, m in measured.items()),
+            *(text for text, _ in split.values()),
         ]
     )
     out = ROOT / "build" / "cost" / "report.txt"
@@ -156,6 +170,8 @@ def test_cost_per_ten_thousand_tickets(tmp_path):
     for name, m in measured.items():
         assert m.usage.invocations and m.usage.write_units > 0, f"{name}: the meter saw no work"
         assert not bills[name].unpriced, f"{name}: calls without a price rule in tests/cost/bill.py"
+        # Each function's share priced on its own: together they are the scenario's bill, nothing left out.
+        assert sum(share.total for share in split[name][1].values()) == pytest.approx(bills[name].total), name
     for name in ("web", "complaint"):
         # Their clocks' wakes: one-time schedules (each CreateSchedule priced as the invocation it makes).
         assert measured[name].usage.calls[("scheduler", "CreateSchedule")] > 0, f"{name}: no wake scheduled"

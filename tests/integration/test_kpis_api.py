@@ -7,13 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-# The ticket modules whose clocks are held below, loaded first: an opening's are otherwise imported at the first
-# request, after the clock fixture held the others (the file's first test then opened its tickets today).
-import kefu.tickets.customer
-import kefu.tickets.opening
-import kefu.tickets.service  # noqa: F401
 from kefu.kpis import service as kpis
 from kefu.kpis import work
+
+# The ticket modules whose clocks are held below, loaded here: kefu.tickets.service loads each with its first use.
+from kefu.tickets import conversation, customer, handover, opening, queries, transitions  # noqa: F401
 from tests.conftest import ADMIN, AGENT, AGENT_2, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Api
 from tests.integration.conftest import open_ticket
 from tests.integration.held_clock import TICKET_WRITERS, hold_clock

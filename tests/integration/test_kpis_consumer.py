@@ -81,17 +81,25 @@ def test_a_tickets_change_delivered_twice_counts_it_once(desk, monkeypatch):
     assert created_today(ticket) == 1
 
 
-def test_an_unreadable_record_fails_alone_and_the_rest_of_the_batch_counts(desk, monkeypatch):
+def test_an_unreadable_record_fails_alone_and_the_rest_of_the_batch_counts(desk, monkeypatch, caplog):
     monkeypatch.setattr(kpis, "desk_zone", lambda: kpis._zone("UTC"))
     ticket = open_ticket(desk)
     handler = load_function("kpis")
     not_a_ticket = {"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "kpi"}}}}
 
     event = kinesis_event("not base64 json!", not_a_ticket, ticket_change(ticket["id"]))
+    caplog.clear()
     result = handler.lambda_handler(event, LambdaContext())
 
     assert result == {"batchItemFailures": [{"itemIdentifier": "1000"}, {"itemIdentifier": "1001"}]}
     assert created_today(ticket) == 1
+    # each unreadable record logged once, with its sequence number and why
+    lines = [vars(r) for r in caplog.records if "table change" in r.getMessage()]
+    assert [(line["msg"], line["sequence"]) for line in lines] == [
+        ("unreadable table change", "1000"),
+        ("unreadable table change", "1001"),
+    ]
+    assert "not base64 JSON" in lines[0]["reason"]
 
 
 def test_the_reason_a_record_is_unreadable_is_said():

@@ -9,6 +9,7 @@ import pytest
 from tests.unit.lambda_process import run_in_function
 
 PARSER_MODELS = "aws_lambda_powertools.utilities.parser.models"
+DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes"
 
 
 def modules_after_init(name: str) -> set[str]:
@@ -18,13 +19,26 @@ def modules_after_init(name: str) -> set[str]:
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
-@pytest.mark.parametrize("name", ["intake", "email_inbound", "email_outbound", "notifications"])
-def test_a_queue_consumers_init_leaves_out_powertools_parser_models_of_every_event_source(name: str):
-    # Given the function's folder, when its handler module is imported (the init phase)
+BATCH_READERS = [
+    "intake",
+    "email_inbound",
+    "email_outbound",
+    "notifications",
+    "escalation_watcher",
+    "kpis",
+    "qa_checks",
+]
+
+
+@pytest.mark.parametrize("name", BATCH_READERS)
+def test_a_batch_readers_init_leaves_out_powertools_batch_utility_and_its_event_classes_and_models(name: str):
+    # Given a function that reads a queue's or a stream's batches, when its handler module is imported (the init phase)
     modules = modules_after_init(name)
-    # then its record model did not bring in Powertools' parser models (one per event source, all built at import)
-    assert "aws_lambda_powertools.utilities.batch" in modules
-    assert PARSER_MODELS not in modules
+    # then its loop is kefu's, without Powertools' batch utility, the data classes of every event source it
+    # imports, or its parser models (one per event source, all built at import)
+    assert "kefu.batches" in modules
+    powertools = {"aws_lambda_powertools.utilities.batch", DATA_CLASSES, PARSER_MODELS}
+    assert not powertools & modules
 
 
 def test_the_apis_init_leaves_out_the_capabilities_routes_and_their_domains_the_qa_checks_routing_and_boto3():
@@ -77,6 +91,8 @@ def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():
     assert "kefu.revisits.campaigns" in modules
     sending = {"kefu.surveys.service", "kefu.revisits.invitation", "kefu.email.outbound", "kefu.sms.outbound"}
     assert not sending & modules
+    # nor the knowledge base, which the KPI tallies it counts its runs with read only for the API's deflections
+    assert "kefu.knowledge" not in modules
 
 
 def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_records():

@@ -14,14 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from kefu.batches import KINESIS, Batch, PartialItemFailureResponse
 from kefu.observability import logger, metrics, tracer
 
 #: The images of a change that name its ticket: the new one (written), then the old one (a removal) if asked.
@@ -47,6 +43,23 @@ def changed_ticket(data: str, images: Sequence[str] = WRITTEN) -> str:
     return item["id"]["S"]
 
 
+class _Changes(Batch):
+    """A reader's batches: an unreadable record is logged as such and counted (`unreadable_metric`), once; any other
+    failure as every batch logs it."""
+
+    def __init__(self, unreadable_metric: str) -> None:
+        super().__init__(KINESIS, failure_log="table change failed")
+        self.unreadable_metric = unreadable_metric
+
+    def failed(self, record: Mapping[str, Any], error: Exception) -> bool:
+        if not isinstance(error, UnreadableRecord):
+            return super().failed(record, error)
+        sequence = KINESIS.identifier(record)
+        logger.error("unreadable table change", extra={"reason": str(error), "sequence": sequence})
+        metrics.add_metric(name=self.unreadable_metric, unit="Count", value=1)
+        return False
+
+
 class TicketChangeReader:
     """One function's reading of a batch: `work(ticket_id)` for each record's ticket, partial failures reported.
 
@@ -67,29 +80,20 @@ class TicketChangeReader:
         self.unreadable_metric = unreadable_metric
         self.images = tuple(images)
         self.together = together
-        self.processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
+        self.batch = _Changes(unreadable_metric)
         self._done: Collection[str] = ()
 
     @tracer.capture_method
-    def record_handler(self, record: KinesisStreamRecord) -> dict[str, Any]:
-        # Powertools hands the record by keyword: the parameter must be named `record`.
-        try:
-            ticket_id = changed_ticket(record.raw_event["kinesis"]["data"], self.images)
-        except UnreadableRecord as err:
-            sequence = record.kinesis.sequence_number
-            logger.error("unreadable table change", extra={"reason": str(err), "sequence": sequence})
-            metrics.add_metric(name=self.unreadable_metric, unit="Count", value=1)
-            raise
+    def record_handler(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        ticket_id = changed_ticket(record["kinesis"]["data"], self.images)
         if ticket_id in self._done:
             return {"ticketId": ticket_id, "together": True}
         return self.work(ticket_id)
 
-    def read(self, event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    def read(self, event: dict[str, Any]) -> PartialItemFailureResponse:
         self._done = _work_together(self.together, event, self.images) if self.together else ()
         try:
-            return process_partial_response(
-                event=event, record_handler=self.record_handler, processor=self.processor, context=context
-            )
+            return self.batch.process(event, self.record_handler)
         finally:
             self._done = ()
 
