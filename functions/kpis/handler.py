@@ -1,7 +1,9 @@
 """Keeps the KPI aggregates in step with the tickets (kefu.kpis.service.refresh), reading the domain table's changes
 from its Kinesis data stream (Kinesis Data Streams for DynamoDB; kefu_infra.capabilities.kpis says why).
 
-The batch loop is kefu.table_changes' (shared with functions/qa_checks). A record only says which ticket changed: the
+The batch loop is kefu.table_changes' (shared with functions/qa_checks). The batch's tickets are refreshed together
+first (kefu.kpis.service.refresh_together: their facts share transactions, each aggregate moved once by their sum);
+a ticket that could not be is refreshed alone, record by record. A record only says which ticket changed: the
 facts are computed from the ticket as it is now, so a record delivered twice, late, or out of order moves nothing
 more. A record that cannot be read (not JSON, not a ticket's change), or a ticket whose refresh fails (throttled, a
 transaction cancelled), is reported as a batch item failure: after the mapping's bisected retries Lambda describes it
@@ -30,7 +32,15 @@ def refresh(ticket_id: str) -> dict:
     return {"ticketId": ticket_id, "changed": changed}
 
 
-reader = TicketChangeReader(refresh, unreadable_metric="KpiRecordsUnreadable", images=WRITTEN_OR_REMOVED)
+def refresh_together(ticket_ids: list[str]) -> set[str]:
+    done, changed = service.refresh_together(ticket_ids)
+    metrics.add_metric(name="KpiFactsChanged", unit="Count", value=changed)
+    return done
+
+
+reader = TicketChangeReader(
+    refresh, unreadable_metric="KpiRecordsUnreadable", images=WRITTEN_OR_REMOVED, together=refresh_together
+)
 
 
 @logger.inject_lambda_context

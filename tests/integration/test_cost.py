@@ -502,9 +502,9 @@ HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
     ),
     "kpis: a ticket's change": (
         6,
-        "the ticket and its customer (2 GetItems), its timeline and the customer's tickets (2 Queries, the tickets "
-        "then by key" + KEYS + "), the changed day aggregates in one transaction (a redelivery that changes nothing "
-        "writes nothing)",
+        "the batch's stored facts (BatchGetItem) and the ticket (GetItem), its timeline and the customer's tickets "
+        "(2 Queries, the tickets then by key" + KEYS + "), the facts and the day aggregates they move in one "
+        "transaction, shared by the batch's tickets (a redelivery, or a change that moves no counter, writes nothing)",
     ),
     "notifications: a reply notice by SMS": (
         5,
@@ -850,3 +850,77 @@ def test_an_intake_contact_stays_within_its_write_units(desk, table_indexes):
         answer = intake.lambda_handler(event, LambdaContext())
     assert answer == {"batchItemFailures": []}, answer
     assert meter.units.writes <= INTAKE_CONTACT_WRITE_UNITS, meter.units.counted
+
+
+# --- the KPI function's write units (each also a change-capture unit on the table's Kinesis stream) -------------
+
+#: Units the KPI function (functions/kpis) writes for a web ticket's life (opened, answered by an agent, the
+#: customer's message, resolved), the ticket's change record delivered after each step, one per invocation.
+#: Now 82: three of the four changes move counters, each one transaction doubling its items: the opening 28 (the
+#: facts item, ~960 bytes: 1 unit a copy; 13 aggregates: the day's total and 7 dimension rows, the backlog's changes
+#: on 4 days and its month), the agent's reply 20 (the facts, ~1,060 bytes: 2 units a copy; the first response on
+#: the day's 8 rows), the resolve 30 (the facts at 2 units; 13 aggregates); the customer's message moves nothing but
+#: changes the facts' ticket version: the facts item alone, 4.
+#: Was 74: the facts no longer hold the ticket's version, and facts that move no counter are not written (the
+#: customer's message: 0); the facts item leaves out every fact at its default (kefu.kpis.facts.facts_json), ~560
+#: bytes opened, ~770 answered, ~840 resolved: 1 unit a copy at the reply and the resolve too (-4).
+#: Now 68: a day's weekday row is read from its total (kefu.kpis.counters.weekday_row), not written: one aggregate
+#: less in each of the three transactions (-6). What is left: 2 for the facts item and 2 for each aggregate moved:
+#: the day's total and 6 dimension rows at each anchor, and the backlog's changes (4 days and the month) at the
+#: opening and the resolve.
+KPI_WEB_TICKET_WRITE_UNITS = 68
+#: Units it writes for five web tickets of one customer, desk day and group living that life together, the five
+#: records of each step delivered in one invocation as a stream batches them.
+#: Was 410: five times one ticket's, each ticket refreshed alone whatever the batch.
+#: Was 370: five times one ticket's 74.
+#: Now 98: a batch's tickets are refreshed together (kefu.kpis.service.refresh_together): the five facts items and
+#: the aggregates they move in one transaction, each aggregate moved once by the sum of the five (they share the
+#: day's rows): the opening 36 (5 facts, 13 aggregates, doubled), the reply 26 (5 and 8), the resolve 36.
+#: Now 92: no weekday rows (-2 a transaction).
+KPI_FIVE_TICKETS_IN_BATCHES_WRITE_UNITS = 92
+
+
+def kpi_units_of_lives(desk, table_indexes, count: int, *, batched: bool) -> float:
+    """The units the KPI function writes while `count` web tickets live a web ticket's life step by step, each
+    step's records delivered after it (all in one invocation when `batched`, else one per invocation)."""
+    from kefu.store.models import dynamodb_client
+    from tests.conftest import LambdaContext, load_function
+    from tests.integration.capacity import CapacityMeter
+    from tests.integration.test_kpis_consumer import kinesis_event, ticket_change
+
+    kpis = load_function("kpis")
+    meter = CapacityMeter(TABLE, table_indexes)
+
+    def deliver(tickets: list[str]) -> None:
+        events = (
+            [kinesis_event(*map(ticket_change, tickets))]
+            if batched
+            else [kinesis_event(ticket_change(tid)) for tid in tickets]
+        )
+        with meter.attached(dynamodb_client()):
+            for event in events:
+                assert kpis.lambda_handler(event, LambdaContext()) == {"batchItemFailures": []}
+
+    tickets = [open_ticket(desk)["id"] for _ in range(count)]
+    deliver(tickets)
+    for who, body in ((AGENT, {"body": "On its way."}), (CUSTOMER, {"body": "Thanks!"})):
+        for tid in tickets:
+            assert desk("POST", f"/tickets/{tid}/messages", who=who, body=body).status == 201
+        deliver(tickets)
+    for tid in tickets:
+        body = {"to": "resolved", "resolution": {"kind": "answer"}}
+        assert desk("POST", f"/tickets/{tid}/transition", who=AGENT, body=body).status == 200
+    deliver(tickets)
+    return meter.units.writes
+
+
+def test_the_kpi_function_stays_within_its_write_units_for_a_web_tickets_life(desk, table_indexes):
+    open_ticket(desk)  # the customer exists: the usual case
+    units = kpi_units_of_lives(desk, table_indexes, 1, batched=False)
+    assert units <= KPI_WEB_TICKET_WRITE_UNITS, units
+
+
+def test_the_kpi_function_stays_within_its_write_units_for_five_tickets_read_in_batches(desk, table_indexes):
+    open_ticket(desk)
+    units = kpi_units_of_lives(desk, table_indexes, 5, batched=True)
+    assert units <= KPI_FIVE_TICKETS_IN_BATCHES_WRITE_UNITS, units

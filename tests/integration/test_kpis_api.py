@@ -103,6 +103,16 @@ def test_reports_by_a_dimension_have_one_row_per_key(desk, clock):
     assert [(row["key"], row["created"]) for row in rows] == [("app", 2), ("web", 1)]
 
 
+def test_reports_by_weekday_have_a_row_per_weekday_of_the_period_from_the_days_totals(desk, clock):
+    deliver(open_ticket(desk)["id"])
+    clock.at(3 * 24 * 60)  # Thursday
+    deliver(*(open_ticket(desk)["id"] for _ in range(2)))
+    deliver(answered_and_resolved(desk, clock, reply_at=3 * 24 * 60 + 5, resolve_at=3 * 24 * 60 + 30))
+
+    rows = report(desk, **{"from": "2026-11-02", "to": "2026-11-08", "by": "weekday"}).json["rows"]
+    assert [(row["key"], row["created"], row["resolved"]) for row in rows] == [("mon", 1, 0), ("thu", 3, 1)]
+
+
 def test_csv_is_given_for_accept_text_csv(desk, clock):
     deliver(open_ticket(desk)["id"])
     reply = desk(

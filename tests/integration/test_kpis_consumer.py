@@ -251,7 +251,7 @@ def facts_item(ticket_id: str) -> dict:
     )["Item"]
 
 
-def test_a_tickets_facts_item_holds_each_set_of_counters_once_and_stays_under_2_kb(desk):
+def test_a_tickets_facts_item_holds_each_set_of_counters_once_and_stays_under_1_kb(desk):
     ticket = open_ticket(desk)
     kpis.refresh(ticket["id"])
     assert desk("POST", f"/tickets/{ticket['id']}/messages", who=SUPERVISOR, body={"body": "Done."}).status == 201
@@ -263,7 +263,20 @@ def test_a_tickets_facts_item_holds_each_set_of_counters_once_and_stays_under_2_
 
     assert (total["created"], total["frtN"]) == (1, 1), "the second change moved the day by its difference only"
     assert item["slots"]["S"].count('"created"') == 1, "the day's rows share their counters"
-    assert sum(len(name) + len(value.get("S", value.get("N", ""))) for name, value in item.items()) < 2048
+    assert sum(len(name) + len(value.get("S", value.get("N", ""))) for name, value in item.items()) < 1024
+    assert "version" not in item["facts"]["S"] and "reopened" not in item["facts"]["S"], "nor what is at its default"
+
+
+def test_a_change_that_moves_no_counter_writes_nothing(desk, aws_calls, monkeypatch):
+    monkeypatch.setattr(kpis, "desk_zone", lambda: kpis._zone("UTC"))
+    ticket = open_ticket(desk)
+    kpis.refresh(ticket["id"])
+    assert desk("POST", f"/tickets/{ticket['id']}/messages", body={"body": "Any news?"}).status == 201
+
+    aws_calls.reset()
+    assert kpis.refresh(ticket["id"]) == 0
+    assert "TransactWriteItems" not in aws_calls.on_table(settings().table_name)
+    assert created_today(ticket) == 1
 
 
 def test_facts_stored_slot_by_slot_before_read_back_as_they_were(desk):

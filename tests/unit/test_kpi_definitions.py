@@ -248,3 +248,16 @@ def test_revisit_coverage_is_revisited_over_due_and_null_when_nobody_was_due():
     assert figures({"revDue": 8, "revDone": 6})["revisitCoverage"] == {"due": 8, "revisited": 6, "rate": 0.75}
     assert figures({})["revisitCoverage"] == {"due": 0, "revisited": 0, "rate": None}
     assert figures({"deflF": 2, "deflT": 1})["deflections"] == {"count": 3, "ticketsResolved": 1, "withoutTicket": 2}
+
+
+def test_a_days_weekday_row_is_its_total_without_escalations_and_tallies_as_its_channel_rows_add_up():
+    slots = aggregates()
+    days = {pk for pk, _ in slots if pk.startswith("KPI#")}
+    assert not any(sk.startswith("weekday#") for _, sk in slots), "not stored"
+    escalated = False
+    for pk in days:
+        total = summed([slots[(pk, "all")], {"deflF": 1, "revDue": 2, "revDone": 1}])  # a day's tallies too
+        escalated = escalated or "esc" in total
+        by_channel = summed(values for (day, sk), values in slots.items() if day == pk and sk.startswith("channel#"))
+        assert counters.weekday_row(total) == by_channel, pk
+    assert escalated, "an escalation's day is among them"

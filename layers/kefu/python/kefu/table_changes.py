@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from kefu.batches import KINESIS, Batch, PartialItemFailureResponse
@@ -63,7 +63,10 @@ class _Changes(Batch):
 class TicketChangeReader:
     """One function's reading of a batch: `work(ticket_id)` for each record's ticket, partial failures reported.
 
-    `unreadable_metric` counts the records that name no ticket; `images` are where a record's ticket is read from."""
+    `unreadable_metric` counts the records that name no ticket; `images` are where a record's ticket is read from.
+    With `together`, the batch's tickets (each once) are first handed to `together(ticket_ids)`, which does the work
+    of many at once and answers those it did; the records of the others go to `work` one by one, and so do all of
+    them if `together` raises, so that a failure is still a record's own."""
 
     def __init__(
         self,
@@ -71,15 +74,44 @@ class TicketChangeReader:
         *,
         unreadable_metric: str,
         images: Sequence[str] = WRITTEN,
+        together: Callable[[list[str]], Collection[str]] | None = None,
     ) -> None:
         self.work = work
         self.unreadable_metric = unreadable_metric
         self.images = tuple(images)
+        self.together = together
         self.batch = _Changes(unreadable_metric)
+        self._done: Collection[str] = ()
 
     @tracer.capture_method
     def record_handler(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        return self.work(changed_ticket(record["kinesis"]["data"], self.images))
+        ticket_id = changed_ticket(record["kinesis"]["data"], self.images)
+        if ticket_id in self._done:
+            return {"ticketId": ticket_id, "together": True}
+        return self.work(ticket_id)
 
     def read(self, event: dict[str, Any]) -> PartialItemFailureResponse:
-        return self.batch.process(event, self.record_handler)
+        self._done = _work_together(self.together, event, self.images) if self.together else ()
+        try:
+            return self.batch.process(event, self.record_handler)
+        finally:
+            self._done = ()
+
+
+def _work_together(
+    together: Callable[[list[str]], Collection[str]], event: dict[str, Any], images: Sequence[str]
+) -> Collection[str]:
+    """The tickets `together` did of the batch's readable records (each ticket once); none when it raised."""
+    tickets: list[str] = []
+    for record in event.get("Records") or ():
+        try:
+            tickets.append(changed_ticket(record["kinesis"]["data"], images))
+        except (UnreadableRecord, KeyError, TypeError):
+            continue  # said and reported by its record's handling
+    if not tickets:
+        return ()
+    try:
+        return set(together(list(dict.fromkeys(tickets))))
+    except Exception:
+        logger.exception("the batch's tickets could not be worked together: one by one")
+        return ()

@@ -14,7 +14,9 @@ the instant it belongs to (its anchor), under the ticket's current dimensions:
 | each survey answer| CSAT responses, sum, satisfied; NPS responses, promoters, detractors                         |
 
 Dimension rows: `channel`, `category`, `priority`, `group`, `agent` (the owner, else the assignee) are the ticket's
-own; `hour` and `weekday` are those of the anchor instant on the desk's clock. The backlog is counted apart, as the
+own; `hour` and `weekday` are those of the anchor instant on the desk's clock. A desk day has one weekday, so its
+weekday row is not stored but read from the day's total (`weekday_row`: the total without what only the totals hold),
+which spares every change an aggregate written twice in its transaction (issue 22). The backlog is counted apart, as the
 changes of the backlog by age bucket per day (`backlog_changes`): the count at the end of a day is their running sum.
 Counts no ticket holds (the new-ticket form's deflections, revisit campaign runs) are tallies on the days' totals
 only (kefu.kpis.tallies).
@@ -35,6 +37,11 @@ from kefu.kpis.facts import TicketFacts
 
 #: Dimensions a report can be broken down by, besides time.
 DIMENSIONS = ("channel", "category", "priority", "group", "agent", "hour", "weekday")
+#: Those with rows of their own on each day (`weekday` is the day's total: `weekday_row`).
+STORED_DIMENSIONS = tuple(d for d in DIMENSIONS if d != "weekday")
+#: Counters the days' totals hold and no dimension row but the group's: escalations (they belong to the group's
+#: queue), and the tallies no ticket holds (kefu.kpis.tallies: form deflections, revisit runs).
+TOTALS_ONLY = frozenset({"esc", "deflF", "revDue", "revDone"})
 TOTAL = "all"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Backlog age buckets: the lowest age in desk days of each ("0": opened that day, "1": 1-2 days, ...).
@@ -115,7 +122,7 @@ def _add(
     at: datetime,
     zone: ZoneInfo,
     counters: Mapping[str, int],
-    dimensions: Iterable[str] = DIMENSIONS,
+    dimensions: Iterable[str] = STORED_DIMENSIONS,
 ) -> None:
     local = at.astimezone(zone)
     keys = {
@@ -130,6 +137,12 @@ def _add(
     for slot in [(local.date(), TOTAL, ""), *((local.date(), d, keys[d]) for d in dimensions)]:
         for name, value in counters.items():
             slots[slot][name] += value
+
+
+def weekday_row(total: Mapping[str, int]) -> Counters:
+    """A day's row of its weekday (WEEKDAYS[day.weekday()]), from the day's total: every ticket counter the total
+    holds is on it, but for the escalations (by level too) and the tallies."""
+    return {name: value for name, value in total.items() if name not in TOTALS_ONLY and not name.startswith("esc:")}
 
 
 def age_bucket(age_days: int) -> str:

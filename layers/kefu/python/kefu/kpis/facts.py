@@ -27,7 +27,7 @@ The definitions (also in the README and the OpenAPI description of `GET /reports
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeGuard
 
@@ -46,8 +46,6 @@ _RESOLVED = frozenset({Status.RESOLVED, Status.CLOSED})
 @dataclass(frozen=True)
 class TicketFacts:
     ticket_id: str
-    #: The ticket version the facts were computed from.
-    version: int
     created_at: datetime
     channel: str
     category: str
@@ -119,7 +117,6 @@ def facts_of(ticket: Ticket, entries: Sequence[TimelineEntry], later_tickets: It
     first_response_at = first_reply.createdAt if first_reply else None
     facts = TicketFacts(
         ticket_id=ticket.id,
-        version=ticket.version,
         created_at=ticket.createdAt,
         channel=ticket.channel.value,
         category=ticket.category.value if ticket.category else "none",
@@ -265,7 +262,10 @@ def _within(clock, kind: str, at: datetime | None) -> bool | None:
 
 
 def facts_json(facts: TicketFacts) -> dict[str, Any]:
-    """The facts as plain JSON (instants as ISO strings): what the store keeps, and how two versions compare."""
+    """The facts as plain JSON (instants as ISO strings): what the store keeps, and how two versions compare. A fact
+    at its default (no first response yet, not breached, no survey, ...) is left out: the item that keeps them is
+    written, doubled in a transaction, at every change of the ticket that moves a counter, and under 1 KB it is one
+    unit a copy instead of two (issue 22)."""
 
     def plain(value: Any) -> Any:
         if isinstance(value, datetime):
@@ -274,4 +274,5 @@ def facts_json(facts: TicketFacts) -> dict[str, Any]:
             return [plain(part) for part in value]
         return value
 
-    return {name: plain(getattr(facts, name)) for name in facts.__dataclass_fields__}
+    # A field without a default compares unequal to dataclasses.MISSING: always kept.
+    return {spec.name: plain(value) for spec in fields(facts) if (value := getattr(facts, spec.name)) != spec.default}

@@ -1,6 +1,7 @@
 """`GET /reports/kpis`: a period of desk days, broken down by time or by a dimension, read from the aggregates only
 (never from the tickets): ceil(days / 100) BatchGetItem calls for the totals, one Query per day for a dimension's
-rows, and for the backlog one Query plus one per month of the period."""
+rows (none for the weekdays': they are the days' totals), and for the backlog one Query plus one per month of the
+period."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from kefu.errors import BadRequest, Forbidden
 from kefu.identity import Caller, Role
 from kefu.kpis import service
-from kefu.kpis.counters import DIMENSIONS
+from kefu.kpis.counters import DIMENSIONS, WEEKDAYS, weekday_row
 from kefu.kpis.figures import figures, summed
 from kefu.store import kpis as store
 
@@ -79,6 +80,8 @@ def _desk_report(first: date, last: date, breakdown: str) -> dict:
     totals = figures(summed(totals_of_day.values()), backlog[last])
     if breakdown in TIME_ROWS:
         rows = _time_rows(days, breakdown, totals_of_day, backlog)
+    elif breakdown == "weekday":
+        rows = _weekday_rows(totals_of_day)
     else:
         by_key: dict[str, list[Mapping[str, int]]] = defaultdict(list)
         for day in days:
@@ -86,6 +89,14 @@ def _desk_report(first: date, last: date, breakdown: str) -> dict:
                 by_key[key].append(values)
         rows = [{"key": key, **figures(summed(by_key[key]))} for key in sorted(by_key)]
     return {"period": _period(first, last), "totals": totals, "rows": rows}
+
+
+def _weekday_rows(totals_of_day: Mapping[date, Mapping[str, int]]) -> list[dict[str, Any]]:
+    """A row per weekday, from the days' totals (kefu.kpis.counters.weekday_row: a day has one weekday)."""
+    by_key: dict[str, list[Mapping[str, int]]] = defaultdict(list)
+    for day, total in totals_of_day.items():
+        by_key[WEEKDAYS[day.weekday()]].append(weekday_row(total))
+    return [{"key": key, **figures(summed(by_key[key]))} for key in sorted(by_key)]
 
 
 def row_key(day: date, breakdown: str) -> str:

@@ -10,13 +10,14 @@
 Counters are top-level number attributes moved by `ADD`, so an aggregate needs no reading before it changes and a
 counter never seen before starts at zero. A ticket's new facts and the differences they make to every aggregate
 are written in one transaction, on condition that the facts are still at the revision read: a redelivered, replayed
-or late change either finds nothing to move or loses the race and is computed again.
+or late change either finds nothing to move or loses the race and is computed again. Several tickets' facts may share
+a transaction (`write_facts_together`), each Put on its own condition, each aggregate moved once by their sum.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,7 +33,12 @@ _BATCH_GET = 100
 
 
 class FactsChanged(Exception):
-    """The ticket's facts moved on since they were read: compute them again."""
+    """The ticket's facts moved on since they were read: compute them again. `ticket_ids`: those whose facts moved
+    (in a transaction of several tickets, `write_facts_together`)."""
+
+    def __init__(self, *ticket_ids: str) -> None:
+        super().__init__(*ticket_ids)
+        self.ticket_ids = ticket_ids
 
 
 class TooManyChanges(Exception):
@@ -93,22 +99,50 @@ def write_facts(
     FactsChanged when the stored facts are no longer at `read.revision`."""
     if len(moves) + 1 > MAX_TRANSACTION_ITEMS:
         raise TooManyChanges(f"ticket {ticket_id}: {len(moves)} aggregates would move in one change")
+    write_facts_together([FactsWrite(ticket_id, read, facts, slots)], moves)
+
+
+@dataclass(frozen=True)
+class FactsWrite:
+    """A ticket's new facts and the counters they add, to be stored if its facts are still at `read.revision`."""
+
+    ticket_id: str
+    read: StoredFacts
+    facts: dict[str, Any]
+    slots: Mapping[tuple[str, str], Mapping[str, int]]
+
+
+def write_facts_together(writes: Sequence[FactsWrite], moves: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
+    """Several tickets' new facts and every aggregate moved by the sum of their moves, `moves`, in one transaction
+    (an aggregate moved by many tickets is written once); FactsChanged naming the tickets whose stored facts are no
+    longer at the revision read (none of the transaction is written then)."""
+    if len(writes) + len(moves) > MAX_TRANSACTION_ITEMS:
+        raise TooManyChanges(f"{len(writes)} tickets' facts and {len(moves)} aggregates in one transaction")
     table = settings().table_name
-    condition = "attribute_not_exists(pk)" if read.facts is None else "revision = :read"
-    values: dict[str, Any] = {":read": {"N": str(read.revision)}} if read.facts is not None else {}
-    fact_item = _fact_item(ticket_id, read, facts, slots)
-    put: dict[str, Any] = {"TableName": table, "Item": fact_item, "ConditionExpression": condition}
-    if values:
-        put["ExpressionAttributeValues"] = values
-    items: list[dict[str, Any]] = [{"Put": put}]
+    items: list[dict[str, Any]] = [{"Put": _conditional_put(table, write)} for write in writes]
     items.extend({"Update": _adding(table, key, counters)} for key, counters in sorted(moves.items()))
     try:
         _client().transact_write_items(TransactItems=items)
     except ClientError as err:
         reasons = err.response.get("CancellationReasons") or []
-        if reasons and reasons[0].get("Code") == CONDITION_FAILED:
-            raise FactsChanged(ticket_id) from None
+        # The reasons are the items' in order, the Puts first; none at all for an error that is not a cancellation.
+        puts = zip(writes, reasons, strict=False)
+        moved = [write.ticket_id for write, reason in puts if reason.get("Code") == CONDITION_FAILED]
+        if moved:
+            raise FactsChanged(*moved) from None
         raise
+
+
+def _conditional_put(table: str, write: FactsWrite) -> dict[str, Any]:
+    item = _fact_item(write.ticket_id, write.read, write.facts, write.slots)
+    if write.read.facts is None:
+        return {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+    return {
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": "revision = :read",
+        "ExpressionAttributeValues": {":read": {"N": str(write.read.revision)}},
+    }
 
 
 def read_facts_of(ticket_ids: Iterable[str]) -> dict[str, StoredFacts]:
