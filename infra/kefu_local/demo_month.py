@@ -11,7 +11,6 @@ It runs before the stack's stream readers start, so a month of history schedules
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
@@ -48,22 +47,13 @@ AGENT = Caller(sub="agent-li", groups=frozenset({Role.AGENT.value}))
 
 @contextmanager
 def held_clock(start: datetime) -> Iterator[Callable[[datetime], None]]:
-    """Every kefu module's `now` (imported from kefu.clock) answers the held moment; yields the setter."""
-    held = [start]
-    real = clock.now
-    # kefu.clock itself is left alone: patching it would make the restore below put the held clock back everywhere.
-    patched = [
-        module
-        for name, module in list(sys.modules.items())
-        if name.startswith("kefu.") and name != "kefu.clock" and getattr(module, "now", None) is real
-    ]
-    for module in patched:
-        module.now = lambda: held[0]  # type: ignore[attr-defined]
+    """The clock held at `start` (kefu.clock.hold: every module's `now`, including those imported meanwhile, whose
+    own `now` a patch of the modules loaded beforehand would miss); yields the setter, gives the clock back."""
+    clock.hold(start)
     try:
-        yield lambda moment: held.__setitem__(0, moment)
+        yield clock.hold
     finally:
-        for module in patched:
-            module.now = real  # type: ignore[attr-defined]
+        clock.release()
 
 
 def seed_month(

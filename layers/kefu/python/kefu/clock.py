@@ -4,6 +4,9 @@
 virtual clock: `origin + (real now - origin) × N`, so a 48-hour SLA passes in 48 × 3600 / N real seconds. Unset (as
 in AWS), `now()` is the real time. Both are settings (`kefu.config`), read once: whoever changes them calls
 `reset()`.
+
+`hold(moment)` makes `now()` answer `moment` until `release()`, in every module however and whenever it imported
+`now` (the local stack's demo month writes a month of tickets at their own moments with it).
 """
 
 import time
@@ -39,8 +42,24 @@ def real_seconds(virtual_seconds: float) -> float:
     return virtual_seconds / scale()
 
 
+#: The moment `now()` answers while the clock is held (`hold`); empty otherwise.
+_held: list[datetime] = []
+
+
+def hold(moment: datetime) -> None:
+    """`now()` answers `moment` from now on, until `release()` (or another `hold`)."""
+    _held[:] = [moment]
+
+
+def release() -> None:
+    """`now()` is the clock again."""
+    _held.clear()
+
+
 def now() -> datetime:
-    """The current time at the millisecond, the precision it is stored with."""
+    """The current time at the millisecond, the precision it is stored with (the held moment while held)."""
+    if _held:
+        return _held[0]
     virtual = settings().virtual_clock
     moment = datetime.now(UTC) if virtual is None else datetime.fromtimestamp(_virtual(time.time(), virtual), UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
