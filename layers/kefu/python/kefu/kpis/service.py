@@ -59,20 +59,15 @@ def refresh_many(ticket_ids: list[str], *, zone: ZoneInfo | None = None) -> int:
     customer's tickets read once, the facts written 25 a call and each aggregate moved once by the sum of its
     tickets' differences (no conditions: `refresh` is the path for everything else). How many facts changed."""
     zone = zone or desk_zone()
-    stored = store.read_facts_of(ticket_ids)
-    by_customer: dict[str, list[Ticket]] = {}
-    written: dict[str, tuple[store.StoredFacts, dict[str, Any], dict[tuple[str, str], dict[str, int]]]] = {}
+    computed = _compute(list(dict.fromkeys(ticket_ids)), zone)
+    written = {
+        ticket_id: (each.write.read, each.write.facts, each.write.slots)
+        for ticket_id, each in computed.items()
+        if each.write.facts != each.write.read.facts
+    }
     moves: dict[tuple[str, str], dict[str, int]] = {}
-    for ticket_id in stored:
-        ticket = ticket_store.get(ticket_id)
-        if ticket.customerId not in by_customer:
-            by_customer[ticket.customerId] = _customer_tickets(ticket.customerId)
-        plain = facts_json(facts := facts_of(ticket, _timeline(ticket_id), by_customer[ticket.customerId]))
-        if plain == stored[ticket_id].facts:
-            continue
-        slots = slot_counters(facts, zone)
-        written[ticket_id] = (stored[ticket_id], plain, slots)
-        for key, values in counters.difference(stored[ticket_id].slots, slots).items():
+    for ticket_id in written:
+        for key, values in computed[ticket_id].moves.items():
             _add(moves.setdefault(key, {}), values)
     store.write_facts_in_bulk(written, moves)
     return len(written)

@@ -33,12 +33,8 @@ _BATCH_GET = 100
 
 
 class FactsChanged(Exception):
-    """The ticket's facts moved on since they were read: compute them again. `ticket_ids`: those whose facts moved
-    (in a transaction of several tickets, `write_facts_together`)."""
-
-    def __init__(self, *ticket_ids: str) -> None:
-        super().__init__(*ticket_ids)
-        self.ticket_ids = ticket_ids
+    """The ticket's facts moved on since they were read: compute them again (its arguments: the tickets whose facts
+    moved, in a transaction of several, `write_facts_together`)."""
 
 
 class TooManyChanges(Exception):
