@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match, Template
 
 from kefu.store.dispatch import dispatch_stream_filters
 from kefu.store.mail import OPENING_ENTRY_SK, outbound_stream_filters
-from kefu.store.models import BurstItem
+from kefu.store.mail_models import BurstItem
 from kefu_infra import config
 from kefu_infra.capabilities.dead_letters import STREAM_RETRY_ATTEMPTS as RETRY_ATTEMPTS
 from kefu_infra.capabilities.email import INBOUND_TIMEOUT, MAX_RECEIVES

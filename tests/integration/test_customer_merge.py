@@ -10,7 +10,8 @@ import pytest
 
 from kefu.store import customer_merge
 from kefu.store.customers import customer_key
-from kefu.store.models import CustomerItem, CustomerSurveyItem
+from kefu.store.models import CustomerItem
+from kefu.store.survey_models import CustomerSurveyItem
 from tests.conftest import ADMIN, AGENT, CUSTOMER, SUPERVISOR, Identity
 from tests.integration.conftest import open_ticket
 from tests.integration.test_concurrency import race

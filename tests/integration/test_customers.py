@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kefu.store.customers import customer_key
-from kefu.store.models import CustomerSurveyItem
+from kefu.store.survey_models import CustomerSurveyItem
 from tests.conftest import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Identity
 from tests.integration.conftest import open_ticket
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from kefu.store.models import KIND_MODULES
 from tests.unit.lambda_process import run_in_function
 
 PARSER_MODELS = "aws_lambda_powertools.utilities.parser.models"
@@ -59,6 +60,10 @@ def test_the_apis_init_leaves_out_the_capabilities_routes_and_their_domains_the_
     # and without the ticket pieces a read does not use (kefu.tickets.service loads each with its first use)
     unread = {"kefu.tickets.opening", "kefu.tickets.conversation", "kefu.tickets.handover", "kefu.tickets.transitions"}
     assert not unread & modules
+    # nor the table's kinds a ticket read does not meet (groups, customer records, mail, surveys, notices:
+    # kefu.store.models.KIND_MODULES)
+    assert "kefu.store.models" in modules
+    assert not set(KIND_MODULES) & modules
 
 
 def test_the_tickets_service_offers_each_name_as_its_module_defines_it():
@@ -84,6 +89,8 @@ def test_reading_tickets_does_not_import_the_customer_records():
     # then the customer-records subsystem (its service, audit trail, models and store) is not imported with it
     records = {"kefu.customers.service", "kefu.customers.audit", "kefu.store.audit", "kefu.model.customer_records"}
     assert not records & modules
+    # nor the table's kinds a ticket read does not meet
+    assert not set(KIND_MODULES) & modules
 
 
 def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():

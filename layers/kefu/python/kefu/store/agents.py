@@ -12,7 +12,8 @@ from kefu.clock import now
 from kefu.model.agents import Agent, AgentSpec, AssignmentMode, Availability, Group, GroupMember, GroupSpec
 from kefu.store.attributes import as_stored
 from kefu.store.full_items import read_in_full
-from kefu.store.models import AgentItem, GroupItem, KefuItem, MemberItem, RotationItem
+from kefu.store.group_models import GroupItem, RotationItem
+from kefu.store.models import AgentItem, KefuItem, MemberItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
 
 AGENT_SK = "AGENT"

@@ -11,7 +11,7 @@ from kefu.model.audit import AuditEntry, AuditNote
 from kefu.model.tickets import Page
 from kefu.store import cursor as cursors
 from kefu.store.full_items import read_in_full
-from kefu.store.models import AuditItem
+from kefu.store.record_models import AuditItem
 
 
 def customer_partition(customer_id: str) -> str:

@@ -16,7 +16,8 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from kefu.store.customers import CUSTOMER_SK, customer_key
-from kefu.store.models import CampaignRunItem, CustomerItem, RunTargetItem, SurveyRunItem
+from kefu.store.models import CustomerItem
+from kefu.store.survey_models import CampaignRunItem, RunTargetItem, SurveyRunItem
 from kefu.store.surveys import campaign_key, survey_key
 from kefu.store.writes import condition_failed
 

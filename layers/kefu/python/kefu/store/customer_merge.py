@@ -35,15 +35,8 @@ from kefu.store import audit as audit_store
 from kefu.store import logins
 from kefu.store.customer_records import CustomerNotFound
 from kefu.store.customers import CONTACT_SK, CUSTOMER_SK, contact_key, customer_key, name_keys
-from kefu.store.models import (
-    ContactItem,
-    CustomerItem,
-    CustomerSurveyItem,
-    KefuItem,
-    SurveyItem,
-    TicketItem,
-    TimelineItem,
-)
+from kefu.store.models import ContactItem, CustomerItem, KefuItem, TicketItem, TimelineItem
+from kefu.store.survey_models import CustomerSurveyItem, SurveyItem
 from kefu.store.surveys import RESULT_PREFIX, SURVEY_SK, survey_key
 from kefu.store.tickets import TICKET_SK, TIMELINE_PREFIX, ticket_key
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection

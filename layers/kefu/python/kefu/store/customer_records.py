@@ -34,7 +34,8 @@ from kefu.store.customers import (
     name_keys,
 )
 from kefu.store.full_items import read_in_full
-from kefu.store.models import ContactItem, CustomerItem, CustomerSurveyItem, KefuItem
+from kefu.store.models import ContactItem, CustomerItem, KefuItem
+from kefu.store.survey_models import CustomerSurveyItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
 
 #: Survey answers shown on a profile (a customer is revisited at most once per cycle, so this is years of them).

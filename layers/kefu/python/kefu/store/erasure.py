@@ -35,20 +35,9 @@ from kefu.store import logins
 from kefu.store.customer_merge import PERSONAL, contact_points, read
 from kefu.store.customers import CONTACT_SK, contact_key, customer_key
 from kefu.store.mail import BURST_SK, THREAD_PREFIX, message_key
-from kefu.store.models import (
-    BurstItem,
-    ContactItem,
-    CustomerItem,
-    CustomerSurveyItem,
-    KefuItem,
-    MailRecordItem,
-    MailThreadItem,
-    MessageIdItem,
-    SurveyAnswerItem,
-    SurveyItem,
-    TicketItem,
-    TimelineItem,
-)
+from kefu.store.mail_models import BurstItem, MailRecordItem, MailThreadItem, MessageIdItem
+from kefu.store.models import ContactItem, CustomerItem, KefuItem, TicketItem, TimelineItem
+from kefu.store.survey_models import CustomerSurveyItem, SurveyAnswerItem, SurveyItem
 from kefu.store.surveys import ANSWER_SK, RESULT_PREFIX, SURVEY_SK, survey_key
 from kefu.store.tickets import TICKET_SK, TIMELINE_PREFIX, ticket_key
 from kefu.store.writes import condition_failed

@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from kefu.model.customer_records import ExportJob
 from kefu.store.customers import customer_key
-from kefu.store.models import ExportItem
+from kefu.store.record_models import ExportItem
 
 EXPORT_PREFIX = "EXPORT#"
 

@@ -19,7 +19,9 @@ from kefu.model.customers import CustomerSummary
 from kefu.model.tickets import Channel, EntryKind, TimelineEntry
 from kefu.store.agents import GROUP_SK, group_key
 from kefu.store.customers import CONTACT_SK, contact_key, owner_of
-from kefu.store.models import BurstItem, GroupItem, KefuItem, MailRecordItem, MailThreadItem, MessageIdItem
+from kefu.store.group_models import GroupItem
+from kefu.store.mail_models import BurstItem, MailRecordItem, MailThreadItem, MessageIdItem
+from kefu.store.models import KefuItem
 from kefu.store.tickets import TIMELINE_PREFIX, ticket_key, timeline_entry_id
 from kefu.store.writes import condition_failed, connection
 

@@ -50,7 +50,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from functools import cache
+from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -95,6 +97,56 @@ INDEXED_ATTRIBUTES = {
     "gsi4": ["kind", "month"],
     "gsi5": ["kind"],
 }
+
+
+#: The modules that define the table's other kinds. Each kind a process defines costs it at import (pynamodb's
+#: metaclass lists the class's members twice and copies the five indexes into it: about 2 M instructions a kind), so
+#: this module defines only the kinds of a ticket and the people on it (tickets, timelines, customers with their
+#: contact points and logins, external threads, agents and memberships, SLA calendars), and a function defines the
+#: others when it imports what uses them (the API's ticket read: 9 kinds of 26). The QA kinds live in their stores
+#: (kefu.store.qa_reviews, qa_findings, qa_coverage), as before.
+KIND_MODULES = (
+    "kefu.store.group_models",
+    "kefu.store.record_models",
+    "kefu.store.mail_models",
+    "kefu.store.survey_models",
+    "kefu.store.notice_models",
+)
+
+_Kind = TypeVar("_Kind")
+
+
+@cache  # once per process: a warm function's reads of any kind then ask nothing more
+def define_every_kind() -> None:
+    """Define every kind of KIND_MODULES."""
+    for name in KIND_MODULES:
+        importlib.import_module(name)
+
+
+class KindAttribute(DiscriminatorAttribute):
+    """The `kind` discriminator, which defines every kind before a read may meet one its process has not defined.
+
+    pynamodb asks the discriminator which kinds a read may return (a query or scan of KefuItem filters on them: an
+    item of a kind not defined yet would be left out without a word) and which class an item's kind is (an unknown
+    one is an error): both answers are complete here, as they were with every kind in one module. A read of one
+    kind (TicketItem.get, TicketItem.query) asks for that kind only, and defines nothing more.
+    tests/unit/test_store_kinds.py fails if pynamodb stops asking these two methods.
+    """
+
+    def get_registered_subclasses(self, cls: type[_Kind]) -> list[type[_Kind]]:
+        # KefuItem: a read of any kind. Not pynamodb's Model, asked for the table's schema with every connection: the
+        # kinds add nothing to it (they declare no index of their own: the five are KefuItem's), and the first read
+        # of one kind would otherwise define them all.
+        if cls is KefuItem:
+            define_every_kind()
+        return super().get_registered_subclasses(cls)
+
+    def deserialize(self, value: Any) -> type:
+        try:
+            return super().deserialize(value)
+        except ValueError:  # a kind of KIND_MODULES not defined yet (an unknown one fails again below)
+            define_every_kind()
+            return super().deserialize(value)
 
 
 class Gsi1(GlobalSecondaryIndex):
@@ -155,7 +207,7 @@ class KefuItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    kind = DiscriminatorAttribute()
+    kind = KindAttribute()
 
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
@@ -279,34 +331,6 @@ class CustomerItem(KefuItem, discriminator="customer"):
     version = VersionAttribute()
 
 
-class AuditItem(KefuItem, discriminator="audit"):
-    """Who read, changed, exported or erased a customer's record (kefu.store.audit):
-    pk=AUDIT#CUST#<customer>, sk=<at>#<entry id>; gsi1pk=AUDIT#ACTOR#<actor>, gsi1sk=<at>#<entry id>."""
-
-    entry_id = UnicodeAttribute(attr_name="id")
-    customer_id = UnicodeAttribute(attr_name="customerId")
-    actor_id = UnicodeAttribute(attr_name="actorId")
-    actor_role = UnicodeAttribute(attr_name="actorRole")
-    action = UnicodeAttribute()
-    #: What the action touched (the fields a change set), never their values.
-    fields = ListAttribute(of=UnicodeAttribute, null=True)
-    at = UtcDateTimeAttribute()
-
-
-class ExportItem(KefuItem, discriminator="export"):
-    """A customer's data export (kefu.store.exports): pk=CUST#<customer>, sk=EXPORT#<job id>."""
-
-    job_id = UnicodeAttribute(attr_name="id")
-    customer_id = UnicodeAttribute(attr_name="customerId")
-    status = UnicodeAttribute()  # running | done | failed
-    requested_by = UnicodeAttribute(attr_name="requestedBy")
-    requested_at = UtcDateTimeAttribute(attr_name="requestedAt")
-    finished_at = UtcDateTimeAttribute(attr_name="finishedAt", null=True)
-    #: The archive's key in the attachments bucket (exports/<job id>.jsonl), once written.
-    archive_key = UnicodeAttribute(attr_name="archiveKey", null=True)
-    error = UnicodeAttribute(null=True)
-
-
 class ContactItem(KefuItem, discriminator="contact"):
     """A unique contact point (e-mail or phone) → its customer, with what a ticket needs to know."""
 
@@ -362,211 +386,8 @@ class MemberItem(KefuItem, discriminator="member"):
     load = NumberAttribute(default=0)
 
 
-class GroupItem(KefuItem, discriminator="group"):
-    group_id = UnicodeAttribute(attr_name="id")
-    name = UnicodeAttribute()
-    group_kind = UnicodeAttribute(attr_name="groupKind", default="general")
-    description = UnicodeAttribute(null=True)
-    assignment = UnicodeAttribute(default="least_loaded")
-    updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
-
-
-class RotationItem(KefuItem, discriminator="rotation"):
-    """Where a round-robin group's rotation stands: pk=GROUP#<group>, sk=ROTATION, read with the group's roster.
-
-    `turn` counts the assignments made by rotation; each one is written on condition that `turn` is still the one
-    read, so two tickets opened at once never take the same position."""
-
-    last_agent_id = UnicodeAttribute(attr_name="lastAgentId")
-    turn = NumberAttribute(default=0)
-
-
-# --- e-mail (kefu.store.mail) ------------------------------------------------------------------------------
-
-
-class MessageIdItem(KefuItem, discriminator="msgid"):
-    """An e-mail Message-ID → its ticket (pattern 5): pk=MSGID#<message-id>; sk=IN#<sender> for a received mail
-    (a Message-ID names one mail only together with its sender), OUT for a mail kefu sent."""
-
-    ticket_id = UnicodeAttribute(attr_name="ticketId")
-    customer_id = UnicodeAttribute(attr_name="customerId")
-    direction = UnicodeAttribute()  # in | out
-    at = UtcDateTimeAttribute()
-    #: Sent mail only: sending (claimed, SES not yet known to have it) | sent; and what SES called it.
-    state = UnicodeAttribute(null=True)
-    entry_id = UnicodeAttribute(attr_name="entryId", null=True)
-    ses_message_id = UnicodeAttribute(attr_name="sesMessageId", null=True)
-
-
-class MailThreadItem(KefuItem, discriminator="mailthread"):
-    """One mail of a ticket's conversation, in order: pk=TICKET#<id>, sk=MAIL#<at>#<n> (References come from it)."""
-
-    ticket_id = UnicodeAttribute(attr_name="ticketId")
-    message_id = UnicodeAttribute(attr_name="messageId")
-    direction = UnicodeAttribute()
-    #: Which of kefu's addresses the conversation runs through (answers go out from it).
-    mailbox = UnicodeAttribute(null=True)
-    at = UtcDateTimeAttribute()
-
-
-class MailRecordItem(KefuItem, discriminator="mail"):
-    """What became of one received mail: pk=MAIL#<SES message id>, sk=MAIL. Kept whatever the outcome."""
-
-    ses_message_id = UnicodeAttribute(attr_name="sesMessageId")
-    outcome = UnicodeAttribute()  # accept | ignore | quarantine | duplicate
-    reason = UnicodeAttribute()
-    detail = UnicodeAttribute(null=True)
-    sender = UnicodeAttribute(null=True)
-    subject = UnicodeAttribute(null=True)
-    message_id = UnicodeAttribute(attr_name="messageId", null=True)
-    ticket_id = UnicodeAttribute(attr_name="ticketId", null=True)
-    threaded_by = UnicodeAttribute(attr_name="threadedBy", null=True)
-    raw_key = UnicodeAttribute(attr_name="rawKey")
-    received_at = UtcDateTimeAttribute(attr_name="receivedAt")
-    defects = ListAttribute(of=UnicodeAttribute, default=list)
-
-
-class BurstItem(KefuItem, discriminator="burst"):
-    """Mails from one sender in one hour: pk=BURST#<sender>#<yyyymmddhh>, sk=BURST, counted with an atomic ADD and
-    gone after `expiresAt` (the table's TTL attribute, epoch seconds)."""
-
-    # Stored as `count`; named otherwise here, since a model's `count` is pynamodb's query count.
-    mails = NumberAttribute(attr_name="count", default=0)
-    expires_at = NumberAttribute(attr_name="expiresAt")
-
-
-# --- surveys and revisits (kefu.store.surveys) ---------------------------------------------------------------
-
-
-class SurveyItem(KefuItem, discriminator="survey"):
-    """A revisit survey: pk=SURVEY#<id>, sk=SURVEY; under its campaign in gsi1 (CAMPAIGN#<campaign>)."""
-
-    survey_id = UnicodeAttribute(attr_name="id")
-    ticket_id = UnicodeAttribute(attr_name="ticketId")
-    customer_id = UnicodeAttribute(attr_name="customerId")
-    campaign_id = UnicodeAttribute(attr_name="campaignId")
-    channel = UnicodeAttribute()  # email | phone
-    status = UnicodeAttribute()  # sent | answered
-    issued_at = UtcDateTimeAttribute(attr_name="issuedAt")
-    expires_at = UtcDateTimeAttribute(attr_name="expiresAt")
-    answered_at = UtcDateTimeAttribute(attr_name="answeredAt", null=True)
-    csat = NumberAttribute(null=True)
-    nps = NumberAttribute(null=True)
-    comment = UnicodeAttribute(null=True)
-    follow_up_ticket_id = UnicodeAttribute(attr_name="followUpTicketId", null=True)
-
-
-class SurveyAnswerItem(KefuItem, discriminator="survey_answer"):
-    """A survey's answer: pk=SURVEY#<id>, sk=ANSWER, written only if new, in the transaction that puts the answer
-    on the ticket's timeline: a survey is answered once."""
-
-    survey_id = UnicodeAttribute(attr_name="surveyId")
-    csat = NumberAttribute()
-    nps = NumberAttribute(null=True)
-    comment = UnicodeAttribute(null=True)
-    channel = UnicodeAttribute()
-    answered_at = UtcDateTimeAttribute(attr_name="answeredAt")
-    recorded_by = UnicodeAttribute(attr_name="recordedBy")
-
-
-class SurveyLinkItem(KefuItem, discriminator="survey_link"):
-    """A survey's ticket of a kind: pk=SURVEY#<id>, sk=TASK (its phone-revisit task) or FOLLOWUP (the ticket a low
-    score opened), each written only if new; and back from a task: pk=TICKET#<task id>, sk=REVISIT → its survey."""
-
-    ticket_id = UnicodeAttribute(attr_name="ticketId")
-    survey_id = UnicodeAttribute(attr_name="surveyId")
-
-
-class CustomerSurveyItem(KefuItem, discriminator="customer_survey"):
-    """A survey result on the customer's record: pk=CUST#<id>, sk=SURVEY#<answeredAt>#<ticket id>."""
-
-    survey_id = UnicodeAttribute(attr_name="surveyId")
-    ticket_id = UnicodeAttribute(attr_name="ticketId")
-    campaign_id = UnicodeAttribute(attr_name="campaignId")
-    channel = UnicodeAttribute()
-    csat = NumberAttribute()
-    nps = NumberAttribute(null=True)
-    comment = UnicodeAttribute(null=True)
-    answered_at = UtcDateTimeAttribute(attr_name="answeredAt")
-
-
-# --- revisit campaign runs (kefu.store.campaign_runs) --------------------------------------------------------
-
-
-class CampaignRunItem(KefuItem, discriminator="campaign_run"):
-    """One run of a revisit campaign: pk=CAMPAIGN#<campaign>, sk=RUN#<run id>. Its counters move by atomic ADDs, a
-    batch's once (`countedBatches`); the report sets the final totals from the run's targets."""
-
-    campaign_id = UnicodeAttribute(attr_name="campaignId")
-    run_id = UnicodeAttribute(attr_name="runId")
-    scheduled_at = UtcDateTimeAttribute(attr_name="scheduledAt")
-    status = UnicodeAttribute()  # sending | finished | failed
-    started_at = UtcDateTimeAttribute(attr_name="startedAt")
-    finished_at = UtcDateTimeAttribute(attr_name="finishedAt", null=True)
-    send_at = UtcDateTimeAttribute(attr_name="sendAt", null=True)
-    considered = NumberAttribute(default=0)
-    selected = NumberAttribute(default=0)
-    sent = NumberAttribute(default=0)
-    failed = NumberAttribute(default=0)
-    skipped = NumberAttribute(default=0)
-    responses = NumberAttribute(default=0)
-    #: Tickets of the window not selected, by rule (kefu.revisits.selection reasons, `customer`, `contact`).
-    excluded = JSONAttribute(default=dict)
-    #: Targets skipped or failed when sent, by reason rule (set by the report).
-    reasons = JSONAttribute(default=dict)
-    counted_batches = UnicodeSetAttribute(attr_name="countedBatches", null=True)
-    items_key = UnicodeAttribute(attr_name="itemsKey", null=True)
-    error = UnicodeAttribute(null=True)
-
-
-class RunTargetItem(KefuItem, discriminator="run_target"):
-    """What a campaign run did for one target: pk=RUN#<campaign>#<run id>, sk=TARGET#<ticket id>."""
-
-    ticket_id = UnicodeAttribute(attr_name="ticketId")
-    customer_id = UnicodeAttribute(attr_name="customerId")
-    outcome = UnicodeAttribute()  # sent | failed | skipped
-    reason = UnicodeAttribute(null=True)
-    survey_id = UnicodeAttribute(attr_name="surveyId", null=True)
-    task_id = UnicodeAttribute(attr_name="taskId", null=True)
-    message_id = UnicodeAttribute(attr_name="messageId", null=True)
-    at = UtcDateTimeAttribute()
-
-
-class SurveyRunItem(KefuItem, discriminator="survey_run"):
-    """The campaign run a survey went out in: pk=SURVEY#<id>, sk=RUN (its answer counts as the run's response)."""
-
-    campaign_id = UnicodeAttribute(attr_name="campaignId")
-    run_id = UnicodeAttribute(attr_name="runId")
-
-
-# --- customer notices and text messages (kefu.store.notices, kefu.store.texts) ----------------------------------
-
-
-class NoticeStateItem(KefuItem, discriminator="notice_state"):
-    """A ticket's customer notices: pk=NOTICES#<ticket id>, sk=STATE. When one last went out, the one waiting for
-    its time (JSON, with when it is due), and the events already handled (the last few, newest last)."""
-
-    last_sent_at = UtcDateTimeAttribute(attr_name="lastSentAt", null=True)
-    pending = JSONAttribute(null=True)
-    due = UtcDateTimeAttribute(null=True)
-    handled = ListAttribute(of=UnicodeAttribute, default=list)
-    version = VersionAttribute()
-
-
 class CalendarVersionItem(KefuItem, discriminator="calendar"):
     """One version of a business calendar, as SLA clocks count on it: pk=CALENDAR#<version>, sk=CALENDAR. The
     version is a hash of the content, so the item never changes: clocks name it instead of carrying a copy."""
 
     calendar = JSONAttribute()
-
-
-class TextSendItem(KefuItem, discriminator="text_send"):
-    """A text message kefu sends at most once: pk=SMS#<ticket id>#<key>, sk=OUT; claimed (sending) before SNS is
-    called, then sent (with SNS's message id) or failed (with why: final, never retried)."""
-
-    ticket_id = UnicodeAttribute(attr_name="ticketId")
-    customer_id = UnicodeAttribute(attr_name="customerId")
-    state = UnicodeAttribute()
-    at = UtcDateTimeAttribute()
-    sns_message_id = UnicodeAttribute(attr_name="snsMessageId", null=True)
-    reason = UnicodeAttribute(null=True)

@@ -14,7 +14,8 @@ from kefu.model.customer_records import ContactPreferences, Language
 from kefu.model.notifications import Notice, NoticeState, Recipient
 from kefu.store.customers import CUSTOMER_SK, customer_key
 from kefu.store.failures import VersionConflict
-from kefu.store.models import CustomerItem, NoticeStateItem
+from kefu.store.models import CustomerItem
+from kefu.store.notice_models import NoticeStateItem
 from kefu.store.writes import condition_failed
 
 STATE_SK = "STATE"

@@ -22,14 +22,8 @@ from kefu.store import cursor as cursors
 from kefu.store.customers import CUSTOMER_SK, customer_key
 from kefu.store.customers import get as get_customer
 from kefu.store.full_items import read_in_full
-from kefu.store.models import (
-    CustomerItem,
-    CustomerSurveyItem,
-    KefuItem,
-    SurveyAnswerItem,
-    SurveyItem,
-    SurveyLinkItem,
-)
+from kefu.store.models import CustomerItem, KefuItem
+from kefu.store.survey_models import CustomerSurveyItem, SurveyAnswerItem, SurveyItem, SurveyLinkItem
 from kefu.store.tickets import ticket_key
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
 

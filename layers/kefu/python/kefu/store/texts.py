@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
-from kefu.store.models import TextSendItem
+from kefu.store.notice_models import TextSendItem
 from kefu.store.writes import condition_failed
 
 OUT_SK = "OUT"
