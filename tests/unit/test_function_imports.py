@@ -106,3 +106,14 @@ def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_reco
     # the first such message)
     assert "kefu.customers.updates" in modules
     assert not {"kefu.customers.crm", "kefu.store.customer_records", "kefu.model.customer_records"} & modules
+
+
+def test_the_sla_configuration_leaves_out_the_agent_and_group_models():
+    # Given a function that reads its SLA configuration (the KPI refresh counts business time, the escalation task
+    # steps a clock), when the SLA package is imported
+    done = run_in_function("kpis", "import json, sys, kefu.sla; print(json.dumps(sorted(sys.modules)))")
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    # then it names groups by their id's type alone, without the agent and group models (their classes are dear)
+    assert "kefu.model.group_ids" in modules
+    assert "kefu.model.agents" not in modules
