@@ -30,6 +30,7 @@ from kefu.store.models import (
     SurveyItem,
     SurveyLinkItem,
 )
+from kefu.store.survey_keys import campaign_key, survey_key
 from kefu.store.tickets import ticket_key
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
 
@@ -39,14 +40,6 @@ TASK_SK = "TASK"
 FOLLOW_UP_SK = "FOLLOWUP"
 REVISIT_SK = "REVISIT"
 RESULT_PREFIX = "SURVEY#"
-
-
-def survey_key(survey_id: str) -> str:
-    return f"SURVEY#{survey_id}"
-
-
-def campaign_key(campaign_id: str) -> str:
-    return f"CAMPAIGN#{campaign_id}"
 
 
 @dataclass(frozen=True)
