@@ -117,3 +117,19 @@ def test_the_sla_configuration_leaves_out_the_agent_and_group_models():
     # then it names groups by their id's type alone, without the agent and group models (their classes are dear)
     assert "kefu.model.group_ids" in modules
     assert "kefu.model.agents" not in modules
+
+
+@pytest.mark.parametrize("service", ["s3", "sns", "scheduler", "sesv2"])
+def test_kefus_aws_clients_are_botocores_without_boto3(service: str):
+    # Given the escalation function (it notifies by SNS and SES, and schedules its wakes), when kefu makes a client
+    probe = (
+        "import json, sys; from kefu.store.clients import aws_client; "
+        f"client = aws_client({service!r}, region_name='us-east-1'); "
+        "print(json.dumps([client.meta.service_model.service_name, 'boto3' in sys.modules]))"
+    )
+    done = run_in_function("escalation", probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    made, boto3_imported = json.loads(done.stdout.splitlines()[-1])
+    # then it is the service's client, and boto3 (with s3transfer) was not imported for it
+    assert made == service
+    assert not boto3_imported

@@ -225,9 +225,9 @@ def work_bucket() -> str:
 
 @cache
 def _s3() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("s3", region_name=settings().region)
+    return aws_client("s3", region_name=settings().region)
 
 
 # --- send ------------------------------------------------------------------------------------------------------
