@@ -133,3 +133,23 @@ def test_kefus_aws_clients_are_botocores_without_boto3(service: str):
     # then it is the service's client, and boto3 (with s3transfer) was not imported for it
     assert made == service
     assert not boto3_imported
+
+
+@pytest.mark.parametrize("name", ["revisit", "email_outbound"])
+def test_an_idempotent_functions_first_work_leaves_out_boto3(name: str):
+    # Given a function whose first work is idempotent (a revisit run's selection, an outbound mail), when it makes a
+    # function idempotent as its first invocation does
+    probe = (
+        "import json, sys; from kefu.idempotency import idempotent; "
+        "config, once = idempotent(lambda request: request, data='request', key='id', payload='body'); "
+        "print(json.dumps([type(config).__name__, 'boto3' in sys.modules, "
+        "type(sys.modules['aws_lambda_powertools.utilities.idempotency']).__name__]))"
+    )
+    done = run_in_function(name, probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    config, boto3_imported, package = json.loads(done.stdout.splitlines()[-1])
+    # then Powertools' idempotency package was imported name by name and kefu's records need no boto3 (Powertools'
+    # DynamoDB persistence layer imports it)
+    assert config == "IdempotencyConfig"
+    assert package == "LazyPackage"
+    assert not boto3_imported
