@@ -89,13 +89,15 @@ def test_reading_tickets_does_not_import_the_customer_records():
 def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():
     # Given the revisit function, whose first invocation of a run selects its targets, when its handler is imported
     modules = modules_after_init("revisit")
-    # then the campaign steps are there, without the surveys, the invitation, e-mail and text messages (sending
-    # imports them when it runs)
+    # then the campaign steps are there, without the surveys (their store and tokens too), the invitation, e-mail and
+    # text messages (sending imports them when it runs)
     assert "kefu.revisits.campaigns" in modules
     sending = {"kefu.surveys.service", "kefu.revisits.invitation", "kefu.email.outbound", "kefu.sms.outbound"}
     assert not sending & modules
-    # nor the knowledge base, which the KPI tallies it counts its runs with read only for the API's deflections
-    assert "kefu.knowledge" not in modules
+    assert not {"kefu.store.surveys", "kefu.model.surveys", "kefu.surveys.tokens"} & modules
+    # nor the knowledge base or the callers' identities, which the KPI tallies it counts its runs with need only for
+    # the API's deflections
+    assert not {"kefu.knowledge", "kefu.identity"} & modules
 
 
 def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_records():
