@@ -155,3 +155,15 @@ def test_an_idempotent_functions_first_work_leaves_out_boto3(name: str):
     assert config == "IdempotencyConfig"
     assert package == "LazyPackage"
     assert not boto3_imported
+
+
+def test_the_escalation_tasks_init_leaves_out_the_handover_and_the_agents():
+    # Given the escalation task function, whose wakes mostly raise a level or tell people, when its handler is imported
+    modules = modules_after_init("escalation")
+    # then the escalation service is there, without the handover (a step that moves the ticket to another group
+    # imports it) and the agents' domain, store and models it brings
+    assert "kefu.escalation.service" in modules
+    agents = {"kefu.tickets.handover", "kefu.agents", "kefu.store.agents", "kefu.model.agents"}
+    assert not agents & modules
+    # and without boto3 (its clients are botocore's)
+    assert "boto3" not in modules
