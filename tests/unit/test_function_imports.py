@@ -167,3 +167,12 @@ def test_the_escalation_tasks_init_leaves_out_the_handover_and_the_agents():
     assert not agents & modules
     # and without boto3 (its clients are botocore's)
     assert "boto3" not in modules
+
+
+def test_outbound_mails_init_leaves_out_the_agents_store_and_models():
+    # Given the outbound mail function, whose mail store keys a group's item (an inbound mail's mailbox group), when
+    # its handler is imported
+    modules = modules_after_init("email_outbound")
+    # then the mail store is there, without the agents' store and models (it keys groups by kefu.store.group_keys)
+    assert "kefu.store.mail" in modules
+    assert not {"kefu.store.agents", "kefu.model.agents", "boto3"} & modules
