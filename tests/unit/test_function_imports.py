@@ -96,8 +96,8 @@ def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():
     assert not sending & modules
     assert not {"kefu.store.surveys", "kefu.model.surveys", "kefu.surveys.tokens"} & modules
     # nor the knowledge base or the callers' identities, which the KPI tallies it counts its runs with need only for
-    # the API's deflections
-    assert not {"kefu.knowledge", "kefu.identity"} & modules
+    # the API's deflections, nor a ticket's KPI facts (only a ticket's refresh computes them)
+    assert not {"kefu.knowledge", "kefu.identity", "kefu.kpis.facts"} & modules
 
 
 def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_records():
