@@ -96,13 +96,15 @@ def test_reading_tickets_does_not_import_the_customer_records():
 def test_the_revisit_functions_init_leaves_out_what_only_sending_needs():
     # Given the revisit function, whose first invocation of a run selects its targets, when its handler is imported
     modules = modules_after_init("revisit")
-    # then the campaign steps are there, without the surveys, the invitation, e-mail and text messages (sending
-    # imports them when it runs)
+    # then the campaign steps are there, without the surveys (their store and tokens too), the invitation, e-mail and
+    # text messages (sending imports them when it runs)
     assert "kefu.revisits.campaigns" in modules
     sending = {"kefu.surveys.service", "kefu.revisits.invitation", "kefu.email.outbound", "kefu.sms.outbound"}
     assert not sending & modules
-    # nor the knowledge base, which the KPI tallies it counts its runs with read only for the API's deflections
-    assert "kefu.knowledge" not in modules
+    assert not {"kefu.store.surveys", "kefu.model.surveys", "kefu.surveys.tokens"} & modules
+    # nor the knowledge base or the callers' identities, which the KPI tallies it counts its runs with need only for
+    # the API's deflections, nor a ticket's KPI facts (only a ticket's refresh computes them)
+    assert not {"kefu.knowledge", "kefu.identity", "kefu.kpis.facts"} & modules
 
 
 def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_records():
@@ -113,3 +115,71 @@ def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_reco
     # the first such message)
     assert "kefu.customers.updates" in modules
     assert not {"kefu.customers.crm", "kefu.store.customer_records", "kefu.model.customer_records"} & modules
+
+
+def test_the_sla_configuration_leaves_out_the_agent_and_group_models():
+    # Given a function that reads its SLA configuration (the KPI refresh counts business time, the escalation task
+    # steps a clock), when the SLA package is imported
+    done = run_in_function("kpis", "import json, sys, kefu.sla; print(json.dumps(sorted(sys.modules)))")
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    # then it names groups by their id's type alone, without the agent and group models (their classes are dear)
+    assert "kefu.model.group_ids" in modules
+    assert "kefu.model.agents" not in modules
+
+
+@pytest.mark.parametrize("service", ["s3", "sns", "scheduler", "sesv2"])
+def test_kefus_aws_clients_are_botocores_without_boto3(service: str):
+    # Given the escalation function (it notifies by SNS and SES, and schedules its wakes), when kefu makes a client
+    probe = (
+        "import json, sys; from kefu.store.clients import aws_client; "
+        f"client = aws_client({service!r}, region_name='us-east-1'); "
+        "print(json.dumps([client.meta.service_model.service_name, 'boto3' in sys.modules]))"
+    )
+    done = run_in_function("escalation", probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    made, boto3_imported = json.loads(done.stdout.splitlines()[-1])
+    # then it is the service's client, and boto3 (with s3transfer) was not imported for it
+    assert made == service
+    assert not boto3_imported
+
+
+@pytest.mark.parametrize("name", ["revisit", "email_outbound"])
+def test_an_idempotent_functions_first_work_leaves_out_boto3(name: str):
+    # Given a function whose first work is idempotent (a revisit run's selection, an outbound mail), when it makes a
+    # function idempotent as its first invocation does
+    probe = (
+        "import json, sys; from kefu.idempotency import idempotent; "
+        "config, once = idempotent(lambda request: request, data='request', key='id', payload='body'); "
+        "print(json.dumps([type(config).__name__, 'boto3' in sys.modules, "
+        "type(sys.modules['aws_lambda_powertools.utilities.idempotency']).__name__]))"
+    )
+    done = run_in_function(name, probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    config, boto3_imported, package = json.loads(done.stdout.splitlines()[-1])
+    # then Powertools' idempotency package was imported name by name and kefu's records need no boto3 (Powertools'
+    # DynamoDB persistence layer imports it)
+    assert config == "IdempotencyConfig"
+    assert package == "LazyPackage"
+    assert not boto3_imported
+
+
+def test_the_escalation_tasks_init_leaves_out_the_handover_and_the_agents():
+    # Given the escalation task function, whose wakes mostly raise a level or tell people, when its handler is imported
+    modules = modules_after_init("escalation")
+    # then the escalation service is there, without the handover (a step that moves the ticket to another group
+    # imports it) and the agents' domain, store and models it brings
+    assert "kefu.escalation.service" in modules
+    agents = {"kefu.tickets.handover", "kefu.agents", "kefu.store.agents", "kefu.model.agents"}
+    assert not agents & modules
+    # and without boto3 (its clients are botocore's)
+    assert "boto3" not in modules
+
+
+def test_outbound_mails_init_leaves_out_the_agents_store_and_models():
+    # Given the outbound mail function, whose mail store keys a group's item (an inbound mail's mailbox group), when
+    # its handler is imported
+    modules = modules_after_init("email_outbound")
+    # then the mail store is there, without the agents' store and models (it keys groups by kefu.store.group_keys)
+    assert "kefu.store.mail" in modules
+    assert not {"kefu.store.agents", "kefu.model.agents", "boto3"} & modules

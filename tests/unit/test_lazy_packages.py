@@ -1,4 +1,5 @@
-"""Powertools' packages the API imports name by name (kefu.lazy_packages): still only re-exports, still complete."""
+"""Powertools' packages kefu imports name by name (kefu.lazy_packages; the API's two, and idempotency): still only
+re-exports, still complete."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from kefu import lazy_packages
 from tests.unit.lambda_process import run_in_function
 
 
-@pytest.mark.parametrize("package", lazy_packages.POWERTOOLS)
+@pytest.mark.parametrize("package", [*lazy_packages.POWERTOOLS, lazy_packages.IDEMPOTENCY])
 def test_a_deferred_powertools_package_still_only_re_exports_its_submodules_names(package: str):
     # Given the package's __init__ as the installed Powertools ships it
     spec = importlib.util.find_spec(package)
@@ -20,7 +21,8 @@ def test_a_deferred_powertools_package_still_only_re_exports_its_submodules_name
     with open(spec.origin, encoding="utf-8") as init:
         found = lazy_packages.exports_of(package, init.read())
     # Then it holds nothing but re-exports (a release that adds anything else would be imported whole again: the
-    # API's cold start grows by its resolvers and event classes), and every public name is one of them
+    # API's cold start grows by its resolvers and event classes, an idempotent function's by boto3), and every
+    # public name is one of them
     assert found is not None, f"{package}'s __init__ now does more than re-export: kefu.lazy_packages skips it"
     exports, public = found
     assert public and set(public) <= set(exports)

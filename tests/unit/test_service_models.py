@@ -1,5 +1,5 @@
 """kefu's botocore session finds a service's model in that service's folder, without listing every service, and
-boto3's clients come from that same session."""
+kefu's other AWS clients come from that same session."""
 
 from __future__ import annotations
 
@@ -53,8 +53,8 @@ def test_an_aws_data_path_is_searched_first_as_botocore_searches_it(monkeypatch,
     assert paths[0] == str(tmp_path) and paths[-1] == Loader.BUILTIN_DATA_PATH
 
 
-def test_boto3_clients_come_from_the_table_connections_session(aws, monkeypatch):
-    from kefu.store.clients import boto3_client
+def test_aws_clients_come_from_the_table_connections_session(aws, monkeypatch):
+    from kefu.store.clients import aws_client
     from kefu.store.models import KefuItem
 
     # Given every service model load watched
@@ -66,8 +66,8 @@ def test_boto3_clients_come_from_the_table_connections_session(aws, monkeypatch)
         return load(self, service_name, type_name, api_version)
 
     monkeypatch.setattr(ServiceFolderLoader, "load_service_model", watched)
-    # when kefu makes a boto3 client
-    client = boto3_client("s3", region_name="us-east-1")
+    # when kefu makes an S3 client
+    client = aws_client("s3", region_name="us-east-1")
     # then its model came through the loader of the table connection's botocore session
     loader = KefuItem._get_connection().connection.session.get_component("data_loader")
     assert (loader, "s3") in loads

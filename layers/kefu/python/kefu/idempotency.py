@@ -1,28 +1,29 @@
-"""Powertools idempotency for domain functions; callers build it on first use (the persistence layer makes a
-client), never at import."""
+"""Powertools idempotency for domain functions; callers build it on first use (the persistence layer takes the
+table's client), never at import."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from kefu import lazy_packages
 from kefu.config import settings
 
 
 def idempotent(function: Callable[..., Any], *, data: str, key: str, payload: str):
     """`function` made idempotent on the JMESPath `key` of its `data` argument; the same key with another
     `payload` is refused, not replayed. Returns the config (to register the Lambda context on) and the function."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+    # Each name of Powertools' idempotency package loaded from its own module: the package's `__init__` imports its
+    # DynamoDB persistence layer, and with it boto3, which kefu's records (below) do without.
+    lazy_packages.defer(lazy_packages.IDEMPOTENCY)
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
+    from kefu.store.idempotency_records import IdempotencyRecords
     from kefu.store.models import dynamodb_client
 
     # One persistence layer per function: Powertools configures it with that function's keys. It uses the table
     # models' client: a client of its own would load DynamoDB's service model once more on every cold start.
-    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name, boto3_client=dynamodb_client())
+    persistence = IdempotencyRecords(settings().idempotency_table_name, dynamodb_client())
 
     config = IdempotencyConfig(
         event_key_jmespath=key,

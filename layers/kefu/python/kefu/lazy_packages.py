@@ -26,6 +26,10 @@ from typing import Any
 
 #: Powertools' packages whose `__init__` imports every resolver (event_handler) or every event class (data_classes).
 POWERTOOLS = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
+#: Powertools' idempotency, whose `__init__` imports its DynamoDB persistence layer and with it boto3 (about 80 M
+#: instructions of a cold start), a layer kefu does not use (kefu.store.idempotency_records); deferred by
+#: kefu.idempotency.
+IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"
 
 
 class LazyPackage(ModuleType):

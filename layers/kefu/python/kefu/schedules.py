@@ -53,6 +53,6 @@ def _code(err: ClientError) -> str:
 
 @cache
 def _scheduler() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("scheduler", region_name=settings().region)
+    return aws_client("scheduler", region_name=settings().region)

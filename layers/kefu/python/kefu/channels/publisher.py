@@ -113,9 +113,9 @@ def report_undelivered(ticket: Ticket, kind: str, event_id: str, channel: Channe
 
 @cache
 def _events_client() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("events", region_name=settings().region)
+    return aws_client("events", region_name=settings().region)
 
 
 def put_event(entry: dict[str, Any]) -> None:

@@ -19,11 +19,11 @@ LINK_SECONDS = 900
 def _client(service: str) -> Any:
     from botocore.config import Config
 
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
     # Signature version 4 for S3: pre-signed links carry their expiry (X-Amz-Expires), as S3 requires for KMS.
     config = Config(signature_version="s3v4") if service == "s3" else None
-    return boto3_client(service, region_name=settings().region, config=config)
+    return aws_client(service, region_name=settings().region, config=config)
 
 
 def start(document: dict[str, Any], name: str) -> None:

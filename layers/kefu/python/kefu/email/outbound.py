@@ -254,9 +254,9 @@ def delivered_message_id(ses_message_id: str) -> str:
 
 @cache
 def _sesv2() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("sesv2", region_name=settings().region)
+    return aws_client("sesv2", region_name=settings().region)
 
 
 def _send(message: EmailMessage, mailbox: str, recipient: str) -> str:

@@ -11,9 +11,9 @@ from kefu.config import settings
 
 @cache
 def _s3() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("s3", region_name=settings().region)
+    return aws_client("s3", region_name=settings().region)
 
 
 class RawMailGone(Exception):

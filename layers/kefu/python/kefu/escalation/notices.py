@@ -105,6 +105,6 @@ def mail(ticket: Ticket, said: str, recipients: Sequence[Notice]) -> list[str]:
 
 @cache
 def _sesv2():
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("sesv2", region_name=settings().region)
+    return aws_client("sesv2", region_name=settings().region)

@@ -48,9 +48,9 @@ class Taken:
 
 @cache
 def _sns():
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("sns", region_name=settings().region)
+    return aws_client("sns", region_name=settings().region)
 
 
 def announce(ticket: Ticket, taken: Sequence[Taken]) -> None:

@@ -34,7 +34,6 @@ from kefu.sla import Action, EscalationStep, Milestone, MilestoneKind, SlaConfig
 from kefu.sla.config import Notices
 from kefu.store.tickets import LoadChange
 from kefu.tickets import sla as sla_clock
-from kefu.tickets.handover import pick_up_next, transferred
 from kefu.tickets.writes import Change, Draft, write
 
 #: Who escalations are written by on the timeline.
@@ -101,6 +100,11 @@ def escalate_due(
                 assert step.group is not None  # EscalationStep requires it
                 if step.group == current.groupId:
                     continue  # already there: nothing to move, nobody to tell
+                # Imported for a move only (as is pick_up_next, for an agent it frees): the handover brings
+                # assignment, the agents' domain, store and models, ~30 M instructions of a cold start that a wake
+                # raising a level or telling people does not use.
+                from kefu.tickets.handover import transferred
+
                 moved = transferred(current, step.group, moment)
                 current = moved.ticket
                 loads.extend(moved.loads)
@@ -144,6 +148,8 @@ def run_due_milestones(ticket_id: str, generation: int, *, config: SlaConfig | N
             notify.announce(saved, escalation.taken)
         finally:
             for agent_id in escalation.freed:
+                from kefu.tickets.handover import pick_up_next
+
                 # Escalation moved the ticket away from them: they have room again, for another ticket than this.
                 pick_up_next(agent_id, skip=ticket_id)
     return plan_for(saved, generation, ladder, close_after=close_after)

@@ -46,9 +46,9 @@ def _refresh_seconds() -> float:
 
 @cache
 def _s3() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("s3", region_name=settings().region)
+    return aws_client("s3", region_name=settings().region)
 
 
 def forget() -> None:

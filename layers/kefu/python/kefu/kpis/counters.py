@@ -30,10 +30,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-from kefu.kpis.facts import TicketFacts
+if TYPE_CHECKING:
+    from kefu.kpis.facts import TicketFacts
 
 #: Dimensions a report can be broken down by, besides time.
 DIMENSIONS = ("channel", "category", "priority", "group", "agent", "hour", "weekday")

@@ -17,15 +17,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kefu.deployment import per_document
 from kefu.kpis import counters
-from kefu.kpis.facts import REPEAT_WINDOW, TicketFacts, facts_json, facts_of
 from kefu.model.tickets import Ticket, TimelineEntry
 from kefu.store import kpis as store
 from kefu.store import tickets as ticket_store
+
+if TYPE_CHECKING:
+    from kefu.kpis.facts import TicketFacts
+
+# A ticket's facts (kefu.kpis.facts: its TicketFacts class alone is ~14 M instructions to define) are imported by the
+# refreshes that compute them: the tallies (kefu.kpis.tallies), which the revisit function counts its runs with and
+# which only need the desk's zone and the aggregates' store from here, do without them.
 
 _ATTEMPTS = 8
 _PAGE = 100
@@ -144,6 +150,8 @@ def _refresh_group(ticket_ids: list[str], zone: ZoneInfo) -> tuple[set[str], int
 
 def _compute(ticket_ids: list[str], zone: ZoneInfo) -> dict[str, _Computed]:
     # The stored facts first, then the data: a write that happened in between fails the revision check.
+    from kefu.kpis.facts import facts_json, facts_of
+
     stored = store.read_facts_of(ticket_ids)
     customers: dict[str, list[Ticket]] = {}
     computed: dict[str, _Computed] = {}
@@ -180,6 +188,8 @@ def _transactions(changes: list[_Computed]) -> Iterator[list[_Computed]]:
 def _affected_earlier(ticket: Ticket, customer_tickets: list[Ticket]) -> list[Ticket]:
     """The customer's earlier tickets whose facts the ticket may change: resolved within the 7 days before it was
     opened (it may be their repeat contact)."""
+    from kefu.kpis.facts import REPEAT_WINDOW
+
     window_start = ticket.createdAt - REPEAT_WINDOW
     return [
         earlier
@@ -191,6 +201,8 @@ def _affected_earlier(ticket: Ticket, customer_tickets: list[Ticket]) -> list[Ti
 
 
 def _refresh_one(ticket_id: str, zone: ZoneInfo) -> tuple[int, Ticket, list[Ticket]]:
+    from kefu.kpis.facts import facts_json, facts_of
+
     for _ in range(_ATTEMPTS):
         # The stored facts first, then the data: a write that happened in between fails the revision check.
         stored = store.read_facts(ticket_id)

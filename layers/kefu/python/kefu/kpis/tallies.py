@@ -15,15 +15,18 @@ with other totals moves the difference, so the aggregates equal a recount of the
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kefu.clock import now
 from kefu.errors import Forbidden
-from kefu.identity import Caller
 from kefu.kpis import counters, service
 from kefu.store import kpis as store
+
+if TYPE_CHECKING:
+    # Only a deflection (the API) has a caller: the revisit function, which counts its runs here, needs no identity.
+    from kefu.identity import Caller
 
 _ATTEMPTS = 8
 
@@ -46,7 +49,7 @@ class Deflection(BaseModel):
     counted: bool
 
 
-def record_deflection(caller: Caller, article_id: str, request: DeflectionRequest | None) -> Deflection:
+def record_deflection(caller: "Caller", article_id: str, request: DeflectionRequest | None) -> Deflection:
     """POST /kb/articles/{id}/deflections: a customer says a public article answered them, so they open no ticket;
     counted once per customer, article and desk day."""
     if not caller.is_customer:

@@ -53,7 +53,6 @@ from kefu.store import campaign_runs as runs
 from kefu.store import revisits as revisit_store
 from kefu.store import tickets as ticket_store
 from kefu.store.campaign_runs import RunRecord, TargetRecord
-from kefu.surveys.tokens import survey_id_for
 
 if TYPE_CHECKING:
     from kefu.email.outbound import Delivery
@@ -225,9 +224,9 @@ def work_bucket() -> str:
 
 @cache
 def _s3() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("s3", region_name=settings().region)
+    return aws_client("s3", region_name=settings().region)
 
 
 # --- send ------------------------------------------------------------------------------------------------------
@@ -270,6 +269,7 @@ def _revisit(campaign: Campaign, run_id: str, moment: datetime, target: RunTarge
     from kefu.email import outbound
     from kefu.revisits import invitation
     from kefu.surveys import service as surveys
+    from kefu.surveys.tokens import survey_id_for
 
     def skipped(reason: str) -> TargetRecord:
         return TargetRecord(target.ticketId, target.customerId, SKIPPED, reason=reason)

@@ -14,8 +14,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from kefu import deployment
 from kefu.cron import Cron
-from kefu.model.agents import GroupId
 from kefu.model.customers import Tier
+from kefu.model.group_ids import GroupId
 from kefu.model.tickets import Category, Channel
 from kefu.surveys.config import SurveySettings
 

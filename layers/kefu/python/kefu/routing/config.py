@@ -11,8 +11,8 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kefu import deployment
-from kefu.model.agents import GroupId
 from kefu.model.customers import Tier
+from kefu.model.group_ids import GroupId
 from kefu.model.tickets import Category, Channel, Priority
 from kefu.routing import defaults
 from kefu.routing.model import Sentiment

@@ -28,8 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from kefu import deployment
-from kefu.model.agents import GroupId
 from kefu.model.customers import Tier
+from kefu.model.group_ids import GroupId
 from kefu.model.tickets import Category, Priority
 from kefu.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from kefu.sla.policy import (

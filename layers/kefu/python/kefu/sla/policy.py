@@ -12,8 +12,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from kefu.model.agents import GroupId
 from kefu.model.customers import Tier
+from kefu.model.group_ids import GroupId
 from kefu.model.tickets import Category, Priority
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")

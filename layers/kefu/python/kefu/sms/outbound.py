@@ -51,9 +51,9 @@ class TextDelivery(BaseModel):
 
 @cache
 def _sns() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("sns", region_name=settings().region)
+    return aws_client("sns", region_name=settings().region)
 
 
 def send_text(phone: str, text: str) -> str:

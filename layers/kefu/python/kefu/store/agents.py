@@ -12,12 +12,12 @@ from kefu.clock import now
 from kefu.model.agents import Agent, AgentSpec, AssignmentMode, Availability, Group, GroupMember, GroupSpec
 from kefu.store.attributes import as_stored
 from kefu.store.full_items import read_in_full
+from kefu.store.group_keys import GROUP_SK, group_key
 from kefu.store.group_models import GroupItem, RotationItem
 from kefu.store.models import AgentItem, KefuItem, MemberItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
 
 AGENT_SK = "AGENT"
-GROUP_SK = "GROUP"
 ROTATION_SK = "ROTATION"
 ALL_GROUPS = "GROUPS"
 
@@ -61,10 +61,6 @@ class AgentChanged(Exception):
 
 def agent_key(agent_id: str) -> str:
     return f"AGENT#{agent_id}"
-
-
-def group_key(group_id: str) -> str:
-    return f"GROUP#{group_id}"
 
 
 def member_key(agent_id: str) -> str:

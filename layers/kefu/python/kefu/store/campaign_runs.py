@@ -17,8 +17,8 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from kefu.store.customers import CUSTOMER_SK, customer_key
 from kefu.store.models import CustomerItem
+from kefu.store.survey_keys import campaign_key, survey_key
 from kefu.store.survey_models import CampaignRunItem, RunTargetItem, SurveyRunItem
-from kefu.store.surveys import campaign_key, survey_key
 from kefu.store.writes import condition_failed
 
 RUN_PREFIX = "RUN#"

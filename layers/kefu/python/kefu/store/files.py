@@ -21,10 +21,10 @@ class StoredFile:
 def _s3() -> Any:
     from botocore.config import Config
 
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
     # SigV4 for pre-signed URLs in every region (the default signer of older regions is SigV2 for S3).
-    return boto3_client("s3", region_name=settings().region, config=Config(signature_version="s3v4"))
+    return aws_client("s3", region_name=settings().region, config=Config(signature_version="s3v4"))
 
 
 def _public(url: str) -> str:

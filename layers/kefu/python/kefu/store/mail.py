@@ -17,8 +17,8 @@ from pynamodb.transactions import TransactWrite
 from kefu.clock import iso
 from kefu.model.customers import CustomerSummary
 from kefu.model.tickets import Channel, EntryKind, TimelineEntry
-from kefu.store.agents import GROUP_SK, group_key
 from kefu.store.customers import CONTACT_SK, contact_key, owner_of
+from kefu.store.group_keys import GROUP_SK, group_key
 from kefu.store.group_models import GroupItem
 from kefu.store.mail_models import BurstItem, MailRecordItem, MailThreadItem, MessageIdItem
 from kefu.store.models import KefuItem

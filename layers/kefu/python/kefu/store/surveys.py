@@ -23,6 +23,7 @@ from kefu.store.customers import CUSTOMER_SK, customer_key
 from kefu.store.customers import get as get_customer
 from kefu.store.full_items import read_in_full
 from kefu.store.models import CustomerItem, KefuItem
+from kefu.store.survey_keys import campaign_key, survey_key
 from kefu.store.survey_models import CustomerSurveyItem, SurveyAnswerItem, SurveyItem, SurveyLinkItem
 from kefu.store.tickets import ticket_key
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
@@ -33,14 +34,6 @@ TASK_SK = "TASK"
 FOLLOW_UP_SK = "FOLLOWUP"
 REVISIT_SK = "REVISIT"
 RESULT_PREFIX = "SURVEY#"
-
-
-def survey_key(survey_id: str) -> str:
-    return f"SURVEY#{survey_id}"
-
-
-def campaign_key(campaign_id: str) -> str:
-    return f"CAMPAIGN#{campaign_id}"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu import deployment
-from kefu.model.agents import GroupId
+from kefu.model.group_ids import GroupId
 
 
 class SurveySettings(BaseModel):

@@ -226,6 +226,6 @@ def forget_keys() -> None:
 
 @cache
 def _client() -> Any:
-    from kefu.store.clients import boto3_client
+    from kefu.store.clients import aws_client
 
-    return boto3_client("secretsmanager", region_name=settings().region)
+    return aws_client("secretsmanager", region_name=settings().region)
