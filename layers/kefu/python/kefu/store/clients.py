@@ -5,8 +5,8 @@ One session per process: a session of its own would load botocore's shared data 
 once more on a cold start. The clients are botocore's, not boto3's: boto3 adds nothing to a client that kefu calls
 (its S3 transfer methods, `upload_file` and the like, are all it injects into one), and importing it costs a cold
 start about 75 M instructions (its resource factory, its docs, and s3transfer, which imports multiprocessing), and
-its S3 customization more on the first S3 client. A function imports boto3 only if Powertools idempotency does (its
-DynamoDB persistence layer imports it).
+its S3 customization more on the first S3 client. Powertools idempotency's DynamoDB layer imports boto3 too: kefu
+writes its records with its own layer (kefu.store.idempotency_records).
 """
 
 from __future__ import annotations
