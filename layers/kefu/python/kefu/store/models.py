@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
     Attribute,
@@ -223,24 +223,24 @@ class KefuItem(Model):
     def _container_serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
         serialized: dict[str, dict[str, Any]] = {}
         values = self.attribute_values
-        for name, attr, direct in self._shape().attributes:
-            value = values.get(name) if direct else getattr(self, name)
+        for field in self._shape().attributes:
+            name, attr = field.name, field.attr
+            value = values.get(name) if field.direct else getattr(self, name)
+            if value is None:
+                if null_check and not field.null:
+                    raise AttributeNullError(name)
+                continue
             try:
                 if isinstance(value, MapAttribute) and not value.validate(null_check=null_check):
                     raise ValueError(f"Attribute '{name}' is not correctly typed")
-                if value is None:
-                    attr_value = None
-                elif isinstance(attr, (ListAttribute, MapAttribute)):
-                    attr_value = attr.serialize(value, null_check=null_check)
-                else:
-                    attr_value = attr.serialize(value)
+                attr_value = attr.serialize(value, null_check=null_check) if field.nested else attr.serialize(value)
             except AttributeNullError as err:
                 err.prepend_path(name)
                 raise
-            if null_check and attr_value is None and not attr.null:
-                raise AttributeNullError(name)
             if attr_value is not None:
-                serialized[attr.attr_name] = {attr.attr_type: attr_value}
+                serialized[field.stored_name] = {field.attr_type: attr_value}
+            elif null_check and not field.null:
+                raise AttributeNullError(name)
         return serialized
 
     def _container_deserialize(self, attribute_values: dict[str, dict[str, Any]]) -> None:
@@ -250,15 +250,18 @@ class KefuItem(Model):
         self._read(attribute_values)
 
     def _read(self, attribute_values: dict[str, dict[str, Any]]) -> None:
+        # The attributes the item holds, not every attribute of its class (most hold a few of them).
         values = self.attribute_values
-        for name, attr, direct in self._shape().attributes:
-            stored = attribute_values.get(attr.attr_name)
-            if stored and NULL not in stored:
-                value = attr.deserialize(attr.get_value(stored))
-                if direct:
-                    values[name] = value
-                else:
-                    setattr(self, name, value)
+        by_stored_name = self._shape().by_stored_name
+        for stored_name, stored in attribute_values.items():
+            field = by_stored_name.get(stored_name)
+            if field is None or not stored or NULL in stored:
+                continue
+            value = field.attr.deserialize(field.attr.get_value(stored))
+            if field.direct:
+                values[field.name] = value
+            else:
+                setattr(self, field.name, value)
 
     @classmethod
     def _instantiate(cls, attribute_values: dict[str, dict[str, Any]]) -> Any:
@@ -314,7 +317,8 @@ class _Shape:
     and write `attribute_values[<python name>]`: those are read and written there directly. The others (the
     discriminator, which checks the class; the version, cast to int) go through their descriptors as before."""
 
-    attributes: tuple[tuple[str, Attribute, bool], ...]
+    attributes: tuple[_Field, ...]
+    by_stored_name: dict[str, _Field]
     direct: frozenset[str]
     new_defaults: tuple[tuple[str, Any, bool], ...]
     read_defaults: tuple[tuple[str, Any, bool], ...]
@@ -337,12 +341,32 @@ class _Shape:
             )
             return tuple((name, default, name in direct) for name, default in chosen if default is not None)
 
-        return cls(
-            tuple((name, attr, name in direct) for name, attr in known.items()),
-            direct,
-            defaults(True),
-            defaults(False),
+        fields = tuple(
+            _Field(
+                name,
+                attr,
+                name in direct,
+                attr.attr_name,
+                attr.attr_type,
+                isinstance(attr, (ListAttribute, MapAttribute)),
+                attr.null,
+            )
+            for name, attr in known.items()
         )
+        return cls(fields, {field.stored_name: field for field in fields}, direct, defaults(True), defaults(False))
+
+
+class _Field(NamedTuple):
+    """One attribute of an item class, with what its serialization asks of it each time worked out once."""
+
+    name: str
+    attr: Attribute
+    direct: bool
+    stored_name: str
+    attr_type: str
+    #: A list or map: serialized with the null check passed down.
+    nested: bool
+    null: bool
 
 
 def dynamodb_client() -> Any:
