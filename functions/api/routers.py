@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Iterable
+from functools import cache
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
@@ -49,13 +50,28 @@ def segments(path: str) -> list[str]:
 
 def covers(pattern: str, path: str) -> bool:
     """Whether `path` (a request's) starts with the segments of `pattern`."""
-    wanted, given = segments(pattern), segments(path)
-    return len(given) >= len(wanted) and all(w in ("*", g) for w, g in zip(wanted, given, strict=False))
+    return _covered(_wanted(pattern), segments(path))
+
+
+@cache
+def _wanted(pattern: str) -> tuple[str, ...]:
+    return tuple(segments(pattern))  # the patterns are OWNERS' few constants
+
+
+def _covered(wanted: tuple[str, ...], given: list[str]) -> bool:
+    if len(given) < len(wanted):
+        return False
+    for w, g in zip(wanted, given, strict=False):  # noqa: SIM110 (cheaper than all() over a generator)
+        if w != "*" and w != g:
+            return False
+    return True
 
 
 def serving(path: str, owners: dict[str, tuple[str, ...]] = OWNERS) -> list[str]:
-    """The route modules among `owners` whose patterns cover `path`."""
-    return [name for name, patterns in owners.items() if any(covers(pattern, path) for pattern in patterns)]
+    """The route modules among `owners` whose patterns cover `path` (asked at every request while some module is not
+    included yet: the path is split once, each pattern once per process)."""
+    given = segments(path)
+    return [name for name, patterns in owners.items() if any(_covered(_wanted(p), given) for p in patterns)]
 
 
 class LazyRouters:

@@ -53,3 +53,55 @@ def test_the_sampling_client_is_not_built_when_the_tracer_is_set_up_but_is_built
     assert "xray" not in result["on_import"]
     assert result["lazy"] == "_LazyXrayClient"
     assert result["service"] == "xray"
+
+
+CALL_PROBE = textwrap.dedent(
+    """
+    import json
+    import botocore.session
+    from botocore.stub import Stubber
+
+    import kefu.observability
+    from aws_xray_sdk.core import xray_recorder
+
+    begun = []
+    begin = xray_recorder.begin_subsegment
+
+    def counting(name, namespace="local"):
+        begun.append(name)
+        return begin(name, namespace)
+
+    xray_recorder.begin_subsegment = counting
+    client = botocore.session.get_session().create_client(
+        "dynamodb", region_name="us-east-1", aws_access_key_id="probe", aws_secret_access_key="probe"
+    )
+    stub = Stubber(client)
+    stub.add_response("list_tables", {"TableNames": ["kefu"]})
+    stub.activate()
+    handler = xray_recorder.begin_subsegment("## handler")
+    answer = client.list_tables()["TableNames"]
+    xray_recorder.end_subsegment()
+    print(json.dumps({"begun": begun, "answer": answer, "handler_sampled": handler.sampled}))
+    """
+)
+
+
+def run_call_probe(sampled: int) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
+    env.update(AWS_LAMBDA_FUNCTION_NAME="kefu-api", LAMBDA_TASK_ROOT=str(LAYER), PYTHONPATH=str(LAYER))
+    env.update(_X_AMZN_TRACE_ID=f"Root=1-6740f1a2-0b1c2d3e4f5a6b7c8d9e0f1a;Parent=53995c3f42cd8ad8;Sampled={sampled}")
+    env.update(AWS_XRAY_CONTEXT_MISSING="IGNORE_ERROR", AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:9")  # nothing listens
+    done = subprocess.run([sys.executable, "-c", CALL_PROBE], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_an_aws_call_gets_its_subsegment_in_a_sampled_trace_and_none_in_an_unsampled_one():
+    # Given the tracer set up in a Lambda-like environment, and a handler's subsegment open
+    # When an AWS call is made in a sampled trace, then in an unsampled one
+    sampled, unsampled = run_call_probe(1), run_call_probe(0)
+    # Then the sampled call is recorded in a subsegment of its own; the unsampled one (whose dummy subsegment would
+    # never be sent) is made without one; both answer
+    assert sampled["handler_sampled"] is True and sampled["begun"] == ["## handler", "dynamodb"]
+    assert unsampled["handler_sampled"] is False and unsampled["begun"] == ["## handler"]
+    assert sampled["answer"] == unsampled["answer"] == ["kefu"]

@@ -71,3 +71,33 @@ logger.addFilter(PersonalDataFilter())
 # knows (requests, httplib, sqlite3, …) would cost the cold start for calls kefu never makes.
 tracer = Tracer(service="kefu", patch_modules=["botocore"])
 metrics = Metrics(namespace="kefu", service="kefu")
+
+
+def _no_call_subsegments_in_unsampled_traces() -> None:
+    """X-Ray's botocore patch opens a subsegment around every AWS call, sampled or not: in an unsampled trace (most
+    invocations) a dummy one that is never sent, yet it costs ~0.1 ms a call (the trace header parsed from the
+    environment again at each of its half-dozen lookups of the current entity; tests/bench, issue 22). Inside an
+    unsampled subsegment (the handler's, Powertools' capture) the call is made directly instead. Nothing recorded
+    changes: the dummy would have been dropped, and the trace header the call carries is still injected from the
+    current subsegment, unsampled as before. A sampled trace, or a call outside any subsegment, goes through X-Ray's
+    wrapper as before."""
+    client: Any = sys.modules.get("botocore.client")
+    if client is None or not getattr(client, "_xray_enabled", False):
+        return  # tracing is off (tests, local runs): botocore is not patched
+    traced: Any = client.BaseClient.__dict__["_make_api_call"]
+    plain = getattr(traced, "__wrapped__", None)
+    if plain is None:
+        return
+    from aws_xray_sdk.core import xray_recorder
+    from aws_xray_sdk.core.models.subsegment import Subsegment
+
+    def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        entity = xray_recorder.get_trace_entity()
+        if isinstance(entity, Subsegment) and not entity.sampled:
+            return plain(self, operation_name, api_params)
+        return traced.__get__(self, type(self))(operation_name, api_params)
+
+    client.BaseClient._make_api_call = _make_api_call
+
+
+_no_call_subsegments_in_unsampled_traces()

@@ -36,6 +36,8 @@ _SHIFT = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Days of `BusinessCalendar.since` kept per calendar (a warm function sees today's and yesterday's, in every zone).
 _SINCE_KEPT = 8
+#: Days of open spans kept per calendar (`_spans_on`): a due time a few days out walks a week or two of them.
+_SPANS_KEPT = 64
 
 
 class Shift(NamedTuple):
@@ -166,6 +168,10 @@ class BusinessCalendar(_Strict):
         return {}
 
     @cached_property
+    def _spans(self) -> dict[date, tuple[tuple[datetime, datetime], ...]]:
+        return {}
+
+    @cached_property
     def version(self) -> str:
         """A hash of the calendar's content: the name one exact calendar is kept under, which a ticket's SLA clock
         refers to instead of carrying a copy (kefu.store.calendars). Equal calendars have equal versions."""
@@ -264,8 +270,20 @@ def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
-def _spans_on(calendar: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:
-    """The UTC spans of a date's shifts, sorted and merged (a DST gap can make local shifts meet or cross)."""
+def _spans_on(calendar: BusinessCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """The UTC spans of a date's shifts, sorted and merged (a DST gap can make local shifts meet or cross).
+
+    Kept per date on the calendar (frozen, so they cannot go stale): each due time of a ticket walks the same days
+    again, and turning local shifts into UTC instants was most of counting business time."""
+    kept = calendar._spans.get(day)
+    if kept is None:
+        if len(calendar._spans) >= _SPANS_KEPT:
+            calendar._spans.clear()
+        kept = calendar._spans[day] = _utc_spans(calendar, day)
+    return kept
+
+
+def _utc_spans(calendar: BusinessCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
     spans = sorted(
         (opened, closed)
         for shift in calendar.shifts_on(day)
@@ -277,7 +295,7 @@ def _spans_on(calendar: BusinessCalendar, day: date) -> list[tuple[datetime, dat
             merged[-1] = (merged[-1][0], max(merged[-1][1], closed))
         else:
             merged.append((opened, closed))
-    return merged
+    return tuple(merged)
 
 
 def _open_spans(calendar: BusinessCalendar, since: datetime) -> Iterator[tuple[datetime, datetime]]:

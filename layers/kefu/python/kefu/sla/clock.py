@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from kefu.clock import iso
@@ -102,7 +103,16 @@ class SlaClock:
 
     def due(self, kind: MilestoneKind) -> datetime | None:
         """When the target is due; None while paused before reaching it."""
-        return self.reached(kind, self.target(kind).within)
+        # Kept on the clock (immutable): a ticket's view asks for each due time twice (the due, then its breach).
+        dues = self._dues
+        if kind not in dues:
+            dues[kind] = self.reached(kind, self.target(kind).within)
+        return dues[kind]
+
+    @cached_property
+    def _dues(self) -> dict[MilestoneKind, datetime | None]:
+        # Not a field: left out of the clock's equality, repr and `replace` (a replaced clock computes its own).
+        return {}
 
     def reached(self, kind: MilestoneKind, amount: timedelta) -> datetime | None:
         """The moment `amount` of business time has been counted for a target, outside pauses.

@@ -153,7 +153,7 @@ def roster(group_id: str) -> Roster:
     members: list[GroupMember] = []
     stored_mode: str | None = None
     rotation: RotationItem | None = None
-    for item in KefuItem.query(group_key(group_id), consistent_read=True):
+    for item in KefuItem.partition(group_key(group_id), consistent_read=True):
         if isinstance(item, MemberItem):
             members.append(_member_row(item, group_id))
         elif isinstance(item, GroupItem):

@@ -51,27 +51,38 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pynamodb.attributes import (
+    Attribute,
+    AttributeContainer,
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.connection import TableConnection
+from pynamodb.constants import NULL, STRING
+from pynamodb.exceptions import AttributeNullError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 
 from kefu.config import settings
 from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
 from kefu.store.service_models import use_service_folders
 from kefu.store.user_agent import fix_user_agent
+
+#: Each item class's `_Shape`, made on its first item.
+_SHAPES: dict[type, _Shape] = {}
 
 
 class _FromSettings:
@@ -226,6 +237,113 @@ class KefuItem(Model):
     by_status = Gsi4()
     by_resolution_day = Gsi5()
 
+    # --- building, serializing and reading items: pynamodb's own steps, with each plain attribute's value read and
+    # written in `attribute_values` directly instead of through its descriptor (which looks its name up again at
+    # every access). Building, writing and reading items was a quarter of kefu's own CPU in opening a ticket
+    # (tests/bench, issue 22); tests/unit/test_store_items.py holds them equal to pynamodb's for every item kind.
+
+    @classmethod
+    def _shape(cls) -> _Shape:
+        shape = _SHAPES.get(cls)
+        if shape is None:
+            shape = _SHAPES[cls] = _Shape.of(cls)
+        return shape
+
+    def _set_defaults(self, _user_instantiated: bool = True) -> None:
+        shape = self._shape()
+        values = self.attribute_values
+        for name, default, direct in shape.new_defaults if _user_instantiated else shape.read_defaults:
+            value = default() if callable(default) else default
+            if value is None:
+                continue
+            if direct:
+                values[name] = value
+            else:
+                setattr(self, name, value)
+
+    def _set_attributes(self, **attributes: Any) -> None:
+        shape = self._shape()
+        values = self.attribute_values
+        for name, value in attributes.items():
+            if name in shape.direct:
+                values[name] = value
+            elif name in self.get_attributes():
+                setattr(self, name, value)
+            else:
+                raise ValueError(f"Attribute {name} specified does not exist")
+
+    def _container_serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        serialized: dict[str, dict[str, Any]] = {}
+        values = self.attribute_values
+        for field in self._shape().attributes:
+            name, attr = field.name, field.attr
+            value = values.get(name) if field.direct else getattr(self, name)
+            if value is None:
+                if null_check and not field.null:
+                    raise AttributeNullError(name)
+                continue
+            try:
+                if isinstance(value, MapAttribute) and not value.validate(null_check=null_check):
+                    raise ValueError(f"Attribute '{name}' is not correctly typed")
+                attr_value = attr.serialize(value, null_check=null_check) if field.nested else attr.serialize(value)
+            except AttributeNullError as err:
+                err.prepend_path(name)
+                raise
+            if attr_value is not None:
+                serialized[field.stored_name] = {field.attr_type: attr_value}
+            elif null_check and not field.null:
+                raise AttributeNullError(name)
+        return serialized
+
+    def _container_deserialize(self, attribute_values: dict[str, dict[str, Any]]) -> None:
+        self.attribute_values = {}
+        self._set_discriminator()
+        self._set_defaults(_user_instantiated=False)
+        self._read(attribute_values)
+
+    def _read(self, attribute_values: dict[str, dict[str, Any]]) -> None:
+        # The attributes the item holds, not every attribute of its class (most hold a few of them).
+        values = self.attribute_values
+        by_stored_name = self._shape().by_stored_name
+        for stored_name, stored in attribute_values.items():
+            field = by_stored_name.get(stored_name)
+            if field is None or not stored or NULL in stored:
+                continue
+            value = field.attr.deserialize(field.attr.get_value(stored))
+            if field.direct:
+                values[field.name] = value
+            else:
+                setattr(self, field.name, value)
+
+    @classmethod
+    def _instantiate(cls, attribute_values: dict[str, dict[str, Any]]) -> Any:
+        stored_cls = cls._get_discriminator_class(attribute_values)
+        if stored_cls and not issubclass(stored_cls, cls):
+            raise ValueError(f"Cannot instantiate a {cls.__name__} from the returned class: {stored_cls.__name__}")
+        # Built as pynamodb builds it (discriminator and defaults set), then read: pynamodb set them all again first.
+        instance = (stored_cls or cls)(_user_instantiated=False)
+        instance._read(attribute_values)
+        return instance
+
+    @classmethod
+    def partition(cls, hash_key: str, *, consistent_read: bool = False) -> Iterator[KefuItem]:
+        """Every item of a partition, each as its kind, in key order; an item of a kind this process has not loaded is
+        left out, as `KefuItem.query` leaves it out.
+
+        `KefuItem.query` has pynamodb filter the Query on `kind IN (<every kind loaded>)`: some forty values built
+        into an expression at each query (a sixth of kefu's own CPU in assigning a ticket, its group's roster), sent
+        and checked against each item, to keep out what the same check here keeps out."""
+        kinds = KefuItem._get_discriminator_attribute()
+        assert kinds is not None
+        known = {kinds.get_discriminator(kind) for kind in kinds.get_registered_subclasses(KefuItem)}
+        pages: ResultIterator[dict[str, Any]] = ResultIterator(
+            cls._get_connection().query, (hash_key,), {"consistent_read": consistent_read}
+        )
+        for raw in pages:
+            stored = raw.get("kind")
+            if stored is not None and stored.get(STRING) in known:
+                yield KefuItem.from_raw_data(raw)
+
     @classmethod
     def _get_connection(cls) -> TableConnection:
         # Every kind goes through the table's one connection. pynamodb otherwise makes one per model class, each with
@@ -241,6 +359,66 @@ class KefuItem(Model):
             use_service_folders(connection.connection.session)
             fix_user_agent(connection.connection.session)
         return connection
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """An item class's attributes as its instances are built, serialized and read back (`KefuItem`'s fast paths).
+
+    `direct`: the attributes whose descriptors are pynamodb's plain `Attribute.__get__`/`__set__`, which only read
+    and write `attribute_values[<python name>]`: those are read and written there directly. The others (the
+    discriminator, which checks the class; the version, cast to int) go through their descriptors as before."""
+
+    attributes: tuple[_Field, ...]
+    by_stored_name: dict[str, _Field]
+    direct: frozenset[str]
+    new_defaults: tuple[tuple[str, Any, bool], ...]
+    read_defaults: tuple[tuple[str, Any, bool], ...]
+
+    @classmethod
+    def of(cls, model: type[AttributeContainer]) -> _Shape:
+        known = model.get_attributes()
+        direct = frozenset(
+            name
+            for name, attr in known.items()
+            if type(attr).__set__ is Attribute.__set__
+            and type(attr).__get__ is Attribute.__get__
+            and model._dynamo_to_python_attr(attr.attr_name) == name
+        )
+
+        def defaults(new: bool) -> tuple[tuple[str, Any, bool], ...]:
+            chosen = (
+                (name, attr.default_for_new if new and attr.default_for_new is not None else attr.default)
+                for name, attr in known.items()
+            )
+            return tuple((name, default, name in direct) for name, default in chosen if default is not None)
+
+        fields = tuple(
+            _Field(
+                name,
+                attr,
+                name in direct,
+                attr.attr_name,
+                attr.attr_type,
+                isinstance(attr, (ListAttribute, MapAttribute)),
+                attr.null,
+            )
+            for name, attr in known.items()
+        )
+        return cls(fields, {field.stored_name: field for field in fields}, direct, defaults(True), defaults(False))
+
+
+class _Field(NamedTuple):
+    """One attribute of an item class, with what its serialization asks of it each time worked out once."""
+
+    name: str
+    attr: Attribute
+    direct: bool
+    stored_name: str
+    attr_type: str
+    #: A list or map: serialized with the null check passed down.
+    nested: bool
+    null: bool
 
 
 def dynamodb_client() -> Any:
