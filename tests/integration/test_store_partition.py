@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from kefu.store import agents as agent_store
-from kefu.store.models import GroupItem, KefuItem, MemberItem, RotationItem
+from kefu.store.group_models import GroupItem, RotationItem
+from kefu.store.models import KefuItem, MemberItem
 from kefu.store.writes import connection
 
 
