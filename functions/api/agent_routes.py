@@ -6,15 +6,11 @@ A Router included by handler.py on the first request for one of its paths (route
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from aws_lambda_powertools.event_handler import Response
+from answers import caller_of, json_response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
 
 from kefu.agents import service as agents
-from kefu.customers import linking
 from kefu.identity import Caller
 from kefu.model.agents import Agent, AgentSpec, AvailabilityUpdate, Group, GroupMember, GroupSpec
 from kefu.tickets import service as tickets
@@ -23,15 +19,7 @@ router = APIGatewayHttpRouter()
 
 
 def caller() -> Caller:
-    authorizer = router.current_event.request_context.authorizer
-    return linking.resolved(Caller.from_claims(authorizer.jwt_claim if authorizer else None))
-
-
-def json_response(data: Any) -> Response:
-    """A model, or a list of them, as JSON (as the ticket routes answer)."""
-    if isinstance(data, list):
-        return Response(200, "application/json", json.dumps([item.model_dump(mode="json") for item in data]))
-    return Response(200, "application/json", json.dumps(data.model_dump(mode="json")))
+    return caller_of(router.current_event)
 
 
 @router.get("/groups", tags=["agents"], summary="The groups", responses=responses(list[Group], errors=(403,)))

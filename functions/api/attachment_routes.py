@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from answers import caller_of
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
 
 from kefu.attachments import service as attachments
-from kefu.customers import linking
 from kefu.identity import Caller
 from kefu.model.attachments import AttachmentLimits, DownloadLink, Upload, UploadRequest
 
@@ -22,9 +22,8 @@ router = APIGatewayHttpRouter()
 
 
 def caller() -> Caller:
-    authorizer = router.current_event.request_context.authorizer
     # A customer's uploads are filed under the record their login is, as their tickets are.
-    return linking.resolved(Caller.from_claims(authorizer.jwt_claim if authorizer else None))
+    return caller_of(router.current_event)
 
 
 @router.get(

@@ -9,6 +9,7 @@ import json
 import re
 from typing import Annotated, Any
 
+from answers import token_caller
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -60,8 +61,7 @@ _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
 
 
 def caller() -> Caller:
-    authorizer = router.current_event.request_context.authorizer
-    return Caller.from_claims(authorizer.jwt_claim if authorizer else None)
+    return token_caller(router.current_event)
 
 
 def if_match_version(value: str | None) -> int | None:

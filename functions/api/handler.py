@@ -32,16 +32,15 @@ for _package in lazy_packages.POWERTOOLS:
 import envelope
 import problems
 import routers
+from answers import caller_of, json_response
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from problems import responses
-from pydantic import BaseModel
 
 from kefu import errors
-from kefu.customers import linking
 from kefu.identity import Caller
 from kefu.model.tickets import (
     AssignRequest,
@@ -82,10 +81,7 @@ features = routers.LazyRouters(app)
 
 
 def caller() -> Caller:
-    authorizer = app.current_event.request_context.authorizer
-    claims = authorizer.jwt_claim if authorizer else None
-    # A customer is the record their login is (their own, or the one a verified contact point linked it to).
-    return linking.resolved(Caller.from_claims(claims))
+    return caller_of(app.current_event)
 
 
 def etag(ticket: Ticket) -> str:
@@ -124,14 +120,6 @@ def with_checked_files(who: Caller, body: T) -> T:
     from kefu.attachments import service as attachments
 
     return body.model_copy(update={"attachments": attachments.verified(who, body.attachments)})
-
-
-def json_response(data: Any, status: int = 200) -> Response:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    elif isinstance(data, list):
-        data = [item.model_dump(mode="json") if isinstance(item, BaseModel) else item for item in data]
-    return Response(status_code=status, content_type="application/json", body=json.dumps(data))
 
 
 # --- routes ------------------------------------------------------------------------------------------------

@@ -4,15 +4,14 @@ one). Included into the API's resolver by handler.py; domain errors become probl
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
+from answers import json_response, token_caller
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
-from pydantic import BaseModel
 
 from kefu import errors
 from kefu.identity import Caller
@@ -53,20 +52,11 @@ IF_MATCH = "`If-Match` is an ETag this API issued for the article, and its curre
 
 
 def _caller() -> Caller:
-    authorizer = router.current_event.request_context.authorizer
-    return Caller.from_claims(authorizer.jwt_claim if authorizer else None)
-
-
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    elif isinstance(data, list):
-        data = [item.model_dump(mode="json") if isinstance(item, BaseModel) else item for item in data]
-    return Response(status_code=status, content_type="application/json", body=json.dumps(data), headers=headers)
+    return token_caller(router.current_event)
 
 
 def _article(article: Article, status: int = 200) -> Response:
-    return _json(article, status, headers={"ETag": f'"{article.version}"'})
+    return json_response(article, status, headers={"ETag": f'"{article.version}"'})
 
 
 def _if_match(value: str | None, *, required: bool) -> int | None:
@@ -104,7 +94,7 @@ def list_articles(
     page = articles.list_articles(
         _caller(), q=q, language=lang, category=category.value if category else None, limit=limit, cursor=cursor
     )
-    return _json(page)
+    return json_response(page)
 
 
 @router.get(
@@ -129,7 +119,7 @@ def article_history(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ):
-    return _json(articles.history(_caller(), articleId, limit=limit, cursor=cursor))
+    return json_response(articles.history(_caller(), articleId, limit=limit, cursor=cursor))
 
 
 @router.post(
@@ -202,7 +192,7 @@ def list_replies(
         limit=limit,
         cursor=cursor,
     )
-    return _json(page)
+    return json_response(page)
 
 
 @router.post(
@@ -213,7 +203,7 @@ def list_replies(
     responses=responses(Reply, 201, "The reply", errors=(403, 409)),
 )
 def create_reply(body: ReplySpec):
-    return _json(replies.create_reply(_caller(), body), 201)
+    return json_response(replies.create_reply(_caller(), body), 201)
 
 
 @router.put(
@@ -224,7 +214,7 @@ def create_reply(body: ReplySpec):
     responses=responses(Reply, errors=(403, 409)),
 )
 def update_reply(replyId: str, body: ReplySpec):
-    return _json(replies.update_reply(_caller(), replyId, body))
+    return json_response(replies.update_reply(_caller(), replyId, body))
 
 
 @router.post(
@@ -236,7 +226,7 @@ def update_reply(replyId: str, body: ReplySpec):
     responses=responses(Rendered, errors=(403, 409)),
 )
 def render_reply(replyId: str, body: RenderRequest):
-    return _json(ticket_knowledge.render_reply(_caller(), replyId, body.ticketId))
+    return json_response(ticket_knowledge.render_reply(_caller(), replyId, body.ticketId))
 
 
 @router.get(
@@ -246,7 +236,7 @@ def render_reply(replyId: str, body: RenderRequest):
     responses=responses(list[ReplyUsage], errors=(403,)),
 )
 def reply_usage(replyId: str):
-    return _json(replies.usage(_caller(), replyId))
+    return json_response(replies.usage(_caller(), replyId))
 
 
 # --- suggestions ---------------------------------------------------------------------------------------------
@@ -260,7 +250,7 @@ def reply_usage(replyId: str):
     responses=responses(Suggestions, errors=(403,)),
 )
 def ticket_suggestions(ticketId: str, limit: Annotated[int, Query(ge=1, le=10)] = 3):
-    return _json(ticket_knowledge.suggestions_for(_caller(), ticketId, limit=limit))
+    return json_response(ticket_knowledge.suggestions_for(_caller(), ticketId, limit=limit))
 
 
 # --- self-service ----------------------------------------------------------------------------------------------
@@ -280,7 +270,7 @@ def ticket_suggestions(ticketId: str, limit: Annotated[int, Query(ge=1, le=10)] 
 def self_service(ticketId: str, body: SelfServiceRequest):
     who = _caller()
     ticket = ticket_knowledge.resolve_by_self_service(who, ticketId, body.articleId)
-    return _json(policy.ticket_view(who, ticket), headers={"ETag": f'"{ticket.version}"'})
+    return json_response(policy.ticket_view(who, ticket), headers={"ETag": f'"{ticket.version}"'})
 
 
 @router.post(
@@ -294,4 +284,4 @@ def self_service(ticketId: str, body: SelfServiceRequest):
     responses=responses(Deflection, 201, "The deflection", errors=(403,)),
 )
 def deflection(articleId: str, body: DeflectionRequest):
-    return _json(record_deflection(_caller(), articleId, body), 201)
+    return json_response(record_deflection(_caller(), articleId, body), 201)

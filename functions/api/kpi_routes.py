@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
+from answers import token_caller
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -59,8 +60,7 @@ Rates are 0..1; a rate or mean over nothing is null."""
 
 
 def caller() -> Caller:
-    authorizer = router.current_event.request_context.authorizer
-    return Caller.from_claims(authorizer.jwt_claim if authorizer else None)
+    return token_caller(router.current_event)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+from answers import token_caller
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -42,8 +43,7 @@ CURSOR_RULE = "`cursor` is one this listing issued, with the same filters (400 o
 
 
 def _caller() -> Caller:
-    authorizer = router.current_event.request_context.authorizer
-    return Caller.from_claims(authorizer.jwt_claim if authorizer else None)
+    return token_caller(router.current_event)
 
 
 def _json(data: Any, status: int = 200) -> Response:

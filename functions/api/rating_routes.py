@@ -5,11 +5,11 @@ A Router included by handler.py, whose exception handlers turn the domain's erro
 
 from __future__ import annotations
 
+from answers import caller_of
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
 
-from kefu.customers import linking
 from kefu.identity import Caller
 from kefu.model.surveys import SurveyAnswer, SurveyResult
 
@@ -17,9 +17,8 @@ router = APIGatewayHttpRouter()
 
 
 def caller() -> Caller:
-    authorizer = router.current_event.request_context.authorizer
     # A customer is the record their login is, as on every ticket route.
-    return linking.resolved(Caller.from_claims(authorizer.jwt_claim if authorizer else None))
+    return caller_of(router.current_event)
 
 
 @router.post(

@@ -7,14 +7,10 @@ imported by a function whose requests are about tickets. The domain (kefu.survey
 
 from __future__ import annotations
 
-import json
-
-from aws_lambda_powertools.event_handler import Response
+from answers import caller_of, json_response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from problems import responses
-from pydantic import BaseModel
 
-from kefu.customers import linking
 from kefu.identity import Caller
 from kefu.model.surveys import RevisitAnswer, RevisitOutcome, SurveyAnswer, SurveyResult, SurveyView
 
@@ -22,12 +18,7 @@ router = APIGatewayHttpRouter()
 
 
 def caller() -> Caller:
-    authorizer = router.current_event.request_context.authorizer
-    return linking.resolved(Caller.from_claims(authorizer.jwt_claim if authorizer else None))
-
-
-def json_response(data: BaseModel, status: int = 200) -> Response:
-    return Response(status, "application/json", json.dumps(data.model_dump(mode="json")))
+    return caller_of(router.current_event)
 
 
 @router.post(
