@@ -201,7 +201,12 @@ def run_child(variant: Variant, body: str, what: str) -> dict:
         timeout=120,
     )
     assert done.returncode == 0, f"{what} child ({variant.name} variant) failed:\n{done.stderr[-3000:]}"
-    line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith("BENCH "))
+    return child_result(done.stdout)
+
+
+def child_result(stdout: str) -> dict:
+    """What a child reported: its last `BENCH <json>` line."""
+    line = next(line for line in reversed(stdout.splitlines()) if line.startswith("BENCH "))
     return json.loads(line.removeprefix("BENCH "))
 
 

@@ -49,7 +49,7 @@ import pytest
 from tests.bench import replay, scenarios
 from tests.bench.lambda_like import LambdaLike, Variant
 from tests.bench.scenarios import Scenario
-from tests.bench.test_cold_start import ROOT, child_env
+from tests.bench.test_cold_start import ROOT, child_env, child_result
 from tests.conftest import AGENT, CUSTOMER
 from tests.integration.conftest import desk, open_ticket  # noqa: F401 (desk: a fixture)
 from tests.integration.mailroom import SUPPORT, as_stored_by_ses, mailroom_fixture  # noqa: F401 (a fixture)
@@ -163,8 +163,7 @@ def run_child(sys_path: list[Path], root: Path, code: str, env: dict[str, str], 
         timeout=180,
     )
     assert done.returncode == 0, f"{what} child failed:\n{done.stderr[-4000:]}"
-    line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith("BENCH "))
-    return json.loads(line.removeprefix("BENCH "))
+    return child_result(done.stdout)
 
 
 class Functions:
@@ -246,8 +245,7 @@ class Functions:
             timeout=600,
         )
         assert done.returncode == 0, f"{kind} child under callgrind failed:\n{done.stderr[-4000:]}"
-        line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith("BENCH "))
-        answer = json.loads(line.removeprefix("BENCH ")).get("answer")
+        answer = child_result(done.stdout).get("answer")
         assert kind == "baseline" or succeeded(kind, answer), f"{kind} under callgrind did not do its work: {answer}"
         counted = re.search(r"Collected : (\d+)", done.stderr)
         assert counted, f"callgrind said no count for {kind}:\n{done.stderr[-2000:]}"
