@@ -16,8 +16,8 @@ Kinds are interleaved in a rotating order; medians of ROUNDS. Figures go to buil
 each kind's child (code, environment, event, recorded answers) to build/bench/function_cold_start/, to profile by hand.
 When valgrind is installed, each kind's child also runs once under callgrind: its instructions (import and first
 work), as a ratio to the floor's, are the figure the machine's load does not move. Each row says whether it meets
-issue 22's goal (GOALS: on the instructions when counted); the assertions are ceilings (CEILINGS on the clock,
-INSTRUCTION_CEILINGS on the instructions).
+issue 22's goal (GOALS: on the instructions when counted); the assertion is a ceiling, on the instructions when
+counted (INSTRUCTION_CEILINGS), else on the clock (CEILINGS).
 
 The second bench here times kefu's own CPU per operation in a warm interpreter: the operation done twice against the
 moto server (a cold then a warm invocation, their answers recorded), then OPERATIONS more times with the warm
@@ -75,10 +75,10 @@ ROUNDS = 9
 #: The history of these figures is in the commits.
 GOALS = {"api": 1.3}
 DEFAULT_GOAL = 1.5
-#: What is asserted on the clock: today's figures with room for a loaded machine (medians of 9 with 2 cores shared
-#: by many: api 1.6-1.9, intake and inbound mail 2.0-2.6, the others 1.5-2.3; before one DynamoDB client per
-#: process, inbound mail, outbound mail and revisit were over 5), so that a change that brings back a client per
-#: model, or an import that doubles init, fails the bench.
+#: What is asserted on the clock when valgrind is not there to count instructions: today's figures with room for a
+#: loaded machine (medians of 9 with 2 cores shared by many: api 1.6-1.9, intake and inbound mail 2.0-2.6, the
+#: others 1.5-2.3; before one DynamoDB client per process, inbound mail, outbound mail and revisit were over 5), so
+#: that a change that brings back a client per model, or an import that doubles init, fails the bench.
 CEILINGS = {"api": 2.5}
 DEFAULT_CEILING = 3.0
 #: And on the instructions, closer, since they do not move with the load: today's ratios (api 1.39, intake 1.94,
@@ -491,18 +491,21 @@ def test_every_function_reaches_its_first_real_work_within_its_ceiling_of_the_bo
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(figures, indent=2) + "\n")
     show(figures)
-    over = {
-        kind: f"{row['ratio']:.2f} > {row['ceiling']}"
-        for kind, row in figures["kinds"].items()
-        if kind != "baseline" and row["ratio"] > row["ceiling"]
-    }
-    over.update(
-        {
-            f"{kind} (instructions)": f"{row['instructions_ratio']:.2f} > {row['instructions_ceiling']}"
+    # Judged on the instructions when they were counted: the clock's ratios are the fallback, and a machine busy
+    # with other work moves them past any ceiling that would still catch a regression (intake measured 3.10 while
+    # a test run shared the cores, its instructions unchanged at 1.94).
+    if counted:
+        over = {
+            kind: f"{row['instructions_ratio']:.2f} > {row['instructions_ceiling']} (instructions)"
             for kind, row in figures["kinds"].items()
-            if "instructions_ceiling" in row and row.get("instructions_ratio", 0) > row["instructions_ceiling"]
+            if kind != "baseline" and row["instructions_ratio"] > row["instructions_ceiling"]
         }
-    )
+    else:
+        over = {
+            kind: f"{row['ratio']:.2f} > {row['ceiling']}"
+            for kind, row in figures["kinds"].items()
+            if kind != "baseline" and row["ratio"] > row["ceiling"]
+        }
     assert not over, f"over their ceiling of the boto3 floor: {over}; see {REPORT}"
 
 
