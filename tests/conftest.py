@@ -74,6 +74,29 @@ def _atomic_requests() -> None:
 _atomic_requests()
 
 
+def _metric_flushes_one_at_a_time() -> None:
+    """Flush Powertools' metric set under a lock, as Lambda's one invocation at a time per process does.
+
+    The concurrency tests run a handler from several threads in one process, which Lambda never does: they share
+    the one metric set kefu.observability makes, and its flush checks that there are metrics, then serializes them.
+    Another thread's flush between the two emptied it, and the handler failed "Must contain at least one metric"
+    (test_tickets_opened_at_once_never_push_an_agent_over_capacity, once in a CI run).
+    """
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    lock = threading.RLock()
+    original = AmazonCloudWatchEMFProvider.flush_metrics
+
+    def flush_metrics(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    AmazonCloudWatchEMFProvider.flush_metrics = flush_metrics  # type: ignore[method-assign]
+
+
+_metric_flushes_one_at_a_time()
+
+
 def _lighter_transaction_backups() -> None:
     """Make moto's transaction rollback copy what a transaction can change, not every table it touches whole.
 
