@@ -300,6 +300,23 @@ def with_campaign(campaign_id: str) -> None:
     deployment.reload()
 
 
+def with_knowledge_base(desk, monkeypatch) -> None:  # noqa: F811 (a fixture's value)
+    """The knowledge base the stack gives the API, intake and inbound mail (infra/kefu_infra/capabilities/knowledge.py:
+    its bucket named in their environment), with the desk's articles published: a ticket they open reads its index
+    and the reply catalogue and records its suggestions, as deployed. Without it the bench left that work out."""
+    import boto3
+
+    from kefu.config import KB_BUCKET_VAR
+    from tests.integration.test_knowledge_opening import LOGISTICS_EN, LOGISTICS_ZH, OTHERS, published_article
+
+    boto3.client("s3").create_bucket(Bucket="kefu-bench-kb")
+    monkeypatch.setenv(KB_BUCKET_VAR, "kefu-bench-kb")
+    for article in (LOGISTICS_ZH, LOGISTICS_EN):
+        published_article(desk, **article)
+    for title, body, language, category in OTHERS:
+        published_article(desk, title=title, body=body, language=language, category=category, visibility="public")
+
+
 def set_up(desk, mailroom, monkeypatch) -> dict[str, Scenario]:  # noqa: F811 (fixtures)
     from kefu.config import ESCALATION_TOPIC_VAR, REVISIT_BUCKET_VAR
     from kefu.escalation import watch
@@ -316,6 +333,7 @@ def set_up(desk, mailroom, monkeypatch) -> dict[str, Scenario]:  # noqa: F811 (f
 
     boto3.client("s3").create_bucket(Bucket="kefu-bench-revisits")
     monkeypatch.setenv(REVISIT_BUCKET_VAR, "kefu-bench-revisits")
+    with_knowledge_base(desk, monkeypatch)
     with_campaign("bench-csat")
     stream = StreamReader()
     found: dict[str, Scenario] = {}
@@ -596,10 +614,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def cpu_scenarios(desk, mailroom) -> dict[str, tuple[str, str, list[Any]]]:  # noqa: F811 (fixtures)
-    """kind -> (function, what, the events: the first two recorded, the last one's answers replayed for the rest)."""
+def cpu_scenarios(desk, mailroom, monkeypatch) -> dict[str, tuple[str, str, list[Any]]]:  # noqa: F811 (fixtures)
+    """kind -> (function, what, the events: the first two recorded, the last one's answers replayed for the rest).
+    With the knowledge base deployed: every opening computes its suggestions from the index the function holds."""
     from kefu.config import settings
 
+    with_knowledge_base(desk, monkeypatch)
     ticket = open_ticket(desk, who=CUSTOMER)
     path = f"/tickets/{ticket['id']}"
     create = desk.event("POST", "/tickets", who=CUSTOMER, body={"subject": "Lid cracked", "description": "Order 7"})
@@ -628,12 +648,13 @@ def test_kefus_own_cpu_per_operation_with_aws_answers_replayed(
     moto_server: str,
     desk,  # noqa: F811 (the fixture)
     mailroom,
+    monkeypatch,
 ):
     print()
 
     # Given each operation done twice against moto by one warm interpreter, its AWS answers recorded,
     figures: dict[str, Any] = {"operations": OPERATIONS, "kinds": {}}
-    for kind, (function, what, events) in cpu_scenarios(desk, mailroom).items():
+    for kind, (function, what, events) in cpu_scenarios(desk, mailroom, monkeypatch).items():
         recorded_events = (events * 2)[:2]
         first = warm_child(functions, kind, function, "record", recorded_events, moto_server)
         # when the same interpreter repeats it OPERATIONS times more with those answers replayed,

@@ -200,9 +200,11 @@ class SearchIndex:
         return self._norm_cache
 
     def prepare(self) -> SearchIndex:
-        """Do now what the first questions would otherwise pay for: the analyzer's dictionaries, the length
-        normalisation and the typo table (a function loads an index once and answers many questions with it)."""
-        text.terms("快遞 ready")
+        """Do now what the first questions would otherwise pay for: the length normalisation and the typo table (a
+        function loads an index once and answers many questions with it). Not the text analyzers' dictionaries
+        (kefu.knowledge.text): each loads when a question first needs it, so a function that loads the index in its
+        first invocation (a ticket's opening with its suggestions) does not pay jieba's dictionary for an English
+        question, about half again of a cold start's instructions."""
         self._norms()
         self._corrections("ready")
         return self
