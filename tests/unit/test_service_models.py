@@ -1,7 +1,12 @@
-"""kefu's botocore session finds a service's model in that service's folder, without listing every service, and
-kefu's other AWS clients come from that same session."""
+"""kefu's botocore session finds a service's model in that service's folder, without listing every service, reads
+botocore's JSON data into plain dicts (the same data, in the same order), and kefu's other AWS clients come from that
+same session."""
 
 from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
 
 import botocore.session
 import pytest
@@ -24,6 +29,36 @@ def test_a_service_model_is_the_one_botocore_loads_and_no_service_listing_is_mad
     loaded = ServiceFolderLoader().load_service_model(service, type_name)
     # then the model is the same (extras included)
     assert loaded == expected
+
+
+def ordered_dicts(data: Any) -> int:
+    """How many OrderedDicts `data` holds, itself included."""
+    if isinstance(data, dict):
+        return isinstance(data, OrderedDict) + sum(ordered_dicts(value) for value in data.values())
+    if isinstance(data, list):
+        return sum(ordered_dicts(value) for value in data)
+    return 0
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        lambda loader: loader.load_data("endpoints"),
+        lambda loader: loader.load_service_model("sesv2", "service-2"),
+        lambda loader: loader.load_service_model("sns", "endpoint-rule-set-1"),
+    ],
+    ids=["endpoints", "sesv2 service-2", "sns endpoint-rule-set-1"],
+)
+def test_botocore_data_is_read_into_plain_dicts_the_same_and_in_the_same_order(load):
+    # Given what botocore's own loader reads (OrderedDicts)
+    expected = load(Loader())
+    assert ordered_dicts(expected) > 0
+    # when kefu's loader reads the same file
+    loaded = load(ServiceFolderLoader())
+    # then it is the same data, its keys in the same order, without an OrderedDict in it
+    assert loaded == expected
+    assert json.dumps(loaded) == json.dumps(expected)
+    assert ordered_dicts(loaded) == 0
 
 
 def test_a_service_botocore_does_not_have_is_refused_as_botocore_refuses_it():
