@@ -99,3 +99,22 @@ def test_the_same_key_with_another_payload_is_refused_from_the_record_the_refuse
         once(kefus())(request={"id": "r-3", "body": "something else"})
     assert len(calls) == 1
     assert aws_calls.on_table(settings().idempotency_table_name) == ["PutItem"]
+
+
+def test_a_layer_hashes_an_invocations_payload_once_and_keeps_nothing_for_the_next(aws, monkeypatch):
+    # Given one layer (one per process, as kefu.idempotency makes it), its hashing watched
+    layer = kefus()
+    hashed: list[Any] = []
+    generate = layer._generate_hash
+    monkeypatch.setattr(layer, "_generate_hash", lambda data: hashed.append(data) or generate(data))
+    idempotent = once(layer)
+    # when two requests are done through it in turn
+    idempotent(request={"id": "r-4", "body": "hello"})
+    idempotent(request={"id": "r-5", "body": "hello"})
+    # then each invocation's key and payload are hashed once (Powertools' layer hashes both at each of its two
+    # writes), and the second request is recorded under its own key
+    assert hashed == ["r-4", "hello", "r-5", "hello"]
+    records = sorted(items(), key=lambda item: item["id"]["S"])
+    assert len({record["id"]["S"] for record in records}) == 2
+    assert [record["status"] for record in records] == [{"S": "COMPLETED"}] * 2
+    assert len(calls) == 2

@@ -45,7 +45,30 @@ class IdempotencyRecords(BasePersistenceLayer):
         # As Powertools' layer does: its calls say in their User-Agent that idempotency made them.
         user_agent.register_feature_to_client(client=client, feature="idempotency")
         self._deserializer = TypeDeserializer()
+        # The payload last hashed and its hashes (see `_get_hashed_idempotency_key`), replaced as one.
+        self._hashed: tuple[Any, dict[str, str]] = (None, {})
         super().__init__()
+
+    def _get_hashed_idempotency_key(self, data: dict[str, Any]) -> str | None:
+        # Powertools hashes an invocation's payload (its own deep copy, one object per invocation, which nothing
+        # changes) for its in-progress record and again for its completed one, each time a JMESPath search, a sorted
+        # JSON dump and a digest for the key and as many for the payload hash: each is kept for that object.
+        return self._hash_of(data, "key", super()._get_hashed_idempotency_key)
+
+    def _get_hashed_payload(self, data: dict[str, Any]) -> str:
+        return self._hash_of(data, "payload", super()._get_hashed_payload) or ""
+
+    def _hash_of(self, data: Any, what: str, hash_of: Any) -> Any:
+        hashed = self._hashed  # read once: a thread sharing the layer may start on another payload meanwhile
+        if hashed[0] is not data:
+            hashed = self._hashed = (data, {})
+        hashes = hashed[1]
+        if what not in hashes:
+            value = hash_of(data)
+            if value is None:  # no key: Powertools warns (or raises) each time, as before
+                return None
+            hashes[what] = value
+        return hashes[what]
 
     def _key(self, idempotency_key: str) -> dict[str, Any]:
         return {KEY: {"S": idempotency_key}}
