@@ -6,7 +6,9 @@ import gc
 
 # The init phase allocates tens of thousands of objects (botocore, pydantic, Powertools, the routes) and every one
 # of them lives as long as the container. The cyclic collector, run during that, walks them all again and again
-# and finds almost nothing to free: about a tenth of the init. It is off until the end of this module.
+# and finds almost nothing to free: about a tenth of the init. It is off until the end of the first invocation,
+# which makes more of the same kind (the DynamoDB client, the pieces of the domain loaded on first use): see
+# `lambda_handler`.
 gc.disable()
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
@@ -346,7 +348,7 @@ def declared_routes() -> list[tuple[str, str, bool]]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: Any) -> dict:
+def handle(event: dict, context: Any) -> dict:
     refused, event = envelope.check(event)
     if refused is not None:
         return refused
@@ -354,7 +356,21 @@ def lambda_handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)
 
 
-# End of init. What it allocated is moved out of the collector's generations for good (nothing of it is garbage),
-# so the collections that requests trigger never walk it again, and the collector is back on.
-gc.freeze()
-gc.enable()
+_first_invocation = True
+
+
+def lambda_handler(event: dict, context: Any) -> dict:
+    global _first_invocation
+    try:
+        return handle(event, context)
+    finally:
+        if _first_invocation:
+            # End of the cold start. The first invocation builds what every later one reuses (pynamodb's botocore
+            # client, about a third of the cold start; the ticket modules and models loaded on first use): with the
+            # collector on, it walked them again and again, about 40 M instructions of the API's first request
+            # (tests/bench, issue 22). What init and the first invocation allocated is moved out of the collector's
+            # generations for good, so the collections that later requests trigger never walk it, and the collector
+            # is back on. The price: cyclic garbage the first invocation left (if any) is never collected.
+            _first_invocation = False
+            gc.freeze()
+            gc.enable()

@@ -15,8 +15,6 @@ from kefu.clock import now
 from kefu.customers import contact
 from kefu.errors import InvalidRequest
 from kefu.identity import Caller
-from kefu.store import customers as customer_store
-from kefu.store import logins
 
 #: Login → (customer id, when read), as read or written. A login item changes only when its record is merged into
 #: another (or erased), so what this process saw stays true for a while: a warm function reads it again after this
@@ -48,6 +46,10 @@ def customer_id_of(caller: Caller) -> str:
     known = _settled.get(caller.sub)
     if known is not None and time.monotonic() - known[1] < SETTLED_FOR:
         return known[0]
+    # The stores are imported with a customer's first request: every API request resolves its caller here, and staff
+    # (returned as they are by `resolved`) never need them.
+    from kefu.store import logins
+
     customer_id = logins.customer_of(caller.sub)
     if customer_id is None:
         customer_id, how = _decide(caller)
@@ -73,6 +75,8 @@ def verified_contacts(caller: Caller) -> list[tuple[str, str]]:
 
 def _decide(caller: Caller) -> tuple[str, str]:
     """The record a new login is, and how: the first verified contact point's owner, else a record of their own."""
+    from kefu.store import customers as customer_store
+
     for kind, value in verified_contacts(caller):
         owner = customer_store.by_contact(kind, value)
         if owner is not None:
