@@ -337,17 +337,13 @@ def with_knowledge_base(desk, monkeypatch) -> None:  # noqa: F811 (a fixture's v
     """The knowledge base the stack gives the API, intake and inbound mail (infra/kefu_infra/capabilities/knowledge.py:
     its bucket named in their environment), with the desk's articles published: a ticket they open reads its index
     and the reply catalogue and records its suggestions, as deployed. Without it the bench left that work out."""
-    import boto3
-
     from kefu.config import KB_BUCKET_VAR
-    from tests.integration.test_knowledge_opening import LOGISTICS_EN, LOGISTICS_ZH, OTHERS, published_article
+    from tests.integration.test_knowledge_opening import LOGISTICS_EN, LOGISTICS_ZH, publish_others, published_article
 
-    boto3.client("s3").create_bucket(Bucket="kefu-bench-kb")
-    monkeypatch.setenv(KB_BUCKET_VAR, "kefu-bench-kb")
+    monkeypatch.setenv(KB_BUCKET_VAR, "kefu-test-kb")  # the bucket publish_others makes
+    publish_others(desk)
     for article in (LOGISTICS_ZH, LOGISTICS_EN):
         published_article(desk, **article)
-    for title, body, language, category in OTHERS:
-        published_article(desk, title=title, body=body, language=language, category=category, visibility="public")
 
 
 def set_up(desk, mailroom, monkeypatch) -> dict[str, Scenario]:  # noqa: F811 (fixtures)

@@ -15,6 +15,7 @@ runs both on one table and fails if Powertools' layer ever writes something else
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.shared import user_agent
@@ -58,7 +59,7 @@ class IdempotencyRecords(BasePersistenceLayer):
     def _get_hashed_payload(self, data: dict[str, Any]) -> str:
         return self._hash_of(data, "payload", super()._get_hashed_payload) or ""
 
-    def _hash_of(self, data: Any, what: str, hash_of: Any) -> Any:
+    def _hash_of(self, data: Any, what: str, hash_of: Callable[[Any], str | None]) -> str | None:
         hashed = self._hashed  # read once: a thread sharing the layer may start on another payload meanwhile
         if hashed[0] is not data:
             hashed = self._hashed = (data, {})
