@@ -49,7 +49,7 @@ from kefu_local.stepfunctions import as_templates
 from kefu_local.streams import StreamPoller, stream_mappings
 from kefu_local.templates import cloud_assembly
 from tests.conftest import ADMIN, AGENT, CUSTOMER, EVENTS, Api, LambdaContext, load_function
-from tests.integration.sla_desk import run_clock_fast, use_short_targets
+from tests.integration.sla_desk import DOCUMENT, run_clock_fast, use_short_targets
 from tests.waiting import wait_for
 
 SCALE = 600
@@ -283,9 +283,11 @@ def test_an_unanswered_complaint_reaches_each_escalation_level_in_order(escalati
     # Milestones passed by the time the task runs are escalated in that run: the next wake it asks for is always
     # later than the run began. (How many wakes that takes is not fixed: on a loaded machine the first wake can come
     # late enough for two milestones, and one planned from the ticket as opened can find its target moved since.)
-    runs = zip(escalation_desk.step.began, escalation_desk.step.answers, strict=True)
+    runs = list(zip(escalation_desk.step.began, escalation_desk.step.answers, strict=True))
     asked = [(began, answer["wakeAt"]) for began, answer in runs if answer and not answer["done"]]
-    assert asked and all(moment_of(wake_at) > began for began, wake_at in asked), asked
+    assert all(moment_of(wake_at) > began for began, wake_at in asked), asked
+    # (On a machine loaded enough that the first wake came after the last milestone, its one run escalated them all.)
+    assert asked or len(runs) == 1, runs
 
 
 def test_each_escalation_step_is_notified_once_with_the_attributes_subscriptions_filter_on(escalation_desk):
@@ -325,9 +327,15 @@ def test_a_complaint_answered_and_resolved_in_time_reaches_no_escalation(escalat
     assert escalation_desk.notifications() == []
 
 
-def test_a_complaint_resolved_midway_ends_its_execution_without_a_further_escalation(escalation_desk):
+def test_a_complaint_resolved_midway_ends_its_execution_without_a_further_escalation(
+    escalation_desk, monkeypatch, tmp_path
+):
+    # Two hours to resolve it: its resolution's milestones (90 and 120 min) come 7 and 10 s after its first response's
+    # breach (20 min) at this scale, time enough to resolve it between them on a loaded machine (with the shared 40
+    # min, 1 s was not always).
+    targets(monkeypatch, tmp_path, resolution="2h")
     ticket_id = escalation_desk.complaint()
-    eventually(lambda: store.get(ticket_id).escalationLevel == 1)  # its first response breached (20 min)
+    eventually(lambda: store.get(ticket_id).escalationLevel >= 1)  # its first response breached (20 min)
 
     body = {"to": "resolved", "resolution": {"kind": "refund", "amount": 20, "currency": "CNY"}}
     assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
@@ -336,15 +344,17 @@ def test_a_complaint_resolved_midway_ends_its_execution_without_a_further_escala
     # ticket resolved: either way without a further escalation (below; how soon is not a test's to time).
     closing = escalation_desk.only_wake(ticket_id, 2)
     resolved = store.get(ticket_id)
-    past_its_target = resolved.createdAt + timedelta(minutes=45)
+    past_its_target = resolved.createdAt + timedelta(minutes=125)
     eventually(lambda: now() > past_its_target)
+    # A task that was still running as the ticket was resolved (a loaded machine) may make its next wake after the
+    # stream cancelled its generation's: that wake fires at its time, finds the ticket resolved, and is gone.
+    eventually(lambda: list(escalation_desk.wakes(ticket_id).values()) == [closing])
     entries = escalation_desk.escalations(ticket_id)
     assert [e["data"]["key"] for e in entries][:3] == ["first_response:75", "first_response:100", "first_response:100"]
     assert all(moment_of(e["createdAt"]) <= resolved.sla.resolvedAt for e in entries)  # none after it
     assert "resolution:100" not in resolved.sla.escalated
     # The resolved generation only waits to close the ticket (7 days).
     assert closing["milestone"] == "close"
-    assert list(escalation_desk.wakes(ticket_id).values()) == [closing]
 
 
 def test_a_paused_complaint_moves_its_deadlines_by_the_time_it_waited(escalation_desk):
@@ -354,8 +364,8 @@ def test_a_paused_complaint_moves_its_deadlines_by_the_time_it_waited(escalation
     body = {"to": "pending", "note": "waiting for the photo"}
     assert escalation_desk.api("POST", f"/tickets/{ticket_id}/transition", who=AGENT, body=body).status == 200
     # Deleted by the watcher at the answer and at the pause; or, on a machine slow enough that a milestone woke
-    # first, ending with its task seeing the ticket answered or paused. Either way without an escalation: the one
-    # escalation below is the resumed clock's. The paused clock waits for nothing.
+    # first, ending with its task seeing the ticket answered or paused (or, slower still, the reply coming after the
+    # first response's 75% milestone: its warning). The paused clock waits for nothing.
     eventually(lambda: not escalation_desk.wakes(ticket_id))
     time.sleep(1)  # ten minutes on hold
     tickets.relay_customer_message(AS_AGENT, ticket_id, "Here is the photo.")  # their answer resumes the clock
@@ -367,10 +377,14 @@ def test_a_paused_complaint_moves_its_deadlines_by_the_time_it_waited(escalation
     held = resumed - paused
     assert held >= timedelta(minutes=9)
     assert ticket.sla.resolutionDue == ticket.createdAt + timedelta(minutes=40) + held
-    warned = eventually(lambda: escalation_desk.escalations(ticket_id))
+
+    def of_the_resolution() -> list[dict]:
+        return [e for e in escalation_desk.escalations(ticket_id) if e["data"]["key"].startswith("resolution:")]
+
+    # The resumed clock's first escalation (a loaded machine may be slow enough to see its 100% as well).
+    (entry, *_) = eventually(of_the_resolution)
     (started, *_) = [call for call in escalation_desk.calls_of(ticket_id) if call["generation"] == 4]
     assert started["wakeAt"] == wake_time(ticket.createdAt + timedelta(minutes=30) + held)
-    ((entry),) = warned
     assert entry["data"]["key"] == "resolution:75"
     assert moment_of(entry["data"]["due"]) == ticket.sla.resolutionDue
     assert moment_of(entry["createdAt"]) >= ticket.createdAt + timedelta(minutes=30) + held
@@ -397,8 +411,9 @@ def test_a_retried_task_does_not_escalate_twice(escalation_desk):
     runs = eventually(retried)
     lost, answered = (escalation_desk.step.answers[i] for i in runs[:2])
     # Both runs planned past the 75% milestone (on a busy machine, later milestones may have come due as well)
-    assert lost["milestone"] != "first_response:75"
-    assert answered["milestone"] != "first_response:75"
+    # (a run that found every milestone passed asks for no wake: it has no milestone)
+    assert lost.get("milestone") != "first_response:75"
+    assert answered.get("milestone") != "first_response:75"
     keys = [e["data"]["key"] for e in escalation_desk.escalations(ticket_id)]
     assert keys.count("first_response:75") == 1
     steps = [(e["data"]["key"], e["data"]["action"]) for e in escalation_desk.escalations(ticket_id)]
@@ -495,11 +510,22 @@ def test_a_wake_for_a_ticket_that_no_longer_exists_schedules_nothing_more(escala
 
 def quiet_period(monkeypatch, folder: Path, quiet: str) -> None:
     """The short targets with a short quiet period before a resolved ticket closes."""
-    from kefu import deployment
-    from tests.integration.sla_desk import DOCUMENT
+    deliver(monkeypatch, folder, {**DOCUMENT["sla"], "auto_close_after": quiet})
 
-    path = folder / "kefu-deployment-quiet.json"
-    path.write_text(json.dumps({"sla": {**DOCUMENT["sla"], "auto_close_after": quiet}}), encoding="utf-8")
+
+def targets(monkeypatch, folder: Path, *, resolution: str) -> None:
+    """The short targets with another resolution target for complaints."""
+    (complaint, *others) = DOCUMENT["sla"]["policies"]
+    assert complaint["name"] == "complaint"
+    deliver(monkeypatch, folder, {**DOCUMENT["sla"], "policies": [{**complaint, "resolution": resolution}, *others]})
+
+
+def deliver(monkeypatch, folder: Path, sla: dict) -> None:
+    """`sla` as the deployment's SLA settings (the document is cached: the fixture's undo reloads it)."""
+    from kefu import deployment
+
+    path = folder / "kefu-deployment-sla.json"
+    path.write_text(json.dumps({"sla": sla}), encoding="utf-8")
     monkeypatch.setenv("KEFU_DEPLOYMENT_FILE", str(path))
     deployment.reload()
 
@@ -518,8 +544,11 @@ def test_a_resolved_ticket_closes_on_its_own_after_the_quiet_period(escalation_d
     eventually(lambda: store.get(ticket_id).status.value == "closed")
 
     closed = store.get(ticket_id)
-    (fired,) = escalation_desk.fired(ticket_id)
-    assert fired.startswith(f"{ticket_id}-3-")
+    # The resolved generation's close fired once. Beside it, only a milestone's wake that beat the agent's reply or
+    # the resolve (a loaded machine: 15 minutes are 1.5 s here) may have fired.
+    fired = escalation_desk.fired(ticket_id)
+    assert len([name for name in fired if name.startswith(f"{ticket_id}-3-")]) == 1, fired
+    assert all(name.startswith((f"{ticket_id}-1-", f"{ticket_id}-2-", f"{ticket_id}-3-")) for name in fired), fired
     assert eventually(lambda: not escalation_desk.wakes(ticket_id))  # deleted once it fired
     assert closed.status.value == "closed"
     assert closed.sla.closedAt >= closed.sla.resolvedAt + timedelta(minutes=20)
