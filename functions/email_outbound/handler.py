@@ -30,6 +30,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kefu.batches import DYNAMODB_STREAMS, Batch, PartialItemFailureResponse
 from kefu.channels import events, publisher
 from kefu.email import outbound
+from kefu.model.tickets import TimelineEntry
 from kefu.observability import logger, metrics, tracer
 
 
@@ -55,10 +56,20 @@ def _new_image(record: dict[str, Any]) -> dict[str, Any]:
 
 @tracer.capture_method
 def record_handler(record: dict[str, Any]) -> dict:
-    entry = outbound.written_entry(_new_image(record))
-    if entry is None:
+    entries = outbound.written_entries(_new_image(record))
+    if not entries:
         logger.info("not a timeline entry: nothing to send", extra={"eventID": record.get("eventID")})
         return {"sent": False, "reason": "not-a-timeline-entry"}
+    # An item's first entry is what the filters passed it for; one packed behind it may be an event too (the status
+    # change an agent's first reply made, kefu.store.tickets._packs), published after it.
+    result = entry_handler(entries[0])
+    for packed in entries[1:]:
+        if events.detail_type(packed) is not None:
+            result.setdefault("packed", []).append(entry_handler(packed))
+    return result
+
+
+def entry_handler(entry: TimelineEntry) -> dict:
     mail, event = outbound.mail_kind(entry), events.detail_type(entry)
     if mail is None and event is None:
         # A survey's answer, say: the filters cannot read inside an entry's data to leave it out.

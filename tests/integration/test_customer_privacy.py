@@ -300,3 +300,30 @@ def test_a_record_being_erased_answers_410_and_its_contact_points_find_nobody(de
         desk("PATCH", f"/customers/{customer_id}", who=AGENT, body={"note": "x"}, headers={"If-Match": "*"}).status
         == 410
     )
+
+
+def test_an_erased_tickets_packed_entries_are_redacted_as_its_other_entries(desk):
+    """Entries stored with the one before them (kefu.store.tickets._packs: the opening's routing entry, whose reasons
+    quote the customer's words, and the status change of an agent's first reply) are redacted as entries alone are:
+    their data's text, their body, their files."""
+    from kefu.store import erasure as erasure_store
+    from tests.integration.conftest import open_ticket
+
+    tid = open_ticket(desk)["id"]
+    assert desk("POST", f"/tickets/{tid}/messages", who=AGENT, body={"body": "On its way."}).status == 201
+    before = desk("GET", f"/tickets/{tid}/timeline", who=AGENT).json["items"]
+    assert [e["kind"] for e in before] == ["message", "routing", "reply", "status"]
+    assert "dispatch" in json.dumps(before[1]["data"])  # the routing reasons quote the description
+
+    erasure_store.redact_ticket(tid)
+    after = desk("GET", f"/tickets/{tid}/timeline", who=AGENT).json["items"]
+    expected = [
+        {
+            **entry,
+            "data": erasure_store.redacted_data(entry["data"]),
+            **({"body": erasure_store.ERASED} if entry["body"] else {}),
+        }
+        for entry in before
+    ]
+    assert after == expected
+    assert "dispatch" not in json.dumps(after)

@@ -68,3 +68,56 @@ def test_a_cursor_from_one_customers_listing_is_refused_in_anothers(desk):
     cursor = desk("GET", "/tickets", who=CUSTOMER, query={"limit": "1"}).json["nextCursor"]
     reply = desk("GET", "/tickets", who=OTHER_CUSTOMER, query={"cursor": cursor})
     assert reply.status == 400
+
+
+def test_a_timeline_with_entries_packed_together_comes_in_pages_of_each_size(desk):
+    """The opening's routing entry and the status change of an agent's first reply are stored with the entry before
+    them (kefu.store.tickets._packs): read back, page by page at every size, they are the entries they were."""
+    from kefu.channels.publisher import SYSTEM
+    from kefu.clock import now
+    from kefu.model.tickets import EntryKind, Visibility
+    from kefu.store.models import TimelineItem
+    from kefu.store.tickets import TIMELINE_PREFIX, ticket_key
+    from kefu.tickets.writes import Change, Draft, change
+
+    tid = open_ticket(desk)["id"]
+    assert desk("POST", f"/tickets/{tid}/messages", who=AGENT, body={"body": "On its way."}).status == 201
+    assert desk("POST", f"/tickets/{tid}/messages", who=CUSTOMER, body={"body": "Thanks!"}).status == 201
+    # One change of a dozen internal notes: one item, its entries' ids past -09 (a cursor's key is not its item's).
+    notes = [Draft(EntryKind.NOTE, Visibility.INTERNAL, f"note {n}") for n in range(12)]
+    change(SYSTEM, tid, lambda ticket: Change(ticket.model_copy(update={"updatedAt": now()}), notes))
+    items = list(TimelineItem.query(ticket_key(tid), TimelineItem.sk.startswith(TIMELINE_PREFIX)))
+    stored = [(item.entry_kind, len(item.packed or [])) for item in items]
+    assert stored == [("message", 1), ("reply", 1), ("message", 0), ("note", 11)]
+
+    whole = desk("GET", f"/tickets/{tid}/timeline", who=AGENT, query={"limit": "50"}).json
+    assert whole["nextCursor"] is None
+    assert [(e["id"], e["kind"], e["visibility"]) for e in whole["items"]] == [
+        ("0000000001-00", "message", "public"),
+        ("0000000001-01", "routing", "internal"),
+        ("0000000002-00", "reply", "public"),
+        ("0000000002-01", "status", "public"),
+        ("0000000003-00", "message", "public"),
+        *((f"0000000004-{n:02d}", "note", "internal") for n in range(12)),
+    ]
+    assert [e["body"] for e in whole["items"][5:]] == [f"note {n}" for n in range(12)]
+    status = whole["items"][3]
+    assert (status["data"], status["authorId"], status["createdAt"]) == (
+        {"from": "new", "to": "open"},
+        AGENT.sub,
+        whole["items"][2]["createdAt"],
+    )
+    public = [e for e in whole["items"] if e["visibility"] == "public"]
+    for who, expected in ((AGENT, whole["items"]), (CUSTOMER, public)):
+        for size in (1, 2, 3, 4, 5, 11, 12, 13):
+            pages, cursor = [], None
+            while True:
+                query = {"limit": str(size), **({"cursor": cursor} if cursor else {})}
+                reply = desk("GET", f"/tickets/{tid}/timeline", who=who, query=query)
+                assert reply.status == 200, reply.text
+                assert len(reply.json["items"]) <= size
+                pages.append(reply.json["items"])
+                cursor = reply.json["nextCursor"]
+                if not cursor:
+                    break
+            assert [e for page in pages for e in page] == expected, (who, size)

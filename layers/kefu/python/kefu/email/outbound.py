@@ -66,9 +66,10 @@ class Delivery(BaseModel):
     sesMessageId: str | None = None
 
 
-def written_entry(image: Mapping[str, Any]) -> TimelineEntry | None:
-    """The timeline entry a change to the tickets' data wrote (a stream record's new image); None if it wrote none."""
-    return mail_store.timeline_entry_of(image)
+def written_entries(image: Mapping[str, Any]) -> list[TimelineEntry]:
+    """The timeline entries a change to the tickets' data wrote in one item (a stream record's new image): its own
+    and those packed behind it (an agent's first reply and the status change it made); none if it wrote none."""
+    return mail_store.timeline_entries_of(image)
 
 
 def mail_kind(entry: TimelineEntry) -> str | None:

@@ -16,6 +16,7 @@ def _timeline_inserts(entry_kind: str) -> dict:
 def dispatch_stream_filters(*, acknowledgements: bool) -> list[dict]:
     """Lambda event filter patterns over the table's stream: the mail filters (public replies, and openings when
     acknowledgements are on), plus every new status entry and survey entry (which of these are events, a survey
-    sent and not its answer, the dispatcher decides: a filter cannot read inside the entry's JSON data). At most
-    four: Lambda allows five filters a mapping."""
+    sent and not its answer, the dispatcher decides: a filter cannot read inside the entry's JSON data). A status
+    entry packed behind an agent's public reply (kefu.store.tickets._packs: the first reply's `new -> open`) comes
+    with the reply's record, which the replies' filter passes. At most four: Lambda allows five filters a mapping."""
     return [*outbound_stream_filters(acknowledgements=acknowledgements), *map(_timeline_inserts, ("status", "survey"))]

@@ -155,13 +155,14 @@ def ticket_files(ticket_id: str) -> TicketFiles:
     except DoesNotExist:
         return files
     files.attachments += [a["key"] for a in ticket.attachments or [] if a.get("key")]
-    for entry in _entries(ticket_id):
-        files.attachments += [a["key"] for a in entry.attachments or [] if a.get("key")]
-        ses_id = (entry.data or {}).get("sesMessageId")
-        if isinstance(ses_id, str):
-            record = _mail_record(ses_id)
-            if record is not None and record.raw_key:
-                files.raw_mails.append(record.raw_key)
+    for item in _entries(ticket_id):
+        for entry in _with_packed(item):
+            files.attachments += [a["key"] for a in entry.get("attachments") or [] if a.get("key")]
+            ses_id = (entry.get("data") or {}).get("sesMessageId")
+            if isinstance(ses_id, str):
+                record = _mail_record(ses_id)
+                if record is not None and record.raw_key:
+                    files.raw_mails.append(record.raw_key)
     files.attachments = list(dict.fromkeys(files.attachments))
     return files
 
@@ -169,14 +170,16 @@ def ticket_files(ticket_id: str) -> TicketFiles:
 def redact_ticket(ticket_id: str) -> None:
     """Replace the ticket's personal data (its files deleted first: `ticket_files`)."""
     for entry in _entries(ticket_id):
-        ses_id = (entry.data or {}).get("sesMessageId")
-        if isinstance(ses_id, str):
-            _forget_mail(ses_id, ticket_id)
+        for each in _with_packed(entry):
+            ses_id = (each.get("data") or {}).get("sesMessageId")
+            if isinstance(ses_id, str):
+                _forget_mail(ses_id, ticket_id)
         entry.update(
             [
                 TimelineItem.data.set(redacted_data(entry.data or {})),
                 TimelineItem.attachments.set([_redacted_file(a) for a in entry.attachments or []]),
                 *([TimelineItem.body.set(ERASED)] if entry.body else []),
+                *([TimelineItem.packed.set([_redacted_entry(p) for p in entry.packed])] if entry.packed else []),
             ]
         )
     for thread in MailThreadItem.query(ticket_key(ticket_id), MailThreadItem.sk.startswith(THREAD_PREFIX)):
@@ -219,6 +222,24 @@ def redacted_data(value: Any, key: str | None = None) -> Any:
     if isinstance(value, str):
         return value if key in STRUCTURAL_KEYS and _CODE.match(value) else ERASED
     return value
+
+
+def _with_packed(item: TimelineItem) -> list[dict[str, Any]]:
+    """The entries an item holds, as far as erasure reads them: its own data and attachments, then each packed
+    behind it (kefu.store.tickets._packs) as stored."""
+    return [{"data": item.data, "attachments": item.attachments}, *(item.packed or [])]
+
+
+def _redacted_entry(stored: dict[str, Any]) -> dict[str, Any]:
+    """A packed entry redacted as an entry item is: its data, its files, its text."""
+    redacted = {**stored, "data": redacted_data(stored.get("data") or {})}
+    if stored.get("attachments"):
+        redacted["attachments"] = [_redacted_file(a) for a in stored["attachments"]]
+    if stored.get("body"):
+        redacted["body"] = ERASED
+    if not redacted["data"]:
+        del redacted["data"]
+    return redacted
 
 
 def _redacted_file(attachment: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from kefu.store.group_keys import GROUP_SK, group_key
 from kefu.store.group_models import GroupItem
 from kefu.store.mail_models import BurstItem, MailRecordItem, MailThreadItem, MessageIdItem
 from kefu.store.models import KefuItem
-from kefu.store.tickets import TIMELINE_PREFIX, ticket_key, timeline_entry_id
+from kefu.store.tickets import TIMELINE_PREFIX, packed_entries, ticket_key, timeline_entry_id
 from kefu.store.writes import condition_failed, connection
 
 OUT_SK = "OUT"
@@ -348,13 +348,14 @@ def mark_sent(
 # --- the stream records that may become mail ----------------------------------------------------------------
 
 
-def timeline_entry_of(image: Mapping[str, Any]) -> TimelineEntry | None:
-    """The timeline entry a stream record's NewImage holds (its values already deserialized); None when the item is
-    no timeline entry of a kind kefu knows."""
+def timeline_entries_of(image: Mapping[str, Any]) -> list[TimelineEntry]:
+    """The timeline entries a stream record's NewImage holds (its values already deserialized): the item's own, then
+    those packed behind it (kefu.store.tickets._packs); none when the item is no timeline entry of a kind kefu
+    knows."""
     kinds = {kind.value for kind in EntryKind}
     if image.get("kind") != "timeline" or image.get("entryKind") not in kinds:
-        return None
-    return TimelineEntry(
+        return []
+    first = TimelineEntry(
         id=str(image["sk"]).removeprefix(TIMELINE_PREFIX),
         ticketId=image["ticketId"],
         kind=image["entryKind"],
@@ -366,6 +367,7 @@ def timeline_entry_of(image: Mapping[str, Any]) -> TimelineEntry | None:
         attachments=json.loads(image.get("attachments") or "[]"),
         createdAt=image["createdAt"],
     )
+    return packed_entries(first, json.loads(image.get("packed") or "null"))
 
 
 #: Every ticket's opening entry: the version that creates the ticket writes it first.

@@ -4,7 +4,8 @@
 2  a customer's tickets, newest:  gsi1 gsi1pk=CUST#<customer>, gsi1sk=<createdAt>#<id> (descending)
 3  a group's queue by status:     gsi2 gsi2pk=QUEUE#<group>#<status>, gsi2sk=<priority>#<createdAt>#<id>
 4  an agent's tickets by status:  gsi3 gsi3pk=ASSIGNEE#<agent>#<status>, gsi3sk=<priority>#<createdAt>#<id>
-6  a ticket's timeline in order:  Query pk=TICKET#<id>, sk begins_with TL#
+6  a ticket's timeline in order:  Query pk=TICKET#<id>, sk begins_with TL# (an item may hold the entries of one
+                                  change packed after its own: kefu.store.tickets._packs)
 8  customer by id/e-mail/phone:   GetItem pk=CUST#<id> | CONTACT#email#<addr> | CONTACT#phone#<number>
    the customer an app login is:  GetItem pk=LOGIN#<token sub>, sk=LOGIN (written once, at its first request)
 16 audit of a customer, in order: Query pk=AUDIT#CUST#<customer> (sk <at>#<entry id>)
@@ -474,6 +475,9 @@ class TimelineItem(KefuItem, discriminator="timeline"):
     #: The ticket's channel, on a new ticket's opening message only: the outbound dispatcher's stream filter lets
     #: e-mail openings through (their acknowledgement) and no other channel's (kefu.store.mail).
     channel = UnicodeAttribute(null=True)
+    #: Entries of the same change stored behind this one (kefu.store.tickets._packs), each without what it shares
+    #: with it: [{kind, visibility, body?, data?, attachments?}]; their ids follow this one's.
+    packed = CompactJSONAttribute(null=True)
 
 
 class CustomerItem(KefuItem, discriminator="customer"):

@@ -13,10 +13,10 @@ from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
-from kefu.errors import TicketNotFound
+from kefu.errors import BadCursor, TicketNotFound
 from kefu.ids import is_ticket_id
 from kefu.model.customers import Tier
-from kefu.model.tickets import ACTIVE, EntryKind, Page, Sla, Status, Ticket, TimelineEntry
+from kefu.model.tickets import ACTIVE, Attachment, EntryKind, Page, Sla, Status, Ticket, TimelineEntry, Visibility
 from kefu.store import calendars, views
 from kefu.store import cursor as cursors
 from kefu.store.failures import (
@@ -91,9 +91,9 @@ def save(
     item = _item(ticket, is_new=is_new)
     transaction = _Refusals()
     transaction.add(item, None, VersionConflict(ticket.id))  # pynamodb adds the version condition
-    for entry in entries:
-        entry_item = _entry_item(entry)
-        if is_new and entry.kind is EntryKind.MESSAGE and entry.data.get("event") == "created":
+    for head, *packed in _packed(entries):
+        entry_item = _entry_item(head, packed)
+        if is_new and head.kind is EntryKind.MESSAGE and head.data.get("event") == "created":
             entry_item.channel = ticket.channel.value  # for the outbound stream filter (kefu.store.mail)
         transaction.add(entry_item, TimelineItem.pk.does_not_exist(), VersionConflict(ticket.id))
     for new in new_items:
@@ -187,20 +187,43 @@ def timeline_entry_id(version: int, index: int) -> str:
 
 
 def timeline(ticket_id: str, *, public_only: bool, limit: int, cursor: str | None) -> Page[TimelineEntry]:
+    """A page of the ticket's entries in order. Its cursor names the last entry given, which may be packed in an
+    item behind others of its change (`_packs`): the next page's Query starts before that change's items (`TL#`,
+    the version, `-`: below its first entry's key) and leaves out the entries given already."""
     pk = ticket_key(ticket_id)
-    start = cursors.decode(cursor, key_names={"pk", "sk"}, partition=("pk", pk))
+    after = cursors.decode(cursor, key_names={"pk", "sk"}, partition=("pk", pk), sort=("sk", TIMELINE_PREFIX))
+    given = after["sk"]["S"].removeprefix(TIMELINE_PREFIX) if after else ""
+    version, dash, _ = given.partition("-")
+    if after and not (version and dash):
+        raise BadCursor("the cursor is not one kefu issued")
+    start = {"pk": after["pk"], "sk": {"S": f"{TIMELINE_PREFIX}{version}-"}} if after else None
+    # A packed entry is as visible as its item's first or less (`_packs`): the filter passes the items with a
+    # public first entry, and their internal packed entries are left out below.
     condition = TimelineItem.visibility == "public" if public_only else None
+    # No limit on the Query: its pages (a page's size, and one item more) are read until the page is full and one
+    # entry more is seen, or the timeline ends; its first items may be those of the change the last page ended in.
     result = TimelineItem.query(
         pk,
         TimelineItem.sk.startswith(TIMELINE_PREFIX),
         filter_condition=condition,
-        limit=limit,
-        page_size=limit,
+        page_size=limit + 1,
         last_evaluated_key=start,
         consistent_read=True,
     )
-    items = [_entry(item) for item in result]
-    return Page[TimelineEntry](items=items, nextCursor=cursors.encode(result.last_evaluated_key))
+    entries: list[TimelineEntry] = []
+    more = False
+    for item in result:
+        for entry in _entries(item):
+            if entry.id <= given or (public_only and entry.visibility is not Visibility.PUBLIC):
+                continue
+            if len(entries) == limit:
+                more = True
+                break
+            entries.append(entry)
+        if more:
+            break
+    last = {"pk": {"S": pk}, "sk": {"S": f"{TIMELINE_PREFIX}{entries[-1].id}"}} if more else None
+    return Page[TimelineEntry](items=entries, nextCursor=cursors.encode(last))
 
 
 def _query_index(
@@ -524,7 +547,41 @@ def ticket_of(item: TicketItem) -> Ticket:
     return ticket
 
 
-def _entry_item(entry: TimelineEntry) -> TimelineItem:
+#: Entry kinds a stream filter selects by the item's own `entryKind` (kefu.store.mail's replies and openings,
+#: kefu.store.dispatch's status and survey entries): each is the first entry of its item, never packed behind another
+#: (`_packs`), save a status change behind the public reply that made it, whose record the replies' filter passes.
+_SELECTED_BY_STREAM_FILTERS = frozenset({EntryKind.MESSAGE, EntryKind.REPLY, EntryKind.STATUS, EntryKind.SURVEY})
+
+
+def _packs(first: TimelineEntry, entry: TimelineEntry) -> bool:
+    """Whether `entry`, written in the same change right after the entries of `first`'s item, is stored in that item.
+
+    Entries written together are one item where they can be (issue 22): a write costs a unit per started KB of each
+    item, doubled in the ticket's transaction, so a 700-byte routing entry written apart from the 300-byte opening
+    message costs 2 units more than the two in one item, and the `new -> open` status entry of an agent's first
+    reply 2 more than it packed with the reply. An entry stays apart when a stream consumer must see it on its own
+    (`_SELECTED_BY_STREAM_FILTERS`), and when it is public behind an internal entry (a customer's timeline Query
+    passes the items whose first entry is public)."""
+    if first.visibility is Visibility.INTERNAL and entry.visibility is not Visibility.INTERNAL:
+        return False
+    if entry.kind is EntryKind.STATUS:
+        # The outbound dispatcher publishes the status change from the reply's record (kefu.store.dispatch).
+        return first.kind is EntryKind.REPLY and first.visibility is Visibility.PUBLIC
+    return entry.kind not in _SELECTED_BY_STREAM_FILTERS
+
+
+def _packed(entries: Iterable[TimelineEntry]) -> list[list[TimelineEntry]]:
+    """A change's entries (in id order) as its items' entries: each item's first, then those packed behind it."""
+    items: list[list[TimelineEntry]] = []
+    for entry in entries:
+        if items and _packs(items[-1][0], entry):
+            items[-1].append(entry)
+        else:
+            items.append([entry])
+    return items
+
+
+def _entry_item(entry: TimelineEntry, packed: Iterable[TimelineEntry] = ()) -> TimelineItem:
     return TimelineItem(
         ticket_key(entry.ticketId),
         f"{TIMELINE_PREFIX}{entry.id}",
@@ -537,11 +594,48 @@ def _entry_item(entry: TimelineEntry) -> TimelineItem:
         data=entry.data,
         attachments=[a.model_dump(mode="json", exclude_none=True) for a in entry.attachments],
         created_at=entry.createdAt,
+        packed=[_packed_json(p) for p in packed] or None,
     )
 
 
-def _entry(item: TimelineItem) -> TimelineEntry:
-    return TimelineEntry(
+def _packed_json(entry: TimelineEntry) -> dict[str, Any]:
+    """A packed entry as its item holds it: what it does not share with the item's first entry (its id follows
+    that one's, its ticket, author and moment are that one's: one change's entries share them)."""
+    stored: dict[str, Any] = {"kind": entry.kind.value, "visibility": entry.visibility.value}
+    if entry.body is not None:
+        stored["body"] = entry.body
+    if entry.data:
+        stored["data"] = entry.data
+    if entry.attachments:
+        stored["attachments"] = [a.model_dump(mode="json", exclude_none=True) for a in entry.attachments]
+    return stored
+
+
+def packed_entries(first: TimelineEntry, packed: Iterable[dict[str, Any]] | None) -> list[TimelineEntry]:
+    """The entries an item holds: its first, then those packed behind it (`_packed_json`), each with its own id."""
+    if not packed:
+        return [first]
+    version, index = (int(part) for part in first.id.split("-"))
+    return [
+        first,
+        *(
+            first.model_copy(
+                update={
+                    "id": timeline_entry_id(version, index + offset),
+                    "kind": EntryKind(stored["kind"]),
+                    "visibility": Visibility(stored["visibility"]),
+                    "body": stored.get("body"),
+                    "data": stored.get("data") or {},
+                    "attachments": [Attachment.model_validate(a) for a in stored.get("attachments") or []],
+                }
+            )
+            for offset, stored in enumerate(packed, start=1)
+        ),
+    ]
+
+
+def _entries(item: TimelineItem) -> list[TimelineEntry]:
+    first = TimelineEntry(
         id=item.sk.removeprefix(TIMELINE_PREFIX),
         ticketId=item.ticket_id,
         kind=item.entry_kind,
@@ -553,3 +647,4 @@ def _entry(item: TimelineItem) -> TimelineEntry:
         attachments=item.attachments or [],
         createdAt=item.created_at,
     )
+    return packed_entries(first, item.packed)
