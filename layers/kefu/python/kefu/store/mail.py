@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -36,9 +35,9 @@ _BURST_KEPT = timedelta(hours=25)
 MAX_THREAD = 100
 
 
-# MessageRef, ThreadMail and Known are named tuples, not frozen dataclasses: a dataclass compiles its methods from
-# source when this module is imported, ~3 M instructions each on the cold start of every function that reads mail, a
-# named tuple ~0.7 M (callgrind). MailRecord stays a dataclass: inbound mail derives records with dataclasses.replace.
+# This module's records are named tuples, not frozen dataclasses: a dataclass compiles its methods from source when
+# this module is imported, ~3 M instructions each on the cold start of every function that reads mail, a named tuple
+# ~0.7 M (callgrind).
 class MessageRef(NamedTuple):
     """A Message-ID kefu received or sent, and the ticket it belongs to."""
 
@@ -58,8 +57,7 @@ class ThreadMail(NamedTuple):
     at: datetime
 
 
-@dataclass(frozen=True)
-class MailRecord:
+class MailRecord(NamedTuple):
     """What became of one received mail (kept whatever the outcome: the raw MIME stays in S3 under `raw_key`)."""
 
     ses_message_id: str
