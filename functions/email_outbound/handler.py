@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
+# Off through the init and the first invocation (kefu.first_invocation): the first mail builds three botocore clients
+# (DynamoDB, SES v2, EventBridge) and the models its records are read into, which the collector walked again and again.
+gc.disable()
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
 from typing import Any
@@ -30,6 +32,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kefu.batches import DYNAMODB_STREAMS, Batch, PartialItemFailureResponse
 from kefu.channels import events, publisher
 from kefu.email import outbound
+from kefu.first_invocation import collector_on_after_first_invocation
 from kefu.model.tickets import TimelineEntry
 from kefu.observability import logger, metrics, tracer
 
@@ -92,6 +95,7 @@ def entry_handler(entry: TimelineEntry) -> dict:
     return result
 
 
+@collector_on_after_first_invocation
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
@@ -99,8 +103,3 @@ def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureRes
     outbound.idempotency_config().register_lambda_context(context)
     publisher.idempotency_config().register_lambda_context(context)
     return batch.process(event, record_handler)
-
-
-# End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.
-gc.freeze()
-gc.enable()

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # for the init phase only, as in functions/api/handler.py: its end freezes what init made
+# Off through the init and the first invocation (kefu.first_invocation): the first wake builds three botocore clients
+# (DynamoDB, SNS, Scheduler) and the SLA's and the ticket's pydantic models, which the collector walked again and again.
+gc.disable()
 # ruff: noqa: E402 (the imports below come after gc.disable on purpose)
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.escalation.plan import Plan
 from kefu.escalation.service import wake
+from kefu.first_invocation import collector_on_after_first_invocation
 from kefu.observability import logger, metrics, tracer
 
 
+@collector_on_after_first_invocation
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -33,8 +37,3 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     following = wake(plan, context.invoked_function_arn)
     logger.info("escalation step", extra={"next": following.document()})
     return following.document()
-
-
-# End of init: what it allocated lives as long as the container; out of the collector's sight, and the collector on.
-gc.freeze()
-gc.enable()

@@ -220,7 +220,7 @@ def test_a_failed_put_fails_the_record_for_a_retry_that_publishes_it_once(desk, 
 
 
 def test_a_survey_sent_is_published_and_its_answer_is_not(desk):
-    from kefu.channels.publisher import SYSTEM
+    from kefu.channels.publisher import system_caller
     from kefu.clock import now
     from kefu.model.tickets import EntryKind, Visibility
     from kefu.tickets.writes import Change, Draft, change
@@ -231,7 +231,7 @@ def test_a_survey_sent_is_published_and_its_answer_is_not(desk):
     answered = {"event": "answered", "surveyId": "SV-1", "score": 2}
     for data in (sent, answered):
         change(
-            SYSTEM,
+            system_caller(),
             ticket_id,
             lambda ticket, data=data: Change(
                 ticket.model_copy(update={"updatedAt": now()}),

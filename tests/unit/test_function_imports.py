@@ -185,3 +185,9 @@ def test_outbound_mails_init_leaves_out_the_agents_store_and_models():
     # then the mail store is there, without the agents' store and models (it keys groups by kefu.store.group_keys)
     assert "kefu.store.mail" in modules
     assert not {"kefu.store.agents", "kefu.model.agents", "boto3"} & modules
+    # nor the group kinds (it reads no group: inbound mail's batch read of what it knows defines them), nor the
+    # callers' identities (the channels' system caller is made with its first note)
+    assert not {"kefu.store.group_models", "kefu.identity"} & modules
+    # and the threading marks of its mail (token, reply address) are there, without the inbound mail's model
+    assert "kefu.email.threading" in modules
+    assert "kefu.email.model" not in modules

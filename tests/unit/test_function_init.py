@@ -1,5 +1,6 @@
-"""Each function's init phase runs without the cyclic garbage collector, and turns it back on when it ends (the API's
-when its first invocation ends: that one builds the DynamoDB client and loads the domain's pieces a request needs)."""
+"""Each function's init phase runs without the cyclic garbage collector, and turns it back on when it ends (the API's,
+the escalation task's and outbound mail's when their first invocation ends: that one builds their botocore clients
+and loads the domain's pieces the work needs; kefu.first_invocation)."""
 
 from __future__ import annotations
 
@@ -52,18 +53,50 @@ assert not enabled_after_init, "the API's collector is off until its first invoc
 """
 
 
+#: A first invocation that fails (no AWS call): the collector is back on however the first invocation ends.
+FAILED_FIRST_INVOCATION = """
+enabled_after_init = gc.isenabled()
+class Context:
+    function_name = "kefu-NAME"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:kefu-NAME"
+    aws_request_id = "r-1"
+try:
+    module.lambda_handler(EVENT, Context())
+except Exception as error:
+    assert type(error).__name__ == "ERROR", repr(error)
+else:
+    raise AssertionError("the invocation was to fail")
+assert not enabled_after_init, "the collector is off until the first invocation ends"
+"""
+
+#: Functions whose collector stays off through the first invocation, and how the test invokes each.
+FIRST_INVOCATIONS = {
+    "api": API_FIRST_INVOCATION,
+    # A wake whose plan is invalid: refused by Plan's validation before any AWS call.
+    "escalation": FAILED_FIRST_INVOCATION.replace("NAME", "escalation")
+    .replace("EVENT", "{'generation': 0}")
+    .replace("ERROR", "ValidationError"),
+    # A stream batch without its records: refused by the batch loop before any AWS call.
+    "email_outbound": FAILED_FIRST_INVOCATION.replace("NAME", "email_outbound")
+    .replace("EVENT", "{'Records': None}")
+    .replace("ERROR", "ValueError"),
+}
+
+
 def probe(name: str) -> str:
-    return PROBE.replace("INVOKE", API_FIRST_INVOCATION if name == "api" else "")
+    return PROBE.replace("INVOKE", FIRST_INVOCATIONS.get(name, ""))
 
 
 def test_every_function_is_checked():
-    assert len(FUNCTIONS) >= 7 and "api" in FUNCTIONS
+    assert len(FUNCTIONS) >= 7 and set(FIRST_INVOCATIONS) <= set(FUNCTIONS)
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_a_functions_init_triggers_no_collection_and_leaves_the_collector_on_with_init_frozen(name: str):
     # Given a fresh interpreter set up as Lambda sets up the function
-    # When its handler module is run (the init phase; for the API, and its first invocation)
+    # When its handler module is run (the init phase; for the API, escalation and outbound mail, and their first
+    # invocation)
     done = run_in_function(name, probe(name), timeout=60)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])

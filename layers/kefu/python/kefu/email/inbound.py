@@ -14,7 +14,6 @@ same transaction): a mail delivered again, or sent again under another SES id, n
 """
 
 import re
-from dataclasses import replace
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -414,7 +413,7 @@ def _clip(text: str, length: int) -> str:
 
 
 def _replace(record: mail_store.MailRecord, **changes: Any) -> mail_store.MailRecord:
-    return replace(record, **changes)
+    return record._replace(**changes)
 
 
 def _as_duplicate(record: mail_store.MailRecord, ticket_id: str) -> mail_store.MailRecord:

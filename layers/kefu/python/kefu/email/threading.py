@@ -8,9 +8,12 @@ token kefu puts in its subjects ("… [TK-7Q2M9KXR]"), and the ticket in the add
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from kefu.email.model import InboundMail, ThreadSignals
 from kefu.ids import is_ticket_id
+
+if TYPE_CHECKING:
+    from kefu.email.model import InboundMail, ThreadSignals
 
 #: More ids than this add nothing to threading and bound the lookups one mail can cause.
 MAX_MESSAGE_IDS = 50
@@ -30,6 +33,11 @@ _REPLY_PREFIXES = re.compile(
 
 def thread_signals(mail: InboundMail, *, domain: str | None) -> ThreadSignals:
     """The signals in `mail`; an address token counts only at `domain` (any domain when None)."""
+    # Imported here: outbound mail marks its subjects and reply addresses with this module's other functions and
+    # never reads an inbound mail; the model's five frozen dataclasses cost its cold start ~22 M instructions (each
+    # compiles its methods from source). Inbound mail has imported the model already, to parse the mail.
+    from kefu.email.model import ThreadSignals
+
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     return ThreadSignals(
         message_ids=tuple(dict.fromkeys(item for item in ids if item))[:MAX_MESSAGE_IDS],

@@ -18,8 +18,8 @@ written (once, its milestone recorded) before anything is sent, so a retried tas
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from kefu.config import settings
 from kefu.model.tickets import Ticket
@@ -27,9 +27,10 @@ from kefu.sla import Action, EscalationStep
 from kefu.sla.config import Notices
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(NamedTuple):
     """One person told of one step: their id or address as configured, and the address mailed (None: unknown)."""
+
+    # A named tuple, as Taken and Escalation (kefu.escalation.service says why).
 
     person: str
     address: str | None

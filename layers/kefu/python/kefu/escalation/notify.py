@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -35,9 +34,10 @@ class NotificationFailed(Exception):
     """Escalation notifications that SNS did not take (the escalations themselves are written)."""
 
 
-@dataclass(frozen=True)
-class Taken:
+class Taken(NamedTuple):
     """A ladder step taken at a milestone, with the data its timeline entry records."""
+
+    # A named tuple, as Notice and Escalation (kefu.escalation.service says why).
 
     milestone: Milestone
     step: EscalationStep

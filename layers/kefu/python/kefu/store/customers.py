@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -70,8 +69,8 @@ def owner_of(item: object) -> CustomerSummary | None:
     return CustomerSummary(id=item.customer_id, tier=item.tier, name=item.name)
 
 
-@dataclass(frozen=True)
-class ContactClaims:
+# A named tuple, not a frozen dataclass (as kefu.store.tickets.LoadChange: ~2 M instructions less at import).
+class ContactClaims(NamedTuple):
     """The contact points a new record claims, when not all it holds (None: the record's own e-mail and phone)."""
 
     email: str | None = None

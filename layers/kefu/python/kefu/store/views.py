@@ -29,9 +29,8 @@ one Query per shard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from pynamodb.attributes import UnicodeAttribute
 
@@ -115,8 +114,8 @@ def view_change(
     return "save", item
 
 
-@dataclass(frozen=True)
-class Listed:
+# A named tuple, not a frozen dataclass (as kefu.store.tickets.LoadChange: ~2 M instructions less at import).
+class Listed(NamedTuple):
     """A page of a view: the tickets' ids in list order (read by key afterwards) and the next page's cursor."""
 
     ticket_ids: list[str]
