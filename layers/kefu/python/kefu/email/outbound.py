@@ -14,7 +14,6 @@ gives its claim back and fails, to be retried; a claim found still `sending` (an
 claiming and marking) is not sent again — it is reported, since SES may have sent it.
 """
 
-import re
 from collections.abc import Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -25,6 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 from pydantic import BaseModel, ConfigDict
 
+from kefu import cjk
 from kefu.clock import now
 from kefu.config import settings
 from kefu.email.config import MailSettings, mail_settings
@@ -50,16 +50,6 @@ SELF_SERVICE_TEXTS = {
     "If it did, mark ticket {ticket_id} solved in the customer portal; otherwise there is nothing to do, an agent "
     "will answer soon.",
 }
-
-
-@cache
-def _cjk() -> re.Pattern[str]:
-    """Chinese characters (CJK unified ideographs, extension A, compatibility ideographs).
-
-    Compiled on first use (an acknowledgement or a notice), not at import: `re` compiles a class of ranges beyond
-    Latin-1 by marking each of their ~28,000 code points in a table, one Python step each, ~30 M instructions
-    (callgrind) that an agent's reply (the cold-start bench's first mail) has no use for."""
-    return re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class Delivery(BaseModel):
@@ -239,7 +229,7 @@ def acknowledgement_text(ticket: Ticket, texts: Mapping[str, str]) -> str:
     """The configured acknowledgement in every language given, the customer's own first (Chinese when the ticket
     is written in Chinese)."""
     languages = list(texts)
-    chinese = bool(_cjk().search(ticket.subject) or _cjk().search(ticket.description))
+    chinese = cjk.contains(ticket.subject) or cjk.contains(ticket.description)
     languages.sort(key=lambda language: 0 if language.startswith("zh") == chinese else 1)
     return "\n\n".join(
         texts[language].replace("{ticket_id}", ticket.id).replace("{subject}", ticket.subject) for language in languages

@@ -18,8 +18,13 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:'[a-z]+)?")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from kefu import cjk
+
+#: A run of Chinese characters (kefu.cjk: compiled for the first text that may hold one) or of Latin letters and
+#: digits (an English word, an apostrophe's ending included).
+_WORD = r"[a-z0-9]+(?:'[a-z]+)?"
+_RUN = "[{}]+|" + _WORD
+_LATIN_RUN = re.compile(_WORD)
 _LATIN = re.compile(r"[a-z]")
 
 ZH_STOPWORDS = frozenset(
@@ -147,7 +152,7 @@ def _english_stemmer_class() -> type:
 def fold(text: str) -> str:
     """Full-width to half-width, lower case, Traditional to Simplified."""
     text = unicodedata.normalize("NFKC", text).lower()
-    if _CJK.search(text):
+    if cjk.contains(text):
         text = _converter().convert(text)
     return text
 
@@ -156,8 +161,10 @@ def terms(text: str) -> list[str]:
     """The search terms of a text, in order, with repeats (their counts are the term frequencies)."""
     found: list[str] = []
     stem = None
-    for run in _RUN.findall(fold(text)):
-        if _CJK.match(run):
+    folded = fold(text)
+    runs = cjk.pattern(cjk.HAN, _RUN) if cjk.may_hold(folded) else _LATIN_RUN
+    for run in runs.findall(folded):
+        if cjk.contains(run[0]):
             found.extend(word for word in _segmenter().cut_for_search(run) if word not in ZH_STOPWORDS)
         elif run not in EN_STOPWORDS:
             if stem is None:
@@ -174,7 +181,7 @@ def looks_like(text: str) -> str:
     """The language a text is most likely written in: `zh-Hant` when folding changes it noticeably, `zh-Hans` for
     other Chinese, `en` otherwise (a message with no letters at all counts as English)."""
     normalized = unicodedata.normalize("NFKC", text)
-    chinese = _CJK.findall(normalized)
+    chinese = cjk.findall(normalized)
     latin = re.findall(r"[A-Za-z]", normalized)
     if not chinese or len(chinese) < len(latin) / 4:
         return "en"

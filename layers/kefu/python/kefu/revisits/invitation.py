@@ -4,9 +4,9 @@ language first: kefu.email.outbound orders them). `{ticket_id}` and `{subject}` 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
+from kefu import cjk
 from kefu.config import PUBLIC_API_URL_VAR, required, settings
 
 SUBJECT = "请评价我们的服务 / How did we do?"
@@ -33,7 +33,6 @@ _SMS = {
     "zh": "【客服】您的工单 {ticket_id} 已处理完毕，请花一分钟评价我们的服务：{link} （{expires} UTC 前有效）",
     "en": "Your request {ticket_id} is resolved. How did we do? Tell us in a minute: {link} (until {expires} UTC)",
 }
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def public_api_url() -> str:
@@ -54,6 +53,6 @@ def texts(url: str, expires_at: datetime) -> dict[str, str]:
 
 def sms_text(url: str, expires_at: datetime, *, ticket_id: str, ticket_text: str) -> str:
     """The invitation as a text message, in Chinese when the ticket is written in Chinese, else in English."""
-    language = "zh" if _CJK.search(ticket_text) else "en"
+    language = "zh" if cjk.contains(ticket_text) else "en"
     expires = expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     return _SMS[language].replace("{ticket_id}", ticket_id).replace("{link}", url).replace("{expires}", expires)

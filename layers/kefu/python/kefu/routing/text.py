@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from kefu import cjk
 from kefu.routing.hant import PAIRS
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SIMPLIFIED = {ord(PAIRS[index]): PAIRS[index + 1] for index in range(0, len(PAIRS), 2)}
 _FOLD = {**_SIMPLIFIED, **_QUOTES}
@@ -75,7 +75,7 @@ class Keyword:
     @classmethod
     def compile(cls, keyword: str) -> Keyword:
         needle = normalize(keyword).strip().lower()
-        if _CJK.search(needle):
+        if cjk.contains(needle, cjk.CJK):
             return cls(keyword, needle, None)
         words = [word for word in _WORD_SEPARATOR.split(needle) if word]
         return cls(keyword, needle, _stem(words[0]) if words else "")
