@@ -43,6 +43,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from problems import responses
 
 from kefu import errors
+from kefu.first_invocation import collector_on_after_first_invocation
 from kefu.identity import Caller
 from kefu.model.tickets import (
     AssignRequest,
@@ -356,21 +357,8 @@ def handle(event: dict, context: Any) -> dict:
     return app.resolve(event, context)
 
 
-_first_invocation = True
-
-
-def lambda_handler(event: dict, context: Any) -> dict:
-    global _first_invocation
-    try:
-        return handle(event, context)
-    finally:
-        if _first_invocation:
-            # End of the cold start. The first invocation builds what every later one reuses (pynamodb's botocore
-            # client, about a third of the cold start; the ticket modules and models loaded on first use): with the
-            # collector on, it walked them again and again, about 40 M instructions of the API's first request
-            # (tests/bench, issue 22). What init and the first invocation allocated is moved out of the collector's
-            # generations for good, so the collections that later requests trigger never walk it, and the collector
-            # is back on. The price: cyclic garbage the first invocation left (if any) is never collected.
-            _first_invocation = False
-            gc.freeze()
-            gc.enable()
+# End of the cold start: the first invocation builds what every later one reuses (pynamodb's botocore client, about
+# a third of the cold start; the ticket modules and models loaded on first use), which the collector walked again and
+# again, about 40 M instructions of the API's first request (tests/bench, issue 22): kefu.first_invocation keeps it off
+# until that invocation ends, then freezes what init and it allocated.
+lambda_handler = collector_on_after_first_invocation(handle)

@@ -1,5 +1,4 @@
-"""A function's cyclic garbage collector kept off until its first invocation ends, as functions/api/handler.py keeps
-the API's.
+"""A function's cyclic garbage collector kept off until its first invocation ends (the API, escalation, outbound mail).
 
 Every function turns the collector off while its init imports (the objects made then live as long as the
 container, and the collector walked them again and again for nothing). Where the first invocation makes much more of
