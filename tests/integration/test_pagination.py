@@ -73,7 +73,7 @@ def test_a_cursor_from_one_customers_listing_is_refused_in_anothers(desk):
 def test_a_timeline_with_entries_packed_together_comes_in_pages_of_each_size(desk):
     """The opening's routing entry and the status change of an agent's first reply are stored with the entry before
     them (kefu.store.tickets._packs): read back, page by page at every size, they are the entries they were."""
-    from kefu.channels.publisher import SYSTEM
+    from kefu.channels.publisher import system_caller
     from kefu.clock import now
     from kefu.model.tickets import EntryKind, Visibility
     from kefu.store.models import TimelineItem
@@ -85,7 +85,7 @@ def test_a_timeline_with_entries_packed_together_comes_in_pages_of_each_size(des
     assert desk("POST", f"/tickets/{tid}/messages", who=CUSTOMER, body={"body": "Thanks!"}).status == 201
     # One change of a dozen internal notes: one item, its entries' ids past -09 (a cursor's key is not its item's).
     notes = [Draft(EntryKind.NOTE, Visibility.INTERNAL, f"note {n}") for n in range(12)]
-    change(SYSTEM, tid, lambda ticket: Change(ticket.model_copy(update={"updatedAt": now()}), notes))
+    change(system_caller(), tid, lambda ticket: Change(ticket.model_copy(update={"updatedAt": now()}), notes))
     items = list(TimelineItem.query(ticket_key(tid), TimelineItem.sk.startswith(TIMELINE_PREFIX)))
     stored = [(item.entry_kind, len(item.packed or [])) for item in items]
     assert stored == [("message", 1), ("reply", 1), ("message", 0), ("note", 11)]
