@@ -169,17 +169,17 @@ def ticket_files(ticket_id: str) -> TicketFiles:
 
 def redact_ticket(ticket_id: str) -> None:
     """Replace the ticket's personal data (its files deleted first: `ticket_files`)."""
-    for entry in _entries(ticket_id):
-        for each in _with_packed(entry):
-            ses_id = (each.get("data") or {}).get("sesMessageId")
+    for item in _entries(ticket_id):
+        for entry in _with_packed(item):
+            ses_id = (entry.get("data") or {}).get("sesMessageId")
             if isinstance(ses_id, str):
                 _forget_mail(ses_id, ticket_id)
-        entry.update(
+        item.update(
             [
-                TimelineItem.data.set(redacted_data(entry.data or {})),
-                TimelineItem.attachments.set([_redacted_file(a) for a in entry.attachments or []]),
-                *([TimelineItem.body.set(ERASED)] if entry.body else []),
-                *([TimelineItem.packed.set([_redacted_entry(p) for p in entry.packed])] if entry.packed else []),
+                TimelineItem.data.set(redacted_data(item.data or {})),
+                TimelineItem.attachments.set([_redacted_file(a) for a in item.attachments or []]),
+                *([TimelineItem.body.set(ERASED)] if item.body else []),
+                *([TimelineItem.packed.set([_redacted_entry(p) for p in item.packed])] if item.packed else []),
             ]
         )
     for thread in MailThreadItem.query(ticket_key(ticket_id), MailThreadItem.sk.startswith(THREAD_PREFIX)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -210,18 +211,15 @@ def timeline(ticket_id: str, *, public_only: bool, limit: int, cursor: str | Non
         last_evaluated_key=start,
         consistent_read=True,
     )
-    entries: list[TimelineEntry] = []
-    more = False
-    for item in result:
-        for entry in _entries(item):
-            if entry.id <= given or (public_only and entry.visibility is not Visibility.PUBLIC):
-                continue
-            if len(entries) == limit:
-                more = True
-                break
-            entries.append(entry)
-        if more:
-            break
+    unseen = (
+        entry
+        for item in result
+        for entry in _entries(item)
+        if entry.id > given and (entry.visibility is Visibility.PUBLIC or not public_only)
+    )
+    entries = list(islice(unseen, limit + 1))  # one more than the page: is there a next one?
+    more = len(entries) > limit
+    del entries[limit:]
     last = {"pk": {"S": pk}, "sk": {"S": f"{TIMELINE_PREFIX}{entries[-1].id}"}} if more else None
     return Page[TimelineEntry](items=entries, nextCursor=cursors.encode(last))
 
