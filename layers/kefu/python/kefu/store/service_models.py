@@ -14,13 +14,15 @@ botocore does with its data needs an OrderedDict's own methods. Parsed into dict
 client costs about 100 M instructions less (1,006 M to 905 M, endpoints.json the most of it), each further client
 a third of its model's parse less (SES v2's model and rule set: 17 M).
 
-A service kefu calls one operation of (SES v2's SendEmail, EventBridge's PutEvents) is loaded from kefu's copy of
-botocore's model trimmed to that operation and the shapes it reaches, without documentation (`trimmed_model`, in
-kefu/store/trimmed_models/): the full models (116 operations and 618 shapes for SES v2, 57 and 354 for EventBridge)
-were parsed, and a client method made for every operation, on each cold start that made the client; outbound mail's
-first reply ~50 M instructions (callgrind) for the two. A botocore whose latest API version of the service is another
-loads its own full model (no trimmed file for that version); tests/unit/test_service_models.py fails when a trimmed
-file is not what botocore's installed model trims to (`make service-models` writes them again).
+A service kefu calls one operation of (SES v2's SendEmail, EventBridge's PutEvents), and DynamoDB, whose items only
+pynamodb's operations touch, are loaded from kefu's copies of botocore's models trimmed to those operations and the
+shapes they reach, without documentation (`trimmed_model`, in kefu/store/trimmed_models/): the full models (116
+operations and 618 shapes for SES v2, 57 and 354 for EventBridge, 62 and 553 for DynamoDB) were parsed, and a client
+method made for every operation, on each cold start that made the client: outbound mail's first reply ~50 M
+instructions (callgrind) for SES v2 and EventBridge, every function's first DynamoDB client ~28 M. A botocore whose
+latest API version of the service is another loads its own full model (no trimmed file for that version);
+tests/unit/test_service_models.py fails when a trimmed file is not what botocore's installed model trims to (`make
+service-models` writes them again).
 """
 
 from __future__ import annotations
@@ -40,8 +42,32 @@ from botocore.session import Session
 _log = logging.getLogger("botocore.loaders")
 
 #: The operations kefu calls on the services whose models it loads trimmed: a call of another operation on these
-#: clients needs it added here and the files written again (`make service-models`).
-TRIMMED_OPERATIONS: dict[str, tuple[str, ...]] = {"sesv2": ("SendEmail",), "events": ("PutEvents",)}
+#: clients needs it added here and the files written again (`make service-models`). DynamoDB's are those pynamodb's
+#: connection dispatches (pynamodb.constants' names; Powertools idempotency's records, through kefu's layer, use
+#: four of them), and DescribeEndpoints, which botocore calls itself if endpoint discovery is turned on.
+TRIMMED_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "sesv2": ("SendEmail",),
+    "events": ("PutEvents",),
+    "dynamodb": (
+        "BatchGetItem",
+        "BatchWriteItem",
+        "CreateTable",
+        "DeleteItem",
+        "DeleteTable",
+        "DescribeEndpoints",
+        "DescribeTable",
+        "GetItem",
+        "ListTables",
+        "PutItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "TransactWriteItems",
+        "UpdateItem",
+        "UpdateTable",
+        "UpdateTimeToLive",
+    ),
+}
 #: Where the trimmed models are, as botocore lays out its data: <service>/<API version>/service-2.json.
 TRIMMED_MODELS = Path(__file__).with_name("trimmed_models")
 
