@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # [tool.coverage.report] in pyproject.toml.
 COVERAGE_FLOOR := 90
 
-.PHONY: test test-ready ruff templates bytecode dev bench cost synth lint format lock clean web web-schema web-test web-types web-unit chromium valgrind
+.PHONY: test test-ready service-models ruff templates bytecode dev bench cost synth lint format lock clean web web-schema web-test web-types web-unit chromium valgrind
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kefu needs Python 3.11 or newer")'
@@ -54,6 +54,11 @@ test-ready: ruff web-test templates bytecode
 # left out: the synth (`templates`) compiles the few dozen it imports.
 bytecode: $(STAMP)
 	@$(PY) -m compileall -q -j0 -x '/site-packages/aws_cdk/' "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+
+# kefu's copies of botocore's models trimmed to the operations it calls (kefu.store.service_models), written again
+# for the installed botocore: after an upgrade, or when kefu calls another operation of a trimmed service.
+service-models: $(STAMP)
+	$(PY) -c 'from kefu.store.service_models import write_trimmed_models; write_trimmed_models()'
 
 ruff: $(STAMP)
 	$(BIN)/ruff check .

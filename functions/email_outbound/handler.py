@@ -35,6 +35,7 @@ from kefu.email import outbound
 from kefu.first_invocation import collector_on_after_first_invocation
 from kefu.model.tickets import TimelineEntry
 from kefu.observability import logger, metrics, tracer
+from kefu.tickets.reads import TicketReads
 
 
 class OutboundBatch(Batch):
@@ -64,22 +65,24 @@ def record_handler(record: dict[str, Any]) -> dict:
         logger.info("not a timeline entry: nothing to send", extra={"eventID": record.get("eventID")})
         return {"sent": False, "reason": "not-a-timeline-entry"}
     # An item's first entry is what the filters passed it for; one packed behind it may be an event too (the status
-    # change an agent's first reply made, kefu.store.tickets._packs), published after it.
-    result = entry_handler(entries[0])
+    # change an agent's first reply made, kefu.store.tickets._packs), published after it. The ticket and its customer
+    # are read once for all of them, for this record only.
+    reads = TicketReads(entries[0].ticketId)
+    result = entry_handler(entries[0], reads)
     for packed in entries[1:]:
         if events.detail_type(packed) is not None:
-            result.setdefault("packed", []).append(entry_handler(packed))
+            result.setdefault("packed", []).append(entry_handler(packed, reads))
     return result
 
 
-def entry_handler(entry: TimelineEntry) -> dict:
+def entry_handler(entry: TimelineEntry, reads: TicketReads) -> dict:
     mail, event = outbound.mail_kind(entry), events.detail_type(entry)
     if mail is None and event is None:
         # A survey's answer, say: the filters cannot read inside an entry's data to leave it out.
         return {"sent": False, "reason": "not-for-the-customer"}
     result: dict[str, Any] = {}
     if mail is not None:
-        delivery = outbound.deliver_once(entry)
+        delivery = outbound.deliver_once(entry, reads)
         logger.info("outbound mail", extra=delivery.model_dump(mode="json"))
         if delivery.sent:
             metrics.add_metric(name="MailSent", unit="Count", value=1)
@@ -87,7 +90,7 @@ def entry_handler(entry: TimelineEntry) -> dict:
             metrics.add_metric(name="MailSendUncertain", unit="Count", value=1)
         result = delivery.model_dump(mode="json")
     if event is not None:
-        publication = publisher.publish_once(entry)
+        publication = publisher.publish_once(entry, reads)
         logger.info("outbound event", extra=publication.model_dump(mode="json"))
         if publication.published:
             metrics.add_metric(name="EventsPublished", unit="Count", value=1)

@@ -481,13 +481,15 @@ HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
         "counter (an atomic ADD: a read cannot count), the roster (a Query) and the transaction",
     ),
     "email_outbound: an agent's reply on an e-mail ticket": (
-        19,
-        "mail: its key claimed and stored (2), the ticket and its customer (2 GetItems), the thread's Message-IDs "
-        "(2 Queries), the outgoing Message-ID reserved (PutItem), SendEmail, the sent mail recorded (transaction); "
-        "event: its key claimed and stored (2), the ticket and customer (2 GetItems), PutEvents. Raised from 14 "
-        "(issue 22): an agent's first reply carries the `new -> open` status entry it made in its item "
+        15,
+        "the ticket and its customer (2 GetItems, once for the record's entries); mail: its key claimed and stored "
+        "(2), the thread's Message-IDs (2 Queries), the outgoing Message-ID reserved (PutItem), SendEmail, the sent "
+        "mail recorded (transaction); event: its key claimed and stored (2), PutEvents. Raised from 14 to 19 (issue "
+        "22): an agent's first reply carries the `new -> open` status entry it made in its item "
         "(kefu.store.tickets._packs, 2 write units less), so its record also publishes that status change: the same "
-        "5 calls as the reply's event, which the status entry's own record made in an invocation of its own before",
+        "calls as the reply's event, which the status entry's own record made in an invocation of its own before. "
+        "Now 15: the reply's mail, its event and the status change's event read the ticket and its customer once "
+        "for the record (kefu.tickets.reads), not once each",
     ),
     "escalation: a wake with a milestone due": (
         4,

@@ -1,6 +1,6 @@
 """kefu's botocore session finds a service's model in that service's folder, without listing every service, reads
-botocore's JSON data into plain dicts (the same data, in the same order), and kefu's other AWS clients come from that
-same session."""
+botocore's JSON data into plain dicts (the same data, in the same order), loads the services kefu calls one operation
+of from their models trimmed to it, and kefu's other AWS clients come from that same session."""
 
 from __future__ import annotations
 
@@ -13,14 +13,22 @@ import pytest
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
 
-from kefu.store.service_models import ServiceFolderLoader, use_service_folders
+from kefu.store.service_models import (
+    TRIMMED_MODELS,
+    TRIMMED_OPERATIONS,
+    ServiceFolderLoader,
+    trimmed_model,
+    trimmed_models,
+    use_service_folders,
+)
 
 
 def never_list(self, type_name):
     raise AssertionError(f"listed every service for {type_name}")
 
 
-@pytest.mark.parametrize("service, type_name", [("dynamodb", "service-2"), ("s3", "endpoint-rule-set-1")])
+# (DynamoDB's service model, here before, is now kefu's trimmed copy: tests below)
+@pytest.mark.parametrize("service, type_name", [("scheduler", "service-2"), ("s3", "endpoint-rule-set-1")])
 def test_a_service_model_is_the_one_botocore_loads_and_no_service_listing_is_made(monkeypatch, service, type_name):
     # Given botocore's own loader's answer
     expected = Loader().load_service_model(service, type_name)
@@ -44,10 +52,11 @@ def ordered_dicts(data: Any) -> int:
     "load",
     [
         lambda loader: loader.load_data("endpoints"),
-        lambda loader: loader.load_service_model("sesv2", "service-2"),
+        # (SES v2's service model, here before, is now kefu's trimmed copy: tests below)
+        lambda loader: loader.load_service_model("scheduler", "service-2"),
         lambda loader: loader.load_service_model("sns", "endpoint-rule-set-1"),
     ],
-    ids=["endpoints", "sesv2 service-2", "sns endpoint-rule-set-1"],
+    ids=["endpoints", "scheduler service-2", "sns endpoint-rule-set-1"],
 )
 def test_botocore_data_is_read_into_plain_dicts_the_same_and_in_the_same_order(load):
     # Given what botocore's own loader reads (OrderedDicts)
@@ -107,3 +116,159 @@ def test_aws_clients_come_from_the_table_connections_session(aws, monkeypatch):
     loader = KefuItem._get_connection().connection.session.get_component("data_loader")
     assert (loader, "s3") in loads
     assert client.meta.service_model.service_name == "s3"
+
+
+# --- services loaded trimmed to the operations kefu calls ----------------------------------------------------------
+
+
+def test_each_trimmed_model_is_what_the_installed_botocores_model_trims_to_and_no_other_file_is_there():
+    # Given each trimmed service's model as the installed botocore has it, trimmed to the operations kefu calls
+    expected = trimmed_models()
+    assert {path.parts[-3] for path in expected} == set(TRIMMED_OPERATIONS)
+    # then kefu's files are those (`make service-models` writes them again), and no file of another version is left
+    for path, model in expected.items():
+        assert json.loads(path.read_text(encoding="utf-8")) == model, f"{path}: run `make service-models`"
+    assert set(TRIMMED_MODELS.rglob("*.json")) == set(expected)
+
+
+@pytest.mark.parametrize("service", sorted(TRIMMED_OPERATIONS))
+def test_a_trimmed_services_client_has_only_the_operations_kefu_calls(monkeypatch, service):
+    # Given a session set up as the table's connection sets up its own
+    session = botocore.session.get_session()
+    use_service_folders(session)
+    monkeypatch.setattr(Loader, "list_available_services", never_list)
+    # when it makes the service's client
+    client = session.create_client(service, region_name="us-east-1")
+    # then its model has the operations kefu calls, and no other
+    assert sorted(client.meta.service_model.operation_names) == sorted(TRIMMED_OPERATIONS[service])
+
+
+REQUESTS = {
+    ("dynamodb", "GetItem"): {
+        "TableName": "kefu",
+        "Key": {"pk": {"S": "TICKET#TK-1"}, "sk": {"S": "TICKET"}},
+        "ConsistentRead": True,
+    },
+    ("dynamodb", "TransactWriteItems"): {
+        "TransactItems": [
+            {
+                "Update": {
+                    "TableName": "kefu",
+                    "Key": {"pk": {"S": "TICKET#TK-1"}, "sk": {"S": "TICKET"}},
+                    "UpdateExpression": "SET #s = :s",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":s": {"S": "open"}},
+                }
+            }
+        ]
+    },
+    ("sesv2", "SendEmail"): {
+        "FromEmailAddress": "support@kefu.test",
+        "Destination": {"ToAddresses": ["li.lei@example.cn"]},
+        "Content": {"Raw": {"Data": b"Subject: Re: Order 1042\r\n\r\nOn its way."}},
+    },
+    ("events", "PutEvents"): {
+        "Entries": [
+            {
+                "Source": "kefu",
+                "DetailType": "kefu.ticket.replied",
+                "Detail": "{}",
+                "EventBusName": "b",
+                "Resources": [],
+            }
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize(("service", "operation"), sorted(REQUESTS))
+def test_a_trimmed_models_operation_makes_the_request_and_reads_the_answer_as_the_full_model_does(service, operation):
+    from botocore.model import ServiceModel
+    from botocore.parsers import create_parser
+    from botocore.serialize import create_serializer
+
+    assert operation in TRIMMED_OPERATIONS[service]  # every operation kefu calls on a trimmed service is here
+    # Given the service's full model and kefu's trimmed one
+    full = ServiceModel(Loader().load_service_model(service, "service-2"), service)
+    trimmed = ServiceModel(ServiceFolderLoader().load_service_model(service, "service-2"), service)
+    assert len(trimmed.operation_names) < len(full.operation_names)
+    full_operation, trimmed_operation = full.operation_model(operation), trimmed.operation_model(operation)
+    # when each serializes the same request, then the requests are the same
+    serializer = create_serializer(full.metadata["protocol"])
+    assert serializer.serialize_to_request(REQUESTS[service, operation], trimmed_operation) == (
+        serializer.serialize_to_request(REQUESTS[service, operation], full_operation)
+    )
+    # and each reads an answer the same (every member of the output, filled in)
+    answer = {name: _sample(shape) for name, shape in full_operation.output_shape.members.items()}
+    body = json.dumps(answer).encode()
+    parser = create_parser(full.metadata["protocol"])
+    response = {"status_code": 200, "headers": {}, "body": body}
+    assert parser.parse(response, trimmed_operation.output_shape) == parser.parse(response, full_operation.output_shape)
+
+
+def _sample(shape: Any, depth: int = 0) -> Any:
+    """A JSON value of `shape`, every member of a structure filled in, down to a depth of 4 (DynamoDB's attribute
+    values hold attribute values)."""
+    if shape.type_name == "structure":
+        return {name: _sample(member, depth + 1) for name, member in shape.members.items()} if depth < 4 else {}
+    if shape.type_name == "list":
+        return [_sample(shape.member, depth + 1)] if depth < 4 else []
+    if shape.type_name == "map":
+        return {"key": _sample(shape.value, depth + 1)} if depth < 4 else {}
+    return {"integer": 1, "long": 1, "boolean": True, "double": 1.5, "float": 1.5, "timestamp": 1700000000}.get(
+        shape.type_name, "text"
+    )
+
+
+def test_a_trimmed_model_keeps_the_shapes_its_operations_reach_without_documentation():
+    # Given a model of two operations, one kept, whose input reaches shapes as a member, a list's member, a map's key
+    # and value, and an error; the other's shapes reached by it alone
+    model = {
+        "version": "2.0",
+        "metadata": {"protocol": "json"},
+        "documentation": "the service",
+        "operations": {
+            "Kept": {"name": "Kept", "input": {"shape": "In"}, "errors": [{"shape": "Oops"}], "documentation": "d"},
+            "Left": {"name": "Left", "input": {"shape": "Other"}},
+        },
+        "shapes": {
+            "In": {
+                "type": "structure",
+                "members": {
+                    "documentation": {"shape": "Text", "documentation": "a member named so"},
+                    "items": {"shape": "Items"},
+                    "tags": {"shape": "Tags"},
+                },
+                "documentation": "the input",
+            },
+            "Items": {"type": "list", "member": {"shape": "Item"}},
+            "Item": {"type": "structure", "members": {}},
+            "Tags": {"type": "map", "key": {"shape": "Key"}, "value": {"shape": "Text"}},
+            "Key": {"type": "string"},
+            "Text": {"type": "string", "documentation": "text"},
+            "Oops": {"type": "structure", "members": {}, "exception": True},
+            "Other": {"type": "structure", "members": {}},
+        },
+    }
+    # when it is trimmed to the first operation
+    trimmed = trimmed_model(model, ["Kept"])
+    # then that operation and every shape it reaches are kept, without their documentation (a member named
+    # `documentation` is kept), and the other operation and its shape are left out
+    assert trimmed == {
+        "version": "2.0",
+        "metadata": {"protocol": "json"},
+        "operations": {"Kept": {"name": "Kept", "input": {"shape": "In"}, "errors": [{"shape": "Oops"}]}},
+        "shapes": {
+            "In": {
+                "type": "structure",
+                "members": {"documentation": {"shape": "Text"}, "items": {"shape": "Items"}, "tags": {"shape": "Tags"}},
+            },
+            "Item": {"type": "structure", "members": {}},
+            "Items": {"type": "list", "member": {"shape": "Item"}},
+            "Key": {"type": "string"},
+            "Oops": {"type": "structure", "members": {}, "exception": True},
+            "Tags": {"type": "map", "key": {"shape": "Key"}, "value": {"shape": "Text"}},
+            "Text": {"type": "string"},
+        },
+    }

@@ -23,12 +23,11 @@ from kefu.channels import events
 from kefu.channels.config import channel_targets, event_bus, needs_target
 from kefu.clock import now
 from kefu.config import settings
-from kefu.errors import TicketNotFound
 from kefu.idempotency import idempotent
 from kefu.model.tickets import Channel, EntryKind, Ticket, TimelineEntry, Visibility
 from kefu.observability import logger, metrics
-from kefu.store import customers as customer_store
 from kefu.store import tickets as ticket_store
+from kefu.tickets.reads import TicketReads, reads_for
 
 if TYPE_CHECKING:
     from kefu.identity import Caller
@@ -54,16 +53,17 @@ class Publication(BaseModel):
     delivered: bool = False
 
 
-def publish(entry: TimelineEntry) -> Publication:
+def publish(entry: TimelineEntry, reads: TicketReads | None = None) -> Publication:
+    """Put the entry's event on the bus, if it makes one; the ticket and customer through `reads` (those of the
+    entry's stream record), if given."""
     kind = events.detail_type(entry)
     if kind is None:
         return Publication(ticketId=entry.ticketId, entryId=entry.id, published=False, reason="not-an-event")
-    try:
-        ticket = ticket_store.get(entry.ticketId)
-    except TicketNotFound:
+    reads = reads_for(entry.ticketId, reads)
+    ticket = reads.ticket()
+    if ticket is None:
         return Publication(ticketId=entry.ticketId, entryId=entry.id, published=False, reason="no-ticket")
-    customer = customer_store.get(ticket.customerId)
-    built = events.build(entry, ticket, customer, external_thread(ticket))
+    built = events.build(entry, ticket, reads.customer(), external_thread(ticket))
     assert built is not None, "an entry with a detail type makes an event"
     kind, detail = built
     put_event(events.as_entry(kind, detail, event_bus()))
@@ -144,8 +144,8 @@ def put_event(entry: dict[str, Any]) -> None:
 
 @cache
 def _idempotent_publish():
-    def publish_entry_once(entry: dict) -> dict:
-        return publish(TimelineEntry.model_validate(entry)).model_dump(mode="json")
+    def publish_entry_once(entry: dict, reads: TicketReads | None = None) -> dict:
+        return publish(TimelineEntry.model_validate(entry), reads).model_dump(mode="json")
 
     return idempotent(publish_entry_once, data="entry", key="[ticketId, id]", payload="[kind, visibility, body]")
 
@@ -155,7 +155,8 @@ def idempotency_config():
     return _idempotent_publish()[0]
 
 
-def publish_once(entry: TimelineEntry) -> Publication:
-    """`publish`, at most once per timeline entry."""
+def publish_once(entry: TimelineEntry, reads: TicketReads | None = None) -> Publication:
+    """`publish`, at most once per timeline entry; `reads` those of the entry's stream record, shared with its other
+    entries (kefu.tickets.reads)."""
     _, publish_idempotently = _idempotent_publish()
-    return Publication.model_validate(publish_idempotently(entry=entry.model_dump(mode="json")))
+    return Publication.model_validate(publish_idempotently(entry=entry.model_dump(mode="json"), reads=reads))

@@ -30,13 +30,12 @@ from kefu.config import settings
 from kefu.email.config import MailSettings, mail_settings
 from kefu.email.headers import POLICY, message_ids
 from kefu.email.threading import reply_address, subject_with_token
-from kefu.errors import TicketNotFound
 from kefu.idempotency import idempotent
 from kefu.model.tickets import Channel, EntryKind, Ticket, TimelineEntry, Visibility
 from kefu.observability import logger
 from kefu.store import customers as customer_store
 from kefu.store import mail as mail_store
-from kefu.store import tickets as ticket_store
+from kefu.tickets.reads import TicketReads, reads_for
 
 REPLY, ACKNOWLEDGEMENT, NOTICE = "reply", "acknowledgement", "notice"
 #: What an acknowledgement adds when a public article was offered when the ticket opened (kefu.tickets.knowledge),
@@ -80,19 +79,21 @@ def mail_kind(entry: TimelineEntry) -> str | None:
     return None
 
 
-def deliver(entry: TimelineEntry, ticket: Ticket | None = None) -> Delivery:
-    """Mail the entry to the ticket's customer if it is one to mail; `ticket` as just read, if it was."""
+def deliver(entry: TimelineEntry, reads: TicketReads | None = None) -> Delivery:
+    """Mail the entry to the ticket's customer if it is one to mail; the ticket and customer through `reads` (those
+    of the entry's stream record), if given."""
     config = mail_settings()
     kind = mail_kind(entry)
     if kind is None:
         return _not_sent(entry, "not-a-mail")
     if kind == ACKNOWLEDGEMENT and not config.acknowledge:
         return _not_sent(entry, "acknowledgements-off")
-    found = _email_ticket(entry, ticket)
+    reads = reads_for(entry.ticketId, reads)
+    found = _email_ticket(entry, reads)
     if isinstance(found, Delivery):
         return found
     ticket = found
-    customer = customer_store.get(ticket.customerId)
+    customer = reads.customer()
     if customer is None or not customer.email:
         return _not_sent(entry, "no-customer-address")
     thread = mail_store.thread(ticket.id)
@@ -277,8 +278,8 @@ def _not_sent(entry: TimelineEntry, reason: str, message_id: str | None = None) 
 
 @cache
 def _idempotent_deliver():
-    def deliver_once(entry: dict, ticket: Ticket | None = None) -> dict:
-        return deliver(TimelineEntry.model_validate(entry), ticket).model_dump(mode="json")
+    def deliver_once(entry: dict, reads: TicketReads | None = None) -> dict:
+        return deliver(TimelineEntry.model_validate(entry), reads).model_dump(mode="json")
 
     return idempotent(deliver_once, data="entry", key="[ticketId, id]", payload="[kind, visibility, body]")
 
@@ -288,27 +289,27 @@ def idempotency_config():
     return _idempotent_deliver()[0]
 
 
-def deliver_once(entry: TimelineEntry) -> Delivery:
-    """`deliver`, at most once per timeline entry. An entry that can never be mailed (not a mail; its ticket gone or
-    not come by e-mail: an agent's reply on a web ticket) is answered before the idempotency record is claimed: the
-    answer is the same however often the entry comes, and its record would be two writes for nothing."""
+def deliver_once(entry: TimelineEntry, reads: TicketReads | None = None) -> Delivery:
+    """`deliver`, at most once per timeline entry; `reads` those of the entry's stream record, shared with its other
+    entries (kefu.tickets.reads). An entry that can never be mailed (not a mail; its ticket gone or not come by
+    e-mail: an agent's reply on a web ticket) is answered before the idempotency record is claimed: the answer is the
+    same however often the entry comes, and its record would be two writes for nothing."""
     if mail_kind(entry) is None:
         return _not_sent(entry, "not-a-mail")
-    ticket = _email_ticket(entry, None)
+    reads = reads_for(entry.ticketId, reads)
+    ticket = _email_ticket(entry, reads)
     if isinstance(ticket, Delivery):
         return ticket
     _, deliver_idempotently = _idempotent_deliver()
-    return Delivery.model_validate(deliver_idempotently(entry=entry.model_dump(mode="json"), ticket=ticket))
+    return Delivery.model_validate(deliver_idempotently(entry=entry.model_dump(mode="json"), reads=reads))
 
 
-def _email_ticket(entry: TimelineEntry, ticket: Ticket | None) -> Ticket | Delivery:
-    """The ticket the entry would be mailed on (read unless given), or the answer that it never can be: the ticket
-    is gone, or did not come by e-mail."""
+def _email_ticket(entry: TimelineEntry, reads: TicketReads) -> Ticket | Delivery:
+    """The ticket the entry would be mailed on, or the answer that it never can be: the ticket is gone, or did not
+    come by e-mail."""
+    ticket = reads.ticket()
     if ticket is None:
-        try:
-            ticket = ticket_store.get(entry.ticketId)
-        except TicketNotFound:
-            return _not_sent(entry, "no-ticket")
+        return _not_sent(entry, "no-ticket")
     if ticket.channel is not Channel.EMAIL:
         return _not_sent(entry, "not-an-email-ticket")
     return ticket
