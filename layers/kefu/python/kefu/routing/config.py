@@ -4,9 +4,8 @@ The deployment document's `routing` key (infra/config/<stage>.yaml) is read as a
 leaves out keeps its built-in value, and an unknown key is refused rather than ignored.
 """
 
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -91,8 +90,7 @@ class Raise(_Strict):
     steps: int = Field(default=1, ge=1, le=3)
 
 
-@dataclass(frozen=True)
-class Compiled:
+class Compiled(NamedTuple):
     categories: dict[Category, Lexicon]
     angry: Lexicon
     negative: Lexicon
