@@ -70,6 +70,50 @@ def test_an_item_of_a_kind_not_yet_defined_is_read_as_its_kind():
     assert found["after"] == sorted(KIND_MODULES)
 
 
+#: A partition read (KefuItem.partition) answered with these items instead of a Query: what the read keeps of them.
+PARTITION = textwrap.dedent(
+    """
+    import kefu.store.group_models
+    models.ResultIterator = lambda *args, **kwargs: iter(ITEMS)
+    found["read"] = [type(item).__name__ for item in KefuItem.partition("GROUP#l1")]
+    """
+)
+
+
+def partition_of(*items: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    return probe(PARTITION.replace("ITEMS", repr(list(items))))
+
+
+def test_a_partition_of_kinds_its_reader_defined_defines_no_other():
+    # Given a process that defined the group kinds (as the roster's reader does), when it reads a group's partition
+    found = partition_of(
+        {"pk": {"S": "GROUP#l1"}, "sk": {"S": "GROUP"}, "kind": {"S": "group"}},
+        {"pk": {"S": "GROUP#l1"}, "sk": {"S": "MEMBER#A-1"}, "kind": {"S": "member"}},
+        {"pk": {"S": "GROUP#l1"}, "sk": {"S": "ROTATION"}, "kind": {"S": "rotation"}},
+    )
+    # then it reads each item as its kind and defines no kind of the other modules
+    assert found["read"] == ["GroupItem", "MemberItem", "RotationItem"]
+    assert found["after"] == ["kefu.store.group_models"]
+
+
+def test_a_partition_holding_a_kind_not_yet_defined_reads_it_as_its_kind():
+    found = partition_of(
+        {"pk": {"S": "GROUP#l1"}, "sk": {"S": "GROUP"}, "kind": {"S": "group"}},
+        {"pk": {"S": "GROUP#l1"}, "sk": {"S": "OUT"}, "kind": {"S": "msgid"}, "ticketId": {"S": "TK-1"}},
+    )
+    assert found["read"] == ["GroupItem", "MessageIdItem"]
+    assert found["after"] == sorted(KIND_MODULES)
+
+
+def test_a_partition_leaves_out_an_item_of_a_kind_no_module_defines():
+    found = partition_of(
+        {"pk": {"S": "GROUP#l1"}, "sk": {"S": "X"}, "kind": {"S": "no_such_kind"}},
+        {"pk": {"S": "GROUP#l1"}, "sk": {"S": "GROUP"}, "kind": {"S": "group"}},
+    )
+    assert found["read"] == ["GroupItem"]
+    assert found["after"] == sorted(KIND_MODULES)
+
+
 def test_an_unknown_kind_is_still_an_error():
     action = textwrap.dedent(
         """

@@ -3,8 +3,6 @@ the API. A deployed group is never shadowed by a stored one, and reading it cost
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from kefu.deployment import configured_groups
 from kefu.model.agents import AssignmentMode, Group
 from kefu.store import agents as store
@@ -30,4 +28,4 @@ def roster(group_id: str) -> Roster:
     stored = store.roster(group_id)
     configured = configured_groups().get(group_id)
     mode = configured.assignment if configured else stored.assignment or AssignmentMode.LEAST_LOADED
-    return replace(stored, assignment=mode)
+    return stored._replace(assignment=mode)

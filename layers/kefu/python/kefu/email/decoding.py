@@ -12,8 +12,8 @@ import binascii
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 #: Labels clients really send, mapped to the Python codec that reads what they actually mean.
 _ALIASES = {
@@ -97,8 +97,7 @@ _SAMPLE = 4000
 _TYPICAL_PUNCTUATION = frozenset("\u00a0·—–…‘’“”•€©®°±×÷§¶«»¿¡™")
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     text: str
     charset: str  # the Python codec that was used in the end
     defects: tuple[str, ...] = ()

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(NamedTuple):
     address: str  # lower-cased addr-spec, e.g. "li.lei@example.cn"
     name: str | None = None  # the display name, decoded (RFC 2047)
 
 
-@dataclass(frozen=True)
-class MailAttachment:
+class MailAttachment(NamedTuple):
     filename: str  # decoded (RFC 2231 / RFC 2047); a generated name when the part has none
     content_type: str  # e.g. "image/png"
     content: bytes
@@ -27,8 +26,7 @@ class MailAttachment:
         return len(self.content)
 
 
-@dataclass(frozen=True)
-class InboundMail:
+class InboundMail(NamedTuple):
     """One parsed message. Message-IDs are kept without angle brackets, as they appear between them."""
 
     message_id: str | None
@@ -44,7 +42,7 @@ class InboundMail:
     reply_text: str  # `text` without quoted history and signature: what the customer wrote this time
     attachments: tuple[MailAttachment, ...]
     #: Every header by lower-cased name, values decoded to str, in order of appearance.
-    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    headers: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     is_report: bool = False  # multipart/report (delivery status, disposition notifications)
     #: What was wrong with the message and repaired while reading it (mislabelled charset, broken MIME…).
     defects: tuple[str, ...] = ()
@@ -60,15 +58,13 @@ class Outcome(StrEnum):
     QUARANTINE = "quarantine"  # kept with its reason for a person to look at (spam, virus, failed authentication)
 
 
-@dataclass(frozen=True)
-class Screening:
+class Screening(NamedTuple):
     outcome: Outcome
     reason: str  # machine-readable, e.g. "auto-submitted", "bounce", "own-address", "ses-spam-fail"
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class ThreadSignals:
+class ThreadSignals(NamedTuple):
     """What in a mail can tie it to an existing ticket, strongest first."""
 
     message_ids: tuple[str, ...]  # In-Reply-To, then References newest first, without duplicates

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import NamedTuple
 
 from kefu.knowledge import text
 
@@ -54,8 +55,7 @@ def snippet_of(body: str) -> str:
     return plain if len(plain) <= SNIPPET_CHARS else plain[: SNIPPET_CHARS - 1].rstrip() + "…"
 
 
-@dataclass(frozen=True)
-class IndexedArticle:
+class IndexedArticle(NamedTuple):
     """What the index knows of an article: enough to filter and to show a hit without reading the table."""
 
     id: str
@@ -67,8 +67,7 @@ class IndexedArticle:
     terms: Mapping[str, int]
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     id: str
     title: str
     language: str

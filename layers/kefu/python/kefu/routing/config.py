@@ -4,9 +4,8 @@ The deployment document's `routing` key (infra/config/<stage>.yaml) is read as a
 leaves out keeps its built-in value, and an unknown key is refused rather than ignored.
 """
 
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -70,7 +69,7 @@ class Rule(_Strict):
     """A routing rule: when it matches first, it sets the group, the priority and/or the category."""
 
     name: RuleName
-    match: Match = Field(default_factory=Match)
+    match: Match = Field(default_factory=dict, validate_default=True)
     group: GroupId | None = None
     priority: Priority | None = None
     #: Reclassifies an inferred category; a category given by the caller is kept.
@@ -91,8 +90,7 @@ class Raise(_Strict):
     steps: int = Field(default=1, ge=1, le=3)
 
 
-@dataclass(frozen=True)
-class Compiled:
+class Compiled(NamedTuple):
     categories: dict[Category, Lexicon]
     angry: Lexicon
     negative: Lexicon
@@ -124,10 +122,13 @@ class RoutingConfig(_Strict):
     )
     #: Chosen when no category keyword matches.
     fallback_category: Category = Category.CONSULTATION
-    categories: CategoryKeywords = Field(default_factory=CategoryKeywords)
-    emotion: EmotionKeywords = Field(default_factory=EmotionKeywords)
-    rules: list[Rule] = Field(default_factory=lambda: [Rule.model_validate(rule) for rule in defaults.RULES])
-    raises: list[Raise] = Field(default_factory=lambda: [Raise.model_validate(item) for item in defaults.RAISES])
+    # The built-in values below are validated as a given one is, by this model's schema (validate_default): built
+    # with `Rule.model_validate` or `CategoryKeywords()`, each of those models built its own schema besides, on the
+    # first read of a deployment document without a `routing` key.
+    categories: CategoryKeywords = Field(default_factory=dict, validate_default=True)
+    emotion: EmotionKeywords = Field(default_factory=dict, validate_default=True)
+    rules: list[Rule] = Field(default_factory=lambda: defaults.RULES, validate_default=True)
+    raises: list[Raise] = Field(default_factory=lambda: defaults.RAISES, validate_default=True)
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> Self:

@@ -10,8 +10,7 @@ wait whatever a form said.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from kefu.model.customers import Tier
 from kefu.model.tickets import Category, Channel, Priority
@@ -23,8 +22,7 @@ _PRIORITIES = list(Priority)
 _MAX_QUOTED = 3
 
 
-@dataclass(frozen=True)
-class _Facts:
+class _Facts(NamedTuple):
     """What rules match on, once the text has been read."""
 
     category: Category
@@ -238,7 +236,7 @@ def route(contact: Contact, config: RoutingConfig | None = None) -> RoutingDecis
         matched_rule = rule.name
         if rule.category is not None and rule.category != category:
             category = _reclassified(contact, category, rule.category, because, reasons)
-            facts = replace(facts, category=category)
+            facts = facts._replace(category=category)
         if rule.group is not None:
             group, group_reason = rule.group, f"group {rule.group}: {because}"
         if rule.priority is not None:

@@ -11,7 +11,7 @@ worsenings are recorded without raising it again, since the agents already know 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kefu.model.tickets import Priority
 from kefu.routing.config import RoutingConfig
@@ -22,8 +22,7 @@ _RANK = {Sentiment.CALM: 0, Sentiment.NEGATIVE: 1, Sentiment.ANGRY: 2}
 _PRIORITIES = list(Priority)
 
 
-@dataclass(frozen=True)
-class Reassessment:
+class Reassessment(NamedTuple):
     """The latest message's emotion against what the ticket knew, and what it does to the ticket."""
 
     emotion: Emotion

@@ -22,10 +22,10 @@ whole minutes, so every due time and milestone is exact at the millisecond too.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from kefu.clock import iso
 from kefu.model.customers import Tier
@@ -40,8 +40,7 @@ _KINDS = tuple(MilestoneKind)
 CalendarLookup = Callable[[str, str, datetime], BusinessCalendar]
 
 
-@dataclass(frozen=True)
-class ClockTarget:
+class ClockTarget(NamedTuple):
     """A target as the clock keeps it: a duration of business time on one of the clock's calendars."""
 
     within: timedelta
@@ -186,8 +185,7 @@ class SlaClock:
         )
 
 
-@dataclass(frozen=True)
-class Milestone:
+class Milestone(NamedTuple):
     """A moment the escalation task wakes up for, with the ladder steps to run then.
 
     `key` ("resolution:100") is stable for a ticket's clock: the task records it once the steps ran.
@@ -196,7 +194,7 @@ class Milestone:
     kind: MilestoneKind
     percent: int
     at: datetime
-    steps: tuple[EscalationStep, ...] = field(default=())
+    steps: tuple[EscalationStep, ...] = ()
 
     @property
     def key(self) -> str:

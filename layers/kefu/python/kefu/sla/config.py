@@ -122,21 +122,19 @@ class SlaConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
+    # The built-in values below are validated as a given one is, by this model's schema (validate_default): built
+    # with `Policy.model_validate` or `Notices()`, each of those models built its own schema besides, on the first
+    # read of a deployment document without an `sla` key.
+
     #: Business calendars by name; "24x7" is always there (and if given, must be always_open).
-    calendars: dict[Name, BusinessCalendar] = Field(
-        default_factory=lambda: {name: BusinessCalendar.model_validate(c) for name, c in BUILT_IN_CALENDARS.items()}
-    )
+    calendars: dict[Name, BusinessCalendar] = Field(default_factory=lambda: BUILT_IN_CALENDARS, validate_default=True)
     #: In order: the first policy whose match holds wins; the last must match every ticket.
-    policies: list[Policy] = Field(
-        default_factory=lambda: [Policy.model_validate(p) for p in BUILT_IN_POLICIES], min_length=1
-    )
+    policies: list[Policy] = Field(default_factory=lambda: BUILT_IN_POLICIES, validate_default=True, min_length=1)
     #: The escalation ladder: steps run when a running target reaches `at` percent.
-    escalation: list[EscalationStep] = Field(
-        default_factory=lambda: [EscalationStep.model_validate(s) for s in BUILT_IN_LADDER]
-    )
+    escalation: list[EscalationStep] = Field(default_factory=lambda: BUILT_IN_LADDER, validate_default=True)
 
     #: Who the ladder's notices reach (by e-mail; the supervisors' workspace is the escalated list).
-    notices: Notices = Field(default_factory=Notices)
+    notices: Notices = Field(default_factory=dict, validate_default=True)
     #: A resolved ticket closes on its own after this long without a word from the customer (wall-clock time;
     #: a message from them reopens it and the wait starts again at its next resolution).
     auto_close_after: DurationText = "7d"

@@ -118,7 +118,7 @@ class Target(_Strict):
 
 class Policy(_Strict):
     name: Name
-    match: PolicyMatch = Field(default_factory=PolicyMatch)
+    match: PolicyMatch = Field(default_factory=dict, validate_default=True)
     #: The calendar both targets count on, unless a target names its own; "24x7" counts wall-clock time.
     calendar: Name = "business"
     first_response: Target

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -22,8 +22,7 @@ ROTATION_SK = "ROTATION"
 ALL_GROUPS = "GROUPS"
 
 
-@dataclass(frozen=True)
-class Roster:
+class Roster(NamedTuple):
     """What assignment reads about a group: its agents, how it assigns, and where its rotation stands."""
 
     group_id: str
@@ -39,8 +38,7 @@ class Roster:
         return Turn(self.group_id, agent_id, self.turn)
 
 
-@dataclass(frozen=True)
-class Turn:
+class Turn(NamedTuple):
     """A round-robin group's rotation moving on to `agent_id` from turn `read` (0: none given yet): written with the
     ticket it gives, only if nobody moved it meanwhile."""
 

@@ -322,12 +322,14 @@ def list_replies(
     *, group: str | None, category: str | None, language: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Reply], str | None]:
     """Replies of a group (then category, then language), or of a category (then language), by key."""
+    # ReplyItem's copy of the index, not KefuItem's: its Query keeps the replies (all its partition holds) without
+    # asking for every kind of the table, which defined the kinds of every module (kefu.store.models.KIND_MODULES).
     index: GlobalSecondaryIndex
     if group is None and category is not None:
-        partition, index, name = f"{REPLIES}#{category}", KefuItem.by_status, "gsi4pk"
+        partition, index, name = f"{REPLIES}#{category}", ReplyItem.by_status, "gsi4pk"
         prefix = f"{language}#" if language else ""
     else:
-        partition, index, name = REPLIES, KefuItem.by_customer, "gsi1pk"
+        partition, index, name = REPLIES, ReplyItem.by_customer, "gsi1pk"
         prefix = ""
         if group is not None:
             prefix = f"{group}#"

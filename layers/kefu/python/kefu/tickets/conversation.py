@@ -4,9 +4,8 @@ replies and internal notes, and the reopen a customer's message causes on a rece
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from kefu.clock import now
 from kefu.config import settings
@@ -129,8 +128,7 @@ def customer_replied(ticket: Ticket, draft: Draft, moment: datetime, full: froze
 # --- reopening goes back to the owner ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reopened:
+class Reopened(NamedTuple):
     updates: dict[str, Any]
     drafts: list[Draft]
     loads: list[LoadChange]

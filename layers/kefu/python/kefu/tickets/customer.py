@@ -4,7 +4,7 @@ ticket when there is no record of them yet; a follow-up's is its earlier ticket'
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kefu.clock import now
 from kefu.customers import contact
@@ -21,8 +21,7 @@ from kefu.store.customers import ContactClaims
 ContactOwners = Mapping[tuple[str, str], CustomerSummary | None]
 
 
-@dataclass(frozen=True)
-class Whose:
+class Whose(NamedTuple):
     """The customer a new ticket belongs to, and their record to create with it if there is none yet."""
 
     customer: CustomerSummary

@@ -4,9 +4,8 @@ it and stays so; any other agent who takes it joins its helpers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
 from kefu.agents import service as agents
 from kefu.agents.assignment import SERVED_BY, choose_agent, choose_in_turn
@@ -91,8 +90,7 @@ def _hand_over_change(ticket: Ticket, target: Agent, request: AssignRequest, *, 
     return given
 
 
-@dataclass(frozen=True)
-class Transfer:
+class Transfer(NamedTuple):
     """A ticket moved to another group: the ticket as it will be, its assignee's load freed, the entry's data."""
 
     ticket: Ticket
@@ -210,8 +208,7 @@ def no_room(owner: Agent | None) -> str:
 # --- who a new ticket goes to -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Pick:
+class Pick(NamedTuple):
     """Who a new ticket goes to (None: it waits in its group's queue), and why."""
 
     agent_id: str | None

@@ -9,8 +9,8 @@ ticket side is here.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from kefu.config import settings
 from kefu.errors import Conflict, Forbidden
@@ -64,12 +64,11 @@ def render_reply(caller: Caller, reply_id: str, ticket_id: str) -> Rendered:
 # --- at opening ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Advice:
+class Advice(NamedTuple):
     """What the knowledge base adds to a new ticket: entries for its timeline, and the article offered to the
     customer (which an e-mail ticket's acknowledgement quotes)."""
 
-    drafts: list[Draft] = field(default_factory=list)
+    drafts: Sequence[Draft] = ()
     offer: dict[str, Any] | None = None
 
 

@@ -5,10 +5,9 @@ it; follow-ups of earlier tickets; and the Idempotency-Key that makes one reques
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kefu.clock import now
 from kefu.config import settings
@@ -37,15 +36,14 @@ if TYPE_CHECKING:
 _TURNS_LOST = 50
 
 
-@dataclass(frozen=True)
-class _Opening:
+class _Opening(NamedTuple):
     """A new ticket as decided: what its transaction writes with it."""
 
     ticket: Ticket
     drafts: list[Draft]
-    loads: list[LoadChange] = field(default_factory=list)
-    new_items: list[KefuItem] = field(default_factory=list)
-    turn: Turn | None = None
+    loads: list[LoadChange]
+    new_items: list[KefuItem]
+    turn: Turn | None
 
 
 def open_ticket(

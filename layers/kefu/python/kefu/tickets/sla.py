@@ -27,11 +27,11 @@ only its due and answer times (kefu.tickets.policy).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kefu.model.tickets import Category, Priority, Sla, Status, Ticket
 
@@ -54,8 +54,7 @@ def _sla():
     return kefu.sla
 
 
-@dataclass(frozen=True)
-class TicketClock:
+class TicketClock(NamedTuple):
     """A ticket's clock and the generation of its schedule, as stored in `slaClock`."""
 
     generation: int

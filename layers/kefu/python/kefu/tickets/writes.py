@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from kefu.errors import Conflict, StaleVersion
 from kefu.identity import Caller
@@ -46,8 +46,7 @@ class Change(Generic[T]):
     outcome: T | None = None
 
 
-@dataclass(frozen=True)
-class Written(Generic[T]):
+class Written(NamedTuple, Generic[T]):
     """The outcome of `write`: the ticket as last read and as written (the same when there was nothing to change),
     the entries written and the written decision's outcome."""
 
