@@ -62,3 +62,20 @@ def test_snowballstemmer_imported_after_the_english_stemmer_is_the_whole_package
 def test_a_chinese_question_is_segmented_and_folded_as_before():
     assert "快递" in text.terms("快遞公司")
     assert text.looks_like("快遞到哪裡了") == "zh-Hant"
+
+
+def test_a_word_is_stemmed_once_and_its_remembered_stem_is_snowballs():
+    import snowballstemmer
+
+    reference = snowballstemmer.stemmer("english")
+    sentence = " ".join(WORDS)
+    text._stem.cache_clear()
+    # Given a text whose English words were stemmed once
+    first = text.terms(sentence)
+    misses = text._stem.cache_info().misses
+    # when a text of the same words comes again
+    again = text.terms(sentence.upper())
+    # then each word's stem is the one remembered, not stemmed anew, and every stem is Snowball's
+    assert again == first == reference.stemWords(WORDS)
+    assert text._stem.cache_info().misses == misses == len(WORDS)
+    assert text._stem.cache_info().hits == len(WORDS)
