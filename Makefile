@@ -58,7 +58,7 @@ bytecode: $(STAMP)
 # kefu's copies of botocore's models trimmed to the operations it calls (kefu.store.service_models), written again
 # for the installed botocore: after an upgrade, or when kefu calls another operation of a trimmed service.
 service-models: $(STAMP)
-	$(PY) -c 'from kefu.store.service_models import write_trimmed_models; write_trimmed_models()'
+	PYTHONPATH=infra $(PY) -c 'from kefu_infra.service_models import write_trimmed_models; write_trimmed_models()'
 
 ruff: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -13,14 +14,8 @@ import pytest
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
 
-from kefu.store.service_models import (
-    TRIMMED_MODELS,
-    TRIMMED_OPERATIONS,
-    ServiceFolderLoader,
-    trimmed_model,
-    trimmed_models,
-    use_service_folders,
-)
+from kefu.store.service_models import TRIMMED_MODELS, TRIMMED_OPERATIONS, ServiceFolderLoader, use_service_folders
+from kefu_infra.service_models import trimmed_model, trimmed_models
 
 
 def never_list(self, type_name):
@@ -128,7 +123,7 @@ def test_each_trimmed_model_is_what_the_installed_botocores_model_trims_to_and_n
     # then kefu's files are those (`make service-models` writes them again), and no file of another version is left
     for path, model in expected.items():
         assert json.loads(path.read_text(encoding="utf-8")) == model, f"{path}: run `make service-models`"
-    assert set(TRIMMED_MODELS.rglob("*.json")) == set(expected)
+    assert set(Path(TRIMMED_MODELS).rglob("*.json")) == set(expected)
 
 
 @pytest.mark.parametrize("service", sorted(TRIMMED_OPERATIONS))

@@ -60,10 +60,10 @@ def publish(entry: TimelineEntry, reads: TicketReads | None = None) -> Publicati
     if kind is None:
         return Publication(ticketId=entry.ticketId, entryId=entry.id, published=False, reason="not-an-event")
     reads = reads_for(entry.ticketId, reads)
-    ticket = reads.ticket()
+    ticket = reads.ticket
     if ticket is None:
         return Publication(ticketId=entry.ticketId, entryId=entry.id, published=False, reason="no-ticket")
-    built = events.build(entry, ticket, reads.customer(), external_thread(ticket))
+    built = events.build(entry, ticket, reads.customer, external_thread(ticket))
     assert built is not None, "an entry with a detail type makes an event"
     kind, detail = built
     put_event(events.as_entry(kind, detail, event_bus()))

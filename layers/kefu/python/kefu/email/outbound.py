@@ -93,7 +93,7 @@ def deliver(entry: TimelineEntry, reads: TicketReads | None = None) -> Delivery:
     if isinstance(found, Delivery):
         return found
     ticket = found
-    customer = reads.customer()
+    customer = reads.customer
     if customer is None or not customer.email:
         return _not_sent(entry, "no-customer-address")
     thread = mail_store.thread(ticket.id)
@@ -307,7 +307,7 @@ def deliver_once(entry: TimelineEntry, reads: TicketReads | None = None) -> Deli
 def _email_ticket(entry: TimelineEntry, reads: TicketReads) -> Ticket | Delivery:
     """The ticket the entry would be mailed on, or the answer that it never can be: the ticket is gone, or did not
     come by e-mail."""
-    ticket = reads.ticket()
+    ticket = reads.ticket
     if ticket is None:
         return _not_sent(entry, "no-ticket")
     if ticket.channel is not Channel.EMAIL:

@@ -16,13 +16,13 @@ a third of its model's parse less (SES v2's model and rule set: 17 M).
 
 A service kefu calls one operation of (SES v2's SendEmail, EventBridge's PutEvents), and DynamoDB, whose items only
 pynamodb's operations touch, are loaded from kefu's copies of botocore's models trimmed to those operations and the
-shapes they reach, without documentation (`trimmed_model`, in kefu/store/trimmed_models/): the full models (116
-operations and 618 shapes for SES v2, 57 and 354 for EventBridge, 62 and 553 for DynamoDB) were parsed, and a client
-method made for every operation, on each cold start that made the client: outbound mail's first reply ~50 M
-instructions (callgrind) for SES v2 and EventBridge, every function's first DynamoDB client ~28 M. A botocore whose
-latest API version of the service is another loads its own full model (no trimmed file for that version);
-tests/unit/test_service_models.py fails when a trimmed file is not what botocore's installed model trims to (`make
-service-models` writes them again).
+shapes they reach, without documentation (kefu/store/trimmed_models/, written by kefu_infra.service_models): the
+full models (116 operations and 618 shapes for SES v2, 57 and 354 for EventBridge, 62 and 553 for DynamoDB) were
+parsed, and a client method made for every operation, on each cold start that made the client: outbound mail's
+first reply ~50 M instructions (callgrind) for SES v2 and EventBridge, every function's first DynamoDB client ~28 M.
+A botocore whose latest API version of the service is another loads its own full model (no trimmed file for that
+version); tests/unit/test_service_models.py fails when a trimmed file is not what botocore's installed model trims
+to (`make service-models` writes them again).
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import DataNotFoundError
@@ -68,8 +66,9 @@ TRIMMED_OPERATIONS: dict[str, tuple[str, ...]] = {
         "UpdateTimeToLive",
     ),
 }
-#: Where the trimmed models are, as botocore lays out its data: <service>/<API version>/service-2.json.
-TRIMMED_MODELS = Path(__file__).with_name("trimmed_models")
+#: Where the trimmed models are, as botocore lays out its data: <service>/<API version>/service-2.json (written by
+#: kefu_infra.service_models, which trims botocore's).
+TRIMMED_MODELS = os.path.join(os.path.dirname(__file__), "trimmed_models")
 
 
 class PlainJSONFileLoader(JSONFileLoader):
@@ -95,68 +94,13 @@ class ServiceFolderLoader(Loader):
             version = api_version or self.determine_latest_version(service_name, type_name)
         except DataNotFoundError:
             return super().load_service_model(service_name, type_name, api_version)
-        trimmed = TRIMMED_MODELS / service_name / version / f"{type_name}.json"
-        if service_name in TRIMMED_OPERATIONS and type_name == "service-2" and trimmed.is_file():
-            _log.debug("Loading JSON file: %s", trimmed)
-            model = json.loads(trimmed.read_bytes())
-        else:
+        model = None
+        if service_name in TRIMMED_OPERATIONS and type_name == "service-2":
+            model = self.file_loader.load_file(os.path.join(TRIMMED_MODELS, service_name, version, type_name))
+        if model is None:  # not a trimmed service, or no trimmed file for this version
             model = self.load_data(os.path.join(service_name, version, type_name))
         self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
         return model
-
-
-def trimmed_model(model: dict[str, Any], operations: Iterable[str]) -> dict[str, Any]:
-    """botocore's service `model` with only `operations` and the shapes they reach (their input, output and errors,
-    and every shape those name as a member, a list's member or a map's key and value), documentation left out."""
-    kept = {name: _undocumented(model["operations"][name]) for name in operations}
-    reached: set[str] = set()
-    pending = [
-        ref["shape"]
-        for operation in kept.values()
-        for ref in [operation.get("input"), operation.get("output"), *operation.get("errors", [])]
-        if ref
-    ]
-    while pending:
-        name = pending.pop()
-        if name in reached:
-            continue
-        reached.add(name)
-        shape = model["shapes"][name]
-        pending += [member["shape"] for member in shape.get("members", {}).values()]
-        pending += [shape[part]["shape"] for part in ("member", "key", "value") if part in shape]
-    shapes = {}
-    for name in sorted(reached):
-        shape = _undocumented(model["shapes"][name])
-        if "members" in shape:
-            shape["members"] = {member: _undocumented(ref) for member, ref in shape["members"].items()}
-        shapes[name] = shape
-    return {
-        **{key: value for key, value in model.items() if key not in ("documentation", "operations", "shapes")},
-        "operations": kept,
-        "shapes": shapes,
-    }
-
-
-def _undocumented(part: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in part.items() if key != "documentation"}
-
-
-def trimmed_models(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
-    """Each trimmed model as the installed botocore's latest API version of its service trims to, by its file."""
-    loader = loader or Loader()
-    models = {}
-    for service, operations in TRIMMED_OPERATIONS.items():
-        version = loader.determine_latest_version(service, "service-2")
-        full = loader.load_data(os.path.join(service, version, "service-2"))
-        models[TRIMMED_MODELS / service / version / "service-2.json"] = trimmed_model(full, operations)
-    return models
-
-
-def write_trimmed_models() -> None:
-    """Write the trimmed models again (`make service-models`: after a botocore upgrade, or an operation added)."""
-    for path, model in trimmed_models().items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
 
 
 def use_service_folders(session: Session) -> None:

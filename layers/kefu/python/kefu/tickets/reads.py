@@ -9,6 +9,8 @@ retry of this one, reads the ticket as it is then.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from kefu.errors import TicketNotFound
 from kefu.model.customers import Customer
 from kefu.model.tickets import Ticket
@@ -21,25 +23,19 @@ class TicketReads:
 
     def __init__(self, ticket_id: str) -> None:
         self.ticket_id = ticket_id
-        # Each (its value,) once read: None is an answer too (the ticket is gone, the customer has no record).
-        self._ticket: tuple[Ticket | None] | None = None
-        self._customer: tuple[Customer | None] | None = None
 
+    @cached_property
     def ticket(self) -> Ticket | None:
         """The ticket; None if it is gone (or its id can name none)."""
-        if self._ticket is None:
-            try:
-                self._ticket = (ticket_store.get(self.ticket_id),)
-            except TicketNotFound:
-                self._ticket = (None,)
-        return self._ticket[0]
+        try:
+            return ticket_store.get(self.ticket_id)
+        except TicketNotFound:
+            return None
 
+    @cached_property
     def customer(self) -> Customer | None:
         """The ticket's customer, or the one they were merged into; None if there is none (or no ticket)."""
-        if self._customer is None:
-            ticket = self.ticket()
-            self._customer = (customer_store.get(ticket.customerId) if ticket is not None else None,)
-        return self._customer[0]
+        return customer_store.get(self.ticket.customerId) if self.ticket is not None else None
 
 
 def reads_for(ticket_id: str, reads: TicketReads | None) -> TicketReads:

@@ -1,0 +1,70 @@
+"""kefu's copies of botocore's service models trimmed to the operations kefu calls (kefu.store.service_models loads
+them at run time; the build writes them here, from the installed botocore, which the dependencies layer ships pinned):
+`make service-models` after a botocore upgrade or an operation added to `TRIMMED_OPERATIONS`.
+tests/unit/test_service_models.py fails when a file is not what the installed botocore trims to."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from botocore.loaders import Loader
+
+from kefu.store.service_models import TRIMMED_MODELS, TRIMMED_OPERATIONS
+
+
+def trimmed_model(model: dict[str, Any], operations: Iterable[str]) -> dict[str, Any]:
+    """botocore's service `model` with only `operations` and the shapes they reach (their input, output and errors,
+    and every shape those name as a member, a list's member or a map's key and value), documentation left out."""
+    kept = {name: _undocumented(model["operations"][name]) for name in operations}
+    reached: set[str] = set()
+    pending = [
+        ref["shape"]
+        for operation in kept.values()
+        for ref in [operation.get("input"), operation.get("output"), *operation.get("errors", [])]
+        if ref
+    ]
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        shape = model["shapes"][name]
+        pending += [member["shape"] for member in shape.get("members", {}).values()]
+        pending += [shape[part]["shape"] for part in ("member", "key", "value") if part in shape]
+    shapes = {}
+    for name in sorted(reached):
+        shape = _undocumented(model["shapes"][name])
+        if "members" in shape:
+            shape["members"] = {member: _undocumented(ref) for member, ref in shape["members"].items()}
+        shapes[name] = shape
+    return {
+        **{key: value for key, value in model.items() if key not in ("documentation", "operations", "shapes")},
+        "operations": kept,
+        "shapes": shapes,
+    }
+
+
+def _undocumented(part: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in part.items() if key != "documentation"}
+
+
+def trimmed_models(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
+    """Each trimmed model as the installed botocore's latest API version of its service trims to, by its file."""
+    loader = loader or Loader()
+    models = {}
+    for service, operations in TRIMMED_OPERATIONS.items():
+        version = loader.determine_latest_version(service, "service-2")
+        full = loader.load_data(os.path.join(service, version, "service-2"))
+        models[Path(TRIMMED_MODELS, service, version, "service-2.json")] = trimmed_model(full, operations)
+    return models
+
+
+def write_trimmed_models() -> None:
+    """Write the trimmed models again (`make service-models`: after a botocore upgrade, or an operation added)."""
+    for path, model in trimmed_models().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
