@@ -17,7 +17,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 # Lambda puts the function's folder on sys.path; the tests and the local stack load this file by its location, so
 # the modules beside it (problems, envelope, contract, and route modules) are found the same way there.
@@ -45,22 +45,20 @@ from problems import responses
 from kefu import errors
 from kefu.first_invocation import collector_on_after_first_invocation
 from kefu.identity import Caller
-from kefu.model.tickets import (
-    AssignRequest,
-    NewMessage,
-    NewTicket,
-    Page,
-    Status,
-    Ticket,
-    TicketPatch,
-    TimelineEntry,
-    TransitionRequest,
-)
+from kefu.model.tickets import Page, Status, Ticket, TimelineEntry
 from kefu.observability import logger, metrics, tracer
 from kefu.tickets import policy
 from kefu.tickets import service as tickets
 
-T = TypeVar("T", NewTicket, NewMessage)
+# The bodies of the routes that open or change a ticket: loaded with the first request that takes one (its route's
+# annotation, `requests.NewTicket`, is read when Powertools first validates that route's request, or writes the
+# document), never for a read, which needs none of them (kefu.model.ticket_requests says what that saves).
+if TYPE_CHECKING:
+    from kefu.model import ticket_requests as requests
+else:
+    requests = lazy_packages.lazy_module("kefu.model.ticket_requests")
+
+T = TypeVar("T", "requests.NewTicket", "requests.NewMessage")
 #: Reached without a token. A survey link's signed token (in its path) is its credential, checked by the domain.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/surveys/{token}"})
 #: The ticket's version, on every answer that carries a ticket: what PATCH's If-Match names.
@@ -145,7 +143,7 @@ def health():
     responses=responses(Ticket, 201, "The ticket", errors=(403, 409), headers=ETAG_HEADER),
 )
 def open_ticket(
-    body: NewTicket,
+    body: requests.NewTicket,
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=255)] = None,
 ):
     who = caller()
@@ -228,7 +226,7 @@ def get_ticket(ticketId: str):
 )
 def patch_ticket(
     ticketId: str,
-    body: TicketPatch,
+    body: requests.TicketPatch,
     if_match: Annotated[str | None, Header(alias="if-match", max_length=64)] = None,
 ):
     who = caller()
@@ -262,7 +260,7 @@ def get_timeline(
     "on one the caller does not reach.",
     responses=responses(TimelineEntry, 201, "The entry", errors=(403, 409)),
 )
-def add_message(ticketId: str, body: NewMessage):
+def add_message(ticketId: str, body: requests.NewMessage):
     who = caller()
     entry = tickets.add_message(who, ticketId, with_checked_files(who, body))
     return json_response(entry, 201)
@@ -277,7 +275,7 @@ def add_message(ticketId: str, body: NewMessage):
     "without it).",
     responses=responses(Ticket, errors=(403, 409), headers=ETAG_HEADER),
 )
-def transition(ticketId: str, body: TransitionRequest):
+def transition(ticketId: str, body: requests.TransitionRequest):
     who = caller()
     return ticket_response(who, tickets.transition(who, ticketId, body))
 
@@ -291,7 +289,7 @@ def transition(ticketId: str, body: TransitionRequest):
     "that does not exist.",
     responses=responses(Ticket, errors=(403, 409), headers=ETAG_HEADER),
 )
-def assign(ticketId: str, body: AssignRequest):
+def assign(ticketId: str, body: requests.AssignRequest):
     who = caller()
     return ticket_response(who, tickets.assign(who, ticketId, body))
 

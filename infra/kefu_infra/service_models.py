@@ -1,6 +1,7 @@
 """kefu's copies of botocore's service models trimmed to the operations kefu calls (kefu.store.service_models loads
 them at run time; the build writes them here, from the installed botocore, which the dependencies layer ships pinned):
-`make service-models` after a botocore upgrade or an operation added to `TRIMMED_OPERATIONS`.
+`make service-models` after a botocore upgrade, an operation added to `TRIMMED_OPERATIONS` or a service to
+`ENDPOINT_SERVICES` (botocore's endpoints.json, copied with those services only).
 tests/unit/test_service_models.py fails when a file is not what the installed botocore trims to."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from botocore.loaders import Loader
 
-from kefu.store.service_models import TRIMMED_MODELS, TRIMMED_OPERATIONS
+from kefu.store.service_models import ENDPOINT_SERVICES, TRIMMED_ENDPOINTS, TRIMMED_MODELS, TRIMMED_OPERATIONS
 
 
 def trimmed_model(model: dict[str, Any], operations: Iterable[str]) -> dict[str, Any]:
@@ -63,8 +64,28 @@ def trimmed_models(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
     return models
 
 
+def trimmed_endpoints(endpoints: dict[str, Any], services: Iterable[str]) -> dict[str, Any]:
+    """botocore's `endpoints` data with only `services` in each partition (each partition's other data whole)."""
+    kept = set(services)
+    return {
+        **endpoints,
+        "partitions": [
+            {**partition, "services": {name: data for name, data in partition["services"].items() if name in kept}}
+            for partition in endpoints["partitions"]
+        ],
+    }
+
+
+def trimmed_files(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
+    """Every file kefu's copies are: the trimmed models and the trimmed endpoints, by path."""
+    loader = loader or Loader()
+    endpoints = trimmed_endpoints(loader.load_data("endpoints"), ENDPOINT_SERVICES)
+    return {**trimmed_models(loader), Path(f"{TRIMMED_ENDPOINTS}.json"): endpoints}
+
+
 def write_trimmed_models() -> None:
-    """Write the trimmed models again (`make service-models`: after a botocore upgrade, or an operation added)."""
-    for path, model in trimmed_models().items():
+    """Write the trimmed models and endpoints again (`make service-models`: after a botocore upgrade, an operation or
+    a service added)."""
+    for path, model in trimmed_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")

@@ -25,7 +25,8 @@ from kefu.intake.model import IntakeMessage
 from kefu.kpis import service as kpis
 from kefu.kpis import work
 from kefu.model.surveys import SurveyAnswer
-from kefu.model.tickets import Channel, CustomerRef, NewMessage, NewTicket, Resolution, TransitionRequest
+from kefu.model.ticket_requests import CustomerRef, NewMessage, NewTicket, TransitionRequest
+from kefu.model.tickets import Channel, Resolution
 from kefu.sla import sla_config
 from kefu.surveys import service as surveys
 from kefu.tickets import service as tickets

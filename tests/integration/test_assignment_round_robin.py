@@ -11,7 +11,8 @@ import pytest
 from kefu import deployment
 from kefu.agents.groups import find_group
 from kefu.identity import Caller
-from kefu.model.tickets import NewTicket, Status, TransitionRequest
+from kefu.model.ticket_requests import NewTicket, TransitionRequest
+from kefu.model.tickets import Status
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
 from kefu.tickets import service as tickets

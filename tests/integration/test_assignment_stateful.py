@@ -15,7 +15,8 @@ from kefu import errors
 from kefu.agents import service as agents
 from kefu.identity import Caller
 from kefu.model.agents import AgentSpec, AssignmentMode, AvailabilityUpdate, GroupSpec
-from kefu.model.tickets import ACTIVE, AssignRequest, NewMessage, NewTicket, Status, TransitionRequest
+from kefu.model.ticket_requests import AssignRequest, NewMessage, NewTicket, TransitionRequest
+from kefu.model.tickets import ACTIVE, Status
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
 from kefu.tickets import service as tickets

@@ -58,7 +58,7 @@ def conflict(kind: str) -> bool:
 
 
 def test_two_concurrent_updates_of_one_ticket_one_wins_the_other_is_stale(desk):
-    from kefu.model.tickets import TicketPatch
+    from kefu.model.ticket_requests import TicketPatch
     from kefu.tickets import service as tickets
 
     ticket = open_ticket(desk)
@@ -80,7 +80,7 @@ def test_agents_racing_to_take_a_ticket_leave_exactly_one_assignee(desk):
     desk("PUT", f"/agents/{ADMIN.sub}", who=ADMIN, body=body)
     tid = open_ticket(desk)["id"]
     racers = (AGENT, AGENT_2, SUPERVISOR, ADMIN)
-    from kefu.model.tickets import AssignRequest
+    from kefu.model.ticket_requests import AssignRequest
     from kefu.tickets import service as tickets
 
     results = race(
@@ -99,7 +99,7 @@ def test_agents_racing_to_take_a_ticket_leave_exactly_one_assignee(desk):
 
 
 def test_concurrent_customer_messages_are_all_kept(desk):
-    from kefu.model.tickets import NewMessage
+    from kefu.model.ticket_requests import NewMessage
     from kefu.tickets import service as tickets
     from tests.conftest import CUSTOMER
 

@@ -36,7 +36,8 @@ from kefu.escalation import service as escalation
 from kefu.escalation import wakes
 from kefu.escalation.plan import Plan, wake_time
 from kefu.identity import Caller
-from kefu.model.tickets import Category, CustomerRef, EntryKind, NewTicket
+from kefu.model.ticket_requests import CustomerRef, NewTicket
+from kefu.model.tickets import Category, EntryKind
 from kefu.store import agents as agent_store
 from kefu.store import tickets as store
 from kefu.tickets import service as tickets

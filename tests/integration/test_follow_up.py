@@ -8,7 +8,8 @@ import pytest
 
 from kefu import errors
 from kefu.identity import Caller
-from kefu.model.tickets import NewTicket, Ticket
+from kefu.model.ticket_requests import NewTicket
+from kefu.model.tickets import Ticket
 from kefu.store import agents as agent_store
 from kefu.store import tickets as ticket_store
 from kefu.tickets import service as tickets

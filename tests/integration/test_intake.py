@@ -185,7 +185,8 @@ def test_contacts_without_a_thread_are_each_their_own_ticket(intake, template):
 
 def test_a_follow_up_reopens_a_thread_waiting_on_the_customer(intake, template):
     from kefu.identity import Caller
-    from kefu.model.tickets import Status, TransitionRequest
+    from kefu.model.ticket_requests import TransitionRequest
+    from kefu.model.tickets import Status
     from kefu.tickets import service as tickets
 
     run(intake, batch(template, contact(template, CHAT)))
@@ -347,7 +348,8 @@ def test_a_record_failing_on_the_way_is_reported_so_it_is_delivered_again(intake
 
 def resolve(ticket_id: str, *, close: bool = False) -> None:
     from kefu.identity import Caller
-    from kefu.model.tickets import Status, TransitionRequest
+    from kefu.model.ticket_requests import TransitionRequest
+    from kefu.model.tickets import Status
     from kefu.tickets import service as tickets
 
     agent = Caller("agent-zhang", frozenset({"agent"}))

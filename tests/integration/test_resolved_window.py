@@ -9,7 +9,8 @@ import pytest
 
 from kefu.errors import BadCursor, BadRequest
 from kefu.identity import Caller
-from kefu.model.tickets import Resolution, ResolutionKind, Status, TransitionRequest
+from kefu.model.ticket_requests import TransitionRequest
+from kefu.model.tickets import Resolution, ResolutionKind, Status
 from kefu.store.revisits import resolved_between
 from kefu.tickets import service as tickets
 from tests.integration.resolved import add_resolved

@@ -68,6 +68,21 @@ def test_the_apis_init_leaves_out_the_capabilities_routes_and_their_domains_the_
     assert not set(KIND_MODULES) & modules
 
 
+def test_the_apis_init_leaves_the_request_bodies_models_unmade_until_a_route_that_takes_one_needs_them():
+    # Given the API function, when its handler module is imported
+    probe = (
+        "import json, sys, types, handler; m = sys.modules['kefu.model.ticket_requests']; "
+        "made = type(m) is types.ModuleType; body = handler.requests.NewTicket; "
+        "from kefu.model.ticket_requests import NewTicket; "
+        "print(json.dumps([made, type(m) is types.ModuleType, body is NewTicket, body.__name__]))"
+    )
+    done = run_in_function("api", probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # then the models of the request bodies (kefu.model.ticket_requests) are named but not made, and a route's
+    # annotation, read, runs their module: the very classes an import of it gives
+    assert json.loads(done.stdout.splitlines()[-1]) == [False, True, True, "NewTicket"]
+
+
 def test_the_tickets_service_offers_each_name_as_its_module_defines_it():
     # Given the tickets service, whose names are loaded from their modules on first use
     probe = (

@@ -96,3 +96,28 @@ def test_the_apis_init_loads_one_resolver_and_a_few_event_classes_and_every_publ
     assert result["event_source"] == [True, True]
     # (and a submodule the real __init__ imports is an attribute of the package, imported when first read)
     assert result["submodule"] is True
+
+
+def test_a_lazy_module_runs_on_its_first_attribute_and_is_then_the_module_an_import_gives(tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    from kefu.lazy_packages import lazy_module
+
+    # Given a module that counts its runs
+    (tmp_path / "kefu_lazy_probe.py").write_text("import builtins\nbuiltins.kefu_probe_runs += 1\nVALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr("builtins.kefu_probe_runs", 0, raising=False)
+    monkeypatch.delitem(sys.modules, "kefu_lazy_probe", raising=False)
+    import builtins
+
+    # when it is named lazily, then it has not run
+    module = lazy_module("kefu_lazy_probe")
+    assert builtins.kefu_probe_runs == 0  # type: ignore[attr-defined]
+    # and its first attribute runs it once; an import gives that same module, and naming it again too
+    assert module.VALUE == 42
+    assert importlib.import_module("kefu_lazy_probe") is module is lazy_module("kefu_lazy_probe")
+    assert builtins.kefu_probe_runs == 1  # type: ignore[attr-defined]
+    # and a name no module has is refused as an import refuses it
+    with pytest.raises(ModuleNotFoundError):
+        lazy_module("kefu_no_such_module")

@@ -5,16 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from kefu.model.tickets import (
-    AssignRequest,
-    Attachment,
-    CustomerRef,
-    NewMessage,
-    NewTicket,
-    Resolution,
-    TicketPatch,
-    TransitionRequest,
-)
+from kefu.model.ticket_requests import AssignRequest, CustomerRef, NewMessage, NewTicket, TicketPatch, TransitionRequest
+from kefu.model.tickets import Attachment, Resolution
 
 TICKET = {"subject": "Order 1042 never arrived", "description": "It has been 9 days since dispatch."}
 

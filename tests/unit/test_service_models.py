@@ -5,6 +5,7 @@ of from their models trimmed to it, and kefu's other AWS clients come from that 
 from __future__ import annotations
 
 import json
+import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,14 @@ import pytest
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
 
-from kefu.store.service_models import TRIMMED_MODELS, TRIMMED_OPERATIONS, ServiceFolderLoader, use_service_folders
-from kefu_infra.service_models import trimmed_model, trimmed_models
+from kefu.store.service_models import (
+    ENDPOINT_SERVICES,
+    TRIMMED_MODELS,
+    TRIMMED_OPERATIONS,
+    ServiceFolderLoader,
+    use_service_folders,
+)
+from kefu_infra.service_models import trimmed_endpoints, trimmed_files, trimmed_model, trimmed_models
 
 
 def never_list(self, type_name):
@@ -46,7 +53,8 @@ def ordered_dicts(data: Any) -> int:
 @pytest.mark.parametrize(
     "load",
     [
-        lambda loader: loader.load_data("endpoints"),
+        # (botocore's endpoints.json as a file: kefu's session reads its trimmed copy, tested below)
+        lambda loader: loader.file_loader.load_file(os.path.join(Loader.BUILTIN_DATA_PATH, "endpoints")),
         # (SES v2's service model, here before, is now kefu's trimmed copy: tests below)
         lambda loader: loader.load_service_model("scheduler", "service-2"),
         lambda loader: loader.load_service_model("sns", "endpoint-rule-set-1"),
@@ -116,14 +124,107 @@ def test_aws_clients_come_from_the_table_connections_session(aws, monkeypatch):
 # --- services loaded trimmed to the operations kefu calls ----------------------------------------------------------
 
 
-def test_each_trimmed_model_is_what_the_installed_botocores_model_trims_to_and_no_other_file_is_there():
-    # Given each trimmed service's model as the installed botocore has it, trimmed to the operations kefu calls
-    expected = trimmed_models()
-    assert {path.parts[-3] for path in expected} == set(TRIMMED_OPERATIONS)
+def test_each_trimmed_file_is_what_the_installed_botocores_data_trims_to_and_no_other_file_is_there():
+    # Given each trimmed service's model as the installed botocore has it, trimmed to the operations kefu calls, and
+    # its endpoints.json trimmed to the services kefu makes clients of
+    expected = trimmed_files()
+    assert {path.parts[-3] for path in trimmed_models()} == set(TRIMMED_OPERATIONS)
+    assert Path(TRIMMED_MODELS, "endpoints.json") in expected
     # then kefu's files are those (`make service-models` writes them again), and no file of another version is left
     for path, model in expected.items():
         assert json.loads(path.read_text(encoding="utf-8")) == model, f"{path}: run `make service-models`"
     assert set(Path(TRIMMED_MODELS).rglob("*.json")) == set(expected)
+
+
+# --- botocore's endpoints, with the services kefu makes clients of only ---------------------------------------------
+
+
+def test_endpoints_are_trimmed_to_the_services_named_with_each_partitions_own_data_whole():
+    # Given endpoints data of two partitions, each with a service kept and one not
+    endpoints = {
+        "version": 3,
+        "partitions": [
+            {
+                "partition": "aws",
+                "defaults": {"hostname": "{service}.{region}.{dnsSuffix}"},
+                "regions": {"us-east-1": {}},
+                "services": {"s3": {"endpoints": {"us-east-1": {}}}, "iam": {"partitionEndpoint": "aws-global"}},
+            },
+            {"partition": "aws-cn", "regions": {}, "services": {"s3": {}, "sqs": {}}},
+        ],
+    }
+    # when it is trimmed to S3, then each partition keeps S3's data and all of its own, and nothing else
+    assert trimmed_endpoints(endpoints, ["s3"]) == {
+        "version": 3,
+        "partitions": [
+            {
+                "partition": "aws",
+                "defaults": {"hostname": "{service}.{region}.{dnsSuffix}"},
+                "regions": {"us-east-1": {}},
+                "services": {"s3": {"endpoints": {"us-east-1": {}}}},
+            },
+            {"partition": "aws-cn", "regions": {}, "services": {"s3": {}}},
+        ],
+    }
+
+
+def test_a_kefu_session_resolves_its_services_endpoints_from_the_trimmed_copy_as_botocore_read_them():
+    from botocore.regions import EndpointResolver
+
+    # Given the endpoint resolvers of a plain botocore session and of one set up as the table's connection's
+    plain = botocore.session.get_session()._get_internal_component("endpoint_resolver")
+    session = botocore.session.get_session()
+    use_service_folders(session)
+    kefus = session._get_internal_component("endpoint_resolver")
+    # then kefu's holds only the services kefu makes clients of, and is botocore's own data as the plain one is
+    assert isinstance(kefus, EndpointResolver) and kefus.uses_builtin_data and plain.uses_builtin_data
+    # (SES v2 and Step Functions have no entry of their own there: botocore resolves them from partition defaults)
+    assert kefus._endpoint_data == trimmed_endpoints(plain._endpoint_data, ENDPOINT_SERVICES)
+    held = {name for p in kefus._endpoint_data["partitions"] for name in p["services"]}
+    assert held == set(ENDPOINT_SERVICES) - {"sesv2", "stepfunctions"}
+    # and each of those services resolves in every region of every partition, with every variant, as from the full file
+    for partition in plain.get_available_partitions():
+        regions = [*plain._endpoint_data["partitions"][0]["regions"], "aws-global", "eu-south-9"]
+        regions += [r for p in plain._endpoint_data["partitions"] if p["partition"] == partition for r in p["regions"]]
+        for service in ENDPOINT_SERVICES:
+            listed = kefus.get_available_endpoints(service, partition)
+            assert listed == plain.get_available_endpoints(service, partition)
+            for region in regions:
+                for dualstack in (False, True):
+                    for fips in (False, True):
+                        asked = (service, region, partition, dualstack, fips)
+                        assert _resolved(kefus, *asked) == _resolved(plain, *asked), asked
+
+
+def _resolved(resolver: Any, service: str, region: str, partition: str, dualstack: bool, fips: bool) -> Any:
+    """What `resolver` answers for the endpoint: its data, or the error it raises (a variant it has no endpoint of)."""
+    try:
+        return resolver.construct_endpoint(
+            service, region, partition, use_dualstack_endpoint=dualstack, use_fips_endpoint=fips
+        )
+    except Exception as err:  # the same error is the same answer
+        return type(err), str(err)
+
+
+def test_an_aws_data_paths_own_endpoints_are_read_whole_as_botocore_reads_them(monkeypatch, tmp_path):
+    # Given AWS_DATA_PATH holding an endpoints.json of its own
+    mine = {"version": 3, "partitions": []}
+    (tmp_path / "endpoints.json").write_text(json.dumps(mine), encoding="utf-8")
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    session = botocore.session.get_session()
+    use_service_folders(session)
+    # when the session's endpoints are read, then they are that file's, not botocore's data
+    data, path = session.get_component("data_loader").load_data_with_path("endpoints")
+    assert data == mine and path == str(tmp_path / "endpoints")
+
+
+def test_an_aws_client_of_a_service_the_endpoints_do_not_hold_is_refused():
+    from kefu.store.clients import aws_client
+
+    # Given a service kefu's endpoints do not hold, when its client is asked for, then it is refused by its name
+    assert "sqs" not in ENDPOINT_SERVICES
+    with pytest.raises(ValueError, match="sqs: add it to ENDPOINT_SERVICES"):
+        aws_client("sqs", region_name="us-east-1")
 
 
 @pytest.mark.parametrize("service", sorted(TRIMMED_OPERATIONS))

@@ -82,6 +82,24 @@ def exports_of(package: str, source: str) -> tuple[dict[str, tuple[str, str]], l
     return exports, public
 
 
+def lazy_module(name: str) -> ModuleType:
+    """The module `name`, run on the first access to one of its attributes rather than now (importlib's LazyLoader):
+    a module only some requests use, named where others are defined. Imported already, it is that module."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(importlib.import_module(parent), child, module)
+    return module
+
+
 def defer(package: str) -> bool:
     """Install `package` as a LazyPackage unless it is imported already or its `__init__` does more than
     re-export; whether it was."""

@@ -16,7 +16,7 @@ from kefu.ids import new_customer_id
 from kefu.model.audit import AuditAction, AuditNote
 from kefu.model.customer_records import CustomerProfile
 from kefu.model.customers import Customer
-from kefu.model.tickets import CustomerRef
+from kefu.model.ticket_requests import CustomerRef
 from kefu.store import customer_records as records
 from kefu.store import customers as customer_store
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from kefu.model.customers import Tag, Tier
-from kefu.model.tickets import CustomerRef
+from kefu.model.ticket_requests import CustomerRef
 
 CUSTOMER_UPDATED = "customer.updated"
 

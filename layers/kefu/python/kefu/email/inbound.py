@@ -34,7 +34,8 @@ from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.ids import is_group_id
 from kefu.model.customers import CustomerSummary, normalize_email
-from kefu.model.tickets import Attachment, Category, Channel, CustomerRef, NewTicket, Status, Ticket
+from kefu.model.ticket_requests import CustomerRef, NewTicket
+from kefu.model.tickets import Attachment, Category, Channel, Status, Ticket
 from kefu.store import mail as mail_store
 from kefu.store import tickets as ticket_store
 from kefu.store.failures import WriteRefused

@@ -15,7 +15,8 @@ from pydantic import (
     field_validator,
 )
 
-from kefu.model.tickets import Category, Channel, CustomerRef, Priority, Text
+from kefu.model.ticket_requests import CustomerRef
+from kefu.model.tickets import Category, Channel, Priority, Text
 
 #: The metadata travels onto the timeline; a contact system's whole session dump does not belong there.
 MAX_METADATA_BYTES = 8 * 1024

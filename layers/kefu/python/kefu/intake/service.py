@@ -14,7 +14,8 @@ from kefu.errors import Conflict, InvalidRequest
 from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.intake.model import IntakeMessage, IntakeOutcome
-from kefu.model.tickets import Channel, NewTicket
+from kefu.model.ticket_requests import NewTicket
+from kefu.model.tickets import Channel
 from kefu.store import threads as thread_store
 from kefu.tickets import service as tickets
 from kefu.tickets.customer import contact_points

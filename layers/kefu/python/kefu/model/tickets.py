@@ -1,11 +1,11 @@
-"""The ticket as the domain and the API see it (the stored item lives in kefu.store)."""
+"""The ticket as the domain and the API see it (the stored item lives in kefu.store; the bodies of the requests that
+open or change one, in kefu.model.ticket_requests)."""
 
-import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
 from kefu.model.customers import Tier
 
@@ -87,8 +87,6 @@ class ResolutionKind(StrEnum):
     SELF_SERVICE = "self-service"
 
 
-_TAG = re.compile(r"^[\w\-:.]{1,40}$", re.UNICODE)
-
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -115,77 +113,11 @@ class Attachment(_Strict):
     inline: bool | None = None
 
 
-class CustomerRef(_Strict):
-    """Who a ticket is for, when an agent opens it on a customer's behalf."""
-
-    id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-    email: Annotated[str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
-    phone: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()\-]+$")] | None = None
-    name: Annotated[str, StringConstraints(max_length=200)] | None = None
-
-    def model_post_init(self, _context: Any) -> None:
-        if not (self.id or self.email or self.phone):
-            raise ValueError("customer needs an id, an email or a phone")
-
-
-class NewTicket(_Strict):
-    subject: Annotated[Text, StringConstraints(max_length=300)]
-    description: Annotated[Text, StringConstraints(max_length=100_000)]
-    category: Category | None = None
-    channel: Channel | None = None
-    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
-    customer: CustomerRef | None = None
-    priority: Priority | None = None
-    tags: list[str] = Field(default_factory=list, max_length=20)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, tags: list[str]) -> list[str]:
-        return _check_tags(tags)
-
-
-class TicketPatch(_Strict):
-    priority: Priority | None = None
-    category: Category | None = None
-    tags: list[str] | None = Field(default=None, max_length=20)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, tags: list[str] | None) -> list[str] | None:
-        return None if tags is None else _check_tags(tags)
-
-
-class NewMessage(_Strict):
-    body: Annotated[Text, StringConstraints(max_length=100_000)]
-    visibility: Visibility = Visibility.PUBLIC
-    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
-
-
 class Resolution(_Strict):
     kind: ResolutionKind
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     amount: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
-
-
-class TransitionRequest(_Strict):
-    to: Status
-    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
-    resolution: Resolution | None = None
-
-
-class AssignRequest(_Strict):
-    """Exactly one of: take it yourself, hand it to an agent, transfer it to a group."""
-
-    take: bool = False
-    agentId: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-    groupId: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
-
-    def model_post_init(self, _context: Any) -> None:
-        chosen = sum([self.take, self.agentId is not None, self.groupId is not None])
-        if chosen != 1:
-            raise ValueError("give exactly one of take, agentId or groupId")
 
 
 class Sla(_View):
@@ -263,14 +195,3 @@ T = TypeVar("T")
 class Page(_View, Generic[T]):
     items: list[T]
     nextCursor: str | None = None
-
-
-def _check_tags(tags: list[str]) -> list[str]:
-    cleaned: list[str] = []
-    for tag in tags:
-        tag = tag.strip().lower()
-        if not _TAG.match(tag):
-            raise ValueError(f"tag {tag!r} must be 1-40 letters, digits, '-', '_', ':' or '.'")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    return cleaned

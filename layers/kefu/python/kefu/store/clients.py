@@ -14,9 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from kefu.store.models import KefuItem
+from kefu.store.service_models import ENDPOINT_SERVICES
 
 
 def aws_client(service: str, **kwargs: Any) -> Any:
     """A botocore client of `service` (`create_client`'s arguments, as `boto3.client` takes them), made from the
-    table connection's botocore session."""
+    table connection's botocore session; ValueError for a service the session's endpoints do not hold."""
+    if service not in ENDPOINT_SERVICES:
+        # The session reads kefu's copy of botocore's endpoints, with these services only (kefu.store.service_models):
+        # another would be given its partition's default endpoint, not its own.
+        raise ValueError(f"{service}: add it to ENDPOINT_SERVICES (kefu.store.service_models), `make service-models`")
     return KefuItem._get_connection().connection.session.create_client(service, **kwargs)

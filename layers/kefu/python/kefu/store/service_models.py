@@ -23,6 +23,15 @@ first reply ~50 M instructions (callgrind) for SES v2 and EventBridge, every fun
 A botocore whose latest API version of the service is another loads its own full model (no trimmed file for that
 version); tests/unit/test_service_models.py fails when a trimmed file is not what botocore's installed model trims
 to (`make service-models` writes them again).
+
+botocore's endpoints.json (1.2 MB: every service of eight partitions) is read by the first client of a session, for
+the endpoint resolver that names a client's signing region and host: parsing it was ~66 M instructions of every cold
+start (callgrind), more than any model. kefu's session reads kefu's copy of it with only the services kefu makes
+clients of (`ENDPOINT_SERVICES`, every partition's own data kept whole), which resolve as from the full file; it is
+read as botocore's own data (its path is botocore's), as it is. `kefu.store.clients.aws_client` refuses a service
+that copy does not hold, which the resolver would answer with its partition's defaults instead of the service's own
+endpoints: add it to `ENDPOINT_SERVICES` and write the files again. AWS_DATA_PATH's or ~/.aws/models' own
+endpoints.json, if there is one, is read whole as botocore reads it.
 """
 
 from __future__ import annotations
@@ -66,9 +75,14 @@ TRIMMED_OPERATIONS: dict[str, tuple[str, ...]] = {
         "UpdateTimeToLive",
     ),
 }
+#: The services kefu's session makes clients of (the table's, `kefu.store.clients.aws_client`'s): kefu's copy of
+#: botocore's endpoints.json holds only these.
+ENDPOINT_SERVICES = ("dynamodb", "events", "s3", "scheduler", "secretsmanager", "sesv2", "sns", "stepfunctions")
 #: Where the trimmed models are, as botocore lays out its data: <service>/<API version>/service-2.json (written by
 #: kefu_infra.service_models, which trims botocore's).
 TRIMMED_MODELS = os.path.join(os.path.dirname(__file__), "trimmed_models")
+#: kefu's copy of botocore's endpoints.json, with `ENDPOINT_SERVICES` only (as a loader names it: no extension).
+TRIMMED_ENDPOINTS = os.path.join(TRIMMED_MODELS, "endpoints")
 
 
 class PlainJSONFileLoader(JSONFileLoader):
@@ -101,6 +115,18 @@ class ServiceFolderLoader(Loader):
             model = self.load_data(os.path.join(service_name, version, type_name))
         self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
         return model
+
+    @instance_cache
+    def load_data_with_path(self, name: str) -> tuple[Any, str]:
+        """botocore's data file `name` and its path; for botocore's own endpoints.json, kefu's copy of it trimmed to
+        `ENDPOINT_SERVICES`, under the path of botocore's (the endpoint resolver is told it holds botocore's data)."""
+        if name == "endpoints":
+            found = next((path for path in self._potential_locations(name) if self.file_loader.exists(path)), None)
+            if found is not None and self.is_builtin_path(found):
+                trimmed = self.file_loader.load_file(TRIMMED_ENDPOINTS)
+                if trimmed is not None:
+                    return trimmed, found
+        return super().load_data_with_path(name)
 
 
 def use_service_folders(session: Session) -> None:

@@ -31,21 +31,19 @@ from kefu.model.surveys import (
     TicketSummary,
     questions,
 )
+from kefu.model.ticket_requests import NewMessage, NewTicket, TransitionRequest
 from kefu.model.tickets import (
     ACTIVE,
     REVISIT_TAG,
     Category,
     Channel,
     EntryKind,
-    NewMessage,
-    NewTicket,
     Page,
     Priority,
     Resolution,
     ResolutionKind,
     Status,
     Ticket,
-    TransitionRequest,
     Visibility,
 )
 from kefu.observability import logger, metrics

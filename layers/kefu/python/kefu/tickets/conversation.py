@@ -11,7 +11,8 @@ from kefu.clock import now
 from kefu.config import settings
 from kefu.errors import Conflict
 from kefu.identity import Caller
-from kefu.model.tickets import Attachment, EntryKind, NewMessage, Status, Ticket, TimelineEntry, Visibility
+from kefu.model.ticket_requests import NewMessage
+from kefu.model.tickets import Attachment, EntryKind, Status, Ticket, TimelineEntry, Visibility
 from kefu.store import agents as agent_store
 from kefu.store.failures import AgentUnavailable
 from kefu.store.models import KefuItem

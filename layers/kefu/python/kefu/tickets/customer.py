@@ -13,7 +13,8 @@ from kefu.errors import InvalidRequest
 from kefu.identity import Caller
 from kefu.ids import new_customer_id
 from kefu.model.customers import Customer, CustomerSummary, Tier
-from kefu.model.tickets import CustomerRef, NewTicket, Ticket
+from kefu.model.ticket_requests import CustomerRef, NewTicket
+from kefu.model.tickets import Ticket
 from kefu.store import customers as customer_store
 from kefu.store.customers import ContactClaims
 

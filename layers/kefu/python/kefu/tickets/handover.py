@@ -16,7 +16,8 @@ from kefu.identity import Caller, Role
 from kefu.ids import is_agent_id, is_group_id
 from kefu.model.agents import Agent, AssignmentMode, Availability, AvailabilityUpdate
 from kefu.model.customers import CustomerSummary
-from kefu.model.tickets import ACTIVE, AssignRequest, EntryKind, Status, Ticket, Visibility
+from kefu.model.ticket_requests import AssignRequest
+from kefu.model.tickets import ACTIVE, EntryKind, Status, Ticket, Visibility
 from kefu.store import agents as agent_store
 from kefu.store import tickets as store
 from kefu.store.agents import Turn

@@ -16,7 +16,8 @@ from kefu.idempotency import idempotent
 from kefu.identity import Caller
 from kefu.ids import new_ticket_id
 from kefu.model.customers import CustomerSummary
-from kefu.model.tickets import Channel, EntryKind, NewTicket, Status, Ticket, Visibility
+from kefu.model.ticket_requests import NewTicket
+from kefu.model.tickets import Channel, EntryKind, Status, Ticket, Visibility
 from kefu.store import customers as customer_store
 from kefu.store import tickets as store
 from kefu.store.agents import Turn

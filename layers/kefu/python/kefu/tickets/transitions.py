@@ -10,17 +10,8 @@ from typing import Any
 from kefu.clock import now
 from kefu.errors import InvalidRequest
 from kefu.identity import Caller
-from kefu.model.tickets import (
-    ACTIVE,
-    EntryKind,
-    Resolution,
-    ResolutionKind,
-    Status,
-    Ticket,
-    TicketPatch,
-    TransitionRequest,
-    Visibility,
-)
+from kefu.model.ticket_requests import TicketPatch, TransitionRequest
+from kefu.model.tickets import ACTIVE, EntryKind, Resolution, ResolutionKind, Status, Ticket, Visibility
 from kefu.store.tickets import LoadChange
 from kefu.tickets import lifecycle
 from kefu.tickets import sla as sla_clock
