@@ -368,3 +368,62 @@ def test_a_trimmed_model_keeps_the_shapes_its_operations_reach_without_documenta
             "Text": {"type": "string"},
         },
     }
+
+
+# --- S3: the objects' operations kefu calls, and those botocore's S3 customisations call themselves ------------------
+
+
+def _s3_clients() -> tuple[Any, Any]:
+    """S3 clients of a session set up as the table's connection's (trimmed model) and of a plain botocore session."""
+    from botocore.config import Config
+
+    session = botocore.session.get_session()
+    use_service_folders(session)
+    config = Config(signature_version="s3v4")
+    trimmed = session.create_client("s3", region_name="us-east-1", config=config)
+    full = botocore.session.get_session().create_client("s3", region_name="us-east-1", config=config)
+    return trimmed, full
+
+
+def _what_kefu_asks_of_s3(client: Any, bucket: str) -> list[Any]:
+    """Each S3 call kefu makes (kefu.knowledge.published, kefu.email.raw, kefu.store.files, kefu.customers.jobs,
+    kefu.revisits.campaigns), its answer without what differs from call to call (request ids, dates, signatures)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def kept(answer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in answer.items() if k not in ("ResponseMetadata", "LastModified")}
+
+    seen: list[Any] = []
+    put = client.put_object(Bucket=bucket, Key="exports/a.json", Body=b'{"a": 1}', ContentType="application/json")
+    seen.append(sorted(put))
+    seen.append(kept(client.head_object(Bucket=bucket, Key="exports/a.json")))
+    got = client.get_object(Bucket=bucket, Key="exports/a.json")
+    seen.append((got["Body"].read(), got["ContentType"], got["ContentLength"]))
+    with pytest.raises(client.exceptions.NoSuchKey):
+        client.get_object(Bucket=bucket, Key="exports/none.json")
+    with pytest.raises(client.exceptions.ClientError) as missing:
+        client.head_object(Bucket=bucket, Key="exports/none.json")
+    seen.append(missing.value.response["Error"]["Code"])
+    pages = client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix="exports/")
+    versions = [version["Key"] for page in pages for version in page.get("Versions", [])]
+    seen.append(versions)
+    deleted = client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in versions], "Quiet": True})
+    seen.append(kept(deleted))
+    url = urlsplit(client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "a"}, ExpiresIn=60))
+    seen.append((url.netloc, url.path, sorted(parse_qs(url.query))))
+    post = client.generate_presigned_post(bucket, "uploads/${filename}", Conditions=[["content-length-range", 1, 9]])
+    seen.append((post["url"], sorted(post["fields"])))
+    return seen
+
+
+def test_a_trimmed_s3_client_does_what_kefu_asks_of_s3_as_the_full_models_client_does(aws):
+    # Given S3 clients of kefu's session (the trimmed model) and of a plain one (the full model), and a bucket
+    trimmed, full = _s3_clients()
+    assert len(trimmed.meta.service_model.operation_names) < len(full.meta.service_model.operation_names)
+    full.create_bucket(Bucket="kefu-files")
+    # when each makes the calls kefu makes in turn (each leaves the bucket empty), then the answers are the same
+    assert _what_kefu_asks_of_s3(trimmed, "kefu-files") == _what_kefu_asks_of_s3(full, "kefu-files")
+    # and the operations botocore's S3 customisations call themselves are there: a region redirect's HeadBucket
+    # (which kefu's session answers as the full model does), S3 Express' CreateSession
+    assert trimmed.head_bucket(Bucket="kefu-files")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert callable(trimmed.create_session)

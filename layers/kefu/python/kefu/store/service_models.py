@@ -14,12 +14,14 @@ botocore does with its data needs an OrderedDict's own methods. Parsed into dict
 client costs about 100 M instructions less (1,006 M to 905 M, endpoints.json the most of it), each further client
 a third of its model's parse less (SES v2's model and rule set: 17 M).
 
-A service kefu calls one operation of (SES v2's SendEmail, EventBridge's PutEvents), and DynamoDB, whose items only
-pynamodb's operations touch, are loaded from kefu's copies of botocore's models trimmed to those operations and the
-shapes they reach, without documentation (kefu/store/trimmed_models/, written by kefu_infra.service_models): the
-full models (116 operations and 618 shapes for SES v2, 57 and 354 for EventBridge, 62 and 553 for DynamoDB) were
-parsed, and a client method made for every operation, on each cold start that made the client: outbound mail's
-first reply ~50 M instructions (callgrind) for SES v2 and EventBridge, every function's first DynamoDB client ~28 M.
+A service kefu calls one operation of (SES v2's SendEmail, EventBridge's PutEvents), DynamoDB, whose items only
+pynamodb's operations touch, and S3, whose objects kefu calls a handful of operations on, are loaded from kefu's
+copies of botocore's models trimmed to those operations and the shapes they reach, without documentation
+(kefu/store/trimmed_models/, written by kefu_infra.service_models): the full models (116 operations and 618 shapes
+for SES v2, 57 and 354 for EventBridge, 62 and 553 for DynamoDB, 116 and 722 for S3: 1.4 MB) were parsed, and a
+client method made for every operation, on each cold start that made the client: outbound mail's first reply ~50 M
+instructions (callgrind) for SES v2 and EventBridge, every function's first DynamoDB client ~28 M, and the first S3
+client of intake and inbound mail (the knowledge base's index, the stored mail) ~70 M.
 A botocore whose latest API version of the service is another loads its own full model (no trimmed file for that
 version); tests/unit/test_service_models.py fails when a trimmed file is not what botocore's installed model trims
 to (`make service-models` writes them again).
@@ -53,6 +55,19 @@ _log = logging.getLogger("botocore.loaders")
 #: connection dispatches (pynamodb.constants' names; Powertools idempotency's records, through kefu's layer, use
 #: four of them), and DescribeEndpoints, which botocore calls itself if endpoint discovery is turned on.
 TRIMMED_OPERATIONS: dict[str, tuple[str, ...]] = {
+    # S3: the objects' operations kefu calls (knowledge index, raw mail, files, exports, erasure, campaign lists), and
+    # three botocore's S3 customisations use themselves: HeadBucket (a region redirect finds the bucket's region),
+    # CreateSession (S3 Express credentials), CreateBucket (the model of a pre-signed POST's URL).
+    "s3": (
+        "CreateBucket",
+        "CreateSession",
+        "DeleteObjects",
+        "GetObject",
+        "HeadBucket",
+        "HeadObject",
+        "ListObjectVersions",
+        "PutObject",
+    ),
     "sesv2": ("SendEmail",),
     "events": ("PutEvents",),
     "dynamodb": (
