@@ -98,6 +98,42 @@ def _no_call_subsegments_in_unsampled_traces() -> None:
         return traced.__get__(self, type(self))(operation_name, api_params)
 
     client.BaseClient._make_api_call = _make_api_call
+    _refresh_lambda_context_once_per_trace()
+
+
+def _refresh_lambda_context_once_per_trace() -> None:
+    """X-Ray's Lambda context refreshes itself at every lookup of the current entity (each AWS call, each subsegment
+    begun or ended, each annotation: 10 to 18 times in opening a ticket): it reads the trace header from the
+    environment, parses it into a TraceHeader and compares its root with the current segment's trace id, to start a
+    new segment when the invocation changed. Once a header has been found to match a segment, the same header
+    string with the same segment object matches again (the root is a function of the header, a segment's trace id
+    is set when it is made), so that lookup returns at once; any other header or segment (a new invocation, a
+    segment set by hand) is refreshed by X-Ray's own code as before."""
+    import os
+
+    from aws_xray_sdk.core.lambda_launcher import LAMBDA_TRACE_HEADER_KEY, LambdaContext
+    from aws_xray_sdk.core.models.trace_header import TraceHeader
+
+    refresh: Any = LambdaContext.__dict__["_refresh_context"]
+    if getattr(refresh, "kefu_once_per_trace", False):
+        return
+    environ = os.environ
+
+    def _refresh_context(self: Any) -> None:
+        local = self._local
+        header = environ.get(LAMBDA_TRACE_HEADER_KEY)
+        matched = getattr(local, "kefu_matched", None)
+        if matched is not None and matched[1] is getattr(local, "segment", None) and matched[0] == header:
+            return
+        refresh(self)
+        segment = getattr(local, "segment", None)
+        if segment is not None and header is not None:
+            root = TraceHeader.from_header_str(header).root
+            # X-Ray's own test for keeping the segment (an empty root keeps it too).
+            local.kefu_matched = (header, segment) if not root or root == segment.trace_id else None
+
+    _refresh_context.kefu_once_per_trace = True  # type: ignore[attr-defined]
+    LambdaContext._refresh_context = _refresh_context
 
 
 _no_call_subsegments_in_unsampled_traces()
