@@ -93,6 +93,36 @@ def test_an_english_typo_is_corrected_but_short_words_are_not():
     assert index.search("dyz") == []
 
 
+def test_a_words_typo_corrections_are_worked_out_once_per_index_and_found_again(monkeypatch):
+    # Given an index, with the working-out of a word's corrections counted
+    index = SearchIndex.build(
+        [article("r", "Refund timeline", "Refunds arrive in 3-5 days.", language="en", category="refunds")]
+    )
+    worked_out: list[str] = []
+    corrections_of = SearchIndex._corrections_of
+
+    def counting(self, term):
+        worked_out.append(term)
+        return corrections_of(self, term)
+
+    monkeypatch.setattr(SearchIndex, "_corrections_of", counting)
+    # When a question with a typo is asked three times
+    answers = [[(m.id, m.matched) for m in index.search("refnud please")] for _ in range(3)]
+    # Then each asks the same and finds the article by the correction, which was worked out once
+    assert answers[0] == answers[1] == answers[2] == [("r", ("refund",))]
+    assert worked_out == ["refnud"]
+    # And another index works out its own
+    other = SearchIndex.build([article("x", "Password reset", "Reset it.", language="en", category="account")])
+    assert [m.id for m in other.search("pasword")] == ["x"] and worked_out[-1] == "pasword"
+
+
+def test_a_question_searched_with_its_terms_given_finds_what_it_finds_alone():
+    index = seeded_index()
+    for question in ("退款什么时候到账", "Where is my parcel? It was due on Monday", "refnud not recieved", "發票"):
+        given = index.search(question, question_terms=text.terms(question), public_only=False)
+        assert given == index.search(question, public_only=False), question
+
+
 def test_internal_articles_are_found_only_when_asked_for_staff():
     index = SearchIndex.build(
         [article("pub", "快递查询", "查询物流"), article("int", "快递丢件理赔", "内部流程", visibility="internal")]

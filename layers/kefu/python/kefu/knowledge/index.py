@@ -17,7 +17,7 @@ import marshal
 import math
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple
@@ -32,6 +32,8 @@ B = 0.75
 SYNONYM_WEIGHT = 0.5
 TYPO_WEIGHT = 0.8
 SNIPPET_CHARS = 160
+#: Typo corrections remembered per index: a word and its two corrections, ~200 bytes each.
+_CORRECTIONS_KEPT = 4096
 
 
 def document_terms(title: str, body: str, tags: Iterable[str] = ()) -> dict[str, int]:
@@ -88,6 +90,7 @@ class SearchIndex:
     built_at: str = ""
     _deletes: dict[str, list[str]] | None = field(default=None, repr=False)
     _norm_cache: list[float] | None = field(default=None, repr=False)
+    _corrected: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, articles: Iterable[IndexedArticle], built_at: str = "") -> SearchIndex:
@@ -118,10 +121,11 @@ class SearchIndex:
 
     # --- questions --------------------------------------------------------------------------------------------
 
-    def query_weights(self, question: str) -> dict[str, float]:
-        """The question's terms with their weights: its words, their synonyms, and English typo corrections."""
+    def query_weights(self, question: str, question_terms: Sequence[str] | None = None) -> dict[str, float]:
+        """The question's terms with their weights: its words, their synonyms, and English typo corrections.
+        `question_terms`: the question's `text.terms`, when the caller has them already."""
         weights: dict[str, float] = {}
-        for term in text.terms(question):
+        for term in text.terms(question) if question_terms is None else question_terms:
             weights[term] = 1.0
         for term in list(weights):
             for other in text.SYNONYMS.get(term, ()):
@@ -140,8 +144,9 @@ class SearchIndex:
         public_only: bool = True,
         limit: int = 10,
         prefer_language: str | None = None,
+        question_terms: Sequence[str] | None = None,
     ) -> list[Match]:
-        weights = self.query_weights(question)
+        weights = self.query_weights(question, question_terms)
         if not weights or not self.docs:
             return []
         count = len(self.docs)
@@ -210,7 +215,17 @@ class SearchIndex:
 
     # --- typo tolerance ---------------------------------------------------------------------------------------
 
-    def _corrections(self, term: str) -> list[str]:
+    def _corrections(self, term: str) -> tuple[str, ...]:
+        """The two most widely used index words one edit away from `term`, remembered per index (which does not change
+        once built or loaded): a desk's questions repeat their misspellings and the words the index lacks."""
+        found = self._corrected.get(term)
+        if found is None:
+            if len(self._corrected) >= _CORRECTIONS_KEPT:
+                self._corrected.clear()
+            found = self._corrected[term] = self._corrections_of(term)
+        return found
+
+    def _corrections_of(self, term: str) -> tuple[str, ...]:
         if self._deletes is None:
             self._deletes = _deletion_table(word for word in self.postings if text.is_english_word(word))
         found = set(self._deletes.get(term, ()))
@@ -220,7 +235,7 @@ class SearchIndex:
             found.update(self._deletes.get(variant, ()))
         found.discard(term)
         # The most widely used neighbours: a rare word one edit away is more often noise than the intended one.
-        return sorted(found, key=lambda word: (-len(self.postings[word]), word))[:2]
+        return tuple(sorted(found, key=lambda word: (-len(self.postings[word]), word))[:2])
 
 
 def _deletions(word: str) -> set[str]:

@@ -53,13 +53,16 @@ def suggest(ticket: Any, message: str | None = None, *, limit: int = 3, cached: 
     question = f"{ticket.subject}\n{message or ticket.description}"
     language = Language(looks_like(question))
     categories = CATEGORIES.get(str(ticket.category), ()) if ticket.category else ()
-    wanted = set(terms(question))
+    question_terms = terms(question)
+    wanted = set(question_terms)
     if not wanted:
         return Suggestions(ticketId=ticket.id, language=language, articles=[], replies=[])
     return Suggestions(
         ticketId=ticket.id,
         language=language,
-        articles=_articles(question, language, categories, public_only=False, limit=limit),
+        articles=_articles(
+            question, language, categories, public_only=False, limit=limit, question_terms=question_terms
+        ),
         replies=_replies(wanted, language, categories, getattr(ticket, "groupId", None), limit, cached=cached),
     )
 
@@ -73,11 +76,18 @@ def self_service_offer(
     if str(ticket.channel) not in SELF_SERVICE_CHANNELS or str(ticket.category) not in categories:
         return None
     question = f"{ticket.subject}\n{message or ticket.description}"
-    if not terms(question):
+    question_terms = terms(question)
+    if not question_terms:
         return None
     language = Language(looks_like(question))
     found = _articles(
-        question, language, CATEGORIES.get(str(ticket.category), ()), public_only=True, limit=1, exact_language=True
+        question,
+        language,
+        CATEGORIES.get(str(ticket.category), ()),
+        public_only=True,
+        limit=1,
+        exact_language=True,
+        question_terms=question_terms,
     )
     return found[0] if found and found[0].score >= SELF_SERVICE_MIN_SCORE else None
 
@@ -90,10 +100,16 @@ def _articles(
     public_only: bool,
     limit: int,
     exact_language: bool = False,
+    question_terms: list[str] | None = None,
 ) -> list[SuggestedArticle]:
     languages = frozenset({language.value}) if exact_language else family(language)
     matches = published.current().search(
-        question, languages=languages, public_only=public_only, limit=limit * 4, prefer_language=language.value
+        question,
+        languages=languages,
+        public_only=public_only,
+        limit=limit * 4,
+        prefer_language=language.value,
+        question_terms=question_terms,
     )
     found = []
     for match in matches:

@@ -168,9 +168,11 @@ def terms(text: str) -> list[str]:
     """The search terms of a text, in order, with repeats (their counts are the term frequencies)."""
     found: list[str] = []
     folded = fold(text)
-    runs = cjk.pattern(cjk.HAN, _RUN) if cjk.may_hold(folded) else _LATIN_RUN
+    # A text no character of which can be Han has none in any run either: its runs are not looked at one by one.
+    han = cjk.may_hold(folded)
+    runs = cjk.pattern(cjk.HAN, _RUN) if han else _LATIN_RUN
     for run in runs.findall(folded):
-        if cjk.contains(run[0]):
+        if han and cjk.contains(run[0]):
             found.extend(word for word in _segmenter().cut_for_search(run) if word not in ZH_STOPWORDS)
         elif run not in EN_STOPWORDS:
             found.append(_stem(run.replace("'", "")) if _LATIN.search(run) else run)
