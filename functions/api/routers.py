@@ -74,19 +74,34 @@ def serving(path: str, owners: dict[str, tuple[str, ...]] = OWNERS) -> list[str]
     return [name for name, patterns in owners.items() if any(_covered(_wanted(p), given) for p in patterns)]
 
 
+#: Paths remembered as served by no pending module (a few bytes each).
+_NONE_PENDING_KEPT = 1024
+
+
 class LazyRouters:
     """Includes the Router of each module in `owners` in `app`, on the first request for one of its paths."""
 
     def __init__(self, app: APIGatewayHttpResolver, owners: dict[str, tuple[str, ...]] = OWNERS) -> None:
         self._app = app
         self._pending = dict(owners)
+        # Paths no pending module serves. The pending modules only ever get fewer, so such a path stays one: a warm
+        # function that never needs some module is asked the same few paths (POST /tickets, GET /tickets) again and
+        # again, and each was matched against every pattern of every pending module at each request.
+        self._none_pending: set[str] = set()
         # Concurrent first requests (threads of the local stack, the tests' races) include a module once.
         self._lock = threading.Lock()
 
     def include_for(self, path: str) -> None:
         """Include the modules that serve `path` (the request's, as the resolver matches it)."""
-        if self._pending:
-            self._include(serving(path, dict(self._pending)))
+        if not self._pending or path in self._none_pending:
+            return
+        names = serving(path, dict(self._pending))
+        if names:
+            self._include(names)
+            return
+        if len(self._none_pending) >= _NONE_PENDING_KEPT:
+            self._none_pending.clear()  # paths with ids in them (GET /tickets/{id}) would otherwise pile up
+        self._none_pending.add(path)
 
     def include_all(self) -> None:
         """Include every module: for what reads all routes."""

@@ -200,6 +200,30 @@ def test_a_request_for_a_core_route_includes_no_router():
     assert templates(handler.app._static_routes + handler.app._dynamic_routes) == before
 
 
+def test_a_path_no_pending_router_serves_is_matched_once_and_a_router_it_needs_later_is_still_included(
+    routers, monkeypatch
+):
+    # Given a cold handler's lazy routers, with their matching of a path against the pending ones counted
+    handler = fresh_handler()
+    matched: list[str] = []
+    serving = handler.routers.serving
+
+    def counting(path, owners):
+        matched.append(path)
+        return serving(path, owners)
+
+    monkeypatch.setattr(handler.routers, "serving", counting)
+    features = handler.features
+    # When a core path is asked three times, then a module's path twice
+    for path in ("/tickets", "/tickets", "/tickets", "/qa/reviews", "/qa/reviews"):
+        features.include_for(path)
+    # Then the core path was matched once; the module's path was matched, its router included, and matched once more
+    # (no pending router serves it now)
+    assert matched == ["/tickets", "/qa/reviews", "/qa/reviews"]
+    assert "qa_routes" not in features._pending
+    assert features._none_pending == {"/tickets", "/qa/reviews"}
+
+
 def test_the_document_of_a_handler_that_included_its_routers_on_demand_is_the_one_built_at_import():
     warm = warm_handler()
     cold = fresh_handler()
