@@ -114,9 +114,9 @@ def _refresh_lambda_context_once_per_trace() -> None:
     from aws_xray_sdk.core.lambda_launcher import LAMBDA_TRACE_HEADER_KEY, LambdaContext
     from aws_xray_sdk.core.models.trace_header import TraceHeader
 
-    refresh: Any = LambdaContext.__dict__["_refresh_context"]
-    if getattr(refresh, "kefu_once_per_trace", False):
-        return
+    refresh: Any = LambdaContext.__dict__.get("_refresh_context")
+    if refresh is None or getattr(refresh, "kefu_once_per_trace", False):
+        return  # an X-Ray SDK without that method (left as it is), or patched already
     environ = os.environ
 
     def _refresh_context(self: Any) -> None:
