@@ -17,8 +17,10 @@ from botocore.loaders import Loader
 
 from kefu.store.service_models import (
     ENDPOINT_SERVICES,
+    RULE_SET,
     TRIMMED_MODELS,
     TRIMMED_OPERATIONS,
+    PlainJSONFileLoader,
     ServiceFolderLoader,
     use_service_folders,
 )
@@ -134,6 +136,28 @@ def test_each_trimmed_file_is_what_the_installed_botocores_data_trims_to_and_no_
     for path, model in expected.items():
         assert json.loads(path.read_text(encoding="utf-8")) == model, f"{path}: run `make service-models`"
     assert set(Path(TRIMMED_MODELS).rglob("*.json")) == set(expected)
+
+
+@pytest.mark.parametrize("service", ENDPOINT_SERVICES)
+def test_a_services_endpoint_rule_set_is_read_from_kefus_compact_copy_the_same_as_botocores(monkeypatch, service):
+    # Given botocore's own loader's rule set for the service (its gzipped, indented file)
+    expected = Loader().load_service_model(service, RULE_SET)
+    # when kefu's loader loads it, noting each file it reads
+    read: list[str] = []
+    load_file = PlainJSONFileLoader.load_file
+
+    def noting(self, file_path):
+        read.append(file_path)
+        return load_file(self, file_path)
+
+    monkeypatch.setattr(PlainJSONFileLoader, "load_file", noting)
+    loaded = ServiceFolderLoader().load_service_model(service, RULE_SET)
+    # then it is the same rule set, read from kefu's copy, written compact (not botocore's file)
+    assert loaded == expected
+    rule_sets = [path for path in read if Path(path).name == RULE_SET]  # (botocore's extras files are looked for too)
+    assert len(rule_sets) == 1 and Path(rule_sets[0]).is_relative_to(TRIMMED_MODELS), read
+    copy = Path(f"{rule_sets[0]}.json").read_text(encoding="utf-8")
+    assert copy == json.dumps(json.loads(copy), separators=(",", ":")) + "\n"
 
 
 # --- botocore's endpoints, with the services kefu makes clients of only ---------------------------------------------
