@@ -451,3 +451,58 @@ def test_a_trimmed_s3_client_does_what_kefu_asks_of_s3_as_the_full_models_client
     # (which kefu's session answers as the full model does), S3 Express' CreateSession
     assert trimmed.head_bucket(Bucket="kefu-files")["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert callable(trimmed.create_session)
+
+
+# --- event names aliased as botocore aliases them --------------------------------------------------------------------
+
+
+def event_names() -> list[str]:
+    """Event names botocore registers and emits, and names with each alias as a part, as parts, or inside a part."""
+    from botocore.handlers import BUILTIN_HANDLERS
+    from botocore.utils import EVENT_ALIASES
+
+    names = {spec[0] for spec in BUILTIN_HANDLERS}
+    for old in EVENT_ALIASES:
+        names |= {
+            f"before-call.{old}",
+            f"before-parameter-build.{old}.GetObject",
+            f"needs-retry.{old}.{old}",
+            f"x{old}.y",  # inside a part, not a part
+            f"{old}x.{old}",
+        }
+    names |= {"before-call.s3", "after-call.dynamodb.GetItem", "creating-client-class", "", ".", "a..b"}
+    return sorted(names)
+
+
+def test_kefus_aliaser_gives_each_event_name_botocores_aliaser_gives():
+    from botocore.hooks import EventAliaser, HierarchicalEmitter
+
+    from kefu.store.service_models import QuickAliaser
+
+    # Given botocore's aliaser and kefu's, each with its aliases
+    botocores, kefus = EventAliaser(HierarchicalEmitter()), QuickAliaser(HierarchicalEmitter())
+    # then every name is aliased alike, when first seen and when seen again
+    for name in event_names() * 2:
+        assert kefus._alias_event_name(name) == botocores._alias_event_name(name), name
+    assert kefus._alias_event_name("before-call.events.PutEvents") == "before-call.eventbridge.PutEvents"
+
+
+def test_a_kefu_sessions_clients_alias_with_kefus_aliaser_and_handlers_still_run(monkeypatch):
+    from kefu.store.service_models import QuickAliaser
+
+    # Given a session set up as kefu sets up its table connection's
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = botocore.session.get_session()
+    use_service_folders(session)
+    # when a client of an aliased service (events: eventbridge) is made and a handler registered by either name
+    client = session.create_client("events", region_name="us-east-1")
+    seen: list[str] = []
+    client.meta.events.register("kefu-probe.eventbridge", lambda **_: seen.append("eventbridge"))
+    client.meta.events.register("kefu-probe.events.PutEvents", lambda **_: seen.append("events"))
+    # then its emitter is kefu's, and the event, by either name, runs both handlers
+    assert type(session.get_component("event_emitter")) is QuickAliaser
+    assert type(client.meta.events) is QuickAliaser
+    client.meta.events.emit("kefu-probe.events.PutEvents")
+    client.meta.events.emit("kefu-probe.eventbridge.PutEvents")
+    assert sorted(seen) == ["eventbridge", "eventbridge", "events", "events"]

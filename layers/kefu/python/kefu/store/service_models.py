@@ -39,6 +39,12 @@ A service's endpoint rule set (the rules a client resolves each call's URL by) i
 botocore's for each of `ENDPOINT_SERVICES`: the same data, not gzipped and without indentation. botocore's S3 rule
 set is 921 KB of JSON, indented, gzipped to 23 KB: unzipping it and parsing its whitespace were ~10 M instructions
 of the first S3 client (intake's knowledge base, inbound mail's stored mail); written compact it is 119 KB.
+
+The session's event emitter aliases event names with `QuickAliaser` (the same names as botocore's `EventAliaser`,
+with one split of a name, not one per alias and a raised ValueError for nearly each): a client's first calls and its
+creation alias a few hundred names anew (~30 M instructions of intake's and inbound mail's first work). botocore's
+session makes its `EventAliaser` itself; `use_service_folders` makes that object a `QuickAliaser` (a subclass
+with no state of its own), and every client's copy of it is one too.
 """
 
 from __future__ import annotations
@@ -49,11 +55,14 @@ import os
 from typing import Any
 
 from botocore.exceptions import DataNotFoundError
+from botocore.hooks import EventAliaser
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
 from botocore.session import Session
 
 #: botocore's loader's own logger, which says what it loads.
 _log = logging.getLogger("botocore.loaders")
+#: botocore's hooks' logger, which says what an event name is aliased to.
+_hooks_log = logging.getLogger("botocore.hooks")
 
 #: The operations kefu calls on the services whose models it loads trimmed: a call of another operation on these
 #: clients needs it added here and the files written again (`make service-models`). DynamoDB's are those pynamodb's
@@ -154,12 +163,49 @@ class ServiceFolderLoader(Loader):
         return super().load_data_with_path(name)
 
 
+class QuickAliaser(EventAliaser):
+    """botocore's `EventAliaser`, an event name not seen yet aliased with one split of it, not one per alias.
+
+    botocore's own splits the name again for each of its ~90 aliases and looks each up with `list.index`, which
+    raises for nearly all of them; every client starts with an empty cache of aliased names (its emitter is a copy),
+    and creating one registers and emits a few hundred names: ~80 µs each. This gives the same name (the first alias
+    that names a part, or a dotted run of parts, replaces it), and is copied as itself."""
+
+    def _alias_event_name(self, event_name: str) -> str:
+        cached = self._alias_name_cache.get(event_name)
+        if cached is not None:
+            return cached
+        parts = event_name.split(".")
+        for old_part, new_part in self._event_aliases.items():
+            if "." not in old_part:
+                if old_part not in parts:
+                    continue
+                event_parts = parts.copy()
+                event_parts[event_parts.index(old_part)] = new_part
+            elif old_part in event_name:
+                event_parts = parts.copy()
+                self._replace_subsection(event_parts, old_part.split("."), new_part)
+            else:
+                continue
+            new_name = ".".join(event_parts)
+            _hooks_log.debug("Changing event name from %s to %s", event_name, new_name)
+            self._alias_name_cache[event_name] = new_name
+            return new_name
+        self._alias_name_cache[event_name] = event_name
+        return event_name
+
+
 def use_service_folders(session: Session) -> None:
     """Make `session` load its models and data with `ServiceFolderLoader`, from the paths botocore's own loader would
     search (AWS_DATA_PATH's, then ~/.aws/models and botocore's data), as `botocore.loaders.create_loader` builds
-    them."""
+    them, and alias its event names with `QuickAliaser`."""
     data_path = session.get_config_variable("data_path")
     extra = None
     if data_path is not None:
         extra = [os.path.expanduser(os.path.expandvars(path)) for path in data_path.split(os.pathsep)]
     session.register_component("data_loader", ServiceFolderLoader(extra_search_paths=extra))
+    # The session's own aliaser, which its builtin handlers are registered with (and every client copies): made a
+    # QuickAliaser in place, which only overrides how a name is aliased.
+    emitter = session.get_component("event_emitter")
+    if type(emitter) is EventAliaser:
+        emitter.__class__ = QuickAliaser
