@@ -19,21 +19,23 @@ from kefu.knowledge import articles, replies
 from kefu.kpis.tallies import Deflection, DeflectionRequest, record_deflection
 from kefu.model.knowledge import (
     Article,
-    ArticleChange,
-    ArticleDraft,
     ArticleHit,
     ArticleVersion,
     KbCategory,
     Language,
     Page,
-    PublishRequest,
     Rendered,
-    RenderRequest,
     Reply,
-    ReplySpec,
     ReplyUsage,
-    SelfServiceRequest,
     Suggestions,
+)
+from kefu.model.knowledge_requests import (
+    ArticleChange,
+    ArticleDraft,
+    PublishRequest,
+    RenderRequest,
+    ReplySpec,
+    SelfServiceRequest,
 )
 from kefu.model.tickets import Ticket
 from kefu.tickets import knowledge as ticket_knowledge

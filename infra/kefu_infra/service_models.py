@@ -14,7 +14,13 @@ from typing import Any
 
 from botocore.loaders import Loader
 
-from kefu.store.service_models import ENDPOINT_SERVICES, TRIMMED_ENDPOINTS, TRIMMED_MODELS, TRIMMED_OPERATIONS
+from kefu.store.service_models import (
+    ENDPOINT_SERVICES,
+    RULE_SET,
+    TRIMMED_ENDPOINTS,
+    TRIMMED_MODELS,
+    TRIMMED_OPERATIONS,
+)
 
 
 def trimmed_model(model: dict[str, Any], operations: Iterable[str]) -> dict[str, Any]:
@@ -76,16 +82,34 @@ def trimmed_endpoints(endpoints: dict[str, Any], services: Iterable[str]) -> dic
     }
 
 
+def rule_sets(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
+    """Each of `ENDPOINT_SERVICES`' endpoint rule sets as the installed botocore's latest API version has it (whole),
+    by the file of kefu's copy."""
+    loader = loader or Loader()
+    found = {}
+    for service in ENDPOINT_SERVICES:
+        version = loader.determine_latest_version(service, RULE_SET)
+        found[Path(TRIMMED_MODELS, service, version, f"{RULE_SET}.json")] = loader.load_data(
+            os.path.join(service, version, RULE_SET)
+        )
+    return found
+
+
 def trimmed_files(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
-    """Every file kefu's copies are: the trimmed models and the trimmed endpoints, by path."""
+    """Every file kefu's copies are: the trimmed models, the trimmed endpoints and the rule sets, by path."""
     loader = loader or Loader()
     endpoints = trimmed_endpoints(loader.load_data("endpoints"), ENDPOINT_SERVICES)
-    return {**trimmed_models(loader), Path(f"{TRIMMED_ENDPOINTS}.json"): endpoints}
+    return {**trimmed_models(loader), Path(f"{TRIMMED_ENDPOINTS}.json"): endpoints, **rule_sets(loader)}
 
 
 def write_trimmed_models() -> None:
-    """Write the trimmed models and endpoints again (`make service-models`: after a botocore upgrade, an operation or
-    a service added)."""
+    """Write the trimmed models, endpoints and rule sets again (`make service-models`: after a botocore upgrade, an
+    operation or a service added)."""
     for path, model in trimmed_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+        if path.name == f"{RULE_SET}.json":
+            # Compact: what a cold start reads it for is its parse (S3's: 119 KB, not 921 KB indented)
+            text = json.dumps(model, separators=(",", ":"))
+        else:
+            text = json.dumps(model, indent=1)
+        path.write_text(text + "\n", encoding="utf-8")

@@ -49,7 +49,7 @@ def seed_knowledge() -> dict[str, int]:
     """Write and publish the seed articles and replies unless the knowledge base already has articles (a local stack
     started again keeps what people wrote): the articles imported in batches, the index rebuilt once."""
     from kefu.knowledge import articles, replies
-    from kefu.model.knowledge import ArticleDraft, ReplySpec
+    from kefu.model.knowledge_requests import ArticleDraft, ReplySpec
     from kefu.store import knowledge as store
 
     existing, _ = store.list_articles(language=None, category=None, limit=1, cursor=None)

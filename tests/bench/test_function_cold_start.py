@@ -94,7 +94,11 @@ DEFAULT_CEILING = 3.0
 #: api 1.29 (1,340 M: its goal, 1.3, met), intake 1.82, inbound mail 1.84, outbound mail 1.39, watcher 1.28,
 #: escalation 1.38, revisit 1.39, kpis 1.36; the API's ceiling at its ratio plus 0.05 (about 50 M). With S3's model
 #: trimmed too: intake 1.75, inbound mail 1.77; their ceilings and the others' at today's ratio plus about 0.1.
-INSTRUCTION_CEILINGS = {"api": 1.34, "intake": 1.85, "email_inbound": 1.87}
+#: With phonenumbers imported name by name, compact endpoint rule sets, the knowledge base's request models apart and
+#: botocore's event names aliased by kefu's QuickAliaser: intake 1.67 (1,734 M), inbound mail 1.71 (1,773 M), api
+#: 1.28, outbound mail 1.36, watcher 1.27, escalation 1.35, revisit 1.37, kpis 1.34; intake's and inbound mail's
+#: ceilings at today's ratio plus 0.1.
+INSTRUCTION_CEILINGS = {"api": 1.34, "intake": 1.77, "email_inbound": 1.81}
 DEFAULT_INSTRUCTION_CEILING = 1.49
 
 _PRELUDE = """

@@ -65,7 +65,7 @@ def test_only_article_writers_import_articles(seeded):
     from kefu.errors import Forbidden
     from kefu.identity import Caller
     from kefu.knowledge.articles import import_published
-    from kefu.model.knowledge import ArticleDraft
+    from kefu.model.knowledge_requests import ArticleDraft
 
     draft = ArticleDraft(title="Lockers", body="Use the code.", language="en", category="logistics")
     with pytest.raises(Forbidden):

@@ -134,6 +134,21 @@ def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_reco
     assert not {"kefu.customers.crm", "kefu.store.customer_records", "kefu.model.customer_records"} & modules
 
 
+def test_a_tickets_opening_reads_the_knowledge_base_without_its_request_bodies_models():
+    # Given intake, whose first work opens a ticket with the knowledge base's suggestions, when what an opening
+    # imports is imported (the suggestions, the articles, the replies)
+    probe = (
+        "import json, sys, handler, kefu.tickets.opening, kefu.tickets.knowledge; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    done = run_in_function("intake", probe)
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    # then the knowledge base's shapes are there, without the models of the bodies of the requests that write it
+    assert {"kefu.model.knowledge", "kefu.knowledge.articles", "kefu.knowledge.replies"} <= modules
+    assert "kefu.model.knowledge_requests" not in modules
+
+
 def test_the_sla_configuration_leaves_out_the_agent_and_group_models():
     # Given a function that reads its SLA configuration (the KPI refresh counts business time, the escalation task
     # steps a clock), when the SLA package is imported

@@ -1,10 +1,12 @@
-"""Powertools' packages kefu imports name by name (kefu.lazy_packages; the API's two, and idempotency): still only
-re-exports, still complete."""
+"""The packages kefu imports name by name (kefu.lazy_packages; the API's two of Powertools, idempotency, phonenumbers):
+still only re-exports, still complete."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
+import sys
 import textwrap
 
 import pytest
@@ -13,9 +15,9 @@ from kefu import lazy_packages
 from tests.unit.lambda_process import run_in_function
 
 
-@pytest.mark.parametrize("package", [*lazy_packages.POWERTOOLS, lazy_packages.IDEMPOTENCY])
-def test_a_deferred_powertools_package_still_only_re_exports_its_submodules_names(package: str):
-    # Given the package's __init__ as the installed Powertools ships it
+@pytest.mark.parametrize("package", [*lazy_packages.POWERTOOLS, lazy_packages.IDEMPOTENCY, lazy_packages.PHONENUMBERS])
+def test_a_deferred_package_still_only_re_exports_its_submodules_names(package: str):
+    # Given the package's __init__ as the installed release ships it
     spec = importlib.util.find_spec(package)
     assert spec is not None and spec.origin is not None
     with open(spec.origin, encoding="utf-8") as init:
@@ -24,7 +26,7 @@ def test_a_deferred_powertools_package_still_only_re_exports_its_submodules_name
     # API's cold start grows by its resolvers and event classes, an idempotent function's by boto3), and every
     # public name is one of them
     assert found is not None, f"{package}'s __init__ now does more than re-export: kefu.lazy_packages skips it"
-    exports, public = found
+    exports, public, _ = found
     assert public and set(public) <= set(exports)
 
 
@@ -32,10 +34,50 @@ def test_an_init_that_does_anything_but_re_export_is_left_to_import_as_usual():
     assert lazy_packages.exports_of("p", "from .a import A\nA.x = 1\n") is None
     assert lazy_packages.exports_of("p", "from .a import *\n") is None
     assert lazy_packages.exports_of("p", "from os import path\n") is None
+    assert lazy_packages.exports_of("p", "from .a import A\n__version__ = make()\n") is None
+    assert lazy_packages.exports_of("p", "from .a import A\nVERSION = '1.0'\n") is None
+    assert (
+        lazy_packages.exports_of("p", "from .a import A\nif __name__ == '__main__':\n    x = 1\nelse:\n    y = 2\n")
+        is None
+    )
+    assert lazy_packages.exports_of("p", "from .a import A\nif __name__ == 'p':\n    x = 1\n") is None
     assert lazy_packages.exports_of("p", '"""Doc."""\nfrom .a import A as B\n__all__ = ["B"]\n') == (
         {"B": ("p.a", "A")},
         ["B"],
+        {},
     )
+    # a version, and a block that runs only as a script (phonenumbers' doctest run): still only re-exports
+    source = 'from .a import A\n__version__ = "9.0"\n__all__ = ["A"]\nif __name__ == "__main__":\n    run()\n'
+    assert lazy_packages.exports_of("p", source) == ({"A": ("p.a", "A")}, ["A"], {"__version__": "9.0"})
+
+
+def test_a_deferred_package_keeps_its_dunder_constants_and_loads_a_name_with_its_submodule_only(tmp_path, monkeypatch):
+    # Given a package like phonenumbers': re-exports, a version, a doctest run as a script
+    package = tmp_path / "kefu_probe_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        'from .formatting import format_it\nfrom .matching import match_it\n__version__ = "2.1"\n'
+        'if __name__ == "__main__":\n    raise SystemExit(1)\n'
+    )
+    (package / "formatting.py").write_text("def format_it():\n    return 'formatted'\n")
+    (package / "matching.py").write_text("def match_it():\n    return 'matched'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = ("kefu_probe_pkg", "kefu_probe_pkg.formatting", "kefu_probe_pkg.matching")
+    try:
+        # When it is deferred and one name used
+        assert lazy_packages.defer("kefu_probe_pkg")
+        import kefu_probe_pkg
+
+        # Then its version is there, the name is the submodule's, and the other submodule is not run
+        assert isinstance(kefu_probe_pkg, lazy_packages.LazyPackage)
+        assert kefu_probe_pkg.__version__ == "2.1"
+        assert kefu_probe_pkg.format_it() == "formatted"
+        assert "kefu_probe_pkg.formatting" in sys.modules
+        assert "kefu_probe_pkg.matching" not in sys.modules
+        assert kefu_probe_pkg.match_it() == "matched"
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
 
 
 PROBE = textwrap.dedent(
@@ -121,3 +163,38 @@ def test_a_lazy_module_runs_on_its_first_attribute_and_is_then_the_module_an_imp
     # and a name no module has is refused as an import refuses it
     with pytest.raises(ModuleNotFoundError):
         lazy_module("kefu_no_such_module")
+
+
+PHONE_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    import handler
+    from kefu.customers.contact import phone_number
+    e164 = phone_number("138 0013 8000")
+    import phonenumbers
+    loaded = sorted(name for name in sys.modules if name.startswith("phonenumbers."))
+    print(json.dumps({
+        "e164": e164,
+        "lazy": type(phonenumbers).__name__,
+        "loaded": loaded,
+        "version": phonenumbers.__version__,
+        "matcher": phonenumbers.PhoneNumberMatcher.__module__,
+    }))
+    """
+)
+
+
+def test_intakes_first_phone_number_loads_phonenumbers_parsing_only_and_every_name_still_resolves():
+    # Given the intake function's process, when a contact's phone number is first read
+    done = run_in_function("intake", PHONE_PROBE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # Then phonenumbers was imported name by name: its parsing, not its formatter-as-you-type, short numbers, matcher
+    assert result["e164"] == "+8613800138000"
+    assert result["lazy"] == "LazyPackage"
+    assert "phonenumbers.phonenumberutil" in result["loaded"]
+    unused = {"phonenumbers.asyoutypeformatter", "phonenumbers.shortnumberinfo", "phonenumbers.phonenumbermatcher"}
+    assert not unused & set(result["loaded"])
+    # and the package's version and other names are still there
+    assert result["version"] == importlib.import_module("phonenumbers").__version__
+    assert result["matcher"] == "phonenumbers.phonenumbermatcher"

@@ -88,3 +88,17 @@ def test_a_keyword_configured_in_traditional_characters_finds_simplified_text_to
 
 if __name__ == "__main__":
     TABLE.write_text(module_text(opencc_table()), encoding="utf-8")
+
+
+def test_a_phrase_is_compiled_only_for_a_text_with_each_of_its_words_stems_and_finds_what_it_found():
+    # Given phrases whose first words ("not", "the") are in most English texts
+    lexicon = Lexicon.compile(["not happy", "the press", "marked as delivered"])
+    not_happy, the_press, marked = lexicon.keywords
+    # When a text has their first words but not the others
+    assert lexicon.find_all("i am not sure the parcel came") == []
+    # then no pattern was compiled for them
+    assert "pattern" not in vars(not_happy) and "pattern" not in vars(the_press) and "pattern" not in vars(marked)
+    # and a text with every word still finds each inflected phrase as before
+    text = "not happier? i'm not happy: they pressed the pressing button, it says marked-as delivered"
+    assert lexicon.find_all(text) == ["not happy", "the pressing", "marked-as delivered"]
+    assert lexicon.find_all("the pressed key") == ["the pressed"]

@@ -17,8 +17,10 @@ from botocore.loaders import Loader
 
 from kefu.store.service_models import (
     ENDPOINT_SERVICES,
+    RULE_SET,
     TRIMMED_MODELS,
     TRIMMED_OPERATIONS,
+    PlainJSONFileLoader,
     ServiceFolderLoader,
     use_service_folders,
 )
@@ -134,6 +136,28 @@ def test_each_trimmed_file_is_what_the_installed_botocores_data_trims_to_and_no_
     for path, model in expected.items():
         assert json.loads(path.read_text(encoding="utf-8")) == model, f"{path}: run `make service-models`"
     assert set(Path(TRIMMED_MODELS).rglob("*.json")) == set(expected)
+
+
+@pytest.mark.parametrize("service", ENDPOINT_SERVICES)
+def test_a_services_endpoint_rule_set_is_read_from_kefus_compact_copy_the_same_as_botocores(monkeypatch, service):
+    # Given botocore's own loader's rule set for the service (its gzipped, indented file)
+    expected = Loader().load_service_model(service, RULE_SET)
+    # when kefu's loader loads it, noting each file it reads
+    read: list[str] = []
+    load_file = PlainJSONFileLoader.load_file
+
+    def noting(self, file_path):
+        read.append(file_path)
+        return load_file(self, file_path)
+
+    monkeypatch.setattr(PlainJSONFileLoader, "load_file", noting)
+    loaded = ServiceFolderLoader().load_service_model(service, RULE_SET)
+    # then it is the same rule set, read from kefu's copy, written compact (not botocore's file)
+    assert loaded == expected
+    rule_sets = [path for path in read if Path(path).name == RULE_SET]  # (botocore's extras files are looked for too)
+    assert len(rule_sets) == 1 and Path(rule_sets[0]).is_relative_to(TRIMMED_MODELS), read
+    copy = Path(f"{rule_sets[0]}.json").read_text(encoding="utf-8")
+    assert copy == json.dumps(json.loads(copy), separators=(",", ":")) + "\n"
 
 
 # --- botocore's endpoints, with the services kefu makes clients of only ---------------------------------------------
@@ -427,3 +451,58 @@ def test_a_trimmed_s3_client_does_what_kefu_asks_of_s3_as_the_full_models_client
     # (which kefu's session answers as the full model does), S3 Express' CreateSession
     assert trimmed.head_bucket(Bucket="kefu-files")["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert callable(trimmed.create_session)
+
+
+# --- event names aliased as botocore aliases them --------------------------------------------------------------------
+
+
+def event_names() -> list[str]:
+    """Event names botocore registers and emits, and names with each alias as a part, as parts, or inside a part."""
+    from botocore.handlers import BUILTIN_HANDLERS
+    from botocore.utils import EVENT_ALIASES
+
+    names = {spec[0] for spec in BUILTIN_HANDLERS}
+    for old in EVENT_ALIASES:
+        names |= {
+            f"before-call.{old}",
+            f"before-parameter-build.{old}.GetObject",
+            f"needs-retry.{old}.{old}",
+            f"x{old}.y",  # inside a part, not a part
+            f"{old}x.{old}",
+        }
+    names |= {"before-call.s3", "after-call.dynamodb.GetItem", "creating-client-class", "", ".", "a..b"}
+    return sorted(names)
+
+
+def test_kefus_aliaser_gives_each_event_name_botocores_aliaser_gives():
+    from botocore.hooks import EventAliaser, HierarchicalEmitter
+
+    from kefu.store.service_models import QuickAliaser
+
+    # Given botocore's aliaser and kefu's, each with its aliases
+    botocores, kefus = EventAliaser(HierarchicalEmitter()), QuickAliaser(HierarchicalEmitter())
+    # then every name is aliased alike, when first seen and when seen again
+    for name in event_names() * 2:
+        assert kefus._alias_event_name(name) == botocores._alias_event_name(name), name
+    assert kefus._alias_event_name("before-call.events.PutEvents") == "before-call.eventbridge.PutEvents"
+
+
+def test_a_kefu_sessions_clients_alias_with_kefus_aliaser_and_handlers_still_run(monkeypatch):
+    from kefu.store.service_models import QuickAliaser
+
+    # Given a session set up as kefu sets up its table connection's
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = botocore.session.get_session()
+    use_service_folders(session)
+    # when a client of an aliased service (events: eventbridge) is made and a handler registered by either name
+    client = session.create_client("events", region_name="us-east-1")
+    seen: list[str] = []
+    client.meta.events.register("kefu-probe.eventbridge", lambda **_: seen.append("eventbridge"))
+    client.meta.events.register("kefu-probe.events.PutEvents", lambda **_: seen.append("events"))
+    # then its emitter is kefu's, and the event, by either name, runs both handlers
+    assert type(session.get_component("event_emitter")) is QuickAliaser
+    assert type(client.meta.events) is QuickAliaser
+    client.meta.events.emit("kefu-probe.events.PutEvents")
+    client.meta.events.emit("kefu-probe.eventbridge.PutEvents")
+    assert sorted(seen) == ["eventbridge", "eventbridge", "events", "events"]

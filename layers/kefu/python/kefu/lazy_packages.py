@@ -5,14 +5,16 @@ Powertools' `aws_lambda_powertools.event_handler` imports every resolver it has 
 Bedrock agents; VPC Lattice; the HTTP resolver...) and `aws_lambda_powertools.utilities.data_classes` every event
 class (about forty modules): Python runs a package's `__init__` before any of its submodules, so even
 `from aws_lambda_powertools.event_handler.api_gateway import ...` pays for all of them. The API uses one resolver
-and a handful of event classes.
+and a handful of event classes. phonenumbers' `__init__` likewise imports its as-you-type formatter, short numbers
+and matcher, which parsing and formatting a number never use.
 
 `defer(package)` reads the package's `__init__` source (not its code) and, when it holds nothing but a docstring,
-`from .sub import name` re-exports and `__all__` (checked on every import, so a release that changes that falls
-back to the normal import), installs a module object in its place whose missing attributes are looked up in the
-submodule the `__init__` names for them (and the submodules it imports, which are the real package's attributes too).
-What it exports is then the same objects, loaded later; nothing else changes. tests/unit/test_lazy_packages.py fails
-when a package kefu defers stops qualifying.
+`from .sub import name` re-exports, `__all__`, dunder constants (`__version__`) and an `if __name__ == "__main__":`
+block (checked on every import, so a release that changes that falls back to the normal import), installs a module
+object in its place whose missing attributes are looked up in the submodule the `__init__` names for them (and the
+submodules it imports, which are the real package's attributes too). What it exports is then the same objects,
+loaded later; nothing else changes. tests/unit/test_lazy_packages.py fails when a package kefu defers stops
+qualifying.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ POWERTOOLS = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.util
 #: instructions of a cold start), a layer kefu does not use (kefu.store.idempotency_records); deferred by
 #: kefu.idempotency.
 IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"
+#: phonenumbers, whose `__init__` imports its as-you-type formatter, its short-number rules and its matcher of
+#: numbers in free text beside the parsing and formatting kefu uses (kefu.customers.contact); deferred there.
+PHONENUMBERS = "phonenumbers"
 
 
 class LazyPackage(ModuleType):
@@ -57,13 +62,21 @@ class LazyPackage(ModuleType):
         return sorted(set(super().__dir__()) | set(self.__dict__.get("_kefu_exports", {})))
 
 
-def exports_of(package: str, source: str) -> tuple[dict[str, tuple[str, str]], list[str] | None] | None:
-    """What an `__init__` re-exports (name → (submodule, name in it)) and its `__all__`; None when it does more."""
+#: What an `__init__` holds when it only re-exports: name → (submodule, name in it), its `__all__` if it has one,
+#: and the dunder names it sets to a constant (`__version__ = "9.0.42"`).
+Exports = tuple[dict[str, tuple[str, str]], list[str] | None, dict[str, Any]]
+
+
+def exports_of(package: str, source: str) -> Exports | None:
+    """What an `__init__` re-exports, its `__all__` and its dunder constants; None when it does more."""
     exports: dict[str, tuple[str, str]] = {}
     public: list[str] | None = None
+    constants: dict[str, Any] = {}
     for index, node in enumerate(ast.parse(source).body):
         if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # the docstring
+        if _runs_as_script_only(node):
+            continue  # `if __name__ == "__main__":` (a doctest run): never true for an imported package
         if isinstance(node, ast.ImportFrom) and node.module and not any(a.name == "*" for a in node.names):
             module = f"{package}.{node.module}" if node.level == 1 else node.module
             if node.level > 1 or not module.startswith(package + "."):
@@ -78,8 +91,34 @@ def exports_of(package: str, source: str) -> tuple[dict[str, tuple[str, str]], l
         ):
             public = [item.value for item in node.value.elts]  # type: ignore[attr-defined]
             continue
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(target := node.targets[0], ast.Name)
+            and target.id.startswith("__")
+            and target.id.endswith("__")
+            and isinstance(node.value, ast.Constant)
+        ):
+            constants[target.id] = node.value.value
+            continue
         return None
-    return exports, public
+    return exports, public, constants
+
+
+def _runs_as_script_only(node: ast.stmt) -> bool:
+    """Whether `node` is an `if __name__ == "__main__":` with no `else`."""
+    return (
+        isinstance(node, ast.If)
+        and not node.orelse
+        and isinstance(test := node.test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and len(test.comparators) == 1
+        and isinstance(value := test.comparators[0], ast.Constant)
+        and value.value == "__main__"
+    )
 
 
 def lazy_module(name: str) -> ModuleType:
@@ -115,8 +154,10 @@ def defer(package: str) -> bool:
         found = None
     if found is None:
         return False
-    exports, public = found
+    exports, public, constants = found
     module = LazyPackage(package)
+    for name, value in constants.items():
+        setattr(module, name, value)
     module.__spec__ = spec
     module.__file__ = spec.origin
     module.__path__ = list(spec.submodule_search_locations)

@@ -7,15 +7,18 @@ import math
 import re
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kefu.clock import now
 from kefu.errors import BadRequest, Conflict, NotFound
 from kefu.identity import Caller
 from kefu.knowledge import access, templates
 from kefu.knowledge.text import terms
-from kefu.model.knowledge import Language, Page, Rendered, Reply, ReplySpec, ReplyUsage
+from kefu.model.knowledge import Language, Page, Rendered, Reply, ReplyUsage
 from kefu.store import knowledge as store
+
+if TYPE_CHECKING:  # a request's body, made by the API's knowledge routes (not by opening a ticket)
+    from kefu.model.knowledge_requests import ReplySpec
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _REPLY_ID = re.compile(r"^RP-[0-9A-HJKMNP-TV-Z]{8}$")

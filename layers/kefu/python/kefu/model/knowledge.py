@@ -1,10 +1,11 @@
-"""The knowledge base's shapes: articles with their versions, search hits, canned replies (话术), suggestions."""
+"""The knowledge base's shapes: articles with their versions, search hits, canned replies (话术), suggestions.
+The bodies of the requests that write them are kefu.model.knowledge_requests."""
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -39,12 +40,6 @@ class ArticleStatus(StrEnum):
     ARCHIVED = "archived"
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-
-
 class _Model(BaseModel):
     # Schemas built on first use: most functions import these models and never validate one.
     model_config = ConfigDict(defer_build=True)
@@ -52,37 +47,6 @@ class _Model(BaseModel):
 
 class _Strict(_Model):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class ArticleDraft(_Strict):
-    """A new article (POST /kb/articles): it starts as a draft unless `status` says otherwise."""
-
-    title: Title
-    body: Body
-    language: Language
-    category: KbCategory
-    tags: list[Tag] = Field(default_factory=list, max_length=20)
-    visibility: ArticleVisibility = ArticleVisibility.INTERNAL
-    status: ArticleStatus = ArticleStatus.DRAFT
-
-
-class ArticleChange(_Strict):
-    """PUT /kb/articles/{id}: the fields given replace the current ones; a note says why (kept in the history)."""
-
-    title: Title | None = None
-    body: Body | None = None
-    language: Language | None = None
-    category: KbCategory | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=20)
-    visibility: ArticleVisibility | None = None
-    status: ArticleStatus | None = None
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
-
-
-class PublishRequest(_Strict):
-    """POST /kb/articles/{id}/publish: `{}`, or a note for the history."""
-
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class Article(_Model):
@@ -134,19 +98,6 @@ class Page(_Model, Generic[T]):
 
 # --- canned replies (话术) -----------------------------------------------------------------------------------
 
-ReplyText = Annotated[str, StringConstraints(min_length=1, max_length=5_000)]
-
-
-class ReplySpec(_Strict):
-    """POST /replies, PUT /replies/{id}: the body's placeholders are checked when it is saved."""
-
-    title: Title
-    body: ReplyText
-    group: Key
-    category: KbCategory
-    language: Language
-    tags: list[Tag] = Field(default_factory=list, max_length=20)
-
 
 class Reply(_Model):
     id: str
@@ -161,10 +112,6 @@ class Reply(_Model):
     version: int
     updatedAt: datetime
     updatedBy: str
-
-
-class RenderRequest(_Strict):
-    ticketId: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class Rendered(_Model):
@@ -210,9 +157,3 @@ class Suggestions(_Model):
     language: Language
     articles: list[SuggestedArticle]
     replies: list[SuggestedReply]
-
-
-class SelfServiceRequest(_Strict):
-    """POST /tickets/{id}/self-service: the article that answered the customer's question."""
-
-    articleId: Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -74,6 +74,9 @@ class Keyword:
     #: without it is passed over without its pattern, which is compiled only for a text that has it: compiling every
     #: keyword's pattern was a quarter of a function's first piece of work (tests/bench/test_function_cold_start.py).
     stem: str | None
+    #: The other words' stems, which any match contains too: a text without one of them is passed over before its
+    #: pattern is compiled ("not happy" is not compiled for a text with "not" and no "happ").
+    other_stems: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, keyword: str) -> Keyword:
@@ -81,7 +84,9 @@ class Keyword:
         if cjk.contains(needle, cjk.CJK):
             return cls(keyword, needle, None)
         words = [word for word in _WORD_SEPARATOR.split(needle) if word]
-        return cls(keyword, needle, _stem(words[0]) if words else "")
+        if not words:
+            return cls(keyword, needle, "")
+        return cls(keyword, needle, _stem(words[0]), tuple(_stem(word) for word in words[1:]))
 
     @cached_property
     def pattern(self) -> re.Pattern[str] | None:
@@ -94,7 +99,7 @@ class Keyword:
         """The matched text in `text` (normalized, lower-cased), or None."""
         if self.stem is None:
             return self.needle if self.needle in text else None
-        if self.stem not in text:
+        if self.stem not in text or any(stem not in text for stem in self.other_stems):
             return None
         pattern = self.pattern
         assert pattern is not None

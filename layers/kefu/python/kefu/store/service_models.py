@@ -34,6 +34,17 @@ read as botocore's own data (its path is botocore's), as it is. `kefu.store.clie
 that copy does not hold, which the resolver would answer with its partition's defaults instead of the service's own
 endpoints: add it to `ENDPOINT_SERVICES` and write the files again. AWS_DATA_PATH's or ~/.aws/models' own
 endpoints.json, if there is one, is read whole as botocore reads it.
+
+A service's endpoint rule set (the rules a client resolves each call's URL by) is read from kefu's copy of
+botocore's for each of `ENDPOINT_SERVICES`: the same data, not gzipped and without indentation. botocore's S3 rule
+set is 921 KB of JSON, indented, gzipped to 23 KB: unzipping it and parsing its whitespace were ~10 M instructions
+of the first S3 client (intake's knowledge base, inbound mail's stored mail); written compact it is 119 KB.
+
+The session's event emitter aliases event names with `QuickAliaser` (the same names as botocore's `EventAliaser`,
+with one split of a name, not one per alias and a raised ValueError for nearly each): a client's first calls and its
+creation alias a few hundred names anew (~30 M instructions of intake's and inbound mail's first work). botocore's
+session makes its `EventAliaser` itself; `use_service_folders` makes that object a `QuickAliaser` (a subclass
+with no state of its own), and every client's copy of it is one too.
 """
 
 from __future__ import annotations
@@ -44,11 +55,14 @@ import os
 from typing import Any
 
 from botocore.exceptions import DataNotFoundError
+from botocore.hooks import EventAliaser
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
 from botocore.session import Session
 
 #: botocore's loader's own logger, which says what it loads.
 _log = logging.getLogger("botocore.loaders")
+#: botocore's hooks' logger, which says what an event name is aliased to.
+_hooks_log = logging.getLogger("botocore.hooks")
 
 #: The operations kefu calls on the services whose models it loads trimmed: a call of another operation on these
 #: clients needs it added here and the files written again (`make service-models`). DynamoDB's are those pynamodb's
@@ -98,6 +112,9 @@ ENDPOINT_SERVICES = ("dynamodb", "events", "s3", "scheduler", "secretsmanager", 
 TRIMMED_MODELS = os.path.join(os.path.dirname(__file__), "trimmed_models")
 #: kefu's copy of botocore's endpoints.json, with `ENDPOINT_SERVICES` only (as a loader names it: no extension).
 TRIMMED_ENDPOINTS = os.path.join(TRIMMED_MODELS, "endpoints")
+#: The type of a service's endpoint rule set, as botocore names its file: kefu's copy of each of `ENDPOINT_SERVICES`'
+#: is beside the trimmed models (<service>/<API version>/endpoint-rule-set-1.json), whole but written compact.
+RULE_SET = "endpoint-rule-set-1"
 
 
 class PlainJSONFileLoader(JSONFileLoader):
@@ -124,7 +141,9 @@ class ServiceFolderLoader(Loader):
         except DataNotFoundError:
             return super().load_service_model(service_name, type_name, api_version)
         model = None
-        if service_name in TRIMMED_OPERATIONS and type_name == "service-2":
+        if (service_name in TRIMMED_OPERATIONS and type_name == "service-2") or (
+            service_name in ENDPOINT_SERVICES and type_name == RULE_SET
+        ):
             model = self.file_loader.load_file(os.path.join(TRIMMED_MODELS, service_name, version, type_name))
         if model is None:  # not a trimmed service, or no trimmed file for this version
             model = self.load_data(os.path.join(service_name, version, type_name))
@@ -144,12 +163,49 @@ class ServiceFolderLoader(Loader):
         return super().load_data_with_path(name)
 
 
+class QuickAliaser(EventAliaser):
+    """botocore's `EventAliaser`, an event name not seen yet aliased with one split of it, not one per alias.
+
+    botocore's own splits the name again for each of its ~90 aliases and looks each up with `list.index`, which
+    raises for nearly all of them; every client starts with an empty cache of aliased names (its emitter is a copy),
+    and creating one registers and emits a few hundred names: ~80 µs each. This gives the same name (the first alias
+    that names a part, or a dotted run of parts, replaces it), and is copied as itself."""
+
+    def _alias_event_name(self, event_name: str) -> str:
+        cached = self._alias_name_cache.get(event_name)
+        if cached is not None:
+            return cached
+        parts = event_name.split(".")
+        for old_part, new_part in self._event_aliases.items():
+            if "." not in old_part:
+                if old_part not in parts:
+                    continue
+                event_parts = parts.copy()
+                event_parts[event_parts.index(old_part)] = new_part
+            elif old_part in event_name:
+                event_parts = parts.copy()
+                self._replace_subsection(event_parts, old_part.split("."), new_part)
+            else:
+                continue
+            new_name = ".".join(event_parts)
+            _hooks_log.debug("Changing event name from %s to %s", event_name, new_name)
+            self._alias_name_cache[event_name] = new_name
+            return new_name
+        self._alias_name_cache[event_name] = event_name
+        return event_name
+
+
 def use_service_folders(session: Session) -> None:
     """Make `session` load its models and data with `ServiceFolderLoader`, from the paths botocore's own loader would
     search (AWS_DATA_PATH's, then ~/.aws/models and botocore's data), as `botocore.loaders.create_loader` builds
-    them."""
+    them, and alias its event names with `QuickAliaser`."""
     data_path = session.get_config_variable("data_path")
     extra = None
     if data_path is not None:
         extra = [os.path.expanduser(os.path.expandvars(path)) for path in data_path.split(os.pathsep)]
     session.register_component("data_loader", ServiceFolderLoader(extra_search_paths=extra))
+    # The session's own aliaser, which its builtin handlers are registered with (and every client copies): made a
+    # QuickAliaser in place, which only overrides how a name is aliased.
+    emitter = session.get_component("event_emitter")
+    if type(emitter) is EventAliaser:
+        emitter.__class__ = QuickAliaser
