@@ -97,9 +97,9 @@ DEFAULT_CEILING = 3.0
 #: With phonenumbers imported name by name, compact endpoint rule sets, the knowledge base's request models apart and
 #: botocore's event names aliased by kefu's QuickAliaser: intake 1.67 (1,734 M), inbound mail 1.71 (1,773 M), api
 #: 1.28, outbound mail 1.36, watcher 1.27, escalation 1.35, revisit 1.37, kpis 1.34; intake's and inbound mail's
-#: ceilings at today's ratio plus 0.1.
+#: ceilings, and the others' (the highest, revisit, 1.37), at today's ratio plus 0.1.
 INSTRUCTION_CEILINGS = {"api": 1.34, "intake": 1.77, "email_inbound": 1.81}
-DEFAULT_INSTRUCTION_CEILING = 1.49
+DEFAULT_INSTRUCTION_CEILING = 1.47
 
 _PRELUDE = """
 import sys, time
