@@ -64,10 +64,16 @@ def trimmed_models(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
     loader = loader or Loader()
     models = {}
     for service, operations in TRIMMED_OPERATIONS.items():
-        version = loader.determine_latest_version(service, "service-2")
-        full = loader.load_data(os.path.join(service, version, "service-2"))
-        models[Path(TRIMMED_MODELS, service, version, "service-2.json")] = trimmed_model(full, operations)
+        path, full = _latest(loader, service, "service-2")
+        models[path] = trimmed_model(full, operations)
     return models
+
+
+def _latest(loader: Loader, service: str, type_name: str) -> tuple[Path, dict[str, Any]]:
+    """The installed botocore's `type_name` data of `service` (its latest API version), and the file of kefu's copy."""
+    version = loader.determine_latest_version(service, type_name)
+    data = loader.load_data(os.path.join(service, version, type_name))
+    return Path(TRIMMED_MODELS, service, version, f"{type_name}.json"), data
 
 
 def trimmed_endpoints(endpoints: dict[str, Any], services: Iterable[str]) -> dict[str, Any]:
@@ -86,13 +92,7 @@ def rule_sets(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
     """Each of `ENDPOINT_SERVICES`' endpoint rule sets as the installed botocore's latest API version has it (whole),
     by the file of kefu's copy."""
     loader = loader or Loader()
-    found = {}
-    for service in ENDPOINT_SERVICES:
-        version = loader.determine_latest_version(service, RULE_SET)
-        found[Path(TRIMMED_MODELS, service, version, f"{RULE_SET}.json")] = loader.load_data(
-            os.path.join(service, version, RULE_SET)
-        )
-    return found
+    return dict(_latest(loader, service, RULE_SET) for service in ENDPOINT_SERVICES)
 
 
 def trimmed_files(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:

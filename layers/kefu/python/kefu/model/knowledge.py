@@ -45,7 +45,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
-class _Strict(_Model):
+class StrictModel(_Model):
+    """Request bodies (kefu.model.knowledge_requests): unknown fields are refused, not ignored."""
+
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from kefu.model.knowledge import ArticleStatus, ArticleVisibility, KbCategory, Language, _Strict
+from kefu.model.knowledge import ArticleStatus, ArticleVisibility, KbCategory, Language, StrictModel
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
@@ -19,7 +19,7 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
-class ArticleDraft(_Strict):
+class ArticleDraft(StrictModel):
     """A new article (POST /kb/articles): it starts as a draft unless `status` says otherwise."""
 
     title: Title
@@ -31,7 +31,7 @@ class ArticleDraft(_Strict):
     status: ArticleStatus = ArticleStatus.DRAFT
 
 
-class ArticleChange(_Strict):
+class ArticleChange(StrictModel):
     """PUT /kb/articles/{id}: the fields given replace the current ones; a note says why (kept in the history)."""
 
     title: Title | None = None
@@ -44,7 +44,7 @@ class ArticleChange(_Strict):
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
-class PublishRequest(_Strict):
+class PublishRequest(StrictModel):
     """POST /kb/articles/{id}/publish: `{}`, or a note for the history."""
 
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -55,7 +55,7 @@ class PublishRequest(_Strict):
 ReplyText = Annotated[str, StringConstraints(min_length=1, max_length=5_000)]
 
 
-class ReplySpec(_Strict):
+class ReplySpec(StrictModel):
     """POST /replies, PUT /replies/{id}: the body's placeholders are checked when it is saved."""
 
     title: Title
@@ -66,11 +66,11 @@ class ReplySpec(_Strict):
     tags: list[Tag] = Field(default_factory=list, max_length=20)
 
 
-class RenderRequest(_Strict):
+class RenderRequest(StrictModel):
     ticketId: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class SelfServiceRequest(_Strict):
+class SelfServiceRequest(StrictModel):
     """POST /tickets/{id}/self-service: the article that answered the customer's question."""
 
     articleId: Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -18,15 +18,15 @@ from kefu.model.tickets import (
     Priority,
     Resolution,
     Status,
+    StrictModel,
     Text,
     Visibility,
-    _Strict,
 )
 
 _TAG = re.compile(r"^[\w\-:.]{1,40}$", re.UNICODE)
 
 
-class CustomerRef(_Strict):
+class CustomerRef(StrictModel):
     """Who a ticket is for, when an agent opens it on a customer's behalf."""
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
@@ -39,7 +39,7 @@ class CustomerRef(_Strict):
             raise ValueError("customer needs an id, an email or a phone")
 
 
-class NewTicket(_Strict):
+class NewTicket(StrictModel):
     subject: Annotated[Text, StringConstraints(max_length=300)]
     description: Annotated[Text, StringConstraints(max_length=100_000)]
     category: Category | None = None
@@ -55,7 +55,7 @@ class NewTicket(_Strict):
         return _check_tags(tags)
 
 
-class TicketPatch(_Strict):
+class TicketPatch(StrictModel):
     priority: Priority | None = None
     category: Category | None = None
     tags: list[str] | None = Field(default=None, max_length=20)
@@ -66,19 +66,19 @@ class TicketPatch(_Strict):
         return None if tags is None else _check_tags(tags)
 
 
-class NewMessage(_Strict):
+class NewMessage(StrictModel):
     body: Annotated[Text, StringConstraints(max_length=100_000)]
     visibility: Visibility = Visibility.PUBLIC
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
 
 
-class TransitionRequest(_Strict):
+class TransitionRequest(StrictModel):
     to: Status
     note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
     resolution: Resolution | None = None
 
 
-class AssignRequest(_Strict):
+class AssignRequest(StrictModel):
     """Exactly one of: take it yourself, hand it to an agent, transfer it to a group."""
 
     take: bool = False

@@ -90,8 +90,8 @@ class ResolutionKind(StrEnum):
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class _Strict(BaseModel):
-    """Request bodies: unknown fields are refused, not ignored."""
+class StrictModel(BaseModel):
+    """Request bodies (kefu.model.ticket_requests) and what they hold: unknown fields are refused, not ignored."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
@@ -101,7 +101,7 @@ class _View(BaseModel):
     model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
 
-class Attachment(_Strict):
+class Attachment(StrictModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     contentType: Annotated[str, StringConstraints(min_length=3, max_length=127)] = "application/octet-stream"
     size: int = Field(ge=0)
@@ -113,7 +113,7 @@ class Attachment(_Strict):
     inline: bool | None = None
 
 
-class Resolution(_Strict):
+class Resolution(StrictModel):
     kind: ResolutionKind
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     amount: float | None = Field(default=None, ge=0, allow_inf_nan=False)

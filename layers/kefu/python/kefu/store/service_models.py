@@ -129,6 +129,13 @@ class PlainJSONFileLoader(JSONFileLoader):
         return json.loads(payload)
 
 
+def _copied(service_name: str, type_name: str) -> bool:
+    """Whether kefu keeps a copy of this model of the service: its service model trimmed, or its rule set compact."""
+    return (type_name == "service-2" and service_name in TRIMMED_OPERATIONS) or (
+        type_name == RULE_SET and service_name in ENDPOINT_SERVICES
+    )
+
+
 class ServiceFolderLoader(Loader):
     """A botocore `Loader` whose service models are found by their own folder only, its JSON read into dicts."""
 
@@ -141,9 +148,7 @@ class ServiceFolderLoader(Loader):
         except DataNotFoundError:
             return super().load_service_model(service_name, type_name, api_version)
         model = None
-        if (service_name in TRIMMED_OPERATIONS and type_name == "service-2") or (
-            service_name in ENDPOINT_SERVICES and type_name == RULE_SET
-        ):
+        if _copied(service_name, type_name):
             model = self.file_loader.load_file(os.path.join(TRIMMED_MODELS, service_name, version, type_name))
         if model is None:  # not a trimmed service, or no trimmed file for this version
             model = self.load_data(os.path.join(service_name, version, type_name))
