@@ -10,9 +10,13 @@ from kefu import lazy_packages
 from kefu.config import settings
 
 
-def idempotent(function: Callable[..., Any], *, data: str, key: str, payload: str):
+def idempotent(function: Callable[..., Any], *, data: str, key: str, payload: str, result: type | None = None):
     """`function` made idempotent on the JMESPath `key` of its `data` argument; the same key with another
-    `payload` is refused, not replayed. Returns the config (to register the Lambda context on) and the function."""
+    `payload` is refused, not replayed. Returns the config (to register the Lambda context on) and the function.
+
+    `data` is a JSON-able dict, or a pydantic model (Powertools hashes and keys its JSON dump). `result`: the pydantic
+    model `function` returns, stored as its JSON dump and validated back only when a repeat is answered from the
+    record (None: `function` returns a JSON-able dict, stored and answered as it is)."""
     # Each name of Powertools' idempotency package loaded from its own module: the package's `__init__` imports its
     # DynamoDB persistence layer, and with it boto3, which kefu's records (below) do without.
     lazy_packages.defer(lazy_packages.IDEMPOTENCY)
@@ -31,5 +35,12 @@ def idempotent(function: Callable[..., Any], *, data: str, key: str, payload: st
         raise_on_no_idempotency_key=True,
         expires_after_seconds=settings().idempotency_ttl_seconds,
     )
-    once = idempotent_function(function, data_keyword_argument=data, persistence_store=persistence, config=config)
+    serializer = None
+    if result is not None:
+        from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+
+        serializer = PydanticSerializer(result)
+    once = idempotent_function(
+        function, data_keyword_argument=data, persistence_store=persistence, config=config, output_serializer=serializer
+    )
     return config, once

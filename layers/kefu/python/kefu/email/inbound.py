@@ -451,10 +451,12 @@ def _outcome_of(record: mail_store.MailRecord, *, opened: bool = False, ticket_i
 
 @cache
 def _idempotent_receive():
-    def receive_once(mail: dict) -> dict:
-        return receive(StoredMail.model_validate(mail)).model_dump(mode="json")
+    # The outcome comes out as the model: Powertools stores its JSON dump, and validates one back only to answer a
+    # repeat from its record.
+    def receive_once(mail: dict) -> MailOutcome:
+        return receive(StoredMail.model_validate(mail))
 
-    return idempotent(receive_once, data="mail", key="sesMessageId", payload="[bucket, key]")
+    return idempotent(receive_once, data="mail", key="sesMessageId", payload="[bucket, key]", result=MailOutcome)
 
 
 def idempotency_config():
@@ -466,4 +468,4 @@ def receive_once(stored: StoredMail) -> MailOutcome:
     """`receive`, at most once per SES message id (the stored object's name)."""
     _, receive_idempotently = _idempotent_receive()
     payload = {"sesMessageId": stored.ses_message_id, "bucket": stored.bucket, "key": stored.key}
-    return MailOutcome.model_validate(receive_idempotently(mail=payload))
+    return receive_idempotently(mail=payload)

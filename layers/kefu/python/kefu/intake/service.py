@@ -103,10 +103,13 @@ def _outcome(message: IntakeMessage, ticket_id: str, *, opened: bool, follow_up_
 def _idempotent_take():
     """`take` behind Powertools idempotency, keyed by (channel, externalId)."""
 
-    def take_once(contact: dict) -> dict:
-        return take(IntakeMessage.model_validate(contact)).model_dump(mode="json")
+    # The message goes in, and its outcome comes out, as models: Powertools keys and hashes the message's JSON dump
+    # and stores the outcome's. Neither is validated again from its dump when a contact is first taken; a repeat's
+    # outcome is validated back from its record.
+    def take_once(contact: IntakeMessage) -> IntakeOutcome:
+        return take(contact)
 
-    return idempotent(take_once, data="contact", key="[channel, externalId]", payload=CONTENT)
+    return idempotent(take_once, data="contact", key="[channel, externalId]", payload=CONTENT, result=IntakeOutcome)
 
 
 def idempotency_config():
@@ -123,7 +126,7 @@ def take_once(message: IntakeMessage) -> IntakeOutcome:
 
     _, take_idempotently = _idempotent_take()
     try:
-        return IntakeOutcome.model_validate(take_idempotently(contact=message.model_dump(mode="json")))
+        return take_idempotently(contact=message)
     except IdempotencyValidationError as err:
         raise IntakeKeyReused(
             f"{message.channel.value} contact {message.externalId} was already taken with different content"
