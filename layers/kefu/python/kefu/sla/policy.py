@@ -8,6 +8,7 @@ on the 24x7 calendar also days ("2d" = 48 hours).
 import re
 from datetime import timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -27,7 +28,16 @@ Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
 
 def parse_duration(text: str) -> timedelta:
     """A duration as configured: days, hours and minutes in that order, each optional ("1d", "4h", "1h30m")."""
-    found = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a duration: write e.g. '30m', '4h', '1h30m' or '2d'")
+    return _parsed_duration(text)
+
+
+# The same few texts (the policies' targets, a clock's stored ones) are parsed at every ticket opened or changed; a
+# timedelta is immutable, and a text that is no duration raises each time (exceptions are not cached).
+@lru_cache(maxsize=256)
+def _parsed_duration(text: str) -> timedelta:
+    found = _DURATION.match(text.strip())
     if not found or not any(found.groups()):
         raise ValueError(f"{text!r} is not a duration: write e.g. '30m', '4h', '1h30m' or '2d'")
     days, hours, minutes = (int(part or 0) for part in found.groups())
