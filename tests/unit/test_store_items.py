@@ -78,7 +78,7 @@ def values_of(kind: type[KefuItem], every: bool) -> dict[str, Any]:
 def built_by_pynamodb(kind: type[KefuItem], **values: Any) -> KefuItem:
     item = kind.__new__(kind)
     item.attribute_values = {}
-    item._set_discriminator()
+    AttributeContainer._set_discriminator(item)
     AttributeContainer._set_defaults(item)
     AttributeContainer._set_attributes(item, **values)
     return item

@@ -41,4 +41,8 @@ class CompactJSONAttribute(JSONAttribute):
     def serialize(self, value: Any) -> str | None:
         if value is None:
             return None
-        return json.dumps(value, separators=(",", ":"))
+        return _COMPACT.encode(value)
+
+
+#: What `json.dumps(value, separators=(",", ":"))` builds anew at each call (its other options are the defaults).
+_COMPACT = json.JSONEncoder(separators=(",", ":"))

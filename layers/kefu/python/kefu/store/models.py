@@ -253,6 +253,13 @@ class KefuItem(Model):
             shape = _SHAPES[cls] = _Shape.of(cls)
         return shape
 
+    def _set_discriminator(self) -> None:
+        # pynamodb's sets the class through the discriminator's descriptor, which looks the attribute up, checks that
+        # the class is the instance's own (it is: it is `type(self)`) and stores it in `attribute_values`.
+        kind = self._shape().kind
+        if kind is not None:
+            self.attribute_values[kind[0]] = kind[1]
+
     def _set_defaults(self, _user_instantiated: bool = True) -> None:
         shape = self._shape()
         values = self.attribute_values
@@ -308,13 +315,17 @@ class KefuItem(Model):
     def _read(self, attribute_values: dict[str, dict[str, Any]]) -> None:
         # The attributes the item holds, not every attribute of its class (most hold a few of them).
         values = self.attribute_values
-        by_stored_name = self._shape().by_stored_name
+        shape = self._shape()
+        by_stored_name = shape.by_stored_name
+        own_kind = shape.kind[1] if shape.kind is not None else None
         for stored_name, stored in attribute_values.items():
             field = by_stored_name.get(stored_name)
             if field is None or not stored or NULL in stored:
                 continue
             value = field.attr.deserialize(field.attr.get_value(stored))
-            if field.direct:
+            # The discriminator naming the instance's own class is stored as `_set_discriminator` stores it; another
+            # class goes through its descriptor, which refuses it.
+            if field.direct or value is own_kind:
                 values[field.name] = value
             else:
                 setattr(self, field.name, value)
@@ -378,13 +389,16 @@ class _Shape(NamedTuple):
 
     `direct`: the attributes whose descriptors are pynamodb's plain `Attribute.__get__`/`__set__`, which only read
     and write `attribute_values[<python name>]`: those are read and written there directly. The others (the
-    discriminator, which checks the class; the version, cast to int) go through their descriptors as before."""
+    discriminator, which checks the class; the version, cast to int) go through their descriptors as before.
+    `kind`: the discriminator's name and the class, when the discriminator knows the class (pynamodb sets it on
+    every instance of it)."""
 
     attributes: tuple[_Field, ...]
     by_stored_name: dict[str, _Field]
     direct: frozenset[str]
     new_defaults: tuple[tuple[str, Any, bool], ...]
     read_defaults: tuple[tuple[str, Any, bool], ...]
+    kind: tuple[str, type] | None
 
     @classmethod
     def of(cls, model: type[AttributeContainer]) -> _Shape:
@@ -416,7 +430,13 @@ class _Shape(NamedTuple):
             )
             for name, attr in known.items()
         )
-        return cls(fields, {field.stored_name: field for field in fields}, direct, defaults(True), defaults(False))
+        discriminator = model._get_discriminator_attribute()
+        kind = None
+        if discriminator is not None and discriminator.get_discriminator(model) is not None:
+            # Its python name, under which its descriptor stores it.
+            kind = (model._dynamo_to_python_attr(discriminator.attr_name), model)
+        by_stored_name = {field.stored_name: field for field in fields}
+        return cls(fields, by_stored_name, direct, defaults(True), defaults(False), kind)
 
 
 class _Field(NamedTuple):
