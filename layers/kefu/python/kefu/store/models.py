@@ -144,17 +144,35 @@ class KindAttribute(DiscriminatorAttribute):
     tests/unit/test_store_kinds.py fails if pynamodb stops asking these two methods.
     """
 
+    def __init__(self, attr_name: str | None = None) -> None:
+        super().__init__(attr_name=attr_name)
+        # The answers below, kept until a kind is defined: each query of one kind (a customer's recent tickets, a
+        # group's roster) asked them again, checking every kind defined against the class asked about.
+        self._subclasses: dict[type, list[type]] = {}
+        self._defined_kinds: frozenset[str] | None = None
+
+    def register_class(self, cls: type, discriminator: Any) -> None:
+        super().register_class(cls, discriminator)
+        self._subclasses.clear()
+        self._defined_kinds = None
+
     def get_registered_subclasses(self, cls: type[_Kind]) -> list[type[_Kind]]:
         # KefuItem: a read of any kind. Not pynamodb's Model, asked for the table's schema with every connection: the
         # kinds add nothing to it (they declare no index of their own: the five are KefuItem's), and the first read
         # of one kind would otherwise define them all.
         if cls is KefuItem:
             define_every_kind()
-        return super().get_registered_subclasses(cls)
+        kept = self._subclasses.get(cls)
+        if kept is None:
+            kept = self._subclasses[cls] = super().get_registered_subclasses(cls)
+        return list(kept)
 
-    def defined_kinds(self) -> set[str]:
+    def defined_kinds(self) -> frozenset[str]:
         """The stored names of the kinds of KefuItem this process has defined so far (none defined for it)."""
-        return {str(self.get_discriminator(kind)) for kind in super().get_registered_subclasses(KefuItem)}
+        if self._defined_kinds is None:
+            kinds = super().get_registered_subclasses(KefuItem)
+            self._defined_kinds = frozenset(str(self.get_discriminator(kind)) for kind in kinds)
+        return self._defined_kinds
 
     def deserialize(self, value: Any) -> type:
         try:
