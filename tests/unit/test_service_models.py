@@ -540,3 +540,17 @@ def test_the_table_connections_session_is_a_kefu_session_set_up_for_service_fold
     session = KefuItem._get_connection().connection.session
     assert type(session) is KefuSession
     assert isinstance(session.get_component("data_loader"), ServiceFolderLoader)
+
+
+def test_modules_calling_a_service_with_the_default_configuration_share_one_client(aws):
+    from kefu.email import raw
+    from kefu.knowledge import published
+    from kefu.store.clients import shared_client
+
+    # Given the raw mail's S3 client and the knowledge base's, when both are asked for, then they are one client,
+    # the process's S3 client in the settings' region
+    assert raw._s3() is published._s3() is shared_client("s3", "us-east-1")
+    assert raw._s3().meta.region_name == "us-east-1"
+    # and another service or region is another client
+    assert shared_client("sns", "us-east-1") is not shared_client("s3", "us-east-1")
+    assert shared_client("s3", "eu-west-1").meta.region_name == "eu-west-1"
