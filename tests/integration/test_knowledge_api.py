@@ -175,6 +175,24 @@ def test_another_function_sees_a_newer_index_after_its_refresh(kb, monkeypatch):
     assert set(search(kb, "快递")) == {first["id"], second["id"]}
 
 
+def test_a_function_holding_no_index_reads_it_and_one_holding_it_asks_only_whether_it_changed(
+    kb, monkeypatch, aws_calls
+):
+    from kefu.knowledge import published
+
+    publish(kb, write(kb))
+    monkeypatch.setenv("KEFU_KB_REFRESH_SECONDS", "0")
+    published.forget()  # as a function that has not searched yet
+    aws_calls.reset()
+    held = published.current()
+    # Given no index held, it is read at once (no HeadObject first: there is no ETag to compare)
+    assert [op for service, op, _ in aws_calls.calls if service == "s3"] == ["GetObject"]
+    aws_calls.reset()
+    # when its refresh period is over and nothing was published since, then only its ETag is asked for
+    assert published.current() is held
+    assert [op for service, op, _ in aws_calls.calls if service == "s3"] == ["HeadObject"]
+
+
 # --- canned replies ------------------------------------------------------------------------------------------
 
 REPLY = {

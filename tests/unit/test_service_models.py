@@ -506,3 +506,51 @@ def test_a_kefu_sessions_clients_alias_with_kefus_aliaser_and_handlers_still_run
     client.meta.events.emit("kefu-probe.events.PutEvents")
     client.meta.events.emit("kefu-probe.eventbridge.PutEvents")
     assert sorted(seen) == ["eventbridge", "eventbridge", "events", "events"]
+
+
+def test_a_kefu_session_registers_botocores_builtin_handlers_under_the_names_botocores_session_does(monkeypatch):
+    from botocore.hooks import HierarchicalEmitter
+
+    from kefu.store.service_models import KefuSession, QuickAliaser
+
+    # Given every handler registration a session's emitter receives watched (the name after aliasing)
+    registered: list[tuple[str, str, str]] = []
+    register_section = HierarchicalEmitter._register_section
+
+    def watched(self, event_name, handler, unique_id, unique_id_uses_count, section):
+        # Named, not compared: Powertools' patch of Session.__init__ registers a new function of its own per session.
+        registered.append((event_name, getattr(handler, "__qualname__", type(handler).__qualname__), section))
+        return register_section(self, event_name, handler, unique_id, unique_id_uses_count, section)
+
+    monkeypatch.setattr(HierarchicalEmitter, "_register_section", watched)
+    # when botocore's own session is made, then kefu's
+    botocore.session.Session()
+    botocores, registered[:] = list(registered), []
+    session = KefuSession()
+    # then the same handlers went under the same names, in the same order, through kefu's aliaser
+    assert registered == botocores and len(botocores) > 100
+    assert type(session.get_component("event_emitter")) is QuickAliaser
+
+
+def test_the_table_connections_session_is_a_kefu_session_set_up_for_service_folders(aws):
+    from kefu.store.models import KefuItem
+    from kefu.store.service_models import KefuSession
+
+    # Given the table's connection, when its session is read, then it is kefu's, loading through the service folders
+    session = KefuItem._get_connection().connection.session
+    assert type(session) is KefuSession
+    assert isinstance(session.get_component("data_loader"), ServiceFolderLoader)
+
+
+def test_modules_calling_a_service_with_the_default_configuration_share_one_client(aws):
+    from kefu.email import raw
+    from kefu.knowledge import published
+    from kefu.store.clients import shared_client
+
+    # Given the raw mail's S3 client and the knowledge base's, when both are asked for, then they are one client,
+    # the process's S3 client in the settings' region
+    assert raw._s3() is published._s3() is shared_client("s3", "us-east-1")
+    assert raw._s3().meta.region_name == "us-east-1"
+    # and another service or region is another client
+    assert shared_client("sns", "us-east-1") is not shared_client("s3", "us-east-1")
+    assert shared_client("s3", "eu-west-1").meta.region_name == "eu-west-1"

@@ -53,6 +53,6 @@ def _code(err: ClientError) -> str:
 
 @cache
 def _scheduler() -> Any:
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("scheduler", region_name=settings().region)
+    return shared_client("scheduler", settings().region)

@@ -126,9 +126,9 @@ def system_caller() -> Caller:
 
 @cache
 def _events_client() -> Any:
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("events", region_name=settings().region)
+    return shared_client("events", settings().region)
 
 
 def put_event(entry: dict[str, Any]) -> None:

@@ -255,9 +255,9 @@ def delivered_message_id(ses_message_id: str) -> str:
 
 @cache
 def _sesv2() -> Any:
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("sesv2", region_name=settings().region)
+    return shared_client("sesv2", settings().region)
 
 
 def _send(message: EmailMessage, mailbox: str, recipient: str) -> str:

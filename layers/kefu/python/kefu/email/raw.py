@@ -11,9 +11,9 @@ from kefu.config import settings
 
 @cache
 def _s3() -> Any:
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("s3", region_name=settings().region)
+    return shared_client("s3", settings().region)
 
 
 class RawMailGone(Exception):

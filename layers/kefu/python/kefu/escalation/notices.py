@@ -106,6 +106,6 @@ def mail(ticket: Ticket, said: str, recipients: Sequence[Notice]) -> list[str]:
 
 @cache
 def _sesv2():
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("sesv2", region_name=settings().region)
+    return shared_client("sesv2", settings().region)

@@ -48,9 +48,9 @@ class Taken(NamedTuple):
 
 @cache
 def _sns():
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("sns", region_name=settings().region)
+    return shared_client("sns", settings().region)
 
 
 def announce(ticket: Ticket, taken: Sequence[Taken]) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kefu import deployment
+from kefu.model.defaults import empty_list
 from kefu.model.tickets import Category
 
 
@@ -14,7 +15,7 @@ class KnowledgeSettings(BaseModel):
 
     #: E-mail and portal tickets of these categories are offered the best public article in their acknowledgement
     #: ("this may answer your question"); none by default. Complaints are never offered one: a person answers them.
-    self_service_categories: list[Category] = Field(default_factory=list)
+    self_service_categories: list[Category] = Field(default_factory=empty_list)
 
     @field_validator("self_service_categories")
     @classmethod

@@ -3,7 +3,7 @@
 Publishing (or changing a published article) rebuilds the index from the published articles' stored terms and puts
 it at one key of the knowledge bucket. An API function loads it on its first search and then asks S3, at most every
 KEFU_KB_REFRESH_SECONDS (30 s by default), whether a newer one exists (a HeadObject: its ETag changed); the function
-that published uses its own new index at once.
+that published uses its own new index at once. A function holding none reads it (GetObject) without asking first.
 
 Ceiling: the index is held whole in memory and rebuilt whole. 10k articles (about 3M weighted terms) build in
 seconds and load in well under a second (`make bench` measures both); past roughly 50k articles, or when many
@@ -46,9 +46,9 @@ def _refresh_seconds() -> float:
 
 @cache
 def _s3() -> Any:
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("s3", region_name=settings().region)
+    return shared_client("s3", settings().region)
 
 
 def forget() -> None:
@@ -67,16 +67,19 @@ def current() -> SearchIndex:
             return held.index
         client = _s3()
         try:
-            etag = client.head_object(Bucket=bucket(), Key=INDEX_KEY)["ETag"]
+            # A function holding no index yet reads it at once: asking for its ETag first would be a call (and, on a
+            # cold start, an S3 operation's first request and answer) that could only say to read it.
+            if held is not None:
+                etag = client.head_object(Bucket=bucket(), Key=INDEX_KEY)["ETag"]
+                if held.etag == etag:
+                    held.checked = time.monotonic()
+                    return held.index
+            answer = client.get_object(Bucket=bucket(), Key=INDEX_KEY)
         except client.exceptions.ClientError as err:
             if err.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
                 raise
             _held = _Held(SearchIndex(), None, time.monotonic())  # nothing published yet
             return _held.index
-        if held is not None and held.etag == etag:
-            held.checked = time.monotonic()
-            return held.index
-        answer = client.get_object(Bucket=bucket(), Key=INDEX_KEY)
         _held = _Held(SearchIndex.loads(answer["Body"].read()).prepare(), answer["ETag"], time.monotonic())
         return _held.index
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kefu.model.defaults import empty_list
 from kefu.model.group_ids import GroupId
 
 
@@ -65,7 +66,7 @@ class AgentSpec(_Strict):
     groupIds: list[GroupId] = Field(min_length=1, max_length=20)
     # The length is a max_length, not a counted repeat of `\w` (`{1,40}`): see kefu.sla.config.Person.
     skills: list[Annotated[str, StringConstraints(max_length=40, pattern=r"^[\w\-]+$")]] = Field(
-        default_factory=list, max_length=50
+        default_factory=empty_list, max_length=50
     )
     tier: AgentTier = AgentTier.L1
     capacity: int = Field(default=10, ge=0, le=1000)
@@ -80,7 +81,7 @@ class Agent(_Model):
     name: str | None = None
     email: str | None = None
     groupIds: list[str]
-    skills: list[str] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=empty_list)
     tier: AgentTier = AgentTier.L1
     capacity: int
     availability: Availability
@@ -93,8 +94,8 @@ class GroupMember(_Model):
 
     agentId: str
     name: str | None = None
-    groupIds: list[str] = Field(default_factory=list)
-    skills: list[str] = Field(default_factory=list)
+    groupIds: list[str] = Field(default_factory=empty_list)
+    skills: list[str] = Field(default_factory=empty_list)
     tier: AgentTier = AgentTier.L1
     capacity: int
     availability: Availability

@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.model.defaults import empty_list
+
 
 class AuditAction(StrEnum):
     READ = "read"
@@ -23,7 +25,7 @@ class AuditEntry(BaseModel):
     actorRole: str
     action: AuditAction
     #: The fields a change set (not their values).
-    fields: list[str] = Field(default_factory=list)
+    fields: list[str] = Field(default_factory=empty_list)
     at: datetime
 
 
@@ -35,4 +37,4 @@ class AuditNote(BaseModel):
     actorId: str
     actorRole: str
     action: AuditAction
-    fields: list[str] = Field(default_factory=list)
+    fields: list[str] = Field(default_factory=empty_list)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from kefu.model.customers import Tag, Tier
+from kefu.model.defaults import empty_list
 from kefu.model.surveys import SurveyResult
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -82,14 +83,14 @@ class CustomerSummary(_View):
     email: str | None = None
     phone: str | None = None
     tier: Tier = Tier.STANDARD
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=empty_list)
 
 
 class CustomerProfile(CustomerSummary):
     """GET /customers/{id}: the record, its contact points, what its tickets and surveys tell."""
 
     note: str | None = None
-    contactPoints: list[ContactPoint] = Field(default_factory=list)
+    contactPoints: list[ContactPoint] = Field(default_factory=empty_list)
     preferredLanguage: Language | None = None
     contactPreferences: ContactPreferences = Field(default_factory=ContactPreferences)
     externalId: str | None = None
@@ -97,7 +98,7 @@ class CustomerProfile(CustomerSummary):
     #: When the customer's newest ticket was opened.
     lastContactAt: datetime | None = None
     #: CSAT/NPS answers, newest first.
-    surveys: list[SurveyResult] = Field(default_factory=list)
+    surveys: list[SurveyResult] = Field(default_factory=empty_list)
     createdAt: datetime | None = None
     updatedAt: datetime | None = None
     version: int = 0

@@ -7,6 +7,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.model.defaults import empty_list
+
 T = TypeVar("T")
 
 
@@ -57,7 +59,7 @@ class Article(_Model):
     body: str
     language: Language
     category: KbCategory
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=empty_list)
     visibility: ArticleVisibility
     status: ArticleStatus
     version: int
@@ -108,8 +110,8 @@ class Reply(_Model):
     group: str
     category: KbCategory
     language: Language
-    tags: list[str] = Field(default_factory=list)
-    placeholders: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=empty_list)
+    placeholders: list[str] = Field(default_factory=empty_list)
     uses: int = 0
     version: int
     updatedAt: datetime

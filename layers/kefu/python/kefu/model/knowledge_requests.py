@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from kefu.model.defaults import empty_list
 from kefu.model.knowledge import ArticleStatus, ArticleVisibility, KbCategory, Language, StrictModel
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -26,7 +27,7 @@ class ArticleDraft(StrictModel):
     body: Body
     language: Language
     category: KbCategory
-    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    tags: list[Tag] = Field(default_factory=empty_list, max_length=20)
     visibility: ArticleVisibility = ArticleVisibility.INTERNAL
     status: ArticleStatus = ArticleStatus.DRAFT
 
@@ -63,7 +64,7 @@ class ReplySpec(StrictModel):
     group: Key
     category: KbCategory
     language: Language
-    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    tags: list[Tag] = Field(default_factory=empty_list, max_length=20)
 
 
 class RenderRequest(StrictModel):

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
 
+from kefu.model.defaults import empty_list
 from kefu.model.tickets import (
     Attachment,
     Category,
@@ -44,10 +45,10 @@ class NewTicket(StrictModel):
     description: Annotated[Text, StringConstraints(max_length=100_000)]
     category: Category | None = None
     channel: Channel | None = None
-    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    attachments: list[Attachment] = Field(default_factory=empty_list, max_length=20)
     customer: CustomerRef | None = None
     priority: Priority | None = None
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[str] = Field(default_factory=empty_list, max_length=20)
 
     @field_validator("tags")
     @classmethod
@@ -69,7 +70,7 @@ class TicketPatch(StrictModel):
 class NewMessage(StrictModel):
     body: Annotated[Text, StringConstraints(max_length=100_000)]
     visibility: Visibility = Visibility.PUBLIC
-    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    attachments: list[Attachment] = Field(default_factory=empty_list, max_length=20)
 
 
 class TransitionRequest(StrictModel):

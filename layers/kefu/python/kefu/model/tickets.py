@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
 from kefu.model.customers import Tier
+from kefu.model.defaults import empty_list
 
 
 class Status(StrEnum):
@@ -132,9 +133,9 @@ class Sla(_View):
     resolvedAt: datetime | None = None
     closedAt: datetime | None = None
     #: Targets missed ("first_response", "resolution"), as of the last write that moved the clock; agents only.
-    breaches: list[str] = Field(default_factory=list)
+    breaches: list[str] = Field(default_factory=empty_list)
     #: The escalation milestones already run ("resolution:75"), each once: the escalation task checks them first.
-    escalated: list[str] = Field(default_factory=list)
+    escalated: list[str] = Field(default_factory=empty_list)
 
 
 class Ticket(_View):
@@ -150,7 +151,7 @@ class Ticket(_View):
     groupId: str | None = None
     assigneeId: str | None = None
     ownerId: str | None = None
-    helperIds: list[str] = Field(default_factory=list)
+    helperIds: list[str] = Field(default_factory=empty_list)
     #: Waiting unassigned for its owner (reopened, or a follow-up, while they had no room): they take it first.
     awaitingOwner: bool = False
     #: The earlier ticket this one follows up (that one closed, or resolved too long ago to reopen).
@@ -162,8 +163,8 @@ class Ticket(_View):
     threat: bool = False
     #: The priority was raised once because the customer's mood got worse (never twice for one ticket).
     worseningRaised: bool = False
-    tags: list[str] = Field(default_factory=list)
-    attachments: list[Attachment] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=empty_list)
+    attachments: list[Attachment] = Field(default_factory=empty_list)
     resolution: Resolution | None = None
     sla: Sla = Field(default_factory=Sla)
     #: The SLA clock (kefu.tickets.sla.TicketClock's JSON): stored with the ticket, never shown to anyone.
@@ -185,7 +186,7 @@ class TimelineEntry(_View):
     authorRole: str | None = None
     body: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
-    attachments: list[Attachment] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=empty_list)
     createdAt: datetime
 
 

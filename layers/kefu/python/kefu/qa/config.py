@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kefu import deployment
+from kefu.model.defaults import empty_list
 from kefu.qa.rubric import Rubric, RubricItem
 from kefu.revisits.config import Schedule
 from kefu.sla.policy import parse_duration
@@ -52,9 +53,9 @@ class ScriptPhrases(_Strict):
     """One language's service script: a first reply opens with a greeting, a last reply ends with a closing, and no
     reply holds a forbidden phrase. Traditional and Simplified Chinese are folded together when matched."""
 
-    greetings: list[Phrase] = Field(default_factory=list, max_length=100)
-    closings: list[Phrase] = Field(default_factory=list, max_length=100)
-    forbidden: list[Phrase] = Field(default_factory=list, max_length=500)
+    greetings: list[Phrase] = Field(default_factory=empty_list, max_length=100)
+    closings: list[Phrase] = Field(default_factory=empty_list, max_length=100)
+    forbidden: list[Phrase] = Field(default_factory=empty_list, max_length=500)
 
 
 DEFAULT_SCRIPT: dict[Language, ScriptPhrases] = {

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kefu.model.defaults import empty_list
 from kefu.qa.rubric import Rubric
 
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
@@ -127,8 +128,8 @@ class Calibration(_View):
     totals: list[float]
     totalSpread: float
     agreement: float | None = None
-    itemsAgreed: list[str] = Field(default_factory=list)
-    itemsDisputed: list[str] = Field(default_factory=list)
+    itemsAgreed: list[str] = Field(default_factory=empty_list)
+    itemsDisputed: list[str] = Field(default_factory=empty_list)
 
 
 class Review(_View):
@@ -144,11 +145,11 @@ class Review(_View):
     reviewerId: str | None = None
     #: The rubric the review is scored on: the deployment's when the review was made, kept as it was.
     rubric: Rubric
-    scores: list[ItemScore] = Field(default_factory=list)
+    scores: list[ItemScore] = Field(default_factory=empty_list)
     comment: str | None = None
     total: float | None = None
     passed: bool | None = None
-    fatalFailed: list[str] = Field(default_factory=list)
+    fatalFailed: list[str] = Field(default_factory=empty_list)
     scoredAt: datetime | None = None
     #: The end of the appeal window (set when scored): acknowledging or appealing after it is 409.
     respondBy: datetime | None = None

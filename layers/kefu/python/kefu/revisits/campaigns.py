@@ -224,9 +224,9 @@ def work_bucket() -> str:
 
 @cache
 def _s3() -> Any:
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("s3", region_name=settings().region)
+    return shared_client("s3", settings().region)
 
 
 # --- send ------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from kefu import deployment
 from kefu.cron import Cron
 from kefu.model.customers import Tier
+from kefu.model.defaults import empty_list
 from kefu.model.group_ids import GroupId
 from kefu.model.tickets import Category, Channel
 from kefu.surveys.config import SurveySettings
@@ -92,11 +93,11 @@ class DaysAgo(_Strict):
 class Select(_Strict):
     """Which resolved tickets a campaign revisits; a list left empty does not narrow the selection."""
 
-    categories: list[Category] = Field(default_factory=list)
-    tiers: list[Tier] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=empty_list)
+    tiers: list[Tier] = Field(default_factory=empty_list)
     #: True: complaints only; False: everything but complaints; absent: both.
     complaint: bool | None = None
-    channels: list[Channel] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=empty_list)
     resolved_days_ago: DaysAgo
 
     @model_validator(mode="after")
@@ -169,7 +170,7 @@ class Campaign(_Strict):
 
 
 class RevisitsConfig(_Strict):
-    campaigns: list[Campaign] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=empty_list)
     surveys: SurveySettings = Field(default_factory=SurveySettings)
 
     @model_validator(mode="after")

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
+from kefu.model.defaults import empty_list
+
 #: Selections of up to this many targets travel in the state (a few dozen KB, well under Step Functions' 256 KB);
 #: a larger one is written to the work bucket and fanned out by a Distributed Map reading it.
 INLINE_LIMIT = 200
@@ -58,7 +60,7 @@ class Selection(_Model):
     sendAt: str
     selected: int
     large: bool
-    batches: list[Batch] = Field(default_factory=list)
+    batches: list[Batch] = Field(default_factory=empty_list)
     items: Items | None = None
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from kefu import deployment
 from kefu.model.customers import Tier
+from kefu.model.defaults import empty_list
 from kefu.model.group_ids import GroupId
 from kefu.model.tickets import Category, Channel, Priority
 from kefu.routing import defaults
@@ -51,16 +52,16 @@ class Match(_Strict):
     An empty match holds for every contact (a catch-all rule).
     """
 
-    categories: list[Category] = Field(default_factory=list)
-    tiers: list[Tier] = Field(default_factory=list)
-    sentiments: list[Sentiment] = Field(default_factory=list)
-    channels: list[Channel] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=empty_list)
+    tiers: list[Tier] = Field(default_factory=empty_list)
+    sentiments: list[Sentiment] = Field(default_factory=empty_list)
+    channels: list[Channel] = Field(default_factory=empty_list)
     #: True: only repeat contacts; False: only first contacts.
     repeat: bool | None = None
     #: True: only contacts threatening a regulator, the media, a lawyer or a chargeback.
     threat: bool | None = None
     #: Any of these in the subject or the body.
-    keywords: list[Keyword] = Field(default_factory=list)
+    keywords: list[Keyword] = Field(default_factory=empty_list)
     #: Each key must be in the channel metadata with this value (or one of these values).
     metadata: dict[str, str | int | bool | list[str | int | bool]] = Field(default_factory=dict)
 

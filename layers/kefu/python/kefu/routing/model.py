@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.model.customers import Tier
+from kefu.model.defaults import empty_list
 from kefu.model.tickets import Category, Channel, Priority
 
 
@@ -41,7 +42,7 @@ class Emotion(BaseModel):
     #: A threat to go to a regulator, the media, a lawyer or the bank (chargeback).
     threat: bool = False
     #: What was seen, quoted from the text: ("angry wording", "垃圾"), ("repeated punctuation", "!!!")…
-    cues: list[tuple[str, str]] = Field(default_factory=list)
+    cues: list[tuple[str, str]] = Field(default_factory=empty_list)
 
 
 class RoutingDecision(BaseModel):

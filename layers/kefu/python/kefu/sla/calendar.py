@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import CoreSchema, core_schema
 
+from kefu.model.defaults import empty_list
+
 _DAY_MINUTES = 24 * 60
 _SHIFT = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -95,13 +97,13 @@ class _Strict(BaseModel):
 class WeeklyHours(_Strict):
     """The shifts of each weekday; a day left out is closed."""
 
-    mon: Shifts = Field(default_factory=list)
-    tue: Shifts = Field(default_factory=list)
-    wed: Shifts = Field(default_factory=list)
-    thu: Shifts = Field(default_factory=list)
-    fri: Shifts = Field(default_factory=list)
-    sat: Shifts = Field(default_factory=list)
-    sun: Shifts = Field(default_factory=list)
+    mon: Shifts = Field(default_factory=empty_list)
+    tue: Shifts = Field(default_factory=empty_list)
+    wed: Shifts = Field(default_factory=empty_list)
+    thu: Shifts = Field(default_factory=empty_list)
+    fri: Shifts = Field(default_factory=empty_list)
+    sat: Shifts = Field(default_factory=empty_list)
+    sun: Shifts = Field(default_factory=empty_list)
 
     def on(self, weekday: int) -> list[Shift]:
         """The shifts of a weekday, Monday being 0 as in `date.weekday()`."""
@@ -122,7 +124,7 @@ class BusinessCalendar(_Strict):
     time_zone: Annotated[str, AfterValidator(_time_zone)] = "UTC"
     hours: WeeklyHours = Field(default_factory=WeeklyHours)
     #: Dates closed all day.
-    holidays: list[date] = Field(default_factory=list)
+    holidays: list[date] = Field(default_factory=empty_list)
     #: Dates with their own hours instead of their weekday's: 调休 make-up working days, shortened days.
     working_days: dict[date, Annotated[Shifts, Field(min_length=1)]] = Field(default_factory=dict)
     always_open: bool = False

@@ -29,6 +29,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from kefu import deployment
 from kefu.model.customers import Tier
+from kefu.model.defaults import empty_list
 from kefu.model.group_ids import GroupId
 from kefu.model.tickets import Category, Priority
 from kefu.sla.calendar import ALWAYS_OPEN, BusinessCalendar
@@ -114,7 +115,7 @@ class Notices(BaseModel):
     #: Each agent's manager (notify_manager, for the ticket's owner).
     managers: dict[Person, Person] = Field(default_factory=dict)
     #: The head of service (notify_head).
-    head_of_service: list[Person] = Field(default_factory=list)
+    head_of_service: list[Person] = Field(default_factory=empty_list)
 
 
 class SlaConfig(BaseModel):

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kefu.model.customers import Tier
+from kefu.model.defaults import empty_list
 from kefu.model.group_ids import GroupId
 from kefu.model.tickets import Category, Priority
 
@@ -91,9 +92,9 @@ class PolicyMatch(_Strict):
     An empty match holds for every ticket. Named as routing's match names them.
     """
 
-    priorities: list[Priority] = Field(default_factory=list)
-    tiers: list[Tier] = Field(default_factory=list)
-    categories: list[Category] = Field(default_factory=list)
+    priorities: list[Priority] = Field(default_factory=empty_list)
+    tiers: list[Tier] = Field(default_factory=empty_list)
+    categories: list[Category] = Field(default_factory=empty_list)
 
     @property
     def is_catch_all(self) -> bool:
@@ -151,7 +152,7 @@ class EscalationStep(_Strict):
     #: The group `move_to_group` moves the ticket to (checked against the deployment's groups at synth).
     group: GroupId | None = None
     #: Only tickets of these categories; empty: every ticket.
-    categories: list[Category] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
     def _group_goes_with_moving(self) -> Self:

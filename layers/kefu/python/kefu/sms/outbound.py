@@ -51,9 +51,9 @@ class TextDelivery(BaseModel):
 
 @cache
 def _sns() -> Any:
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("sns", region_name=settings().region)
+    return shared_client("sns", settings().region)
 
 
 def send_text(phone: str, text: str) -> str:

@@ -78,7 +78,7 @@ from pynamodb.pagination import ResultIterator
 
 from kefu.config import settings
 from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
-from kefu.store.service_models import use_service_folders
+from kefu.store.service_models import KefuSession, use_service_folders
 from kefu.store.user_agent import fix_user_agent
 
 #: Each item class's `_Shape`, made on its first item.
@@ -395,9 +395,16 @@ class KefuItem(Model):
         known = cls._connection
         connection = super()._get_connection()
         if connection is not known:
-            # The session is new (pynamodb makes it on first use): its models are found without listing every service.
-            use_service_folders(connection.connection.session)
-            fix_user_agent(connection.connection.session)
+            # The connection is new, without a session yet: pynamodb would make a plain botocore one on first use
+            # (botocore.session.get_session(), which is Session() with no arguments); kefu's is that session with its
+            # builtin handlers' names aliased quicker (kefu.store.service_models.KefuSession), in the same
+            # thread-local slot pynamodb's `session` property reads.
+            base = connection.connection
+            if getattr(base._local, "session", None) is None:
+                base._local.session = KefuSession()
+            # Its models are found without listing every service.
+            use_service_folders(base.session)
+            fix_user_agent(base.session)
         return connection
 
 

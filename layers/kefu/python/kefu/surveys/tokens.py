@@ -226,6 +226,6 @@ def forget_keys() -> None:
 
 @cache
 def _client() -> Any:
-    from kefu.store.clients import aws_client
+    from kefu.store.clients import shared_client
 
-    return aws_client("secretsmanager", region_name=settings().region)
+    return shared_client("secretsmanager", settings().region)

@@ -20,9 +20,10 @@ from kefu.knowledge.config import knowledge_settings
 from kefu.model.knowledge import Rendered, SuggestedArticle, Suggestions
 from kefu.model.tickets import Channel, EntryKind, Status, Ticket, Visibility
 from kefu.observability import logger
-from kefu.tickets.queries import get_ticket, timeline
-from kefu.tickets.transitions import resolved_by_customer
 from kefu.tickets.writes import Draft
+
+# kefu.tickets.queries and kefu.tickets.transitions are imported by the requests that read or resolve a ticket here,
+# not with this module: a ticket's opening imports it for its advice and needs neither (~3 M instructions).
 
 #: How many articles and replies a new ticket's internal timeline records.
 OPENING_SUGGESTIONS = 3
@@ -36,12 +37,16 @@ _unavailable_until = 0.0
 
 def suggestions_for(caller: Caller, ticket_id: str, *, limit: int = 3) -> Suggestions:
     """GET /tickets/{id}/suggestions: for staff only."""
+    from kefu.tickets.queries import get_ticket
+
     access.require_staff(caller)
     ticket = get_ticket(caller, ticket_id)
     return suggestions.suggest(ticket, latest_customer_message(caller, ticket_id), limit=limit)
 
 
 def latest_customer_message(caller: Caller, ticket_id: str) -> str | None:
+    from kefu.tickets.queries import timeline
+
     latest, cursor = None, None
     for _ in range(20):  # a ticket's timeline, a hundred entries a page
         page = timeline(caller, ticket_id, limit=100, cursor=cursor)
@@ -57,6 +62,8 @@ def latest_customer_message(caller: Caller, ticket_id: str) -> str | None:
 def render_reply(caller: Caller, reply_id: str, ticket_id: str) -> Rendered:
     """POST /replies/{id}/render: the reply filled in for the ticket, counted as one use by the caller."""
     access.require_staff(caller)
+    from kefu.tickets.queries import get_ticket
+
     reply = replies.get_reply(caller, reply_id)
     return replies.render_for(caller, reply, get_ticket(caller, ticket_id))
 
@@ -130,6 +137,8 @@ def forget() -> None:
 def resolve_by_self_service(caller: Caller, ticket_id: str, article_id: str) -> Ticket:
     """POST /tickets/{id}/self-service: the ticket's own customer says the article answered their question; the
     ticket is resolved with the resolution kind `self-service` (a deflection in the KPIs)."""
+    from kefu.tickets.transitions import resolved_by_customer
+
     if not caller.is_customer:
         raise Forbidden("only the ticket's customer says that an article answered their question")
     article = articles.published_public(caller, article_id)
