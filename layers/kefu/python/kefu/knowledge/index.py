@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from kefu.knowledge import text
+from kefu.memo import remembered
 
 FORMAT = 1
 TITLE_BOOST = 3
@@ -218,12 +219,7 @@ class SearchIndex:
     def _corrections(self, term: str) -> tuple[str, ...]:
         """The two most widely used index words one edit away from `term`, remembered per index (which does not change
         once built or loaded): a desk's questions repeat their misspellings and the words the index lacks."""
-        found = self._corrected.get(term)
-        if found is None:
-            if len(self._corrected) >= _CORRECTIONS_KEPT:
-                self._corrected.clear()
-            found = self._corrected[term] = self._corrections_of(term)
-        return found
+        return remembered(self._corrected, term, _CORRECTIONS_KEPT, self._corrections_of)
 
     def _corrections_of(self, term: str) -> tuple[str, ...]:
         if self._deletes is None:

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import pairwise
 from typing import Annotated, Any, NamedTuple, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import CoreSchema, core_schema
 
+from kefu.memo import remembered
 from kefu.model.defaults import empty_list
 
 _DAY_MINUTES = 24 * 60
@@ -190,12 +191,7 @@ class BusinessCalendar(_Strict):
 
         Kept per day on this calendar (frozen, so the result cannot go stale): every ticket opened that day starts
         its clock from it, and validating it anew each time was a third of starting a clock."""
-        trimmed = self._since.get(day)
-        if trimmed is None:
-            if len(self._since) >= _SINCE_KEPT:
-                self._since.clear()
-            trimmed = self._since[day] = self._trimmed_to(day)
-        return trimmed
+        return remembered(self._since, day, _SINCE_KEPT, self._trimmed_to)
 
     def _trimmed_to(self, day: date) -> "BusinessCalendar":
         # Validated anew rather than copied: a copy would carry the cached sets of the whole calendar.
@@ -282,12 +278,7 @@ def _spans_on(calendar: BusinessCalendar, day: date) -> tuple[tuple[datetime, da
 
     Kept per date on the calendar (frozen, so they cannot go stale): each due time of a ticket walks the same days
     again, and turning local shifts into UTC instants was most of counting business time."""
-    kept = calendar._spans.get(day)
-    if kept is None:
-        if len(calendar._spans) >= _SPANS_KEPT:
-            calendar._spans.clear()
-        kept = calendar._spans[day] = _utc_spans(calendar, day)
-    return kept
+    return remembered(calendar._spans, day, _SPANS_KEPT, partial(_utc_spans, calendar))
 
 
 def _utc_spans(calendar: BusinessCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
