@@ -49,6 +49,7 @@ _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,12})"$|^([0-9]{1,12})$')
 
 WRITERS = "Editors (the `editor` group), supervisors and admins."
 CURSOR_RULE = "`cursor` is one this listing issued, with the same filters (400 otherwise)."
+SEARCH_RULE = "A search answers in one page: no `cursor` with `q` (400)."
 TAG_RULE = "Each tag has a character other than white space (422 otherwise)."
 IF_MATCH = "`If-Match` is an ETag this API issued for the article, and its current one (412 otherwise)."
 
@@ -83,7 +84,8 @@ def _if_match(value: str | None, *, required: bool) -> int | None:
     tags=["knowledge"],
     summary="Search (q) or list articles. Customers: published public ones; staff and editors: all (search covers "
     "published articles)",
-    description=f"`q` has words to search for, not only punctuation or very common ones (400 otherwise). {CURSOR_RULE}",
+    description=f"`q` has words to search for, not only punctuation or very common ones (400 otherwise). {SEARCH_RULE} "
+    f"{CURSOR_RULE}",
     responses=responses(Page[ArticleHit], errors=(403,)),
 )
 def list_articles(
@@ -174,7 +176,8 @@ def publish_article(
     "/replies",
     tags=["replies"],
     summary="Canned replies by group, category, language, or searched (q); staff",
-    description=f"`q` has words to search for, not only punctuation or very common ones (400 otherwise). {CURSOR_RULE}",
+    description=f"`q` has words to search for, not only punctuation or very common ones (400 otherwise). {SEARCH_RULE} "
+    f"{CURSOR_RULE}",
     responses=responses(Page[Reply], errors=(403,)),
 )
 def list_replies(

@@ -314,3 +314,17 @@ def test_a_cursor_kefu_could_not_have_issued_for_the_listing_is_a_400(kb):
     for path, query in refused:
         reply = kb("GET", path, who=AGENT, query=query)
         assert (reply.status, reply.headers["content-type"]) == (400, "application/problem+json"), (path, reply.text)
+
+
+def test_a_search_answers_in_one_page_and_refuses_a_cursor(kb):
+    # A search issues no cursor, so none is one it issued: refused, not ignored (the contract test's fuzzing sent a
+    # search with cursors and had it answered 200).
+    assert kb("POST", "/replies", who=SUPERVISOR, body=REPLY).status == 201
+    publish(kb, write(kb))
+    issued = kb("GET", "/replies", who=AGENT, query={"limit": "1"}).json["nextCursor"]
+    for path, who in (("/replies", AGENT), ("/kb/articles", AGENT), ("/kb/articles", CUSTOMER)):
+        searched = kb("GET", path, who=who, query={"q": "快递"})
+        assert searched.status == 200 and searched.json.get("nextCursor") is None, (path, searched.text)
+        for cursor in (issued or "x", "x,y", ""):
+            reply = kb("GET", path, who=who, query={"q": "快递", "cursor": cursor})
+            assert (reply.status, reply.headers["content-type"]) == (400, "application/problem+json"), (path, cursor)

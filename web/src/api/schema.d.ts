@@ -292,7 +292,7 @@ export interface paths {
         };
         /**
          * Search (q) or list articles. Customers: published public ones; staff and editors: all (search covers published articles)
-         * @description `q` has words to search for, not only punctuation or very common ones (400 otherwise). `cursor` is one this listing issued, with the same filters (400 otherwise).
+         * @description `q` has words to search for, not only punctuation or very common ones (400 otherwise). A search answers in one page: no `cursor` with `q` (400). `cursor` is one this listing issued, with the same filters (400 otherwise).
          */
         get: operations["list_articles_kb_articles_get"];
         put?: never;
@@ -625,7 +625,7 @@ export interface paths {
         };
         /**
          * Canned replies by group, category, language, or searched (q); staff
-         * @description `q` has words to search for, not only punctuation or very common ones (400 otherwise). `cursor` is one this listing issued, with the same filters (400 otherwise).
+         * @description `q` has words to search for, not only punctuation or very common ones (400 otherwise). A search answers in one page: no `cursor` with `q` (400). `cursor` is one this listing issued, with the same filters (400 otherwise).
          */
         get: operations["list_replies_replies_get"];
         put?: never;

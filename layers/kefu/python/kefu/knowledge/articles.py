@@ -199,6 +199,8 @@ def list_articles(
     """Search when `q` is given (published articles; customers: public ones); otherwise list. Staff list every
     article by category and language from the table; customers list the published public ones from the index."""
     if q is not None:
+        if cursor is not None:
+            raise BadRequest("a search answers in one page: there is no next page (no cursor with q)")
         matches = search(
             q, language=language, category=category, public_only=not access.sees_all_articles(caller), limit=limit
         )

@@ -87,6 +87,8 @@ def list_replies(
             group=group, category=category, language=lang, limit=limit, cursor=cursor
         )
         return Page[Reply](items=found, nextCursor=next_cursor)
+    if cursor is not None:
+        raise BadRequest("a search answers in one page: there is no next page (no cursor with q)")
     wanted = set(terms(q))
     if not q.strip() or not wanted:
         raise BadRequest("the query has no words to search for (only punctuation, symbols or very common words)")
