@@ -232,3 +232,12 @@ def test_outbound_mails_init_leaves_out_the_agents_store_and_models():
     # and the threading marks of its mail (token, reply address) are there, without the inbound mail's model
     assert "kefu.email.threading" in modules
     assert "kefu.email.model" not in modules
+
+
+def test_inbound_mails_init_leaves_out_the_quoting_rules_and_the_html_converter():
+    # Given the inbound mail function, when its handler is imported
+    modules = modules_after_init("email_inbound")
+    # then the parser is there, without the quoting rules (a mail's reply text is worked out when a reply or a
+    # follow-up asks for it) and the HTML converter (the first HTML body imports it)
+    assert "kefu.email.parsing" in modules
+    assert not {"kefu.email.quoting", "kefu.email.html"} & modules

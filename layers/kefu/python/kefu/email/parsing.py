@@ -19,8 +19,7 @@ from email.policy import EmailPolicy
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
-from kefu.email import decoding, quoting
-from kefu.email.html import html_to_text
+from kefu.email import decoding
 from kefu.email.model import Address, InboundMail, MailAttachment
 
 #: Deeper nesting than this is not a real client's mail; it is not walked (the raw mail stays stored).
@@ -122,9 +121,9 @@ def _read_leniently(data: bytes, error: Exception) -> InboundMail:
             cc=(),
             date=None,
             text=text,
-            reply_text=text,
             attachments=(),
             defects=tuple(defects),
+            structured=False,
         )
 
 
@@ -164,7 +163,6 @@ def _assemble(
         cc=tuple(address for value in raw.get("cc", []) for address in _addresses(value)),
         date=_date(headers.get("date", [None])[0], defects),
         text=text,
-        reply_text=quoting.extract_reply(text),
         attachments=attachments,
         headers={key: tuple(values) for key, values in headers.items()},
         is_report=is_report,
@@ -309,6 +307,9 @@ class _Walker:
         decoded = decoding.decode_text(data, charset)
         self.defects.extend(f"body: {defect}" for defect in decoded.defects)
         if content_type == "text/html":
+            # Imported by the first HTML body: a plain-text mail needs neither the converter nor html.parser.
+            from kefu.email.html import html_to_text
+
             return _clean_text(html_to_text(decoded.text))
         text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
         if parameters.get("format", "").lower() == "flowed":
