@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
 # kefu.tickets.queries and kefu.tickets.transitions are imported by the requests that read or resolve a ticket here,
 # not with this module: a ticket's opening imports it for its advice and needs neither (~3 M instructions). Nor
-# does it need the articles' and the replies' domains (kefu.knowledge.articles, replies), with their stores and
-# models (~18 M with the kinds and models split by concern): the requests that render a reply or resolve by an
-# article import them.
+# does it need the articles' and the replies' domains (kefu.knowledge.articles, replies), their stores and their
+# models: the requests that render a reply or resolve by an article import them (kefu.knowledge.suggestions says
+# what an opening defines of the knowledge base).
 
 #: How many articles and replies a new ticket's internal timeline records.
 OPENING_SUGGESTIONS = 3
