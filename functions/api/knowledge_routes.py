@@ -17,18 +17,9 @@ from kefu import errors
 from kefu.identity import Caller
 from kefu.knowledge import articles, replies
 from kefu.kpis.tallies import Deflection, DeflectionRequest, record_deflection
-from kefu.model.knowledge import (
-    Article,
-    ArticleHit,
-    ArticleVersion,
-    KbCategory,
-    Language,
-    Page,
-    Rendered,
-    Reply,
-    ReplyUsage,
-    Suggestions,
-)
+from kefu.model.knowledge import KbCategory, Language, Reply, Suggestions
+from kefu.model.knowledge_answers import Page, Rendered, ReplyUsage
+from kefu.model.knowledge_articles import Article, ArticleHit, ArticleVersion
 from kefu.model.knowledge_requests import (
     ArticleChange,
     ArticleDraft,

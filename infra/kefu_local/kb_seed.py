@@ -50,7 +50,7 @@ def seed_knowledge() -> dict[str, int]:
     started again keeps what people wrote): the articles imported in batches, the index rebuilt once."""
     from kefu.knowledge import articles, replies
     from kefu.model.knowledge_requests import ArticleDraft, ReplySpec
-    from kefu.store import knowledge as store
+    from kefu.store import articles as store
 
     existing, _ = store.list_articles(language=None, category=None, limit=1, cursor=None)
     if existing:

@@ -77,7 +77,7 @@ def _getitem_samples(article_count: int = 50, rounds: int = 400) -> list[float]:
     from moto import mock_aws
 
     from kefu.config import reload_settings
-    from kefu.store import knowledge as store
+    from kefu.store import articles as store
     from kefu.store.models import KefuItem
 
     with mock_aws():

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from kefu.email import parsing, quoting
 from kefu.email.decoding import codec_for, decode_header, decode_text
 from kefu.email.html import html_to_text
 from kefu.email.parsing import parse
@@ -677,6 +678,39 @@ def test_parse_gives_the_reply_without_history():
         "Content-Type: text/plain; charset=utf-8", "Yes.\n\nOn Thu, 20 Nov 2026, Kefu <s@x.example> wrote:\n> ?"
     )
     assert parse(raw).reply_text == "Yes."
+
+
+def test_the_reply_is_worked_out_from_the_text_when_asked():
+    # Given a parsed reply whose text quotes the history
+    mail = parse(_mail("Content-Type: text/plain", "Thanks, that works.\n\n> Please try again.\n"))
+    # then its reply text is the quoting rules' reading of its text, each time it is asked
+    assert mail.text == "Thanks, that works.\n\n> Please try again."
+    assert mail.reply_text == extract_reply(mail.text) == "Thanks, that works."
+    assert mail.structured
+
+
+def test_a_mail_read_as_nothing_but_its_text_is_all_written_this_time(monkeypatch: pytest.MonkeyPatch):
+    # Given a parser that fails on the structure, then on the lenient reading too (the last resort: the raw text)
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a parser bug")
+
+    monkeypatch.setattr(parsing, "_assemble", broken)
+    raw = _mail("Subject: hi", "Yes.\n\nOn Thu, 20 Nov 2026, Kefu <s@x.example> wrote:\n> ?")
+    mail = parse(raw)
+    # then the whole text is what the customer wrote, none of it taken for quoted history
+    assert not mail.structured
+    assert mail.reply_text == mail.text == raw.decode()
+
+
+def test_quoting_rules_that_fail_on_a_text_leave_the_whole_text(monkeypatch: pytest.MonkeyPatch):
+    # Given quoting rules with a bug that raises on some text
+    def broken(text: str) -> str:
+        raise RuntimeError("a quoting bug")
+
+    monkeypatch.setattr(quoting, "extract_reply", broken)
+    mail = parse(_mail("Content-Type: text/plain", "Yes.\n\n> ?"))
+    # then asking for the reply does not raise (the parser never does): the whole text is what was written
+    assert mail.reply_text == mail.text
 
 
 def test_times_with_non_utc_zones_stay_in_their_zone():

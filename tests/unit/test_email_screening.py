@@ -31,7 +31,6 @@ def _mail(
         cc=(),
         date=None,
         text="Hello",
-        reply_text="Hello",
         attachments=(),
         headers={"authentication-results": (SES_PASS,), **(headers or {})},
         is_report=is_report,

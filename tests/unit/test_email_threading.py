@@ -30,7 +30,6 @@ def _mail(
         cc=tuple(Address(address) for address in cc),
         date=None,
         text="",
-        reply_text="",
         attachments=(),
         headers=headers or {},
     )

@@ -134,9 +134,9 @@ def test_the_intake_functions_init_reads_a_crm_message_without_the_customer_reco
     assert not {"kefu.customers.crm", "kefu.store.customer_records", "kefu.model.customer_records"} & modules
 
 
-def test_a_tickets_opening_reads_the_knowledge_base_without_its_request_bodies_models():
+def test_a_tickets_opening_reads_the_knowledge_base_without_its_articles_nor_its_writes():
     # Given intake, whose first work opens a ticket with the knowledge base's suggestions, when what an opening
-    # imports is imported (the suggestions, the articles, the replies)
+    # imports is imported
     probe = (
         "import json, sys, handler, kefu.tickets.opening, kefu.tickets.knowledge; "
         "print(json.dumps(sorted(sys.modules)))"
@@ -144,9 +144,20 @@ def test_a_tickets_opening_reads_the_knowledge_base_without_its_request_bodies_m
     done = run_in_function("intake", probe)
     assert done.returncode == 0, done.stderr[-3000:]
     modules = set(json.loads(done.stdout.splitlines()[-1]))
-    # then the knowledge base's shapes are there, without the models of the bodies of the requests that write it
-    assert {"kefu.model.knowledge", "kefu.knowledge.articles", "kefu.knowledge.replies"} <= modules
-    assert "kefu.model.knowledge_requests" not in modules
+    # then the suggestions are there, with the replies' store and the shapes they make (replies, suggestions),
+    assert {"kefu.knowledge.suggestions", "kefu.store.replies", "kefu.model.knowledge"} <= modules
+    # without the articles' domain, store and models (suggestions read articles from the search index), the
+    # replies' domain and the counts of their uses, the other requests' answers and the request bodies' models
+    unread = {
+        "kefu.knowledge.articles",
+        "kefu.store.articles",
+        "kefu.model.knowledge_articles",
+        "kefu.knowledge.replies",
+        "kefu.store.reply_usage",
+        "kefu.model.knowledge_answers",
+        "kefu.model.knowledge_requests",
+    }
+    assert not unread & modules
 
 
 def test_the_sla_configuration_leaves_out_the_agent_and_group_models():
@@ -221,3 +232,12 @@ def test_outbound_mails_init_leaves_out_the_agents_store_and_models():
     # and the threading marks of its mail (token, reply address) are there, without the inbound mail's model
     assert "kefu.email.threading" in modules
     assert "kefu.email.model" not in modules
+
+
+def test_inbound_mails_init_leaves_out_the_quoting_rules_and_the_html_converter():
+    # Given the inbound mail function, when its handler is imported
+    modules = modules_after_init("email_inbound")
+    # then the parser is there, without the quoting rules (a mail's reply text is worked out when a reply or a
+    # follow-up asks for it) and the HTML converter (the first HTML body imports it)
+    assert "kefu.email.parsing" in modules
+    assert not {"kefu.email.quoting", "kefu.email.html"} & modules

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from kefu.knowledge import text
-from kefu.knowledge.articles import family
 from kefu.knowledge.index import IndexedArticle, SearchIndex, document_terms, snippet_of
+from kefu.knowledge.text import family
 from kefu.model.knowledge import Language
 from kefu_local.kb_seed import seed_articles
 

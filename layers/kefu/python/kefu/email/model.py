@@ -39,17 +39,34 @@ class InboundMail(NamedTuple):
     cc: tuple[Address, ...]
     date: datetime | None  # timezone-aware when the header had a zone
     text: str  # the whole readable body: text/plain, else the HTML turned into text
-    reply_text: str  # `text` without quoted history and signature: what the customer wrote this time
     attachments: tuple[MailAttachment, ...]
     #: Every header by lower-cased name, values decoded to str, in order of appearance.
     headers: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     is_report: bool = False  # multipart/report (delivery status, disposition notifications)
     #: What was wrong with the message and repaired while reading it (mislabelled charset, broken MIME…).
     defects: tuple[str, ...] = ()
+    #: False when nothing but the text could be read out of the bytes (the parser's last resort): `reply_text` is
+    #: then the whole text, none of it taken for quoted history.
+    structured: bool = True
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
         return values[0] if values else None
+
+    @property
+    def reply_text(self) -> str:
+        """`text` without quoted history and signature: what the customer wrote this time. Worked out when asked
+        (a reply, a follow-up), not with every mail read: a new conversation's ticket is described by the whole
+        text, and the quoting rules' patterns cost the first mail's compiling (~18 M instructions). Never raises,
+        as the parser never does: should the rules fail on some text, the whole text is what was written."""
+        if not self.structured:
+            return self.text
+        from kefu.email.quoting import extract_reply
+
+        try:
+            return extract_reply(self.text)
+        except Exception:  # a bug in the rules must not lose the mail: all of it is what the customer wrote
+            return self.text
 
 
 class Outcome(StrEnum):

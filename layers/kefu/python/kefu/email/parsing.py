@@ -19,8 +19,7 @@ from email.policy import EmailPolicy
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
-from kefu.email import decoding, quoting
-from kefu.email.html import html_to_text
+from kefu.email import decoding
 from kefu.email.model import Address, InboundMail, MailAttachment
 
 #: Deeper nesting than this is not a real client's mail; it is not walked (the raw mail stays stored).
@@ -68,10 +67,12 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])")
 #: An id in brackets (whitespace inside is folding), or a bare word that holds an "@", as sloppy clients write them.
 #: Words are matched whole and tested for "@" after: a pattern requiring it would rescan long junk quadratically.
 _MESSAGE_ID = re.compile(r"<([^<>]*)>|([^\s<>()\",;]+)")
-_WORD = re.compile(r"[^\s<>()\",;:\[\]]+")
 _ADDR_SPEC = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_BOUNDARY_LINE = re.compile(rb"^--([^\s\"]{1,200})[ \t]*\r?$", re.MULTILINE)
+#: Patterns of what most mail never needs, compiled by the first mail that does (re's own cache keeps them): an
+#: address read from loose words, an HTML body's charset, a multipart's boundary guessed from its body.
+_WORD = r"[^\s<>()\",;:\[\]]+"
+_META_CHARSET = rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)"""
+_BOUNDARY_LINE = rb"^--([^\s\"]{1,200})[ \t]*\r?$"
 
 
 def parse(raw: bytes) -> InboundMail:
@@ -122,9 +123,9 @@ def _read_leniently(data: bytes, error: Exception) -> InboundMail:
             cc=(),
             date=None,
             text=text,
-            reply_text=text,
             attachments=(),
             defects=tuple(defects),
+            structured=False,
         )
 
 
@@ -164,7 +165,6 @@ def _assemble(
         cc=tuple(address for value in raw.get("cc", []) for address in _addresses(value)),
         date=_date(headers.get("date", [None])[0], defects),
         text=text,
-        reply_text=quoting.extract_reply(text),
         attachments=attachments,
         headers={key: tuple(values) for key, values in headers.items()},
         is_report=is_report,
@@ -189,7 +189,7 @@ def _addresses(raw: str | None) -> tuple[Address, ...]:
         display = _one_line(decoding.decode_header(name).text).strip("\"' ")
         found.append(Address(address, display or None))
     if not found:  # "Li Lei li.lei@example.cn", unbalanced quotes...: take the first address-looking word
-        words = (word.strip(".'") for word in _WORD.findall(decoding.decode_header(value).text))
+        words = (word.strip(".'") for word in re.findall(_WORD, decoding.decode_header(value).text))
         guessed = next((word for word in words if _is_addr_like(word) and _ADDR_SPEC.fullmatch(word)), None)
         if guessed:
             found.append(Address(guessed.lower()))
@@ -304,11 +304,14 @@ class _Walker:
         data = _payload_bytes(part, self.defects)
         charset = parameters.get("charset")
         if not charset and content_type == "text/html":
-            meta = _META_CHARSET.search(data[:4096])
+            meta = re.search(_META_CHARSET, data[:4096], re.IGNORECASE)
             charset = meta.group(1).decode("ascii") if meta else None
         decoded = decoding.decode_text(data, charset)
         self.defects.extend(f"body: {defect}" for defect in decoded.defects)
         if content_type == "text/html":
+            # Imported by the first HTML body: a plain-text mail needs neither the converter nor html.parser.
+            from kefu.email.html import html_to_text
+
             return _clean_text(html_to_text(decoded.text))
         text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
         if parameters.get("format", "").lower() == "flowed":
@@ -475,7 +478,7 @@ def _with_guessed_boundary(part: Message, content_type: str) -> Message | None:
     if not isinstance(_payload(part), str):
         return None
     body = _payload_bytes(part, [])
-    line = _BOUNDARY_LINE.search(body)
+    line = re.search(_BOUNDARY_LINE, body, re.MULTILINE)
     if not line:
         return None
     boundary = line.group(1)

@@ -14,17 +14,12 @@ from kefu.errors import BadRequest, InvalidRequest, NotFound, StaleVersion
 from kefu.identity import Caller
 from kefu.knowledge import access, published
 from kefu.knowledge.index import Match, document_terms, snippet_of
-from kefu.knowledge.text import terms
-from kefu.model.knowledge import (
-    Article,
-    ArticleHit,
-    ArticleStatus,
-    ArticleVersion,
-    ArticleVisibility,
-    Language,
-    Page,
-)
-from kefu.store import knowledge as store
+from kefu.knowledge.text import family, terms
+from kefu.model.knowledge import ArticleVisibility, Language
+from kefu.model.knowledge_answers import Page
+from kefu.model.knowledge_articles import Article, ArticleHit, ArticleStatus, ArticleVersion
+from kefu.store import articles as store
+from kefu.store.failures import KnowledgeVersionConflict
 
 if TYPE_CHECKING:  # a request's body, made by the API's knowledge routes and the local seed (not by opening a ticket)
     from kefu.model.knowledge_requests import ArticleChange, ArticleDraft
@@ -43,15 +38,6 @@ class ArticleNotFound(NotFound):
 
 def new_article_id() -> str:
     return "KB-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
-
-
-def family(language: Language | None) -> frozenset[str] | None:
-    """The languages a reader of `language` can read: both Chinese scripts are searched together (folded)."""
-    if language is None:
-        return None
-    if language is Language.EN:
-        return frozenset({Language.EN.value})
-    return frozenset({Language.ZH_HANS.value, Language.ZH_HANT.value})
 
 
 def visible_to(caller: Caller, article: Article) -> bool:
@@ -271,7 +257,7 @@ def _cursor(offset: int) -> str:
 def _save(article: Article, entry: ArticleVersion) -> Article:
     try:
         return store.save_article(article, _terms(article), entry, is_new=False)
-    except store.KnowledgeVersionConflict:
+    except KnowledgeVersionConflict:
         raise StaleVersion(f"article {article.id} changed while this was being saved; read it again") from None
 
 

@@ -86,7 +86,7 @@ def current() -> SearchIndex:
 
 def rebuild() -> SearchIndex:
     """Build the index from every published article's stored terms, put it in S3, and use it here at once."""
-    from kefu.store import knowledge as store
+    from kefu.store import articles as store
 
     global _held
     index = SearchIndex.build(

@@ -3,7 +3,6 @@ and every rendering counted per reply and agent (the quality reviews read the co
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 from datetime import datetime
@@ -13,9 +12,13 @@ from kefu.clock import now
 from kefu.errors import BadRequest, Conflict, NotFound
 from kefu.identity import Caller
 from kefu.knowledge import access, templates
+from kefu.knowledge.suggestions import rank
 from kefu.knowledge.text import terms
-from kefu.model.knowledge import Language, Page, Rendered, Reply, ReplyUsage
-from kefu.store import knowledge as store
+from kefu.model.knowledge import Language, Reply
+from kefu.model.knowledge_answers import Page, Rendered, ReplyUsage
+from kefu.store import replies as store
+from kefu.store import reply_usage as usage_store
+from kefu.store.failures import KnowledgeVersionConflict
 
 if TYPE_CHECKING:  # a request's body, made by the API's knowledge routes (not by opening a ticket)
     from kefu.model.knowledge_requests import ReplySpec
@@ -58,7 +61,7 @@ def update_reply(caller: Caller, reply_id: str, spec: ReplySpec) -> Reply:
     )
     try:
         return store.save_reply(updated, is_new=False)
-    except store.KnowledgeVersionConflict:
+    except KnowledgeVersionConflict:
         raise Conflict(f"canned reply {reply_id} changed while this was being saved; try again") from None
 
 
@@ -97,27 +100,12 @@ def list_replies(
     return Page[Reply](items=[reply for reply, _score, _matched in ranked[:limit]])
 
 
-def rank(replies: list[Reply], wanted: set[str]) -> list[tuple[Reply, float, list[str]]]:
-    """Replies sharing words with the question, most shared (title words count double) first."""
-    ranked = []
-    for reply in replies:
-        title = set(terms(reply.title + " " + " ".join(reply.tags)))
-        body = set(terms(reply.body))
-        matched = [term for term in wanted if term in title or term in body]
-        if not matched:
-            continue
-        score = sum(2.0 if term in title else 1.0 for term in matched) / math.sqrt(len(title | body) or 1)
-        ranked.append((reply, round(score, 4), matched))
-    ranked.sort(key=lambda entry: -entry[1])
-    return ranked
-
-
 def render_for(caller: Caller, reply: Reply, ticket: Any) -> Rendered:
     """The reply filled in for a ticket the caller may read (kefu.tickets.knowledge.render_reply reads both),
     counted as one use by the caller."""
     access.require_staff(caller)
     text = templates.render(reply.body, placeholder_values(caller, ticket), ticket_id=ticket.id)
-    store.count_use(reply.id, caller.sub, now())
+    usage_store.count_use(reply.id, caller.sub, now())
     return Rendered(replyId=reply.id, ticketId=ticket.id, text=text)
 
 
@@ -156,4 +144,4 @@ def _when(moment: datetime | None) -> str | None:
 
 def usage(caller: Caller, reply_id: str) -> list[ReplyUsage]:
     get_reply(caller, reply_id)
-    return store.reply_usage(reply_id)
+    return usage_store.reply_usage(reply_id)

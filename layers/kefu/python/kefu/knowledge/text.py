@@ -194,3 +194,13 @@ def looks_like(text: str) -> str:
     simplified = _converter().convert("".join(chinese))
     changed = sum(1 for a, b in zip(chinese, simplified, strict=False) if a != b)
     return "zh-Hant" if changed * 10 >= len(chinese) and changed >= 1 else "zh-Hans"
+
+
+def family(language: str | None) -> frozenset[str] | None:
+    """The languages a reader of `language` (kefu.model.knowledge.Language, or its value) can read: both Chinese
+    scripts are searched together (folded)."""
+    if language is None:
+        return None
+    if language == "en":
+        return frozenset({"en"})
+    return frozenset({"zh-Hans", "zh-Hant"})

@@ -1,15 +1,18 @@
-"""The knowledge base's shapes: articles with their versions, search hits, canned replies (话术), suggestions.
-The bodies of the requests that write them are kefu.model.knowledge_requests."""
+"""The knowledge base's shared words (languages, categories, visibility) and what a ticket's opening gets from it:
+canned replies (话术) and suggestions.
+
+An opening (intake's, inbound mail's and the API's first work) defines only these: articles with their versions and
+hits are kefu.model.knowledge_articles, what the other requests answer (a page of a listing, a reply rendered, its
+uses) kefu.model.knowledge_answers, the bodies of the requests that write kefu.model.knowledge_requests. Each
+pydantic class costs its process ~1-3 M instructions to define, even with its schema's build deferred.
+"""
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.model.defaults import empty_list
-
-T = TypeVar("T")
 
 
 class Language(StrEnum):
@@ -36,74 +39,15 @@ class ArticleVisibility(StrEnum):
     INTERNAL = "internal"  # staff only, whatever its status
 
 
-class ArticleStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
-
-
-class _Model(BaseModel):
+class KnowledgeModel(BaseModel):
     # Schemas built on first use: most functions import these models and never validate one.
     model_config = ConfigDict(defer_build=True)
-
-
-class StrictModel(_Model):
-    """Request bodies (kefu.model.knowledge_requests): unknown fields are refused, not ignored."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class Article(_Model):
-    id: str
-    title: str
-    body: str
-    language: Language
-    category: KbCategory
-    tags: list[str] = Field(default_factory=empty_list)
-    visibility: ArticleVisibility
-    status: ArticleStatus
-    version: int
-    createdAt: datetime
-    createdBy: str
-    updatedAt: datetime
-    updatedBy: str
-    publishedAt: datetime | None = None
-
-
-class ArticleVersion(_Model):
-    """One step of an article's history: who, when, which fields changed, and the article as it then was."""
-
-    version: int
-    at: datetime
-    by: str
-    action: str  # created | updated | published | imported (created and published at once)
-    changed: list[str]
-    note: str | None = None
-    article: Article
-
-
-class ArticleHit(_Model):
-    """A listing or search result (`score` and `snippet` only when searched)."""
-
-    id: str
-    title: str
-    language: Language
-    category: KbCategory
-    visibility: ArticleVisibility
-    status: ArticleStatus
-    score: float | None = None
-    snippet: str | None = None
-
-
-class Page(_Model, Generic[T]):
-    items: list[T]
-    nextCursor: str | None = None
 
 
 # --- canned replies (话术) -----------------------------------------------------------------------------------
 
 
-class Reply(_Model):
+class Reply(KnowledgeModel):
     id: str
     title: str
     body: str
@@ -118,23 +62,10 @@ class Reply(_Model):
     updatedBy: str
 
 
-class Rendered(_Model):
-    replyId: str
-    ticketId: str
-    text: str
-
-
-class ReplyUsage(_Model):
-    replyId: str
-    agentId: str
-    uses: int
-    lastUsedAt: datetime
-
-
 # --- suggestions --------------------------------------------------------------------------------------------
 
 
-class SuggestedArticle(_Model):
+class SuggestedArticle(KnowledgeModel):
     id: str
     title: str
     language: Language
@@ -146,7 +77,7 @@ class SuggestedArticle(_Model):
     snippet: str | None = None
 
 
-class SuggestedReply(_Model):
+class SuggestedReply(KnowledgeModel):
     id: str
     title: str
     group: str
@@ -156,7 +87,7 @@ class SuggestedReply(_Model):
     why: str
 
 
-class Suggestions(_Model):
+class Suggestions(KnowledgeModel):
     ticketId: str
     language: Language
     articles: list[SuggestedArticle]

@@ -1,23 +1,31 @@
-"""The bodies of the requests that write the knowledge base (kefu.model.knowledge holds what they make): a new or
-changed article, a publication, a canned reply, a reply rendered for a ticket, an article that answered a customer.
+"""The bodies of the requests that write the knowledge base (kefu.model.knowledge and knowledge_articles hold what
+they make): a new or changed article, a publication, a canned reply, a reply rendered for a ticket, an article that
+answered a customer.
 
 Apart from the knowledge base's shapes, because what reads them never needs these: opening a ticket (intake's,
-inbound mail's and the API's first work) reads articles and suggestions only, and no longer creates these six models
+inbound mail's and the API's first work) reads suggestions and replies only, and no longer creates these seven models
 (pydantic collects a model's fields when its class is made, even with its schema's build deferred). The API's
 knowledge routes, kefu.knowledge's writes (their annotations) and the local seed name them.
 """
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kefu.model.defaults import empty_list
-from kefu.model.knowledge import ArticleStatus, ArticleVisibility, KbCategory, Language, StrictModel
+from kefu.model.knowledge import ArticleVisibility, KbCategory, Language
+from kefu.model.knowledge_articles import ArticleStatus
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+class StrictModel(BaseModel):
+    """A request's body: unknown fields are refused, not ignored (the schema built on first use)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ArticleDraft(StrictModel):

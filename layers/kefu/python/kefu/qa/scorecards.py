@@ -19,9 +19,10 @@ from kefu.kpis.service import desk_days
 from kefu.qa.model import Figure, Scorecard
 from kefu.qa.months import month_bounds
 from kefu.qa.reviews import is_reviewer
-from kefu.store import knowledge as knowledge_store
 from kefu.store import kpis as kpi_store
 from kefu.store import qa_coverage as coverage_store
+from kefu.store import replies as reply_store
+from kefu.store.reply_usage import usage_by_agent
 
 _PAGE = 100
 
@@ -58,7 +59,7 @@ def scorecard(caller: Caller, month: str, agent: str | None) -> Scorecard:
     own = next((row for row in rows if row.agent_id == agent_id), None)
     agents = len(rows)
     scored = sum(int(row.scored or 0) for row in rows)
-    uses = sum(usage.uses for usage in knowledge_store.usage_by_agent(agent_id))
+    uses = sum(usage.uses for usage in usage_by_agent(agent_id))
 
     def per_agent(total: float) -> float | None:
         return _ratio(total, agents, 2)
@@ -93,9 +94,7 @@ def _all_reply_uses() -> int:
     total = 0
     cursor: str | None = None
     while True:
-        replies, cursor = knowledge_store.list_replies(
-            group=None, category=None, language=None, limit=_PAGE, cursor=cursor
-        )
+        replies, cursor = reply_store.list_replies(group=None, category=None, language=None, limit=_PAGE, cursor=cursor)
         total += sum(reply.uses for reply in replies)
         if not cursor:
             return total

@@ -12,6 +12,10 @@ class VersionConflict(WriteRefused):
     """Someone else changed the ticket between our read and our write (for a new ticket: its id is taken)."""
 
 
+class KnowledgeVersionConflict(Exception):
+    """The article or reply moved on since the version the writer read (kefu.store.articles, kefu.store.replies)."""
+
+
 class AlreadyExists(WriteRefused):
     """An item the write creates exists already (a customer created meanwhile, an answer recorded meanwhile)."""
 

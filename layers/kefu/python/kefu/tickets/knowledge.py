@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kefu.config import settings
 from kefu.errors import Conflict, Forbidden
 from kefu.identity import Caller
-from kefu.knowledge import access, articles, replies, suggestions
+from kefu.knowledge import access, suggestions
 from kefu.knowledge.config import knowledge_settings
-from kefu.model.knowledge import Rendered, SuggestedArticle, Suggestions
+from kefu.model.knowledge import SuggestedArticle, Suggestions
 from kefu.model.tickets import Channel, EntryKind, Status, Ticket, Visibility
 from kefu.observability import logger
 from kefu.tickets.writes import Draft
 
+if TYPE_CHECKING:
+    from kefu.model.knowledge_answers import Rendered
+
 # kefu.tickets.queries and kefu.tickets.transitions are imported by the requests that read or resolve a ticket here,
-# not with this module: a ticket's opening imports it for its advice and needs neither (~3 M instructions).
+# not with this module: a ticket's opening imports it for its advice and needs neither (~3 M instructions). Nor
+# does it need the articles' and the replies' domains (kefu.knowledge.articles, replies), their stores and their
+# models: the requests that render a reply or resolve by an article import them (kefu.knowledge.suggestions says
+# what an opening defines of the knowledge base).
 
 #: How many articles and replies a new ticket's internal timeline records.
 OPENING_SUGGESTIONS = 3
@@ -61,8 +67,10 @@ def latest_customer_message(caller: Caller, ticket_id: str) -> str | None:
 
 def render_reply(caller: Caller, reply_id: str, ticket_id: str) -> Rendered:
     """POST /replies/{id}/render: the reply filled in for the ticket, counted as one use by the caller."""
-    access.require_staff(caller)
+    from kefu.knowledge import replies
     from kefu.tickets.queries import get_ticket
+
+    access.require_staff(caller)
 
     reply = replies.get_reply(caller, reply_id)
     return replies.render_for(caller, reply, get_ticket(caller, ticket_id))
@@ -137,6 +145,7 @@ def forget() -> None:
 def resolve_by_self_service(caller: Caller, ticket_id: str, article_id: str) -> Ticket:
     """POST /tickets/{id}/self-service: the ticket's own customer says the article answered their question; the
     ticket is resolved with the resolution kind `self-service` (a deflection in the KPIs)."""
+    from kefu.knowledge import articles
     from kefu.tickets.transitions import resolved_by_customer
 
     if not caller.is_customer:

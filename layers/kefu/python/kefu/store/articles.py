@@ -1,18 +1,17 @@
-"""Knowledge articles, their history, canned replies (话术) and their usage, on the domain table (pattern 14).
+"""Knowledge articles and their history on the domain table (pattern 14).
 
    an article:                         GetItem pk=ARTICLE#<id>, sk=ARTICLE
    an article's history, in order:     Query pk=ARTICLE#<id>, sk begins_with V# (one item per version)
 14 articles by category (and language): gsi1 gsi1pk=KB#ARTICLES, gsi1sk=<category>#<language>#<id>
 14 articles by language (and category): gsi4 gsi4pk=KB#ARTICLES#<language>, gsi4sk=<category>#<id>
    the published articles (the index):  gsi5 gsi5pk=KB#PUBLISHED, gsi5sk=<id> (sparse: only while published)
-   a canned reply:                      GetItem pk=REPLY#<id>, sk=REPLY
-14 replies by group, category, language: gsi1 gsi1pk=KB#REPLIES, gsi1sk=<group>#<category>#<language>#<id>
-14 replies by category and language:   gsi4 gsi4pk=KB#REPLIES#<category>, gsi4sk=<language>#<group>#<id>
-   a reply's use by each agent:         Query pk=REPLY#<id>, sk begins_with USAGE# (count by atomic ADD)
-   an agent's use of replies:           gsi3 gsi3pk=USAGE#<agent>, gsi3sk=<reply id>
 
 An article's version is its item's VersionAttribute: the article and its history item are written in one transaction
 under that version, so two editors never both think they saved version 4.
+
+The canned replies are kefu.store.replies (a ticket's opening reads them, never an article: it defines these two
+kinds only when it imports this module). Every read here, by key or through an index, meets only these two kinds:
+their partitions (ARTICLE#<id>, KB#ARTICLES..., KB#PUBLISHED) hold nothing else.
 """
 
 from __future__ import annotations
@@ -23,25 +22,20 @@ from datetime import datetime
 from itertools import islice
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
-from kefu.model.knowledge import Article, ArticleVersion, Reply, ReplyUsage
+from kefu.model.knowledge_articles import Article, ArticleVersion
 from kefu.store import cursor as cursors
+from kefu.store.failures import KnowledgeVersionConflict
 from kefu.store.full_items import read_in_full
 from kefu.store.models import KefuItem
-from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
+from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
 
 ARTICLE_SK = "ARTICLE"
-REPLY_SK = "REPLY"
 ARTICLES = "KB#ARTICLES"
 PUBLISHED = "KB#PUBLISHED"
-REPLIES = "KB#REPLIES"
-
-
-class KnowledgeVersionConflict(Exception):
-    """The article or reply moved on since the version the writer read."""
 
 
 class ArticleItem(KefuItem, discriminator="kb_article"):
@@ -76,40 +70,8 @@ class ArticleHistoryItem(KefuItem, discriminator="kb_article_version"):
     snapshot = JSONAttribute()
 
 
-class ReplyItem(KefuItem, discriminator="kb_reply"):
-    reply_id = UnicodeAttribute(attr_name="id")
-    title = UnicodeAttribute()
-    body = UnicodeAttribute()
-    group = UnicodeAttribute(attr_name="groupId")
-    category = UnicodeAttribute()
-    language = UnicodeAttribute()
-    tags = ListAttribute(of=UnicodeAttribute, default=list)
-    placeholders = ListAttribute(of=UnicodeAttribute, default=list)
-    uses = NumberAttribute(default=0)
-    updated_at = UnicodeAttribute(attr_name="updatedAt")
-    updated_by = UnicodeAttribute(attr_name="updatedBy")
-    #: Not a VersionAttribute: counting a use (an atomic ADD on `uses`) must not move it; saves check it by hand.
-    version = NumberAttribute(default=1)
-
-
-class ReplyUsageItem(KefuItem, discriminator="kb_reply_usage"):
-    """pk=REPLY#<id>, sk=USAGE#<agent>: how often an agent rendered the reply (the QA reviews read it)."""
-
-    reply_id = UnicodeAttribute(attr_name="replyId")
-    agent_id = UnicodeAttribute(attr_name="agentId")
-    uses = NumberAttribute(default=0)
-    last_used_at = UnicodeAttribute(attr_name="lastUsedAt")
-
-
 def article_key(article_id: str) -> str:
     return f"ARTICLE#{article_id}"
-
-
-def reply_key(reply_id: str) -> str:
-    return f"REPLY#{reply_id}"
-
-
-# --- articles ------------------------------------------------------------------------------------------------
 
 
 def get_article(article_id: str) -> Article | None:
@@ -270,141 +232,3 @@ def _article_item(article: Article, terms: dict[str, int], *, is_new: bool) -> A
     if not is_new:  # a new one has no version yet: its save makes it 1, on condition it does not exist
         item.version = article.version
     return item
-
-
-# --- canned replies ----------------------------------------------------------------------------------------------
-
-
-def get_reply(reply_id: str) -> Reply | None:
-    try:
-        return reply_of(ReplyItem.get(reply_key(reply_id), REPLY_SK, consistent_read=True))
-    except DoesNotExist:
-        return None
-
-
-def save_reply(reply: Reply, *, is_new: bool) -> Reply:
-    item = ReplyItem(
-        reply_key(reply.id),
-        REPLY_SK,
-        reply_id=reply.id,
-        title=reply.title,
-        body=reply.body,
-        group=reply.group,
-        category=reply.category.value,
-        language=reply.language.value,
-        tags=list(reply.tags),
-        placeholders=list(reply.placeholders),
-        uses=reply.uses,
-        updated_at=reply.updatedAt.isoformat(),
-        updated_by=reply.updatedBy,
-        version=reply.version + 1,
-        gsi1pk=REPLIES,
-        gsi1sk=f"{reply.group}#{reply.category.value}#{reply.language.value}#{reply.id}",
-        gsi4pk=f"{REPLIES}#{reply.category.value}",
-        gsi4sk=f"{reply.language.value}#{reply.group}#{reply.id}",
-    )
-    # The use count is part of the condition: a use counted since the read would otherwise be written over.
-    condition = (
-        ReplyItem.pk.does_not_exist()
-        if is_new
-        else (ReplyItem.version == reply.version) & (ReplyItem.uses == reply.uses)
-    )
-    try:
-        item.save(condition=condition)
-    except PutError as err:
-        if condition_failed(err):
-            raise KnowledgeVersionConflict(reply.id) from err
-        raise
-    return reply.model_copy(update={"version": reply.version + 1})
-
-
-def list_replies(
-    *, group: str | None, category: str | None, language: str | None, limit: int, cursor: str | None
-) -> tuple[list[Reply], str | None]:
-    """Replies of a group (then category, then language), or of a category (then language), by key."""
-    # ReplyItem's copy of the index, not KefuItem's: its Query keeps the replies (all its partition holds) without
-    # asking for every kind of the table, which defined the kinds of every module (kefu.store.models.KIND_MODULES).
-    index: GlobalSecondaryIndex
-    if group is None and category is not None:
-        partition, index, name = f"{REPLIES}#{category}", ReplyItem.by_status, "gsi4pk"
-        prefix = f"{language}#" if language else ""
-    else:
-        partition, index, name = REPLIES, ReplyItem.by_customer, "gsi1pk"
-        prefix = ""
-        if group is not None:
-            prefix = f"{group}#"
-            if category is not None:
-                prefix += f"{category}#"
-                if language is not None:
-                    prefix += f"{language}#"
-    sort = getattr(ReplyItem, name[:-2] + "sk")
-    start = cursors.decode(
-        cursor,
-        key_names={"pk", "sk", name, name[:-2] + "sk"},
-        partition=(name, partition),
-        sort=(name[:-2] + "sk", prefix),
-    )
-    result = index.query(
-        partition,
-        sort.startswith(prefix) if prefix else None,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=start,
-    )
-    return [reply_of(item) for item in read_in_full(result)], cursors.encode(result.last_evaluated_key)
-
-
-def count_use(reply_id: str, agent_id: str, at: datetime) -> None:
-    """One more use of a reply, by an agent: on the reply and on the agent's usage row (atomic ADDs)."""
-    with TransactWrite(connection=connection()) as transaction:
-        transaction.update(
-            ReplyItem(reply_key(reply_id), REPLY_SK),
-            actions=[ReplyItem.uses.add(1)],
-            condition=ReplyItem.pk.exists(),
-        )
-        transaction.update(
-            ReplyUsageItem(reply_key(reply_id), f"USAGE#{agent_id}"),
-            actions=[
-                ReplyUsageItem.uses.add(1),
-                ReplyUsageItem.last_used_at.set(at.isoformat()),
-                ReplyUsageItem.reply_id.set(reply_id),
-                ReplyUsageItem.agent_id.set(agent_id),
-                ReplyUsageItem.kind.set(ReplyUsageItem),
-                ReplyUsageItem.gsi3pk.set(f"USAGE#{agent_id}"),
-                ReplyUsageItem.gsi3sk.set(reply_id),
-            ],
-        )
-
-
-def reply_usage(reply_id: str) -> list[ReplyUsage]:
-    return [_usage(item) for item in ReplyUsageItem.query(reply_key(reply_id), ReplyUsageItem.sk.startswith("USAGE#"))]
-
-
-def usage_by_agent(agent_id: str) -> list[ReplyUsage]:
-    return [_usage(item) for item in read_in_full(KefuItem.by_assignee.query(f"USAGE#{agent_id}"))]
-
-
-def _usage(item: ReplyUsageItem) -> ReplyUsage:
-    return ReplyUsage(
-        replyId=item.reply_id,
-        agentId=item.agent_id,
-        uses=int(item.uses),
-        lastUsedAt=datetime.fromisoformat(item.last_used_at),
-    )
-
-
-def reply_of(item: ReplyItem) -> Reply:
-    return Reply(
-        id=item.reply_id,
-        title=item.title,
-        body=item.body,
-        group=item.group,
-        category=item.category,
-        language=item.language,
-        tags=list(item.tags),
-        placeholders=list(item.placeholders),
-        uses=int(item.uses or 0),
-        version=int(item.version or 0),
-        updatedAt=datetime.fromisoformat(item.updated_at),
-        updatedBy=item.updated_by,
-    )
