@@ -279,15 +279,68 @@ def _exclusive(lock_file: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def deployment_document(document: dict, build: Path = BUILD) -> BuiltLayer:
-    """A layer folder holding `kefu-deployment.json`, which Lambda mounts as /opt/kefu-deployment.json."""
-    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+#: The modules of kefu's prepared configuration readers (kefu.deployment.prepared_per_document): the synth prepares
+#: what each of them makes of the deployment document (tests/infra/test_prepared_configuration.py checks that none
+#: is missing).
+CONFIGURATION_MODULES = (
+    "kefu.deployment",
+    "kefu.knowledge.config",
+    "kefu.notifications.config",
+    "kefu.qa.config",
+    "kefu.revisits.config",
+    "kefu.routing.config",
+    "kefu.sla.config",
+    "kefu.surveys.config",
+)
+DEPLOYMENT_DOCUMENT = "kefu-deployment.json"
+#: Beside the document: what the configuration readers make of it (kefu.deployment.prepare).
+PREPARED_CONFIGURATION = "kefu-deployment.pickle"
+_PREPARE = """
+import importlib, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+from kefu import deployment
+sys.stdout.buffer.write(deployment.prepare(sys.stdin.buffer.read()))
+"""
+
+
+def deployment_document(document: dict, code: str, build: Path = BUILD) -> BuiltLayer:
+    """A layer folder holding `kefu-deployment.json`, which Lambda mounts as /opt/kefu-deployment.json, and beside
+    it what kefu's configuration readers make of it (`kefu-deployment.pickle`), made with the domain layer whose
+    digest is `code`: a cold start unpickles those instead of validating the document again."""
+    text = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+    digest = hashlib.sha256(text + code.encode()).hexdigest()[:16]
     folder = build / "deployment" / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "kefu-deployment.json"
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        partial = folder.parent / f".{digest}.{os.getpid()}.tmp"  # outside the layer folder
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
+    if not _holds(folder / DEPLOYMENT_DOCUMENT, text) or not (folder / PREPARED_CONFIGURATION).is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        write_deployment(folder, text, prepared_configuration(text))
     return BuiltLayer(folder, digest)
+
+
+def write_deployment(folder: Path, text: bytes, prepared: bytes) -> None:
+    """Write a deployment document's text into `folder` as the deployment layer holds it, and beside it what the
+    domain code makes of it (`prepared_configuration`). Each file is replaced whole."""
+    for name, content in ((PREPARED_CONFIGURATION, prepared), (DEPLOYMENT_DOCUMENT, text)):
+        partial = folder.parent / f".{folder.name}.{name}.{os.getpid()}.tmp"  # outside the layer folder
+        partial.write_bytes(content)
+        partial.replace(folder / name)
+
+
+def prepared_configuration(text: bytes) -> bytes:
+    """What kefu's configuration readers make of a deployment document's text (kefu.deployment.prepare), made by the
+    domain code in a child process with a fixed hash seed: sets are pickled in their iteration order, which the
+    seed decides, and the same document and code must give the same bytes (else every synth changes the layer)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PREPARE, *CONFIGURATION_MODULES],
+        input=text,
+        capture_output=True,
+        env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(DOMAIN_LAYER / "python")},
+        check=False,
+    )
+    if done.returncode != 0:
+        raise LayerBuildError("preparing the deployment's configuration failed:\n" + done.stderr.decode().strip())
+    return done.stdout
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    return path.is_file() and path.read_bytes() == content

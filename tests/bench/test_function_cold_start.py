@@ -47,6 +47,7 @@ from typing import Any
 
 import pytest
 
+from kefu_infra import layers
 from tests.bench import replay, scenarios
 from tests.bench.lambda_like import LambdaLike, Variant
 from tests.bench.scenarios import Scenario
@@ -201,6 +202,8 @@ class Functions:
         self.work = work
         self.folders = tree_functions(tree)
         self.scenarios: dict[str, Scenario] = {}
+        #: The prepared configuration of each deployment document delivered so far, by the document's text.
+        self.prepared: dict[bytes, bytes] = {}
 
     def env(self, kind: str, mode: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         base = child_env(self.variant)
@@ -209,12 +212,19 @@ class Functions:
             base.update(scenario.env)
             base.update(AWS_LAMBDA_FUNCTION_NAME=scenario.function_name, LAMBDA_TASK_ROOT=str(self.folders[kind]))
         if "KEFU_DEPLOYMENT_FILE" in base:  # kept beside the answers: the test's own folder goes with the test
-            deployment = self.work / "kefu-deployment.json"
-            shutil.copyfile(base["KEFU_DEPLOYMENT_FILE"], deployment)
-            base["KEFU_DEPLOYMENT_FILE"] = str(deployment)
+            base["KEFU_DEPLOYMENT_FILE"] = self.deliver(Path(base["KEFU_DEPLOYMENT_FILE"]))
         base.update({replay.MODE_VAR: mode, replay.FILE_VAR: str(self.work / f"{kind}.answers.json")})
         base.update(extra or {})
         return base
+
+    def deliver(self, document: Path) -> str:
+        """The test's deployment document delivered into the work folder as the deployment layer delivers one: with
+        what the domain code makes of it beside it (kefu_infra.layers.write_deployment). Its path."""
+        text = document.read_bytes()
+        if text not in self.prepared:
+            self.prepared[text] = layers.prepared_configuration(text)
+        layers.write_deployment(self.work, text, self.prepared[text])
+        return str(self.work / layers.DEPLOYMENT_DOCUMENT)
 
     def sys_path(self, kind: str) -> list[Path]:
         return (
@@ -752,9 +762,7 @@ def warm_child(
     env.update({replay.MODE_VAR: mode, replay.FILE_VAR: str(functions.work / f"{kind}.warm.answers.json")})
     env.update(AWS_LAMBDA_FUNCTION_NAME=name, **({"AWS_ENDPOINT_URL": endpoint} if endpoint else {}))
     if "KEFU_DEPLOYMENT_FILE" in env:  # kept beside the answers: the test's own folder goes with the test
-        deployment = functions.work / "kefu-deployment.json"
-        shutil.copyfile(env["KEFU_DEPLOYMENT_FILE"], deployment)
-        env["KEFU_DEPLOYMENT_FILE"] = str(deployment)
+        env["KEFU_DEPLOYMENT_FILE"] = functions.deliver(Path(env["KEFU_DEPLOYMENT_FILE"]))
     source = code.format(events_file=str(events_file), function_name=name, table=settings().table_name)
     if mode == "replay":  # kept as files, to profile by hand: the child's code, environment and path
         kept = _PRELUDE.format(sys_path=[str(p) for p in sys_path]) + replay.CHILD_HOOK + "import json as _json\n"

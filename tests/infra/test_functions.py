@@ -213,10 +213,13 @@ def test_the_domain_layer_ships_the_kefu_package_and_its_bytecode_and_nothing_bu
 
 def test_the_deployment_layer_carries_the_stages_validated_configuration(dev):
     (folder,) = [path for text, path in staged_layers(dev).items() if "deployment configuration" in text]
-    document = json.loads((folder / "kefu-deployment.json").read_text())
+    text = (folder / "kefu-deployment.json").read_bytes()
+    document = json.loads(text)
 
     assert document == dev.kefu.deployment.for_functions("dev")
     assert document["groups"]["l1"]["kind"] == "general"
+    # Beside it, what the domain code's configuration readers make of it (tests/infra/test_prepared_configuration.py).
+    assert (folder / "kefu-deployment.pickle").read_bytes() == layers.prepared_configuration(text)
 
 
 def test_each_function_ships_its_own_folder_only_with_its_bytecode(dev):

@@ -183,12 +183,14 @@ class ServiceStack(Stack):
             built_code(layers.dependencies_layer()),
             "Third-party runtime dependencies (pyproject [project].dependencies, pinned by constraints.txt)",
         )
+        domain_code = layers.domain_layer()
         domain = self._add_layer(
             "DomainLayer",
-            built_code(layers.domain_layer()),
+            built_code(domain_code),
             "The kefu domain package",
         )
-        written = layers.deployment_document(document)
+        # Its prepared configuration is made by the domain code it ships with.
+        written = layers.deployment_document(document, domain_code.digest)
         configuration = self._add_layer(
             "DeploymentLayer",
             lambda_.Code.from_asset(str(written.path)),

@@ -28,7 +28,7 @@ class KnowledgeSettings(BaseModel):
         return categories
 
 
-@deployment.per_document
+@deployment.prepared_per_document
 def knowledge_settings(document: dict[str, Any]) -> KnowledgeSettings:
     """The deployment's `knowledge` section (no self-service offers without one); read once per document."""
     return KnowledgeSettings.model_validate(document.get("knowledge") or {})

@@ -31,4 +31,4 @@ def _settings(document: dict[str, Any]) -> NotificationSettings:
 
 
 #: The deployment's notification settings (the built-in ones when it has no `notifications`), read once per document.
-notification_settings = deployment.per_document(_settings)
+notification_settings = deployment.prepared_per_document(_settings)

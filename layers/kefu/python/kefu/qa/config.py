@@ -125,7 +125,7 @@ class QaSettings(_Strict):
         return list(dict.fromkeys(p for script in self.script.values() for p in getattr(script, kind)))
 
 
-@deployment.per_document
+@deployment.prepared_per_document
 def qa_settings(document: dict[str, Any]) -> QaSettings:
     """The deployment's `qa` section, built-in values where it says nothing; read once per deployment document."""
     return QaSettings.model_validate(document.get("qa") or {})

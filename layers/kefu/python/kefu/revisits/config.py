@@ -188,7 +188,7 @@ class RevisitsConfig(_Strict):
         raise KeyError(f"no campaign {campaign_id!r} in the deployment configuration")
 
 
-@deployment.per_document
+@deployment.prepared_per_document
 def revisits_config(document: dict[str, Any]) -> RevisitsConfig:
     """The deployment's `campaigns` and `surveys`, with the built-in survey thresholds where it says nothing.
 

@@ -152,7 +152,7 @@ class RoutingConfig(_Strict):
         )
 
 
-@deployment.per_document
+@deployment.prepared_per_document
 def routing_config(document: dict[str, Any]) -> RoutingConfig:
     """The deployment's routing configuration (its `routing` key), else the built-in one.
 

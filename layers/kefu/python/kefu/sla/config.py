@@ -218,7 +218,7 @@ class SlaConfig(BaseModel):
         return next(p for p in self.policies if p.match.holds(priority, tier, category))
 
 
-@deployment.per_document
+@deployment.prepared_per_document
 def sla_config(document: dict[str, Any]) -> SlaConfig:
     """The deployment's SLA configuration (its `sla` key), else the built-in one.
 

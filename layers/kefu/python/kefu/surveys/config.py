@@ -25,7 +25,7 @@ class SurveySettings(BaseModel):
         return csat <= self.low_csat or (nps is not None and nps <= self.low_nps)
 
 
-@deployment.per_document
+@deployment.prepared_per_document
 def survey_settings(document: dict[str, Any]) -> SurveySettings:
     """The deployment's `surveys` section, with the built-in thresholds where it says nothing; read once per
     deployment document."""
