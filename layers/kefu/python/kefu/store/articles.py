@@ -29,7 +29,7 @@ from pynamodb.transactions import TransactWrite
 from kefu.model.knowledge_articles import Article, ArticleVersion
 from kefu.store import cursor as cursors
 from kefu.store.failures import KnowledgeVersionConflict
-from kefu.store.full_items import read_in_full
+from kefu.store.full_items import prefix_page, read_in_full
 from kefu.store.models import KefuItem
 from kefu.store.writes import CONDITION_FAILED, cancellation_codes, connection
 
@@ -159,21 +159,8 @@ def list_articles(
     else:
         prefix = f"{category}#{language + '#' if language else ''}" if category else ""
         partition, index, name = ARTICLES, KefuItem.by_customer, "gsi1pk"
-    sort = getattr(ArticleItem, name[:-2] + "sk")
-    start = cursors.decode(
-        cursor,
-        key_names={"pk", "sk", name, name[:-2] + "sk"},
-        partition=(name, partition),
-        sort=(name[:-2] + "sk", prefix),
-    )
-    result = index.query(
-        partition,
-        sort.startswith(prefix) if prefix else None,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=start,
-    )
-    return [article_of(item) for item in read_in_full(result)], cursors.encode(result.last_evaluated_key)
+    found, next_cursor = prefix_page(ArticleItem, index, name, partition, prefix, limit=limit, cursor=cursor)
+    return [article_of(item) for item in found], next_cursor
 
 
 def published_articles(page_size: int = 500) -> Iterator[ArticleItem]:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from pynamodb.indexes import GlobalSecondaryIndex
+
+from kefu.store import cursor as cursors
 from kefu.store.models import KefuItem
 
 Item = TypeVar("Item", bound=KefuItem)
@@ -44,3 +47,34 @@ def read_matching(
                 if len(kept) == limit:
                     return kept, {name: {"S": getattr(item, name)} for name in key_names}
     return kept, None
+
+
+def prefix_page(
+    model: type[Item],
+    index: GlobalSecondaryIndex[Any],
+    partition_name: str,
+    partition: str,
+    prefix: str,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Item], str | None]:
+    """A page of the items whose entries in `index` (its partition key `partition_name`, `gsi1pk`...) are in
+    `partition` with a sort key starting with `prefix` (every entry for ""), read in full, and the cursor of the
+    next page. `cursor` is refused (kefu.store.cursor) unless this listing issued it: its keys, its partition and
+    its prefix. `model` names the sort key's attribute (a kind's own copy of the index keeps its Query to its kind)."""
+    sort_name = partition_name[:-2] + "sk"
+    start = cursors.decode(
+        cursor,
+        key_names={"pk", "sk", partition_name, sort_name},
+        partition=(partition_name, partition),
+        sort=(sort_name, prefix),
+    )
+    result = index.query(
+        partition,
+        getattr(model, sort_name).startswith(prefix) if prefix else None,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+    )
+    return read_in_full(result), cursors.encode(result.last_evaluated_key)

@@ -19,9 +19,8 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from kefu.model.knowledge import Reply
-from kefu.store import cursor as cursors
 from kefu.store.failures import KnowledgeVersionConflict
-from kefu.store.full_items import read_in_full
+from kefu.store.full_items import prefix_page
 from kefu.store.models import KefuItem
 from kefu.store.writes import condition_failed
 
@@ -111,21 +110,8 @@ def list_replies(
                 prefix += f"{category}#"
                 if language is not None:
                     prefix += f"{language}#"
-    sort = getattr(ReplyItem, name[:-2] + "sk")
-    start = cursors.decode(
-        cursor,
-        key_names={"pk", "sk", name, name[:-2] + "sk"},
-        partition=(name, partition),
-        sort=(name[:-2] + "sk", prefix),
-    )
-    result = index.query(
-        partition,
-        sort.startswith(prefix) if prefix else None,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=start,
-    )
-    return [reply_of(item) for item in read_in_full(result)], cursors.encode(result.last_evaluated_key)
+    found, next_cursor = prefix_page(ReplyItem, index, name, partition, prefix, limit=limit, cursor=cursor)
+    return [reply_of(item) for item in found], next_cursor
 
 
 def reply_of(item: ReplyItem) -> Reply:
