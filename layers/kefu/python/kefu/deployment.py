@@ -46,9 +46,13 @@ class _Delivered:
     """A deployment document as read, and what the synth's readers made of it."""
 
     def __init__(self, path: str | None) -> None:
-        self._text = Path(path).read_bytes() if path else b""
-        self._prepared_file = Path(path).with_suffix(PREPARED_SUFFIX) if path else None
-        self.document: dict[str, Any] = json.loads(self._text.decode("utf-8")) if path else {}
+        self._text = b""
+        self._prepared_file: Path | None = None
+        self.document: dict[str, Any] = {}
+        if path:
+            self._text = Path(path).read_bytes()
+            self._prepared_file = Path(path).with_suffix(PREPARED_SUFFIX)
+            self.document = json.loads(self._text.decode("utf-8"))
 
     @cached_property
     def prepared(self) -> Mapping[str, bytes]:
@@ -173,7 +177,7 @@ def _with_interned_names(value: T) -> T:
         elif isinstance(item, list | tuple | set | frozenset):
             pending.extend(item)
         elif isinstance(attributes := getattr(item, "__dict__", None), dict) and not isinstance(item, type):
-            if any(name is not sys.intern(name) for name in attributes):  # (an enum's members are left as they are)
+            if any(name is not sys.intern(name) for name in attributes):  # else its names are the class's already
                 object.__setattr__(item, "__dict__", {sys.intern(name): held for name, held in attributes.items()})
             pending.extend(attributes.values())
     return value
