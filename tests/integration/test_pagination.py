@@ -77,7 +77,7 @@ def test_a_timeline_with_entries_packed_together_comes_in_pages_of_each_size(des
     from kefu.clock import now
     from kefu.model.tickets import EntryKind, Visibility
     from kefu.store.models import TimelineItem
-    from kefu.store.tickets import TIMELINE_PREFIX, ticket_key
+    from kefu.store.tickets import TIMELINE_PREFIX, ticket_key, whole_timeline
     from kefu.tickets.writes import Change, Draft, change
 
     tid = open_ticket(desk)["id"]
@@ -121,3 +121,7 @@ def test_a_timeline_with_entries_packed_together_comes_in_pages_of_each_size(des
                 if not cursor:
                     break
             assert [e for page in pages for e in page] == expected, (who, size)
+    # Read whole (what reads a ticket's every entry: its KPI facts, its QA checks, an export): the same entries.
+    for public_only, expected in ((False, whole["items"]), (True, public)):
+        read = [e.model_dump(mode="json", exclude_none=True) for e in whole_timeline(tid, public_only=public_only)]
+        assert [(e["id"], e.get("body")) for e in read] == [(e["id"], e.get("body")) for e in expected], public_only

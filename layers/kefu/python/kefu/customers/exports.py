@@ -28,7 +28,7 @@ from kefu.errors import Forbidden, NotFound, TicketNotFound
 from kefu.identity import Caller, Role
 from kefu.model.audit import AuditAction
 from kefu.model.customer_records import ExportJob
-from kefu.model.tickets import Ticket, TimelineEntry
+from kefu.model.tickets import Ticket
 from kefu.store import customer_records as records
 from kefu.store import erasure as erasure_store
 from kefu.store import exports as store
@@ -121,7 +121,8 @@ def archive_lines(customer_id: str) -> Iterator[bytes]:
     yield _line("profile", profile.model_dump(mode="json"))
     for ticket in _tickets(customer_id):
         yield _line("ticket", ticket.model_dump(mode="json"))
-        yield from (_line("timelineEntry", e.model_dump(mode="json")) for e in _public_timeline(ticket.id))
+        entries = ticket_store.whole_timeline(ticket.id, public_only=True)
+        yield from (_line("timelineEntry", e.model_dump(mode="json")) for e in entries)
         files = erasure_store.ticket_files(ticket.id)
         for key in files.raw_mails:
             content = jobs.read_object(jobs.raw_mail_bucket(), key)
@@ -158,13 +159,3 @@ def _tickets(customer_id: str) -> Iterator[Ticket]:
                 continue
         if not cursor:
             return
-
-
-def _public_timeline(ticket_id: str) -> Iterator[TimelineEntry]:
-    cursor = None
-    while True:
-        page = ticket_store.timeline(ticket_id, public_only=True, limit=_PAGE, cursor=cursor)
-        yield from page.items
-        if not page.nextCursor:
-            return
-        cursor = page.nextCursor

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from kefu.deployment import per_document
 from kefu.kpis import counters
-from kefu.model.tickets import Ticket, TimelineEntry
+from kefu.model.tickets import Ticket
 from kefu.store import kpis as store
 from kefu.store import tickets as ticket_store
 
@@ -159,7 +159,8 @@ def _compute(ticket_ids: list[str], zone: ZoneInfo) -> dict[str, _Computed]:
         ticket = ticket_store.get(ticket_id)
         if ticket.customerId not in customers:
             customers[ticket.customerId] = _customer_tickets(ticket.customerId)
-        facts = facts_of(ticket, _timeline(ticket_id), customers[ticket.customerId])
+        entries = list(ticket_store.whole_timeline(ticket_id, public_only=False))
+        facts = facts_of(ticket, entries, customers[ticket.customerId])
         plain = facts_json(facts)
         slots = slot_counters(facts, zone) if plain != stored[ticket_id].facts else stored[ticket_id].slots
         moves = counters.difference(stored[ticket_id].slots, slots)
@@ -208,7 +209,7 @@ def _refresh_one(ticket_id: str, zone: ZoneInfo) -> tuple[int, Ticket, list[Tick
         stored = store.read_facts(ticket_id)
         ticket = ticket_store.get(ticket_id)
         customer_tickets = _customer_tickets(ticket.customerId)
-        facts = facts_of(ticket, _timeline(ticket_id), customer_tickets)
+        facts = facts_of(ticket, list(ticket_store.whole_timeline(ticket_id, public_only=False)), customer_tickets)
         plain = facts_json(facts)
         if plain == stored.facts:
             return 0, ticket, customer_tickets
@@ -255,17 +256,6 @@ def slot_counters(facts: TicketFacts, zone: ZoneInfo) -> dict[tuple[str, str], d
         _add(slots.setdefault(store.backlog_month_key(day), {}), values)
     # A month whose changes cancel out (in and out of a bucket within it) holds nothing.
     return {key: kept for key, values in slots.items() if (kept := {n: v for n, v in values.items() if v})}
-
-
-def _timeline(ticket_id: str) -> list[TimelineEntry]:
-    entries: list[TimelineEntry] = []
-    cursor: str | None = None
-    while True:
-        page = ticket_store.timeline(ticket_id, public_only=False, limit=_PAGE, cursor=cursor)
-        entries.extend(page.items)
-        if not page.nextCursor:
-            return entries
-        cursor = page.nextCursor
 
 
 def _customer_tickets(customer_id: str) -> list[Ticket]:

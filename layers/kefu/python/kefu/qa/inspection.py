@@ -11,7 +11,7 @@ from __future__ import annotations
 from pynamodb.exceptions import PutError
 
 from kefu import clock
-from kefu.model.tickets import Category, Status, Ticket, TimelineEntry
+from kefu.model.tickets import Category, Status, Ticket
 from kefu.qa.checks import Finding, check, survey_answers
 from kefu.qa.config import qa_settings
 from kefu.qa.months import desk_month
@@ -20,7 +20,6 @@ from kefu.store import qa_findings as store
 from kefu.store import tickets as ticket_store
 from kefu.store.writes import condition_failed
 
-_PAGE = 100
 _DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
@@ -34,7 +33,7 @@ def inspect(ticket_id: str) -> list[Finding] | None:
     ticket = ticket_store.get(ticket_id)
     if ticket.status not in _DONE:
         return None
-    entries = _timeline(ticket_id)
+    entries = list(ticket_store.whole_timeline(ticket_id, public_only=False))
     answers = survey_answers(entries)
     findings = check(ticket, entries, answers, qa_settings(), routing_config())
     plain = [finding.model_dump(mode="json") for finding in findings]
@@ -72,14 +71,3 @@ def inspect(ticket_id: str) -> list[Finding] | None:
 def findings_of(ticket_id: str) -> list[Finding]:
     stored = store.read(ticket_id)
     return [Finding.model_validate(found) for found in (stored.findings if stored else [])]
-
-
-def _timeline(ticket_id: str) -> list[TimelineEntry]:
-    entries: list[TimelineEntry] = []
-    cursor: str | None = None
-    while True:
-        page = ticket_store.timeline(ticket_id, public_only=False, limit=_PAGE, cursor=cursor)
-        entries.extend(page.items)
-        if not page.nextCursor:
-            return entries
-        cursor = page.nextCursor

@@ -45,17 +45,11 @@ def rate_ticket(caller: Caller, ticket_id: str, answer: SurveyAnswer) -> SurveyR
 def _emailed_survey(ticket: Ticket) -> SurveyRecord | None:
     """The newest survey a campaign e-mailed for the ticket, while its link still works (its `sent` entry is on
     the ticket's internal timeline); an answered one is returned too, so that rating again is a 409."""
-    sent: list[str] = []
-    cursor: str | None = None
-    while True:
-        page = ticket_store.timeline(ticket.id, public_only=False, limit=100, cursor=cursor)
-        for entry in page.items:
-            data = entry.data
-            if entry.kind is EntryKind.SURVEY and data.get("event") == "sent" and data.get("channel") == "email":
-                sent.append(str(data.get("surveyId")))
-        cursor = page.nextCursor
-        if cursor is None:
-            break
+    sent = [
+        str(entry.data.get("surveyId"))
+        for entry in ticket_store.whole_timeline(ticket.id, public_only=False)
+        if entry.kind is EntryKind.SURVEY and entry.data.get("event") == "sent" and entry.data.get("channel") == "email"
+    ]
     for survey_id in reversed(sent):
         record = store.read(survey_id) if tokens.is_survey_id(survey_id) else None
         if record is not None and (record.answer is not None or record.survey.expiresAt > now()):
