@@ -4,6 +4,7 @@ of from their models trimmed to it, and kefu's other AWS clients come from that 
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections import OrderedDict
@@ -530,6 +531,111 @@ def test_a_kefu_session_registers_botocores_builtin_handlers_under_the_names_bot
     # then the same handlers went under the same names, in the same order, through kefu's aliaser
     assert registered == botocores and len(botocores) > 100
     assert type(session.get_component("event_emitter")) is QuickAliaser
+
+
+def odd_handlers() -> list[object]:
+    """Callables of every shape a handler may take, with and without **kwargs."""
+    import functools
+
+    def plain(**kwargs):
+        pass
+
+    def positional(a, b=1):
+        pass
+
+    def keyword_only(*, a):
+        pass
+
+    def with_varargs(*args):
+        pass
+
+    def claims_kwargs(a):
+        pass
+
+    claims_kwargs.__signature__ = inspect.signature(plain)  # type: ignore[attr-defined]
+
+    @functools.wraps(positional)
+    def wraps_one_without(**kwargs):
+        pass
+
+    class Methods:
+        def takes(self, **kwargs):
+            pass
+
+        def refuses(self, a):
+            pass
+
+        @classmethod
+        def of_class(cls, **kwargs):
+            pass
+
+        @staticmethod
+        def static(a):
+            pass
+
+        def __call__(self, **kwargs):
+            pass
+
+    class Refusing:
+        def __call__(self, a):
+            pass
+
+    methods = Methods()
+    return [
+        plain,
+        positional,
+        keyword_only,
+        with_varargs,
+        claims_kwargs,
+        wraps_one_without,
+        lambda **kw: None,
+        lambda a: None,
+        methods.takes,
+        methods.refuses,
+        Methods.of_class,
+        Methods.static,
+        methods,
+        Refusing(),
+        functools.partial(plain),
+        functools.partial(positional, 1),
+        print,
+    ]
+
+
+def test_kefus_emitter_refuses_the_handlers_botocores_emitter_refuses():
+    from botocore import handlers
+    from botocore.hooks import HierarchicalEmitter
+
+    from kefu.store.service_models import QuickEmitter
+
+    def verdict(emitter, handler) -> str:
+        try:
+            emitter._verify_accept_kwargs(handler)
+        except ValueError as err:
+            return f"refused: {err}"
+        return "accepted"
+
+    # Given every builtin handler of botocore, and callables of every shape
+    candidates = [spec[1] for spec in handlers.BUILTIN_HANDLERS] + odd_handlers()
+    botocores, kefus = HierarchicalEmitter(), QuickEmitter()
+    # then kefu's emitter accepts and refuses the same ones, with the same message
+    verdicts = [(verdict(kefus, handler), verdict(botocores, handler)) for handler in candidates]
+    assert [kefu for kefu, _ in verdicts] == [botocore for _, botocore in verdicts]
+    assert sum(kefu.startswith("refused") for kefu, _ in verdicts) >= 6  # the odd ones without **kwargs
+
+
+def test_a_kefu_sessions_emitter_is_kefus_and_its_clients_copy_it(monkeypatch):
+    from kefu.store.service_models import KefuSession, QuickEmitter
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = KefuSession()
+    use_service_folders(session)
+    client = session.create_client("events", region_name="us-east-1")
+    assert type(session.get_component("event_emitter")._emitter) is QuickEmitter
+    assert type(client.meta.events._emitter) is QuickEmitter
+    with pytest.raises(ValueError, match="must accept keyword arguments"):
+        client.meta.events.register("kefu-probe", lambda a: None)
 
 
 def test_the_table_connections_session_is_a_kefu_session_set_up_for_service_folders(aws):
