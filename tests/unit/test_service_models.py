@@ -638,6 +638,66 @@ def test_a_kefu_sessions_emitter_is_kefus_and_its_clients_copy_it(monkeypatch):
         client.meta.events.register("kefu-probe", lambda a: None)
 
 
+@pytest.mark.parametrize(
+    "environment, profile",
+    [
+        ({"AWS_ACCESS_KEY_ID": "AKIDKEFU", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t"}, None),
+        ({"AWS_ACCESS_KEY_ID": "AKIDKEFU", "AWS_SECRET_ACCESS_KEY": "s"}, None),
+        # a profile named in the environment does not stop the keys there (botocore: they win)
+        ({"AWS_ACCESS_KEY_ID": "AKIDKEFU", "AWS_SECRET_ACCESS_KEY": "s", "AWS_PROFILE": "other"}, None),
+        # a profile given to the session does: botocore's whole chain answers
+        ({"AWS_ACCESS_KEY_ID": "AKIDKEFU", "AWS_SECRET_ACCESS_KEY": "s"}, "kefu-probe"),
+        # no keys: botocore's whole chain (here the shared credentials file)
+        ({}, None),
+    ],
+    ids=["keys and token", "keys", "keys and AWS_PROFILE", "session profile", "no keys"],
+)
+def test_a_kefu_sessions_credentials_are_botocores(tmp_path, monkeypatch, environment, profile):
+    from botocore.credentials import CredentialResolver
+
+    from kefu.store.service_models import KefuSession
+
+    # Given a shared credentials file with a default and a named profile, and the environment's keys or none
+    shared = tmp_path / "credentials"
+    shared.write_text(
+        "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = f\n"
+        "[kefu-probe]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = p\n"
+        "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = o\n"
+    )
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(shared))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    def made(session_class):
+        session = session_class()
+        if profile:
+            session.set_config_variable("profile", profile)
+        credentials = session.get_credentials()
+        resolver = session.get_component("credential_provider")
+        frozen = credentials.get_frozen_credentials()
+        return (frozen.access_key, frozen.secret_key, frozen.token, credentials.method), resolver
+
+    # when kefu's session and botocore's read their credentials, then they are the same
+    (kefus, resolver), (botocores, _) = made(KefuSession), made(botocore.session.Session)
+    assert kefus == botocores
+    # from the environment's provider alone when there are keys there and no profile was given to the session
+    only_environment = "AWS_ACCESS_KEY_ID" in environment and profile is None
+    assert isinstance(resolver, CredentialResolver)
+    assert [provider.METHOD for provider in resolver.providers][: 1 if only_environment else 3] == (
+        ["env"] if only_environment else [p.METHOD for p in made(botocore.session.Session)[1].providers][:3]
+    )
+    assert (len(resolver.providers) == 1) is only_environment
+
+
 def test_the_table_connections_session_is_a_kefu_session_set_up_for_service_folders(aws):
     from kefu.store.models import KefuItem
     from kefu.store.service_models import KefuSession

@@ -58,6 +58,7 @@ from inspect import CO_VARKEYWORDS
 from types import FunctionType, MethodType
 from typing import Any
 
+from botocore.credentials import CredentialResolver, EnvProvider
 from botocore.exceptions import DataNotFoundError
 from botocore.hooks import EventAliaser, HierarchicalEmitter
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
@@ -228,7 +229,18 @@ class QuickEmitter(HierarchicalEmitter):
 class KefuSession(Session):
     """botocore's session, its builtin handlers registered through a `QuickAliaser` over a `QuickEmitter`: botocore's
     `Session.__init__` makes its `EventAliaser` (over a `HierarchicalEmitter`) and registers every builtin handler
-    with it at once, each name aliased and each handler checked as it comes."""
+    with it at once, each name aliased and each handler checked as it comes.
+
+    Its credentials, when the environment has keys (as Lambda gives every function its role's) and the session was
+    given no profile, come from botocore's environment provider alone: botocore's resolver makes its whole chain
+    first (the container's and the instance metadata's fetchers with their HTTP sessions, the profile providers and
+    the config lookups they read: ~16 M instructions of every cold start, callgrind) and then asks the environment
+    provider, which is its first and answers. Otherwise the resolver is botocore's."""
+
+    def _create_credential_resolver(self) -> Any:
+        if self.instance_variables().get("profile") is None and os.environ.get(EnvProvider.ACCESS_KEY):
+            return CredentialResolver(providers=[EnvProvider()])
+        return super()._create_credential_resolver()
 
     def _register_builtin_handlers(self, events: Any) -> None:
         if type(events) is EventAliaser:
