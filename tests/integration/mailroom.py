@@ -239,19 +239,11 @@ class StreamReader:
         return records
 
     def _as_lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
-        change = dict(record["dynamodb"])
-        created = change.get("ApproximateCreationDateTime")
-        if isinstance(created, datetime):
-            change["ApproximateCreationDateTime"] = int(created.timestamp())
-        return {
-            "eventID": record["eventID"],
-            "eventName": record["eventName"],
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": REGION,
-            "dynamodb": change,
-            "eventSourceARN": self.arn,
-        }
+        # As Lambda shapes it (the local stack's poller does the same): binary values as base64 text, as the search
+        # index's item holds (kefu.store.kb_index), epoch-second creation time.
+        from kefu_local.streams import lambda_record
+
+        return lambda_record(record, self.arn, REGION)
 
 
 # --- reading what happened ---------------------------------------------------------------------------------

@@ -179,18 +179,73 @@ def test_a_function_holding_no_index_reads_it_and_one_holding_it_asks_only_wheth
     kb, monkeypatch, aws_calls
 ):
     from kefu.knowledge import published
+    from kefu.store import kb_index
 
     publish(kb, write(kb))
     monkeypatch.setenv("KEFU_KB_REFRESH_SECONDS", "0")
     published.forget()  # as a function that has not searched yet
+    reads = spy_on_reads(monkeypatch)
     aws_calls.reset()
     held = published.current()
-    # Given no index held, it is read at once (no HeadObject first: there is no ETag to compare)
-    assert [op for service, op, _ in aws_calls.calls if service == "s3"] == ["GetObject"]
+    # Given no index held, its file item is read at once (not its version first: there is none to compare), from
+    # the table: no S3 call
+    assert reads == ["file"] and aws_calls.count() == {("dynamodb", "GetItem"): 1}
+    reads.clear()
     aws_calls.reset()
-    # when its refresh period is over and nothing was published since, then only its ETag is asked for
+    # when its refresh period is over and nothing was published since, then only its version is asked for
     assert published.current() is held
-    assert [op for service, op, _ in aws_calls.calls if service == "s3"] == ["HeadObject"]
+    assert reads == ["version"] and aws_calls.count() == {("dynamodb", "GetItem"): 1}
+    assert kb_index.read_version() == published._held.version
+
+
+def spy_on_reads(monkeypatch) -> list[str]:
+    """Which of the index's items (kefu.store.kb_index) are read: "file", "version"."""
+    from kefu.store import kb_index
+
+    reads: list[str] = []
+    read_file, read_version = kb_index.read_file, kb_index.read_version
+    monkeypatch.setattr(kb_index, "read_file", lambda: reads.append("file") or read_file())
+    monkeypatch.setattr(kb_index, "read_version", lambda: reads.append("version") or read_version())
+    return reads
+
+
+def test_an_index_too_large_for_an_item_is_put_in_the_bucket_and_read_from_there(kb, monkeypatch, aws_calls):
+    import boto3
+
+    from kefu.knowledge import published
+    from kefu.store import kb_index
+
+    monkeypatch.setattr(kb_index, "INLINE_LIMIT", 64)  # every index is larger
+    first = publish(kb, write(kb))
+    stored = kb_index.read_file()
+    assert stored is not None and stored.data is None and stored.bucket_key == published.INDEX_KEY
+    in_bucket = boto3.client("s3").get_object(Bucket="kefu-test-kb", Key=published.INDEX_KEY)["Body"].read()
+    assert published.version_of(in_bucket) == stored.version
+    published.forget()  # as another function
+    aws_calls.reset()
+    assert search(kb, "快递") == [first["id"]]
+    assert ("s3", "GetObject") in aws_calls.count() and aws_calls.count()[("dynamodb", "GetItem")] >= 1
+
+
+def test_an_index_published_before_the_table_held_it_is_read_from_the_bucket(kb, monkeypatch):
+    import boto3
+
+    from kefu.knowledge import published
+    from kefu.store import kb_index
+
+    first = publish(kb, write(kb))
+    data = kb_index.read_file().data
+    # As a deployment published it before: the object in the bucket, no item in the table
+    boto3.client("s3").put_object(Bucket="kefu-test-kb", Key=published.INDEX_KEY, Body=data)
+    for sk in (kb_index.FILE_SK, kb_index.HEAD_SK):
+        kb_index.KbIndexItem(kb_index.PK, sk).delete()
+    published.forget()
+    assert search(kb, "快递") == [first["id"]]
+    monkeypatch.setenv("KEFU_KB_REFRESH_SECONDS", "0")
+    second = publish(kb, write(kb, title="快递延误怎么办"))  # the next publish writes the table's item
+    published.forget()
+    assert set(search(kb, "快递")) == {first["id"], second["id"]}
+    assert kb_index.read_file().data is not None
 
 
 # --- canned replies ------------------------------------------------------------------------------------------

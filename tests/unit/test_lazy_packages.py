@@ -1,11 +1,12 @@
-"""The packages kefu imports name by name (kefu.lazy_packages; the API's two of Powertools, idempotency, phonenumbers):
-still only re-exports, still complete."""
+"""The packages kefu imports name by name (kefu.lazy_packages; the API's two of Powertools, idempotency, phonenumbers)
+and phonenumbers' data without its alternate formats: still only re-exports, still complete."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
 import json
+import subprocess
 import sys
 import textwrap
 
@@ -173,20 +174,39 @@ PHONE_PROBE = textwrap.dedent(
     e164 = phone_number("138 0013 8000")
     import phonenumbers
     loaded = sorted(name for name in sys.modules if name.startswith("phonenumbers."))
+    matched = [(m.start, m.raw_string) for m in phonenumbers.PhoneNumberMatcher(
+        MATCHED_TEXT, "DE", leniency=phonenumbers.Leniency.EXACT_GROUPING
+    )]
+    from phonenumbers.data import _ALT_NUMBER_FORMATS
     print(json.dumps({
         "e164": e164,
         "lazy": type(phonenumbers).__name__,
         "loaded": loaded,
         "version": phonenumbers.__version__,
         "matcher": phonenumbers.PhoneNumberMatcher.__module__,
+        "matched": matched,
+        "alternate": repr(_ALT_NUMBER_FORMATS),
     }))
+    """
+)
+#: Numbers in text that the matcher, grouping exactly, finds with the alternate formats (German and Russian ones).
+MATCHED_TEXT = "Ruf an: 030 1234567, +49 30 123456, 0800 123 4567 oder +7 495 123-45-67; Fax 0221/12345-67"
+PLAIN_MATCHER = textwrap.dedent(
+    """
+    import json, sys
+    import phonenumbers
+    from phonenumbers.data import _ALT_NUMBER_FORMATS
+    matched = [(m.start, m.raw_string) for m in phonenumbers.PhoneNumberMatcher(
+        MATCHED_TEXT, "DE", leniency=phonenumbers.Leniency.EXACT_GROUPING
+    )]
+    print(json.dumps({"matched": matched, "alternate": repr(_ALT_NUMBER_FORMATS)}))
     """
 )
 
 
 def test_intakes_first_phone_number_loads_phonenumbers_parsing_only_and_every_name_still_resolves():
     # Given the intake function's process, when a contact's phone number is first read
-    done = run_in_function("intake", PHONE_PROBE)
+    done = run_in_function("intake", f"MATCHED_TEXT = {MATCHED_TEXT!r}\n" + PHONE_PROBE)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     # Then phonenumbers was imported name by name: its parsing, not its formatter-as-you-type, short numbers, matcher
@@ -198,3 +218,69 @@ def test_intakes_first_phone_number_loads_phonenumbers_parsing_only_and_every_na
     # and the package's version and other names are still there
     assert result["version"] == importlib.import_module("phonenumbers").__version__
     assert result["matcher"] == "phonenumbers.phonenumbermatcher"
+    # nor the alternate formats of its data, until the matcher read them: then the same formats as phonenumbers' own
+    # import makes, and the same numbers found with them
+    assert not [name for name in result["loaded"] if name.startswith("phonenumbers.data.alt_format_")]
+    plain = subprocess.run(
+        [sys.executable, "-c", f"MATCHED_TEXT = {MATCHED_TEXT!r}\n" + PLAIN_MATCHER], capture_output=True, text=True
+    )
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    expected = json.loads(plain.stdout)
+    assert result["alternate"] == expected["alternate"] and "NumberFormat(pattern=" in expected["alternate"]
+    assert result["matched"] == expected["matched"] and len(expected["matched"]) >= 3
+
+
+def probe_data_package(tmp_path, monkeypatch, init: str) -> str:
+    """A package shaped like phonenumbers' data (`init` its `__init__`, two alternate-format modules)."""
+    package = tmp_path / "kefu_probe_data"
+    package.mkdir()
+    (package / "__init__.py").write_text(init)
+    for country in (7, 44):
+        (package / f"alt_format_{country}.py").write_text(f"PHONE_ALT_FORMAT_{country} = ['format of {country}']\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "kefu_probe_data"
+
+
+FILED_ONLY = (
+    "from .alt_format_44 import PHONE_ALT_FORMAT_44\nfrom .alt_format_7 import PHONE_ALT_FORMAT_7\n"
+    "_ALT_NUMBER_FORMATS = {44: PHONE_ALT_FORMAT_44, 7: PHONE_ALT_FORMAT_7}\nREGIONS = ['GB', 'RU']\n"
+)
+
+
+@pytest.mark.parametrize(
+    "init, deferred",
+    [
+        (FILED_ONLY, True),
+        # a placeholder used: iterated (fails), or kept under another name
+        (FILED_ONLY + "COUNT = len(PHONE_ALT_FORMAT_7)\n", False),
+        (FILED_ONLY + "BRITISH = [PHONE_ALT_FORMAT_44]\n", False),
+        # the dict not the one filed by country code
+        (FILED_ONLY.replace("7: PHONE_ALT_FORMAT_7", "8: PHONE_ALT_FORMAT_7"), False),
+        # no alternate formats at all
+        ("REGIONS = ['GB']\n", False),
+    ],
+    ids=["filed only", "used", "kept elsewhere", "another key", "none"],
+)
+def test_alternate_formats_load_on_first_use_only_when_the_init_merely_files_them(
+    tmp_path, monkeypatch, init, deferred
+):
+    name = probe_data_package(tmp_path, monkeypatch, init)
+    try:
+        # When the package is imported with its alternate formats deferred
+        assert lazy_packages.defer_alternate_formats(name) is deferred
+        module = importlib.import_module(name)
+        # Then it is the module the import gives, with its other names, and none of the formats' modules is run
+        # unless it was imported as usual
+        assert sys.modules[name] is module and module.REGIONS[0] == "GB"
+        modules = {f"{name}.alt_format_{country}" for country in (7, 44)}
+        assert modules & set(sys.modules) == (modules if not deferred and "_ALT" in init else set())
+        if "_ALT" in init and "8:" not in init:
+            # and the formats, when first used, are the modules' own, in the order filed
+            assert module._ALT_NUMBER_FORMATS == {44: ["format of 44"], 7: ["format of 7"]}
+            assert list(module._ALT_NUMBER_FORMATS) == [44, 7]
+            assert module.PHONE_ALT_FORMAT_7 is module._ALT_NUMBER_FORMATS[7]
+        with pytest.raises(AttributeError):
+            module.NOT_THERE  # noqa: B018
+    finally:
+        for module_name in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            del sys.modules[module_name]

@@ -4,6 +4,7 @@ of from their models trimmed to it, and kefu's other AWS clients come from that 
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections import OrderedDict
@@ -530,6 +531,171 @@ def test_a_kefu_session_registers_botocores_builtin_handlers_under_the_names_bot
     # then the same handlers went under the same names, in the same order, through kefu's aliaser
     assert registered == botocores and len(botocores) > 100
     assert type(session.get_component("event_emitter")) is QuickAliaser
+
+
+def odd_handlers() -> list[object]:
+    """Callables of every shape a handler may take, with and without **kwargs."""
+    import functools
+
+    def plain(**kwargs):
+        pass
+
+    def positional(a, b=1):
+        pass
+
+    def keyword_only(*, a):
+        pass
+
+    def with_varargs(*args):
+        pass
+
+    def claims_kwargs(a):
+        pass
+
+    claims_kwargs.__signature__ = inspect.signature(plain)  # type: ignore[attr-defined]
+
+    @functools.wraps(positional)
+    def wraps_one_without(**kwargs):
+        pass
+
+    class Methods:
+        def takes(self, **kwargs):
+            pass
+
+        def refuses(self, a):
+            pass
+
+        @classmethod
+        def of_class(cls, **kwargs):
+            pass
+
+        @staticmethod
+        def static(a):
+            pass
+
+        def __call__(self, **kwargs):
+            pass
+
+    class Refusing:
+        def __call__(self, a):
+            pass
+
+    methods = Methods()
+    return [
+        plain,
+        positional,
+        keyword_only,
+        with_varargs,
+        claims_kwargs,
+        wraps_one_without,
+        lambda **kw: None,
+        lambda a: None,
+        methods.takes,
+        methods.refuses,
+        Methods.of_class,
+        Methods.static,
+        methods,
+        Refusing(),
+        functools.partial(plain),
+        functools.partial(positional, 1),
+        print,
+    ]
+
+
+def test_kefus_emitter_refuses_the_handlers_botocores_emitter_refuses():
+    from botocore import handlers
+    from botocore.hooks import HierarchicalEmitter
+
+    from kefu.store.service_models import QuickEmitter
+
+    def verdict(emitter, handler) -> str:
+        try:
+            emitter._verify_accept_kwargs(handler)
+        except ValueError as err:
+            return f"refused: {err}"
+        return "accepted"
+
+    # Given every builtin handler of botocore, and callables of every shape
+    candidates = [spec[1] for spec in handlers.BUILTIN_HANDLERS] + odd_handlers()
+    botocores, kefus = HierarchicalEmitter(), QuickEmitter()
+    # then kefu's emitter accepts and refuses the same ones, with the same message
+    verdicts = [(verdict(kefus, handler), verdict(botocores, handler)) for handler in candidates]
+    assert [kefu for kefu, _ in verdicts] == [botocore for _, botocore in verdicts]
+    assert sum(kefu.startswith("refused") for kefu, _ in verdicts) >= 6  # the odd ones without **kwargs
+
+
+def test_a_kefu_sessions_emitter_is_kefus_and_its_clients_copy_it(monkeypatch):
+    from kefu.store.service_models import KefuSession, QuickEmitter
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = KefuSession()
+    use_service_folders(session)
+    client = session.create_client("events", region_name="us-east-1")
+    assert type(session.get_component("event_emitter")._emitter) is QuickEmitter
+    assert type(client.meta.events._emitter) is QuickEmitter
+    with pytest.raises(ValueError, match="must accept keyword arguments"):
+        client.meta.events.register("kefu-probe", lambda a: None)
+
+
+@pytest.mark.parametrize(
+    "environment, profile",
+    [
+        ({"AWS_ACCESS_KEY_ID": "AKIDKEFU", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t"}, None),
+        ({"AWS_ACCESS_KEY_ID": "AKIDKEFU", "AWS_SECRET_ACCESS_KEY": "s"}, None),
+        # a profile named in the environment does not stop the keys there (botocore: they win)
+        ({"AWS_ACCESS_KEY_ID": "AKIDKEFU", "AWS_SECRET_ACCESS_KEY": "s", "AWS_PROFILE": "other"}, None),
+        # a profile given to the session does: botocore's whole chain answers
+        ({"AWS_ACCESS_KEY_ID": "AKIDKEFU", "AWS_SECRET_ACCESS_KEY": "s"}, "kefu-probe"),
+        # no keys: botocore's whole chain (here the shared credentials file)
+        ({}, None),
+    ],
+    ids=["keys and token", "keys", "keys and AWS_PROFILE", "session profile", "no keys"],
+)
+def test_a_kefu_sessions_credentials_are_botocores(tmp_path, monkeypatch, environment, profile):
+    from botocore.credentials import CredentialResolver
+
+    from kefu.store.service_models import KefuSession
+
+    # Given a shared credentials file with a default and a named profile, and the environment's keys or none
+    shared = tmp_path / "credentials"
+    shared.write_text(
+        "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = f\n"
+        "[kefu-probe]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = p\n"
+        "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = o\n"
+    )
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(shared))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    def made(session_class):
+        session = session_class()
+        if profile:
+            session.set_config_variable("profile", profile)
+        credentials = session.get_credentials()
+        resolver = session.get_component("credential_provider")
+        frozen = credentials.get_frozen_credentials()
+        return (frozen.access_key, frozen.secret_key, frozen.token, credentials.method), resolver
+
+    # when kefu's session and botocore's read their credentials, then they are the same
+    (kefus, resolver), (botocores, _) = made(KefuSession), made(botocore.session.Session)
+    assert kefus == botocores
+    # from the environment's provider alone when there are keys there and no profile was given to the session
+    only_environment = "AWS_ACCESS_KEY_ID" in environment and profile is None
+    assert isinstance(resolver, CredentialResolver)
+    assert [provider.METHOD for provider in resolver.providers][: 1 if only_environment else 3] == (
+        ["env"] if only_environment else [p.METHOD for p in made(botocore.session.Session)[1].providers][:3]
+    )
+    assert (len(resolver.providers) == 1) is only_environment
 
 
 def test_the_table_connections_session_is_a_kefu_session_set_up_for_service_folders(aws):

@@ -412,3 +412,65 @@ def test_business_time_is_at_most_the_wall_clock_time(calendar, a, b):
     a, b = sorted((a, b))
 
     assert timedelta(0) <= business_time_between(a, b, calendar) <= b - a
+
+
+# What a calendar is kept and hashed as, and the calendars made without validation (kefu.sla.calendar: the models'
+# schemas are not built on an opening's path).
+
+SHIFT_TEXTS = st.sampled_from(["09:00-12:00", "13:30-18:00", "00:00-24:00", "22:00-24:00", "08:15-08:45"])
+DATES = st.dates(min_value=datetime(2026, 1, 1).date(), max_value=datetime(2027, 12, 31).date())
+
+
+@st.composite
+def any_calendar(draw) -> BusinessCalendar:
+    if draw(st.booleans()) and draw(st.booleans()):
+        return draw(st.sampled_from([ALWAYS_OPEN, BusinessCalendar(always_open=True)]))
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    hours = {day: [draw(SHIFT_TEXTS)] for day in draw(st.sets(st.sampled_from(days), min_size=1))}
+    dates = draw(st.lists(DATES, max_size=6, unique=True))
+    split = draw(st.integers(min_value=0, max_value=len(dates)))
+    data = {
+        "time_zone": draw(st.sampled_from(["UTC", "Asia/Shanghai", "America/New_York"])),
+        "hours": hours,
+        "holidays": [day.isoformat() for day in dates[:split]],
+        "working_days": {day.isoformat(): ["09:00-12:00", "13:00-17:00"] for day in dates[split:]},
+    }
+    return BusinessCalendar.model_validate(data)
+
+
+def validated_since(calendar: BusinessCalendar, day) -> BusinessCalendar:
+    """`since` as it was made before: the calendar dumped, trimmed and validated anew."""
+    data = calendar.model_dump()
+    data["holidays"] = [d for d in calendar.holidays if d >= day]
+    data["working_days"] = {d: shifts for d, shifts in data["working_days"].items() if d >= day}
+    return BusinessCalendar.model_validate(data)
+
+
+@settings(max_examples=80, deadline=None)
+@given(calendar=st.one_of(CALENDARS, any_calendar()), day=DATES)
+def test_a_calendars_content_is_its_json_dump_without_defaults_and_since_is_what_validating_gives(calendar, day):
+    assert calendar.content() == calendar.model_dump(mode="json", exclude_defaults=True)
+    trimmed, expected = calendar.since(day), validated_since(calendar, day)
+    assert trimmed == expected and trimmed.model_fields_set == expected.model_fields_set
+    assert trimmed.content() == expected.model_dump(mode="json", exclude_defaults=True)
+    assert trimmed.version == expected.version
+    assert BusinessCalendar.model_validate(trimmed.content()) == trimmed
+
+
+def test_the_24_7_calendar_is_what_validating_it_gives_and_keeps_its_version():
+    validated = BusinessCalendar(always_open=True)
+    assert validated == ALWAYS_OPEN and validated.hours == ALWAYS_OPEN.hours
+    assert ALWAYS_OPEN.model_fields_set == validated.model_fields_set
+    assert ALWAYS_OPEN.content() == {"always_open": True}
+    assert ALWAYS_OPEN.version == validated.version
+
+
+def test_a_calendars_version_is_the_hash_of_its_json_dump_as_before():
+    import hashlib
+    import json
+
+    for calendar in (SHANGHAI, NEW_YORK_DAYS, NEW_YORK_NIGHTS, BERLIN, ALWAYS_OPEN):
+        dumped = json.dumps(
+            calendar.model_dump(mode="json", exclude_defaults=True), sort_keys=True, separators=(",", ":")
+        )
+        assert calendar.version == hashlib.sha256(dumped.encode()).hexdigest()[:16]

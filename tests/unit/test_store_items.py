@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pynamodb.attributes import (
     AttributeContainer,
+    BinaryAttribute,
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
@@ -63,6 +64,8 @@ def sample(attr: Any) -> Any:
         return {"a": [1, "b"]}
     if isinstance(attr, UnicodeAttribute):
         return f"{attr.attr_name}-value"
+    if isinstance(attr, BinaryAttribute):
+        return b"\x00\xffbytes"
     raise AssertionError(f"no sample for {type(attr).__name__}: add one")
 
 

@@ -1,6 +1,8 @@
-"""The knowledge base's search index: a bucket holding one file, written by the API function when an article is
-published and read (HeadObject every 30 s, GetObject when it changed) by every API function instance, and by the
-functions that open tickets (intake, inbound e-mail: `add_reader`), which record a new ticket's suggestions.
+"""The knowledge base's search index: kept in the domain table (kefu.store.kb_index) when it fits an item, and in this
+bucket when it is larger (or was published before the table held it), written by the API function when an article
+is published and read by every API function instance, and by the functions that open tickets (intake, inbound
+e-mail: `add_reader`), which record a new ticket's suggestions. Each reads the table's items with its table grants
+and the bucket's one object (GetObject) with the grants here.
 
 No search cluster runs: the index is derived data, rebuilt from the domain table on every publish
 (kefu.knowledge.published), so the bucket needs no versions or backups. Past the ceiling stated there (tens of

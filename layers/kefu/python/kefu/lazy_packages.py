@@ -6,7 +6,8 @@ Bedrock agents; VPC Lattice; the HTTP resolver...) and `aws_lambda_powertools.ut
 class (about forty modules): Python runs a package's `__init__` before any of its submodules, so even
 `from aws_lambda_powertools.event_handler.api_gateway import ...` pays for all of them. The API uses one resolver
 and a handful of event classes. phonenumbers' `__init__` likewise imports its as-you-type formatter, short numbers
-and matcher, which parsing and formatting a number never use.
+and matcher, which parsing and formatting a number never use; and its data package the alternate formats only the
+matcher reads (`defer_alternate_formats`).
 
 `defer(package)` reads the package's `__init__` source (not its code) and, when it holds nothing but a docstring,
 `from .sub import name` re-exports, `__all__`, dunder constants (`__version__`) and an `if __name__ == "__main__":`
@@ -20,10 +21,12 @@ qualifying.
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib
 import importlib.util
 import sys
-from types import ModuleType
+from collections.abc import Callable
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 #: Powertools' packages whose `__init__` imports every resolver (event_handler) or every event class (data_classes).
@@ -35,6 +38,13 @@ IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"
 #: phonenumbers, whose `__init__` imports its as-you-type formatter, its short-number rules and its matcher of
 #: numbers in free text beside the parsing and formatting kefu uses (kefu.customers.contact); deferred there.
 PHONENUMBERS = "phonenumbers"
+#: phonenumbers' data package, whose `__init__` imports the alternate number formats of ~46 countries, a module each
+#: (`from .alt_format_<country code> import PHONE_ALT_FORMAT_<country code>`), into `_ALT_NUMBER_FORMATS`, which only
+#: its matcher of numbers in free text reads (phonenumbers.phonenumbermatcher); deferred by kefu.customers.contact.
+PHONE_DATA = "phonenumbers.data"
+ALTERNATE_FORMATS = "_ALT_NUMBER_FORMATS"
+_ALT_MODULE = "alt_format_"
+_ALT_NAME = "PHONE_ALT_FORMAT_"
 
 
 class LazyPackage(ModuleType):
@@ -176,3 +186,115 @@ def defer(package: str) -> bool:
         if submodule.rpartition(".")[2] == name:
             getattr(module, name)
     return True
+
+
+class _Later:
+    """Where phonenumbers' data `__init__` is given a country's alternate formats while `defer_alternate_formats`
+    runs it: a placeholder that supports no use (iterating it or taking its length fails), so an `__init__` that
+    did anything with the formats but file them would fail and be imported as usual instead."""
+
+    __slots__ = ("country_code",)
+
+    def __init__(self, country_code: int) -> None:
+        self.country_code = country_code
+
+
+def defer_alternate_formats(name: str = PHONE_DATA) -> bool:
+    """Import phonenumbers' data package (`name`) with its alternate formats loaded on the first use of
+    `_ALT_NUMBER_FORMATS` (or of one `PHONE_ALT_FORMAT_<code>`) rather than at once; whether it was.
+
+    Importing the package runs its `__init__`, which registers the loaders of every region's metadata (loaded per
+    region on use) and imports the alternate formats of ~46 countries, a module each: ~20 M instructions (callgrind)
+    of intake's first phone number, which parsing, validating and formatting it never read. The package's own
+    bytecode is run here as the import system would run it, except that its `from .alt_format_<code> import
+    PHONE_ALT_FORMAT_<code>` statements are answered with placeholders (its `__import__` is kefu's for that run; any
+    other import goes to the builtin one). Then, only if the placeholders are exactly the values of
+    `_ALT_NUMBER_FORMATS` (by country code) and of their own names, and nowhere else among the module's values, they
+    are taken out and the module's `__getattr__` (PEP 562) imports the real modules on the first use of any of those
+    names: `from .data import _ALT_NUMBER_FORMATS` in the matcher gets the dict the `__init__` would have made, the
+    same lists in the same order. Anything else (no placeholder asked for, one used, an error) and the package is
+    imported again as usual. Imported already, it is left as it is (the answer: whether its formats are still to
+    load). tests/unit/test_lazy_packages.py runs the matcher both ways and fails if the installed phonenumbers stops
+    qualifying.
+
+    Not a patch of phonenumbers' files: the same bytecode runs, the formats are the same objects once read, and the
+    only difference a caller can see is when their modules are imported."""
+    existing = sys.modules.get(name)
+    if existing is not None:
+        return ALTERNATE_FORMATS not in existing.__dict__ and "__getattr__" in existing.__dict__
+    spec = importlib.util.find_spec(name)
+    get_code = getattr(spec.loader, "get_code", None) if spec is not None else None
+    if spec is None or get_code is None:
+        return False
+    code = get_code(name)
+    if code is None:
+        return False
+    later: dict[int, _Later] = {}
+
+    def answered_later(module: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        country = module.removeprefix(_ALT_MODULE)
+        if level == 1 and country != module and country.isdigit() and tuple(fromlist or ()) == (_ALT_NAME + country,):
+            later[int(country)] = _Later(int(country))
+            return SimpleNamespace(**{_ALT_NAME + country: later[int(country)]})
+        return builtins.__import__(module, globals, locals, fromlist, level)
+
+    module = importlib.util.module_from_spec(spec)
+    namespace = module.__dict__
+    namespace["__builtins__"] = {**builtins.__dict__, "__import__": answered_later}
+    sys.modules[name] = module
+    try:
+        exec(code, namespace)
+        deferred = _placeholders_only_filed(namespace, later)
+    except Exception:
+        deferred = False
+    namespace["__builtins__"] = builtins.__dict__
+    if not deferred:
+        del sys.modules[name]
+        importlib.import_module(name)
+        return False
+    order = list(namespace.pop(ALTERNATE_FORMATS))
+    for country in order:
+        del namespace[f"{_ALT_NAME}{country}"]
+    namespace["__getattr__"] = _alternate_formats_loader(name, namespace, order)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)  # as the import system sets a submodule on its package
+    return True
+
+
+def _placeholders_only_filed(namespace: dict[str, Any], later: dict[int, _Later]) -> bool:
+    """Whether the placeholders are `_ALT_NUMBER_FORMATS`' values by country code and their own names' values, in
+    no other name and no other container among the module's values."""
+    formats = namespace.get(ALTERNATE_FORMATS)
+    if not later or not isinstance(formats, dict) or formats.keys() != later.keys():
+        return False
+    if any(formats[country] is not placeholder for country, placeholder in later.items()):
+        return False
+    if any(namespace.get(f"{_ALT_NAME}{country}") is not placeholder for country, placeholder in later.items()):
+        return False
+    filed = {ALTERNATE_FORMATS, *(f"{_ALT_NAME}{country}" for country in later)}
+    for key, value in namespace.items():
+        if key in filed:
+            continue
+        inside = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple | set) else ()
+        if isinstance(value, _Later) or any(isinstance(item, _Later) for item in inside):
+            return False
+    return True
+
+
+def _alternate_formats_loader(name: str, namespace: dict[str, Any], order: list[int]) -> Callable[[str], Any]:
+    """The data package's `__getattr__`: the alternate formats, imported on the first use of any of their names."""
+    names = {ALTERNATE_FORMATS, *(f"{_ALT_NAME}{country}" for country in order)}
+
+    def __getattr__(attribute: str) -> Any:
+        if attribute not in names:
+            raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
+        formats = {
+            country: getattr(importlib.import_module(f"{name}.{_ALT_MODULE}{country}"), f"{_ALT_NAME}{country}")
+            for country in order
+        }
+        namespace.update({f"{_ALT_NAME}{country}": value for country, value in formats.items()})
+        namespace[ALTERNATE_FORMATS] = formats
+        return namespace[attribute]
+
+    return __getattr__

@@ -183,8 +183,31 @@ class BusinessCalendar(_Strict):
     def version(self) -> str:
         """A hash of the calendar's content: the name one exact calendar is kept under, which a ticket's SLA clock
         refers to instead of carrying a copy (kefu.store.calendars). Equal calendars have equal versions."""
-        content = json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True, separators=(",", ":"))
+        content = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+    def content(self) -> dict[str, Any]:
+        """The calendar as JSON without the values it has by default: what it is kept as (kefu.store.calendars) and
+        its version hashes. The dict `model_dump(mode="json", exclude_defaults=True)` gives, written out: dumping
+        through pydantic built both models' schemas on the first ticket a process opened (~7 M instructions of
+        intake's and inbound mail's cold start, callgrind), which nothing else of an opening needs (the deployment's
+        calendars are prepared by the synth, kefu.deployment). tests/unit/test_sla_calendar.py compares the two on
+        every calendar it has and on generated ones: a field added to these models must be added here."""
+        data: dict[str, Any] = {}
+        if self.time_zone != "UTC":
+            data["time_zone"] = self.time_zone
+        hours = {day: [str(shift) for shift in shifts] for day in _WEEKDAYS if (shifts := getattr(self.hours, day))}
+        if hours:
+            data["hours"] = hours
+        if self.holidays:
+            data["holidays"] = [day.isoformat() for day in self.holidays]
+        if self.working_days:
+            data["working_days"] = {
+                day.isoformat(): [str(shift) for shift in shifts] for day, shifts in self.working_days.items()
+            }
+        if self.always_open:
+            data["always_open"] = True
+        return data
 
     def since(self, day: date) -> "BusinessCalendar":
         """The same calendar without the holidays and working days before `day` (what a ticket still needs).
@@ -194,15 +217,23 @@ class BusinessCalendar(_Strict):
         return remembered(self._since, day, _SINCE_KEPT, self._trimmed_to)
 
     def _trimmed_to(self, day: date) -> "BusinessCalendar":
-        # Validated anew rather than copied: a copy would carry the cached sets of the whole calendar.
-        data = self.model_dump()
-        data["holidays"] = [d for d in self.holidays if d >= day]
-        data["working_days"] = {d: shifts for d, shifts in data["working_days"].items() if d >= day}
-        return BusinessCalendar.model_validate(data)
+        # A new calendar rather than a copy (a copy would carry the cached sets of the whole calendar), made without
+        # validation: the holidays and working days of a valid calendar from `day` on are valid still (sorted, none
+        # both, the weekly hours the same), and validating built the models' schemas (see `content`).
+        return BusinessCalendar.model_construct(
+            set(type(self).model_fields),
+            time_zone=self.time_zone,
+            hours=self.hours,
+            holidays=[d for d in self.holidays if d >= day],
+            working_days={d: shifts for d, shifts in self.working_days.items() if d >= day},
+            always_open=self.always_open,
+        )
 
 
-#: The 24/7 calendar: business time is wall-clock time.
-ALWAYS_OPEN = BusinessCalendar(always_open=True)
+#: The 24/7 calendar: business time is wall-clock time. Made without validation (the value `BusinessCalendar(
+#: always_open=True)` validates to, which tests/unit/test_sla_calendar.py compares it with): validating it built the
+#: models' schemas at import (see `BusinessCalendar.content`).
+ALWAYS_OPEN = BusinessCalendar.model_construct({"always_open"}, always_open=True, hours=WeeklyHours.model_construct())
 
 
 def add_business_time(start: datetime, duration: timedelta, calendar: BusinessCalendar) -> datetime:

@@ -45,6 +45,7 @@
    a ticket's QA findings:        GetItem pk=TICKET#<id>, sk=QA#FINDINGS (kefu.store.qa_findings)
    a month's QA coverage:         Query pk=QAMONTH#<yyyy-mm> (sk AGENT#<agent> rows, RUN: kefu.store.qa_coverage)
    a calendar an SLA clock names:  GetItem pk=CALENDAR#<version>, sk=CALENDAR (immutable; kefu.store.calendars)
+   the knowledge base's index:    GetItem pk=KB#INDEX, sk=FILE (its file) | HEAD (its version; kefu.store.kb_index)
    a ticket's customer notices:   GetItem pk=NOTICES#<ticket id>, sk=STATE (rate limit, waiting notice, handled)
    a text message sent once:      GetItem pk=SMS#<ticket id>#<key>, sk=OUT (claimed, then sent or failed)
 """

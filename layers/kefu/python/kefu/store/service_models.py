@@ -54,10 +54,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+from inspect import CO_VARKEYWORDS
+from types import FunctionType, MethodType
 from typing import Any
 
+from botocore.credentials import CredentialResolver, EnvProvider
 from botocore.exceptions import DataNotFoundError
-from botocore.hooks import EventAliaser
+from botocore.hooks import EventAliaser, HierarchicalEmitter
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
 from botocore.session import Session
 
@@ -202,13 +205,49 @@ class QuickAliaser(EventAliaser):
         return event_name
 
 
+class QuickEmitter(HierarchicalEmitter):
+    """botocore's `HierarchicalEmitter`, whose check that a handler accepts keyword arguments reads a plain function's
+    (or a method's function's) code flags rather than its whole signature.
+
+    botocore checks every handler registered with `inspect.getfullargspec` (`botocore.compat.accepts_kwargs`), which
+    builds the function's full signature to read one thing of it: whether it takes **kwargs. The session registers its
+    ~150 builtin handlers so on every cold start, ~12 M instructions (callgrind) of intake's and inbound mail's first
+    work. For a plain function, or a bound method of one, getfullargspec reports **kwargs exactly when its code has the
+    CO_VARKEYWORDS flag (it follows no `__wrapped__`; a `__signature__` set on the function would override the code,
+    so such a function is asked as botocore asks); any other callable (a partial, an object with `__call__`) is
+    asked as botocore asks it. The same handlers are refused, with botocore's message
+    (tests/unit/test_service_models.py compares the two on every builtin handler and on odd callables)."""
+
+    def _verify_accept_kwargs(self, func: Any) -> None:
+        function = func.__func__ if type(func) is MethodType else func
+        if type(function) is not FunctionType or "__signature__" in function.__dict__:
+            super()._verify_accept_kwargs(func)
+        elif not function.__code__.co_flags & CO_VARKEYWORDS:
+            raise ValueError(f"Event handler {func} must accept keyword arguments (**kwargs)")
+
+
 class KefuSession(Session):
-    """botocore's session, its builtin handlers registered through a `QuickAliaser`: botocore's `Session.__init__`
-    makes its `EventAliaser` and registers every builtin handler with it at once, each name aliased as it comes."""
+    """botocore's session, its builtin handlers registered through a `QuickAliaser` over a `QuickEmitter`: botocore's
+    `Session.__init__` makes its `EventAliaser` (over a `HierarchicalEmitter`) and registers every builtin handler
+    with it at once, each name aliased and each handler checked as it comes.
+
+    Its credentials, when the environment has keys (as Lambda gives every function its role's) and the session was
+    given no profile, come from botocore's environment provider alone: botocore's resolver makes its whole chain
+    first (the container's and the instance metadata's fetchers with their HTTP sessions, the profile providers and
+    the config lookups they read: ~16 M instructions of every cold start, callgrind) and then asks the environment
+    provider, which is its first and answers. Otherwise the resolver is botocore's."""
+
+    def _create_credential_resolver(self) -> Any:
+        if self.instance_variables().get("profile") is None and os.environ.get(EnvProvider.ACCESS_KEY):
+            return CredentialResolver(providers=[EnvProvider()])
+        return super()._create_credential_resolver()
 
     def _register_builtin_handlers(self, events: Any) -> None:
         if type(events) is EventAliaser:
             events.__class__ = QuickAliaser
+            if type(events._emitter) is HierarchicalEmitter:
+                # Its own class, which only overrides how a handler is checked (copied as itself for every client).
+                events._emitter.__class__ = QuickEmitter
         super()._register_builtin_handlers(events)
 
 

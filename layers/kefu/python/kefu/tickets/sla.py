@@ -30,7 +30,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
-from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kefu.model.tickets import Category, Priority, Sla, Status, Ticket
@@ -188,5 +187,5 @@ def _stored(ticket_clock: TicketClock, sla: Sla, moment: datetime) -> dict[str, 
 
     # The ticket's next write keeps the versions its clock names (once per process).
     for calendar in ticket_clock.clock.calendars.values():
-        calendars.remember(calendar.version, calendar, partial(calendar.model_dump, mode="json", exclude_defaults=True))
+        calendars.remember(calendar.version, calendar, calendar.content)
     return {"slaClock": ticket_clock.to_json(), "sla": view(sla, ticket_clock.clock, moment)}
