@@ -312,6 +312,12 @@ class KefuItem(Model):
                 if null_check and not field.null:
                     raise AttributeNullError(name)
                 continue
+            # A string and an integer are written as their attributes' serialize writes them (the string as it is,
+            # the integer as `json.dumps` writes it), for less: see `_reader`.
+            reader, given = field.reader, type(value)
+            if (reader is _AS_STORED and given is str) or (reader is _number and given is int):
+                serialized[field.stored_name] = {field.attr_type: value if given is str else str(value)}
+                continue
             try:
                 if isinstance(value, MapAttribute) and not value.validate(null_check=null_check):
                     raise ValueError(f"Attribute '{name}' is not correctly typed")
@@ -361,7 +367,16 @@ class KefuItem(Model):
         if stored_cls and not issubclass(stored_cls, cls):
             raise ValueError(f"Cannot instantiate a {cls.__name__} from the returned class: {stored_cls.__name__}")
         # Built as pynamodb builds it (discriminator and defaults set), then read: pynamodb set them all again first.
-        instance = (stored_cls or cls)(_user_instantiated=False)
+        kind = stored_cls or cls
+        if kind.__init__ is Model.__init__:
+            # What `kind(_user_instantiated=False)` does (Model's and AttributeContainer's __init__, no keys and no
+            # attributes given), without their two calls and their arguments' handling: a fifth of building an item.
+            instance = object.__new__(kind)
+            instance.attribute_values = {}
+            instance._set_discriminator()
+            instance._set_defaults(_user_instantiated=False)
+        else:
+            instance = kind(_user_instantiated=False)
         instance._read(attribute_values)
         return instance
 
@@ -485,6 +500,7 @@ class _Field(NamedTuple):
     null: bool
     #: How `KefuItem._read` reads its stored value (under `attr_type`): `_AS_STORED` as it is, a function of the
     #: attribute and the value, or None: through the attribute (`deserialize(get_value(...))`), as pynamodb does.
+    #: `_container_serialize` writes a string of an `_AS_STORED` field, and an int of a `_number` one, itself.
     reader: Any
 
 
