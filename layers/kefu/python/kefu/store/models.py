@@ -52,7 +52,6 @@
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
@@ -511,12 +510,15 @@ class _Field(NamedTuple):
 #: A string is read as it is stored (`UnicodeAttribute` has `Attribute`'s `deserialize`, which returns it).
 _AS_STORED = object()
 
-#: A number as DynamoDB writes an integer: `int` reads it as `json.loads` (NumberAttribute's reader) does, ~6x faster.
-_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
-
 
 def _number(attr: Attribute, text: str) -> Any:
-    return int(text) if _INTEGER.fullmatch(text) else attr.deserialize(text)
+    # A number as DynamoDB writes an integer (-?(0|[1-9][0-9]*), ASCII digits): `int` reads it as `json.loads`
+    # (NumberAttribute's reader) does, ~6x faster. Tested without a regular expression, which every function's cold
+    # start would compile at import.
+    digits = text[1:] if text[:1] == "-" else text
+    if digits.isascii() and digits.isdigit() and (digits[0] != "0" or len(digits) == 1):
+        return int(text)
+    return attr.deserialize(text)
 
 
 def _strings(attr: Attribute, values: list[dict[str, Any]]) -> Any:
