@@ -126,3 +126,29 @@ def test_iso_sorts_as_text_in_time_order():
     moments = [start + timedelta(milliseconds=n) for n in range(4)]
 
     assert sorted(clock.iso(m) for m in reversed(moments)) == [clock.iso(m) for m in moments]
+
+
+def _iso_as_computed(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+
+
+def test_iso_gives_each_moment_its_own_text_when_asked_again_and_after_many_others():
+    # iso keeps the text of UTC moments it wrote: asked again, or after more moments than it keeps, the same text
+    from zoneinfo import ZoneInfo
+
+    base = datetime(2026, 12, 5, 10, 0, 0, 123456, tzinfo=UTC)
+    new_york = ZoneInfo("America/New_York")
+    moments = [
+        base,
+        base.replace(microsecond=123000),
+        base + timedelta(milliseconds=1),
+        base.astimezone(timezone(timedelta(hours=8))),  # the same instant as `base`, in another zone
+        datetime(2026, 11, 1, 1, 30, tzinfo=new_york),  # the hour lived twice: equal moments, two instants
+        datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=new_york),
+    ]
+    many = [base + timedelta(seconds=n) for n in range(clock._ISO_KEPT + 10)]
+    for _ in range(2):
+        for moment in [*moments, *many, *moments]:
+            assert clock.iso(moment) == _iso_as_computed(moment)
+    assert clock.iso(moments[4]) != clock.iso(moments[5])
+    assert clock.iso(base) == "2026-12-05T10:00:00.123Z" == clock.iso(moments[3])

@@ -28,7 +28,7 @@ from pynamodb.exceptions import AttributeNullError
 
 import kefu.store
 from kefu.store.attributes import UtcDateTimeAttribute
-from kefu.store.models import KefuItem, TicketItem
+from kefu.store.models import KefuItem, MemberItem, TicketItem
 
 MOMENT = datetime(2026, 11, 24, 3, 30, 5, 123000, tzinfo=UTC)
 
@@ -133,3 +133,41 @@ def test_an_item_of_another_kind_is_not_read_as_this_one():
     serialized["kind"] = {"S": "timeline"}
     with pytest.raises(ValueError, match="Cannot instantiate a TicketItem"):
         TicketItem.from_raw_data(serialized)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"capacity": {"N": "7"}, "load": {"N": "-0"}},
+        {"capacity": {"N": "7.5"}, "load": {"N": "1E+2"}},
+        {"capacity": {"N": "12345678901234567890"}, "load": {"N": "-40"}},
+        {"groupIds": {"L": [{"S": "a"}, {"NULL": True}, {"S": ""}]}},
+        {"groupIds": {"L": []}},
+    ],
+    ids=["integers", "not integers", "big and negative", "strings with a null", "no strings"],
+)
+def test_numbers_and_lists_of_strings_are_read_as_pynamodb_reads_them(stored: dict[str, Any]):
+    # KefuItem reads these (and plain strings) without their attributes' deserialize: the same values, same types
+    serialized = {"pk": {"S": "GROUP#g"}, "sk": {"S": "MEMBER#a"}, "kind": {"S": "member"}, **stored}
+    read = KefuItem.from_raw_data(serialized)
+    expected = MemberItem.__new__(MemberItem)
+    AttributeContainer._container_deserialize(expected, serialized)
+    assert read.attribute_values == expected.attribute_values
+    assert {k: type(v) for k, v in read.attribute_values.items()} == {
+        k: type(v) for k, v in expected.attribute_values.items()
+    }
+
+
+def test_a_list_element_without_a_string_fails_as_pynamodb_fails():
+    serialized = {
+        "pk": {"S": "GROUP#g"},
+        "sk": {"S": "MEMBER#a"},
+        "kind": {"S": "member"},
+        "groupIds": {"L": [{"N": "1"}]},
+    }
+    with pytest.raises(Exception) as ours:
+        KefuItem.from_raw_data(serialized)
+    with pytest.raises(Exception) as theirs:
+        AttributeContainer._container_deserialize(MemberItem.__new__(MemberItem), serialized)
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value)
