@@ -55,13 +55,20 @@ def mail_in(stack: LocalStackProcess) -> None:
         smtp.sendmail(EMAIL, [message["To"]], message.as_bytes(policy=SMTP))
 
 
+def _as_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    raise TypeError(f"{type(value).__name__} is not stored text")
+
+
 def everything_stored(stack: LocalStackProcess) -> str:
     """Every item of every table and every version of every object, as lower-case text."""
     parts: list[str] = []
     dynamodb, s3 = stack.client("dynamodb"), stack.client("s3")
     for table in dynamodb.list_tables()["TableNames"]:
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-            parts.append(json.dumps(page["Items"], ensure_ascii=False))
+            # Binary values (the knowledge index's file item) read as the objects' bodies are below.
+            parts.append(json.dumps(page["Items"], ensure_ascii=False, default=_as_text))
     for bucket in (b["Name"] for b in s3.list_buckets()["Buckets"]):
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
             for version in page.get("Versions", []):
