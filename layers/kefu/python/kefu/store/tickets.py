@@ -198,25 +198,10 @@ def timeline(ticket_id: str, *, public_only: bool, limit: int, cursor: str | Non
     if after and not (version and dash):
         raise BadCursor("the cursor is not one kefu issued")
     start = {"pk": after["pk"], "sk": {"S": f"{TIMELINE_PREFIX}{version}-"}} if after else None
-    # A packed entry is as visible as its item's first or less (`_packs`): the filter passes the items with a
-    # public first entry, and their internal packed entries are left out below.
-    condition = TimelineItem.visibility == "public" if public_only else None
     # No limit on the Query: its pages (a page's size, and one item more) are read until the page is full and one
     # entry more is seen, or the timeline ends; its first items may be those of the change the last page ended in.
-    result = TimelineItem.query(
-        pk,
-        TimelineItem.sk.startswith(TIMELINE_PREFIX),
-        filter_condition=condition,
-        page_size=limit + 1,
-        last_evaluated_key=start,
-        consistent_read=True,
-    )
-    unseen = (
-        entry
-        for item in result
-        for entry in _entries(item)
-        if entry.id > given and (entry.visibility is Visibility.PUBLIC or not public_only)
-    )
+    entries_read = _entries_read(pk, public_only=public_only, page_size=limit + 1, last_evaluated_key=start)
+    unseen = (entry for entry in entries_read if entry.id > given)
     entries = list(islice(unseen, limit + 1))  # one more than the page: is there a next one?
     more = len(entries) > limit
     del entries[limit:]
@@ -228,12 +213,16 @@ def whole_timeline(ticket_id: str, *, public_only: bool) -> Iterator[TimelineEnt
     """Every entry of the ticket's timeline, in order: for what reads a ticket whole (its KPI facts, its QA checks,
     its rating's survey, a customer's export) rather than a page of it. One Query read through its pages, as
     `timeline` reads them, with no cursor to hand back."""
+    return _entries_read(ticket_key(ticket_id), public_only=public_only)
+
+
+def _entries_read(pk: str, *, public_only: bool, **paging: Any) -> Iterator[TimelineEntry]:
+    """The entries of the timeline items a Query of the ticket's partition reads (`paging`: its page size and
+    start), packed ones unpacked. A packed entry is as visible as its item's first or less (`_packs`): the filter
+    passes the items with a public first entry, and their internal packed entries are left out here."""
     condition = TimelineItem.visibility == "public" if public_only else None
     items = TimelineItem.query(
-        ticket_key(ticket_id),
-        TimelineItem.sk.startswith(TIMELINE_PREFIX),
-        filter_condition=condition,
-        consistent_read=True,
+        pk, TimelineItem.sk.startswith(TIMELINE_PREFIX), filter_condition=condition, consistent_read=True, **paging
     )
     for item in items:
         for entry in _entries(item):
