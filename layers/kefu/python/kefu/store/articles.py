@@ -21,13 +21,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from itertools import islice
 
-from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from kefu.model.knowledge_articles import Article, ArticleVersion
 from kefu.store import cursor as cursors
+from kefu.store.attributes import CompactJSONAttribute
 from kefu.store.failures import KnowledgeVersionConflict
 from kefu.store.full_items import prefix_page, read_in_full
 from kefu.store.models import KefuItem
@@ -48,7 +49,7 @@ class ArticleItem(KefuItem, discriminator="kb_article"):
     visibility = UnicodeAttribute()
     status = UnicodeAttribute()
     #: Weighted term counts (kefu.knowledge.index.document_terms): an index rebuild only merges them.
-    terms = JSONAttribute(default=dict)
+    terms = CompactJSONAttribute(default=dict)
     created_at = UnicodeAttribute(attr_name="createdAt")
     created_by = UnicodeAttribute(attr_name="createdBy")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
@@ -67,7 +68,7 @@ class ArticleHistoryItem(KefuItem, discriminator="kb_article_version"):
     action = UnicodeAttribute()
     changed = ListAttribute(of=UnicodeAttribute, default=list)
     note = UnicodeAttribute(null=True)
-    snapshot = JSONAttribute()
+    snapshot = CompactJSONAttribute()
 
 
 def article_key(article_id: str) -> str:

@@ -62,7 +62,6 @@ from pynamodb.attributes import (
     AttributeContainer,
     BooleanAttribute,
     DiscriminatorAttribute,
-    JSONAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -588,8 +587,9 @@ class TimelineItem(KefuItem, discriminator="timeline"):
     author_id = UnicodeAttribute(attr_name="authorId", null=True)
     author_role = UnicodeAttribute(attr_name="authorRole", null=True)
     body = UnicodeAttribute(null=True)
-    data = JSONAttribute(default=dict)
-    attachments = JSONAttribute(default=list)
+    #: Absent when empty (items written before hold `{}` and `[]`): 13-19 bytes of every entry's item.
+    data = CompactJSONAttribute(null=True)
+    attachments = CompactJSONAttribute(null=True)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
     #: The ticket's channel, on a new ticket's opening message only: the outbound dispatcher's stream filter lets
     #: e-mail openings through (their acknowledgement) and no other channel's (kefu.store.mail).
@@ -613,12 +613,12 @@ class CustomerItem(KefuItem, discriminator="customer"):
     tags = ListAttribute(of=UnicodeAttribute, null=True)
     note = UnicodeAttribute(null=True)
     preferred_language = UnicodeAttribute(attr_name="preferredLanguage", null=True)
-    contact_preferences = JSONAttribute(attr_name="contactPreferences", null=True)
+    contact_preferences = CompactJSONAttribute(attr_name="contactPreferences", null=True)
     #: The business's own id for the customer (its CRM), and when its last `customer.updated` happened there.
     external_id = UnicodeAttribute(attr_name="externalId", null=True)
     crm_updated_at = UtcDateTimeAttribute(attr_name="crmUpdatedAt", null=True)
     #: Contact points taken over from records merged into this one, beyond `email` and `phone`: [{kind, value}].
-    other_contacts = JSONAttribute(attr_name="otherContacts", null=True)
+    other_contacts = CompactJSONAttribute(attr_name="otherContacts", null=True)
     # Merging (kefu.store.customer_merge): an absorbed record names its survivor from the merge's first step on;
     # a survivor lists the records it is absorbing until each merge's last step (none can absorb it meanwhile).
     merged_into = UnicodeAttribute(attr_name="mergedInto", null=True)
@@ -691,4 +691,4 @@ class CalendarVersionItem(KefuItem, discriminator="calendar"):
     """One version of a business calendar, as SLA clocks count on it: pk=CALENDAR#<version>, sk=CALENDAR. The
     version is a hash of the content, so the item never changes: clocks name it instead of carrying a copy."""
 
-    calendar = JSONAttribute()
+    calendar = CompactJSONAttribute()

@@ -3,9 +3,9 @@ kefu.store.models, which says why."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, ListAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import ListAttribute, UnicodeAttribute, VersionAttribute
 
-from kefu.store.attributes import UtcDateTimeAttribute
+from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
 from kefu.store.models import KefuItem
 
 
@@ -14,7 +14,7 @@ class NoticeStateItem(KefuItem, discriminator="notice_state"):
     its time (JSON, with when it is due), and the events already handled (the last few, newest last)."""
 
     last_sent_at = UtcDateTimeAttribute(attr_name="lastSentAt", null=True)
-    pending = JSONAttribute(null=True)
+    pending = CompactJSONAttribute(null=True)
     due = UtcDateTimeAttribute(null=True)
     handled = ListAttribute(of=UnicodeAttribute, default=list)
     version = VersionAttribute()

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import PutError, UpdateError
 
-from kefu.store.attributes import UtcDateTimeAttribute
+from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
 from kefu.store.models import KefuItem
 from kefu.store.writes import condition_failed
 
@@ -48,7 +48,7 @@ class QaSamplingRunItem(KefuItem, discriminator="qa_sampling_run"):
     month = UnicodeAttribute()
     seed = UnicodeAttribute()
     per_agent = NumberAttribute(attr_name="perAgent")
-    report = JSONAttribute()
+    report = CompactJSONAttribute()
     finished_at = UtcDateTimeAttribute(attr_name="finishedAt")
 
 

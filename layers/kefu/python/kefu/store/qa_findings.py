@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
-from kefu.store.attributes import UtcDateTimeAttribute
+from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
 from kefu.store.models import KefuItem
 from kefu.store.tickets import ticket_key
 
@@ -31,7 +31,7 @@ class QaFindingsItem(KefuItem, discriminator="qa_findings"):
     month = UnicodeAttribute(null=True)
     complaint = BooleanAttribute(default=False)
     lowest_csat = NumberAttribute(attr_name="lowestCsat", null=True)
-    findings = JSONAttribute(default=list)
+    findings = CompactJSONAttribute(default=list)
     ticket_version = NumberAttribute(attr_name="ticketVersion")
     checked_at = UtcDateTimeAttribute(attr_name="checkedAt")
 

@@ -21,7 +21,6 @@ from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
-    JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
@@ -32,7 +31,7 @@ from pynamodb.transactions import TransactWrite
 from kefu.ids import is_ticket_id
 from kefu.model.tickets import Page
 from kefu.store import cursor as cursors
-from kefu.store.attributes import UtcDateTimeAttribute
+from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
 from kefu.store.full_items import read_in_full
 from kefu.store.models import KefuItem
 from kefu.store.qa_coverage import CoverageChange, coverage_update
@@ -63,18 +62,18 @@ class QaReviewItem(KefuItem, discriminator="qa_review"):
     reason = UnicodeAttribute()
     calibration = BooleanAttribute(default=False)
     reviewer_id = UnicodeAttribute(attr_name="reviewerId", null=True)
-    rubric = JSONAttribute()
-    scores = JSONAttribute(default=list)
+    rubric = CompactJSONAttribute()
+    scores = CompactJSONAttribute(default=list)
     comment = UnicodeAttribute(null=True)
     total = NumberAttribute(null=True)
     passed = BooleanAttribute(null=True)
-    fatal_failed = JSONAttribute(attr_name="fatalFailed", default=list)
+    fatal_failed = CompactJSONAttribute(attr_name="fatalFailed", default=list)
     scored_at = UtcDateTimeAttribute(attr_name="scoredAt", null=True)
     respond_by = UtcDateTimeAttribute(attr_name="respondBy", null=True)
     acknowledged_at = UtcDateTimeAttribute(attr_name="acknowledgedAt", null=True)
     acknowledgement_note = UnicodeAttribute(attr_name="acknowledgementNote", null=True)
-    appeal = JSONAttribute(null=True)
-    decision = JSONAttribute(null=True)
+    appeal = CompactJSONAttribute(null=True)
+    decision = CompactJSONAttribute(null=True)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
     created_by = UnicodeAttribute(attr_name="createdBy")
     version = VersionAttribute()

@@ -3,9 +3,9 @@ and links, a customer's results, campaign runs and their targets. Apart from kef
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 
-from kefu.store.attributes import UtcDateTimeAttribute
+from kefu.store.attributes import CompactJSONAttribute, UtcDateTimeAttribute
 from kefu.store.models import KefuItem
 
 
@@ -82,9 +82,9 @@ class CampaignRunItem(KefuItem, discriminator="campaign_run"):
     skipped = NumberAttribute(default=0)
     responses = NumberAttribute(default=0)
     #: Tickets of the window not selected, by rule (kefu.revisits.selection reasons, `customer`, `contact`).
-    excluded = JSONAttribute(default=dict)
+    excluded = CompactJSONAttribute(default=dict)
     #: Targets skipped or failed when sent, by reason rule (set by the report).
-    reasons = JSONAttribute(default=dict)
+    reasons = CompactJSONAttribute(default=dict)
     counted_batches = UnicodeSetAttribute(attr_name="countedBatches", null=True)
     items_key = UnicodeAttribute(attr_name="itemsKey", null=True)
     error = UnicodeAttribute(null=True)

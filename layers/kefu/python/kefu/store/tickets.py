@@ -595,8 +595,8 @@ def _entry_item(entry: TimelineEntry, packed: Iterable[TimelineEntry] = ()) -> T
         author_id=entry.authorId,
         author_role=entry.authorRole,
         body=entry.body,
-        data=entry.data,
-        attachments=[a.model_dump(mode="json", exclude_none=True) for a in entry.attachments],
+        data=entry.data or None,
+        attachments=[a.model_dump(mode="json", exclude_none=True) for a in entry.attachments] or None,
         created_at=entry.createdAt,
         packed=[_packed_json(p) for p in packed] or None,
     )
