@@ -323,3 +323,41 @@ def test_an_ascii_character_matches_a_markers_first_letters_without_case_only_as
             char = chr(code)
             assert (re.fullmatch(re.escape(letter), char, re.IGNORECASE) is not None) is (char.lower() == letter)
     assert {marker[:2].lower() for marker in MARKERS if marker[:2].isascii()} == screening_module._ASCII_MARKER_STARTS
+
+
+# --- the authentication results' prefilter -----------------------------------------------------------------
+
+
+def _failures_by_the_pattern(results: str) -> list[str]:
+    """The methods failed as the results' pattern reads them when asked of every SES result."""
+    server, _, verdicts = results.partition(";")
+    if server.strip().lower() != "amazonses.com":
+        return []
+    outcomes: dict[str, set[str]] = {}
+    uncommented = re.sub(r"\([^()]*\)", " ", verdicts)
+    for method, result in re.findall(screening_module._AUTH_RESULT, uncommented, re.IGNORECASE):
+        outcomes.setdefault(method.lower(), set()).add(result.lower())
+    return [m for m in ("spf", "dkim", "dmarc") if "fail" in outcomes.get(m, ()) and "pass" not in outcomes[m]]
+
+
+RESULT_LIKE = st.builds(
+    lambda parts: "amazonses.com;" + ";".join(parts),
+    st.lists(
+        st.builds(
+            lambda method, flips, result, comment: (
+                f" {_case_mixed(method, flips)}={_case_mixed(result, flips)}{comment}"
+            ),
+            st.sampled_from(["spf", "dkim", "dmarc", "arc", "x"]),
+            st.lists(st.booleans(), max_size=8),
+            st.sampled_from(["fail", "pass", "softfail", "none", "faıl", "FAİL", "fa", "il", "failed"]),
+            st.sampled_from(["", " (dkim=fail)", " (fa", "il)", " header.i=@x"]),
+        ),
+        max_size=5,
+    ),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(RESULT_LIKE | st.text(max_size=40).map(lambda text: "amazonses.com;" + text))
+def test_failed_authentication_is_read_as_the_pattern_reads_it_when_asked_of_every_result(results: str):
+    assert screening_module._failed_authentication(results) == _failures_by_the_pattern(results)
