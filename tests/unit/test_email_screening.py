@@ -361,3 +361,14 @@ RESULT_LIKE = st.builds(
 @given(RESULT_LIKE | st.text(max_size=40).map(lambda text: "amazonses.com;" + text))
 def test_failed_authentication_is_read_as_the_pattern_reads_it_when_asked_of_every_result(results: str):
     assert screening_module._failed_authentication(results) == _failures_by_the_pattern(results)
+
+
+def test_only_m_and_p_of_either_case_start_a_mailer_daemons_or_postmasters_address_without_case():
+    # What lets a sender go without the bounce senders' pattern: no other character of any script starts a match
+    first_letters = re.compile("[mp]", re.IGNORECASE)
+    starting = {chr(code) for code in range(0x110000) if first_letters.match(chr(code))}
+    assert starting == {"m", "M", "p", "P"}
+    assert all(
+        screening_module._bounce(_mail(sender=f"{name}@x.org"), f"{name}@x.org")
+        for name in ("MAILER-daemon", "Postmaster")
+    )

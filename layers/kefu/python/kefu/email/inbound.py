@@ -423,11 +423,12 @@ def _store_attachments(mail: InboundMail, ses_id: str, config: MailSettings) -> 
     return listed
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+#: What a stored file's name may not hold; compiled by the first mail with files (re's own cache keeps it).
+_UNSAFE = r"[\x00-\x1f\x7f/\\]+"
 
 
 def _file_name(name: str, number: int) -> str:
-    cleaned = _UNSAFE.sub("_", name).strip(" .")
+    cleaned = re.sub(_UNSAFE, "_", name).strip(" .")
     return cleaned[-200:] or f"attachment-{number}"
 
 
