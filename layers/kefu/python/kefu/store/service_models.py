@@ -38,7 +38,10 @@ endpoints.json, if there is one, is read whole as botocore reads it.
 A service's endpoint rule set (the rules a client resolves each call's URL by) is read from kefu's copy of
 botocore's for each of `ENDPOINT_SERVICES`: the same data, not gzipped and without indentation. botocore's S3 rule
 set is 921 KB of JSON, indented, gzipped to 23 KB: unzipping it and parsing its whitespace were ~10 M instructions
-of the first S3 client (intake's knowledge base, inbound mail's stored mail); written compact it is 119 KB.
+of the first S3 client (intake's knowledge base, inbound mail's stored mail); written compact it is 119 KB. Each copy
+is kept as marshal data beside it too (`RULE_SET_MARSHAL`), which is what is read: S3's parsed from JSON was ~11 M
+instructions of inbound mail's first S3 client, unmarshalled ~5.5 M (callgrind). A Python that cannot read that
+marshal data (no file, or a format it no longer reads) reads the JSON copy.
 
 The session's event emitter aliases event names with `QuickAliaser` (the same names as botocore's `EventAliaser`,
 with one split of a name, not one per alias and a raised ValueError for nearly each): a client's first calls and its
@@ -53,6 +56,7 @@ from __future__ import annotations
 
 import json
 import logging
+import marshal
 import os
 from inspect import CO_VARKEYWORDS
 from types import FunctionType, MethodType
@@ -120,6 +124,9 @@ TRIMMED_ENDPOINTS = os.path.join(TRIMMED_MODELS, "endpoints")
 #: The type of a service's endpoint rule set, as botocore names its file: kefu's copy of each of `ENDPOINT_SERVICES`'
 #: is beside the trimmed models (<service>/<API version>/endpoint-rule-set-1.json), whole but written compact.
 RULE_SET = "endpoint-rule-set-1"
+#: The suffix of a rule set's copy as marshal data, and the marshal format it is written in (version 4: every Python
+#: since 3.4 reads it).
+RULE_SET_MARSHAL, RULE_SET_MARSHAL_VERSION = ".marshal", 4
 
 
 class PlainJSONFileLoader(JSONFileLoader):
@@ -154,7 +161,10 @@ class ServiceFolderLoader(Loader):
             return super().load_service_model(service_name, type_name, api_version)
         model = None
         if _copied(service_name, type_name):
-            model = self.file_loader.load_file(os.path.join(TRIMMED_MODELS, service_name, version, type_name))
+            path = os.path.join(TRIMMED_MODELS, service_name, version, type_name)
+            model = _unmarshalled(path + RULE_SET_MARSHAL) if type_name == RULE_SET else None
+            if model is None:
+                model = self.file_loader.load_file(path)
         if model is None:  # not a trimmed service, or no trimmed file for this version
             model = self.load_data(os.path.join(service_name, version, type_name))
         self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
@@ -171,6 +181,21 @@ class ServiceFolderLoader(Loader):
                 if trimmed is not None:
                     return trimmed, found
         return super().load_data_with_path(name)
+
+
+def _unmarshalled(path: str) -> Any:
+    """The marshal data in `path`, or None when there is no such file or this Python cannot read it."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        return None
+    try:
+        model = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+    _log.debug("Loading marshal file: %s", path)
+    return model
 
 
 class QuickAliaser(EventAliaser):
