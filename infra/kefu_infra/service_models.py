@@ -17,9 +17,9 @@ from botocore.loaders import Loader
 
 from kefu.store.service_models import (
     ENDPOINT_SERVICES,
+    MARSHAL_COPY,
+    MARSHAL_VERSION,
     RULE_SET,
-    RULE_SET_MARSHAL,
-    RULE_SET_MARSHAL_VERSION,
     TRIMMED_ENDPOINTS,
     TRIMMED_MODELS,
     TRIMMED_OPERATIONS,
@@ -106,16 +106,16 @@ def trimmed_files(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
 
 
 def write_trimmed_models() -> None:
-    """Write the trimmed models, endpoints and rule sets again (`make service-models`: after a botocore upgrade, an
-    operation or a service added)."""
+    """Write the trimmed models, endpoints and rule sets again, each as JSON and as marshal data (`make service-models`:
+    after a botocore upgrade, an operation or a service added)."""
     for path, model in trimmed_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.name == f"{RULE_SET}.json":
-            # Compact: what a cold start reads it for is its parse (S3's: 119 KB, not 921 KB indented); and as marshal
-            # data, which a cold start reads instead (kefu.store.service_models)
+            # Compact: what a cold start reads it for is its parse (S3's: 119 KB, not 921 KB indented)
             text = json.dumps(model, separators=(",", ":"))
-            # (of the JSON's data: botocore's loader reads its own into OrderedDicts, which marshal does not write)
-            path.with_suffix(RULE_SET_MARSHAL).write_bytes(marshal.dumps(json.loads(text), RULE_SET_MARSHAL_VERSION))
         else:
             text = json.dumps(model, indent=1)
         path.write_text(text + "\n", encoding="utf-8")
+        # And as marshal data, which a cold start reads instead (kefu.store.service_models), of the JSON's data:
+        # botocore's loader reads its own into OrderedDicts, which marshal does not write
+        path.with_suffix(MARSHAL_COPY).write_bytes(marshal.dumps(json.loads(text), MARSHAL_VERSION))
