@@ -7,6 +7,7 @@ tests/unit/test_service_models.py fails when a file is not what the installed bo
 from __future__ import annotations
 
 import json
+import marshal
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +17,8 @@ from botocore.loaders import Loader
 
 from kefu.store.service_models import (
     ENDPOINT_SERVICES,
+    MARSHAL_COPY,
+    MARSHAL_VERSION,
     RULE_SET,
     TRIMMED_ENDPOINTS,
     TRIMMED_MODELS,
@@ -103,8 +106,8 @@ def trimmed_files(loader: Loader | None = None) -> dict[Path, dict[str, Any]]:
 
 
 def write_trimmed_models() -> None:
-    """Write the trimmed models, endpoints and rule sets again (`make service-models`: after a botocore upgrade, an
-    operation or a service added)."""
+    """Write the trimmed models, endpoints and rule sets again, each as JSON and as marshal data (`make service-models`:
+    after a botocore upgrade, an operation or a service added)."""
     for path, model in trimmed_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.name == f"{RULE_SET}.json":
@@ -113,3 +116,6 @@ def write_trimmed_models() -> None:
         else:
             text = json.dumps(model, indent=1)
         path.write_text(text + "\n", encoding="utf-8")
+        # And as marshal data, which a cold start reads instead (kefu.store.service_models), of the JSON's data:
+        # botocore's loader reads its own into OrderedDicts, which marshal does not write
+        path.with_suffix(MARSHAL_COPY).write_bytes(marshal.dumps(json.loads(text), MARSHAL_VERSION))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kefu.email import parsing, quoting
-from kefu.email.decoding import codec_for, decode_header, decode_text
+from kefu.email.decoding import codec_for, decode_header, decode_text, scrub
 from kefu.email.html import html_to_text
 from kefu.email.parsing import parse
 from kefu.email.quoting import extract_reply
@@ -262,6 +265,16 @@ def test_decoded_text_never_holds_lone_surrogates():
     # UTF-7 can spell a lone surrogate; it could not be stored or sent as UTF-8
     text = decode_text(b"+2D3-", "utf-7").text
     assert not any("\ud800" <= char <= "\udfff" for char in text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    # every character, and the surrogates with their neighbours more often
+    st.text(st.characters(exclude_categories=()), max_size=30)
+    | st.text(st.characters(min_codepoint=0xD700, max_codepoint=0xE0FF, exclude_categories=()))
+)
+def test_scrubbing_replaces_each_surrogate_and_nothing_else(text: str):
+    assert scrub(text) == re.sub(r"[\ud800-\udfff]", "\ufffd", text)
 
 
 # --- MIME structure ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from kefu.email.inbound import MAX_ATTACHMENTS, ticket_request
 from kefu.email.model import Address, InboundMail
@@ -97,7 +98,48 @@ def test_the_request_is_what_validating_the_same_values_makes(
     validated = _validated(request, mail, attachments, complaint, earlier)
     assert request == validated
     assert request.model_fields_set == validated.model_fields_set
+    assert request.customer is not None and validated.customer is not None
+    assert request.customer.model_fields_set == validated.customer.model_fields_set
     # and validating it again changes nothing (within NewTicket's limit of 20 files; the files left out are listed
     # beyond it, after validation, as before)
     kept = request.model_copy(update={"attachments": [a for a in attachments if a.omitted is None]})
     assert NewTicket.model_validate(kept.model_dump()) == kept
+
+
+@pytest.mark.parametrize(
+    ("address", "name"),
+    [
+        ("li.lei@example.cn", "Li Lei"),
+        ("li.lei@example.cn", None),
+        ("a@b", "n" * 200),
+        ("李雷@例子.中国", "李雷"),
+        ("x" * 250 + "@b.cn", None),
+        ("ab", None),
+        ("a@b@c", None),
+        ("a\x1cb@c", None),
+        ("li.lei@example.cn", "Li \udc80 Lei"),
+    ],
+)
+def test_the_customer_is_what_validating_makes_or_refused_as_validating_refuses(address: str, name: str | None):
+    # Given a sender's address and name as the parser reads them (an address too long, without one "@" or with a
+    # character no e-mail has, a name with a lone surrogate: refused by CustomerRef, whose validation is not skipped)
+    mail = _mail("Order", "Text", name=name)._replace(sender=Address(address, name))
+    try:
+        expected = CustomerRef(email=address, name=name)
+    except ValidationError:
+        # then the request is refused as validating refuses it,
+        with pytest.raises(ValidationError):
+            ticket_request(mail, address, [], complaint=False, follow_up_of=None)
+        return
+    # or its customer is what validating makes, with the same fields set
+    customer = ticket_request(mail, address, [], complaint=False, follow_up_of=None).customer
+    assert customer == expected and customer is not None
+    assert customer.model_fields_set == expected.model_fields_set
+
+
+def test_every_ascii_character_but_at_and_pythons_spaces_passes_the_customers_e_mail_pattern():
+    # What the request leans on to skip validating an ASCII address with one "@" and none of Python's spaces
+    for code in range(128):
+        char = chr(code)
+        if char != "@" and not char.isspace():
+            assert CustomerRef(email=f"a{char}b@c").email == f"a{char}b@c"

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kefu.email import screening as screening_module
 from kefu.email.model import Address, InboundMail, Outcome
+from kefu.email.parsing import parse
 from kefu.email.screening import screen
 
 OWN = {"support@dev.kefu.example.com", "complaints@dev.kefu.example.com"}
@@ -261,3 +268,107 @@ def test_without_an_own_domain_only_the_own_addresses_count():
 
 def test_every_screening_carries_a_detail_for_people_to_read():
     assert _screen(_mail(headers={"precedence": ("bulk",)})).detail == "precedence: bulk"
+
+
+# --- the out-of-office pattern's prefilter -----------------------------------------------------------------
+
+#: The pattern's markers as written in it (their first two letters decide whether the pattern is asked at all).
+MARKERS = [
+    *("automatic reply", "auto reply", "auto-reply", "autoreply", "auto response", "auto-response", "autoresponse"),
+    *("autosvar", "out of office", "out of the office", "ooo", "abwesend", "abwesenheitsnotiz", "réponse automatique"),
+    *("respuesta automática", "risposta automatica", "automatisch antwoord", "автоответ", "自动回复", "自動回覆"),
+    *("自動回复", "自动答复", "自動答覆", "自動応答", "自動返信", "休假", "不在办公室", "不在辦公室", "外出"),
+]
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+CORPUS_SUBJECTS = sorted({parse(path.read_bytes()).subject for path in CORPUS.glob("*.eml")})
+
+
+def _pattern_says(subject: str) -> bool:
+    return re.match(screening_module._OUT_OF_OFFICE, subject, screening_module._OUT_OF_OFFICE_FLAGS) is not None
+
+
+def _case_mixed(text: str, flips: list[bool]) -> str:
+    flips = (flips + [False] * len(text))[: len(text)]
+    return "".join(char.swapcase() if flip else char for char, flip in zip(text, flips, strict=True))
+
+
+MARKER_LIKE = st.builds(
+    lambda lead, bracket, marker, flips, cut, tail: lead + bracket + _case_mixed(marker, flips)[: cut or None] + tail,
+    st.text(alphabet=" \t\n\u3000\xa0\x1c", max_size=3),
+    st.sampled_from(["", "[", "【", "(", "（", "{", "<"]),
+    st.sampled_from(MARKERS),
+    st.lists(st.booleans(), max_size=20),
+    st.integers(0, 4),
+    st.sampled_from(["", ":", "：", " reply:", " notice -", "中", "】", "]", "x", " "]) | st.text(max_size=8),
+)
+
+
+@pytest.mark.parametrize("subject", [*CORPUS_SUBJECTS, *MARKERS, "Order 1042 never arrived", "", " ", "[", "O", "自"])
+def test_the_out_of_office_prefilter_gives_the_patterns_verdict_on_known_subjects(subject: str):
+    assert screening_module._out_of_office(subject) is _pattern_says(subject)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(MARKER_LIKE | st.text(max_size=30))
+def test_the_out_of_office_prefilter_gives_the_patterns_verdict_on_generated_subjects(subject: str):
+    assert screening_module._out_of_office(subject) is _pattern_says(subject)
+
+
+def test_an_ascii_character_matches_a_markers_first_letters_without_case_only_as_its_own_lower_case():
+    # What the prefilter leans on: the markers' first two letters, matched by the pattern without case, are matched
+    # by no ASCII character but their own two cases (ASCII or not, as the prefilter tells them apart).
+    letters = {char for marker in MARKERS for char in marker[:2]}
+    for letter in letters:
+        for code in range(128):
+            char = chr(code)
+            assert (re.fullmatch(re.escape(letter), char, re.IGNORECASE) is not None) is (char.lower() == letter)
+    assert {marker[:2].lower() for marker in MARKERS if marker[:2].isascii()} == screening_module._ASCII_MARKER_STARTS
+
+
+# --- the authentication results' prefilter -----------------------------------------------------------------
+
+
+def _failures_by_the_pattern(results: str) -> list[str]:
+    """The methods failed as the results' pattern reads them when asked of every SES result."""
+    server, _, verdicts = results.partition(";")
+    if server.strip().lower() != "amazonses.com":
+        return []
+    outcomes: dict[str, set[str]] = {}
+    uncommented = re.sub(r"\([^()]*\)", " ", verdicts)
+    for method, result in re.findall(screening_module._AUTH_RESULT, uncommented, re.IGNORECASE):
+        outcomes.setdefault(method.lower(), set()).add(result.lower())
+    return [m for m in ("spf", "dkim", "dmarc") if "fail" in outcomes.get(m, ()) and "pass" not in outcomes[m]]
+
+
+RESULT_LIKE = st.builds(
+    lambda parts: "amazonses.com;" + ";".join(parts),
+    st.lists(
+        st.builds(
+            lambda method, flips, result, comment: (
+                f" {_case_mixed(method, flips)}={_case_mixed(result, flips)}{comment}"
+            ),
+            st.sampled_from(["spf", "dkim", "dmarc", "arc", "x"]),
+            st.lists(st.booleans(), max_size=8),
+            st.sampled_from(["fail", "pass", "softfail", "none", "faıl", "FAİL", "fa", "il", "failed"]),
+            st.sampled_from(["", " (dkim=fail)", " (fa", "il)", " header.i=@x"]),
+        ),
+        max_size=5,
+    ),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(RESULT_LIKE | st.text(max_size=40).map(lambda text: "amazonses.com;" + text))
+def test_failed_authentication_is_read_as_the_pattern_reads_it_when_asked_of_every_result(results: str):
+    assert screening_module._failed_authentication(results) == _failures_by_the_pattern(results)
+
+
+def test_only_m_and_p_of_either_case_start_a_mailer_daemons_or_postmasters_address_without_case():
+    # What lets a sender go without the bounce senders' pattern: no other character of any script starts a match
+    first_letters = re.compile("[mp]", re.IGNORECASE)
+    starting = {chr(code) for code in range(0x110000) if first_letters.match(chr(code))}
+    assert starting == {"m", "M", "p", "P"}
+    assert all(
+        screening_module._bounce(_mail(sender=f"{name}@x.org"), f"{name}@x.org")
+        for name in ("MAILER-daemon", "Postmaster")
+    )

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kefu.email import threading as threading_module
 from kefu.email.model import Address, InboundMail
+from kefu.email.parsing import parse
 from kefu.email.threading import normalize_subject, reply_address, subject_with_token, thread_signals
 
 DOMAIN = "dev.kefu.example.com"
@@ -187,3 +194,61 @@ def test_a_reply_address_needs_a_mailbox_and_a_ticket_id(mailbox: str, ticket_id
 )
 def test_normalize_subject_strips_reply_prefixes_and_the_token(subject: str, clean: str):
     assert normalize_subject(subject) == clean
+
+
+# --- the patterns' prefilters ------------------------------------------------------------------------------
+
+#: The reply and forward prefixes as the pattern writes them.
+PREFIXES = ["re", "fwd", "fw", "aw", "wg", "sv", "vs", "antw", "tr", "rv", "odp", "res", "enc"]
+PREFIXES += ["回复", "回覆", "答复", "答覆", "转发", "轉發", "转寄", "轉寄"]
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+CORPUS_SUBJECTS = sorted({parse(path.read_bytes()).subject for path in CORPUS.glob("*.eml")})
+
+
+def _patterns_say(subject: str) -> str:
+    """The subject as both patterns, asked of every subject, clean it."""
+    without_token = re.sub(threading_module._TOKEN, " ", subject, flags=re.IGNORECASE)
+    return " ".join(re.sub(threading_module._REPLY_PREFIXES, "", without_token, flags=re.I | re.X).split())
+
+
+def _case_mixed(text: str, flips: list[bool]) -> str:
+    flips = (flips + [False] * len(text))[: len(text)]
+    return "".join(char.swapcase() if flip else char for char, flip in zip(text, flips, strict=True))
+
+
+PREFIX_LIKE = st.builds(
+    lambda lead, prefixes, tail: lead + "".join(prefixes) + tail,
+    st.text(alphabet=" \t\u3000\xa0", max_size=2),
+    st.lists(
+        st.builds(
+            lambda prefix, flips, cut, number, colon: _case_mixed(prefix, flips)[: cut or None] + number + colon,
+            st.sampled_from(PREFIXES),
+            st.lists(st.booleans(), max_size=5),
+            st.integers(0, 3),
+            st.sampled_from(["", " ", "[2]", "^3", "(4)", " [12]", "[x]"]),
+            st.sampled_from([":", "：", " : ", "", ";"]),
+        ),
+        max_size=4,
+    ),
+    st.sampled_from(["", " Refund", " [TK-7Q2M9KXR]", "[tk-7q2m9kxr] x", " [ TK-ABCDEFGH ]"]) | st.text(max_size=10),
+)
+
+
+@pytest.mark.parametrize("subject", [*CORPUS_SUBJECTS, *PREFIXES, "Order 1042 never arrived", "", " ", "R", "回"])
+def test_a_subject_is_cleaned_as_the_patterns_clean_it_when_asked_of_every_subject(subject: str):
+    assert normalize_subject(subject) == _patterns_say(subject)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(PREFIX_LIKE | st.text(max_size=30))
+def test_a_generated_subject_is_cleaned_as_the_patterns_clean_it_when_asked_of_every_subject(subject: str):
+    assert normalize_subject(subject) == _patterns_say(subject)
+
+
+def test_the_ascii_starts_of_the_reply_prefixes_are_the_prefilters():
+    starts = {prefix[:2] for prefix in PREFIXES if prefix[:2].isascii()}
+    assert starts == threading_module._ASCII_PREFIX_STARTS
+    for letter in {char for start in starts for char in start}:
+        for code in range(128):
+            char = chr(code)
+            assert (re.fullmatch(letter, char, re.IGNORECASE) is not None) is (char.lower() == letter)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import marshal
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -18,11 +19,13 @@ from botocore.loaders import Loader
 
 from kefu.store.service_models import (
     ENDPOINT_SERVICES,
+    MARSHAL_COPY,
     RULE_SET,
     TRIMMED_MODELS,
     TRIMMED_OPERATIONS,
     PlainJSONFileLoader,
     ServiceFolderLoader,
+    _unmarshalled,
     use_service_folders,
 )
 from kefu_infra.service_models import trimmed_endpoints, trimmed_files, trimmed_model, trimmed_models
@@ -137,13 +140,21 @@ def test_each_trimmed_file_is_what_the_installed_botocores_data_trims_to_and_no_
     for path, model in expected.items():
         assert json.loads(path.read_text(encoding="utf-8")) == model, f"{path}: run `make service-models`"
     assert set(Path(TRIMMED_MODELS).rglob("*.json")) == set(expected)
+    # and each file's marshal copy holds the same data as its JSON copy, in the same order
+    for path in expected:
+        unmarshalled = marshal.loads(path.with_suffix(MARSHAL_COPY).read_bytes())
+        assert unmarshalled == expected[path], f"{path}: run `make service-models`"
+        assert json.dumps(unmarshalled) == json.dumps(expected[path])
+    marshalled = {path.with_suffix(MARSHAL_COPY) for path in expected}
+    assert set(Path(TRIMMED_MODELS).rglob(f"*{MARSHAL_COPY}")) == marshalled
 
 
 @pytest.mark.parametrize("service", ENDPOINT_SERVICES)
-def test_a_services_endpoint_rule_set_is_read_from_kefus_compact_copy_the_same_as_botocores(monkeypatch, service):
+@pytest.mark.parametrize("marshal_read", [True, False], ids=["marshal", "no marshal"])
+def test_a_services_endpoint_rule_set_is_read_from_kefus_copy_the_same_as_botocores(monkeypatch, service, marshal_read):
     # Given botocore's own loader's rule set for the service (its gzipped, indented file)
     expected = Loader().load_service_model(service, RULE_SET)
-    # when kefu's loader loads it, noting each file it reads
+    # when kefu's loader loads it, noting each JSON file it reads (without its marshal copy, if so)
     read: list[str] = []
     load_file = PlainJSONFileLoader.load_file
 
@@ -152,13 +163,45 @@ def test_a_services_endpoint_rule_set_is_read_from_kefus_compact_copy_the_same_a
         return load_file(self, file_path)
 
     monkeypatch.setattr(PlainJSONFileLoader, "load_file", noting)
+    if not marshal_read:  # as if it were not there
+        monkeypatch.setattr("kefu.store.service_models.MARSHAL_COPY", ".absent")
     loaded = ServiceFolderLoader().load_service_model(service, RULE_SET)
-    # then it is the same rule set, read from kefu's copy, written compact (not botocore's file)
-    assert loaded == expected
+    # then it is the same rule set, in the same order, read from kefu's marshal copy, or else from its JSON copy,
+    # written compact (not botocore's file)
+    assert loaded == expected and json.dumps(loaded) == json.dumps(expected)
     rule_sets = [path for path in read if Path(path).name == RULE_SET]  # (botocore's extras files are looked for too)
+    if marshal_read:
+        assert rule_sets == [], read
+        return
     assert len(rule_sets) == 1 and Path(rule_sets[0]).is_relative_to(TRIMMED_MODELS), read
     copy = Path(f"{rule_sets[0]}.json").read_text(encoding="utf-8")
     assert copy == json.dumps(json.loads(copy), separators=(",", ":")) + "\n"
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        lambda loader: loader.load_data_with_path("endpoints")[0],
+        *(
+            lambda loader, service=service: loader.load_service_model(service, "service-2")
+            for service in TRIMMED_OPERATIONS
+        ),
+    ],
+    ids=["endpoints", *(f"{service} service-2" for service in TRIMMED_OPERATIONS)],
+)
+def test_a_copy_is_read_the_same_from_its_marshal_data_and_from_its_json(monkeypatch, load):
+    from_marshal = load(ServiceFolderLoader())
+    monkeypatch.setattr("kefu.store.service_models.MARSHAL_COPY", ".absent")  # as if there were none
+    from_json = load(ServiceFolderLoader())
+    assert from_marshal == from_json and json.dumps(from_marshal) == json.dumps(from_json)
+
+
+@pytest.mark.parametrize("data", [b"", b"\xff\x00", marshal.dumps({"a": 1})[:-1]], ids=["empty", "unknown", "cut"])
+def test_marshal_data_this_python_cannot_read_is_as_none_and_the_json_copy_is_read(tmp_path, data):
+    path = tmp_path / f"{RULE_SET}{MARSHAL_COPY}"
+    path.write_bytes(data)
+    assert _unmarshalled(str(path)) is None
+    assert _unmarshalled(str(tmp_path / "absent")) is None
 
 
 # --- botocore's endpoints, with the services kefu makes clients of only ---------------------------------------------

@@ -2,11 +2,9 @@
 synth), with defaults for what it leaves out; the buckets from the settings (kefu.config) the deployment gives each
 function."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from kefu import deployment
 from kefu.config import ATTACHMENTS_BUCKET_VAR, RAW_MAIL_BUCKET_VAR, required, settings
@@ -20,8 +18,10 @@ DEFAULT_ACKNOWLEDGEMENT = {
 }
 
 
-@dataclass(frozen=True)
-class MailSettings:
+# A named tuple, not a frozen dataclass: a dataclass compiles its methods from source at import, ~5 M instructions
+# of the cold start of each function that sends or reads mail (callgrind), a named tuple ~1 M (its annotations are
+# evaluated: no `from __future__ import annotations`, whose text types a named tuple compiles one by one).
+class MailSettings(NamedTuple):
     domain: str = "kefu.localhost"
     #: kefu's own addresses; the first is where answers come from when a ticket has no mail thread yet.
     recipients: tuple[str, ...] = ("support@kefu.localhost",)
@@ -31,7 +31,7 @@ class MailSettings:
     #: Whether a ticket opened by e-mail is acknowledged by e-mail.
     acknowledge: bool = True
     #: The acknowledgement's text by language (`{ticket_id}` and `{subject}` are filled in).
-    acknowledgement: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACKNOWLEDGEMENT))
+    acknowledgement: Mapping[str, str] = MappingProxyType(DEFAULT_ACKNOWLEDGEMENT)
     #: More mails than this from one sender in one hour are kept but not ticketed (a loop or a flood).
     burst_per_hour: int = 20
     max_attachment_bytes: int = 10 * 1024 * 1024

@@ -290,7 +290,7 @@ def ticket_request(
     """
     subject = _clip(normalize_subject(mail.subject) or mail.subject.strip(), MAX_SUBJECT) or "(no subject)"
     name = mail.sender.name[:200] if mail.sender and mail.sender.name else None
-    customer = CustomerRef(id=follow_up_of.customerId) if follow_up_of else CustomerRef(email=sender, name=name)
+    customer = CustomerRef(id=follow_up_of.customerId) if follow_up_of else _customer_ref(sender, name)
     # A new conversation is described by the whole mail; a follow-up by what was written this time (the old
     # conversation is on the linked ticket).
     text = (mail.reply_text or mail.text) if follow_up_of else mail.text
@@ -304,6 +304,27 @@ def ticket_request(
         customer=customer,
         attachments=attachments,
     )
+
+
+def _customer_ref(sender: str, name: str | None) -> CustomerRef:
+    """`CustomerRef(email=sender, name=name)`, made without validating when validating would keep both as they are:
+    an ASCII address of 3 to 254 characters with one "@" between two non-empty parts and no space (CustomerRef's
+    pattern; Python's spaces include the pattern's), and no name or one of at most 200 characters without a lone
+    surrogate. Validating built CustomerRef's schema on inbound mail's first mail (~4.8 M instructions, callgrind);
+    other values are validated as before (and refused as before). tests/unit/test_email_request.py holds it."""
+    local, _, domain = sender.partition("@")
+    plain_address = sender.isascii() and 3 <= len(sender) <= 254 and bool(local and domain) and "@" not in domain
+    if plain_address and not any(char.isspace() for char in sender) and (name is None or _plain_name(name)):
+        return CustomerRef.model_construct(email=sender, name=name)
+    return CustomerRef(email=sender, name=name)
+
+
+def _plain_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")  # raises for a lone surrogate, which CustomerRef refuses
+    except UnicodeEncodeError:
+        return False
+    return len(name) <= 200
 
 
 def _reply(
@@ -402,11 +423,12 @@ def _store_attachments(mail: InboundMail, ses_id: str, config: MailSettings) -> 
     return listed
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+#: What a stored file's name may not hold; compiled by the first mail with files (re's own cache keeps it).
+_UNSAFE = r"[\x00-\x1f\x7f/\\]+"
 
 
 def _file_name(name: str, number: int) -> str:
-    cleaned = _UNSAFE.sub("_", name).strip(" .")
+    cleaned = re.sub(_UNSAFE, "_", name).strip(" .")
     return cleaned[-200:] or f"attachment-{number}"
 
 

@@ -1,6 +1,9 @@
-"""What kefu reads out of one inbound e-mail, whatever client wrote it and whatever charset it claimed."""
+"""What kefu reads out of one inbound e-mail, whatever client wrote it and whatever charset it claimed.
 
-from __future__ import annotations
+The annotations here are evaluated (no `from __future__ import annotations`): a NamedTuple given its fields' types as
+text makes a `typing.ForwardRef` of each, compiling it, ~0.1 M instructions a field (callgrind) at every import.
+Evaluated, this module's 28 fields and kefu.store.mail's 27 cost inbound mail's cold start ~5.5 M instructions less.
+"""
 
 from collections.abc import Mapping
 from datetime import datetime

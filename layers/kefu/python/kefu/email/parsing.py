@@ -61,7 +61,8 @@ _PARSER_POLICY = _Policy()
 _CONTENT_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
 #: A structured header cut at ";" outside quoted strings (an unclosed quote runs to the end).
 _PARAMETER_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[^";]+|;', re.DOTALL)
-_EXTENDED_NAME = re.compile(r"(?P<base>[^*]+)\*(?P<section>\d+)?(?P<encoded>\*)?")
+#: An RFC 2231 parameter name (name*, name*0, name*0*), compiled by the first name with a "*" (re's own cache keeps it).
+_EXTENDED_NAME = r"(?P<base>[^*]+)\*(?P<section>\d+)?(?P<encoded>\*)?"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 #: An id in brackets (whitespace inside is folding), or a bare word that holds an "@", as sloppy clients write them.
@@ -378,7 +379,7 @@ def _parameters(raw: str, defects: list[str]) -> tuple[str, dict[str, str]]:
         if not equals or not name or any(char.isspace() for char in name):
             continue
         text = _unquoted(text)
-        extended = _EXTENDED_NAME.fullmatch(name)
+        extended = re.fullmatch(_EXTENDED_NAME, name) if "*" in name else None
         if extended:
             section = extended.group("section")
             encoded = section is None or bool(extended.group("encoded"))  # "name*=" is encoded, "name*0=" is not

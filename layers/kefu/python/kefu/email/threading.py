@@ -18,19 +18,24 @@ if TYPE_CHECKING:
 #: More ids than this add nothing to threading and bound the lookups one mail can cause.
 MAX_MESSAGE_IDS = 50
 
-_TOKEN = re.compile(r"\[\s*(TK-[0-9A-Z]{8})\s*\]", re.IGNORECASE)
+#: kefu's ticket token in a subject. It and `_REPLY_PREFIXES` are compiled by the first subject that may hold them (re's
+#: own cache keeps them): a new conversation's subject has neither, and compiling both was ~3.5 M instructions of
+#: inbound mail's cold start (callgrind).
+_TOKEN = r"\[\s*(TK-[0-9A-Z]{8})\s*\]"
 #: The address token's patterns, compiled by the first mail looked up for its ticket (re's own cache keeps them): a
 #: new sender's mail is not, and outbound mail never reads one (~2.4 M instructions of their cold starts).
 _PLUS_ADDRESS = r"^[^@+\s]+\+(TK-[0-9A-Z]{8})@([^@\s]+)$"
 _WORD = r"[^\s<>,;:\"()]+"
 #: All leading reply and forward prefixes at once ("Re: RE: Fwd:", "回复：答复："), in the languages clients use.
-_REPLY_PREFIXES = re.compile(
-    r"""^(?:\s*(?:
+_REPLY_PREFIXES = r"""^(?:\s*(?:
         (?:re|fwd?|fw|aw|wg|sv|vs|antw|tr|rv|odp|res|enc)\s*(?:\[\d+\]|\^\d+|\(\d+\))?
       | 回复|回覆|答复|答覆|转发|轉發|转寄|轉寄
-    )\s*[:：])+""",
-    re.IGNORECASE | re.VERBOSE,
-)
+    )\s*[:：])+"""
+_REPLY_PREFIX_FLAGS = re.IGNORECASE | re.VERBOSE
+#: The prefixes' first two letters, lower-cased (the Chinese ones are not ASCII): a subject whose first two characters
+#: past space are ASCII and start none of them has no prefix (matched without case, an ASCII character matches a
+#: letter only as its own case: kefu.email.screening's out-of-office markers are let go so too).
+_ASCII_PREFIX_STARTS = frozenset({"re", "fw", "aw", "wg", "sv", "vs", "an", "tr", "rv", "od", "en"})
 
 
 def thread_signals(mail: InboundMail, *, domain: str | None) -> ThreadSignals:
@@ -50,7 +55,7 @@ def thread_signals(mail: InboundMail, *, domain: str | None) -> ThreadSignals:
 
 def subject_with_token(subject: str, ticket_id: str) -> str:
     """The subject with " [TK-…]" added once, so that a reply from any client carries the ticket back."""
-    if any(token.upper() == ticket_id.upper() for token in _TOKEN.findall(subject)):
+    if any(token.upper() == ticket_id.upper() for token in re.findall(_TOKEN, subject, re.IGNORECASE)):
         return subject
     subject = subject.rstrip()
     return f"{subject} [{ticket_id}]" if subject else f"[{ticket_id}]"
@@ -68,12 +73,17 @@ def reply_address(mailbox: str, ticket_id: str) -> str:
 
 def normalize_subject(subject: str) -> str:
     """The subject without reply/forward prefixes (in the languages clients use) and without kefu's token."""
-    return " ".join(_REPLY_PREFIXES.sub("", _TOKEN.sub(" ", subject)).split())
+    if "[" in subject:  # where a token starts
+        subject = re.sub(_TOKEN, " ", subject, flags=re.IGNORECASE)
+    start = subject.lstrip()[:2]  # the pattern's \s: the same characters (str.isspace)
+    if len(start) == 2 and not (start.isascii() and start.lower() not in _ASCII_PREFIX_STARTS):
+        subject = re.sub(_REPLY_PREFIXES, "", subject, flags=_REPLY_PREFIX_FLAGS)
+    return " ".join(subject.split())
 
 
 def _subject_token(subject: str) -> str | None:
     """The last ticket token: kefu appends its token, so the last one is the one kefu added most recently."""
-    tokens = [token.upper() for token in _TOKEN.findall(subject)]
+    tokens = [token.upper() for token in re.findall(_TOKEN, subject, re.IGNORECASE)]
     valid = [token for token in tokens if is_ticket_id(token)]
     return valid[-1] if valid else None
 

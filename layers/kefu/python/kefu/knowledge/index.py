@@ -10,8 +10,6 @@ synonyms 0.5, English typo corrections 0.8. A typo correction is a vocabulary wo
 needs it; words shorter than four letters are never corrected (too many neighbours).
 """
 
-from __future__ import annotations
-
 import heapq
 import marshal
 import math
@@ -94,7 +92,7 @@ class SearchIndex:
     _corrected: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def build(cls, articles: Iterable[IndexedArticle], built_at: str = "") -> SearchIndex:
+    def build(cls, articles: Iterable[IndexedArticle], built_at: str = "") -> "SearchIndex":
         index = cls(built_at=built_at)
         for position, article in enumerate(articles):
             index.docs.append(
@@ -114,7 +112,7 @@ class SearchIndex:
         return zlib.compress(marshal.dumps((FORMAT, self.built_at, self.docs, self.lengths, self.postings)), 6)
 
     @classmethod
-    def loads(cls, data: bytes) -> SearchIndex:
+    def loads(cls, data: bytes) -> "SearchIndex":
         fmt, built_at, docs, lengths, postings = marshal.loads(zlib.decompress(data))
         if fmt != FORMAT:
             raise ValueError(f"search index format {fmt} is not {FORMAT}")
@@ -204,7 +202,7 @@ class SearchIndex:
             self._norm_cache = [K1 * (1 - B + B * length / average) for length in self.lengths]
         return self._norm_cache
 
-    def prepare(self) -> SearchIndex:
+    def prepare(self) -> "SearchIndex":
         """Do now what the first questions would otherwise pay for: the length normalisation and the typo table (a
         function loads an index once and answers many questions with it). Not the text analyzers' dictionaries
         (kefu.knowledge.text): each loads when a question first needs it, so a function that loads the index in its

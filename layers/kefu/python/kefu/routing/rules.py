@@ -7,8 +7,6 @@ matches. A priority given by the caller is kept: rules and raises don't move it,
 wait whatever a form said.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any, NamedTuple
 

@@ -9,8 +9,6 @@ P1 (routing's built-in rule gives a threatening contact P1 when it opens); a tic
 worsenings are recorded without raising it again, since the agents already know it is escalating.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from kefu.model.tickets import Priority

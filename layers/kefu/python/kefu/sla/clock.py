@@ -19,8 +19,6 @@ Instants are kept at the millisecond, as tickets store them; targets are whole m
 whole minutes, so every due time and milestone is exact at the millisecond too.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -50,7 +48,7 @@ class ClockTarget(NamedTuple):
         return {"within": format_duration(self.within), "calendar": self.calendar}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ClockTarget:
+    def from_json(cls, data: Mapping[str, Any]) -> "ClockTarget":
         return cls(within=parse_duration(data["within"]), calendar=data["calendar"])
 
 
@@ -163,7 +161,7 @@ class SlaClock:
         return {name: value for name, value in data.items() if value is not None and value != []}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], calendar: CalendarLookup | None = None) -> SlaClock:
+    def from_json(cls, data: Mapping[str, Any], calendar: CalendarLookup | None = None) -> "SlaClock":
         """The clock of its JSON form; `calendar(name, version, started_at)` gives the calendar a version names (a
         clock written with its calendars inside needs none)."""
         started_at = _parse(data["startedAt"])
@@ -210,7 +208,7 @@ class Milestone(NamedTuple):
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Milestone:
+    def from_json(cls, data: Mapping[str, Any]) -> "Milestone":
         return cls(
             kind=MilestoneKind(data["milestone"]),
             percent=int(data["percent"]),

@@ -1,7 +1,5 @@
 """Agents, their group memberships and groups (access pattern 9)."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -33,7 +31,7 @@ class Roster(NamedTuple):
     last_agent_id: str | None = None
     turn: int = 0
 
-    def next_turn(self, agent_id: str) -> Turn:
+    def next_turn(self, agent_id: str) -> "Turn":
         """The rotation moved on to `agent_id`, to write with the ticket."""
         return Turn(self.group_id, agent_id, self.turn)
 

@@ -1,8 +1,9 @@
 """E-mail in DynamoDB: Message-IDs → tickets (pattern 5), each ticket's mail thread, what became of every received
 mail, per-sender hourly counts, and the record of each mail sent (written before sending, so none goes out twice).
-"""
 
-from __future__ import annotations
+Its annotations are evaluated (no `from __future__ import annotations`), as in kefu.email.model: its NamedTuples' field
+types given as text would each be compiled into a `typing.ForwardRef` at import.
+"""
 
 import hashlib
 import json

@@ -50,8 +50,6 @@
    a text message sent once:      GetItem pk=SMS#<ticket id>#<key>, sk=OUT (claimed, then sent or failed)
 """
 
-from __future__ import annotations
-
 import importlib
 from collections.abc import Iterator
 from functools import cache
@@ -82,7 +80,7 @@ from kefu.store.service_models import KefuSession, use_service_folders
 from kefu.store.user_agent import fix_user_agent
 
 #: Each item class's `_Shape`, made on its first item.
-_SHAPES: dict[type, _Shape] = {}
+_SHAPES: dict[type, "_Shape"] = {}
 
 
 class _FromSettings:
@@ -265,7 +263,7 @@ class KefuItem(Model):
     # (tests/bench, issue 22); tests/unit/test_store_items.py holds them equal to pynamodb's for every item kind.
 
     @classmethod
-    def _shape(cls) -> _Shape:
+    def _shape(cls) -> "_Shape":
         shape = _SHAPES.get(cls)
         if shape is None:
             shape = _SHAPES[cls] = _Shape.of(cls)
@@ -380,7 +378,7 @@ class KefuItem(Model):
         return instance
 
     @classmethod
-    def partition(cls, hash_key: str, *, consistent_read: bool = False) -> Iterator[KefuItem]:
+    def partition(cls, hash_key: str, *, consistent_read: bool = False) -> Iterator["KefuItem"]:
         """Every item of a partition, each as its kind, in key order; an item of a kind no module defines is left
         out, as `KefuItem.query` leaves it out.
 
@@ -439,15 +437,15 @@ class _Shape(NamedTuple):
     `kind`: the discriminator's name and the class, when the discriminator knows the class (pynamodb sets it on
     every instance of it)."""
 
-    attributes: tuple[_Field, ...]
-    by_stored_name: dict[str, _Field]
+    attributes: tuple["_Field", ...]
+    by_stored_name: dict[str, "_Field"]
     direct: frozenset[str]
     new_defaults: tuple[tuple[str, Any, bool], ...]
     read_defaults: tuple[tuple[str, Any, bool], ...]
     kind: tuple[str, type] | None
 
     @classmethod
-    def of(cls, model: type[AttributeContainer]) -> _Shape:
+    def of(cls, model: type[AttributeContainer]) -> "_Shape":
         known = model.get_attributes()
         direct = frozenset(
             name

@@ -27,8 +27,6 @@ rate tickets change state (well under a partition's 1,000 writes a second). Shar
 one Query per shard.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import NamedTuple, TypedDict
 
