@@ -151,6 +151,11 @@ class Acknowledgement(_Strict):
         return text
 
 
+#: What the mail functions take when the deployment leaves a setting out (kefu.email.config: a named tuple, whose
+#: class attributes are its fields' accessors, so the defaults are read from an instance).
+_MAIL_DEFAULTS = MailSettings()
+
+
 class Mail(_Strict):
     """E-mail: the domain SES receives for, the addresses that become tickets (the first one answers when a
     ticket has no mail thread yet), and how kefu answers and protects itself."""
@@ -159,20 +164,22 @@ class Mail(_Strict):
     recipients: list[Email] = Field(min_length=1)
     #: The display name of kefu's answers ("Kefu Support <support@…>").
     from_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
-        MailSettings.from_name
+        _MAIL_DEFAULTS.from_name
     )
     #: Mail to this address, one of `recipients`, is always a complaint (the complaint policy's 48-hour loop
     #: applies), whatever its words would be routed as.
-    complaints: Email | None = MailSettings.complaints
+    complaints: Email | None = _MAIL_DEFAULTS.complaints
     #: Whether a ticket opened by e-mail is acknowledged by e-mail, and with what text.
-    acknowledge: bool = MailSettings.acknowledge
+    acknowledge: bool = _MAIL_DEFAULTS.acknowledge
     acknowledgement: Acknowledgement = Field(default_factory=lambda: Acknowledgement(**DEFAULT_ACKNOWLEDGEMENT))
     #: More mails than this from one sender in one hour are kept but never ticketed nor answered (loops, floods).
-    burst_per_hour: int = Field(default=MailSettings.burst_per_hour, ge=1, le=10_000)
+    burst_per_hour: int = Field(default=_MAIL_DEFAULTS.burst_per_hour, ge=1, le=10_000)
     #: A received file over this size, or over the total for one mail, is listed on the ticket but not stored
     #: (SES receives mails of up to 40 MB).
-    max_attachment_bytes: int = Field(default=MailSettings.max_attachment_bytes, ge=1, le=40 * 1024 * 1024)
-    max_total_attachment_bytes: int = Field(default=MailSettings.max_total_attachment_bytes, ge=1, le=40 * 1024 * 1024)
+    max_attachment_bytes: int = Field(default=_MAIL_DEFAULTS.max_attachment_bytes, ge=1, le=40 * 1024 * 1024)
+    max_total_attachment_bytes: int = Field(
+        default=_MAIL_DEFAULTS.max_total_attachment_bytes, ge=1, le=40 * 1024 * 1024
+    )
 
     @field_validator("recipients")
     @classmethod
