@@ -951,7 +951,7 @@ def test_the_kpi_function_stays_within_its_write_units_for_five_tickets_read_in_
 #: no one online to take it), by the language it is written in: the ticket item (1 KB or less: 2 units in the
 #: transaction), one timeline item holding the opening message, its routing and its suggestions (issue 17), doubled,
 #: and one unit per index entry put (5). English 11 and Chinese 13 before (issue 22): the suggestions recorded each
-#: article's snippet, and JSON attributes escaped every Chinese character (`\uXXXX`, 6 bytes for 3). The recorded
+#: article's snippet, and JSON attributes escaped every Chinese character (`\u8ba2` for 订: 6 bytes for 3). The recorded
 #: suggestions now leave snippets to the articles (kefu.tickets.knowledge._NOT_RECORDED), JSON holds text as itself
 #: (kefu.store.attributes.CompactJSONAttribute) and an entry's empty data and files are left out: the English item
 #: 1,116 -> 1,011 bytes, one unit; the Chinese 2,242 -> 1,474, two (its routing reasons and matched words alone are

@@ -1,5 +1,5 @@
 """kefu's JSON attributes store text as itself: an item is billed by its UTF-8 size, where a Chinese character's
-`\\uXXXX` escape costs twice the character (kefu.store.attributes.CompactJSONAttribute)."""
+`\\u8ba2`-style escape costs twice the character (kefu.store.attributes.CompactJSONAttribute)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def as_stored(moment: datetime) -> datetime:
 
 class CompactJSONAttribute(JSONAttribute):
     """JSON text as small as it reads: without the blanks after `,` and `:` that `JSONAttribute` writes, and with
-    text other than ASCII as itself rather than `\\uXXXX` escapes. An item is billed by its size in UTF-8, where a
+    text other than ASCII as itself rather than `\\u8ba2`-style escapes. An item is billed by its size in UTF-8, where a
     Chinese character is 3 bytes and its escape 6: a Chinese subject in an entry's data, the matched words of a
     routing entry, an article's title in the suggestions cost twice what they say. Reads any JSON text, escaped or
     not (items written before)."""
