@@ -4,15 +4,16 @@ the revisit campaign fired as its schedule fires it.
 
 In this process rather than `kefu local up` in a child, so that tests/cost/meter.py sees every function invocation
 and every AWS call. The local clock runs `SCALE` times faster (`KEFU_TIME_SCALE`): a ticket's life is played in
-about a second (minutes of desk time: no SLA milestone comes due), the 7-day wait before a resolved ticket closes
-passes in under a minute and a half, a complaint's 96-hour ladder in under a minute. Each scenario runs alone and to
-its end (every wake it scheduled fired, every execution it started finished, no function running for `QUIET_S`), so
-what was counted is its own.
+about a second (an hour or two of desk time: no SLA milestone comes due), the 7-day wait before a resolved
+ticket closes passes in under a minute and a half, a complaint's 96-hour ladder in under a minute. Each scenario
+runs alone and to its end (every wake it scheduled fired, every execution it started finished, no function running
+for `QUIET_S`), so what was counted is its own.
 The scheduler fires only the one-time schedules made per ticket: the escalation clocks' wakes (the
-`kefu-dev-escalation` group) and the customer notices' wake-ups (`kefu-notice-…`: a notice deferred by quiet hours or
-by its ticket's rate limit is mailed when it comes due, so what a scenario mails does not depend on the hour it is
-played at). Campaigns, QA sampling and KPI refreshes run on the clock, not per ticket (the revisit scenario fires its
-campaign itself, once).
+`kefu-dev-escalation` group) and the customer notices' wake-ups (`kefu-notice-…`: a notice deferred by quiet hours
+or by its ticket's rate limit is mailed when it comes due). A life starts in the desk's day and its steps are
+further apart than a ticket's notices' interval (`Desk.daytime`, `Desk.step`), so what a scenario mails does not
+depend on the hour it is played at nor on how fast the machine answered. Campaigns, QA sampling and KPI refreshes
+run on the clock, not per ticket (the revisit scenario fires its campaign itself, once).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import re
 import smtplib
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,9 @@ AGENT_SUB = "agent-li"
 SUPERVISOR_SUB = "sup-wang"
 #: The schedule group of the escalation clocks' wakes (kefu.escalation.wakes).
 WAKES = "kefu-dev-escalation"
+#: The longest a paced life takes on the local clock (its steps `Desk.step` apart, the calls between them): it is
+#: started only where all of it falls outside the customer notices' quiet hours (`Desk.daytime`).
+LIFE = timedelta(hours=4)
 
 
 def per_ticket(group: str, name: str) -> bool:
@@ -129,6 +134,34 @@ class Desk:
     @property
     def supervisor(self) -> str:
         return self.token(SUPERVISOR_SUB, groups=("agent", "supervisor"))
+
+    # --- the pace of a ticket's life, on the local clock ----------------------------------------------------------
+    # What a scenario mails its customers must not depend on the hour it is played at nor on how fast the machine
+    # answered: a notice falling in the stage's quiet hours waits for their end, and one within its ticket's
+    # `min_interval` of the last waits too, the newest of those waiting replacing the others
+    # (kefu.notifications.decision). So a life starts in the desk's day, and its steps are further apart than the
+    # interval: each of its notices is decided the same way in every run, as a ticket worked over a day is.
+
+    def daytime(self) -> None:
+        """Until a whole life (`LIFE`) from now on the local clock falls outside the notices' quiet hours."""
+        from kefu import clock
+        from kefu.notifications.config import notification_settings
+        from kefu.revisits.quiet import in_quiet_hours
+
+        quiet = notification_settings().quiet_hours
+
+        def fits() -> bool:
+            now = clock.now()
+            return not in_quiet_hours(now, quiet) and not in_quiet_hours(now + LIFE, quiet)
+
+        wait_for(fits, "the desk's day on the local clock", poll_s=0.05)
+
+    def step(self) -> None:
+        """A pause between a life's steps: five minutes longer than a ticket's notices' `min_interval`."""
+        from kefu.notifications.config import notification_settings
+
+        pause = notification_settings().min_interval + timedelta(minutes=5)
+        time.sleep(pause.total_seconds() / SCALE)
 
     def call(self, method: str, path: str, token: str | None, body: dict | None = None, status: int = 200) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -257,7 +290,9 @@ def measure(desk: Desk, tickets: int, play: Any, *, own_executions_only: bool = 
 
 
 def web_life(desk: Desk, name: str, *, category: str | None = None) -> str:
-    """Opened by its customer on the web, answered by an agent, the customer's reply, resolved."""
+    """Opened by its customer on the web, answered by an agent, the customer's reply, resolved; in the desk's day
+    (`Desk.daytime`), its steps paced (`Desk.step`). A scenario's tickets live one after the other, as on a desk of
+    10,000 tickets a month (about one every four minutes): no stream batch holds two of them."""
     customer = desk.customer(name)
     body = {"subject": "Where is my order?", "description": "Order 1042 has not arrived yet."}
     if category:
@@ -266,16 +301,21 @@ def web_life(desk: Desk, name: str, *, category: str | None = None) -> str:
             "description": "The courier was rude.",
             "category": category,
         }
+    desk.daytime()
     ticket = desk.call("POST", "/tickets", customer, body, status=201)["id"]
     answer_and_resolve(desk, ticket, customer)
     return ticket
 
 
 def answer_and_resolve(desk: Desk, ticket: str, customer: str | None, staff: str | None = None) -> None:
+    """The rest of a life, its steps paced (`Desk.step`); started in the desk's day (`Desk.daytime`)."""
     staff = staff or desk.agent
+    desk.step()
     desk.call("POST", f"/tickets/{ticket}/messages", staff, {"body": "It ships today."}, status=201)
     if customer is not None:
+        desk.step()
         desk.call("POST", f"/tickets/{ticket}/messages", customer, {"body": "Thank you!"}, status=201)
+    desk.step()
     resolve = {"to": "resolved", "resolution": {"kind": "answer"}}
     desk.call("POST", f"/tickets/{ticket}/transition", staff, resolve)
 
@@ -302,12 +342,16 @@ def email(desk: Desk, tickets: int) -> Measured:
         opened = []
         for i in range(tickets):
             sender = f"mail-{run}-{i}@example.com"
+            desk.daytime()
             desk.mail(sender, "Broken lid", "The lid of the kettle arrived cracked.")
             (ticket,) = wait_for(lambda sender=sender: tickets_of(sender), f"the ticket of {sender}'s mail")
+            desk.step()
             desk.call("POST", f"/tickets/{ticket.id}/messages", desk.agent, {"body": "A new lid is on its way."}, 201)
             version = ticket_store.get(ticket.id).version
+            desk.step()
             desk.mail(sender, f"Re: [{ticket.id}] Broken lid", "Thank you!")
             wait_for(lambda t=ticket.id, v=version: ticket_store.get(t).version > v, "the reply threaded")
+            desk.step()
             desk.call(
                 "POST",
                 f"/tickets/{ticket.id}/transition",
@@ -336,6 +380,7 @@ def complaint(desk: Desk, tickets: int) -> Measured:
         desk.settle()  # the ladder has run to its end
         levels = [ticket_store.get(ticket).escalationLevel for ticket, _ in opened]
         for ticket, customer in opened:
+            desk.daytime()
             answer_and_resolve(desk, ticket, customer, desk.supervisor)
         desk.settle()
         return [f"escalation levels reached: {levels}"]
