@@ -34,6 +34,7 @@ from kefu.idempotency import idempotent
 from kefu.identity import Caller, Role
 from kefu.ids import is_group_id
 from kefu.model.customers import CustomerSummary, normalize_email
+from kefu.model.text import has_utf8_form
 from kefu.model.ticket_requests import CustomerRef, NewTicket
 from kefu.model.tickets import Attachment, Category, Channel, Status, Ticket
 from kefu.store import mail as mail_store
@@ -320,11 +321,7 @@ def _customer_ref(sender: str, name: str | None) -> CustomerRef:
 
 
 def _plain_name(name: str) -> bool:
-    try:
-        name.encode("utf-8")  # raises for a lone surrogate, which CustomerRef refuses
-    except UnicodeEncodeError:
-        return False
-    return len(name) <= 200
+    return len(name) <= 200 and has_utf8_form(name)  # CustomerRef refuses a lone surrogate
 
 
 def _reply(

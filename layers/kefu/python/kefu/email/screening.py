@@ -38,6 +38,7 @@ import re
 from collections.abc import Collection
 
 from kefu.email.model import InboundMail, Outcome, Screening
+from kefu.email.prefilter import may_start
 
 ACCEPTED = "accepted"
 _SES = "amazonses.com"
@@ -168,7 +169,6 @@ def _out_of_office(subject: str) -> bool:
     start = subject.lstrip()  # the pattern's \s: the same characters (str.isspace)
     if start.startswith(_OPENING_BRACKETS):
         start = start[1:].lstrip()
-    start = start[:2]
-    if len(start) < 2 or (start.isascii() and start.lower() not in _ASCII_MARKER_STARTS):
+    if len(start) < 2 or not may_start(start, _ASCII_MARKER_STARTS):
         return False
     return re.match(_OUT_OF_OFFICE, subject, _OUT_OF_OFFICE_FLAGS) is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from kefu.email.prefilter import may_start
 from kefu.ids import is_ticket_id
 
 if TYPE_CHECKING:
@@ -75,8 +76,8 @@ def normalize_subject(subject: str) -> str:
     """The subject without reply/forward prefixes (in the languages clients use) and without kefu's token."""
     if "[" in subject:  # where a token starts
         subject = re.sub(_TOKEN, " ", subject, flags=re.IGNORECASE)
-    start = subject.lstrip()[:2]  # the pattern's \s: the same characters (str.isspace)
-    if len(start) == 2 and not (start.isascii() and start.lower() not in _ASCII_PREFIX_STARTS):
+    start = subject.lstrip()  # the pattern's \s: the same characters (str.isspace)
+    if len(start) >= 2 and may_start(start, _ASCII_PREFIX_STARTS):  # a prefix and its colon are 2 characters or more
         subject = re.sub(_REPLY_PREFIXES, "", subject, flags=_REPLY_PREFIX_FLAGS)
     return " ".join(subject.split())
 

@@ -12,6 +12,7 @@ from pynamodb.attributes import Attribute, JSONAttribute
 from pynamodb.constants import STRING
 
 from kefu.clock import iso
+from kefu.model.text import has_utf8_form
 
 
 class UtcDateTimeAttribute(Attribute[datetime]):
@@ -45,12 +46,9 @@ class CompactJSONAttribute(JSONAttribute):
         if value is None:
             return None
         text = _COMPACT.encode(value)
-        if not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:  # a lone surrogate: not text DynamoDB stores, so escaped as before
-                return _COMPACT_ASCII.encode(value)
-        return text
+        if text.isascii() or has_utf8_form(text):
+            return text
+        return _COMPACT_ASCII.encode(value)  # a lone surrogate: not text DynamoDB stores, so escaped as before
 
 
 #: What `json.dumps(value, separators=(",", ":"), ensure_ascii=False)` builds anew at each call (its other options
