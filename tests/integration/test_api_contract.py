@@ -1,5 +1,6 @@
 """The OpenAPI document is the API: schemathesis, driven by `/openapi.json`, calls every operation as each role
-and checks every answer against the document (all of its checks: no 5xx, documented statuses, content types,
+(the coverage phase's invalid values as one role: they are refused before a role's rules are read) and checks every
+answer against the document (all of its checks: no 5xx, documented statuses, content types,
 headers and schemas; valid data accepted, invalid data refused; auth not ignored).
 
 Requests go through the local stack's API Gateway (`kefu_local.gateway`: routes, the JWT authorizer, payload 2.0
@@ -161,36 +162,59 @@ def refused_by_rules() -> dict[str, list[str]]:
     return refused
 
 
-CONFIG = SchemathesisConfig.from_dict(
-    {
-        "operations": [
-            {
-                "include-name": name,
-                "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED + extra}},
-            }
-            for name, extra in refused_by_rules().items()
-        ],
-        "generation": {"max-examples": EXAMPLES},
-        # An undeclared method meets the gateway's "no route" 404 before any function runs (see `unsupported_method`
-        # below), so the coverage phase does not spend requests on them.
-        "phases": {"stateful": {"enabled": False}, "coverage": {"unexpected-methods": []}},
-        "checks": {
-            "enabled": True,
-            # PATCH without If-Match is 428 Precondition Required (RFC 6585), as the document says; 403 first for a
-            # caller whose role may not change tickets at all.
-            "missing_required_header": {"expected-statuses": [403, 428]},
-            "positive_data_acceptance": {"expected-statuses": ACCEPTED},
-            # (5xx stays a failure: its own check.)
-            "negative_data_rejection": {"expected-statuses": REFUSALS},
-            # API Gateway HTTP APIs answer an undeclared method on a declared path 404 (no route), not 405 with
-            # Allow; the local gateway does as they do. Every other check is on.
-            "unsupported_method": {"enabled": False},
-        },
-        "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
-    }
+def config(phases: dict[str, Any]) -> SchemathesisConfig:
+    """The run's configuration, with the phases given (the stateful phase always off)."""
+    return SchemathesisConfig.from_dict(
+        {
+            "operations": [
+                {
+                    "include-name": name,
+                    "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED + extra}},
+                }
+                for name, extra in refused_by_rules().items()
+            ],
+            "generation": {"max-examples": EXAMPLES},
+            "phases": {"stateful": {"enabled": False}, **phases},
+            "checks": {
+                "enabled": True,
+                # PATCH without If-Match is 428 Precondition Required (RFC 6585), as the document says; 403 first for
+                # a caller whose role may not change tickets at all.
+                "missing_required_header": {"expected-statuses": [403, 428]},
+                "positive_data_acceptance": {"expected-statuses": ACCEPTED},
+                # (5xx stays a failure: its own check.)
+                "negative_data_rejection": {"expected-statuses": REFUSALS},
+                # API Gateway HTTP APIs answer an undeclared method on a declared path 404 (no route), not 405 with
+                # Allow; the local gateway does as they do. Every other check is on.
+                "unsupported_method": {"enabled": False},
+            },
+            "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
+        }
+    )
+
+
+#: An undeclared method meets the gateway's "no route" 404 before any function runs (see `unsupported_method` in
+#: the checks), so the coverage phase does not spend requests on them.
+_COVERAGE = {"unexpected-methods": []}
+#: Every role: the examples, the fuzzing (valid and invalid data), and the coverage phase's valid boundary values,
+#: whose answers hang on who asks.
+schema = schemathesis.openapi.from_dict(
+    document(), config=config({"coverage": {**_COVERAGE, "generation": {"mode": "positive"}}})
 )
-schema = schemathesis.openapi.from_dict(document(), config=CONFIG)
 schema.app = wsgi_app
+#: One role: the coverage phase's invalid values (~3/4 of its requests). The API refuses those before any rule of
+#: the caller's role is read (the gateway's authorizer, then the operation's validation, kefu.api: its handler's
+#: middlewares), so every role meets the same refusal; one role's run checks them all.
+refusals = schemathesis.openapi.from_dict(
+    document(),
+    config=config(
+        {
+            "examples": {"enabled": False},
+            "fuzzing": {"enabled": False},
+            "coverage": {**_COVERAGE, "generation": {"mode": "negative"}},
+        }
+    ),
+)
+refusals.app = wsgi_app
 
 
 @pytest.fixture(scope="module")
@@ -279,13 +303,41 @@ def token_for(role: str) -> str:
 # The desk is shared by every example, as a real one is by its clients.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_answer_matches_the_document(case, role, desk):
-    # Real ids half of the time, so operations get past their 404 and answer with their own statuses.
+    call_and_validate(case, role, desk)
+
+
+@refusals.parametrize()
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_invalid_request_is_refused_as_the_document_says(case, desk):
+    """An invalid value the operation's validation does not catch would reach its rules, where a role that may not
+    call the operation is refused (403) whatever the value: the case goes again as the next role until one is not
+    refused for its role, so the value meets the operation as a caller who may call it."""
+    with_real_ids(case, desk)
+    for role in ROLES_FOR_REFUSALS:
+        token = None if leaves_out_the_token(case) else {"Authorization": f"Bearer {token_for(role)}"}
+        response = case.call(headers=token)
+        if response.status_code != 403:
+            break
+    case.validate_response(response, headers=token)
+
+
+#: Staff first: most operations are theirs.
+ROLES_FOR_REFUSALS = ["admin", "agent", "customer", "supervisor"]
+assert sorted(ROLES_FOR_REFUSALS) == sorted(ROLES), "every role, so that no operation is met only as one refused"
+
+
+def call_and_validate(case, role: str, desk: dict[str, str]) -> None:
+    with_real_ids(case, desk)
+    token = None if leaves_out_the_token(case) else {"Authorization": f"Bearer {token_for(role)}"}
+    case.call_and_validate(headers=token)
+
+
+def with_real_ids(case, desk: dict[str, str]) -> None:
+    """Real ids half of the time, so operations get past their 404 and answer with their own statuses."""
     if case.path_parameters and zlib.crc32(repr(case.body).encode()) % 2 == 0:
         for name in case.path_parameters:
             if name in desk:
                 case.path_parameters[name] = desk[name]
-    token = None if leaves_out_the_token(case) else {"Authorization": f"Bearer {token_for(role)}"}
-    case.call_and_validate(headers=token)
 
 
 def leaves_out_the_token(case) -> bool:
