@@ -481,15 +481,17 @@ HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
         "counter (an atomic ADD: a read cannot count), the roster (a Query) and the transaction",
     ),
     "email_outbound: an agent's reply on an e-mail ticket": (
-        15,
+        16,
         "the ticket and its customer (2 GetItems, once for the record's entries); mail: its key claimed and stored "
         "(2), the thread's Message-IDs (2 Queries), the outgoing Message-ID reserved (PutItem), SendEmail, the sent "
-        "mail recorded (transaction); event: its key claimed and stored (2), PutEvents. Raised from 14 to 19 (issue "
-        "22): an agent's first reply carries the `new -> open` status entry it made in its item "
+        "mail recorded (BatchWriteItem, UpdateItem); event: its key claimed and stored (2), PutEvents. Raised from "
+        "14 to 19 (issue 22): an agent's first reply carries the `new -> open` status entry it made in its item "
         "(kefu.store.tickets._packs, 2 write units less), so its record also publishes that status change: the same "
         "calls as the reply's event, which the status entry's own record made in an invocation of its own before. "
-        "Now 15: the reply's mail, its event and the status change's event read the ticket and its customer once "
-        "for the record (kefu.tickets.reads), not once each",
+        "Was 15: the reply's mail, its event and the status change's event read the ticket and its customer once "
+        "for the record (kefu.tickets.reads), not once each. Now 16: the sent mail is recorded by a BatchWriteItem "
+        "(its thread entry, its SES Message-ID) and an UpdateItem (its claim marked sent), not one transaction "
+        "doubling each item's units (kefu.store.mail.mark_sent: 3 write units less a mail)",
     ),
     "escalation: a wake with a milestone due": (
         4,
@@ -516,10 +518,11 @@ HANDLER_CEILINGS: dict[str, tuple[int, str]] = {
         "the ticket, the customer and their notice state (3 GetItems), the state written (PutItem), SNS Publish",
     ),
     "notifications: a reply notice by e-mail": (
-        10,
+        11,
         "as by SMS but for the send (4), then kefu.email.outbound's: the customer (GetItem), the mail thread's "
         "Message-IDs (2 Queries), the outgoing Message-ID reserved (PutItem), SendEmail, the sent mail recorded "
-        "(transaction)",
+        "(BatchWriteItem, then the reservation marked sent: UpdateItem; was one transaction, at twice the write "
+        "units: 10 calls)",
     ),
     "privacy: one erasure step": (
         9,
@@ -836,6 +839,12 @@ def test_a_web_tickets_life_stays_within_its_write_and_read_units(desk, table_in
 #: Now 27: the opening's routing entry is stored in the opening message's item (kefu.store.tickets._packs): -2
 #: (25 measured in a process whose calendar is written already).
 NEW_MAIL_TICKET_WRITE_UNITS = 27
+#: Units of an agent's reply mailed on an e-mail ticket by the outbound dispatcher (functions/email_outbound): the
+#: mail's idempotency record (claimed, then completed: 2), its Message-ID reserved (1), the sent mail's thread entry
+#: and SES Message-ID put (2) and its reservation marked sent (1); the events of the reply and of the `new -> open`
+#: status change it carries, each idempotent (2 each: 4). Was 13: the sent mail recorded in one transaction (each of
+#: its three items 2 units).
+MAILED_REPLY_WRITE_UNITS = 10
 #: A contact from a known customer taken by functions/intake (was 23, then 19, issue 22): idempotency (2), the
 #: transaction of the ticket, its thread item and entries, each doubled (10: the ticket now under 1 KB, its clock
 #: naming its calendar by version, kefu.store.calendars), one unit per index entry put (5).
@@ -855,6 +864,25 @@ def test_a_new_mails_ticket_stays_within_its_write_units(mailroom, table_indexes
         mailroom.run([record])
     assert len(tickets_of("li.lei@example.cn")) == 1, "the mail opened its ticket"
     assert meter.units.writes <= NEW_MAIL_TICKET_WRITE_UNITS, meter.units.counted
+
+
+def test_an_agents_reply_mailed_stays_within_its_write_units(mailroom, table_indexes):
+    from kefu.store.models import dynamodb_client
+    from tests.conftest import Api
+    from tests.integration.capacity import CapacityMeter
+    from tests.integration.mailroom import as_stored_by_ses, mail, sent_messages, tickets_of
+
+    mailroom.run([mailroom.record(mailroom.store(as_stored_by_ses(mail())))])
+    (ticket,) = tickets_of("li.lei@example.cn")
+    mailroom.skip_stream()
+    assert Api()("POST", f"/tickets/{ticket.id}/messages", who=AGENT, body={"body": "On its way."}).status == 201
+    (reply,) = mailroom.stream_records()
+    before = len(sent_messages())
+    meter = CapacityMeter(TABLE, table_indexes)
+    with meter.attached(dynamodb_client()):
+        assert mailroom.send([reply]) == []
+    assert len(sent_messages()) == before + 1, "the reply went out"
+    assert meter.units.writes <= MAILED_REPLY_WRITE_UNITS, meter.units.counted
 
 
 def test_an_intake_contact_stays_within_its_write_units(desk, table_indexes):

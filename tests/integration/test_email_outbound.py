@@ -274,6 +274,28 @@ def test_a_send_claimed_but_never_marked_sent_is_not_sent_again_and_is_reported(
     assert any(r.levelname == "ERROR" and getattr(r, "entryId", None) == entry["id"] for r in caplog.records)
 
 
+def test_a_sent_mail_whose_record_fails_is_not_sent_again_and_its_claim_is_not_marked_sent(quiet, api, monkeypatch):
+    from kefu.store import mail as mail_store
+    from kefu.store.writes import Unprocessed
+
+    _, ticket = emailed_ticket(quiet)
+    entry = answer(api, ticket.id)
+    records = quiet.stream_records()
+
+    def unavailable(items):
+        raise Unprocessed("DynamoDB throttled every attempt")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(mail_store, "put_all", unavailable)
+        assert quiet.send(copy.deepcopy(records)) == [records[0]["dynamodb"]["SequenceNumber"]]
+    assert len(sent_messages()) == 1, "SES sent it before the record failed"
+    (claim,) = mail_store.refs(f"{ticket.id}-{entry['id']}@{DOMAIN}")
+    assert claim.state == mail_store.SENDING, "a claim is marked sent only with its thread entry written"
+
+    assert quiet.send(copy.deepcopy(records)) == []
+    assert len(sent_messages()) == 1, "the retry did not send it again"
+
+
 def test_the_stream_filters_let_through_public_replies_and_openings_only(mailroom, api):
     _, ticket = emailed_ticket(mailroom)
     answer(api, ticket.id, "Public answer.")

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
-from pynamodb.transactions import TransactWrite
 
 from kefu.clock import iso
 from kefu.model.customers import CustomerSummary
@@ -22,7 +21,7 @@ from kefu.store.group_keys import GROUP_SK, group_key
 from kefu.store.mail_models import BurstItem, MailRecordItem, MailThreadItem, MessageIdItem
 from kefu.store.models import KefuItem
 from kefu.store.tickets import TIMELINE_PREFIX, packed_entries, ticket_key, timeline_entry_id
-from kefu.store.writes import condition_failed, connection
+from kefu.store.writes import condition_failed, put_all
 
 OUT_SK = "OUT"
 RECORD_SK = "MAIL"
@@ -320,9 +319,12 @@ def mark_sent(
     mailbox: str,
     at: datetime,
 ) -> None:
-    """The mail went out: its claim becomes the sent record, the Message-ID SES gave it finds the ticket too, and it
-    joins the ticket's thread under that id (the one its recipients' replies quote) — in one transaction."""
-    claim = MessageIdItem(message_key(message_id), OUT_SK)
+    """The mail went out: it joins the ticket's thread under the Message-ID SES gave it (the one its recipients'
+    replies quote), that id finds the ticket too, and then its claim becomes the sent record.
+
+    Not one transaction (each of its items would cost twice): the two puts stand alone and may be written again,
+    and the claim is marked last, so a claim marked sent has its thread entry. Should the puts or the mark fail, the
+    claim stays `sending`: a retry does not send the mail again (`send-uncertain`), as when a transaction failed."""
     puts: list[KefuItem] = [thread_item(ticket_id, delivered_id, direction=OUT, mailbox=mailbox, at=at)]
     if delivered_id != message_id:
         puts.append(
@@ -337,14 +339,12 @@ def mark_sent(
                 ses_message_id=ses_message_id,
             )
         )
-    with TransactWrite(connection=connection()) as transaction:
-        transaction.update(
-            claim,
-            actions=[MessageIdItem.state.set(SENT), MessageIdItem.ses_message_id.set(ses_message_id)],
-            condition=MessageIdItem.pk.exists(),
-        )
-        for put in puts:
-            transaction.save(put)
+    put_all(puts)
+    claim = MessageIdItem(message_key(message_id), OUT_SK)
+    claim.update(
+        actions=[MessageIdItem.state.set(SENT), MessageIdItem.ses_message_id.set(ses_message_id)],
+        condition=MessageIdItem.pk.exists(),
+    )
 
 
 # --- the stream records that may become mail ----------------------------------------------------------------

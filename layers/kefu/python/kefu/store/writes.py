@@ -1,7 +1,10 @@
-"""What the store modules share around conditional writes: the connection transactions go through, and telling a
-condition that did not hold from any other failure."""
+"""What the store modules share around writes: the connection transactions go through, telling a condition that
+did not hold from any other failure, and putting items of several kinds in one call."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Sequence
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -15,6 +18,40 @@ CONDITION_FAILED = "ConditionalCheckFailed"
 def connection() -> Connection:
     # The models' own connection: one botocore client per process, whatever the item kind.
     return KefuItem._get_connection().connection
+
+
+#: BatchWriteItem's limit of items a call.
+BATCH_LIMIT = 25
+#: How many times items DynamoDB left unprocessed (throttled) are sent again, and the first pause between, doubled
+#: each time.
+_UNPROCESSED_ATTEMPTS = 5
+_UNPROCESSED_PAUSE = 0.05
+
+
+class Unprocessed(Exception):
+    """DynamoDB left items of a BatchWriteItem unprocessed through every attempt (throttled): the caller fails and is
+    retried, as after any other failed write."""
+
+
+def put_all(items: Sequence[KefuItem]) -> None:
+    """Put items of any kinds, whole and without conditions, in one BatchWriteItem (up to 25): for items that need no
+    transaction together (each put stands alone, and putting it again writes the same item). A put costs a write
+    unit a started KB, where a transaction's costs two."""
+    if len(items) > BATCH_LIMIT:
+        raise ValueError(f"at most {BATCH_LIMIT} items a call, not {len(items)}")
+    if not items:
+        return
+    table = items[0].Meta.table_name
+    request = {table: [{"PutRequest": {"Item": item.serialize()}} for item in items]}
+    pause = _UNPROCESSED_PAUSE
+    for attempt in range(_UNPROCESSED_ATTEMPTS):
+        request = connection().client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        if not request:
+            return
+        if attempt + 1 < _UNPROCESSED_ATTEMPTS:
+            time.sleep(pause)
+            pause *= 2
+    raise Unprocessed(f"{sum(len(puts) for puts in request.values())} item(s) left unprocessed")
 
 
 def condition_failed(err: PynamoDBException) -> bool:
