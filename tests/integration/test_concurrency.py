@@ -113,3 +113,32 @@ def test_concurrent_customer_messages_are_all_kept(desk):
     assert [kind for kind, _ in results] == ["ok"] * 4, results
     bodies = {e["body"] for e in desk("GET", f"/tickets/{tid}/timeline", who=AGENT).json["items"]}
     assert {"m0", "m1", "m2", "m3"} <= bodies
+
+
+def test_a_customer_record_changed_between_its_read_and_its_audited_write_is_stale(desk, monkeypatch):
+    """The audited change's transaction puts its audit entry, then updates the record: the record's refused version
+    is told apart from a contact point taken meanwhile by where it sits in the request, not where it was added."""
+    from datetime import UTC, datetime
+
+    from kefu.errors import StaleVersion
+    from kefu.model.audit import AuditAction, AuditNote
+    from kefu.store import customer_records as records
+
+    customer_id = open_ticket(desk)["customerId"]
+    version = records.profile(customer_id).version  # type: ignore[union-attr]
+    at = datetime(2026, 12, 5, tzinfo=UTC)
+    note = AuditNote(actorId=SUPERVISOR.sub, actorRole="supervisor", action=AuditAction.CHANGED, fields=["name"])
+    real_write = records._write
+
+    def interleaved(item, changes, moment, also):
+        monkeypatch.setattr(records, "_write", real_write)
+        records.change(customer_id, {"name": "Someone else"}, expected_version=version, at=moment)
+        real_write(item, changes, moment, also)
+
+    monkeypatch.setattr(records, "_write", interleaved)
+    kind, message = outcome(
+        lambda: records.change(customer_id, {"name": "Li Lei"}, expected_version=version, at=at, audit=note)
+    )
+
+    assert kind == StaleVersion.__name__, message
+    assert records.profile(customer_id).name == "Someone else"  # type: ignore[union-attr]

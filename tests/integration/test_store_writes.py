@@ -82,3 +82,30 @@ def test_more_items_than_a_call_takes_are_refused(aws):
 
     with pytest.raises(ValueError, match="at most 25"):
         writes.put_all(many)
+
+
+def test_notes_on_a_transactions_items_are_put_in_the_order_pynamodb_sends_the_items():
+    added = [("update", "agent"), ("save", "ticket"), ("delete", "view"), ("save", "entry"), ("condition_check", "c")]
+
+    assert writes.in_request_order(added) == ["c", "view", "ticket", "entry", "agent"]
+
+
+def test_a_transactions_cancellation_reasons_answer_its_items_in_that_order(aws):
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    RotationItem("GROUP#g", "ROTATION", last_agent_id="a", turn=1).save()
+    added = [
+        ("update", "rotation"),
+        ("save", "group"),
+    ]
+    with pytest.raises(TransactWriteError) as raised, TransactWrite(connection=writes.connection()) as transaction:
+        rotation = RotationItem("GROUP#g", "ROTATION")
+        transaction.update(rotation, actions=[RotationItem.turn.set(2)], condition=RotationItem.turn == 9)
+        transaction.save(GroupItem("GROUP#g", "GROUP", group_id="g", name="G", updated_at=AT))
+
+    codes = writes.cancellation_codes(raised.value)
+    assert dict(zip(writes.in_request_order(added), codes, strict=True)) == {
+        "group": None,
+        "rotation": writes.CONDITION_FAILED,
+    }

@@ -187,11 +187,13 @@ def change(
             raise StaleVersion(f"customer {customer_id} changed since version {expected_version}; read it again")
         if crm_newer_than and item.crm_updated_at and item.crm_updated_at >= changes["crmUpdatedAt"]:
             return _profile(item, [])
+        also: list[KefuItem] = [audit_store.item_of(customer_id, audit, at)] if audit else []
         try:
-            _write(item, changes, at, [audit_store.item_of(customer_id, audit, at)] if audit else [])
+            _write(item, changes, at, also)
         except TransactWriteError as err:
             codes = cancellation_codes(err)
-            if codes and codes[0] == CONDITION_FAILED:
+            # The request puts the entries given (`audit`), then updates the record, then its contact points.
+            if codes[len(also) : len(also) + 1] == [CONDITION_FAILED]:
                 if expected_version is not None:
                     raise StaleVersion(f"customer {customer_id} changed meanwhile; read it again") from err
                 continue

@@ -31,7 +31,13 @@ from kefu.store.failures import (
 )
 from kefu.store.full_items import read_in_full, read_matching
 from kefu.store.models import AgentItem, KefuItem, MemberItem, TicketItem, TimelineItem
-from kefu.store.writes import CONDITION_FAILED, TRANSACTION_CONFLICT, cancellation_codes, connection
+from kefu.store.writes import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    cancellation_codes,
+    connection,
+    in_request_order,
+)
 
 if TYPE_CHECKING:
     # Only the assignment path passes a Turn (kefu.tickets.handover, which imports the agents' store itself): a
@@ -166,7 +172,10 @@ class _Refusals:
                         transaction.update(item, actions=how[0], condition=how[1])
         except TransactWriteError as err:
             codes = cancellation_codes(err)
-            for refused, code in zip(self._refusals, codes, strict=False):
+            # The refusals in the order of the request's items, which the cancellation reasons answer.
+            verbs = [verb for verb, _, _ in self._writes]
+            refusals = in_request_order(list(zip(verbs, self._refusals, strict=True)))
+            for refused, code in zip(refusals, codes, strict=False):
                 if code == CONDITION_FAILED:
                     raise refused from err
             if TRANSACTION_CONFLICT in codes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -60,8 +61,22 @@ def condition_failed(err: PynamoDBException) -> bool:
 
 
 def cancellation_codes(err: TransactWriteError) -> list[str | None]:
-    """Why a transaction was cancelled, item by item in the order written (None: that item was not the cause)."""
+    """Why a transaction was cancelled, item by item in the order of the request (None: that item was not the cause).
+    That is not the order the items were added in: see `in_request_order`."""
     return [getattr(reason, "code", None) if reason else None for reason in (err.cancellation_reasons or [])]
+
+
+_Note = TypeVar("_Note")
+
+#: How pynamodb's TransactWrite orders a transaction's items in its request, whatever order they were added in: its
+#: condition checks, then its deletes, its puts (`save`), its updates.
+REQUEST_ORDER = ("condition_check", "delete", "save", "update")
+
+
+def in_request_order(added: Sequence[tuple[str, _Note]]) -> list[_Note]:
+    """Whatever was noted for each item of a transaction, given as (pynamodb's method for it, the note) in the order
+    the items were added, in the order of the request: the order of its cancellation reasons."""
+    return [note for kind in REQUEST_ORDER for method, note in added if method == kind]
 
 
 #: A transaction item's cancellation reason when another transaction was writing the same item at the same moment.
