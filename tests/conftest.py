@@ -217,12 +217,13 @@ def logins_read_afresh() -> None:
 
 
 @pytest.fixture(autouse=True)
-def calendars_read_afresh() -> None:
-    """The calendar versions a process knows and has written (kefu.store.calendars) are forgotten with each test's
-    table: a version another test wrote is not in this one's."""
-    from kefu.store import calendars
+def clock_terms_read_afresh() -> None:
+    """The versions of SLA terms and calendars a process knows and has written (kefu.store.sla_terms, .calendars) are
+    forgotten with each test's table: a version another test wrote is not in this one's."""
+    from kefu.store import calendars, sla_terms
 
     calendars.forget()
+    sla_terms.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -149,8 +149,9 @@ def test_the_watcher_schedules_and_cancels_wakes_reads_the_stream_and_of_the_tab
     }
     assert all("StreamArn" in resource for action in stream_actions for resource in allowed[action])
     assert not any(action.startswith(("sns:", "kms:", "lambda:")) for action in allowed)
-    (calendars,) = [s for s in statements(service, watcher_function) if s["Action"] == "dynamodb:GetItem"]
-    assert calendars["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CALENDAR#*"]}}
+    (versions,) = [s for s in statements(service, watcher_function) if s["Action"] == "dynamodb:GetItem"]
+    keys = ["SLATERMS#*", "CALENDAR#*"]  # the versions of clocks' terms and calendars (kefu.tickets.sla)
+    assert versions["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}}
 
 
 def test_the_task_function_publishes_to_the_escalation_topic_only_and_starts_nothing(service, task_function):

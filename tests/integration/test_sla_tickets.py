@@ -11,10 +11,10 @@ import boto3
 import pytest
 
 from kefu import deployment
-from kefu.store import calendars
+from kefu.store import calendars, sla_terms
 from kefu.store import tickets as store
 from kefu.tickets import conversation, customer, handover, opening, transitions
-from kefu.tickets.sla import clock_of
+from kefu.tickets.sla import clock_of, terms_version
 from tests.conftest import AGENT, CUSTOMER, Api
 from tests.integration.conftest import open_ticket
 from tests.integration.sla_desk import use_short_targets
@@ -189,10 +189,12 @@ def test_the_clock_is_kept_on_the_ticket_item_itself(desk, clock):
 
     stored = json.loads(item["slaClock"]["S"])
     assert stored["generation"] == 1
-    assert stored["clock"]["firstResponse"]["within"] and stored["clock"]["calendars"], "its targets and calendars"
+    assert stored["clock"]["policy"] == "complaint" if "policy" in stored["clock"] else item["sla"]
+    assert not {"firstResponse", "resolution", "calendars"} & set(stored["clock"]), "its terms are kept apart"
+    assert len(stored["terms"]) == 16, "named by version"
 
 
-# --- the calendars a clock counts on, kept once by version (issue 22) -----------------------------------------
+# --- the terms and calendars a clock counts on, kept once by version (issue 22) -----------------------------
 
 
 def office_hours(monkeypatch, tmp_path, hours: list[str]) -> None:
@@ -216,17 +218,30 @@ def stored_item(key: str, sort_key: str) -> dict:
     ]
 
 
-def test_a_clock_names_its_calendars_by_version_and_the_table_keeps_each_version_once(desk, clock):
+def test_a_clock_names_its_terms_by_version_and_the_table_keeps_each_version_once_with_its_calendars(desk, clock):
     first, second = complaint(desk), complaint(desk)
 
     versions = {
-        json.loads(stored_item(f"TICKET#{t['id']}", "TICKET")["slaClock"]["S"])["clock"]["calendars"]["24x7"]
-        for t in (first, second)
+        json.loads(stored_item(f"TICKET#{t['id']}", "TICKET")["slaClock"]["S"])["terms"] for t in (first, second)
     }
 
-    assert len(versions) == 1, "the same calendar is one version"
+    assert len(versions) == 1, "the same terms are one version"
     (version,) = versions
-    assert json.loads(stored_item(f"CALENDAR#{version}", "CALENDAR")["calendar"]["S"]) == {"always_open": True}
+    kept = stored_item(f"SLATERMS#{version}", "TERMS")
+    terms = json.loads(kept["terms"]["S"])
+    assert terms["firstResponse"] == {"within": "20m", "calendar": "24x7"}
+    assert json.loads(kept["calendars"]["S"]) == {terms["calendars"]["24x7"]: {"always_open": True}}
+
+
+def test_a_ticket_item_is_smaller_by_its_clocks_terms(desk, clock):
+    ticket = complaint(desk)
+    item = stored_item(f"TICKET#{ticket['id']}", "TICKET")
+    stored = json.loads(item["slaClock"]["S"])
+    whole = clock_of(store.get(ticket["id"]))
+    assert whole is not None
+
+    assert len(item["slaClock"]["S"]) < len(json.dumps(whole.to_json() | {"terms": whole.terms()})) - 100
+    assert stored["terms"] == terms_version(whole.terms())
 
 
 @pytest.fixture
@@ -244,7 +259,7 @@ def test_a_ticket_keeps_the_calendar_it_was_opened_under_after_the_calendar_chan
     assert opened_under is not None
 
     office_hours(monkeypatch, tmp_path, ["10:00-12:00"])
-    calendars.forget()  # a process that never saw the old calendar: it is read from the table
+    forget_clock_terms()  # a process that never saw the old terms and calendar: they are read from the table
     later = clock_of(store.get(ticket["id"]))
 
     assert later is not None
@@ -257,14 +272,18 @@ def test_a_ticket_stored_with_its_calendars_inside_reads_and_moves_as_before(des
     ticket = complaint(desk)
     key = {"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}}
     stored = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
-    stored["clock"]["calendars"] = {"24x7": {"always_open": True}}  # as tickets were written before versions
+    whole = clock_of(store.get(ticket["id"]))
+    assert whole is not None
+    # As tickets were written before versions: the targets and a copy of each calendar inside the clock.
+    copies = {**whole.terms(), "calendars": {"24x7": {"always_open": True}}}
+    older = {"generation": stored["generation"], "clock": {**stored["clock"], **copies}, "v": stored["v"]}
     boto3.client("dynamodb").update_item(
         TableName="kefu-test",
         Key=key,
         UpdateExpression="SET slaClock = :clock",
-        ExpressionAttributeValues={":clock": {"S": json.dumps(stored)}},
+        ExpressionAttributeValues={":clock": {"S": json.dumps(older)}},
     )
-    calendars.forget()
+    forget_clock_terms()
 
     before = clock_of(store.get(ticket["id"]))
     clock.at(5)
@@ -272,9 +291,9 @@ def test_a_ticket_stored_with_its_calendars_inside_reads_and_moves_as_before(des
 
     assert before is not None and before.clock.first_response_due == minutes(20)
     assert pending["sla"]["firstResponseDue"] is None, "the clock moved: paused before its first response"
-    moved = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])["clock"]["calendars"]["24x7"]
-    assert isinstance(moved, str), "written again by version"
-    assert stored_item(f"CALENDAR#{moved}", "CALENDAR")
+    moved = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
+    assert moved["terms"] == terms_version(whole.terms()), "written again with its terms by version"
+    assert stored_item(f"SLATERMS#{moved['terms']}", "TERMS")
 
 
 def test_the_stored_clock_leaves_out_what_the_ticket_item_holds_and_reads_back_whole(desk, clock):
@@ -373,10 +392,79 @@ def test_a_clock_stored_whole_that_has_not_what_its_view_has_reads_as_stored(des
     assert read.slaClock == unanswered, "nothing taken from the view for a clock stored whole"
 
 
-def test_a_process_that_read_a_clocks_calendar_from_the_deployment_writes_no_copy_of_it(desk, clock):
+def test_a_process_that_read_a_clocks_terms_from_the_deployment_writes_no_copy_of_them(desk, clock, aws_calls):
     ticket = complaint(desk)
-    calendars.forget()  # another process
+    forget_clock_terms()  # another process
+    aws_calls.reset()
 
     assert clock_of(store.get(ticket["id"])) is not None
 
-    assert calendars.unwritten() == [], "the clock was stored with its calendar: it is in the table"
+    assert aws_calls.count() == {("dynamodb", "GetItem"): 1}, "the ticket only: the deployment's terms are its clock's"
+    assert sla_terms.unwritten() == [], "the clock was stored with its terms: they are in the table"
+
+
+def test_a_ticket_stored_with_its_calendars_by_version_reads_and_moves_as_before(desk, clock):
+    ticket = complaint(desk)
+    key = {"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}}
+    stored = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
+    whole = clock_of(store.get(ticket["id"]))
+    assert whole is not None
+    # As clocks were stored before their terms were kept apart: the targets inside, the calendars by version, each
+    # version in a calendar item of its own.
+    calendar = next(iter(whole.clock.calendars.values()))
+    boto3.client("dynamodb").put_item(
+        TableName="kefu-test",
+        Item={
+            "pk": {"S": f"CALENDAR#{calendar.version}"},
+            "sk": {"S": "CALENDAR"},
+            "kind": {"S": "calendar"},
+            "calendar": {"S": json.dumps(calendar.content())},
+        },
+    )
+    terms = whole.terms()
+    older = {"generation": stored["generation"], "clock": {**stored["clock"], **terms}, "v": stored["v"]}
+    boto3.client("dynamodb").update_item(
+        TableName="kefu-test",
+        Key=key,
+        UpdateExpression="SET slaClock = :clock",
+        ExpressionAttributeValues={":clock": {"S": json.dumps(older)}},
+    )
+    forget_clock_terms()
+
+    before = clock_of(store.get(ticket["id"]))
+    clock.at(5)
+    pending = transition(desk, ticket["id"], "pending")
+
+    assert before is not None and before.clock == whole.clock
+    assert pending["sla"]["firstResponseDue"] is None, "the clock moved: paused before its first response"
+    moved = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
+    assert moved["terms"] == terms_version(terms), "written again with its terms by version"
+    assert stored_item(f"SLATERMS#{moved['terms']}", "TERMS")
+
+
+def test_terms_the_deployment_no_longer_gives_are_read_from_the_table_with_their_calendars(
+    desk, deployments, monkeypatch, tmp_path, aws_calls
+):
+    office_hours(monkeypatch, tmp_path, ["09:00-18:00"])
+    ticket = open_ticket(desk)
+    opened_under = clock_of(store.get(ticket["id"]))
+    assert opened_under is not None
+
+    office_hours(monkeypatch, tmp_path, ["09:00-18:00"])  # the same hours, the targets changed below
+    document = json.loads((tmp_path / "kefu-deployment.json").read_text())
+    document["sla"]["policies"][0]["first_response"] = "1h"
+    (tmp_path / "kefu-deployment.json").write_text(json.dumps(document))
+    deployment.reload()
+    forget_clock_terms()
+    aws_calls.reset()
+    later = clock_of(store.get(ticket["id"]))
+
+    assert later is not None and later.clock == opened_under.clock, "the terms it was opened under"
+    assert [op for _, op, _ in aws_calls.calls] == ["GetItem", "GetItem"], "the ticket, then its terms"
+    (calendar,) = later.clock.calendars.values()
+    assert calendars.known(calendar.version) is calendar, "the terms' calendar came with them"
+
+
+def forget_clock_terms() -> None:
+    calendars.forget()
+    sla_terms.forget()

@@ -9,7 +9,8 @@ its input, invoking `functions/escalation` asynchronously, deleted by Scheduler 
 DELETE). When a clock moves on (an answer, a pause, a resolution, a reopen, a new policy) the watcher deletes the
 previous generation's pending wake (ResourceNotFound is success). A failing batch is bisected and retried, then
 described in the watcher's dead-letter queue (alarmed; see dead_letters.py). kefu.escalation.wakes holds the names.
-The watcher reads nothing of the table but the calendar versions tickets' clocks name (kefu.store.calendars).
+The watcher reads nothing of the table but the versions of terms and calendars tickets' clocks name
+(kefu.store.sla_terms, kefu.store.calendars).
 
 The task function runs the milestones due (every retry is safe: milestones escalate once) and, if the plan is not
 done, creates the next wake itself; its name carries the next milestone's time, so it never collides with the wake
@@ -252,13 +253,14 @@ class Escalation(Construct):
             description="Schedules and cancels the wakes of tickets' SLA clocks as the clocks change",
         )
         function = watcher.function
-        # A ticket's clock names its calendars by version (kefu.store.calendars): the watcher reads a version from the
-        # table only when the deployment no longer has it, and nothing else of the table.
+        # A ticket's clock names its terms by version (kefu.store.sla_terms), an older one its calendars (kefu.store.
+        # calendars): the watcher reads a version from the table only when the deployment no longer gives it, and
+        # nothing else of the table.
         function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["dynamodb:GetItem"],
                 resources=[table.table_arn],
-                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CALENDAR#*"]}},
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SLATERMS#*", "CALENDAR#*"]}},
             )
         )
         self.mapping = consume_table_stream(

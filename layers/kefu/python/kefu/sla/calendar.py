@@ -182,12 +182,12 @@ class BusinessCalendar(_Strict):
     @cached_property
     def version(self) -> str:
         """A hash of the calendar's content: the name one exact calendar is kept under, which a ticket's SLA clock
-        refers to instead of carrying a copy (kefu.store.calendars). Equal calendars have equal versions."""
+        refers to instead of carrying a copy (kefu.store.sla_terms). Equal calendars have equal versions."""
         content = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(content.encode()).hexdigest()[:16]
 
     def content(self) -> dict[str, Any]:
-        """The calendar as JSON without the values it has by default: what it is kept as (kefu.store.calendars) and
+        """The calendar as JSON without the values it has by default: what it is kept as (kefu.store.sla_terms) and
         its version hashes. The dict `model_dump(mode="json", exclude_defaults=True)` gives, written out: dumping
         through pydantic built both models' schemas on the first ticket a process opened (~7 M instructions of
         intake's and inbound mail's cold start, callgrind), which nothing else of an opening needs (the deployment's

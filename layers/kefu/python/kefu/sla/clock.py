@@ -6,8 +6,8 @@ started, so its due times never change after the fact, whatever later deployment
 calendar by its version (`BusinessCalendar.version`, a hash of its content) rather than carrying a copy of it
 (~250 bytes a calendar, in every ticket item, rewritten at each of the ticket's writes): whoever reads it back
 says where a version is found (kefu.tickets.sla: the deployment's calendar when it is still the same, else the
-immutable copy kept once in the table, kefu.store.calendars). A clock written before, with its calendars inside,
-reads back as it was.
+immutable copy kept once in the table with the terms that name it, kefu.store.sla_terms). A clock written before,
+with its calendars inside, reads back as it was.
 
 Pauses (waiting on the customer): a target's due time is the moment the business time counted outside pauses
 reaches it, so a pause moves the due time later by the business time spent paused, on that target's calendar

@@ -1,17 +1,14 @@
-"""The versions of business calendars that tickets' SLA clocks count on, kept once each (pk=CALENDAR#<version>,
-sk=CALENDAR, the calendar's JSON) rather than copied into every ticket item (kefu.sla.clock, kefu.tickets.sla).
+"""The versions of business calendars that SLA clocks stored before their terms were kept apart (kefu.store.sla_terms)
+count on, each kept once (pk=CALENDAR#<version>, sk=CALENDAR, the calendar's JSON) rather than copied into every
+ticket item (kefu.sla.clock, kefu.tickets.sla). Nothing writes them any more: a clock's terms carry their calendars.
 
 A version is a hash of the calendar's content, so its item never changes and a process may keep what it has read
-or written for as long as it lives (here as the caller's own objects: the store knows the JSON, not the calendar).
-A clock is only ever stored beside its calendars: the calendars a process's clocks were started or moved with are
-`remember`ed, and the next ticket write puts those not yet in the table in its own transaction (`unwritten`), then
-marks them `written`. So no ticket names a version that is not in the table, and a version is written once per
-process at most, not at every write; one read from a stored clock is in the table already (`stored`).
+or been given for as long as it lives (here as the caller's own objects: the store knows the JSON, not the
+calendar), whether it came from this table, from terms read (kefu.store.sla_terms) or from the deployment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -22,10 +19,6 @@ SK = "CALENDAR"
 
 #: Versions by name, as the caller holds them, read or made by this process (immutable: kept while it lives).
 _known: dict[str, Any] = {}
-#: The JSON of versions this process made and has not written yet.
-_pending: dict[str, dict[str, Any]] = {}
-#: Versions in the table, as far as this process knows.
-_written: set[str] = set()
 
 
 def key(version: str) -> str:
@@ -37,32 +30,9 @@ def known(version: str) -> Any | None:
     return _known.get(version)
 
 
-def remember(version: str, calendar: Any, content: Callable[[], dict[str, Any]]) -> None:
-    """A calendar a clock of this process counts on: known from now on, and, unless it is in the table already,
-    written (`content()`, its JSON) with the next ticket write."""
+def keep(version: str, calendar: Any) -> None:
+    """A version this process has met (read, or the deployment's own): known from now on."""
     _known.setdefault(version, calendar)
-    if version not in _written and version not in _pending:
-        _pending[version] = content()
-
-
-def stored(version: str, calendar: Any) -> None:
-    """A calendar a stored clock names (read from a ticket item or its stream image): known, and in the table
-    already, since a clock is stored with its calendars."""
-    _known.setdefault(version, calendar)
-    _written.add(version)
-    _pending.pop(version, None)
-
-
-def unwritten() -> list[CalendarVersionItem]:
-    """The items of the remembered versions not in the table yet (to put with a ticket)."""
-    return [CalendarVersionItem(key(version), SK, calendar=content) for version, content in _pending.items()]
-
-
-def written(items: Iterable[CalendarVersionItem]) -> None:
-    for item in items:
-        version = item.pk.removeprefix("CALENDAR#")
-        _written.add(version)
-        _pending.pop(version, None)
 
 
 def read(version: str) -> dict[str, Any]:
@@ -77,5 +47,3 @@ def read(version: str) -> dict[str, Any]:
 def forget() -> None:
     """Forget every version (a test's table starts empty)."""
     _known.clear()
-    _pending.clear()
-    _written.clear()

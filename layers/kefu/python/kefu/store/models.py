@@ -44,7 +44,8 @@
    reviewer: gsi4 gsi4pk=QA#STATUS#<status>, gsi4sk=<reviewer or ->#<month>#<review id>
    a ticket's QA findings:        GetItem pk=TICKET#<id>, sk=QA#FINDINGS (kefu.store.qa_findings)
    a month's QA coverage:         Query pk=QAMONTH#<yyyy-mm> (sk AGENT#<agent> rows, RUN: kefu.store.qa_coverage)
-   a calendar an SLA clock names:  GetItem pk=CALENDAR#<version>, sk=CALENDAR (immutable; kefu.store.calendars)
+   an SLA clock's terms:          GetItem pk=SLATERMS#<version>, sk=TERMS (immutable; kefu.store.sla_terms)
+   a calendar an older clock names: GetItem pk=CALENDAR#<version>, sk=CALENDAR (immutable; kefu.store.calendars)
    the knowledge base's index:    GetItem pk=KB#INDEX, sk=FILE (its file) | HEAD (its version; kefu.store.kb_index)
    a ticket's customer notices:   GetItem pk=NOTICES#<ticket id>, sk=STATE (rate limit, waiting notice, handled)
    a text message sent once:      GetItem pk=SMS#<ticket id>#<key>, sk=OUT (claimed, then sent or failed)
@@ -570,8 +571,8 @@ class TicketItem(KefuItem, discriminator="ticket"):
     attachments = CompactJSONAttribute(null=True)
     resolution = CompactJSONAttribute(null=True)
     sla = CompactJSONAttribute(default=dict)
-    #: The SLA clock (kefu.tickets.sla): targets, calendars by version, pauses, events and its generation, as JSON,
-    #: less what the item holds anyway (kefu.store.tickets._clock_as_stored: put back when read).
+    #: The SLA clock (kefu.tickets.sla): its terms by version, pauses, events and its generation, as JSON, less what
+    #: the item holds anyway (kefu.store.tickets._clock_as_stored: put back when read).
     sla_clock = CompactJSONAttribute(attr_name="slaClock", null=True)
     created_at = UtcDateTimeAttribute(attr_name="createdAt")
     updated_at = UtcDateTimeAttribute(attr_name="updatedAt")
@@ -686,7 +687,18 @@ class MemberItem(KefuItem, discriminator="member"):
 
 
 class CalendarVersionItem(KefuItem, discriminator="calendar"):
-    """One version of a business calendar, as SLA clocks count on it: pk=CALENDAR#<version>, sk=CALENDAR. The
-    version is a hash of the content, so the item never changes: clocks name it instead of carrying a copy."""
+    """One version of a business calendar, as SLA clocks stored before their terms were kept apart count on it:
+    pk=CALENDAR#<version>, sk=CALENDAR. The version is a hash of the content, so the item never changes: those clocks
+    name it instead of carrying a copy (kefu.store.calendars; no longer written)."""
 
     calendar = CompactJSONAttribute()
+
+
+class SlaTermsItem(KefuItem, discriminator="sla_terms"):
+    """One version of an SLA clock's terms, what its ticket was promised (its targets and the versions of the
+    calendars they count on) with those calendars: pk=SLATERMS#<version>, sk=TERMS. The version is a hash of the
+    terms, so the item never changes: clocks name it instead of carrying a copy (kefu.store.sla_terms)."""
+
+    terms = CompactJSONAttribute()
+    #: The calendars the terms name, by version (each a hash of its content).
+    calendars = CompactJSONAttribute()

@@ -17,8 +17,8 @@ from kefu.errors import BadCursor, TicketNotFound
 from kefu.ids import is_ticket_id
 from kefu.model.customers import Tier
 from kefu.model.tickets import ACTIVE, Attachment, EntryKind, Page, Sla, Status, Ticket, TimelineEntry, Visibility
-from kefu.store import calendars, views
 from kefu.store import cursor as cursors
+from kefu.store import sla_terms, views
 from kefu.store.failures import (
     AgentAtCapacity,
     AgentUnavailable,
@@ -117,13 +117,13 @@ def save(
     view = views.view_change(previous, ticket, at_risk_on_ticket=(carried, item.gsi3pk == views.AT_RISK))
     if view is not None:
         transaction.view(*view)
-    # The calendar versions the process's clocks name and has not written yet (content-addressed: a put of the same
-    # content, so no condition): a ticket never names a calendar the table does not hold.
-    kept = calendars.unwritten()
-    for calendar in kept:
-        transaction.add(calendar, None, VersionConflict(ticket.id))
+    # The versions of SLA terms the process's clocks name and has not written yet (content-addressed: a put of the
+    # same content, so no condition): a ticket never names terms the table does not hold.
+    kept = sla_terms.unwritten()
+    for terms in kept:
+        transaction.add(terms, None, VersionConflict(ticket.id))
     transaction.write()
-    calendars.written(kept)
+    sla_terms.written(kept)
     saved = ticket.model_copy(update={"version": item.version})
     saved._stored_as = None  # stored as written now, whatever it was read as
     return saved

@@ -1,9 +1,11 @@
 """The SLA clock a ticket carries, and the `sla` view kept in step with it.
 
-The clock (kefu.sla) is stored on the ticket item (`slaClock`), its calendars by version: the deployment's calendar
-when it is still that version (the usual case: no I/O), else the copy kept in the table when a clock was first
-stored with it (kefu.store.calendars, read once per process). So a ticket's due times stay those of the calendars
-it was opened under, whatever later deployments say, without a copy of them in every ticket item.
+The clock (kefu.sla) is stored on the ticket item (`slaClock`), its terms (its targets and the versions of the
+calendars they count on) by version: the deployment's terms for the ticket when they are still that version (the
+usual case: no I/O), else the copy kept in the table, with its calendars, when a clock was first stored with them
+(kefu.store.sla_terms, read once per process). So a ticket's due times stay those of the policy and calendars it was
+opened under, whatever later deployments say, without a copy of them in every ticket item. (A clock stored before
+names only its calendars by version, kefu.store.calendars, and carries its targets.)
 
 It starts when the ticket opens, under the policy its priority, tier and category choose, and follows the ticket:
 waiting on the customer (pending) pauses it, leaving pending resumes it, the first public answer and the resolution
@@ -26,12 +28,15 @@ only its due and answer times (kefu.tickets.policy).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from kefu.model.customers import Tier
 from kefu.model.tickets import Category, Priority, Sla, Status, Ticket
 
 if TYPE_CHECKING:
@@ -53,23 +58,82 @@ def _sla():
     return kefu.sla
 
 
+#: What of a clock's JSON (kefu.sla.SlaClock.to_json) are its terms, stored apart by version (`terms_version`).
+TERMS = ("firstResponse", "resolution", "calendars")
+
+
 class TicketClock(NamedTuple):
-    """A ticket's clock and the generation of its schedule, as stored in `slaClock`."""
+    """A ticket's clock and the generation of its schedule, as stored in `slaClock`: the clock's terms by version."""
 
     generation: int
     clock: SlaClock
 
     def to_json(self) -> dict[str, Any]:
-        return {"generation": self.generation, "clock": self.clock.to_json()}
+        return self.stored_form()[0]
+
+    def stored_form(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The JSON stored (`to_json`: the clock's terms by version) and those terms."""
+        clock = self.clock.to_json()
+        terms = {name: clock.pop(name) for name in TERMS}
+        return {"generation": self.generation, "clock": clock, "terms": terms_version(terms)}, terms
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TicketClock:
-        return cls(generation=int(data["generation"]), clock=_sla().SlaClock.from_json(data["clock"], _calendar))
+        clock = data["clock"]
+        if "terms" in data:
+            clock = {**clock, **_terms(data["terms"], clock)}
+        return cls(generation=int(data["generation"]), clock=_sla().SlaClock.from_json(clock, _calendar))
+
+    def terms(self) -> dict[str, Any]:
+        """The clock's terms, as `to_json` names them by version."""
+        return self.stored_form()[1]
+
+
+def terms_version(terms: Mapping[str, Any]) -> str:
+    """A hash of a clock's terms (its targets, and its calendars by version, each a hash of its content)."""
+    content = json.dumps(terms, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def _terms(version: str, clock: Mapping[str, Any]) -> dict[str, Any]:
+    """The terms a stored clock names by version: known to this process, else the deployment's own for the ticket
+    if they are still that version, else the copy kept in the table (whose calendars this process then knows)."""
+    from kefu.store import calendars, sla_terms
+
+    found = sla_terms.known(version)
+    if found is not None:
+        return found
+    current = _deployment_terms(clock)
+    if current is not None and terms_version(current) == version:
+        sla_terms.keep(version, current)
+        return current
+    kept = sla_terms.read(version)
+    for calendar_version, content in kept.calendars.items():
+        calendars.keep(calendar_version, _sla().BusinessCalendar.model_validate(content))
+    sla_terms.keep(version, kept.terms)
+    return kept.terms
+
+
+def _deployment_terms(clock: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The terms the deployment gives a clock of the stored clock's priority, tier, category and start, as its JSON
+    has them (None when the deployment cannot start such a clock any more)."""
+    sla = _sla()
+    try:
+        category = clock.get("category")
+        fresh = sla.start(
+            Priority(clock["priority"]),
+            Tier(clock["tier"]),
+            None if category is None else Category(category),
+            datetime.fromisoformat(clock["startedAt"]),
+        )
+    except (KeyError, ValueError):  # a calendar or a value the deployment no longer has
+        return None
+    return TicketClock(0, fresh).terms()
 
 
 def _calendar(name: str, version: str, started_at: datetime) -> BusinessCalendar:
     """The calendar a clock names by version: known to this process, else the deployment's own if it is still that
-    version, else the one kept in the table."""
+    version, else the one kept in the table (for a clock stored before its terms were kept apart)."""
     from kefu.store import calendars
 
     found = calendars.known(version)
@@ -81,10 +145,10 @@ def _calendar(name: str, version: str, started_at: datetime) -> BusinessCalendar
     except KeyError:  # the deployment has no calendar of that name any more
         current = None
     if current is not None and current.version == version:
-        calendars.stored(version, current)
+        calendars.keep(version, current)
         return current
     kept = sla.BusinessCalendar.model_validate(calendars.read(version))
-    calendars.stored(version, kept)
+    calendars.keep(version, kept)
     return kept
 
 
@@ -183,9 +247,16 @@ def view(sla: Sla, clock: SlaClock, moment: datetime) -> Sla:
 
 
 def _stored(ticket_clock: TicketClock, sla: Sla, moment: datetime) -> dict[str, Any]:
-    from kefu.store import calendars
+    from kefu.store import calendars, sla_terms
 
-    # The ticket's next write keeps the versions its clock names (once per process).
-    for calendar in ticket_clock.clock.calendars.values():
-        calendars.remember(calendar.version, calendar, calendar.content)
-    return {"slaClock": ticket_clock.to_json(), "sla": view(sla, ticket_clock.clock, moment)}
+    stored, terms = ticket_clock.stored_form()
+    clock_calendars = ticket_clock.clock.calendars
+    for calendar in clock_calendars.values():
+        calendars.keep(calendar.version, calendar)
+
+    def content() -> sla_terms.Kept:
+        return sla_terms.Kept(terms, {calendar.version: calendar.content() for calendar in clock_calendars.values()})
+
+    # The ticket's next write keeps the terms its clock names, with their calendars (once per process).
+    sla_terms.remember(stored["terms"], terms, content)
+    return {"slaClock": stored, "sla": view(sla, ticket_clock.clock, moment)}
