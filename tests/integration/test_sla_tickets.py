@@ -14,7 +14,7 @@ from kefu import deployment
 from kefu.store import calendars, sla_terms
 from kefu.store import tickets as store
 from kefu.tickets import conversation, customer, handover, opening, transitions
-from kefu.tickets.sla import clock_of, terms_version
+from kefu.tickets.sla import TicketClock, clock_of, terms_version
 from tests.conftest import AGENT, CUSTOMER, Api
 from tests.integration.conftest import open_ticket
 from tests.integration.sla_desk import use_short_targets
@@ -270,13 +270,22 @@ def test_a_ticket_keeps_the_calendar_it_was_opened_under_after_the_calendar_chan
 
 def test_a_ticket_stored_with_its_calendars_inside_reads_and_moves_as_before(desk, clock):
     ticket = complaint(desk)
-    key = {"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}}
-    stored = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
     whole = clock_of(store.get(ticket["id"]))
     assert whole is not None
     # As tickets were written before versions: the targets and a copy of each calendar inside the clock.
-    copies = {**whole.terms(), "calendars": {"24x7": {"always_open": True}}}
-    older = {"generation": stored["generation"], "clock": {**stored["clock"], **copies}, "v": stored["v"]}
+    store_clock_as_before(ticket["id"], {**whole.terms(), "calendars": {"24x7": {"always_open": True}}})
+
+    before = moves_and_is_stored_with_its_terms(desk, clock, ticket["id"], whole)
+
+    assert before.clock.first_response_due == minutes(20)
+
+
+def store_clock_as_before(ticket_id: str, inside: dict) -> None:
+    """The ticket's stored clock rewritten as clocks were stored before their terms were kept apart: `inside` (the
+    targets and the calendars, by version or copied) in the clock, no terms; and forgotten by this process."""
+    key = {"pk": {"S": f"TICKET#{ticket_id}"}, "sk": {"S": "TICKET"}}
+    stored = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
+    older = {"generation": stored["generation"], "clock": {**stored["clock"], **inside}, "v": stored["v"]}
     boto3.client("dynamodb").update_item(
         TableName="kefu-test",
         Key=key,
@@ -285,15 +294,20 @@ def test_a_ticket_stored_with_its_calendars_inside_reads_and_moves_as_before(des
     )
     forget_clock_terms()
 
-    before = clock_of(store.get(ticket["id"]))
-    clock.at(5)
-    pending = transition(desk, ticket["id"], "pending")
 
-    assert before is not None and before.clock.first_response_due == minutes(20)
+def moves_and_is_stored_with_its_terms(desk, clock, ticket_id: str, whole) -> TicketClock:
+    """The clock stored in an older form reads, moves (the ticket waits on its customer) and is written again with
+    its terms by version, kept in the table; the clock as read before it moved."""
+    before = clock_of(store.get(ticket_id))
+    clock.at(5)
+    pending = transition(desk, ticket_id, "pending")
+
+    assert before is not None
     assert pending["sla"]["firstResponseDue"] is None, "the clock moved: paused before its first response"
-    moved = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
+    moved = json.loads(stored_item(f"TICKET#{ticket_id}", "TICKET")["slaClock"]["S"])
     assert moved["terms"] == terms_version(whole.terms()), "written again with its terms by version"
     assert stored_item(f"SLATERMS#{moved['terms']}", "TERMS")
+    return before
 
 
 def test_the_stored_clock_leaves_out_what_the_ticket_item_holds_and_reads_back_whole(desk, clock):
@@ -405,8 +419,6 @@ def test_a_process_that_read_a_clocks_terms_from_the_deployment_writes_no_copy_o
 
 def test_a_ticket_stored_with_its_calendars_by_version_reads_and_moves_as_before(desk, clock):
     ticket = complaint(desk)
-    key = {"pk": {"S": f"TICKET#{ticket['id']}"}, "sk": {"S": "TICKET"}}
-    stored = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
     whole = clock_of(store.get(ticket["id"]))
     assert whole is not None
     # As clocks were stored before their terms were kept apart: the targets inside, the calendars by version, each
@@ -421,25 +433,11 @@ def test_a_ticket_stored_with_its_calendars_by_version_reads_and_moves_as_before
             "calendar": {"S": json.dumps(calendar.content())},
         },
     )
-    terms = whole.terms()
-    older = {"generation": stored["generation"], "clock": {**stored["clock"], **terms}, "v": stored["v"]}
-    boto3.client("dynamodb").update_item(
-        TableName="kefu-test",
-        Key=key,
-        UpdateExpression="SET slaClock = :clock",
-        ExpressionAttributeValues={":clock": {"S": json.dumps(older)}},
-    )
-    forget_clock_terms()
+    store_clock_as_before(ticket["id"], whole.terms())
 
-    before = clock_of(store.get(ticket["id"]))
-    clock.at(5)
-    pending = transition(desk, ticket["id"], "pending")
+    before = moves_and_is_stored_with_its_terms(desk, clock, ticket["id"], whole)
 
-    assert before is not None and before.clock == whole.clock
-    assert pending["sla"]["firstResponseDue"] is None, "the clock moved: paused before its first response"
-    moved = json.loads(stored_item(key["pk"]["S"], "TICKET")["slaClock"]["S"])
-    assert moved["terms"] == terms_version(terms), "written again with its terms by version"
-    assert stored_item(f"SLATERMS#{moved['terms']}", "TERMS")
+    assert before.clock == whole.clock
 
 
 def test_terms_the_deployment_no_longer_gives_are_read_from_the_table_with_their_calendars(
