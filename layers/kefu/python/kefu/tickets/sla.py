@@ -104,9 +104,9 @@ def _terms(version: str, clock: Mapping[str, Any]) -> dict[str, Any]:
     if found is not None:
         return found
     current = _deployment_terms(clock)
-    if current is not None and terms_version(current) == version:
-        sla_terms.keep(version, current)
-        return current
+    if current is not None and current[0] == version:
+        sla_terms.keep(version, current[1])
+        return current[1]
     kept = sla_terms.read(version)
     for calendar_version, content in kept.calendars.items():
         calendars.keep(calendar_version, _sla().BusinessCalendar.model_validate(content))
@@ -114,9 +114,9 @@ def _terms(version: str, clock: Mapping[str, Any]) -> dict[str, Any]:
     return kept.terms
 
 
-def _deployment_terms(clock: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The terms the deployment gives a clock of the stored clock's priority, tier, category and start, as its JSON
-    has them (None when the deployment cannot start such a clock any more)."""
+def _deployment_terms(clock: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The terms the deployment gives a clock of the stored clock's priority, tier, category and start, by version
+    and as its JSON has them (None when the deployment cannot start such a clock any more)."""
     sla = _sla()
     try:
         category = clock.get("category")
@@ -128,7 +128,8 @@ def _deployment_terms(clock: Mapping[str, Any]) -> dict[str, Any] | None:
         )
     except (KeyError, ValueError):  # a calendar or a value the deployment no longer has
         return None
-    return TicketClock(0, fresh).terms()
+    stored, terms = TicketClock(0, fresh).stored_form()
+    return stored["terms"], terms
 
 
 def _calendar(name: str, version: str, started_at: datetime) -> BusinessCalendar:
