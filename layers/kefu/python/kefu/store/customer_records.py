@@ -36,7 +36,7 @@ from kefu.store.customers import (
 from kefu.store.full_items import read_in_full
 from kefu.store.models import ContactItem, CustomerItem, KefuItem
 from kefu.store.survey_models import CustomerSurveyItem
-from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection
+from kefu.store.writes import CONDITION_FAILED, cancellation_codes, condition_failed, connection, in_request_order
 
 #: Survey answers shown on a profile (a customer is revisited at most once per cycle, so this is years of them).
 SURVEYS_SHOWN = 20
@@ -192,8 +192,9 @@ def change(
             _write(item, changes, at, also)
         except TransactWriteError as err:
             codes = cancellation_codes(err)
-            # The request puts the entries given (`audit`), then updates the record, then its contact points.
-            if codes[len(also) : len(also) + 1] == [CONDITION_FAILED]:
+            # Where the record's update sits in the request: `_write` updates it first, then puts `also`.
+            record = in_request_order([("update", "record"), *[("save", "entry")] * len(also)]).index("record")
+            if codes[record : record + 1] == [CONDITION_FAILED]:
                 if expected_version is not None:
                     raise StaleVersion(f"customer {customer_id} changed meanwhile; read it again") from err
                 continue

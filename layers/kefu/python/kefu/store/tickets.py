@@ -133,17 +133,15 @@ class _Refusals:
     """A ticket's transaction, built item by item with the failure each item's refused condition means."""
 
     def __init__(self) -> None:
-        self._writes: list[tuple[str, KefuItem, Any]] = []
-        self._refusals: list[WriteRefused] = []
+        #: Each item as (pynamodb's method for it, the item, its condition or update, what its refusal means).
+        self._writes: list[tuple[str, KefuItem, Any, WriteRefused]] = []
 
     def add(self, item: KefuItem, condition: Condition | None, refused: WriteRefused) -> None:
-        self._writes.append(("save", item, condition))
-        self._refusals.append(refused)
+        self._writes.append(("save", item, condition, refused))
 
     def view(self, verb: str, item: KefuItem) -> None:
         # The ticket's own condition guards it: no condition of its own, so it never refuses the transaction.
-        self._writes.append((verb, item, None))
-        self._refusals.append(VersionConflict(item.pk))
+        self._writes.append((verb, item, None, VersionConflict(item.pk)))
 
     def load(self, change: LoadChange) -> None:
         condition = AgentItem.pk.exists()
@@ -152,18 +150,17 @@ class _Refusals:
             condition &= AgentItem.load < AgentItem.capacity
             refused = AgentAtCapacity(change.agent_id)
         agent = AgentItem(f"AGENT#{change.agent_id}", "AGENT")
-        self._writes.append(("update", agent, ([AgentItem.load.add(change.delta)], condition)))
-        self._refusals.append(refused)
+        self._writes.append(("update", agent, ([AgentItem.load.add(change.delta)], condition), refused))
         for group_id in change.group_ids:
             member = MemberItem(f"GROUP#{group_id}", f"MEMBER#{change.agent_id}")
             actions = [MemberItem.load.add(change.delta)]
-            self._writes.append(("update", member, (actions, MemberItem.pk.exists())))
-            self._refusals.append(AgentUnavailable(change.agent_id, f"left group {group_id}"))
+            left = AgentUnavailable(change.agent_id, f"left group {group_id}")
+            self._writes.append(("update", member, (actions, MemberItem.pk.exists()), left))
 
     def write(self) -> None:
         try:
             with TransactWrite(connection=connection()) as transaction:
-                for verb, item, how in self._writes:
+                for verb, item, how, _ in self._writes:
                     if verb == "save":
                         transaction.save(item, condition=how)
                     elif verb == "delete":
@@ -173,8 +170,7 @@ class _Refusals:
         except TransactWriteError as err:
             codes = cancellation_codes(err)
             # The refusals in the order of the request's items, which the cancellation reasons answer.
-            verbs = [verb for verb, _, _ in self._writes]
-            refusals = in_request_order(list(zip(verbs, self._refusals, strict=True)))
+            refusals = in_request_order([(verb, refused) for verb, _, _, refused in self._writes])
             for refused, code in zip(refusals, codes, strict=False):
                 if code == CONDITION_FAILED:
                     raise refused from err
