@@ -42,7 +42,8 @@ def _messages() -> list[dict[str, Any]]:
         "externalId": " chat-1 ",
         "customer": {"email": "a@example.com"},
         "subject": "  padded subject \n",
-        "body": "\t" + "x" * 100_000 + "  ",
+        # at its bound as sent (100,000 characters with the whitespace around it)
+        "body": "\t" + "x" * 99_997 + "  ",
     }
     return [*samples, spaced, {**spaced, "subject": "s" * 300, "category": "payment", "priority": "P1"}]
 

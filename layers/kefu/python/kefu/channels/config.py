@@ -3,10 +3,11 @@
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu import deployment
 from kefu.config import EVENT_BUS_VAR, required, settings
+from kefu.model.text import Trimmed
 from kefu.model.tickets import Channel
 
 #: The `source` of every event kefu puts on its bus.
@@ -22,7 +23,7 @@ class ChannelTarget(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     #: Who consumes the queue, for the people operating it (the queue's and its alarms' descriptions).
-    consumer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    consumer: Annotated[str, Trimmed(min_length=1, max_length=200)]
     #: How long an event waits in the queue for its consumer.
     retention_days: int = Field(default=4, ge=1, le=14)
 

@@ -6,9 +6,10 @@ subsystem that applies it (its store, models and audit trail), which a contact, 
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from kefu.model.customers import Tag, Tier
+from kefu.model.text import Trimmed
 from kefu.model.ticket_requests import CustomerRef
 
 CUSTOMER_UPDATED = "customer.updated"
@@ -21,7 +22,7 @@ class CustomerUpdated(BaseModel):
 
     type: Literal["customer.updated"]
     #: The CRM's own id for the customer (kept on the record as `externalId`).
-    externalId: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+    externalId: Annotated[str, Trimmed(min_length=1, max_length=256)]
     customer: CustomerRef
     tier: Tier | None = None
     tags: list[Tag] | None = Field(default=None, max_length=20)

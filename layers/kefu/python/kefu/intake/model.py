@@ -10,13 +10,13 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    StringConstraints,
     Tag,
     field_validator,
 )
 
+from kefu.model.text import Trimmed
 from kefu.model.ticket_requests import CustomerRef
-from kefu.model.tickets import Category, Channel, Priority, Text
+from kefu.model.tickets import Category, Channel, Priority
 
 #: The metadata travels onto the timeline; a contact system's whole session dump does not belong there.
 MAX_METADATA_BYTES = 8 * 1024
@@ -31,7 +31,7 @@ FAILED_AT_ATTRIBUTE = "kefu-failed-at"
 SOURCE_MESSAGE_ID_ATTRIBUTE = "kefu-source-message-id"
 DEAD_LETTER_ATTRIBUTES = (ERROR_ATTRIBUTE, ERROR_DETAIL_ATTRIBUTE, FAILED_AT_ATTRIBUTE, SOURCE_MESSAGE_ID_ATTRIBUTE)
 
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+ExternalId = Annotated[str, Trimmed(min_length=1, max_length=256)]
 
 
 class IntakeMessage(BaseModel):
@@ -44,8 +44,8 @@ class IntakeMessage(BaseModel):
     #: Unique per channel: the same (channel, externalId) is the same contact, however often it is delivered.
     externalId: ExternalId
     customer: CustomerRef
-    subject: Annotated[Text, StringConstraints(max_length=300)]
-    body: Annotated[Text, StringConstraints(max_length=100_000)]
+    subject: Annotated[str, Trimmed(min_length=1, max_length=300)]
+    body: Annotated[str, Trimmed(min_length=1, max_length=100_000)]
     category: Category | None = None
     priority: Priority | None = None
     occurredAt: AwareDatetime | None = None

@@ -84,9 +84,9 @@ def take(message: IntakeMessage) -> IntakeOutcome:
 def ticket_request(message: IntakeMessage) -> NewTicket:
     """The request that opens the contact's ticket.
 
-    Not validated again: the message's fields were validated with the types NewTicket gives them (the same Text and
-    lengths, CustomerRef and enums; tests/unit/test_intake_request.py holds them the same), and validating would
-    build NewTicket's schema in intake's cold start for nothing (~5 M instructions).
+    Not validated again: the message's fields were validated with the types NewTicket gives them (the same trimmed
+    texts and lengths, CustomerRef and enums; tests/unit/test_intake_request.py holds them the same), and validating
+    would build NewTicket's schema in intake's cold start for nothing (~5 M instructions).
 
     `attachments` and `tags` are given their defaults here, and the fields set named as they would be without them:
     `model_construct` calls a default factory through pydantic's check of whether it takes the validated data, an

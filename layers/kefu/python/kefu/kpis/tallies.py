@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.clock import now
 from kefu.errors import Forbidden
 from kefu.kpis import counters, service
+from kefu.model.text import Trimmed
 from kefu.store import kpis as store
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class DeflectionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    query: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
+    query: Annotated[str, Trimmed(max_length=500)] | None = Field(
         default=None, description="what the customer typed on the new-ticket form, up to 500 characters"
     )
 

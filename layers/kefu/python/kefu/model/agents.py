@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kefu.model.defaults import empty_list
 from kefu.model.group_ids import GroupId
+from kefu.model.text import Trimmed
 
 
 class Availability(StrEnum):
@@ -45,7 +46,7 @@ class _Strict(_Model):
 
 
 class GroupSpec(_Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[str, Trimmed(min_length=1, max_length=100)]
     kind: GroupKind = GroupKind.GENERAL
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
     assignment: AssignmentMode = AssignmentMode.LEAST_LOADED
@@ -61,7 +62,7 @@ class Group(_Model):
 
 
 class AgentSpec(_Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[str, Trimmed(min_length=1, max_length=200)]
     email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     groupIds: list[GroupId] = Field(min_length=1, max_length=20)
     # The length is a max_length, not a counted repeat of `\w` (`{1,40}`): see kefu.sla.config.Person.

@@ -4,7 +4,9 @@ limits it applies, and a download link."""
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
+
+from kefu.model.text import Trimmed
 
 #: One file at most this large: the e-mail channel's per-file limit, so a file is kept whichever way it came.
 MAX_BYTES = 10 * 1024 * 1024
@@ -40,7 +42,7 @@ class UploadRequest(_Strict):
     """A file the caller is about to upload: its name, an accepted media type and its size in bytes (at most the
     limit), checked before anything is signed (422 otherwise)."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    name: Annotated[str, Trimmed(min_length=1, max_length=255)]
     contentType: AcceptedType
     size: int = Field(ge=1, le=MAX_BYTES)
 

@@ -10,8 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from kefu.model.customers import Tag, Tier
 from kefu.model.defaults import empty_list
 from kefu.model.surveys import SurveyResult
+from kefu.model.text import Trimmed
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, Trimmed(min_length=1, max_length=200)]
 
 
 class Language(StrEnum):

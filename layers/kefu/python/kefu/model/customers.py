@@ -2,10 +2,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
+
+from kefu.model.text import Trimmed
 
 #: A label on a customer's record (the CRM's or staff's).
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Tag = Annotated[str, Trimmed(min_length=1, max_length=64)]
 
 
 class Tier(StrEnum):

@@ -15,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from kefu.model.defaults import empty_list
 from kefu.model.knowledge import ArticleVisibility, KbCategory, Language
 from kefu.model.knowledge_articles import ArticleStatus
+from kefu.model.text import Trimmed
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, Trimmed(min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Tag = Annotated[str, Trimmed(min_length=1, max_length=40)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 

@@ -5,8 +5,9 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kefu.model.text import Trimmed
 from kefu.model.tickets import ResolutionKind, Ticket
 
 
@@ -31,7 +32,7 @@ class _View(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Comment = Annotated[str, Trimmed(max_length=2000)]
 
 
 class SurveyAnswer(_Strict):

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, field_validator
 
 from kefu.model.defaults import empty_list
+from kefu.model.text import Trimmed
 from kefu.model.tickets import (
     Attachment,
     Category,
@@ -20,7 +21,6 @@ from kefu.model.tickets import (
     Resolution,
     Status,
     StrictModel,
-    Text,
     Visibility,
 )
 
@@ -41,8 +41,8 @@ class CustomerRef(StrictModel):
 
 
 class NewTicket(StrictModel):
-    subject: Annotated[Text, StringConstraints(max_length=300)]
-    description: Annotated[Text, StringConstraints(max_length=100_000)]
+    subject: Annotated[str, Trimmed(min_length=1, max_length=300)]
+    description: Annotated[str, Trimmed(min_length=1, max_length=100_000)]
     category: Category | None = None
     channel: Channel | None = None
     attachments: list[Attachment] = Field(default_factory=empty_list, max_length=20)
@@ -68,7 +68,7 @@ class TicketPatch(StrictModel):
 
 
 class NewMessage(StrictModel):
-    body: Annotated[Text, StringConstraints(max_length=100_000)]
+    body: Annotated[str, Trimmed(min_length=1, max_length=100_000)]
     visibility: Visibility = Visibility.PUBLIC
     attachments: list[Attachment] = Field(default_factory=empty_list, max_length=20)
 

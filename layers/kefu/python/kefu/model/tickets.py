@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraint
 
 from kefu.model.customers import Tier
 from kefu.model.defaults import empty_list
+from kefu.model.text import Trimmed
 
 
 class Status(StrEnum):
@@ -88,7 +89,7 @@ class ResolutionKind(StrEnum):
     SELF_SERVICE = "self-service"
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, Trimmed(min_length=1)]
 
 
 class StrictModel(BaseModel):

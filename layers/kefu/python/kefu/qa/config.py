@@ -9,16 +9,17 @@ in the functions, so a rubric that synthesized is one the functions score with.
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from kefu import deployment
 from kefu.model.defaults import empty_list
+from kefu.model.text import Trimmed
 from kefu.qa.rubric import Rubric, RubricItem
 from kefu.revisits.config import Schedule
 from kefu.sla.policy import parse_duration
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
-Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Phrase = Annotated[str, Trimmed(min_length=1, max_length=100)]
 
 
 def _duration(text: str) -> str:

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kefu.model.defaults import empty_list
+from kefu.model.text import Trimmed
 from kefu.qa.rubric import Rubric
 
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Comment = Annotated[str, Trimmed(max_length=2000)]
 
 
 # The automatic checks' rules and findings (kefu.qa.checks makes them) live here, with the reviews that carry them,
@@ -90,7 +91,7 @@ class AcknowledgeRequest(_Strict):
 
 
 class AppealRequest(_Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[str, Trimmed(min_length=1, max_length=2000)]
 
 
 class DecisionRequest(_Strict):

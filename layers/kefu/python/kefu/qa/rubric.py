@@ -12,6 +12,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from kefu.model.text import Trimmed
+
 ItemId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Version = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,31}$")]
 
@@ -23,7 +25,7 @@ class _Strict(BaseModel):
 class RubricItem(_Strict):
     id: ItemId
     #: What the reviewer reads (any language: "开场问候 Greeting").
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[str, Trimmed(min_length=1, max_length=100)]
     weight: int = Field(ge=1, le=100)
     #: The item's scale: 0..max points.
     max: int = Field(default=5, ge=1, le=100)

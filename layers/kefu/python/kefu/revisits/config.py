@@ -17,6 +17,7 @@ from kefu.cron import Cron
 from kefu.model.customers import Tier
 from kefu.model.defaults import empty_list
 from kefu.model.group_ids import GroupId
+from kefu.model.text import Trimmed
 from kefu.model.tickets import Category, Channel
 from kefu.surveys.config import SurveySettings
 
@@ -48,7 +49,7 @@ def check_cron(expression: str) -> str:
     return expression
 
 
-CronExpression = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256), AfterValidator(check_cron)]
+CronExpression = Annotated[str, Trimmed(max_length=256), AfterValidator(check_cron)]
 
 
 # --- the section models --------------------------------------------------------------------------------------

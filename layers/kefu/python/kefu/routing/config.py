@@ -13,12 +13,13 @@ from kefu import deployment
 from kefu.model.customers import Tier
 from kefu.model.defaults import empty_list
 from kefu.model.group_ids import GroupId
+from kefu.model.text import Trimmed
 from kefu.model.tickets import Category, Channel, Priority
 from kefu.routing import defaults
 from kefu.routing.model import Sentiment
 from kefu.routing.text import Lexicon
 
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Keyword = Annotated[str, Trimmed(min_length=1, max_length=100)]
 RuleName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
 
 
