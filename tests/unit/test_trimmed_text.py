@@ -12,7 +12,7 @@ from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from kefu.intake.model import IntakeMessage
 from kefu.model.knowledge_requests import ReplySpec
-from kefu.model.text import Trimmed
+from kefu.model.text import NOT_BLANK, Trimmed
 from kefu.model.ticket_requests import NewTicket
 
 TITLE = TypeAdapter(Annotated[str, Trimmed(min_length=1, max_length=5)])
@@ -55,10 +55,27 @@ def test_a_value_that_is_not_text_is_refused_as_pydantic_refuses_it():
 
 
 @pytest.mark.parametrize(("bounds"), [{"min_length": 1, "max_length": 200}, {"max_length": 2000}, {"min_length": 1}])
-def test_its_schema_is_the_one_the_same_string_constraints_give(bounds):
+def test_its_schema_is_the_one_the_same_string_constraints_give_with_blank_values_refused_by_a_pattern(bounds):
     trimmed = TypeAdapter(Annotated[str, Trimmed(**bounds)]).json_schema()
     constrained = TypeAdapter(Annotated[str, StringConstraints(strip_whitespace=True, **bounds)]).json_schema()
-    assert trimmed == constrained
+    assert trimmed == ({**constrained, "pattern": NOT_BLANK} if bounds.get("min_length") else constrained)
+
+
+def test_the_pattern_calls_blank_exactly_what_pydantic_strips_to_nothing():
+    """Every code point but the surrogates, alone: the document's pattern (searched, as JSON Schema does) matches it
+    exactly when the API keeps something of it once stripped."""
+    pattern = re.compile(NOT_BLANK)
+    characters = [chr(code) for code in (*range(0xD800), *range(0xE000, 0x110000))]
+    # validated as one list: one call into pydantic, not a million
+    stripped = TypeAdapter(list[Annotated[str, Trimmed()]]).validate_python(characters)
+    blank = [character for character, kept in zip(characters, stripped, strict=True) if not kept]
+    assert [character for character in characters if pattern.search(character) is None] == blank
+    assert len(blank) == 25, "Unicode's White_Space property: 25 code points"
+
+
+def test_a_minimum_of_more_than_one_character_is_refused():
+    with pytest.raises(ValueError, match="0 or 1 character"):
+        Trimmed(min_length=2)
 
 
 def test_the_requests_bound_their_texts_as_sent():
