@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraint
 
 from kefu.model.customers import Tier
 from kefu.model.defaults import empty_list
-from kefu.model.text import Trimmed
 
 
 class Status(StrEnum):
@@ -87,9 +86,6 @@ class ResolutionKind(StrEnum):
     OTHER = "other"
     #: The customer said a knowledge-base article answered their question (a self-service deflection).
     SELF_SERVICE = "self-service"
-
-
-Text = Annotated[str, Trimmed(min_length=1)]
 
 
 class StrictModel(BaseModel):
