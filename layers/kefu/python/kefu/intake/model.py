@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from kefu.model.text import Trimmed
-from kefu.model.ticket_requests import CustomerRef
+from kefu.model.ticket_requests import CustomerRef, MessageText, Subject
 from kefu.model.tickets import Category, Channel, Priority
 
 #: The metadata travels onto the timeline; a contact system's whole session dump does not belong there.
@@ -44,8 +44,8 @@ class IntakeMessage(BaseModel):
     #: Unique per channel: the same (channel, externalId) is the same contact, however often it is delivered.
     externalId: ExternalId
     customer: CustomerRef
-    subject: Annotated[str, Trimmed(min_length=1, max_length=300)]
-    body: Annotated[str, Trimmed(min_length=1, max_length=100_000)]
+    subject: Subject
+    body: MessageText
     category: Category | None = None
     priority: Priority | None = None
     occurredAt: AwareDatetime | None = None

@@ -25,6 +25,9 @@ from kefu.model.tickets import (
 )
 
 _TAG = re.compile(r"^[\w\-:.]{1,40}$", re.UNICODE)
+#: A ticket's subject, and its description or a message's text (the intake message's fields take the same).
+Subject = Annotated[str, Trimmed(min_length=1, max_length=300)]
+MessageText = Annotated[str, Trimmed(min_length=1, max_length=100_000)]
 
 
 class CustomerRef(StrictModel):
@@ -41,8 +44,8 @@ class CustomerRef(StrictModel):
 
 
 class NewTicket(StrictModel):
-    subject: Annotated[str, Trimmed(min_length=1, max_length=300)]
-    description: Annotated[str, Trimmed(min_length=1, max_length=100_000)]
+    subject: Subject
+    description: MessageText
     category: Category | None = None
     channel: Channel | None = None
     attachments: list[Attachment] = Field(default_factory=empty_list, max_length=20)
@@ -68,7 +71,7 @@ class TicketPatch(StrictModel):
 
 
 class NewMessage(StrictModel):
-    body: Annotated[str, Trimmed(min_length=1, max_length=100_000)]
+    body: MessageText
     visibility: Visibility = Visibility.PUBLIC
     attachments: list[Attachment] = Field(default_factory=empty_list, max_length=20)
 
