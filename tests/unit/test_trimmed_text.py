@@ -18,7 +18,7 @@ from kefu.model.ticket_requests import NewTicket
 TITLE = TypeAdapter(Annotated[str, Trimmed(min_length=1, max_length=5)])
 COMMENT = TypeAdapter(Annotated[str, Trimmed(max_length=5)])
 TEXT = TypeAdapter(Annotated[str, Trimmed(min_length=1)])
-#: What Python's str.strip takes off (pydantic strips the same): a space, a tab, a newline, NEL, an ideographic space.
+#: Whitespace pydantic strips (Unicode's White_Space): a space, a tab, a newline, NEL, an ideographic space.
 WHITESPACE = [" ", "\t", "\n", "\u0085", "\u3000"]
 
 
@@ -102,6 +102,7 @@ def test_no_text_field_is_stripped_before_its_length_is_measured():
     found = [
         str(path.relative_to(package))
         for path in sorted(package.rglob("*.py"))
-        if path.name != "text.py" and stripping.search(path.read_text(encoding="utf-8"))
+        # kefu.model.text itself names it, in Trimmed's schema; kefu.routing.text and kefu.knowledge.text are checked
+        if path.relative_to(package) != Path("model", "text.py") and stripping.search(path.read_text(encoding="utf-8"))
     ]
     assert found == []

@@ -4,11 +4,14 @@ whitespace."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticKnownError, core_schema
+from pydantic_core import PydanticKnownError, core_schema
+
+if TYPE_CHECKING:  # annotations only
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import CoreSchema
 
 #: A JSON Schema pattern (ECMA-262, unanchored: it is searched for) that a text matches when it holds a character
 #: other than whitespace, whitespace being what pydantic's strip takes off (Rust's `str::trim`: Unicode's White_Space
